@@ -1,0 +1,46 @@
+import type { Writable } from 'node:stream';
+import type { ParseArgsConfig } from 'node:util';
+import type { Clock } from '../kernel/clock.js';
+import type { Config } from '../config/schema.js';
+import type { SecretScrubber } from '../kernel/secrets.js';
+import type { Logger } from '../kernel/logger.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
+  readonly positionals: readonly string[];
+}
+
+/** What a command gets from the composition root. Only the CLI's main reads process.env and argv. */
+export interface CommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  readonly clock: Clock;
+  readonly cwd: string;
+  /** Present when the command declared needsConfig: parsed and frozen before the command runs. */
+  readonly config?: Config;
+  readonly scrubber?: SecretScrubber;
+  readonly logger: Logger;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+export interface CommandSpec {
+  /** One or two words: "investigate", "config check", "lab record". */
+  readonly name: string;
+  readonly summary: string;
+  /** Argument synopsis after the command name, e.g. "<scenario-dir> [--json]". */
+  readonly usage: string;
+  readonly description?: string;
+  readonly examples: readonly string[];
+  /** When true the configuration is parsed (all problems reported, exit 1) before run() is called. */
+  readonly needsConfig: boolean;
+  readonly options?: OptionSpec;
+  /** Most positionals accepted (default 0). */
+  readonly maxPositionals?: number;
+  run(ctx: CommandContext, args: ParsedArgs): Promise<number>;
+}
+
+export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });

@@ -1,0 +1,35 @@
+import { describeConfig, formatProblems, parseConfig } from '../../config/load.js';
+import { SETTINGS } from '../../config/schema.js';
+import { EXIT, type CommandSpec } from '../command.js';
+
+export const configCheckCommand: CommandSpec = {
+  name: 'config check',
+  summary: 'Validate the environment and print the effective configuration (secrets masked).',
+  usage: '[--json]',
+  examples: ['flipturn config check', 'REDIS_URL=redis://127.0.0.1:6379 flipturn config check --json'],
+  // It reports problems itself (exit 1) instead of failing before it runs, so it can print them as data too.
+  needsConfig: false,
+  options: { json: { type: 'boolean', default: false } },
+  run(ctx, args) {
+    const result = parseConfig(ctx.env);
+    const json = args.values.json === true;
+    if (!result.ok) {
+      if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, problems: result.problems }, null, 2)}\n`);
+      else ctx.stderr.write(`${formatProblems(result.problems)}\n`);
+      return Promise.resolve(EXIT.failure);
+    }
+    const rows = describeConfig(result.config, ctx.env);
+    if (json) {
+      ctx.stdout.write(`${JSON.stringify({ ok: true, settings: rows }, null, 2)}\n`);
+      return Promise.resolve(EXIT.ok);
+    }
+    const width = Math.max(...rows.map((r) => r.name.length));
+    ctx.stdout.write('Configuration is valid. Effective settings (secrets masked):\n');
+    for (const r of rows) {
+      const note = r.source === 'default' ? '  (default)' : '';
+      ctx.stdout.write(`  ${r.name.padEnd(width)}  ${r.value}${note}\n`);
+    }
+    ctx.stdout.write(`${rows.filter((r) => r.source !== 'unset').length} of ${Object.keys(SETTINGS).length} settings in effect.\n`);
+    return Promise.resolve(EXIT.ok);
+  },
+};

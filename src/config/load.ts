@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import { FlipturnError } from '../kernel/errors.js';
+import { SecretScrubber, SECRET_MASK } from '../kernel/secrets.js';
+import { configSchema, SECRET_SETTINGS, SETTINGS, type Config, type SettingName } from './schema.js';
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config; readonly scrubber: SecretScrubber }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+/**
+ * Parses the environment once. Only keys of the schema are read; every problem is collected (never the first
+ * only); the result is deeply frozen. The returned scrubber knows every secret value so logs and errors can
+ * mask them.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(SETTINGS)) input[key] = env[key];
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, problems: toProblems(parsed.error) };
+  const config = Object.freeze({ ...parsed.data }) as Config;
+  const scrubber = new SecretScrubber();
+  for (const key of SECRET_SETTINGS) {
+    const v = config[key];
+    if (typeof v === 'string') scrubber.register(v, ...urlSecrets(v));
+  }
+  return { ok: true, config, scrubber };
+}
+
+/** Parses or throws FT_CONFIG_INVALID carrying every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): { config: Config; scrubber: SecretScrubber } {
+  const r = parseConfig(env);
+  if (!r.ok) {
+    throw new FlipturnError('FT_CONFIG_INVALID', formatProblems(r.problems), { details: { problems: r.problems } });
+  }
+  return { config: r.config, scrubber: r.scrubber };
+}
+
+function toProblems(error: z.ZodError): ConfigProblem[] {
+  const problems = error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+    // Never echo a secret's value back: zod messages do not include input, and we add none.
+    return { variable, message };
+  });
+  // Stable order: by variable name, then message.
+  problems.sort((a, b) => (a.variable === b.variable ? cmp(a.message, b.message) : cmp(a.variable, b.variable)));
+  return problems;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.map((p) => `  - ${p.variable} ${p.message}`);
+  return `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
+}
+
+/** Passwords and user names embedded in URLs (redis://:pass@host) are secrets too. */
+function urlSecrets(value: string): string[] {
+  try {
+    const u = new URL(value);
+    return [decodeURIComponent(u.password), decodeURIComponent(u.username)].filter((s) => s.length >= 4);
+  } catch {
+    return [];
+  }
+}
+
+/** The effective configuration for display: every secret masked, unset values shown as such. */
+export function describeConfig(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Array<{ name: SettingName; value: string; secret: boolean; source: 'set' | 'default' | 'unset' }> {
+  return (Object.keys(SETTINGS) as SettingName[]).map((name) => {
+    const secret = SECRET_SETTINGS.includes(name);
+    const raw = config[name];
+    if (raw === undefined) return { name, value: '(unset)', secret, source: 'unset' as const };
+    const given = env[name] !== undefined && env[name].trim() !== '';
+    return { name, value: secret ? SECRET_MASK : String(raw), secret, source: given ? ('set' as const) : ('default' as const) };
+  });
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Flipturn reads, in one zod schema over the environment. Each entry carries a description
+ * (used by .env.example, `flipturn config check` and the README's configuration table) and whether it is a
+ * secret (masked everywhere it is printed).
+ */
+export interface SettingMeta {
+  readonly description: string;
+  readonly secret?: boolean;
+  readonly group: 'service' | 'redis' | 'slack' | 'ingress' | 'datadog' | 'sentry' | 'grafana' | 'otlp' | 'llm' | 'self' | 'analysis';
+  readonly example?: string;
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = () => z.preprocess(emptyToUndefined, z.string().min(1).optional());
+/**
+ * Secrets: unset means "feature off", but a secret that is set and empty is an error, not "off": it is almost
+ * always an unresolved template or a broken secret mount, and silently running without it would hide that.
+ */
+const optionalSecret = (minLength = 1) =>
+  z
+    .string()
+    .refine((v) => v.trim() !== '', 'is set but empty: give it a value or unset it')
+    .refine((v) => v.trim() === '' || v.length >= minLength, `must be at least ${minLength} characters`)
+    .optional();
+const optionalUrl = (protocols: readonly string[] = ['http:', 'https:']) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((v) => isUrl(v, protocols), { message: `must be a URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}...)` })
+      .optional(),
+  );
+const intIn = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+
+function isUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+export const SETTINGS = {
+  PORT: { group: 'service', description: 'TCP port of the HTTP trust gate (serve/start).', example: '3000' },
+  HOST: { group: 'service', description: 'Address the HTTP gate binds to. 127.0.0.1 locally, 0.0.0.0 in a container.', example: '127.0.0.1' },
+  LOG_LEVEL: { group: 'service', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.', example: 'info' },
+  REDIS_URL: { group: 'redis', secret: true, description: 'Redis connection URL (redis:// or rediss://). Unset: in-process queue and memory (single process only).', example: 'redis://127.0.0.1:6379' },
+  SLACK_SIGNING_SECRET: { group: 'slack', secret: true, description: 'Slack app signing secret: verifies X-Slack-Signature on every Events API request.' },
+  SLACK_BOT_TOKEN: { group: 'slack', secret: true, description: 'Slack bot token (xoxb-...) used to post and update thread replies.' },
+  SLACK_API_URL: { group: 'slack', description: 'Base URL of the Slack Web API. Default https://slack.com/api/; set it to a local stand-in for tests.', example: 'https://slack.com/api/' },
+  SLACK_DEFAULT_CHANNEL: { group: 'slack', description: 'Channel ID for replies to alerts that did not arrive through Slack (Datadog or Alertmanager webhooks).', example: 'C0123456789' },
+  DATADOG_WEBHOOK_TOKEN: { group: 'ingress', secret: true, description: 'Shared token Datadog sends in the X-Flipturn-Token header of its webhook.' },
+  ALERTMANAGER_WEBHOOK_TOKEN: { group: 'ingress', secret: true, description: 'Bearer token Alertmanager sends in the Authorization header of its webhook.' },
+  DD_API_KEY: { group: 'datadog', secret: true, description: 'Datadog API key: enables the Datadog provider (with DD_APP_KEY).' },
+  DD_APP_KEY: { group: 'datadog', secret: true, description: 'Datadog application key (read scopes for APM spans, logs, metrics).' },
+  DD_SITE: { group: 'datadog', description: 'Datadog site, for example datadoghq.com or datadoghq.eu.', example: 'datadoghq.com' },
+  DD_API_URL: { group: 'datadog', description: 'Override of the Datadog API base URL (tests and proxies).' },
+  SENTRY_AUTH_TOKEN: { group: 'sentry', secret: true, description: 'Sentry auth token (bearer) with event:read and project:read: enables the Sentry provider.' },
+  SENTRY_ORG: { group: 'sentry', description: 'Sentry organization slug.' },
+  SENTRY_API_URL: { group: 'sentry', description: 'Sentry base URL. Default https://sentry.io/.', example: 'https://sentry.io/' },
+  LOKI_URL: { group: 'grafana', description: 'Grafana Loki base URL: enables the Loki logs provider.', example: 'http://127.0.0.1:3100' },
+  TEMPO_URL: { group: 'grafana', description: 'Grafana Tempo base URL: enables the Tempo traces provider.', example: 'http://127.0.0.1:3200' },
+  PROMETHEUS_URL: { group: 'grafana', description: 'Prometheus base URL: enables the Prometheus metrics provider.', example: 'http://127.0.0.1:9090' },
+  OTLP_DIR: { group: 'otlp', description: 'Folder of OTLP/JSON files (traces/logs/metrics .jsonl[.gz]): enables the otlp-file provider.' },
+  OPENAI_API_KEY: { group: 'llm', secret: true, description: 'API key of an OpenAI-compatible endpoint. Unset: the deterministic narrator writes replies.' },
+  OPENAI_BASE_URL: { group: 'llm', description: 'Base URL of an OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, LiteLLM).', example: 'https://api.openai.com/v1' },
+  OPENAI_MODEL: { group: 'llm', description: 'Chat model name.', example: 'gpt-4o-mini' },
+  SENTRY_DSN: { group: 'self', secret: true, description: "DSN for Flipturn's own error reporting with @sentry/node. Unset: off." },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { group: 'self', description: "OTLP/HTTP endpoint for Flipturn's own traces. Unset: off." },
+  FLIPTURN_PROVIDER_CALL_BUDGET: { group: 'analysis', description: 'Most provider calls one investigation may make.', example: '12' },
+  FLIPTURN_PROVIDER_ROW_BUDGET: { group: 'analysis', description: 'Most rows (spans, log lines, points, issues) one provider call may return.', example: '5000' },
+  FLIPTURN_PROVIDER_TIMEOUT_MS: { group: 'analysis', description: 'Timeout of one provider call, in milliseconds.', example: '10000' },
+  FLIPTURN_INVESTIGATION_DEADLINE_MS: { group: 'analysis', description: 'Deadline of one whole investigation, in milliseconds.', example: '60000' },
+} as const satisfies Record<string, SettingMeta>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export const SECRET_SETTINGS: readonly SettingName[] = (Object.keys(SETTINGS) as SettingName[]).filter(
+  (k) => (SETTINGS[k] as SettingMeta).secret === true,
+);
+
+export const configSchema = z
+  .object({
+    PORT: intIn(1, 65535, 3000),
+    HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+    REDIS_URL: optionalSecret().refine((v) => v === undefined || v.trim() === '' || isUrl(v, ['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
+    SLACK_SIGNING_SECRET: optionalSecret(8),
+    SLACK_BOT_TOKEN: optionalSecret(8),
+    SLACK_API_URL: z.preprocess(emptyToUndefined, z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'must be an http(s) URL').default('https://slack.com/api/')),
+    SLACK_DEFAULT_CHANNEL: optionalString(),
+    DATADOG_WEBHOOK_TOKEN: optionalSecret(16),
+    ALERTMANAGER_WEBHOOK_TOKEN: optionalSecret(16),
+    DD_API_KEY: optionalSecret(),
+    DD_APP_KEY: optionalSecret(),
+    DD_SITE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9.-]+$/, 'must be a Datadog site such as datadoghq.com').default('datadoghq.com')),
+    DD_API_URL: optionalUrl(),
+    SENTRY_AUTH_TOKEN: optionalSecret(),
+    SENTRY_ORG: optionalString(),
+    SENTRY_API_URL: z.preprocess(emptyToUndefined, z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'must be an http(s) URL').default('https://sentry.io/')),
+    LOKI_URL: optionalUrl(),
+    TEMPO_URL: optionalUrl(),
+    PROMETHEUS_URL: optionalUrl(),
+    OTLP_DIR: optionalString(),
+    OPENAI_API_KEY: optionalSecret(),
+    OPENAI_BASE_URL: optionalUrl(),
+    OPENAI_MODEL: optionalString(),
+    SENTRY_DSN: optionalSecret().refine((v) => v === undefined || v.trim() === '' || isUrl(v, ['http:', 'https:']), 'must be a Sentry DSN URL'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+    FLIPTURN_PROVIDER_CALL_BUDGET: intIn(1, 1000, 12),
+    FLIPTURN_PROVIDER_ROW_BUDGET: intIn(1, 1_000_000, 5000),
+    FLIPTURN_PROVIDER_TIMEOUT_MS: intIn(100, 600_000, 10_000),
+    FLIPTURN_INVESTIGATION_DEADLINE_MS: intIn(1000, 3_600_000, 60_000),
+  })
+  .superRefine((c, ctx) => {
+    const pair = (a: SettingName, b: SettingName, why: string) => {
+      const va = (c as Record<string, unknown>)[a];
+      const vb = (c as Record<string, unknown>)[b];
+      if (va !== undefined && vb === undefined) ctx.addIssue({ code: 'custom', path: [b], message: `is required when ${a} is set (${why})` });
+    };
+    pair('DD_API_KEY', 'DD_APP_KEY', 'Datadog read APIs need both keys');
+    pair('DD_APP_KEY', 'DD_API_KEY', 'Datadog read APIs need both keys');
+    pair('SENTRY_AUTH_TOKEN', 'SENTRY_ORG', 'issues are listed per organization');
+    pair('OPENAI_BASE_URL', 'OPENAI_MODEL', 'the endpoint needs a model name');
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>>;

@@ -1,0 +1,50 @@
+/**
+ * One error catalog. Every error Flipturn raises on purpose carries a stable code from this table, so operators
+ * and tests can match on codes rather than messages. Expected failures of providers are data (QueryOutcome),
+ * not exceptions: these errors are for programming and configuration faults and for boundaries (CLI, HTTP).
+ */
+export const ERROR_CATALOG = {
+  FT_CONFIG_INVALID: { status: 500, summary: 'configuration is invalid' },
+  FT_USAGE: { status: 400, summary: 'command-line usage error' },
+  FT_UNKNOWN_COMMAND: { status: 400, summary: 'unknown command' },
+  FT_TIME_RANGE_INVERTED: { status: 400, summary: 'time range ends before it starts' },
+  FT_QUERY_INVALID: { status: 400, summary: 'canonical query is invalid' },
+  FT_QUERY_STRING_INVALID: { status: 400, summary: 'query string could not be parsed' },
+  FT_PROVIDER_INVALID: { status: 500, summary: 'provider does not fulfil the protocol it claims' },
+  FT_PROVIDER_DUPLICATE: { status: 500, summary: 'provider registered twice' },
+  FT_PROVIDER_UNAVAILABLE: { status: 503, summary: 'no provider for this capability' },
+  FT_OTLP_FILE_UNREADABLE: { status: 500, summary: 'OTLP file cannot be read' },
+  FT_SCENARIO_INVALID: { status: 400, summary: 'scenario directory is invalid' },
+  FT_BUDGET_EXHAUSTED: { status: 429, summary: 'API budget exhausted' },
+  FT_INTERNAL: { status: 500, summary: 'internal error' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class FlipturnError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FlipturnError';
+    this.code = code;
+    this.status = ERROR_CATALOG[code].status;
+    this.details = options?.details ? Object.freeze({ ...options.details }) : undefined;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isFlipturnError(value: unknown, code?: ErrorCode): value is FlipturnError {
+  return value instanceof FlipturnError && (code === undefined || value.code === code);
+}
+
+/** A message for anything thrown, without stack or cause chains (which may carry request data). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : 'unknown error';
+}

@@ -1,0 +1,92 @@
+/**
+ * Starts a real, private redis-server for a test file: loopback only, a free port, no persistence, stopped at the
+ * end. When the binary is missing the tests fail loudly (set FLIPTURN_SKIP_REDIS=1 to skip them on purpose).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export interface RedisServerHandle {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+  /** Stops the server abruptly (SIGKILL) without removing the handle, to test reconnection. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port. */
+  restart(): Promise<void>;
+}
+
+export function redisServerAvailable(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** True when Redis tests should be skipped (only when explicitly asked to). */
+export function skipRedisTests(): boolean {
+  if (process.env.FLIPTURN_SKIP_REDIS === '1') return true;
+  if (!redisServerAvailable()) {
+    throw new Error('redis-server is not installed: the Redis tests cannot run. Install it (apt-get install -y redis-server) or set FLIPTURN_SKIP_REDIS=1 to skip them on purpose.');
+  }
+  return false;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+      stdio: 'ignore',
+    });
+    await waitForPing(port, 5000);
+  };
+  await launch();
+  const url = `redis://127.0.0.1:${port}`;
+  const stopChild = async (signal: NodeJS.Signals) => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill(signal);
+    });
+  };
+  return {
+    url,
+    port,
+    stop: () => stopChild('SIGTERM'),
+    kill: () => stopChild('SIGKILL'),
+    restart: launch,
+  };
+}
+
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', (e: unknown) => {
+      lastError = e;
+    });
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return;
+    } catch (e) {
+      lastError = e;
+    } finally {
+      client.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms: ${String(lastError)}`);
+}

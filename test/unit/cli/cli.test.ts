@@ -1,0 +1,63 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../../src/cli/commands/index.js';
+import { runCli } from '../../../src/cli/router.js';
+import { FixedClock } from '../../../src/kernel/clock.js';
+import { silentLogger } from '../../../src/kernel/logger.js';
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await runCli({
+    argv,
+    commands: COMMANDS,
+    version: '9.9.9',
+    base: { env, stdout, stderr, clock: new FixedClock(0), cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() },
+  });
+  return { code, out, err };
+}
+
+describe('cli', () => {
+  it('--help lists every command', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.out).toContain(c.name);
+  });
+
+  it('--version prints the version', async () => {
+    expect((await cli(['--version'])).out.trim()).toBe('9.9.9');
+  });
+
+  it('an unknown command exits 2 with a clear message', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown command 'frobnicate'");
+  });
+
+  it('config check names every invalid variable and exits non-zero', async () => {
+    const r = await cli(['config', 'check'], { REDIS_URL: 'notaurl', SLACK_SIGNING_SECRET: '' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('REDIS_URL');
+    expect(r.err).toContain('SLACK_SIGNING_SECRET');
+  });
+
+  it('config check prints the effective configuration with secrets masked', async () => {
+    const r = await cli(['config', 'check'], { SLACK_SIGNING_SECRET: 'topsecretvalue99', LOKI_URL: 'http://127.0.0.1:3100' });
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('topsecretvalue99');
+    expect(r.out).toMatch(/SLACK_SIGNING_SECRET\s+\[REDACTED\]/);
+    expect(r.out).toContain('http://127.0.0.1:3100');
+  });
+
+  it('every command that needs configuration refuses to run on a bad one', async () => {
+    for (const c of COMMANDS.filter((x) => x.needsConfig)) {
+      const r = await cli([...c.name.split(' ')], { REDIS_URL: 'notaurl' });
+      expect(r.code, c.name).toBe(1);
+      expect(r.err, c.name).toContain('REDIS_URL');
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { describeConfig, loadConfig, parseConfig } from '../../../src/config/load.js';
+import { SETTINGS } from '../../../src/config/schema.js';
+import { isFlipturnError } from '../../../src/kernel/errors.js';
+
+describe('configuration', () => {
+  it('applies defaults on an empty environment and freezes the result', () => {
+    const r = parseConfig({});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.PORT).toBe(3000);
+    expect(r.config.HOST).toBe('127.0.0.1');
+    expect(r.config.REDIS_URL).toBeUndefined();
+    expect(r.config.FLIPTURN_PROVIDER_CALL_BUDGET).toBe(12);
+    expect(Object.isFrozen(r.config)).toBe(true);
+    expect(() => {
+      (r.config as { PORT: number }).PORT = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reports every problem at once, naming each variable', () => {
+    const r = parseConfig({ REDIS_URL: 'notaurl', SLACK_SIGNING_SECRET: '', PORT: '99999', DD_API_KEY: 'abcd1234' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const vars = r.problems.map((p) => p.variable);
+    expect(vars).toEqual(expect.arrayContaining(['REDIS_URL', 'SLACK_SIGNING_SECRET', 'PORT', 'DD_APP_KEY']));
+    expect(r.problems.find((p) => p.variable === 'SLACK_SIGNING_SECRET')?.message).toMatch(/empty/);
+  });
+
+  it('never echoes a secret value in a problem', () => {
+    const secret = 'rediss-supersecret-password';
+    const r = parseConfig({ REDIS_URL: `http://user:${secret}@host`, DD_API_KEY: 'dd-key-0123456789' });
+    expect(r.ok).toBe(false);
+    expect(JSON.stringify(r)).not.toContain(secret);
+    expect(JSON.stringify(r)).not.toContain('dd-key-0123456789');
+  });
+
+  it('loadConfig throws FT_CONFIG_INVALID listing all problems', () => {
+    try {
+      loadConfig({ REDIS_URL: 'x', PORT: 'abc' });
+      expect.unreachable();
+    } catch (e) {
+      expect(isFlipturnError(e, 'FT_CONFIG_INVALID')).toBe(true);
+      expect(String((e as Error).message)).toMatch(/REDIS_URL[\s\S]*PORT|PORT[\s\S]*REDIS_URL/);
+    }
+  });
+
+  it('masks every secret when describing the effective configuration', () => {
+    const env = {
+      REDIS_URL: 'redis://:hunter2hunter2@127.0.0.1:6379',
+      SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+      DD_API_KEY: 'dd-api-0123456789',
+      DD_APP_KEY: 'dd-app-0123456789',
+      LOKI_URL: 'http://127.0.0.1:3100',
+    };
+    const r = parseConfig(env);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const text = JSON.stringify(describeConfig(r.config, env));
+    for (const v of ['hunter2hunter2', env.SLACK_SIGNING_SECRET, env.DD_API_KEY, env.DD_APP_KEY]) expect(text).not.toContain(v);
+    expect(text).toContain('http://127.0.0.1:3100');
+    // The scrubber knows the password inside the Redis URL too.
+    expect(r.scrubber.scrub('connect failed: redis://:hunter2hunter2@127.0.0.1')).not.toContain('hunter2hunter2');
+  });
+
+  it('documents every setting', () => {
+    for (const [name, meta] of Object.entries(SETTINGS)) {
+      expect(meta.description.length, name).toBeGreaterThan(10);
+    }
+  });
+});
