@@ -1,0 +1,86 @@
+/**
+ * UniversalIncidentSignal: what every alert source is normalized into at the trust gate, and the only alert
+ * shape the worker, the correlation envelope and the engine know. Versioned; validated with zod on both sides
+ * of the queue. A follow-up question in a Slack thread is a separate, smaller message (FollowUpSignal).
+ */
+import { z } from 'zod';
+
+export const ALERT_SOURCES = ['datadog_webhook', 'slack_event', 'alertmanager', 'cli'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'unknown'] as const;
+export const ALERT_STATES = ['triggered', 'retriggered', 'warn', 'recovered', 'no_data', 'unknown'] as const;
+
+const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an ISO-8601 UTC instant');
+
+export const slackThreadSchema = z.object({
+  teamId: z.string().min(1).optional(),
+  channel: z.string().min(1),
+  /** The thread root: the alert message's ts when the alert came through Slack. */
+  threadTs: z.string().min(1).optional(),
+  messageTs: z.string().min(1).optional(),
+});
+
+export const correlationHintsSchema = z.object({
+  traceIds: z.array(z.string()).default([]),
+  spanIds: z.array(z.string()).default([]),
+  requestIds: z.array(z.string()).default([]),
+  correlationIds: z.array(z.string()).default([]),
+  runIds: z.array(z.string()).default([]),
+});
+
+export const incidentSignalSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('alert'),
+  source: z.enum(ALERT_SOURCES),
+  /**
+   * Stable key from the source's own ids (Datadog event id, Alertmanager fingerprint + startsAt, Slack event_id):
+   * the same delivery retried yields the same key, so it is processed once.
+   */
+  idempotencyKey: z.string().min(1).max(512),
+  /**
+   * Groups deliveries of one incident (one monitor + group, one Alertmanager fingerprint): an alert storm on one
+   * monitor coalesces into one investigation, and Recovered finds the thread of its Triggered.
+   */
+  incidentKey: z.string().min(1).max(512),
+  state: z.enum(ALERT_STATES),
+  title: z.string().max(2000),
+  description: z.string().max(40_000),
+  severity: z.enum(SEVERITIES),
+  /** When the alert fired (the source's timestamp): the investigation's "now". */
+  firedAt: isoInstant,
+  receivedAt: isoInstant,
+  /** Tags as key -> value ("service:search" -> service=search); bare tags map to "". */
+  tags: z.record(z.string(), z.string()),
+  service: z.string().min(1).optional(),
+  env: z.string().min(1).optional(),
+  /** The monitor's query / expression, when the source gave one. */
+  query: z.string().max(4000).optional(),
+  /** Observed value and threshold, when known. */
+  value: z.number().optional(),
+  threshold: z.number().optional(),
+  /** Source-specific ids kept for links and dedup (event id, monitor id, fingerprint, Slack event id...). */
+  sourceIds: z.record(z.string(), z.string()),
+  links: z.array(z.object({ label: z.string(), url: z.string() })).default([]),
+  hints: correlationHintsSchema,
+  slack: slackThreadSchema.optional(),
+});
+
+export type UniversalIncidentSignal = z.infer<typeof incidentSignalSchema>;
+export type CorrelationHints = z.infer<typeof correlationHintsSchema>;
+export type SlackThreadRef = z.infer<typeof slackThreadSchema>;
+
+export const followUpSignalSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('followup'),
+  idempotencyKey: z.string().min(1).max(512),
+  receivedAt: isoInstant,
+  question: z.string().max(4000),
+  user: z.string().optional(),
+  slack: slackThreadSchema.extend({ threadTs: z.string().min(1) }),
+});
+
+export type FollowUpSignal = z.infer<typeof followUpSignalSchema>;
+
+export const queuedSignalSchema = z.discriminatedUnion('kind', [incidentSignalSchema, followUpSignalSchema]);
+export type QueuedSignal = z.infer<typeof queuedSignalSchema>;
