@@ -4,7 +4,7 @@
  */
 import type { ErrorIssue, LogEntry, MetricSeries, Span } from './models.js';
 import type { QueryOutcome } from './outcome.js';
-import type { ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from './queries.js';
+import type { CanonicalQuery, ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from './queries.js';
 import type { TimeRange } from './time-range.js';
 
 export type Capability = 'logs' | 'traces' | 'metrics' | 'errors';
@@ -30,6 +30,12 @@ export interface ProviderBase {
   healthCheck(ctx?: CallContext): Promise<HealthResult>;
   /** Releases connections, file handles, timers. Optional. */
   close?(): Promise<void>;
+  /**
+   * Optional pivot for humans: the vendor query a person can paste into the backend (Datadog query, LogQL,
+   * TraceQL, PromQL...) for this canonical query, with a deep link into the vendor UI when one can be built.
+   * Pure: translators only, no IO.
+   */
+  describeQuery?(query: CanonicalQuery): { readonly query: string; readonly url?: string } | undefined;
 }
 
 export interface LogsProvider extends ProviderBase {
