@@ -16,6 +16,7 @@ export const ERROR_CATALOG = {
   FT_OTLP_FILE_UNREADABLE: { status: 500, summary: 'OTLP file cannot be read' },
   FT_SCENARIO_INVALID: { status: 400, summary: 'scenario directory is invalid' },
   FT_BUDGET_EXHAUSTED: { status: 429, summary: 'API budget exhausted' },
+  FT_INVESTIGATION_ABORTED: { status: 499, summary: 'investigation aborted (cancelled or shut down)' },
   FT_INTERNAL: { status: 500, summary: 'internal error' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
