@@ -17,6 +17,16 @@ export const ERROR_CATALOG = {
   FT_SCENARIO_INVALID: { status: 400, summary: 'scenario directory is invalid' },
   FT_BUDGET_EXHAUSTED: { status: 429, summary: 'API budget exhausted' },
   FT_INVESTIGATION_ABORTED: { status: 499, summary: 'investigation aborted (cancelled or shut down)' },
+  FT_INGRESS_NOT_CONFIGURED: { status: 401, summary: 'webhook source is not configured (its secret or token is unset)' },
+  FT_INGRESS_UNAUTHENTICATED: { status: 401, summary: 'webhook credentials missing or wrong' },
+  FT_INGRESS_SIGNATURE_INVALID: { status: 401, summary: 'Slack request signature is missing or does not match' },
+  FT_INGRESS_TIMESTAMP_STALE: { status: 401, summary: 'Slack request timestamp is more than 5 minutes from now' },
+  FT_INGRESS_BODY_INVALID: { status: 400, summary: 'webhook body is malformed or does not match the expected shape' },
+  FT_INGRESS_BODY_TOO_LARGE: { status: 413, summary: 'webhook body exceeds the size limit' },
+  FT_INGRESS_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'webhook content type is not supported' },
+  FT_INGRESS_NOT_FOUND: { status: 404, summary: 'no such route' },
+  FT_QUEUE_UNAVAILABLE: { status: 503, summary: 'signal queue is unreachable or closed' },
+  FT_SIGNAL_INVALID: { status: 500, summary: 'signal does not match its schema' },
   FT_INTERNAL: { status: 500, summary: 'internal error' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
