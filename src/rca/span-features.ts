@@ -1,0 +1,270 @@
+/**
+ * Baseline vs incident, per service, from the trace summaries: own latency shift (and the operation that stands
+ * out), network gap shift per caller->callee edge attributed to the service common to the delayed edges,
+ * error-origin share, call-structure change (new / vanished edges, calls per request), critical-path exclusive
+ * time, inclusive latency shift, onset and support across traces.
+ */
+import { SEP, type TraceSummary } from './trace-summary.js';
+import type { SpanNode } from './spantree.js';
+import { clamp01, cmpNum, cmpStr, mean, median, quantileSorted, saturate, shiftStats, sortedNumbers, type ShiftStats } from './stats.js';
+
+export interface EdgeShift {
+  readonly caller: string;
+  readonly callee: string;
+  readonly stats: ShiftStats;
+  readonly deltaMs: number;
+  readonly score: number;
+}
+
+export interface EdgeChange {
+  readonly caller: string;
+  readonly callee: string;
+  readonly operation: string;
+  readonly baseRate: number;
+  readonly incRate: number;
+  readonly kind: 'new' | 'vanished' | 'rate';
+  readonly score: number;
+}
+
+export interface ServiceSpanFeatures {
+  readonly service: string;
+  readonly nBase: number;
+  readonly nInc: number;
+  readonly latency: ShiftStats;
+  readonly latencyDeltaMs: number;
+  readonly latencyScore: number;
+  readonly topOperation: { readonly operation: string; readonly stats: ShiftStats; readonly deltaMs: number } | undefined;
+  readonly networkScore: number;
+  readonly errorBaseRate: number;
+  readonly errorIncRate: number;
+  readonly errorScore: number;
+  readonly errorSamples: readonly SpanNode[];
+  readonly swallowedCount: number;
+  readonly structureScore: number;
+  readonly structure: readonly EdgeChange[];
+  readonly cpBase: number;
+  readonly cpInc: number;
+  readonly inclusiveScore: number;
+  readonly onsetMs: number | undefined;
+  readonly support: number;
+}
+
+export interface SpanFeatureSet {
+  readonly services: ReadonlyMap<string, ServiceSpanFeatures>;
+  readonly edges: readonly EdgeShift[];
+  readonly entry: ShiftStats;
+  /** Incident traces per baseline trace, normalized by window lengths (load change). */
+  readonly loadRatio: number;
+}
+
+const MIN_MS = 0.5;
+
+function perTrace(sums: readonly TraceSummary[], svc: string, pick: (s: TraceSummary) => number | undefined): number[] {
+  const out: number[] = [];
+  for (const s of sums) if (s.services.has(svc)) out.push(pick(s) ?? 0);
+  return out;
+}
+
+export function computeSpanFeatures(
+  base: readonly TraceSummary[], inc: readonly TraceSummary[], baseLenMs: number, incLenMs: number,
+): SpanFeatureSet {
+  const entry = shiftStats(base.map((s) => s.rootDuration), inc.map((s) => s.rootDuration), 1);
+  const entryScale = Math.max(entry.incMedian - entry.baseMedian, 0.1 * (entry.baseMedian || 1), 1);
+  const edges = edgeShifts(base, inc, entryScale);
+  const names = new Set<string>();
+  for (const s of [...base, ...inc]) {
+    for (const v of s.services) names.add(v);
+    for (const k of s.errorOrigins.keys()) names.add(k);
+    for (const k of s.cpExcl.keys()) names.add(k);
+  }
+  const services = new Map<string, ServiceSpanFeatures>();
+  for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, entryScale, edges));
+  const loadRatio = base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
+  return { services, edges, entry, loadRatio };
+}
+
+function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number): EdgeShift[] {
+  const collect = (sums: readonly TraceSummary[]): Map<string, number[]> => {
+    const m = new Map<string, number[]>();
+    for (const s of sums) for (const [k, v] of s.gaps) m.set(k, (m.get(k) ?? []).concat(v));
+    return m;
+  };
+  const b = collect(base);
+  const i = collect(inc);
+  const out: EdgeShift[] = [];
+  for (const k of [...new Set([...b.keys(), ...i.keys()])].sort(cmpStr)) {
+    const [caller, callee] = k.split(SEP) as [string, string];
+    const stats = shiftStats(b.get(k) ?? [], i.get(k) ?? [], MIN_MS);
+    const deltaMs = Math.max(0, stats.incMedian - stats.baseMedian) || 0;
+    const rel = deltaMs / Math.max(stats.baseMedian || 0, MIN_MS);
+    const score = stats.significance * saturate(rel, 1) * clamp01(deltaMs / (0.25 * entryScale));
+    out.push({ caller, callee, stats, deltaMs, score });
+  }
+  return out;
+}
+
+function networkScore(svc: string, edges: readonly EdgeShift[]): number {
+  const touching = edges.filter((e) => (e.caller === svc || e.callee === svc) && e.stats.nInc >= 2);
+  if (touching.length === 0) return 0;
+  const delayed = touching.filter((e) => e.score >= 0.3);
+  if (delayed.length === 0) return 0;
+  const frac = delayed.length / touching.length;
+  let best = 0;
+  for (const e of delayed) best = Math.max(best, e.score * (e.callee === svc ? 1 : 0.6));
+  return best * (0.4 + 0.6 * frac);
+}
+
+function serviceFeatures(
+  svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number, edges: readonly EdgeShift[],
+): ServiceSpanFeatures {
+  // Per call (own exclusive time per own span, per trace): a service merely called more often is not slower.
+  const perCall = (s: TraceSummary): number => (s.ownExcl.get(svc) ?? 0) / Math.max(1, s.ownCount.get(svc) ?? 0);
+  const lb = perTrace(base, svc, perCall);
+  const li = perTrace(inc, svc, perCall);
+  const latency = shiftStats(lb, li, MIN_MS);
+  const perCallDelta = Math.max(0, latency.incMedian - latency.baseMedian) || 0;
+  const rel = perCallDelta / Math.max(latency.baseMedian || 0, MIN_MS);
+  const calls = median(perTrace(inc, svc, (s) => s.ownCount.get(svc) ?? 0)) || 1;
+  const latencyDeltaMs = perCallDelta * calls;
+  const latencyScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * entryScale));
+  const topOperation = topOp(svc, base, inc);
+  const isOrigin = (s: TraceSummary): number => ((s.errorOrigins.get(svc)?.length ?? 0) > 0 ? 1 : 0);
+  const eb = base.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
+  const ei = inc.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
+  const errorBaseRate = eb.length ? mean(eb.map(isOrigin)) : 0;
+  const errorIncRate = ei.length ? mean(ei.map(isOrigin)) : 0;
+  const errorScore = proportionIncrease(errorBaseRate, eb.length, errorIncRate, ei.length);
+  const errorSamples: SpanNode[] = [];
+  let swallowedCount = 0;
+  for (const s of inc) {
+    const o = s.errorOrigins.get(svc);
+    if (o && errorSamples.length < 5) errorSamples.push(o[0]!);
+    swallowedCount += s.swallowed.get(svc)?.length ?? 0;
+  }
+  const structure = structureChanges(svc, base, inc);
+  const structureScore = structure.reduce((m, c) => Math.max(m, c.score), 0);
+  const cpBase = base.length ? mean(base.map((s) => s.cpExcl.get(svc) ?? 0)) : 0;
+  const cpInc = inc.length ? mean(inc.map((s) => s.cpExcl.get(svc) ?? 0)) : 0;
+  const inclusive = inclusiveShift(svc, base, inc);
+  const { onsetMs, support } = onsetAndSupport(svc, inc, latency, isOrigin, edges);
+  return {
+    service: svc, nBase: lb.length, nInc: li.length, latency, latencyDeltaMs, latencyScore, topOperation,
+    networkScore: networkScore(svc, edges), errorBaseRate, errorIncRate, errorScore, errorSamples, swallowedCount,
+    structureScore, structure, cpBase, cpInc, inclusiveScore: inclusive, onsetMs, support,
+  };
+}
+
+export function proportionIncrease(pb: number, nb: number, pi: number, ni: number): number {
+  if (ni === 0) return 0;
+  const diff = pi - pb;
+  if (diff <= 0) return 0;
+  const pooled = (pb * nb + pi * ni) / Math.max(1, nb + ni);
+  const se = Math.sqrt(Math.max(pooled * (1 - pooled), 1e-4) * (1 / Math.max(nb, 1) + 1 / ni));
+  const z = diff / se;
+  return clamp01(z / 3) * saturate(diff, 0.1);
+}
+
+function topOp(svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[]): ServiceSpanFeatures['topOperation'] {
+  const ops = new Map<string, { b: number[]; i: number[] }>();
+  const prefix = svc + SEP;
+  for (const [list, side] of [[base, 'b'], [inc, 'i']] as const) {
+    for (const s of list) {
+      for (const [k, v] of s.opExcl) {
+        if (!k.startsWith(prefix)) continue;
+        const e = ops.get(k) ?? { b: [], i: [] };
+        e[side].push(v);
+        ops.set(k, e);
+      }
+    }
+  }
+  let best: ServiceSpanFeatures['topOperation'];
+  let bestScore = 0;
+  for (const k of [...ops.keys()].sort(cmpStr)) {
+    const e = ops.get(k)!;
+    const stats = shiftStats(e.b, e.i, MIN_MS);
+    const deltaMs = Math.max(0, stats.incMedian - stats.baseMedian) || 0;
+    const score = stats.significance * deltaMs;
+    if (score > bestScore) {
+      bestScore = score;
+      best = { operation: k.slice(prefix.length), stats, deltaMs };
+    }
+  }
+  return best;
+}
+
+function structureChanges(svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[]): EdgeChange[] {
+  const tb = base.filter((s) => s.services.has(svc));
+  const ti = inc.filter((s) => s.services.has(svc));
+  if (tb.length < 3 || ti.length < 3) return [];
+  const prefix = svc + SEP;
+  const keys = new Set<string>();
+  for (const s of [...tb, ...ti]) for (const k of s.calls.keys()) if (k.startsWith(prefix)) keys.add(k);
+  const out: EdgeChange[] = [];
+  for (const k of [...keys].sort(cmpStr)) {
+    const [, callee, operation] = k.split(SEP) as [string, string, string];
+    const cb = tb.map((s) => s.calls.get(k) ?? 0);
+    const ci = ti.map((s) => s.calls.get(k) ?? 0);
+    const baseRate = mean(cb);
+    const incRate = mean(ci);
+    const usedB = cb.filter((x) => x > 0).length;
+    const usedI = ci.filter((x) => x > 0).length;
+    let kind: EdgeChange['kind'] = 'rate';
+    let score = 0;
+    if (usedB === 0 && usedI >= 2) {
+      kind = 'new';
+      score = saturate(usedI / ti.length, 0.1);
+    } else if (usedI === 0 && usedB >= 2 && usedB / tb.length >= 0.2) {
+      kind = 'vanished';
+      score = saturate(usedB / tb.length, 0.1);
+    } else if (baseRate > 0 && incRate > 0) {
+      const ratio = incRate / baseRate;
+      const st = shiftStats(cb, ci, 0.5);
+      const sig = Math.max(st.significance, clamp01((-st.z - 1) / 2));
+      score = sig * saturate(Math.abs(Math.log2(ratio)) - 0.3, 0.7);
+    }
+    if (score > 0.05) out.push({ caller: svc, callee, operation, baseRate, incRate, kind, score });
+  }
+  return out.sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.callee, b.callee) || cmpStr(a.operation, b.operation));
+}
+
+function inclusiveShift(svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[]): number {
+  const dur = (s: TraceSummary): number => {
+    let m = 0;
+    for (const n of s.trace.nodes) {
+      if (n.service !== svc) continue;
+      if (n.parent && n.parent.service === svc) continue;
+      m = Math.max(m, n.end - n.start);
+    }
+    return m;
+  };
+  const st = shiftStats(perTrace(base, svc, dur), perTrace(inc, svc, dur), MIN_MS);
+  const delta = Math.max(0, st.incMedian - st.baseMedian) || 0;
+  return st.significance * saturate(delta / Math.max(st.baseMedian || 0, MIN_MS), 0.3);
+}
+
+function onsetAndSupport(
+  svc: string, inc: readonly TraceSummary[], latency: ShiftStats, isOrigin: (s: TraceSummary) => number, edges: readonly EdgeShift[],
+): { onsetMs: number | undefined; support: number } {
+  const scale = Math.max(latency.baseP90 - latency.baseMedian, MIN_MS);
+  const latThreshold = Number.isFinite(latency.baseP90) ? latency.baseP90 + 2 * scale : Infinity;
+  const delayedEdges = edges.filter((e) => e.score >= 0.3 && (e.callee === svc || e.caller === svc));
+  const times: number[] = [];
+  let present = 0;
+  for (const s of inc) {
+    if (!s.services.has(svc) && !s.errorOrigins.has(svc)) continue;
+    present++;
+    let anomalous = isOrigin(s) === 1 || (s.ownExcl.get(svc) ?? 0) / Math.max(1, s.ownCount.get(svc) ?? 0) > latThreshold;
+    if (!anomalous) {
+      for (const e of delayedEdges) {
+        const g = s.gaps.get(e.caller + SEP + e.callee);
+        if (g && g.some((x) => x > e.stats.baseP90 + 2 * Math.max(e.stats.baseP90 - e.stats.baseMedian, MIN_MS))) anomalous = true;
+      }
+    }
+    if (anomalous) times.push(s.firstSeen.get(svc) ?? s.trace.root.start);
+  }
+  const sorted = sortedNumbers(times);
+  return {
+    onsetMs: sorted.length ? quantileSorted(sorted, 0.1) : undefined,
+    support: present ? times.length / present : 0,
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * Span trees, sanitized: spans indexed once by trace and span id; duplicates dropped (first by a total key);
+ * orphans (parent missing) kept as extra roots of their trace; per service-pair clock skew estimated from
+ * children that consistently start before / end after their cross-service parent and corrected subtree-wide;
+ * children overflowing their parent clamped for exclusive-time math; self (exclusive) time per span.
+ * Times are milliseconds (float) relative to the earliest span start, so shifting every timestamp by a constant
+ * changes nothing downstream.
+ */
+import type { Span } from '../providers/models.js';
+import { cmpNum, cmpStr, median } from './stats.js';
+
+export interface SpanNode {
+  readonly span: Span;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly service: string;
+  readonly operation: string;
+  parent: SpanNode | undefined;
+  readonly children: SpanNode[];
+  /** Corrected start/end (ms from the evidence origin). */
+  start: number;
+  end: number;
+  /** Exclusive time (ms): duration minus the union of children clamped to this span. */
+  self: number;
+  /** True when this span's own signals say error (status, exception events, joined error logs). */
+  error: boolean;
+  /** Error logs / warn logs joined on this span id. */
+  errorLogs: number;
+  warnLogs: number;
+  /** Parent id present but the parent span is absent. */
+  orphan: boolean;
+  /** A client-like span: kind client, or a kind-less span whose children all run in one other service. */
+  clientLike: boolean;
+  /** For a client-like span: the callee service (its children's service or the peer attributes). */
+  callee: string | undefined;
+  depth: number;
+}
+
+export interface TraceTree {
+  readonly traceId: string;
+  readonly roots: SpanNode[];
+  /** The primary root: the earliest true root (no parent id), else the earliest orphan. */
+  readonly root: SpanNode;
+  readonly nodes: SpanNode[];
+  /** No orphans. */
+  readonly complete: boolean;
+}
+
+export interface SkewCorrection {
+  readonly parentService: string;
+  readonly childService: string;
+  /** Milliseconds added to the child service's spans under that parent service. */
+  readonly shiftMs: number;
+  readonly instances: number;
+}
+
+export interface Forest {
+  readonly origin: bigint;
+  readonly traces: TraceTree[];
+  readonly byTraceId: ReadonlyMap<string, TraceTree>;
+  readonly bySpanKey: ReadonlyMap<string, SpanNode>;
+  readonly skew: SkewCorrection[];
+  readonly orphanCount: number;
+  readonly clampedCount: number;
+}
+
+export function spanKey(traceId: string, spanId: string): string {
+  return `${traceId}/${spanId}`;
+}
+
+export function nanosToMsFrom(origin: bigint, t: bigint): number {
+  return Number(t - origin) / 1e6;
+}
+
+export function compareSpans(a: Span, b: Span): number {
+  return (
+    cmpStr(a.traceId, b.traceId) ||
+    cmpStr(a.spanId, b.spanId) ||
+    (a.start < b.start ? -1 : a.start > b.start ? 1 : 0) ||
+    cmpNum(a.durationNanos, b.durationNanos) ||
+    cmpStr(a.service, b.service) ||
+    cmpStr(a.operation, b.operation)
+  );
+}
+
+function compareNodes(a: SpanNode, b: SpanNode): number {
+  return cmpNum(a.start, b.start) || cmpNum(a.end, b.end) || cmpStr(a.spanId, b.spanId);
+}
+
+const PEER_KEYS = ['peer.service', 'server.address', 'net.peer.name', 'db.system', 'rpc.service', 'messaging.destination.name'];
+
+export function peerOf(span: Span): string | undefined {
+  for (const k of PEER_KEYS) {
+    const v = span.attributes[k];
+    if (typeof v === 'string' && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+export interface ForestOptions {
+  /** Margin under which a child poking out of its parent is not called skew (ms). */
+  readonly skewMarginMs: number;
+}
+
+export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest {
+  const sorted = [...spans].sort(compareSpans);
+  let origin: bigint | undefined;
+  for (const s of sorted) if (origin === undefined || s.start < origin) origin = s.start;
+  const o = origin ?? 0n;
+  const bySpanKey = new Map<string, SpanNode>();
+  const byTrace = new Map<string, SpanNode[]>();
+  for (const s of sorted) {
+    const key = spanKey(s.traceId, s.spanId);
+    if (bySpanKey.has(key)) continue;
+    const start = nanosToMsFrom(o, s.start);
+    const node: SpanNode = {
+      span: s, traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.operation,
+      parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
+      error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
+      orphan: false,
+      clientLike: false, callee: undefined, depth: 0,
+    };
+    bySpanKey.set(key, node);
+    const list = byTrace.get(s.traceId);
+    if (list) list.push(node);
+    else byTrace.set(s.traceId, [node]);
+  }
+  let orphanCount = 0;
+  const traces: TraceTree[] = [];
+  for (const traceId of [...byTrace.keys()].sort(cmpStr)) {
+    const nodes = byTrace.get(traceId) ?? [];
+    const roots: SpanNode[] = [];
+    let orphans = 0;
+    for (const n of nodes) {
+      const pid = n.span.parentSpanId;
+      const p = pid ? bySpanKey.get(spanKey(traceId, pid)) : undefined;
+      if (p && p !== n) {
+        n.parent = p;
+        p.children.push(n);
+      } else {
+        if (pid) {
+          n.orphan = true;
+          orphans++;
+        }
+        roots.push(n);
+      }
+    }
+    orphanCount += orphans;
+    breakCycles(nodes, roots);
+    for (const n of nodes) n.children.sort(compareNodes);
+    roots.sort((a, b) => Number(a.orphan) - Number(b.orphan) || compareNodes(a, b));
+    const root = roots[0];
+    if (!root) continue;
+    traces.push({ traceId, roots, root, nodes, complete: orphans === 0 });
+  }
+  const skew = correctSkew(traces, opts.skewMarginMs);
+  let clampedCount = 0;
+  for (const t of traces) {
+    for (const n of t.nodes) {
+      clampedCount += computeSelf(n);
+      classifyClient(n);
+    }
+    setDepths(t);
+  }
+  return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey, skew, orphanCount, clampedCount };
+}
+
+/** A parent chain that loops (bad data) is cut at the node whose walk revisits: it becomes a root. */
+function breakCycles(nodes: SpanNode[], roots: SpanNode[]): void {
+  const reachable = new Set<SpanNode>();
+  const stack = [...roots];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (reachable.has(n)) continue;
+    reachable.add(n);
+    for (const c of n.children) stack.push(c);
+  }
+  if (reachable.size === nodes.length) return;
+  for (const n of [...nodes].sort(compareNodes)) {
+    if (reachable.has(n)) continue;
+    const p = n.parent;
+    if (p) p.children.splice(p.children.indexOf(n), 1);
+    n.parent = undefined;
+    roots.push(n);
+    const st = [n];
+    while (st.length) {
+      const x = st.pop()!;
+      if (reachable.has(x)) continue;
+      reachable.add(x);
+      for (const c of x.children) st.push(c);
+    }
+  }
+}
+
+function setDepths(t: TraceTree): void {
+  const stack: SpanNode[] = [...t.roots];
+  for (const r of t.roots) r.depth = 0;
+  while (stack.length) {
+    const n = stack.pop()!;
+    for (const c of n.children) {
+      c.depth = n.depth + 1;
+      stack.push(c);
+    }
+  }
+}
+
+/**
+ * Per (parent service, child service) pair: the shift that puts each child inside its parent. When at least half
+ * the instances of a pair poke out beyond the margin (consistently one direction), the median shift is applied to
+ * every child of that pair, with its subtree. Children longer than their parent cannot be fitted: left to clamping.
+ */
+function correctSkew(traces: TraceTree[], margin: number): SkewCorrection[] {
+  const needs = new Map<string, { shifts: number[]; total: number }>();
+  for (const t of traces) {
+    for (const n of t.nodes) {
+      const p = n.parent;
+      if (!p || p.service === n.service) continue;
+      const key = `${p.service}\u0000${n.service}`;
+      const e = needs.get(key) ?? { shifts: [], total: 0 };
+      e.total++;
+      const dur = n.end - n.start;
+      if (dur <= p.end - p.start) {
+        if (n.start < p.start - margin) e.shifts.push(p.start - n.start + (p.end - p.start - dur) / 2);
+        else if (n.end > p.end + margin) e.shifts.push(-(n.end - p.end) - (p.end - p.start - dur) / 2);
+      }
+      needs.set(key, e);
+    }
+  }
+  const corrections = new Map<string, number>();
+  const out: SkewCorrection[] = [];
+  for (const key of [...needs.keys()].sort(cmpStr)) {
+    const e = needs.get(key)!;
+    if (e.shifts.length === 0 || e.shifts.length * 2 < e.total) continue;
+    const pos = e.shifts.filter((x) => x > 0).length;
+    if (pos !== e.shifts.length && pos !== 0) continue;
+    const shift = median(e.shifts);
+    corrections.set(key, shift);
+    const [ps, cs] = key.split('\u0000') as [string, string];
+    out.push({ parentService: ps, childService: cs, shiftMs: shift, instances: e.shifts.length });
+  }
+  if (corrections.size === 0) return out;
+  for (const t of traces) {
+    const stack: { n: SpanNode; acc: number }[] = t.roots.map((n) => ({ n, acc: 0 }));
+    while (stack.length) {
+      const { n, acc } = stack.pop()!;
+      const p = n.parent;
+      const own = p && p.service !== n.service ? corrections.get(`${p.service}\u0000${n.service}`) ?? 0 : 0;
+      const total = acc + own;
+      n.start += total;
+      n.end += total;
+      for (const c of n.children) stack.push({ n: c, acc: total });
+    }
+  }
+  return out;
+}
+
+/** Exclusive time: own duration minus the union of children clamped to the parent. Returns 1 if any clamp. */
+function computeSelf(n: SpanNode): number {
+  let covered = 0;
+  let cursor = n.start;
+  let clamped = 0;
+  const kids = [...n.children].sort(compareNodes);
+  for (const c of kids) {
+    if (isAsync(c)) continue;
+    const s = Math.max(c.start, n.start, cursor);
+    const e = Math.min(c.end, n.end);
+    if (c.start < n.start || c.end > n.end) clamped = 1;
+    if (e > s) {
+      covered += e - s;
+      cursor = e;
+    }
+  }
+  n.self = Math.max(0, n.end - n.start - covered);
+  return clamped;
+}
+
+export function isAsync(n: SpanNode): boolean {
+  return n.span.kind === 'producer' || n.span.kind === 'consumer';
+}
+
+function classifyClient(n: SpanNode): void {
+  if (n.span.kind === 'client') {
+    n.clientLike = true;
+    const other = n.children.find((c) => c.service !== n.service);
+    n.callee = other?.service ?? peerOf(n.span);
+    return;
+  }
+  if (n.span.kind !== 'unspecified' && n.span.kind !== 'internal') return;
+  if (n.children.length === 0) return;
+  const first = n.children[0]!.service;
+  if (first === n.service) return;
+  if (n.children.every((c) => c.service === first)) {
+    n.clientLike = true;
+    n.callee = first;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * One pass per trace: what each service did in it. Own exclusive time (client-like spans excluded: their self
+ * time is the call's gap, charged to the edge), per-operation exclusive time, gaps per caller->callee edge,
+ * calls per edge, error origins (deepest error whose children are healthy; a client-like leaf with a known
+ * peer charges its callee), swallowed errors (an error whose caller in another service stayed healthy), and the
+ * critical path's exclusive time per service (a client-like step charged to its callee: network delay piles up
+ * on the delayed edge, not in the caller's code).
+ */
+import { criticalPath, type CriticalStep } from './critical-path.js';
+import type { SpanNode, TraceTree } from './spantree.js';
+
+export interface TraceSummary {
+  readonly trace: TraceTree;
+  readonly rootDuration: number;
+  readonly rootError: boolean;
+  readonly services: ReadonlySet<string>;
+  readonly ownExcl: ReadonlyMap<string, number>;
+  /** service -> number of its own (not client-like) spans */
+  readonly ownCount: ReadonlyMap<string, number>;
+  readonly opExcl: ReadonlyMap<string, number>;
+  /** caller \0 callee -> gap samples (ms) */
+  readonly gaps: ReadonlyMap<string, number[]>;
+  /** caller \0 callee \0 callee operation -> calls */
+  readonly calls: ReadonlyMap<string, number>;
+  /** service -> error-origin nodes */
+  readonly errorOrigins: ReadonlyMap<string, SpanNode[]>;
+  readonly swallowed: ReadonlyMap<string, SpanNode[]>;
+  readonly cpExcl: ReadonlyMap<string, number>;
+  readonly path: readonly CriticalStep[];
+  /** service -> its spans' first start in this trace (ms) */
+  readonly firstSeen: ReadonlyMap<string, number>;
+}
+
+export const SEP = '\u0000';
+
+function add(m: Map<string, number>, k: string, v: number): void {
+  m.set(k, (m.get(k) ?? 0) + v);
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+/** The service a node's work is charged to for critical path / error origin (a client-like leaf -> callee). */
+export function chargedService(n: SpanNode): string {
+  if (n.clientLike && n.callee) return n.callee;
+  return n.service;
+}
+
+export function summarizeTrace(t: TraceTree): TraceSummary {
+  const ownExcl = new Map<string, number>();
+  const ownCount = new Map<string, number>();
+  const opExcl = new Map<string, number>();
+  const gaps = new Map<string, number[]>();
+  const calls = new Map<string, number>();
+  const errorOrigins = new Map<string, SpanNode[]>();
+  const swallowed = new Map<string, SpanNode[]>();
+  const services = new Set<string>();
+  const firstSeen = new Map<string, number>();
+  for (const n of t.nodes) {
+    services.add(n.service);
+    const fs = firstSeen.get(n.service);
+    if (fs === undefined || n.start < fs) firstSeen.set(n.service, n.start);
+    if (n.clientLike && n.callee) {
+      push(gaps, n.service + SEP + n.callee, n.self);
+      if (!n.children.some((c) => c.service === n.callee)) add(calls, n.service + SEP + n.callee + SEP + n.operation, 1);
+    } else {
+      add(ownExcl, n.service, n.self);
+      add(ownCount, n.service, 1);
+      add(opExcl, n.service + SEP + n.operation, n.self);
+    }
+    const p = n.parent;
+    if (p && p.service !== n.service) add(calls, p.service + SEP + n.service + SEP + n.operation, 1);
+    if (n.error && !n.children.some((c) => c.error)) {
+      const charged = n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
+      push(errorOrigins, charged, n);
+      if (isSwallowed(n)) push(swallowed, charged, n);
+    }
+  }
+  const path = criticalPath(t);
+  const cpExcl = new Map<string, number>();
+  for (const step of path) add(cpExcl, chargedService(step.node), step.exclusive);
+  return {
+    trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
+    calls, errorOrigins, swallowed, cpExcl, path, firstSeen,
+  };
+}
+
+/** The first ancestor in another service did not fail: the error was handled (fallback, default, retry). */
+function isSwallowed(n: SpanNode): boolean {
+  let p = n.parent;
+  while (p && p.service === n.service) {
+    if (!p.error) return true;
+    p = p.parent;
+  }
+  if (!p) return false;
+  let q: SpanNode | undefined = p;
+  while (q && q.clientLike) q = q.parent;
+  return q ? !q.error : !p.error;
+}
