@@ -35,6 +35,15 @@ const optionalUrl = (protocols: readonly string[] = ['http:', 'https:']) =>
 const intIn = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
+function isJsonObject(value: string): boolean {
+  try {
+    const v = JSON.parse(value) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
 function isUrl(value: string, protocols: readonly string[]): boolean {
   try {
     return protocols.includes(new URL(value).protocol);
@@ -64,6 +73,17 @@ export const SETTINGS = {
   LOKI_URL: { group: 'grafana', description: 'Grafana Loki base URL: enables the Loki logs provider.', example: 'http://127.0.0.1:3100' },
   TEMPO_URL: { group: 'grafana', description: 'Grafana Tempo base URL: enables the Tempo traces provider.', example: 'http://127.0.0.1:3200' },
   PROMETHEUS_URL: { group: 'grafana', description: 'Prometheus base URL: enables the Prometheus metrics provider.', example: 'http://127.0.0.1:9090' },
+  GRAFANA_URL: { group: 'grafana', description: 'Grafana base URL: evidence from Loki, Tempo and Prometheus links to Grafana Explore. Unset: links point at the API URL of the query.', example: 'https://grafana.example.com' },
+  GRAFANA_DATASOURCES: { group: 'grafana', description: 'Grafana datasource uids for Explore links, as loki=<uid>,tempo=<uid>,prometheus=<uid>. Unset entries use the type name as uid.', example: 'loki=P8E80F9AEF21F6940,prometheus=PBFA97CFB590B2093' },
+  LOKI_TENANT: { group: 'grafana', description: 'Loki tenant sent as X-Scope-OrgID (multi-tenant Loki). Unset: no header.', example: 'team-a' },
+  LOKI_PARSER: { group: 'grafana', description: 'Parser stage added to LogQL queries: none, json or logfmt (extracts level and trace_id from the line).', example: 'json' },
+  LOKI_SERVICE_LABELS: { group: 'grafana', description: 'Loki labels naming the service, comma-separated: the first is used in the stream selector, all are read back.', example: 'service_name,service' },
+  LOKI_ENV_LABELS: { group: 'grafana', description: 'Loki labels naming the environment, comma-separated: the first is used in the stream selector, all are read back.', example: 'env,deployment_environment' },
+  LOKI_LEVEL_LABEL: { group: 'grafana', description: 'Loki label or structured-metadata field carrying the severity (Loki 3 sets detected_level).', example: 'detected_level' },
+  LOKI_TRACE_ID_FILTER: { group: 'grafana', description: 'How LogQL finds a trace id: metadata (structured metadata / parsed label trace_id) or line (substring of the log line).', example: 'metadata' },
+  TEMPO_TENANT: { group: 'grafana', description: 'Tempo tenant sent as X-Scope-OrgID (multi-tenant Tempo). Unset: no header.', example: 'team-a' },
+  PROMETHEUS_SERVICE_LABELS: { group: 'grafana', description: 'Prometheus labels that name a service, in priority order (queries try them in this order with PromQL `or`; results read the first present).', example: 'service,service_name,job,app,app_kubernetes_io_name,container,namespace' },
+  PROMETHEUS_FAMILIES: { group: 'grafana', description: 'JSON overriding the metric behind each family, e.g. {"latency":{"metric":"http_request_duration_seconds","type":"histogram"},"errors":{"metric":"http_requests_total","type":"counter","matchers":"code=~\\"5..\\""}}.', example: '{"cpu":{"metric":"process_cpu_seconds_total","type":"counter"}}' },
   OTLP_DIR: { group: 'otlp', description: 'Folder of OTLP/JSON files (traces/logs/metrics .jsonl[.gz]): enables the otlp-file provider.' },
   OPENAI_API_KEY: { group: 'llm', secret: true, description: 'API key of an OpenAI-compatible endpoint. Unset: the deterministic narrator writes replies.' },
   OPENAI_BASE_URL: { group: 'llm', description: 'Base URL of an OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, LiteLLM).', example: 'https://api.openai.com/v1' },
@@ -104,6 +124,17 @@ export const configSchema = z
     LOKI_URL: optionalUrl(),
     TEMPO_URL: optionalUrl(),
     PROMETHEUS_URL: optionalUrl(),
+    GRAFANA_URL: optionalUrl(),
+    GRAFANA_DATASOURCES: z.preprocess(emptyToUndefined, z.string().regex(/^(loki|tempo|prometheus)=[^,=\s]+(,(loki|tempo|prometheus)=[^,=\s]+)*$/, 'must be loki=<uid>,tempo=<uid>,prometheus=<uid>').optional()),
+    LOKI_TENANT: optionalString(),
+    LOKI_PARSER: z.preprocess(emptyToUndefined, z.enum(['none', 'json', 'logfmt']).default('none')),
+    LOKI_SERVICE_LABELS: z.preprocess(emptyToUndefined, z.string().regex(/^[a-zA-Z_]\w*(,[a-zA-Z_]\w*)*$/, 'must be comma-separated label names').default('service_name,service')),
+    LOKI_ENV_LABELS: z.preprocess(emptyToUndefined, z.string().regex(/^[a-zA-Z_]\w*(,[a-zA-Z_]\w*)*$/, 'must be comma-separated label names').default('env,deployment_environment')),
+    LOKI_LEVEL_LABEL: z.preprocess(emptyToUndefined, z.string().regex(/^[a-zA-Z_]\w*$/, 'must be a label name').default('detected_level')),
+    LOKI_TRACE_ID_FILTER: z.preprocess(emptyToUndefined, z.enum(['metadata', 'line']).default('metadata')),
+    TEMPO_TENANT: optionalString(),
+    PROMETHEUS_SERVICE_LABELS: z.preprocess(emptyToUndefined, z.string().regex(/^[a-zA-Z_]\w*(,[a-zA-Z_]\w*)*$/, 'must be comma-separated label names').default('service,service_name,job,app,app_kubernetes_io_name,container,namespace')),
+    PROMETHEUS_FAMILIES: z.preprocess(emptyToUndefined, z.string().refine(isJsonObject, 'must be a JSON object (family -> {metric, type, matchers?})').optional()),
     OTLP_DIR: optionalString(),
     OPENAI_API_KEY: optionalSecret(),
     OPENAI_BASE_URL: optionalUrl(),
