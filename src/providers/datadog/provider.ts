@@ -1,0 +1,187 @@
+/**
+ * The Datadog provider: traces (v2 spans search), logs (v2 logs search) and metrics (v1 query, v2 timeseries),
+ * composing translate (canonical -> Datadog), client (IO) and normalize (Datadog -> models).
+ */
+import type { Clock } from '../../kernel/clock.js';
+import type { SecretScrubber } from '../../kernel/secrets.js';
+import type { HttpCallContext, HttpCallHooks, RetryOptions } from '../http/index.js';
+import type { LogEntry, MetricSeries, Span } from '../models.js';
+import { outcome, type QueryOutcome } from '../outcome.js';
+import type { CallContext, Capability, HealthResult, LogsProvider, MetricsProvider, TracesProvider } from '../protocols.js';
+import type { CanonicalQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
+import { TimeRange } from '../time-range.js';
+import { DatadogClient } from './client.js';
+import type { DatadogSettings } from './config.js';
+import { logExplorerLink, metricExplorerLink, spanSearchLink } from './links.js';
+import { compareSpans, normalizeLogs, normalizeSpans, type NormalizeContext } from './normalize.js';
+import { normalizeV1Metrics, normalizeV2Timeseries } from './normalize-metrics.js';
+import { paginate } from './paginate.js';
+import { logSearchQuery, logsListBody, MAX_PAGE_LIMIT, spanSearchQuery, spanSort, spansListBody, traceByIdQuery } from './translate.js';
+import { metricScope, planMetricQuery } from './translate-metrics.js';
+
+export interface DatadogProviderOptions {
+  readonly name?: string;
+  readonly settings: DatadogSettings;
+  readonly clock: Clock;
+  readonly scrubber: SecretScrubber;
+  readonly hooks?: HttpCallHooks;
+  readonly retry?: Partial<RetryOptions>;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Most pages one search may fetch (default 20). */
+  readonly maxPages?: number;
+  /** Page size of list calls (default 1000, Datadog's maximum). */
+  readonly pageLimit?: number;
+}
+
+/** How far back a trace is searched when no range is given: Datadog keeps indexed spans 15 days. */
+const TRACE_LOOKBACK_MS = 15 * 24 * 3600 * 1000;
+
+export class DatadogProvider implements TracesProvider, LogsProvider, MetricsProvider {
+  readonly name: string;
+  readonly capabilities: readonly Capability[] = ['traces', 'logs', 'metrics'];
+  private readonly client: DatadogClient;
+  private readonly settings: DatadogSettings;
+  private readonly clock: Clock;
+  private readonly maxPages: number;
+  private readonly pageLimit: number;
+  private readonly norm: NormalizeContext;
+
+  constructor(o: DatadogProviderOptions) {
+    this.name = o.name ?? 'datadog';
+    this.settings = o.settings;
+    this.clock = o.clock;
+    this.maxPages = o.maxPages ?? 20;
+    this.pageLimit = Math.min(o.pageLimit ?? MAX_PAGE_LIMIT, MAX_PAGE_LIMIT);
+    this.norm = { provider: this.name, appBaseUrl: o.settings.appBaseUrl };
+    this.client = new DatadogClient(o.settings, {
+      provider: this.name,
+      clock: o.clock,
+      scrubber: o.scrubber,
+      ...(o.hooks ? { hooks: o.hooks } : {}),
+      ...(o.retry ? { retry: o.retry } : {}),
+      ...(o.random ? { random: o.random } : {}),
+      ...(o.sleep ? { sleep: o.sleep } : {}),
+    });
+  }
+
+  private limit(requested: number): number {
+    return Math.max(1, Math.min(requested, this.settings.rowBudget));
+  }
+
+  private async spans(query: string, range: TimeRange, sort: 'timestamp' | '-timestamp', limit: number, ctx: HttpCallContext): Promise<QueryOutcome<{ spans: Span[]; truncated: boolean; warnings: string[] }>> {
+    const paged = await paginate(
+      this.name,
+      (cursor, pageLimit) => this.client.listSpans(spansListBody(query, range, { limit: pageLimit, sort, ...(cursor ? { cursor } : {}) }), ctx),
+      (r) => (Array.isArray(r.data) ? { items: r.data, ...(r.meta?.page?.after ? { after: r.meta.page.after } : {}) } : 'spans_search: answer has no data list'),
+      { limit, pageLimit: this.pageLimit, maxPages: this.maxPages },
+    );
+    if (paged.status !== 'ok') return paged;
+    const { spans, dropped } = normalizeSpans(paged.data.items, this.norm);
+    const warnings = [...paged.data.warnings];
+    if (dropped > 0) warnings.push(`${dropped} span(s) without ids or start time dropped`);
+    return outcome.ok(this.name, { spans, truncated: paged.data.truncated, warnings });
+  }
+
+  async searchSpans(q: TraceSearchQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly Span[]>> {
+    const limit = this.limit(q.limit);
+    const r = await this.spans(spanSearchQuery(q), q.range, spanSort(q), limit, ctx);
+    if (r.status !== 'ok') return r;
+    let spans = r.data.spans;
+    if (q.entryOnly) spans = spans.filter((s) => s.kind === 'server' || s.parentSpanId === undefined);
+    spans.sort(q.order === 'duration_desc' ? (a, b) => b.durationNanos - a.durationNanos || compareSpans(a, b) : compareSpans);
+    return outcome.fromList(this.name, spans.slice(0, limit), `no spans match ${spanSearchQuery(q)} in ${q.range.toString()}`, { truncated: r.data.truncated, warnings: r.data.warnings });
+  }
+
+  async fetchTrace(traceId: string, range?: TimeRange, ctx: CallContext = {}): Promise<QueryOutcome<readonly Span[]>> {
+    const id = traceId.toLowerCase();
+    if (!/^[0-9a-f]{1,32}$/.test(id)) return outcome.failed(this.name, 'bad_request', `trace id must be hex, got '${traceId.slice(0, 40)}'`);
+    const window = range ?? TimeRange.fromMs(this.clock.nowMs() - TRACE_LOOKBACK_MS, this.clock.nowMs());
+    const r = await this.spans(traceByIdQuery(id), window, 'timestamp', this.settings.rowBudget, ctx);
+    if (r.status !== 'ok') return r;
+    const want = id.padStart(32, '0');
+    // trace_id search matches the low 64 bits; a span whose upper half is known must match it too.
+    const spans = r.data.spans.filter((s) => s.traceId === want || (s.traceId.slice(16) === want.slice(16) && s.traceId.startsWith('0000000000000000'))).sort(compareSpans);
+    return outcome.fromList(this.name, spans, `trace ${id} not found in ${window.toString()}`, { truncated: r.data.truncated, warnings: r.data.warnings });
+  }
+
+  async fetchLogs(q: LogQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly LogEntry[]>> {
+    const limit = this.limit(q.limit);
+    const paged = await paginate(
+      this.name,
+      (cursor, pageLimit) => this.client.listLogs(logsListBody(q, { limit: pageLimit, ...(cursor ? { cursor } : {}) }), ctx),
+      (r) => (Array.isArray(r.data) ? { items: r.data, ...(r.meta?.page?.after ? { after: r.meta.page.after } : {}) } : 'logs_search: answer has no data list'),
+      { limit, pageLimit: this.pageLimit, maxPages: this.maxPages },
+    );
+    if (paged.status !== 'ok') return paged;
+    const { logs, dropped } = normalizeLogs(paged.data.items, this.norm);
+    const warnings = [...paged.data.warnings];
+    if (dropped > 0) warnings.push(`${dropped} log(s) without a timestamp dropped`);
+    const dir = q.order === 'time_desc' ? -1 : 1;
+    logs.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -dir : dir) : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(a.link ?? '', b.link ?? '')));
+    return outcome.fromList(this.name, logs, `no logs match ${logSearchQuery(q)} in ${q.range.toString()}`, { truncated: paged.data.truncated, warnings });
+  }
+
+  async fetchMetrics(q: MetricQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly MetricSeries[]>> {
+    const plan = planMetricQuery(q);
+    const mctx = { provider: this.name, appBaseUrl: this.settings.appBaseUrl, startMs: q.range.startMs, endMs: q.range.endMs };
+    let series: MetricSeries[];
+    let described: string;
+    if (plan.kind === 'unsupported') return outcome.unsupported(this.name, plan.reason);
+    if (plan.kind === 'v1') {
+      const r = await this.client.queryMetrics(plan.fromSec, plan.toSec, plan.query, ctx);
+      if (r.status !== 'ok') return r;
+      if (r.data.status === 'error' || r.data.error) return outcome.failed(this.name, 'bad_request', `metrics_query: ${r.data.error ?? 'query failed'}`);
+      if (r.data.series !== undefined && !Array.isArray(r.data.series)) return outcome.failed(this.name, 'malformed', 'metrics_query: series is not a list');
+      series = normalizeV1Metrics(r.data, mctx, { aggregation: q.aggregation });
+      described = plan.query;
+    } else {
+      const r = await this.client.queryTimeseries(plan.body, ctx);
+      if (r.status !== 'ok') return r;
+      if (r.data.errors) return outcome.failed(this.name, 'bad_request', `timeseries_query: ${r.data.errors}`);
+      series = normalizeV2Timeseries(r.data, { ...mctx, name: plan.name, search: plan.search, ...(plan.unit ? { unit: plan.unit } : {}) });
+      described = plan.search;
+    }
+    const withService = q.service ? series.map((s) => (s.service ? s : { ...s, service: q.service })) : series;
+    const nonEmpty = withService.filter((s) => s.points.length > 0);
+    return outcome.fromList(this.name, nonEmpty, `no points for ${described} in ${q.range.toString()}`);
+  }
+
+  async healthCheck(ctx: CallContext = {}): Promise<HealthResult> {
+    const started = performance.now();
+    const r = await this.client.validate(ctx);
+    const latencyMs = Math.max(0, Math.round(performance.now() - started));
+    if (r.status === 'ok') {
+      return r.data.valid ? { status: 'healthy', detail: `API key valid (${this.settings.site})`, latencyMs } : { status: 'unhealthy', detail: 'API key reported invalid', latencyMs };
+    }
+    const reason = r.reason;
+    const what = r.status === 'failed' && r.kind === 'auth' ? `API key rejected: ${reason}` : reason;
+    return { status: 'unhealthy', detail: what, latencyMs };
+  }
+
+  describeQuery(q: CanonicalQuery): { readonly query: string; readonly url?: string } | undefined {
+    const app = this.settings.appBaseUrl;
+    switch (q.signal) {
+      case 'traces': {
+        const query = spanSearchQuery(q);
+        return { query, url: spanSearchLink(app, query, q.range.start, q.range.end) };
+      }
+      case 'logs': {
+        const query = logSearchQuery(q);
+        return { query, url: logExplorerLink(app, query, q.range.start, q.range.end) };
+      }
+      case 'metrics': {
+        const plan = planMetricQuery(q);
+        if (plan.kind === 'unsupported') return undefined;
+        if (plan.kind === 'v2-spans') return { query: plan.search, url: spanSearchLink(app, plan.search, q.range.start, q.range.end) };
+        return { query: plan.query, url: metricExplorerLink(app, plan.name, { scope: metricScope(q), groupBy: q.groupBy, agg: q.aggregation, startMs: q.range.startMs, endMs: q.range.endMs }) };
+      }
+      case 'errors':
+        return undefined;
+    }
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
