@@ -1,0 +1,148 @@
+/**
+ * The signal queue port: the trust gate appends validated signals; stream workers read them through a consumer
+ * group, ack what they finished, reclaim what a crashed worker left pending, and dead-letter what keeps failing.
+ * Two adapters implement it (Redis Streams and in-process) and pass one conformance suite
+ * (test/conformance/queue-conformance.ts).
+ *
+ * Delivery semantics: at-least-once. An entry is delivered by read() (delivery 1) and then again by every
+ * reclaim() that takes it over after it sat unacknowledged for `minIdleMs` (delivery 2, 3...). When a reclaim
+ * would make it delivery maxDeliveries + 1 it is moved to the dead-letter stream instead, with the reason. An entry
+ * whose payload is not a valid QueuedSignal (poison) is dead-lettered the first time a reader sees it and is never
+ * returned. Errors reaching the queue (Redis down, queue closed) reject with FlipturnError FT_QUEUE_UNAVAILABLE.
+ */
+import { FlipturnError, errorMessage } from '../kernel/errors.js';
+import { queuedSignalSchema, type QueuedSignal } from '../kernel/signal.js';
+
+export interface QueueEntry {
+  /** Stream entry id ("1763717400000-0"): pass it to ack() / deadLetter(). */
+  readonly id: string;
+  readonly signal: QueuedSignal;
+  /** 1 on the first delivery; increases with each reclaim. */
+  readonly deliveries: number;
+}
+
+export interface ReadOptions {
+  /** This worker's consumer name (stable per process, e.g. host + pid). */
+  readonly consumer: string;
+  /** Most entries to return. Default 10. */
+  readonly count?: number;
+  /** Wait up to this long for new entries when there are none. 0 or absent: do not wait. */
+  readonly blockMs?: number;
+}
+
+export interface ReclaimOptions {
+  /** The consumer that takes the entries over. */
+  readonly consumer: string;
+  /** Only entries pending (delivered, not acked) for at least this long. */
+  readonly minIdleMs: number;
+  /** Most entries to return. Default 10. */
+  readonly count?: number;
+}
+
+export interface DeadLetter {
+  /** Id in the dead-letter stream. */
+  readonly id: string;
+  /** Id the entry had in the main stream. */
+  readonly originalId: string;
+  readonly reason: string;
+  readonly deliveries: number;
+  /** The entry's payload exactly as stored (may be unparseable: that may be why it is here). */
+  readonly payload: string;
+  readonly deadAt: string;
+}
+
+export interface QueueStats {
+  /** Entries in the stream (acked ones included until trimmed by the length cap). */
+  readonly length: number;
+  /** Delivered to a consumer and not acked yet. */
+  readonly pending: number;
+  /** Entries not delivered to any consumer of the group yet (undefined when the backend cannot tell). */
+  readonly lag: number | undefined;
+  readonly deadLetters: number;
+  /** Consumers the group knows. */
+  readonly consumers: number;
+}
+
+export interface SignalQueue {
+  /** Validates (FT_SIGNAL_INVALID when invalid) and appends; resolves once stored. */
+  append(signal: QueuedSignal): Promise<{ readonly id: string }>;
+  /** New entries for this consumer (never delivered before); poison entries are dead-lettered, not returned. */
+  read(options: ReadOptions): Promise<QueueEntry[]>;
+  /** Marks an entry done. Acking an unknown or already acked id is a no-op. */
+  ack(id: string): Promise<void>;
+  /** Takes over entries idle for minIdleMs (crashed or stuck consumers); dead-letters those past maxDeliveries. */
+  reclaim(options: ReclaimOptions): Promise<QueueEntry[]>;
+  /** Moves a pending entry to the dead-letter stream with a reason and acks it (a failure retrying cannot fix). */
+  deadLetter(id: string, reason: string): Promise<void>;
+  /** The newest dead letters first. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  stats(): Promise<QueueStats>;
+  /** Resolves when the backend answers (readiness); rejects FT_QUEUE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections; blocked reads return []; later calls reject FT_QUEUE_UNAVAILABLE. */
+  close(): Promise<void>;
+}
+
+/** Deduplication of deliveries: the first claim of a key wins until the TTL passes. */
+export interface IdempotencyStore {
+  /** True when this call claimed the key (first time, or after its TTL expired); false for a duplicate. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives a claimed key up (the work it guarded failed, so a retry must be accepted). */
+  release(key: string): Promise<void>;
+}
+
+export interface QueueSettings {
+  /** Stream key. Default 'flipturn:signals'. */
+  readonly stream: string;
+  /** Consumer group. Default 'flipturn-workers'. */
+  readonly group: string;
+  /** Approximate length cap of the stream (XADD MAXLEN ~). Default 100000. */
+  readonly maxLen: number;
+  /** Deliveries before an entry is dead-lettered. Default 5. */
+  readonly maxDeliveries: number;
+}
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = Object.freeze({
+  stream: 'flipturn:signals',
+  group: 'flipturn-workers',
+  maxLen: 100_000,
+  maxDeliveries: 5,
+});
+
+export function dlqKey(settings: QueueSettings): string {
+  return `${settings.stream}:dlq`;
+}
+
+/** Validates before storing: nothing invalid ever enters the stream through the port. */
+export function encodeSignal(signal: QueuedSignal): string {
+  const r = queuedSignalSchema.safeParse(signal);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new FlipturnError('FT_SIGNAL_INVALID', `signal is invalid at ${issue?.path.join('.') ?? '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return JSON.stringify(r.data);
+}
+
+/** Parses a stored payload; a string reason when it is poison. */
+export function decodeSignal(payload: string | undefined): QueuedSignal | string {
+  if (payload === undefined) return 'poison: entry has no signal field';
+  let json: unknown;
+  try {
+    json = JSON.parse(payload);
+  } catch (e) {
+    return `poison: payload is not JSON (${errorMessage(e)})`;
+  }
+  const r = queuedSignalSchema.safeParse(json);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  return `poison: payload is not a valid signal at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
+}
+
+export function queueUnavailable(what: string, cause: unknown): FlipturnError {
+  if (cause instanceof FlipturnError && cause.code === 'FT_QUEUE_UNAVAILABLE') return cause;
+  return new FlipturnError('FT_QUEUE_UNAVAILABLE', `queue ${what} failed: ${errorMessage(cause)}`, { cause });
+}
+
+export function maxDeliveriesReason(maxDeliveries: number): string {
+  return `exceeded ${maxDeliveries} deliveries`;
+}

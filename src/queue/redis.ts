@@ -1,0 +1,380 @@
+/**
+ * Redis Streams SignalQueue (ioredis 6). One stream, one consumer group, a dead-letter stream beside it.
+ * - append: XADD <stream> MAXLEN ~ <cap> * signal <json>
+ * - read: XREADGROUP GROUP <group> <consumer> COUNT n [BLOCK ms] STREAMS <stream> >   (on a per-consumer
+ *   connection, so a blocking read never stalls appends or other consumers)
+ * - ack: XACK; reclaim: XAUTOCLAIM <min-idle> then XPENDING for each entry's delivery count
+ * - dead-letter: MULTI { XADD <stream>:dlq ...; XACK } so an entry is never both pending and dead
+ * The group is created with XGROUP CREATE ... 0 MKSTREAM (entries appended before any worker started are read);
+ * BUSYGROUP means it exists. Commands fail fast while Redis is down (no offline queue, command timeout) and
+ * reject with FT_QUEUE_UNAVAILABLE; ioredis reconnects in the background and the next call works again.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Clock } from '../kernel/clock.js';
+import { FlipturnError, errorMessage } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { QueuedSignal } from '../kernel/signal.js';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  decodeSignal,
+  dlqKey,
+  encodeSignal,
+  maxDeliveriesReason,
+  queueUnavailable,
+  type DeadLetter,
+  type IdempotencyStore,
+  type QueueEntry,
+  type QueueSettings,
+  type QueueStats,
+  type ReadOptions,
+  type ReclaimOptions,
+  type SignalQueue,
+} from './port.js';
+
+export interface RedisQueueOptions {
+  readonly url: string;
+  readonly clock: Clock;
+  readonly settings?: Partial<QueueSettings>;
+  readonly logger?: Logger;
+  /** Most time one non-blocking command may take before it fails (and the gate answers 503). Default 2000. */
+  readonly commandTimeoutMs?: number;
+}
+
+type RawEntry = [id: string, fields: string[] | null];
+
+export class RedisSignalQueue implements SignalQueue {
+  readonly settings: QueueSettings;
+  private readonly redis: Redis;
+  private readonly readers = new Map<string, Redis>();
+  private groupReady = false;
+  private closed = false;
+
+  constructor(private readonly options: RedisQueueOptions) {
+    this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
+    this.redis = new Redis(options.url, this.connectionOptions({ commandTimeout: options.commandTimeoutMs ?? 2000 }));
+    // ioredis emits 'error' on every failed reconnect: log it (once per distinct message), never crash.
+    this.redis.on('error', this.connectionErrorHandler('commands'));
+  }
+
+  private connectionOptions(extra: RedisOptions): RedisOptions {
+    return {
+      lazyConnect: false,
+      // RESP2: the reply shapes parsed below (ioredis 6 defaults to RESP3, where XREADGROUP returns a map).
+      protocol: 2,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+      ...extra,
+    };
+  }
+
+  private connectionErrorHandler(which: string): (e: unknown) => void {
+    let last = '';
+    return (e: unknown) => {
+      const msg = errorMessage(e);
+      if (msg !== last) this.options.logger?.warn({ connection: which, err: msg }, 'redis connection error');
+      last = msg;
+    };
+  }
+
+  /** Resolves true once connected (or already), false after timeoutMs. The queue works without it; this is for startup. */
+  waitReady(timeoutMs: number): Promise<boolean> {
+    return whenReady(this.redis, timeoutMs);
+  }
+
+  /** An IdempotencyStore on the same connection (SET key 1 PX ttl NX). */
+  idempotencyStore(prefix = 'flipturn:idem:'): IdempotencyStore {
+    return new RedisIdempotencyStore(this.redis, prefix);
+  }
+
+  async append(signal: QueuedSignal): Promise<{ id: string }> {
+    const payload = encodeSignal(signal);
+    return { id: await this.appendPayload(payload) };
+  }
+
+  /** Test support: stores a payload as is (to exercise poison handling). Not part of the port. */
+  async appendRaw(payload: string): Promise<{ id: string }> {
+    return { id: await this.appendPayload(payload) };
+  }
+
+  private async appendPayload(payload: string): Promise<string> {
+    this.assertOpen();
+    try {
+      const id = await this.redis.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', 'signal', payload);
+      if (id === null) throw new Error('XADD returned no id');
+      return id;
+    } catch (e) {
+      throw queueUnavailable('append', e);
+    }
+  }
+
+  async read(options: ReadOptions): Promise<QueueEntry[]> {
+    this.assertOpen();
+    const count = options.count ?? 10;
+    const block = options.blockMs ?? 0;
+    const conn = block > 0 ? await this.reader(options.consumer) : this.redis;
+    let reply: Array<[string, RawEntry[]]> | null;
+    try {
+      reply = await this.withGroup('read', async () => {
+        const args: Array<string | number> = ['GROUP', this.settings.group, options.consumer, 'COUNT', count];
+        if (block > 0) args.push('BLOCK', block);
+        args.push('STREAMS', this.settings.stream, '>');
+        return (await conn.call('XREADGROUP', ...args)) as Array<[string, RawEntry[]]> | null;
+      });
+    } catch (e) {
+      if (this.closed) return []; // close() during a blocking read
+      throw e;
+    }
+    if (reply === null) return [];
+    const raw = reply[0]?.[1] ?? [];
+    const out: QueueEntry[] = [];
+    for (const [id, fields] of raw) {
+      const signal = decodeSignal(field(fields, 'signal'));
+      if (typeof signal === 'string') {
+        await this.moveToDead(id, field(fields, 'signal') ?? '', signal, 1);
+        continue;
+      }
+      out.push({ id, signal, deliveries: 1 });
+    }
+    return out;
+  }
+
+  /** The consumer's own connection for blocking reads, once connected (FT_QUEUE_UNAVAILABLE if it cannot connect). */
+  private async reader(consumer: string): Promise<Redis> {
+    let r = this.readers.get(consumer);
+    if (!r) {
+      // No command timeout on a blocking connection; blockingTimeout guards BLOCK ms + grace instead.
+      r = this.redis.duplicate(this.connectionOptions({ commandTimeout: undefined, blockingTimeout: 1000 }));
+      r.on('error', this.connectionErrorHandler(`reader:${consumer}`));
+      this.readers.set(consumer, r);
+    }
+    if (r.status !== 'ready' && !(await whenReady(r, this.options.commandTimeoutMs ?? 2000))) {
+      throw queueUnavailable('read', new Error(`reader connection is ${r.status}`));
+    }
+    return r;
+  }
+
+  async ack(id: string): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.redis.xack(this.settings.stream, this.settings.group, id);
+    } catch (e) {
+      throw queueUnavailable('ack', e);
+    }
+  }
+
+  async reclaim(options: ReclaimOptions): Promise<QueueEntry[]> {
+    this.assertOpen();
+    const count = options.count ?? 10;
+    const reply = await this.withGroup('reclaim', async () =>
+      (await this.redis.xautoclaim(this.settings.stream, this.settings.group, options.consumer, Math.max(0, Math.round(options.minIdleMs)), '0-0', 'COUNT', count)) as [
+        string,
+        Array<RawEntry | null>,
+        string[]?,
+      ],
+    );
+    const claimed = (reply[1] ?? []).filter((e): e is RawEntry => e !== null && e[1] !== null);
+    const counts = await this.deliveryCounts(claimed.map(([id]) => id));
+    const out: QueueEntry[] = [];
+    for (const [id, fields] of claimed) {
+      const deliveries = counts.get(id) ?? 1;
+      const payload = field(fields, 'signal');
+      if (deliveries > this.settings.maxDeliveries) {
+        await this.moveToDead(id, payload ?? '', maxDeliveriesReason(this.settings.maxDeliveries), deliveries - 1);
+        continue;
+      }
+      const signal = decodeSignal(payload);
+      if (typeof signal === 'string') {
+        await this.moveToDead(id, payload ?? '', signal, deliveries);
+        continue;
+      }
+      out.push({ id, signal, deliveries });
+    }
+    return out;
+  }
+
+  private async deliveryCounts(ids: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (ids.length === 0) return counts;
+    try {
+      const pipe = this.redis.pipeline();
+      for (const id of ids) pipe.xpending(this.settings.stream, this.settings.group, id, id, 1);
+      const results = (await pipe.exec()) ?? [];
+      for (const [err, res] of results) {
+        if (err) throw err;
+        const row = (res as Array<[string, string, number, number]>)[0];
+        if (row) counts.set(row[0], Number(row[3]));
+      }
+    } catch (e) {
+      throw queueUnavailable('reclaim (delivery counts)', e);
+    }
+    return counts;
+  }
+
+  async deadLetter(id: string, reason: string): Promise<void> {
+    this.assertOpen();
+    let payload = '';
+    let deliveries = 0;
+    try {
+      const rows = (await this.redis.xrange(this.settings.stream, id, id)) as RawEntry[];
+      payload = field(rows[0]?.[1] ?? null, 'signal') ?? '';
+      deliveries = (await this.deliveryCounts([id])).get(id) ?? 0;
+    } catch (e) {
+      throw queueUnavailable('dead-letter', e);
+    }
+    await this.moveToDead(id, payload, reason, deliveries);
+  }
+
+  private async moveToDead(id: string, payload: string, reason: string, deliveries: number): Promise<void> {
+    try {
+      await this.redis
+        .multi()
+        .xadd(dlqKey(this.settings), 'MAXLEN', '~', this.settings.maxLen, '*', 'originalId', id, 'reason', reason, 'deliveries', String(deliveries), 'signal', payload, 'deadAt', new Date(this.options.clock.nowMs()).toISOString())
+        .xack(this.settings.stream, this.settings.group, id)
+        .exec();
+      this.options.logger?.warn({ entry: id, reason, deliveries }, 'signal dead-lettered');
+    } catch (e) {
+      throw queueUnavailable('dead-letter', e);
+    }
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    this.assertOpen();
+    try {
+      const rows = (await this.redis.xrevrange(dlqKey(this.settings), '+', '-', 'COUNT', limit)) as RawEntry[];
+      return rows.map(([id, fields]) => ({
+        id,
+        originalId: field(fields, 'originalId') ?? '',
+        reason: field(fields, 'reason') ?? '',
+        deliveries: Number(field(fields, 'deliveries') ?? '0'),
+        payload: field(fields, 'signal') ?? '',
+        deadAt: field(fields, 'deadAt') ?? '',
+      }));
+    } catch (e) {
+      throw queueUnavailable('dead-letters', e);
+    }
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.assertOpen();
+    const groups = await this.withGroup('stats', async () => (await this.redis.call('XINFO', 'GROUPS', this.settings.stream)) as unknown[][]);
+    try {
+      const [len, dlqLen] = await Promise.all([this.redis.xlen(this.settings.stream), this.redis.xlen(dlqKey(this.settings))]);
+      const mine = groups.map(pairs).find((g) => g.name === this.settings.group);
+      const lag = mine?.lag;
+      return {
+        length: len,
+        pending: Number(mine?.pending ?? 0),
+        lag: lag === null || lag === undefined ? undefined : Number(lag),
+        deadLetters: dlqLen,
+        consumers: Number(mine?.consumers ?? 0),
+      };
+    } catch (e) {
+      throw queueUnavailable('stats', e);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.redis.ping();
+    } catch (e) {
+      throw queueUnavailable('ping', e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.readers.values()) r.disconnect();
+    this.readers.clear();
+    if (this.redis.status === 'ready') {
+      await this.redis.quit().catch(() => undefined);
+    }
+    this.redis.disconnect();
+  }
+
+  /** Runs a group command, creating the group first (and again after NOGROUP: Redis restarted without data). */
+  private async withGroup<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.ensureGroup();
+      return await fn();
+    } catch (e) {
+      if (this.closed) throw new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue is closed');
+      if (!/NOGROUP|no such key/i.test(errorMessage(e))) throw queueUnavailable(what, e);
+      this.groupReady = false;
+      try {
+        await this.ensureGroup();
+        return await fn();
+      } catch (e2) {
+        throw queueUnavailable(what, e2);
+      }
+    }
+  }
+
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      await this.redis.xgroup('CREATE', this.settings.stream, this.settings.group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!/BUSYGROUP/.test(errorMessage(e))) throw e;
+    }
+    this.groupReady = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue is closed');
+  }
+}
+
+export class RedisIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    try {
+      const r = await this.redis.set(`${this.prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      return r === 'OK';
+    } catch (e) {
+      throw queueUnavailable('idempotency claim', e);
+    }
+  }
+
+  async release(key: string): Promise<void> {
+    try {
+      await this.redis.del(`${this.prefix}${key}`);
+    } catch (e) {
+      throw queueUnavailable('idempotency release', e);
+    }
+  }
+}
+
+
+function whenReady(r: Redis, timeoutMs: number): Promise<boolean> {
+  if (r.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      r.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    r.once('ready', onReady);
+  });
+}
+
+function field(fields: string[] | null, name: string): string | undefined {
+  if (!fields) return undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function pairs(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}

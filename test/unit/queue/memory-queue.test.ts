@@ -1,0 +1,17 @@
+import { FixedClock } from '../../../src/kernel/clock.js';
+import { InProcessIdempotencyStore, InProcessQueue } from '../../../src/queue/memory.js';
+import { runQueueConformance } from '../../conformance/queue-conformance.js';
+
+runQueueConformance('in-process', () => {
+  const clock = new FixedClock(Date.parse('2026-11-21T10:00:00Z'));
+  const queue = new InProcessQueue(clock, { maxDeliveries: 3 });
+  return Promise.resolve({
+    queue,
+    idempotency: new InProcessIdempotencyStore(clock),
+    appendRaw: (payload: string) => Promise.resolve(queue.appendRaw(payload)),
+    elapse: (ms: number) => clock.advanceMs(ms),
+    idleMs: 60_000,
+    maxDeliveries: 3,
+    cleanup: () => queue.close(),
+  });
+});
