@@ -63,7 +63,12 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const incW = split.source === 'evidence_windows' ? split.incWindow : ([split.onsetMs, Infinity] as const);
   const spanBaseW: readonly [number, number] = split.baseWindow;
   const spanIncW: readonly [number, number] = split.incWindow;
-  const spanFeat = computeSpanFeatures(base, inc, spanBaseW[1] - spanBaseW[0], spanIncW[1] - spanIncW[0]);
+  const covered = (list: typeof base, w: readonly [number, number]): number => {
+    if (list.length === 0) return 0;
+    const starts = list.map((s) => s.trace.root.start);
+    return Math.max(1, Math.min(w[1], Math.max(...starts)) - Math.max(w[0], Math.min(...starts)));
+  };
+  const spanFeat = computeSpanFeatures(base, inc, covered(base, spanBaseW), covered(inc, spanIncW));
   const logW = logWindows(evidence, origin, baseW, incW);
   const logFeat = logFeatures(evidence.logs, origin, logW[0], logW[1]);
   const mChanges = metricChanges(evidence.metrics, origin, baseW[0], incW[0], incW[1]);

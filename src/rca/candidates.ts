@@ -7,7 +7,7 @@
  */
 import type { ErrorIssue, Span } from '../providers/models.js';
 import type { ServiceLogFeatures } from './logs.js';
-import type { MetricChange } from './metrics.js';
+import type { ServiceMetricScore } from './metrics.js';
 import type { ServiceSpanFeatures } from './span-features.js';
 import { clamp01, cmpNum, cmpStr, saturate } from './stats.js';
 
@@ -17,6 +17,7 @@ export interface CandidateFeatures {
   errorOrigin: number;
   logs: number;
   metrics: number;
+  metricsAny: number;
   issues: number;
   deploy: number;
   structure: number;
@@ -38,7 +39,7 @@ export interface ScoredCandidate {
 export interface CandidateInputs {
   readonly span: ReadonlyMap<string, ServiceSpanFeatures>;
   readonly logs: ReadonlyMap<string, ServiceLogFeatures>;
-  readonly metrics: ReadonlyMap<string, { score: number; top: MetricChange[] }>;
+  readonly metrics: ReadonlyMap<string, ServiceMetricScore>;
   readonly issues: readonly ErrorIssue[];
   readonly reachable: ReadonlySet<string>;
   readonly spanServices: ReadonlySet<string>;
@@ -93,6 +94,7 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
       errorOrigin: sp?.errorScore ?? 0,
       logs: inp.logs.get(service)?.score ?? 0,
       metrics: inp.metrics.get(service)?.score ?? 0,
+      metricsAny: inp.metrics.get(service)?.any ?? 0,
       issues: issue.get(service) ?? 0,
       deploy: deployScore(inp.versions.get(service)),
       structure: sp?.structureScore ?? 0,
@@ -144,7 +146,7 @@ function signalCorroboration(f: CandidateFeatures, primary: ScoredCandidate['mec
   if (primary !== 'network') others.push(f.network);
   if (primary !== 'error') others.push(f.errorOrigin);
   if (primary !== 'logs') others.push(f.logs);
-  if (primary !== 'metrics') others.push(f.metrics);
+  if (primary !== 'metrics') others.push(Math.max(f.metrics, 0.6 * f.metricsAny));
   others.push(f.issues, f.deploy);
   others.sort((a, b) => b - a);
   return Math.min(1, (others[0] ?? 0) + 0.5 * (others[1] ?? 0));

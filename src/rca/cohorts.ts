@@ -35,6 +35,15 @@ export function splitCohorts(forest: Forest, inc: TimeRange, base: TimeRange, sy
   const incident = byStart.filter((t) => inWin(t.root.start, incW));
   const enough = baseline.length >= Math.max(opts.minBaselineTraces, Math.ceil(0.05 * byStart.length)) && incident.length >= 3;
   if (enough) {
+    // The alert's baseline window may already hold the fault (an alert fires some time after onset): when the
+    // data show a clear shift inside it, the baseline ends there.
+    const span = byStart.filter((t) => t.root.start >= baseW[0] && t.root.start < incW[1]);
+    const est = estimateOnsetZ(span, symptom);
+    const before = span.filter((t) => t.root.start < est.onset);
+    if (est.z >= 4 && est.onset > baseW[0] && est.onset < incW[0] && before.length >= opts.minBaselineTraces) {
+      const after = span.filter((t) => t.root.start >= est.onset);
+      return finish(byStart, before, after, [baseW[0], est.onset], [est.onset, incW[1]], 'estimated_onset', est.onset);
+    }
     return finish(byStart, baseline, incident, baseW, incW, 'evidence_windows', incW[0]);
   }
   // Estimate the onset inside the data we have.
@@ -61,10 +70,14 @@ function finish(
 
 /** Time-ordered traces -> the start time of the first incident trace (max rank shift of entry durations). */
 export function estimateOnset(traces: readonly TraceTree[], symptom: string): number {
+  return estimateOnsetZ(traces, symptom).onset;
+}
+
+export function estimateOnsetZ(traces: readonly TraceTree[], symptom: string): { onset: number; z: number } {
   const entry = traces.filter((t) => t.root.service === symptom);
   const series = entry.length >= 8 ? entry : traces;
   const n = series.length;
-  if (n < 4) return series[Math.floor(n / 2)]?.root.start ?? 0;
+  if (n < 4) return { onset: series[Math.floor(n / 2)]?.root.start ?? 0, z: 0 };
   const values = series.map((t, i) => ({ v: t.root.end - t.root.start, i }));
   values.sort((a, b) => cmpNum(a.v, b.v) || a.i - b.i);
   const rank = new Float64Array(n);
@@ -90,5 +103,5 @@ export function estimateOnset(traces: readonly TraceTree[], symptom: string): nu
       best = s;
     }
   }
-  return series[best]!.root.start;
+  return { onset: series[best]!.root.start, z: bestZ };
 }

@@ -120,16 +120,29 @@ export function metricChanges(
   return out.sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.service, b.service) || cmpStr(a.seriesKey, b.seriesKey));
 }
 
-export function metricScoreByService(changes: readonly MetricChange[]): Map<string, { score: number; top: MetricChange[] }> {
-  const m = new Map<string, { score: number; top: MetricChange[] }>();
+/** Latency and error series mostly show effects (a caller's latency is its callees'): they corroborate only. */
+export const EFFECT_CATEGORIES: ReadonlySet<string> = new Set(['latency', 'errors']);
+
+export interface ServiceMetricScore {
+  /** Resource pressure (cpu, memory, gc, pool, queue, network, cache, saturation): can speak for an own defect. */
+  score: number;
+  /** Any change including latency / error series: corroboration. */
+  any: number;
+  top: MetricChange[];
+}
+
+export function metricScoreByService(changes: readonly MetricChange[]): Map<string, ServiceMetricScore> {
+  const m = new Map<string, ServiceMetricScore>();
   for (const c of changes) {
-    const e = m.get(c.service) ?? { score: 0, top: [] };
+    const e = m.get(c.service) ?? { score: 0, any: 0, top: [] };
     if (e.top.length < 3) e.top.push(c);
+    e.any = Math.max(e.any, c.score);
+    if (!EFFECT_CATEGORIES.has(c.category)) e.score = Math.max(e.score, c.score);
     m.set(c.service, e);
   }
   for (const e of m.values()) {
-    const cats = new Set(e.top.map((c) => c.category));
-    e.score = Math.min(1, (e.top[0]?.score ?? 0) + 0.1 * (cats.size - 1));
+    const cats = new Set(e.top.filter((c) => !EFFECT_CATEGORIES.has(c.category)).map((c) => c.category));
+    if (e.score > 0) e.score = Math.min(1, e.score + 0.1 * (cats.size - 1));
   }
   return m;
 }

@@ -94,24 +94,51 @@ function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[],
   const out: EdgeShift[] = [];
   for (const k of [...new Set([...b.keys(), ...i.keys()])].sort(cmpStr)) {
     const [caller, callee] = k.split(SEP) as [string, string];
-    const stats = shiftStats(b.get(k) ?? [], i.get(k) ?? [], MIN_MS);
+    const bs = b.get(k) ?? [];
+    const is = i.get(k) ?? [];
+    const stats = shiftStats(bs, is, MIN_MS);
     const deltaMs = Math.max(0, stats.incMedian - stats.baseMedian) || 0;
     const rel = deltaMs / Math.max(stats.baseMedian || 0, MIN_MS);
-    const score = stats.significance * saturate(rel, 1) * clamp01(deltaMs / (0.25 * entryScale));
-    out.push({ caller, callee, stats, deltaMs, score });
+    const medianScore = stats.significance * saturate(rel, 1) * clamp01(deltaMs / (0.25 * entryScale));
+    const tail = tailExcess(bs, is, stats);
+    const tailScore = tail.score * clamp01(tail.deltaMs / (0.25 * entryScale));
+    const score = Math.max(medianScore, tailScore);
+    out.push({ caller, callee, stats, deltaMs: Math.max(deltaMs, tail.deltaMs), score });
   }
   return out;
 }
 
+/**
+ * Intermittent faults (packet loss and retransmits, jittery delay, contention spikes) move the tail, not the
+ * median: the share of incident samples beyond the baseline's reach, against the share expected (10%).
+ */
+export function tailExcess(base: readonly number[], inc: readonly number[], st: ShiftStats): { score: number; deltaMs: number } {
+  if (base.length < 3 || inc.length < 3) return { score: 0, deltaMs: 0 };
+  const spread = Math.max(st.baseP90 - st.baseMedian, MIN_MS);
+  const thr = st.baseP90 + Math.max(3 * spread, st.baseMedian);
+  const over = inc.filter((x) => x > thr).length;
+  const frac = over / inc.length;
+  const expectedOver = base.filter((x) => x > thr).length / base.length;
+  const excess = frac - expectedOver;
+  if (over < 2 || excess <= 0.08) return { score: 0, deltaMs: 0 };
+  const deltaMs = Math.max(0, (st.incP90 - st.baseP90) * Math.min(1, frac / 0.1)) * 0.5;
+  return { score: saturate(excess, 0.1) * (over / (over + 2)), deltaMs };
+}
+
 function networkScore(svc: string, edges: readonly EdgeShift[]): number {
-  const touching = edges.filter((e) => (e.caller === svc || e.callee === svc) && e.stats.nInc >= 2);
-  if (touching.length === 0) return 0;
-  const delayed = touching.filter((e) => e.score >= 0.3);
-  if (delayed.length === 0) return 0;
-  const frac = delayed.length / touching.length;
-  let best = 0;
-  for (const e of delayed) best = Math.max(best, e.score * (e.callee === svc ? 1 : 0.6));
-  return best * (0.4 + 0.6 * frac);
+  const side = (list: readonly EdgeShift[], weight: number): number => {
+    const known = list.filter((e) => e.stats.nInc >= 2 && e.stats.nBase >= 2);
+    const delayed = known.filter((e) => e.score >= 0.3);
+    if (delayed.length === 0) return 0;
+    const frac = delayed.length / known.length;
+    const best = delayed.reduce((m, e) => Math.max(m, e.score), 0);
+    return weight * best * (0.4 + 0.6 * frac);
+  };
+  // The service common to the delayed edges: all calls into it delayed (it is the callee of a slow link), or
+  // all of its own calls out delayed (its egress is slow: weighed lower, the callee may be at fault).
+  const incoming = side(edges.filter((e) => e.callee === svc), 1);
+  const outgoing = side(edges.filter((e) => e.caller === svc), 0.6);
+  return Math.max(incoming, outgoing);
 }
 
 function serviceFeatures(
@@ -126,7 +153,9 @@ function serviceFeatures(
   const rel = perCallDelta / Math.max(latency.baseMedian || 0, MIN_MS);
   const calls = median(perTrace(inc, svc, (s) => s.ownCount.get(svc) ?? 0)) || 1;
   const latencyDeltaMs = perCallDelta * calls;
-  const latencyScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * entryScale));
+  const medianScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * entryScale));
+  const tail = tailExcess(lb, li, latency);
+  const latencyScore = Math.max(medianScore, tail.score * saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) * clamp01((tail.deltaMs * calls) / (0.25 * entryScale)));
   const topOperation = topOp(svc, base, inc);
   const isOrigin = (s: TraceSummary): number => ((s.errorOrigins.get(svc)?.length ?? 0) > 0 ? 1 : 0);
   const eb = base.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
