@@ -1,8 +1,9 @@
 import type { CommandSpec } from '../command.js';
 import { configCheckCommand } from './config-check.js';
+import { providersCheckCommand } from './providers-check.js';
 
 /**
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, providersCheckCommand];

@@ -1,0 +1,53 @@
+import { bootstrapProviders, renderProviderTable, type ProviderFactory, type ProviderStatusRow } from '../../providers/bootstrap.js';
+import { PROVIDER_FACTORIES } from '../../providers/factories.js';
+import { FlipturnError } from '../../kernel/errors.js';
+import { EXIT, type CommandContext, type CommandSpec, type ParsedArgs } from '../command.js';
+
+/** Exit code of a provider table: 1 when any configured provider failed, else 0 (nothing configured is fine). */
+export function providersExitCode(rows: readonly ProviderStatusRow[]): number {
+  return rows.some((r) => r.state === 'failed') ? EXIT.failure : EXIT.ok;
+}
+
+function summary(rows: readonly ProviderStatusRow[], healthChecked: boolean): string {
+  const n = (s: ProviderStatusRow['state']) => rows.filter((r) => r.state === s).length;
+  if (rows.length === 0) return 'No provider is built into this version.';
+  const counts = `${n('enabled')} enabled, ${n('disabled')} disabled, ${n('failed')} failed`;
+  if (n('enabled') + n('failed') === 0) return `${counts}: no provider is configured (set the variables named above; see flipturn config check).`;
+  return `${counts}${healthChecked ? '' : ' (health checks skipped)'}.`;
+}
+
+/** Runs the check with the given factories; the CommandSpec wires the built-in list. */
+export async function runProvidersCheck(ctx: CommandContext, args: ParsedArgs, factories: readonly ProviderFactory[]): Promise<number> {
+  const { config, scrubber } = ctx;
+  if (!config || !scrubber) throw new FlipturnError('FT_INTERNAL', 'providers check needs the parsed configuration');
+  const healthCheck = args.values['no-health'] !== true;
+  const deadlineMs = ctx.clock.nowMs() + config.FLIPTURN_PROVIDER_TIMEOUT_MS;
+  const { registry, table } = await bootstrapProviders(config, factories, { clock: ctx.clock, logger: ctx.logger, scrubber }, { healthCheck, ctx: { signal: ctx.signal, deadlineMs } });
+  await registry.close();
+  const code = providersExitCode(table);
+  if (args.values.json === true) {
+    ctx.stdout.write(`${JSON.stringify({ ok: code === EXIT.ok, healthChecked: healthCheck, providers: table }, null, 2)}\n`);
+  } else {
+    ctx.stdout.write(renderProviderTable(table));
+    ctx.stdout.write(`${summary(table, healthCheck)}\n`);
+  }
+  return code;
+}
+
+export function createProvidersCheckCommand(factories: readonly ProviderFactory[]): CommandSpec {
+  return {
+    name: 'providers check',
+    summary: 'Build the evidence providers from the configuration, health-check them and print which are enabled.',
+    usage: '[--json] [--no-health]',
+    description:
+      'Every built-in provider is listed: enabled (healthy or degraded), disabled with the reason (its settings are absent), or failed ' +
+      'with the reason (it could not be built or its health check failed). Exit 0 when every configured provider is usable or none is ' +
+      'configured, 1 when any configured provider failed. --no-health skips the network checks.',
+    examples: ['OTLP_DIR=./scenarios/checkout/otlp flipturn providers check', 'flipturn providers check --json --no-health'],
+    needsConfig: true,
+    options: { json: { type: 'boolean', default: false }, 'no-health': { type: 'boolean', default: false } },
+    run: (ctx, args) => runProvidersCheck(ctx, args, factories),
+  };
+}
+
+export const providersCheckCommand: CommandSpec = createProvidersCheckCommand(PROVIDER_FACTORIES);
