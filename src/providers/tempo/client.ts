@@ -1,0 +1,53 @@
+/** Tempo HTTP IO on the shared HTTP layer: trace by id, TraceQL search, readiness. */
+import type { Clock } from '../../kernel/clock.js';
+import type { SecretScrubber } from '../../kernel/secrets.js';
+import { HttpClient, type HttpCallContext, type HttpCallHooks } from '../http/client.js';
+import type { RetryOptions } from '../http/retry.js';
+import type { QueryParams } from '../http/url.js';
+import { splitCredentials } from '../loki/client.js';
+import { outcome, type QueryOutcome } from '../outcome.js';
+import type { HealthResult } from '../protocols.js';
+import type { TempoSettings } from './config.js';
+import type { SearchParams } from './translate.js';
+
+export interface TempoClientDeps {
+  readonly clock: Clock;
+  readonly scrubber: SecretScrubber;
+  readonly hooks?: HttpCallHooks;
+  readonly retry?: Partial<RetryOptions>;
+}
+
+export class TempoClient {
+  readonly http: HttpClient;
+
+  constructor(provider: string, s: TempoSettings, deps: TempoClientDeps) {
+    const { baseUrl, headers } = splitCredentials(s.url);
+    this.http = new HttpClient({
+      provider,
+      baseUrl,
+      headers: { accept: 'application/json', ...headers, ...(s.tenant ? { 'X-Scope-OrgID': s.tenant } : {}) },
+      timeoutMs: s.timeoutMs,
+      clock: deps.clock,
+      scrubber: deps.scrubber,
+      ...(deps.hooks ? { hooks: deps.hooks } : {}),
+      ...(deps.retry ? { retry: deps.retry } : {}),
+    });
+  }
+
+  /** The trace's JSON body; Tempo answers 404 for an unknown trace, which is no_data. */
+  traceById(traceId: string, window?: { start: number; end: number }, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
+    return this.http.request({ endpoint: 'trace_by_id', path: `/api/traces/${encodeURIComponent(traceId)}`, query: window ?? {}, notFound: 'no_data', decode: (body) => outcome.ok(this.http.provider, body) }, ctx);
+  }
+
+  search(p: SearchParams, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
+    return this.http.request({ endpoint: 'search', path: '/api/search', query: { ...p }, decode: (body) => outcome.ok(this.http.provider, body) }, ctx);
+  }
+
+  apiUrl(path: string, query: QueryParams = {}): string {
+    return this.http.apiUrl({ path, query });
+  }
+
+  ready(ctx?: HttpCallContext): Promise<HealthResult> {
+    return this.http.probe('/ready', ctx);
+  }
+}

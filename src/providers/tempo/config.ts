@@ -1,0 +1,31 @@
+/** Tempo settings, read once from the frozen Config. Enabled by TEMPO_URL. */
+import type { Config } from '../../config/schema.js';
+import { parseDatasourceUids } from '../http/grafana-explore.js';
+
+export interface TempoSettings {
+  readonly url: string;
+  readonly tenant?: string;
+  /** Most traces one search asks for (Tempo's default max is 20 unless configured higher). */
+  readonly maxTraces: number;
+  /** Spans per span set (spss) asked for in searches. */
+  readonly spansPerSpanSet: number;
+  readonly timeoutMs: number;
+  readonly grafanaUrl?: string;
+  readonly grafanaUid?: string;
+}
+
+export const TEMPO_DEFAULTS = { maxTraces: 500, spansPerSpanSet: 10, timeoutMs: 10_000 } as const;
+
+export function tempoSettings(config: Config): TempoSettings | undefined {
+  if (!config.TEMPO_URL) return undefined;
+  const uid = parseDatasourceUids(config.GRAFANA_DATASOURCES).tempo;
+  return Object.freeze({
+    url: config.TEMPO_URL,
+    ...(config.TEMPO_TENANT ? { tenant: config.TEMPO_TENANT } : {}),
+    maxTraces: TEMPO_DEFAULTS.maxTraces,
+    spansPerSpanSet: TEMPO_DEFAULTS.spansPerSpanSet,
+    timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
+    ...(config.GRAFANA_URL ? { grafanaUrl: config.GRAFANA_URL } : {}),
+    ...(uid ? { grafanaUid: uid } : {}),
+  });
+}
