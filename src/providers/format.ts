@@ -128,7 +128,8 @@ function assemble(header: (shown: number) => string, src: BlockSource, blocks: r
   const head = [clip(header(shownCount), o.maxLineChars), ...(src.warnings ?? []).map((w) => clip(`warning: ${oneLine(w)}`, o.maxLineChars))];
   const lines = [...head];
   let total = lines.reduce((n, l) => n + l.length + 1, 0);
-  const reserve = 40 + unit.length;
+  // Room for the worst "... more" line and for the header growing a ", showing N" part.
+  const reserve = `... ${blocks.length} more ${unit} (output capped at ${o.maxTotalChars} characters)`.length + 1 + Math.max(0, clip(header(0), o.maxLineChars).length - (head[0] ?? '').length);
   let shown = 0;
   for (const block of blocks.slice(0, shownCount)) {
     const clipped = block.map((l) => clip(l, o.maxLineChars));

@@ -129,6 +129,19 @@ describe('formatSpans', () => {
     for (let seed = 1; seed < 10; seed += 1) expect(formatSpans(shuffle(spans, seed))).toBe(text);
   });
 
+  it('caps spans, keeping a trace header with the first span shown of its trace', () => {
+    const lines = formatSpans(spans, { provider: 'tempo' }, { maxItems: 3 }).split('\n');
+    expect(lines[0]).toBe('[spans from tempo] 6 spans in 2 traces, 2026-11-21T09:59:59.000Z..2026-11-21T10:00:01.200Z, showing 3');
+    expect(lines.slice(1)).toEqual([
+      `trace ${TRACE_B}: 1 span, 50ms, 0 errors`,
+      '  search op-00000000000000b1 50ms [unset] +0µs span=00000000000000b1',
+      `trace ${TRACE_A}: 5 spans, 1.20s, 2 errors`,
+      '  search GET /search 1.20s [error] +0µs span=0000000000000001',
+      '    catalog cache.get 15ms [error] +10ms span=0000000000000002 exception=SerializationError: cannot encode Item',
+      '... 3 more spans',
+    ]);
+  });
+
   it('survives cycles and duplicate ids without looping or dropping spans', () => {
     const cyc = [span('000000000000000a', { parentSpanId: '000000000000000b' }), span('000000000000000b', { parentSpanId: '000000000000000a' }), span('000000000000000b')];
     const text = formatSpans(cyc);
@@ -217,6 +230,8 @@ describe('odd input never throws', () => {
         const a = formatLogs(logs, {}, { maxTotalChars: 2000, maxLineChars: 120 });
         expect(formatLogs([...logs].reverse(), {}, { maxTotalChars: 2000, maxLineChars: 120 })).toBe(a);
         expect(a.length).toBeLessThanOrEqual(2000);
+        const tight = formatLogs(logs, {}, { maxItems: 1000, maxTotalChars: 300, maxLineChars: 60 });
+        expect(tight.length).toBeLessThanOrEqual(300);
       }),
       { numRuns: 200 },
     );
