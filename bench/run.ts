@@ -1,0 +1,41 @@
+/**
+ * Benchmark runner: `npm run bench` runs every module below, `npm run bench -- <name> [<name>...]` only those.
+ * Prints a table and writes bench/results.json (gitignored). To add a benchmark, write bench/<name>.bench.ts
+ * exporting a BenchModule (./types.ts) and add it to MODULES. Speed targets live here, never in timed tests.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { otlpFileBench } from './otlp-file.bench.js';
+import type { BenchModule, BenchResult } from './types.js';
+
+const MODULES: readonly BenchModule[] = [otlpFileBench];
+
+function table(rows: readonly BenchResult[]): string {
+  const cells = rows.map((r) => [r.bench, r.metric, Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2), r.unit, r.note ?? '']);
+  const header = ['bench', 'metric', 'value', 'unit', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]) => c.map((x, i) => (i === 2 ? x.padStart(widths[i] ?? 0) : x.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => a !== '--');
+  const unknown = wanted.filter((w) => !MODULES.some((m) => m.name === w));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${MODULES.map((m) => m.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const selected = wanted.length ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES;
+  const results: BenchResult[] = [];
+  for (const m of selected) {
+    console.error(`running ${m.name} ...`);
+    results.push(...(await m.run()));
+  }
+  console.log(table(results));
+  const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  writeFileSync(out, `${JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString(), results }, null, 2)}\n`);
+  console.error(`wrote ${out}`);
+}
+
+await main();
