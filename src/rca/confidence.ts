@@ -46,7 +46,7 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const featureMean = 0.35 * features.magnitude + 0.2 * features.support + 0.2 * features.corroboration + 0.25 * features.separation;
   let conf = gates.path * gates.precedence * gates.significance * (0.35 + 0.65 * featureMean);
   // A surge: load up, slowdown spread over many services, no error origin and no separation: no defect to name.
-  const defectless = f.errorOrigin < 0.3 && f.logs < 0.3 && f.deploy === 0 && f.network < 0.3;
+  const defectless = f.errorOrigin < 0.3 && f.logs < 0.3 && f.deploy === 0 && !(top.mechanism === 'network' && f.network >= 0.6);
   if (inp.loadRatio >= 1.5 && inp.broadSlowdown >= 0.4 && defectless) {
     conf *= 0.35;
     reasons.push(`load rose ${inp.loadRatio.toFixed(1)}x and ${Math.round(inp.broadSlowdown * 100)}% of services slowed together with no error origin: looks like saturation from traffic, not a defect`);

@@ -136,15 +136,16 @@ function slowestOwnIn(inc: readonly TraceSummary[], svc: string, op: string | un
 
 function gapNode(s: TraceSummary | undefined, e: EdgeShift): SpanNode | undefined {
   if (!s) return undefined;
-  const nodes = s.trace.nodes.filter((n) => n.clientLike && n.service === e.caller && n.callee === e.callee);
-  return nodes.sort((a, b) => cmpNum(b.self, a.self) || cmpStr(a.spanId, b.spanId))[0];
+  const size = (n: SpanNode): number => (n.clientLike ? n.self : n.gapOut?.get(e.callee) ?? 0);
+  const nodes = s.trace.nodes.filter((n) => n.service === e.caller && ((n.clientLike && n.callee === e.callee) || (n.gapOut?.get(e.callee) ?? 0) > 0));
+  return nodes.sort((a, b) => cmpNum(size(b), size(a)) || cmpStr(a.spanId, b.spanId))[0];
 }
 
 function gapNodeIn(inc: readonly TraceSummary[], e: EdgeShift): SpanNode | undefined {
   let best: SpanNode | undefined;
   for (const s of inc) {
     const n = gapNode(s, e);
-    if (n && (!best || n.self > best.self)) best = n;
+    if (n && !best) best = n;
   }
   return best;
 }

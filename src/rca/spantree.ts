@@ -33,6 +33,12 @@ export interface SpanNode {
   clientLike: boolean;
   /** For a client-like span: the callee service (its children's service or the peer attributes). */
   callee: string | undefined;
+  /**
+   * For a span that calls other services directly (no client span in between, as in kind-less data): the part of
+   * its self time that is the call's round trip, per callee: twice the smaller idle interval around the child
+   * (a delayed link widens both sides of its own call, a neighbour's only one).
+   */
+  gapOut: Map<string, number> | undefined;
   depth: number;
 }
 
@@ -118,7 +124,7 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
       error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
       orphan: false,
-      clientLike: false, callee: undefined, depth: 0,
+      clientLike: false, callee: undefined, gapOut: undefined, depth: 0,
     };
     bySpanKey.set(key, node);
     const list = byTrace.get(s.traceId);
@@ -160,6 +166,7 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       clampedCount += computeSelf(n);
       classifyClient(n);
     }
+    for (const n of t.nodes) computeGapOut(n);
     setDepths(t);
   }
   return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey, skew, orphanCount, clampedCount };
@@ -286,11 +293,44 @@ function classifyClient(n: SpanNode): void {
     return;
   }
   if (n.span.kind !== 'unspecified' && n.span.kind !== 'internal') return;
-  if (n.children.length === 0) return;
+  // Kind-less: an outgoing call sits inside its own service's handler; a span entered from another service (or a
+  // root) is that service's server side, even when all its work is one downstream call.
+  if (n.children.length === 0 || !n.parent || n.parent.service !== n.service) return;
   const first = n.children[0]!.service;
   if (first === n.service) return;
   if (n.children.every((c) => c.service === first)) {
     n.clientLike = true;
     n.callee = first;
   }
+}
+
+function computeGapOut(n: SpanNode): void {
+  if (n.clientLike || n.span.kind === 'client') return;
+  const kids = n.children.filter((c) => !isAsync(c));
+  if (!kids.some((c) => c.service !== n.service)) return;
+  let total = 0;
+  const out = new Map<string, number>();
+  const k = kids.length;
+  const prevEnd = new Float64Array(k + 1);
+  prevEnd[0] = n.start;
+  for (let i = 0; i < k; i++) prevEnd[i + 1] = Math.max(prevEnd[i]!, kids[i]!.end);
+  const nextStart = new Float64Array(k + 1);
+  nextStart[k] = n.end;
+  for (let i = k - 1; i >= 0; i--) nextStart[i] = Math.min(nextStart[i + 1]!, kids[i]!.start);
+  for (let i = 0; i < k; i++) {
+    const c = kids[i]!;
+    if (c.service === n.service) continue;
+    const prev = prevEnd[i]!;
+    const next = nextStart[i + 1]!;
+    const before = Math.max(0, c.start - prev);
+    const after = Math.max(0, next - c.end);
+    const gap = 2 * Math.min(before, after);
+    if (gap <= 0) continue;
+    out.set(c.service, (out.get(c.service) ?? 0) + gap);
+    total += gap;
+  }
+  if (total <= 0) return;
+  const scale = total > n.self ? n.self / total : 1;
+  for (const [k, v] of out) out.set(k, v * scale);
+  n.gapOut = out;
 }

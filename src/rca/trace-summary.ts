@@ -67,9 +67,16 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
       push(gaps, n.service + SEP + n.callee, n.self);
       if (!n.children.some((c) => c.service === n.callee)) add(calls, n.service + SEP + n.callee + SEP + n.operation, 1);
     } else {
-      add(ownExcl, n.service, n.self);
+      let gapSum = 0;
+      for (const k of [...(n.gapOut?.keys() ?? [])].sort()) {
+        const g = n.gapOut!.get(k)!;
+        push(gaps, n.service + SEP + k, g);
+        gapSum += g;
+      }
+      const own = Math.max(0, n.self - gapSum);
+      add(ownExcl, n.service, own);
       add(ownCount, n.service, 1);
-      add(opExcl, n.service + SEP + n.operation, n.self);
+      add(opExcl, n.service + SEP + n.operation, own);
     }
     const p = n.parent;
     if (p && p.service !== n.service) add(calls, p.service + SEP + n.service + SEP + n.operation, 1);
@@ -81,7 +88,18 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   }
   const path = criticalPath(t);
   const cpExcl = new Map<string, number>();
-  for (const step of path) add(cpExcl, chargedService(step.node), step.exclusive);
+  for (const step of path) {
+    const n = step.node;
+    if (n.gapOut && n.self > 0) {
+      let share = 0;
+      for (const k of [...n.gapOut.keys()].sort()) {
+        const f = n.gapOut.get(k)! / n.self;
+        share += f;
+        add(cpExcl, k, step.exclusive * f);
+      }
+      add(cpExcl, n.service, step.exclusive * Math.max(0, 1 - share));
+    } else add(cpExcl, chargedService(n), step.exclusive);
+  }
   return {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
     calls, errorOrigins, swallowed, cpExcl, path, firstSeen,
