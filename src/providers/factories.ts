@@ -4,6 +4,9 @@
  * Add a provider with one import line and one entry.
  */
 import type { ProviderFactory } from './bootstrap.js';
+import { lokiFactory } from './loki/factory.js';
 import { otlpFileFactory } from './otlp-file/factory.js';
+import { prometheusFactory } from './prometheus/factory.js';
+import { tempoFactory } from './tempo/factory.js';
 
-export const PROVIDER_FACTORIES: readonly ProviderFactory[] = Object.freeze([otlpFileFactory]);
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = Object.freeze([otlpFileFactory, tempoFactory, lokiFactory, prometheusFactory]);

@@ -1,0 +1,79 @@
+/**
+ * The Prometheus metrics provider: canonical MetricQuery -> PromQL (translate.ts) -> query_range (client.ts) ->
+ * MetricSeries (normalize.ts). A family this provider cannot map ('any' without a name) is unsupported.
+ * `instant` runs an instant query at the range end (for the current value of an alert's expression).
+ */
+import type { Clock } from '../../kernel/clock.js';
+import { exploreUrl } from '../http/grafana-explore.js';
+import type { HttpCallContext } from '../http/client.js';
+import type { MetricSeries } from '../models.js';
+import { outcome, type QueryOutcome } from '../outcome.js';
+import type { Capability, HealthResult, MetricsProvider } from '../protocols.js';
+import type { CanonicalQuery, MetricQuery } from '../queries.js';
+import type { PrometheusClient } from './client.js';
+import type { PrometheusSettings } from './config.js';
+import { normalizeResult, PromShapeError } from './normalize.js';
+import { buildPromQL, rangeParams, resolveMetric } from './translate.js';
+
+export class PrometheusProvider implements MetricsProvider {
+  readonly capabilities: readonly Capability[] = Object.freeze(['metrics'] as const);
+
+  constructor(
+    readonly name: string,
+    private readonly settings: PrometheusSettings,
+    private readonly client: PrometheusClient,
+    private readonly clock: Clock,
+  ) {}
+
+  describeQuery(q: CanonicalQuery): { query: string; url?: string } | undefined {
+    if (q.signal !== 'metrics') return undefined;
+    const expr = buildPromQL(q, this.settings);
+    return expr === undefined ? undefined : { query: expr, url: this.link(expr, q) };
+  }
+
+  async fetchMetrics(q: MetricQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly MetricSeries[]>> {
+    const expr = buildPromQL(q, this.settings);
+    const metric = resolveMetric(q, this.settings);
+    if (expr === undefined || metric === undefined) return outcome.unsupported(this.name, `no Prometheus metric for family '${q.family ?? '?'}' (give a name)`);
+    const res = await this.client.queryRange(rangeParams(expr, q, this.settings), ctx);
+    if (res.status !== 'ok') return res;
+    try {
+      const { series, warnings } = normalizeResult(res.data, {
+        provider: this.name,
+        metric: metric.metric,
+        ...(q.service ? { service: q.service } : {}),
+        serviceLabels: this.settings.serviceLabels,
+        range: q.range,
+        link: this.link(expr, q),
+      });
+      return outcome.fromList(this.name, series.slice(0, q.limit), `no series for ${expr}`, { truncated: series.length > q.limit, warnings });
+    } catch (err) {
+      if (err instanceof PromShapeError) return outcome.failed(this.name, 'malformed', `query_range: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** An instant query of a raw PromQL expression (an alert's own expression) at `atMs`. */
+  async instant(expr: string, atMs: number, ctx?: HttpCallContext): Promise<QueryOutcome<readonly MetricSeries[]>> {
+    const res = await this.client.query(expr, (atMs / 1000).toFixed(3), ctx);
+    if (res.status !== 'ok') return res;
+    try {
+      const { series, warnings } = normalizeResult(res.data, { provider: this.name, metric: expr, serviceLabels: this.settings.serviceLabels });
+      return outcome.fromList(this.name, series, `no series for ${expr}`, { warnings });
+    } catch (err) {
+      if (err instanceof PromShapeError) return outcome.failed(this.name, 'malformed', `query: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private link(expr: string, q: MetricQuery): string {
+    if (this.settings.grafanaUrl) {
+      return exploreUrl({ grafanaUrl: this.settings.grafanaUrl, type: 'prometheus', ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}) }, expr, q.range.startMs, q.range.endMs);
+    }
+    return this.client.apiUrl(rangeParams(expr, q, this.settings));
+  }
+
+  healthCheck(ctx?: HttpCallContext): Promise<HealthResult> {
+    return this.client.ready({ ...(ctx ?? {}), ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}) });
+  }
+}
