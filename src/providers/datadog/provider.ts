@@ -36,6 +36,8 @@ export interface DatadogProviderOptions {
 
 /** How far back a trace is searched when no range is given: Datadog keeps indexed spans 15 days. */
 const TRACE_LOOKBACK_MS = 15 * 24 * 3600 * 1000;
+/** How far around the given range a trace is searched. */
+const TRACE_MARGIN_MS = 3600 * 1000;
 
 export class DatadogProvider implements TracesProvider, LogsProvider, MetricsProvider {
   readonly name: string;
@@ -85,20 +87,26 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
 
   async searchSpans(q: TraceSearchQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly Span[]>> {
     const limit = this.limit(q.limit);
-    const r = await this.spans(spanSearchQuery(q), q.range, spanSort(q), limit, ctx);
-    if (r.status !== 'ok') return r;
-    let spans = r.data.spans;
+    // Datadog sorts spans by time only: slowest-first and entry-only need every span of the window (up to the
+    // row budget); time order needs one more than the limit to know whether the answer is truncated.
+    const fetchN = q.order === 'duration_desc' || q.entryOnly ? this.settings.rowBudget : Math.min(limit + 1, this.settings.rowBudget);
+    const r = await this.spans(spanSearchQuery(q), q.range, spanSort(q), fetchN, ctx);
+    if (r.status !== 'ok') return r as QueryOutcome<never>;
+    let spans = r.data.spans.filter((s) => q.range.contains(s.start));
     if (q.entryOnly) spans = spans.filter((s) => s.kind === 'server' || s.parentSpanId === undefined);
     spans.sort(q.order === 'duration_desc' ? (a, b) => b.durationNanos - a.durationNanos || compareSpans(a, b) : compareSpans);
-    return outcome.fromList(this.name, spans.slice(0, limit), `no spans match ${spanSearchQuery(q)} in ${q.range.toString()}`, { truncated: r.data.truncated, warnings: r.data.warnings });
+    const warnings = [...r.data.warnings];
+    if (q.order === 'duration_desc' && r.data.truncated) warnings.push(`slowest-first over the newest ${fetchN} spans only (row budget)`);
+    return outcome.fromList(this.name, spans.slice(0, limit), `no spans match ${spanSearchQuery(q)} in ${q.range.toString()}`, { truncated: r.data.truncated || spans.length > limit, warnings });
   }
 
   async fetchTrace(traceId: string, range?: TimeRange, ctx: CallContext = {}): Promise<QueryOutcome<readonly Span[]>> {
     const id = traceId.toLowerCase();
     if (!/^[0-9a-f]{1,32}$/.test(id)) return outcome.failed(this.name, 'bad_request', `trace id must be hex, got '${traceId.slice(0, 40)}'`);
-    const window = range ?? TimeRange.fromMs(this.clock.nowMs() - TRACE_LOOKBACK_MS, this.clock.nowMs());
+    // A trace may start before and end after the range it was found in: search around it.
+    const window = range ? range.widen(TRACE_MARGIN_MS) : TimeRange.fromMs(this.clock.nowMs() - TRACE_LOOKBACK_MS, this.clock.nowMs());
     const r = await this.spans(traceByIdQuery(id), window, 'timestamp', this.settings.rowBudget, ctx);
-    if (r.status !== 'ok') return r;
+    if (r.status !== 'ok') return r as QueryOutcome<never>;
     const want = id.padStart(32, '0');
     // trace_id search matches the low 64 bits; a span whose upper half is known must match it too.
     const spans = r.data.spans.filter((s) => s.traceId === want || (s.traceId.slice(16) === want.slice(16) && s.traceId.startsWith('0000000000000000'))).sort(compareSpans);
@@ -107,19 +115,23 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
 
   async fetchLogs(q: LogQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly LogEntry[]>> {
     const limit = this.limit(q.limit);
+    const fetchN = Math.min(limit + 1, this.settings.rowBudget);
     const paged = await paginate(
       this.name,
       (cursor, pageLimit) => this.client.listLogs(logsListBody(q, { limit: pageLimit, ...(cursor ? { cursor } : {}) }), ctx),
       (r) => (Array.isArray(r.data) ? { items: r.data, ...(r.meta?.page?.after ? { after: r.meta.page.after } : {}) } : 'logs_search: answer has no data list'),
-      { limit, pageLimit: this.pageLimit, maxPages: this.maxPages },
+      { limit: fetchN, pageLimit: this.pageLimit, maxPages: this.maxPages },
     );
-    if (paged.status !== 'ok') return paged;
+    if (paged.status !== 'ok') return paged as QueryOutcome<never>;
     const { logs, dropped } = normalizeLogs(paged.data.items, this.norm);
     const warnings = [...paged.data.warnings];
     if (dropped > 0) warnings.push(`${dropped} log(s) without a timestamp dropped`);
+    // Datadog matches phrases by words; the canonical text filter is a case-insensitive substring.
+    const needle = q.text?.toLowerCase();
+    const kept = logs.filter((l) => q.range.contains(l.time) && (needle === undefined || l.body.toLowerCase().includes(needle)));
     const dir = q.order === 'time_desc' ? -1 : 1;
-    logs.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -dir : dir) : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(a.link ?? '', b.link ?? '')));
-    return outcome.fromList(this.name, logs, `no logs match ${logSearchQuery(q)} in ${q.range.toString()}`, { truncated: paged.data.truncated, warnings });
+    kept.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -dir : dir) : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(a.link ?? '', b.link ?? '')));
+    return outcome.fromList(this.name, kept.slice(0, limit), `no logs match ${logSearchQuery(q)} in ${q.range.toString()}`, { truncated: paged.data.truncated || kept.length > limit, warnings });
   }
 
   async fetchMetrics(q: MetricQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly MetricSeries[]>> {
@@ -127,24 +139,26 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     const mctx = { provider: this.name, appBaseUrl: this.settings.appBaseUrl, startMs: q.range.startMs, endMs: q.range.endMs };
     let series: MetricSeries[];
     let described: string;
-    if (plan.kind === 'unsupported') return outcome.unsupported(this.name, plan.reason);
     if (plan.kind === 'v1') {
       const r = await this.client.queryMetrics(plan.fromSec, plan.toSec, plan.query, ctx);
-      if (r.status !== 'ok') return r;
+      if (r.status !== 'ok') return r as QueryOutcome<never>;
       if (r.data.status === 'error' || r.data.error) return outcome.failed(this.name, 'bad_request', `metrics_query: ${r.data.error ?? 'query failed'}`);
       if (r.data.series !== undefined && !Array.isArray(r.data.series)) return outcome.failed(this.name, 'malformed', 'metrics_query: series is not a list');
       series = normalizeV1Metrics(r.data, mctx, { aggregation: q.aggregation });
       described = plan.query;
     } else {
       const r = await this.client.queryTimeseries(plan.body, ctx);
-      if (r.status !== 'ok') return r;
+      if (r.status !== 'ok') return r as QueryOutcome<never>;
       if (r.data.errors) return outcome.failed(this.name, 'bad_request', `timeseries_query: ${r.data.errors}`);
       series = normalizeV2Timeseries(r.data, { ...mctx, name: plan.name, search: plan.search, ...(plan.unit ? { unit: plan.unit } : {}) });
       described = plan.search;
     }
-    const withService = q.service ? series.map((s) => (s.service ? s : { ...s, service: q.service })) : series;
-    const nonEmpty = withService.filter((s) => s.points.length > 0);
-    return outcome.fromList(this.name, nonEmpty, `no points for ${described} in ${q.range.toString()}`);
+    // Datadog answers whole rollup buckets: points are clipped to the half-open range.
+    const clipped = series
+      .map((s) => ({ ...s, ...(q.service && !s.service ? { service: q.service } : {}), points: s.points.filter((p) => q.range.contains(p.time)) }))
+      .filter((s) => s.points.length > 0);
+    const limit = this.limit(q.limit);
+    return outcome.fromList(this.name, clipped.slice(0, limit), `no points for ${described} in ${q.range.toString()}`, { truncated: clipped.length > limit });
   }
 
   async healthCheck(ctx: CallContext = {}): Promise<HealthResult> {
@@ -172,9 +186,8 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
       }
       case 'metrics': {
         const plan = planMetricQuery(q);
-        if (plan.kind === 'unsupported') return undefined;
         if (plan.kind === 'v2-spans') return { query: plan.search, url: spanSearchLink(app, plan.search, q.range.start, q.range.end) };
-        return { query: plan.query, url: metricExplorerLink(app, plan.name, { scope: metricScope(q), groupBy: q.groupBy, agg: q.aggregation, startMs: q.range.startMs, endMs: q.range.endMs }) };
+        return { query: plan.query, url: metricExplorerLink(app, plan.names[0] ?? '', { scope: metricScope(q), groupBy: q.groupBy, agg: q.aggregation, startMs: q.range.startMs, endMs: q.range.endMs }) };
       }
       case 'errors':
         return undefined;

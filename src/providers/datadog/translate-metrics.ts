@@ -13,15 +13,20 @@ import type { AttributeFilter, MetricAggregation, MetricQuery } from '../queries
 import { searchKey, spanScopeQuery } from './translate.js';
 
 export type MetricPlan =
-  | { readonly kind: 'v1'; readonly name: string; readonly query: string; readonly fromSec: number; readonly toSec: number }
-  | { readonly kind: 'v2-spans'; readonly name: string; readonly unit?: string; readonly search: string; readonly body: v2.TimeseriesFormulaQueryRequest }
-  | { readonly kind: 'unsupported'; readonly reason: string };
+  | { readonly kind: 'v1'; readonly names: readonly string[]; readonly query: string; readonly fromSec: number; readonly toSec: number }
+  | { readonly kind: 'v2-spans'; readonly name: string; readonly unit?: string; readonly search: string; readonly body: v2.TimeseriesFormulaQueryRequest };
 
-const HOST_FAMILIES: Readonly<Record<string, string>> = {
-  cpu: 'system.cpu.user',
-  memory: 'system.mem.used',
-  saturation: 'system.load.norm.1',
+/**
+ * Metric names per family, tried together in one v1 request (comma-separated queries): the Agent's host and
+ * container metrics and the OpenTelemetry names Datadog keeps for OTLP-ingested metrics. `any` asks for all of
+ * them plus the OpenTelemetry HTTP server metrics.
+ */
+export const FAMILY_METRICS: Readonly<Record<'cpu' | 'memory' | 'saturation', readonly string[]>> = {
+  cpu: ['system.cpu.user', 'container.cpu.usage', 'kubernetes.cpu.usage.total', 'process.cpu.utilization'],
+  memory: ['system.mem.used', 'container.memory.usage', 'kubernetes.memory.usage', 'process.memory.usage'],
+  saturation: ['system.load.norm.1', 'http.server.active_requests'],
 };
+const ANY_EXTRA: readonly string[] = ['http.server.request.duration', 'http.server.duration'];
 
 /** Tag keys in metric scopes: reserved OpenTelemetry resource keys become Datadog's unified tags. */
 export function metricTagKey(key: string): string {
@@ -128,13 +133,12 @@ function spanFamilyPlan(q: MetricQuery, family: 'latency' | 'errors' | 'throughp
 
 /** Chooses the endpoint and builds the query. */
 export function planMetricQuery(q: MetricQuery): MetricPlan {
-  const spanSearch = spanScopeQuery(q);
   const fromSec = Math.floor(q.range.startMs / 1000);
   const toSec = Math.ceil(q.range.endMs / 1000);
-  if (q.name) return { kind: 'v1', name: q.name, query: metricQueryString(q, q.name), fromSec, toSec };
+  const v1 = (names: readonly string[]): MetricPlan => ({ kind: 'v1', names, query: names.map((n) => metricQueryString(q, n)).join(','), fromSec, toSec });
+  if (q.name) return v1([q.name]);
   const family = q.family ?? 'any';
-  if (family === 'latency' || family === 'errors' || family === 'throughput') return spanFamilyPlan(q, family, spanSearch);
-  const hostMetric = HOST_FAMILIES[family];
-  if (hostMetric) return { kind: 'v1', name: hostMetric, query: metricQueryString(q, hostMetric), fromSec, toSec };
-  return { kind: 'unsupported', reason: `Datadog cannot resolve metric family '${family}' without a metric name` };
+  if (family === 'latency' || family === 'errors' || family === 'throughput') return spanFamilyPlan(q, family, spanScopeQuery(q));
+  if (family === 'any') return v1([...FAMILY_METRICS.cpu, ...FAMILY_METRICS.memory, ...FAMILY_METRICS.saturation, ...ANY_EXTRA]);
+  return v1(FAMILY_METRICS[family]);
 }

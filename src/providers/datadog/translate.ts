@@ -90,8 +90,17 @@ export function spanScopeQuery(q: { service?: string; env?: string; filters: rea
 }
 
 /** ISO-8601 with milliseconds, the form the v2 search endpoints accept in filter.from/filter.to. */
-export function isoMs(nanos: bigint): string {
-  return new Date(Number(nanos / 1_000_000n)).toISOString();
+export function isoMs(nanos: bigint, round: 'floor' | 'ceil' = 'floor'): string {
+  const ms = nanos / 1_000_000n + (round === 'ceil' && nanos % 1_000_000n !== 0n ? 1n : 0n);
+  return new Date(Number(ms)).toISOString();
+}
+
+/**
+ * The search window in whole milliseconds covering [start, end): Datadog's precision. The provider clips the
+ * answer to the exact half-open range afterwards.
+ */
+function window(range: TimeRange): { from: string; to: string } {
+  return { from: isoMs(range.start), to: isoMs(range.end, 'ceil') };
 }
 
 // ---------------------------------------------------------------- spans
@@ -122,7 +131,7 @@ export function spansListBody(query: string, range: TimeRange, opts: { limit: nu
     data: {
       type: 'search_request',
       attributes: {
-        filter: { query, from: isoMs(range.start), to: isoMs(range.end) },
+        filter: { query, ...window(range) },
         options: { timezone: 'GMT' },
         page: { limit: Math.min(opts.limit, MAX_PAGE_LIMIT), ...(opts.cursor ? { cursor: opts.cursor } : {}) },
         sort: opts.sort,
@@ -170,7 +179,7 @@ export function logSearchQuery(q: LogQuery): string {
 
 export function logsListBody(q: LogQuery, opts: { limit: number; cursor?: string }): v2.LogsListRequest {
   return {
-    filter: { query: logSearchQuery(q), from: isoMs(q.range.start), to: isoMs(q.range.end), indexes: ['*'] },
+    filter: { query: logSearchQuery(q), ...window(q.range), indexes: ['*'] },
     options: { timezone: 'GMT' },
     page: { limit: Math.min(opts.limit, MAX_PAGE_LIMIT), ...(opts.cursor ? { cursor: opts.cursor } : {}) },
     sort: q.order === 'time_desc' ? '-timestamp' : 'timestamp',

@@ -17,6 +17,11 @@ const API_KEY = 'ddapikey-0123456789abcdef';
 const APP_KEY = 'ddappkey-fedcba9876543210';
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const RANGE = TimeRange.fromMs(NOW - 15 * 60_000, NOW);
+/** Windows around the recordings (the provider clips answers to the query's range). */
+const SPANS_RANGE = TimeRange.fromMs(Date.UTC(2023, 5, 29, 10, 30), Date.UTC(2023, 5, 29, 10, 45));
+const LOGS_RANGE = TimeRange.fromMs(Date.UTC(2022, 3, 11, 16, 15), Date.UTC(2022, 3, 11, 16, 30));
+const V1_RANGE = TimeRange.fromMs(1641343852000, 1641430252000);
+const TS_RANGE = TimeRange.fromMs(1711977601000, 1711981201000);
 
 let server: FakeHttpServer;
 let clock: FixedClock;
@@ -76,7 +81,7 @@ function noSecrets(value: unknown): void {
 describe('spans search', () => {
   it('follows meta.page.after across the recorded pages and sends the request Datadog expects', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spansPaged'));
-    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(RANGE, { service: 'python sample', order: 'time_asc', limit: 100 }));
+    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(SPANS_RANGE, { service: 'python sample', order: 'time_asc', limit: 100 }));
     expect(out.status).toBe('ok');
     if (out.status !== 'ok') return;
     expect(out.data).toHaveLength(3); // the recording holds 2 + 1 + 0 spans
@@ -85,7 +90,7 @@ describe('spans search', () => {
     expect(reqs).toHaveLength(3);
     const bodies = reqs.map((r) => JSON.parse(r.body) as { data: { type: string; attributes: { filter: unknown; page: { cursor?: string; limit: number }; sort: string } } });
     expect(bodies[0]!.data.type).toBe('search_request');
-    expect(bodies[0]!.data.attributes.filter).toEqual({ query: 'service:python\\ sample', from: '2026-11-21T11:45:00.000Z', to: '2026-11-21T12:00:00.000Z' });
+    expect(bodies[0]!.data.attributes.filter).toEqual({ query: 'service:python\\ sample', from: '2023-06-29T10:30:00.000Z', to: '2023-06-29T10:45:00.000Z' });
     expect(bodies[0]!.data.attributes.sort).toBe('timestamp');
     expect(bodies[0]!.data.attributes.page).toEqual({ limit: 2 });
     const recorded = loadCassette('spansPaged').entries;
@@ -103,9 +108,9 @@ describe('spans search', () => {
 
   it('stops at the limit and says truncated', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spansPaged'));
-    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(RANGE, { limit: 2 }));
-    expect(out.status === 'ok' && [out.data.length, out.truncated]).toEqual([2, true]);
-    expect(server.requests).toHaveLength(1);
+    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(SPANS_RANGE, { limit: 1, order: 'time_asc' }));
+    expect(out.status === 'ok' && [out.data.length, out.truncated]).toEqual([1, true]);
+    expect(server.requests).toHaveLength(1); // limit + 1 = 2 rows: the first page suffices
   });
 
   it('maps the recorded 422 to failed bad_request with Datadog\'s message', async () => {
@@ -124,7 +129,7 @@ describe('spans search', () => {
   it('retries a 429 after Retry-After and then succeeds', async () => {
     const [page] = replay('spansPaged');
     server.route('POST', '/dd/api/v2/spans/events/search', [{ status: 429, headers: { 'retry-after': '2', 'content-type': 'application/json' }, body: { errors: ['Rate limit exceeded'] } }, { ...page!, body: { data: (page!.body as { data: unknown[] }).data } }]);
-    const out = await provider().searchSpans(traceSearchQuery(RANGE));
+    const out = await provider().searchSpans(traceSearchQuery(SPANS_RANGE));
     expect(out.status).toBe('ok');
     expect(sleeps).toEqual([2000]);
     expect(events.map((e) => e.status)).toEqual([429, 200]);
@@ -172,7 +177,7 @@ describe('spans search', () => {
   it('keeps the rows of earlier pages when a later page fails', async () => {
     const [p1] = replay('spansPaged');
     server.route('POST', '/dd/api/v2/spans/events/search', [p1!, { status: 400, body: { errors: ['bad cursor'] } }]);
-    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(RANGE));
+    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(SPANS_RANGE, { order: 'time_asc' }));
     expect(out.status === 'ok' && [out.data.length, out.truncated]).toEqual([2, true]);
     expect(out.status === 'ok' && out.warnings.join()).toContain('bad cursor');
   });
@@ -181,7 +186,7 @@ describe('spans search', () => {
 describe('trace by id', () => {
   it('searches trace_id in decimal and keeps the matching spans', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spansPaged'));
-    const out = await provider({ pageLimit: 2 }).fetchTrace('0000000000000000131ac8d3a72576df', RANGE);
+    const out = await provider({ pageLimit: 2 }).fetchTrace('0000000000000000131ac8d3a72576df', SPANS_RANGE);
     const body = JSON.parse(server.requests[0]!.body) as { data: { attributes: { filter: { query: string } } } };
     expect(body.data.attributes.filter.query).toBe('trace_id:1376633447483012831');
     expect(out.status).toBe('ok');
@@ -192,14 +197,14 @@ describe('trace by id', () => {
 describe('logs search', () => {
   it('paginates the recorded logs with the trace pivot in the query', async () => {
     server.route('POST', '/dd/api/v2/logs/events/search', replay('logsPaged'));
-    const out = await provider({ pageLimit: 2 }).fetchLogs(logQuery(RANGE, { service: 'cart', env: 'prod', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'], order: 'time_desc' }));
+    const out = await provider({ pageLimit: 2 }).fetchLogs(logQuery(LOGS_RANGE, { service: 'cart', env: 'prod', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'], order: 'time_desc' }));
     expect(out.status === 'ok' && out.data.length).toBe(3);
     const reqs = server.requestsTo('/dd/api/v2/logs/events/search');
     expect(reqs).toHaveLength(3);
     const body = JSON.parse(reqs[0]!.body) as { filter: { query: string; from: string }; sort: string; page: { limit: number } };
     expect(body.filter.query).toBe(`service:cart env:prod (trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @dd.trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @otel.trace_id:4bf92f3577b34da6a3ce929d0e0e4736)`);
     expect(body.sort).toBe('-timestamp');
-    expect(body.filter.from).toBe('2026-11-21T11:45:00.000Z');
+    expect(body.filter.from).toBe('2022-04-11T16:15:00.000Z');
     expect(out.status === 'ok' && out.data.map((l) => l.time)).toEqual([...(out.status === 'ok' ? out.data.map((l) => l.time) : [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
   });
 
@@ -212,10 +217,10 @@ describe('logs search', () => {
 describe('metrics', () => {
   it('v1 query: sends from/to in seconds and the query string, normalizes the recorded series', async () => {
     server.route('GET', '/dd/api/v1/query', replay('metricsV1'));
-    const out = await provider().fetchMetrics(metricQuery(RANGE, { name: 'system.cpu.idle', service: 'cart' }));
+    const out = await provider().fetchMetrics(metricQuery(V1_RANGE, { name: 'system.cpu.idle', service: 'cart' }));
     const req = server.requestsTo('/dd/api/v1/query')[0]!;
-    expect(req.query.get('from')).toBe(String(RANGE.startMs / 1000));
-    expect(req.query.get('to')).toBe(String(RANGE.endMs / 1000));
+    expect(req.query.get('from')).toBe('1641343852');
+    expect(req.query.get('to')).toBe('1641430252');
     expect(req.query.get('query')).toBe('avg:system.cpu.idle{service:cart}.rollup(avg, 60)');
     expect(req.headers['dd-api-key']).toBe(API_KEY);
     expect(out.status === 'ok' && out.data[0]).toMatchObject({ name: 'system.cpu.idle', service: 'cart' });
@@ -228,10 +233,10 @@ describe('metrics', () => {
 
   it('v2 timeseries: posts the spans query and normalizes the recorded answer', async () => {
     server.route('POST', '/dd/api/v2/query/timeseries', replay('timeseries'));
-    const out = await provider().fetchMetrics(metricQuery(RANGE, { family: 'throughput', service: 'cart' }));
+    const out = await provider().fetchMetrics(metricQuery(TS_RANGE, { family: 'throughput', service: 'cart' }));
     const body = JSON.parse(server.requests[0]!.body) as { data: { type: string; attributes: { from: number; to: number; queries: Array<{ data_source: string; search: { query: string } }> } } };
     expect(body.data.type).toBe('timeseries_request');
-    expect(body.data.attributes.from).toBe(RANGE.startMs);
+    expect(body.data.attributes.from).toBe(TS_RANGE.startMs);
     expect(body.data.attributes.queries[0]).toMatchObject({ data_source: 'spans', search: { query: 'service:cart' } });
     expect(out.status === 'ok' && out.data[0]!.points.map((p) => p.value)).toEqual([1, 1, 87]);
   });

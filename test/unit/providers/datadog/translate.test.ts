@@ -164,7 +164,7 @@ describe('metric queries', () => {
 
   it('plans named metrics on v1 with second timestamps', () => {
     const plan = planMetricQuery(metricQuery(RANGE, { name: 'system.cpu.idle' }));
-    expect(plan).toEqual({ kind: 'v1', name: 'system.cpu.idle', query: 'avg:system.cpu.idle{*}.rollup(avg, 60)', fromSec: RANGE.startMs / 1000, toSec: RANGE.endMs / 1000 });
+    expect(plan).toEqual({ kind: 'v1', names: ['system.cpu.idle'], query: 'avg:system.cpu.idle{*}.rollup(avg, 60)', fromSec: RANGE.startMs / 1000, toSec: RANGE.endMs / 1000 });
   });
 
   it('plans latency from spans on v2 timeseries', () => {
@@ -186,9 +186,17 @@ describe('metric queries', () => {
     expect(plan.kind === 'v2-spans' && plan.search).toBe('service:cart status:error');
   });
 
-  it('resolves host families and refuses "any"', () => {
+  it('resolves host families to several names in one comma-separated v1 query', () => {
     const cpu = planMetricQuery(metricQuery(RANGE, { family: 'cpu', service: 'cart' }));
-    expect(cpu.kind === 'v1' && cpu.query).toBe('avg:system.cpu.user{service:cart}.rollup(avg, 60)');
-    expect(planMetricQuery(metricQuery(RANGE, { family: 'any' })).kind).toBe('unsupported');
+    expect(cpu.kind === 'v1' && cpu.query).toBe(
+      'avg:system.cpu.user{service:cart}.rollup(avg, 60),avg:container.cpu.usage{service:cart}.rollup(avg, 60),avg:kubernetes.cpu.usage.total{service:cart}.rollup(avg, 60),avg:process.cpu.utilization{service:cart}.rollup(avg, 60)',
+    );
+    const any = planMetricQuery(metricQuery(RANGE, { family: 'any' }));
+    expect(any.kind === 'v1' && any.names).toContain('http.server.request.duration');
+  });
+
+  it('rounds the search window outwards to whole milliseconds', () => {
+    const r = TimeRange.of(RANGE.start - 1n, RANGE.end + 1n);
+    expect(spansListBody('*', r, { limit: 1, sort: 'timestamp' }).data?.attributes?.filter).toEqual({ query: '*', from: '2026-11-21T09:59:59.999Z', to: '2026-11-21T10:15:00.001Z' });
   });
 });
