@@ -261,4 +261,9 @@ export class InProcessIdempotencyStore implements IdempotencyStore {
     this.keys.delete(key);
     return Promise.resolve();
   }
+
+  extend(key: string, ttlMs: number): Promise<void> {
+    if (this.keys.has(key)) this.keys.set(key, this.clock.nowMs() + ttlMs);
+    return Promise.resolve();
+  }
 }

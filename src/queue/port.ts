@@ -89,6 +89,12 @@ export interface IdempotencyStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claimed key up (the work it guarded failed, so a retry must be accepted). */
   release(key: string): Promise<void>;
+  /**
+   * Sets the remaining TTL of a key this caller holds (SET XX PX). The gate claims with a short lease, appends,
+   * then extends to the full TTL: if the append fails and even release() fails (backend gone), the lease expires
+   * on its own and the sender's retry is accepted.
+   */
+  extend(key: string, ttlMs: number): Promise<void>;
 }
 
 export interface QueueSettings {

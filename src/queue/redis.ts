@@ -349,6 +349,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       throw queueUnavailable('idempotency release', e);
     }
   }
+
+  async extend(key: string, ttlMs: number): Promise<void> {
+    try {
+      await this.redis.set(`${this.prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'XX');
+    } catch (e) {
+      throw queueUnavailable('idempotency extend', e);
+    }
+  }
 }
 
 

@@ -193,6 +193,17 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       await eventually(async () => ((await h.idempotency.claim('short', 600_000)) ? true : undefined), 'the key to expire');
     });
 
+    it('idempotency: extend turns a short lease into a long claim', async () => {
+      expect(await h.idempotency.claim('lease', h.idleMs)).toBe(true);
+      await h.idempotency.extend('lease', 600_000);
+      h.elapse(h.idleMs * 3);
+      // Real-time adapters: let the short lease pass too (a wait that can only make this test weaker, never flaky).
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await h.idempotency.claim('lease', 600_000)).toBe(false);
+      await h.idempotency.extend('never-claimed', 600_000);
+      expect(await h.idempotency.claim('never-claimed', 600_000)).toBe(true);
+    });
+
     it('ping answers; after close, blocked reads return [] and calls reject FT_QUEUE_UNAVAILABLE', async () => {
       await h.queue.ping();
       const blocked = h.queue.read({ consumer: 'z', blockMs: 10_000 });

@@ -1,0 +1,164 @@
+/**
+ * Pieces of the trust gate that are not routes: its settings, its metrics, the JSON error shape, body parsing
+ * and the enqueue step (idempotency claim + append, never a 2xx for a signal that was not stored).
+ */
+import { FlipturnError, type ErrorCode } from '../kernel/errors.js';
+import type { QueuedSignal } from '../kernel/signal.js';
+import type { IdempotencyStore, SignalQueue } from '../queue/port.js';
+import type { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.js';
+
+export interface GateSettings {
+  /** Slack app signing secret; unset: the Slack route answers 401 FT_INGRESS_NOT_CONFIGURED. */
+  readonly slackSigningSecret?: string;
+  /** Shared token of the Datadog webhook (X-Flipturn-Token); unset: route disabled (401). */
+  readonly datadogToken?: string;
+  /** Bearer token of the Alertmanager webhook; unset: route disabled (401). */
+  readonly alertmanagerToken?: string;
+  /** Our Slack bot user id (U...) and bot id (B...): our own messages are ignored, mentions of us stripped. */
+  readonly slackBotUserId?: string;
+  readonly slackBotId?: string;
+  /** Largest accepted body in bytes (413 above). Default 1 MiB. */
+  readonly bodyLimitBytes?: number;
+  /** How long a delivery's idempotency key is remembered. Default 24 h (Slack retries for ~5 min, Datadog less). */
+  readonly idempotencyTtlMs?: number;
+  /** Retry-After (seconds) sent with 503 when the queue is unreachable. Default 5. */
+  readonly retryAfterSeconds?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface GateMetrics {
+  readonly requests: Counter;
+  readonly duration: Histogram;
+  readonly rejections: Counter;
+  readonly queued: Counter;
+  readonly duplicates: Counter;
+  readonly ignored: Counter;
+  readonly queueDepth: Gauge;
+  readonly queueUp: Gauge;
+}
+
+export function gateMetrics(registry: MetricsRegistry, queue: SignalQueue): GateMetrics {
+  const m: GateMetrics = {
+    requests: registry.counter('flipturn_http_requests_total', 'HTTP requests answered by the gate, by route, method and status.', ['route', 'method', 'status']),
+    duration: registry.histogram('flipturn_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', ['route']),
+    rejections: registry.counter('flipturn_ingress_rejections_total', 'Requests refused by the gate, by source and error code.', ['source', 'code']),
+    queued: registry.counter('flipturn_ingress_signals_queued_total', 'Signals appended to the queue, by source and kind.', ['source', 'kind']),
+    duplicates: registry.counter('flipturn_ingress_duplicates_total', 'Deliveries dropped as duplicates (retries, repeated ids), by source.', ['source']),
+    ignored: registry.counter('flipturn_ingress_ignored_total', 'Well-formed deliveries that carry no signal, by source and reason.', ['source', 'reason']),
+    queueDepth: registry.gauge('flipturn_queue_entries', 'Queue depth: stream length, pending (unacked), lag (undelivered) and dead letters.', ['state']),
+    queueUp: registry.gauge('flipturn_queue_up', '1 when the queue answered the last stats call, else 0.'),
+  };
+  registry.addCollector(async () => {
+    try {
+      const s = await queue.stats();
+      m.queueDepth.set({ state: 'length' }, s.length);
+      m.queueDepth.set({ state: 'pending' }, s.pending);
+      if (s.lag !== undefined) m.queueDepth.set({ state: 'lag' }, s.lag);
+      m.queueDepth.set({ state: 'dead_letter' }, s.deadLetters);
+      m.queueUp.set({}, 1);
+    } catch {
+      m.queueDepth.clear();
+      m.queueUp.set({}, 0);
+    }
+  });
+  return m;
+}
+
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly path?: string };
+}
+
+export function errorBody(code: ErrorCode, message: string, path?: string): ErrorBody {
+  return { error: { code, message, ...(path !== undefined ? { path } : {}) } };
+}
+
+/** The raw body as kept by the gate's content-type parsers. */
+export interface RawBody {
+  readonly raw: Buffer;
+  readonly form: boolean;
+}
+
+export function isRawBody(v: unknown): v is RawBody {
+  return typeof v === 'object' && v !== null && Buffer.isBuffer((v as { raw?: unknown }).raw);
+}
+
+/** JSON (or, for Slack, a form with a JSON `payload` field or plain fields) -> value, or a 400 error. */
+export function parseBody(body: RawBody): { ok: true; value: unknown } | { ok: false; message: string } {
+  const text = body.raw.toString('utf8');
+  if (body.form) {
+    const params = new URLSearchParams(text);
+    const payload = params.get('payload');
+    if (payload === null) return { ok: true, value: Object.fromEntries(params.entries()) };
+    return parseJson(payload);
+  }
+  if (text.trim() === '') return { ok: false, message: 'body is empty' };
+  return parseJson(text);
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, message: `body is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}` };
+  }
+}
+
+/** Lease of a freshly claimed key until its signal is stored: short, so a failed append never blocks retries for long. */
+export const IDEMPOTENCY_LEASE_MS = 30_000;
+
+export interface EnqueueOutcome {
+  readonly queued: readonly { readonly id: string; readonly idempotencyKey: string }[];
+  readonly duplicates: number;
+}
+
+/**
+ * Claims each signal's idempotency key and appends the new ones. A duplicate (claim lost) is counted, not
+ * appended. If the queue fails, the keys claimed in this call and not stored are released and the error
+ * (FT_QUEUE_UNAVAILABLE) propagates, so the sender's retry is accepted: nothing answered 2xx is ever lost.
+ */
+export async function enqueueSignals(
+  signals: readonly QueuedSignal[],
+  deps: { queue: SignalQueue; idempotency: IdempotencyStore; ttlMs: number },
+): Promise<EnqueueOutcome> {
+  const queued: Array<{ id: string; idempotencyKey: string }> = [];
+  let duplicates = 0;
+  const seen = new Set<string>();
+  for (const signal of signals) {
+    const key = signal.idempotencyKey;
+    if (seen.has(key)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(key);
+    if (!(await deps.idempotency.claim(key, Math.min(IDEMPOTENCY_LEASE_MS, deps.ttlMs)))) {
+      duplicates += 1;
+      continue;
+    }
+    try {
+      const { id } = await deps.queue.append(signal);
+      queued.push({ id, idempotencyKey: key });
+    } catch (e) {
+      await deps.idempotency.release(key).catch(() => undefined);
+      throw e instanceof FlipturnError ? e : new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue append failed', { cause: e });
+    }
+    // Stored: remember the key for the full TTL. If this fails the short lease still blocks in-flight retries,
+    // and a later duplicate is the worker's to dedupe by incident: the alert itself is safe in the queue.
+    await deps.idempotency.extend(key, deps.ttlMs).catch(() => undefined);
+  }
+  return { queued, duplicates };
+}
+
+/** GateSettings from the frozen Config (the composition root adds the bot ids it learns from auth.test). */
+export function gateSettingsFromConfig(
+  config: { readonly SLACK_SIGNING_SECRET?: string | undefined; readonly DATADOG_WEBHOOK_TOKEN?: string | undefined; readonly ALERTMANAGER_WEBHOOK_TOKEN?: string | undefined },
+  extra: Partial<GateSettings> = {},
+): GateSettings {
+  return {
+    ...(config.SLACK_SIGNING_SECRET !== undefined ? { slackSigningSecret: config.SLACK_SIGNING_SECRET } : {}),
+    ...(config.DATADOG_WEBHOOK_TOKEN !== undefined ? { datadogToken: config.DATADOG_WEBHOOK_TOKEN } : {}),
+    ...(config.ALERTMANAGER_WEBHOOK_TOKEN !== undefined ? { alertmanagerToken: config.ALERTMANAGER_WEBHOOK_TOKEN } : {}),
+    ...extra,
+  };
+}
