@@ -1,9 +1,11 @@
 import type { CommandSpec } from '../command.js';
 import { configCheckCommand } from './config-check.js';
+import { evalCommand } from './eval.js';
+import { investigateCommand } from './investigate.js';
 import { providersCheckCommand } from './providers-check.js';
 
 /**
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, providersCheckCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, investigateCommand, evalCommand, providersCheckCommand];

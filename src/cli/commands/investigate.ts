@@ -1,0 +1,105 @@
+/**
+ * `flipturn investigate <scenario-dir> [--json]` and `flipturn investigate --alert FILE [--source S] [--json]`.
+ *
+ * needsConfig is false: a scenario run needs no configuration at all (its telemetry folder is the only backend,
+ * served by otlp-file; budget settings are read from the environment when set and valid, defaults otherwise).
+ * `--alert` runs against the configured live providers, so that mode parses the configuration itself and
+ * stops with every problem listed, exactly as needsConfig would.
+ */
+import { readFile } from 'node:fs/promises';
+import { configSchema } from '../../config/schema.js';
+import { formatProblems, parseConfig } from '../../config/load.js';
+import { FixedClock } from '../../kernel/clock.js';
+import { errorMessage, FlipturnError } from '../../kernel/errors.js';
+import { normalizeAlert, type NormalizeSource } from '../../ingress/normalize/index.js';
+import { bootstrapProviders, renderProviderTable } from '../../providers/bootstrap.js';
+import { PROVIDER_FACTORIES } from '../../providers/factories.js';
+import { investigate } from '../../evidence/investigate.js';
+import { settingsFromConfig, type InvestigationSettings } from '../../evidence/settings.js';
+import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
+import { renderReport } from './investigate-render.js';
+import { investigateScenario, loadScenario } from './investigate-scenario.js';
+
+const SOURCES: readonly NormalizeSource[] = ['datadog_webhook', 'slack_event', 'alertmanager'];
+
+/** Budget settings for a scenario run: the environment's when it parses, else the defaults (with a warning). */
+export function scenarioSettings(ctx: CommandContext): InvestigationSettings {
+  const parsed = parseConfig(ctx.env);
+  if (parsed.ok) return settingsFromConfig(parsed.config);
+  const analysis = parsed.problems.filter((p) => p.variable.startsWith('FLIPTURN_'));
+  if (analysis.length > 0) throw new FlipturnError('FT_CONFIG_INVALID', formatProblems(analysis));
+  return settingsFromConfig(configSchema.parse({}));
+}
+
+/** The alert source from the body's shape when --source is not given. */
+export function guessSource(body: unknown): NormalizeSource {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (Array.isArray(b.alerts) && (b.version !== undefined || b.receiver !== undefined)) return 'alertmanager';
+  if (b.type === 'event_callback' || b.type === 'url_verification') return 'slack_event';
+  return 'datadog_webhook';
+}
+
+async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | undefined, json: boolean): Promise<number> {
+  const parsed = parseConfig(ctx.env);
+  if (!parsed.ok) {
+    ctx.stderr.write(`flipturn investigate: ${formatProblems(parsed.problems)}\n`);
+    return EXIT.failure;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new FlipturnError('FT_USAGE', `cannot read the alert ${file}: ${errorMessage(e)}`);
+  }
+  if (sourceOpt !== undefined && !SOURCES.includes(sourceOpt as NormalizeSource)) throw new FlipturnError('FT_USAGE', `--source must be one of ${SOURCES.join(', ')}`);
+  const source = (sourceOpt as NormalizeSource | undefined) ?? guessSource(body);
+  const normalized = normalizeAlert(source, body, ctx.clock);
+  if (!normalized.ok) throw new FlipturnError('FT_USAGE', `the alert is not a valid ${source} body: ${normalized.rejection.path || '(body)'}: ${normalized.rejection.message}`);
+  const signal = normalized.signals.find((s) => s.state === 'triggered' || s.state === 'retriggered') ?? normalized.signals[0];
+  if (!signal) throw new FlipturnError('FT_USAGE', `the alert produced nothing to investigate (${normalized.ignored?.reason ?? 'no alert'})`);
+  const { registry, table } = await bootstrapProviders(parsed.config, PROVIDER_FACTORIES, { clock: ctx.clock, logger: ctx.logger, scrubber: parsed.scrubber });
+  if (registry.all().length === 0) {
+    ctx.stderr.write(`flipturn investigate: no provider is configured.\n${renderProviderTable(table)}`);
+    return EXIT.failure;
+  }
+  try {
+    const report = await investigate(signal, registry, {
+      clock: new FixedClock(new Date(signal.firedAt)),
+      wallClock: ctx.clock,
+      settings: settingsFromConfig(parsed.config),
+      signal: ctx.signal,
+      scrub: (t) => parsed.scrubber.scrub(t),
+    });
+    ctx.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, `Alert: ${signal.title}`));
+    return EXIT.ok;
+  } finally {
+    await registry.close();
+  }
+}
+
+export const investigateCommand: CommandSpec = {
+  name: 'investigate',
+  summary: 'Investigate a recorded scenario (or an alert file against the configured providers) and print the RCA.',
+  usage: '<scenario-dir> [--json] | --alert FILE [--source datadog_webhook|slack_event|alertmanager] [--json]',
+  description:
+    'A scenario folder (scenario.json, alert.json, telemetry/) is investigated with its alert time as "now" and ' +
+    'its telemetry served by the otlp-file provider: no configuration needed. With --alert, the alert body is ' +
+    'normalized and investigated against the providers configured in the environment (see `flipturn config check`).',
+  examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate --alert alert.json --source datadog_webhook'],
+  needsConfig: false,
+  maxPositionals: 1,
+  options: { json: { type: 'boolean', default: false }, alert: { type: 'string' }, source: { type: 'string' } },
+  async run(ctx, args) {
+    const json = args.values.json === true;
+    const alert = typeof args.values.alert === 'string' ? args.values.alert : undefined;
+    const source = typeof args.values.source === 'string' ? args.values.source : undefined;
+    const dir = args.positionals[0];
+    if (alert !== undefined && dir !== undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder or --alert FILE, not both');
+    if (alert !== undefined) return runAlert(ctx, alert, source, json);
+    if (dir === undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder (or --alert FILE)');
+    const scenario = await loadScenario(dir);
+    const run = await investigateScenario(scenario, { wallClock: ctx.clock, settings: scenarioSettings(ctx), signal: ctx.signal });
+    ctx.stdout.write(json ? `${JSON.stringify(run.report, null, 2)}\n` : renderReport(run.report, `Scenario ${scenario.meta.name}: ${run.signal.title}`));
+    return EXIT.ok;
+  },
+};
