@@ -14,6 +14,7 @@ import type { Clock } from '../kernel/clock.js';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { QueuedSignal } from '../kernel/signal.js';
+import { RedisIdempotencyStore } from './redis-idempotency.js';
 import {
   DEFAULT_QUEUE_SETTINGS,
   decodeSignal,
@@ -326,39 +327,6 @@ export class RedisSignalQueue implements SignalQueue {
     if (this.closed) throw new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue is closed');
   }
 }
-
-export class RedisIdempotencyStore implements IdempotencyStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
-
-  async claim(key: string, ttlMs: number): Promise<boolean> {
-    try {
-      const r = await this.redis.set(`${this.prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
-      return r === 'OK';
-    } catch (e) {
-      throw queueUnavailable('idempotency claim', e);
-    }
-  }
-
-  async release(key: string): Promise<void> {
-    try {
-      await this.redis.del(`${this.prefix}${key}`);
-    } catch (e) {
-      throw queueUnavailable('idempotency release', e);
-    }
-  }
-
-  async extend(key: string, ttlMs: number): Promise<void> {
-    try {
-      await this.redis.set(`${this.prefix}${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'XX');
-    } catch (e) {
-      throw queueUnavailable('idempotency extend', e);
-    }
-  }
-}
-
 
 function whenReady(r: Redis, timeoutMs: number): Promise<boolean> {
   if (r.status === 'ready') return Promise.resolve(true);
