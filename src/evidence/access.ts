@@ -195,7 +195,8 @@ export class EvidenceAccess {
     });
     try {
       const raced = await Promise.race([
-        run({ signal: ac.signal, deadlineMs }).then(
+        // new Promise(...) also catches a provider that throws synchronously instead of rejecting.
+        new Promise<QueryOutcome<T>>((resolve) => resolve(run({ signal: ac.signal, deadlineMs }))).then(
           (r) => ({ r }),
           (e: unknown) => ({ e }),
         ),

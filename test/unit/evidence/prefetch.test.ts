@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { FixedClock } from '../../../src/kernel/clock.js';
+import { createMemoryProvider, type MemoryProvider } from '../../../src/providers/memory/provider.js';
+import type { AnyProvider, Capability } from '../../../src/providers/protocols.js';
+import type { CanonicalQuery } from '../../../src/providers/queries.js';
+import { ProviderRegistry } from '../../../src/providers/registry.js';
+import { gatherEvidence } from '../../../src/evidence/gather.js';
+import { investigate } from '../../../src/evidence/investigate.js';
+import { DEFAULT_SETTINGS } from '../../../src/evidence/settings.js';
+import { alertWindows, monitorWindowMs } from '../../../src/evidence/windows.js';
+import { ALERT, syntheticIncident, syntheticSignal, traceIdOf } from './synthetic.js';
+
+const clock = new FixedClock(0);
+
+function summarize(q: CanonicalQuery | string): string {
+  if (typeof q === 'string') return `trace ${q.slice(0, 6)}`;
+  const parts: string[] = [q.signal];
+  if (q.service) parts.push(`service=${q.service}`);
+  if ('status' in q && q.status) parts.push(`status=${q.status}`);
+  if ('entryOnly' in q && q.entryOnly) parts.push('entry');
+  if ('traceIds' in q && q.traceIds) parts.push('byTrace');
+  if ('minSeverity' in q && q.minSeverity) parts.push(`>=${q.minSeverity}`);
+  if ('text' in q && q.text) parts.push(`text=${q.text}`);
+  if ('family' in q && q.family) parts.push(`family=${q.family}`);
+  return parts.join(' ');
+}
+
+/** The memory fake with a call log, optionally declaring fewer capabilities. */
+function logged(p: MemoryProvider, log: string[], capabilities?: readonly Capability[]): AnyProvider {
+  return {
+    name: p.name,
+    capabilities: capabilities ?? p.capabilities,
+    healthCheck: () => p.healthCheck(),
+    searchSpans: (q, ctx) => (log.push(`${p.name} searchSpans ${summarize(q)}`), p.searchSpans(q, ctx)),
+    fetchTrace: (id, r, ctx) => (log.push(`${p.name} fetchTrace ${summarize(id)}`), p.fetchTrace(id, r, ctx)),
+    fetchLogs: (q, ctx) => (log.push(`${p.name} fetchLogs ${summarize(q)}`), p.fetchLogs(q, ctx)),
+    fetchMetrics: (q, ctx) => (log.push(`${p.name} fetchMetrics ${summarize(q)}`), p.fetchMetrics(q, ctx)),
+    fetchIssues: (q, ctx) => (log.push(`${p.name} fetchIssues ${summarize(q)}`), p.fetchIssues(q, ctx)),
+    describeQuery: (q) => ({ query: `mem:${summarize(q)}` }),
+  };
+}
+
+function registryOf(...providers: AnyProvider[]): ProviderRegistry {
+  const r = new ProviderRegistry();
+  for (const p of providers) r.register(p);
+  return r;
+}
+
+const data = syntheticIncident();
+
+describe('alert windows', () => {
+  it('reads the monitor window from Datadog and PromQL queries, clamps it, defaults to 5 minutes', () => {
+    expect(monitorWindowMs('avg(last_5m):avg:x{*} > 1')).toBe(300_000);
+    expect(monitorWindowMs('percentile(last_1m):p90:trace.request.duration{a:b} > 0.5')).toBe(60_000);
+    expect(monitorWindowMs('sum(rate(http_errors_total[2m])) / sum(rate(http_total[10m])) > 0.1')).toBe(600_000);
+    expect(monitorWindowMs('up == 0')).toBeUndefined();
+    const w = alertWindows(ALERT, 'avg(last_1h):x > 1');
+    expect(w.monitorWindowMs).toBe(30 * 60_000);
+    const d = alertWindows(ALERT, undefined);
+    expect(d.incident.end).toBe(ALERT);
+    expect(Number(d.incident.durationNanos / 1_000_000n)).toBe(6 * 60_000); // 5 min + 1 min lag allowance
+    expect(d.baseline.end).toBe(d.incident.start);
+  });
+});
+
+describe('trace-first prefetch', () => {
+  it('asks in the documented order: candidates, representative trace, its logs, symptom metric, issues, cohorts, window logs and metrics, then the planner', async () => {
+    const log: string[] = [];
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
+    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock });
+    expect(log).toEqual([
+      'mem searchSpans traces service=gateway entry',
+      'mem searchSpans traces status=error',
+      'mem fetchTrace trace aa0000',
+      'mem fetchLogs logs byTrace',
+      'mem fetchMetrics metrics service=gateway family=latency',
+      'mem fetchIssues errors',
+      'mem searchSpans traces',
+      'mem searchSpans traces',
+      'mem fetchLogs logs >=warn',
+      'mem fetchMetrics metrics family=any',
+      'mem fetchLogs logs',
+    ]);
+    expect(g.evidence.providerCalls).toEqual({ total: 11, byProvider: { mem: 11 } });
+    expect(g.details.strategy).toBe('trace-first');
+    expect(g.evidence.symptomService).toBe('gateway');
+    // The slowest gateway trace that carries an error is also the slowest error trace: fetched once.
+    expect(g.details.representativeTraceIds).toHaveLength(1);
+    const rep = g.details.representativeTraceIds[0];
+    expect(g.evidence.spans.filter((s) => s.traceId === rep).map((s) => s.service).sort()).toEqual(['cache', 'db', 'gateway', 'orders']);
+    expect(g.evidence.spans.some((s) => s.traceId === rep && s.status === 'error')).toBe(true);
+    expect(g.evidence.gaps).toEqual([]);
+    expect(g.evidence.spans.length).toBeGreaterThan(0);
+    expect(g.evidence.logs.some((l) => l.severity === 'error')).toBe(true);
+    expect(g.evidence.pivots[0]?.query).toBe(g.details.representativeTraceIds[0]);
+    expect(g.evidence.pivots.some((p) => p.query === 'mem:traces service=gateway entry')).toBe(true);
+  });
+
+  it('never makes more calls than the budget; refused prefetch calls are gaps', async () => {
+    const log: string[] = [];
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
+    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock, settings: { ...DEFAULT_SETTINGS, callBudget: 4 } });
+    expect(log).toHaveLength(4);
+    expect(g.evidence.providerCalls.total).toBe(4);
+    const skipped = g.evidence.gaps.filter((x) => x.status === 'skipped_budget');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((x) => x.reason.endsWith('call budget of 4 spent'))).toBe(true);
+  });
+
+  it('fetches the traces an alert names before anything else, without a candidate search', async () => {
+    const log: string[] = [];
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
+    const signal = syntheticSignal({ description: `see trace_id=${traceIdOf(200)} in APM` });
+    const g = await gatherEvidence(signal, registryOf(mem), { wallClock: clock });
+    expect(g.evidence.envelope.exact.traceIds).toEqual([traceIdOf(200)]);
+    expect(log[0]).toBe('mem fetchTrace trace aa0000');
+    expect(log.some((l) => l.includes('entry'))).toBe(false);
+    expect(g.details.representativeTraceIds).toEqual([traceIdOf(200)]);
+  });
+
+  it('run-first searches logs carrying the run id first', async () => {
+    const log: string[] = [];
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
+    const g = await gatherEvidence(syntheticSignal({ tags: { service: 'gateway', run_id: 'run-42' } }), registryOf(mem), { wallClock: clock });
+    expect(g.evidence.envelope.strategy).toBe('run-first');
+    expect(log[0]).toBe('mem fetchLogs logs text=run-42');
+    // No log carries the run id: an empty answer, not a gap.
+    expect(g.evidence.gaps).toEqual([]);
+  });
+
+  it('goes dimension-first without a traces provider, and says which signals have no provider', async () => {
+    const log: string[] = [];
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data, capabilities: ['logs', 'metrics'] }), log, ['logs', 'metrics']);
+    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock });
+    expect(g.evidence.envelope.strategy).toBe('dimension-first');
+    expect(log.some((l) => l.includes('searchSpans') || l.includes('fetchTrace'))).toBe(false);
+    expect(log).toContain('mem fetchLogs logs service=gateway');
+    expect(g.evidence.gaps.filter((x) => x.status === 'unsupported').map((x) => x.signal)).toEqual(['traces', 'errors']);
+  });
+
+  it('falls back to dimension-first when the trace search finds nothing', async () => {
+    const mem = createMemoryProvider({ name: 'mem', logs: data.logs, metrics: data.metrics });
+    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock });
+    expect(g.evidence.envelope.strategy).toBe('trace-first');
+    expect(g.details.strategy).toBe('dimension-first');
+    expect(g.details.notes.join(' ')).toMatch(/fell back to dimension-first/);
+  });
+
+  it('gives the same evidence whatever order the provider holds its data in', async () => {
+    const rev = { spans: [...data.spans].reverse(), logs: [...data.logs].reverse(), metrics: [...data.metrics].reverse() };
+    const a = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), { wallClock: clock });
+    const b = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...rev })), { wallClock: clock });
+    const json = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(json(b.evidence)).toBe(json(a.evidence));
+  });
+});
+
+describe('investigate', () => {
+  it('reports a failing provider as a gap and with lower confidence than the same data without it', async () => {
+    const healthy = registryOf(createMemoryProvider({ name: 'mem', ...data }));
+    const withFailing = registryOf(
+      createMemoryProvider({ name: 'mem', ...data }),
+      createMemoryProvider({ name: 'loki', capabilities: ['logs'], failWith: { kind: 'unavailable', retryable: true, reason: 'connection refused' } }),
+    );
+    const a = await investigate(syntheticSignal(), healthy, { clock, settings: { ...DEFAULT_SETTINGS, callBudget: 20 } });
+    const b = await investigate(syntheticSignal(), withFailing, { clock, settings: { ...DEFAULT_SETTINGS, callBudget: 20 } });
+    const gaps = b.gaps as { provider: string; status: string }[];
+    expect(gaps.some((x) => x.provider === 'loki' && x.status === 'retryable')).toBe(true);
+    expect(b.confidence).toBeLessThan(a.confidence);
+    expect(a.rootCauseCandidates[0]?.service).toBe('cache');
+    expect(b.providerCalls.byProvider.loki).toBeGreaterThan(0);
+  });
+
+  it('fills durationMs from the wall clock, providerCalls and the strategy that ran', async () => {
+    const wall = new FixedClock(1000);
+    const r = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), {
+      clock,
+      wallClock: { nowMs: () => (wall.advanceMs(5), wall.nowMs()), nowNanos: () => wall.nowNanos() },
+    });
+    expect(r.durationMs).toBeGreaterThan(0);
+    expect(r.strategy).toBe('trace-first');
+    expect(r.providerCalls.total).toBeLessThanOrEqual(12);
+    expect(JSON.parse(JSON.stringify(r))).toMatchObject({ correlation: { strategy: 'trace-first' } });
+  });
+});
