@@ -24,9 +24,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (!parsed.success) return { ok: false, problems: toProblems(parsed.error) };
   const config = Object.freeze({ ...parsed.data }) as Config;
   const scrubber = new SecretScrubber();
-  for (const key of SECRET_SETTINGS) {
+  for (const key of Object.keys(SETTINGS) as SettingName[]) {
     const v = config[key];
-    if (typeof v === 'string') scrubber.register(v, ...urlSecrets(v));
+    if (typeof v !== 'string') continue;
+    // Secret settings whole; any other setting's URL credentials (https://user:token@loki...) too.
+    if (SECRET_SETTINGS.includes(key)) scrubber.register(v);
+    scrubber.register(...urlSecrets(v));
   }
   return { ok: true, config, scrubber };
 }
@@ -62,6 +65,17 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
   return `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
 
+/** https://user:token@host -> https://[REDACTED]@host for display. Non-URLs are returned unchanged. */
+export function maskUrlCredentials(value: string): string {
+  try {
+    const u = new URL(value);
+    if (!u.username && !u.password) return value;
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, `$1${SECRET_MASK}@`);
+  } catch {
+    return value;
+  }
+}
+
 /** Passwords and user names embedded in URLs (redis://:pass@host) are secrets too. */
 function urlSecrets(value: string): string[] {
   try {
@@ -82,6 +96,7 @@ export function describeConfig(
     const raw = config[name];
     if (raw === undefined) return { name, value: '(unset)', secret, source: 'unset' as const };
     const given = env[name] !== undefined && env[name].trim() !== '';
-    return { name, value: secret ? SECRET_MASK : String(raw), secret, source: given ? ('set' as const) : ('default' as const) };
+    const value = secret ? SECRET_MASK : maskUrlCredentials(String(raw));
+    return { name, value, secret, source: given ? ('set' as const) : ('default' as const) };
   });
 }

@@ -63,6 +63,17 @@ describe('configuration', () => {
     expect(r.scrubber.scrub('connect failed: redis://:hunter2hunter2@127.0.0.1')).not.toContain('hunter2hunter2');
   });
 
+  it('masks credentials embedded in non-secret URL settings', () => {
+    const env = { LOKI_URL: 'https://12345:glc_tokenvalue123@logs.example.net' };
+    const r = parseConfig(env);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const text = JSON.stringify(describeConfig(r.config, env));
+    expect(text).not.toContain('glc_tokenvalue123');
+    expect(text).toContain('logs.example.net');
+    expect(r.scrubber.scrub('GET https://12345:glc_tokenvalue123@logs.example.net failed')).not.toContain('glc_tokenvalue123');
+  });
+
   it('documents every setting', () => {
     for (const [name, meta] of Object.entries(SETTINGS)) {
       expect(meta.description.length, name).toBeGreaterThan(10);
