@@ -91,7 +91,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     // row budget); time order needs one more than the limit to know whether the answer is truncated.
     const fetchN = q.order === 'duration_desc' || q.entryOnly ? this.settings.rowBudget : Math.min(limit + 1, this.settings.rowBudget);
     const r = await this.spans(spanSearchQuery(q), q.range, spanSort(q), fetchN, ctx);
-    if (r.status !== 'ok') return r as QueryOutcome<never>;
+    if (r.status !== 'ok') return r;
     let spans = r.data.spans.filter((s) => q.range.contains(s.start));
     if (q.entryOnly) spans = spans.filter((s) => s.kind === 'server' || s.parentSpanId === undefined);
     spans.sort(q.order === 'duration_desc' ? (a, b) => b.durationNanos - a.durationNanos || compareSpans(a, b) : compareSpans);
@@ -106,7 +106,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     // A trace may start before and end after the range it was found in: search around it.
     const window = range ? range.widen(TRACE_MARGIN_MS) : TimeRange.fromMs(this.clock.nowMs() - TRACE_LOOKBACK_MS, this.clock.nowMs());
     const r = await this.spans(traceByIdQuery(id), window, 'timestamp', this.settings.rowBudget, ctx);
-    if (r.status !== 'ok') return r as QueryOutcome<never>;
+    if (r.status !== 'ok') return r;
     const want = id.padStart(32, '0');
     // trace_id search matches the low 64 bits; a span whose upper half is known must match it too.
     const spans = r.data.spans.filter((s) => s.traceId === want || (s.traceId.slice(16) === want.slice(16) && s.traceId.startsWith('0000000000000000'))).sort(compareSpans);
@@ -122,7 +122,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
       (r) => (Array.isArray(r.data) ? { items: r.data, ...(r.meta?.page?.after ? { after: r.meta.page.after } : {}) } : 'logs_search: answer has no data list'),
       { limit: fetchN, pageLimit: this.pageLimit, maxPages: this.maxPages },
     );
-    if (paged.status !== 'ok') return paged as QueryOutcome<never>;
+    if (paged.status !== 'ok') return paged;
     const { logs, dropped } = normalizeLogs(paged.data.items, this.norm);
     const warnings = [...paged.data.warnings];
     if (dropped > 0) warnings.push(`${dropped} log(s) without a timestamp dropped`);
@@ -141,14 +141,14 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     let described: string;
     if (plan.kind === 'v1') {
       const r = await this.client.queryMetrics(plan.fromSec, plan.toSec, plan.query, ctx);
-      if (r.status !== 'ok') return r as QueryOutcome<never>;
+      if (r.status !== 'ok') return r;
       if (r.data.status === 'error' || r.data.error) return outcome.failed(this.name, 'bad_request', `metrics_query: ${r.data.error ?? 'query failed'}`);
       if (r.data.series !== undefined && !Array.isArray(r.data.series)) return outcome.failed(this.name, 'malformed', 'metrics_query: series is not a list');
       series = normalizeV1Metrics(r.data, mctx, { aggregation: q.aggregation });
       described = plan.query;
     } else {
       const r = await this.client.queryTimeseries(plan.body, ctx);
-      if (r.status !== 'ok') return r as QueryOutcome<never>;
+      if (r.status !== 'ok') return r;
       if (r.data.errors) return outcome.failed(this.name, 'bad_request', `timeseries_query: ${r.data.errors}`);
       series = normalizeV2Timeseries(r.data, { ...mctx, name: plan.name, search: plan.search, ...(plan.unit ? { unit: plan.unit } : {}) });
       described = plan.search;
