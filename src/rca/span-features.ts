@@ -257,15 +257,7 @@ function structureChanges(svc: string, base: readonly TraceSummary[], inc: reado
 }
 
 function inclusiveShift(svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[]): number {
-  const dur = (s: TraceSummary): number => {
-    let m = 0;
-    for (const n of s.trace.nodes) {
-      if (n.service !== svc) continue;
-      if (n.parent && n.parent.service === svc) continue;
-      m = Math.max(m, n.end - n.start);
-    }
-    return m;
-  };
+  const dur = (s: TraceSummary): number => s.inclusive.get(svc) ?? 0;
   const st = shiftStats(perTrace(base, svc, dur), perTrace(inc, svc, dur), MIN_MS);
   const delta = Math.max(0, st.incMedian - st.baseMedian) || 0;
   return st.significance * saturate(delta / Math.max(st.baseMedian || 0, MIN_MS), 0.3);

@@ -27,6 +27,8 @@ export interface TraceSummary {
   readonly swallowed: ReadonlyMap<string, SpanNode[]>;
   readonly cpExcl: ReadonlyMap<string, number>;
   readonly path: readonly CriticalStep[];
+  /** service -> its longest entry span (parent in another service or none) in this trace (ms) */
+  readonly inclusive: ReadonlyMap<string, number>;
   /** service -> its spans' first start in this trace (ms) */
   readonly firstSeen: ReadonlyMap<string, number>;
 }
@@ -59,7 +61,9 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   const swallowed = new Map<string, SpanNode[]>();
   const services = new Set<string>();
   const firstSeen = new Map<string, number>();
+  const inclusive = new Map<string, number>();
   for (const n of t.nodes) {
+    if (!n.parent || n.parent.service !== n.service) inclusive.set(n.service, Math.max(inclusive.get(n.service) ?? 0, n.end - n.start));
     services.add(n.service);
     const fs = firstSeen.get(n.service);
     if (fs === undefined || n.start < fs) firstSeen.set(n.service, n.start);
@@ -102,7 +106,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   }
   return {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
-    calls, errorOrigins, swallowed, cpExcl, path, firstSeen,
+    calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive,
   };
 }
 
