@@ -7,7 +7,7 @@
  * queries, {scope} filters, from/to seconds).
  */
 import { toIsoNanos } from '../../../../src/kernel/time.js';
-import type { AttributeValue, Attributes, LogEntry, MetricSeries, Span } from '../../../../src/providers/models.js';
+import type { Attributes, LogEntry, MetricSeries, Span } from '../../../../src/providers/models.js';
 import { parseIsoNanos } from '../../../../src/kernel/time.js';
 import type { ConformanceDataset } from '../../../conformance/dataset.js';
 import { startFakeHttpServer, type FakeHttpServer, type FakeResponse, type RecordedRequest } from '../../../support/fake-http-server.js';
