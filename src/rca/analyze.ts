@@ -91,7 +91,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const candidates = scoreCandidates({
     span: spanFeat.services, logs: logFeat, metrics: mScores, issues: evidence.issues, reachable, spanServices, versions,
     incStartMs: incW[0], issueWindow: [Number.isFinite(incW[0]) ? incStartNs : evidence.incidentWindow.start, evidence.incidentWindow.end],
-    precedenceMarginMs: opt.precedenceMarginMs, logOnset,
+    precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom,
   });
   const services = [...spanFeat.services.values()].filter((f) => f.nInc >= 3);
   const broadSlowdown = services.length ? services.filter((f) => f.latency.significance > 0.8 && f.latency.robustShift > 1).length / services.length : 0;

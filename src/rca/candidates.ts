@@ -48,6 +48,8 @@ export interface CandidateInputs {
   readonly issueWindow: readonly [bigint, bigint];
   readonly precedenceMarginMs: number;
   readonly logOnset: ReadonlyMap<string, number>;
+  /** The alerting service: it shows every cause's effect first-hand, so its onset sets no precedence bar. */
+  readonly symptom: string;
 }
 
 export function issueScores(issues: readonly ErrorIssue[], window: readonly [bigint, bigint]): Map<string, number> {
@@ -123,7 +125,10 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
   }
   const topOwn = prelim.reduce((m, p) => Math.max(m, p.f.own), 0);
   let earliest = Infinity;
-  for (const p of prelim) if (p.f.own >= 0.5 * topOwn && p.f.own > 0.1 && p.onset !== undefined) earliest = Math.min(earliest, p.onset);
+  for (const p of prelim) {
+    if (p.service === inp.symptom || p.f.support < 0.3) continue;
+    if (p.f.own >= 0.5 * topOwn && p.f.own > 0.1 && p.onset !== undefined) earliest = Math.min(earliest, p.onset);
+  }
   const out: ScoredCandidate[] = [];
   for (const p of prelim) {
     const f = p.f;
