@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import { FlipturnError } from '../../kernel/errors.js';
+import { validateScenarioDir } from '../../lab/format/validate.js';
+import { EXIT, type CommandSpec } from '../command.js';
+
+export const scenarioValidateCommand: CommandSpec = {
+  name: 'scenario validate',
+  summary: 'Validate scenario directories against the scenario format (schemas, alert shape, OTLP/JSON telemetry, size).',
+  usage: 'DIR [DIR...] [--json]',
+  description: 'Checks scenario.json, expected.json and alert.json (as its declared source delivers it), every telemetry line as an OTLP/JSON export request (hex ids, decimal nanosecond times, integer enums, service.name), that traces are present and that the folder stays under 3 MB. Lists every problem with its file and line; exit 0 when all folders are valid, 1 otherwise.',
+  examples: ['flipturn scenario validate scenarios/*', 'flipturn scenario validate scenarios/cache_poison_pill --json'],
+  needsConfig: false,
+  maxPositionals: 10_000,
+  options: { json: { type: 'boolean', default: false } },
+  run(ctx, args) {
+    if (args.positionals.length === 0) throw new FlipturnError('FT_USAGE', 'name at least one scenario directory');
+    const results = args.positionals.map((d) => validateScenarioDir(resolve(ctx.cwd, d)));
+    if (args.values.json === true) {
+      ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      for (const r of results) {
+        const s = r.summary;
+        const head = `${r.ok ? 'ok  ' : 'FAIL'} ${r.dir}  (${s.traces} spans, ${s.logs} logs, ${s.metrics} metrics, ${s.services.length} services, ${(s.bytes / 1024 / 1024).toFixed(2)} MB)`;
+        ctx.stdout.write(`${head}\n`);
+        for (const p of r.problems) ctx.stdout.write(`  ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}\n`);
+      }
+      const bad = results.filter((r) => !r.ok).length;
+      ctx.stdout.write(`${results.length - bad} of ${results.length} scenario directories valid.\n`);
+    }
+    return Promise.resolve(results.every((r) => r.ok) ? EXIT.ok : EXIT.failure);
+  },
+};
