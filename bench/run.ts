@@ -5,10 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ingestBench } from './ingest.bench.js';
+import { investigationBench } from './investigation.bench.js';
 import { otlpFileBench } from './otlp-file.bench.js';
 import type { BenchModule, BenchResult } from './types.js';
 
-const MODULES: readonly BenchModule[] = [otlpFileBench];
+const MODULES: readonly BenchModule[] = [ingestBench, investigationBench, otlpFileBench];
 
 function table(rows: readonly BenchResult[]): string {
   const cells = rows.map((r) => [r.bench, r.metric, Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2), r.unit, r.note ?? '']);
