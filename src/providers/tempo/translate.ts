@@ -67,9 +67,13 @@ export interface SearchParams {
   readonly spss: number;
 }
 
+/**
+ * A search answer's spans carry only the attributes the query referenced: without a service condition,
+ * `select(resource.service.name)` asks for each span's service (else every span would read as the root's).
+ */
 export function searchParams(q: TraceSearchQuery, s: TempoSettings): SearchParams {
   return {
-    q: buildTraceQL(q),
+    q: q.service ? buildTraceQL(q) : `${buildTraceQL(q)} | select(resource.service.name)`,
     start: Number(q.range.start / 1_000_000_000n),
     end: Number((q.range.end + 999_999_999n) / 1_000_000_000n),
     limit: Math.min(q.limit, s.maxTraces),
