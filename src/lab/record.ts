@@ -3,9 +3,9 @@
  * alert and writes the scenario directory (scenario.json with the lab block, alert.json, expected.json,
  * telemetry/*.jsonl.gz) in the scenario format.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FlipturnError } from '../kernel/errors.js';
 import { renderAlert } from './alerts.js';
 import { mergeTelemetry, serverSamples, type MergeResult } from './merge.js';
@@ -48,10 +48,14 @@ export async function recordScenario(def: ScenarioDefinition, o: RecordOptions):
   const runId = o.runId ?? `lab-${lab.seed}-${Date.now().toString(36)}`;
   const workDir = mkdtempSync(join(tmpdir(), `flipturn-lab-${def.name}-`));
   let ok = false;
+  let staged: string | undefined;
   try {
     const run = await runLab({ name: def.name, lab, workDir, runId, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(o.durations?.warmupSec !== undefined ? { warmupSec: o.durations.warmupSec } : {}) });
-    mkdirSync(o.outDir, { recursive: true });
-    const merged = mergeTelemetry(run.rawDir, o.outDir);
+    // Written next to the destination and swapped in only when complete: a failed run never leaves a half scenario.
+    mkdirSync(dirname(o.outDir), { recursive: true });
+    const stage = mkdtempSync(`${o.outDir}.partial-`);
+    staged = stage;
+    const merged = mergeTelemetry(run.rawDir, stage);
     if (!merged.files.traces) throw new FlipturnError('FT_LAB_RUN_FAILED', `the run of ${def.name} produced no traces (service logs in ${workDir}/logs)`);
     const samples = serverSamples(merged.traceLines, lab.monitor.service);
     const verdict = evaluateMonitor(lab.monitor, samples, run.timeline);
@@ -71,12 +75,15 @@ export async function recordScenario(def: ScenarioDefinition, o: RecordOptions):
       provenance: `Flipturn simulation lab (src/lab), topology ${lab.topology.name}, seed ${lab.seed}, run ${runId}, recorded ${new Date(t0).toISOString()}: real HTTP services on 127.0.0.1 instrumented with the OpenTelemetry JS SDK, fault injected at ${new Date(run.timeline.faultStartMs).toISOString()}. Re-record with: flipturn lab record ${def.name} --seed ${lab.seed}`,
       lab,
     };
-    writeFileSync(join(o.outDir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
-    writeFileSync(join(o.outDir, 'alert.json'), `${JSON.stringify(alert, null, 2)}\n`);
-    writeFileSync(join(o.outDir, 'expected.json'), `${JSON.stringify(def.expected, null, 2)}\n`);
+    writeFileSync(join(stage, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
+    writeFileSync(join(stage, 'alert.json'), `${JSON.stringify(alert, null, 2)}\n`);
+    writeFileSync(join(stage, 'expected.json'), `${JSON.stringify(def.expected, null, 2)}\n`);
+    if (existsSync(o.outDir)) rmSync(o.outDir, { recursive: true, force: true });
+    renameSync(stage, o.outDir);
     ok = true;
     return { outDir: o.outDir, runId, timeline: run.timeline, verdict, telemetry: merged.files, requests: run.requests, bytes: dirSize(o.outDir), seconds: (Date.now() - t0) / 1000 };
   } finally {
+    if (staged && !ok) rmSync(staged, { recursive: true, force: true });
     if (ok) rmSync(workDir, { recursive: true, force: true });
     else o.progress(`run files kept for inspection in ${workDir}`);
   }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlipturnError } from '../../kernel/errors.js';
 import { validateScenarioDir } from '../../lab/format/validate.js';
@@ -14,7 +15,15 @@ export const scenarioValidateCommand: CommandSpec = {
   options: { json: { type: 'boolean', default: false } },
   run(ctx, args) {
     if (args.positionals.length === 0) throw new FlipturnError('FT_USAGE', 'name at least one scenario directory');
-    const results = args.positionals.map((d) => validateScenarioDir(resolve(ctx.cwd, d)));
+    // A shell glob such as scenarios/* also matches plain files (PROVENANCE.md, README.md): those are skipped.
+    const dirs: string[] = [];
+    for (const d of args.positionals) {
+      const p = resolve(ctx.cwd, d);
+      if (existsSync(p) && !statSync(p).isDirectory()) ctx.stderr.write(`skip ${p}: a file, not a scenario directory\n`);
+      else dirs.push(p);
+    }
+    if (dirs.length === 0) throw new FlipturnError('FT_USAGE', 'no scenario directory among the arguments');
+    const results = dirs.map((d) => validateScenarioDir(d));
     if (args.values.json === true) {
       ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     } else {
