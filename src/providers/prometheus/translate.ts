@@ -52,7 +52,9 @@ export function resolveMetric(q: MetricQuery, s: PrometheusSettings): ResolvedMe
     const type = isQuantile ? 'histogram' : /_(total|count|sum|bucket)$/.test(q.name) ? 'counter' : 'gauge';
     return { metric: type === 'histogram' ? q.name.replace(/_bucket$/, '') : q.name, type };
   }
-  if (!q.family || q.family === 'any') return undefined;
+  if (!q.family) return undefined;
+  // 'any': every series (of the service): a selector on __name__ only, the series kept as they are.
+  if (q.family === 'any') return { metric: '', type: 'gauge', matchers: '__name__=~".+"' };
   return s.families[q.family];
 }
 
@@ -66,8 +68,13 @@ function selectors(metric: string, extra: string | undefined, q: MetricQuery, s:
   if (q.env) base.push(`${s.envLabel}=${promString(q.env)}`);
   for (const f of [...q.filters].sort((a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''))) base.push(matcher(f));
   const labels = q.service ? s.serviceLabels.map((l) => [...base, `${l}=${promString(q.service ?? '')}`]) : [base];
+  // A name outside the classic charset (OTel dots, kept by Prometheus 3's OTLP receiver) cannot stand before the
+  // braces: it becomes a __name__ matcher, which Prometheus 2 and 3 both parse.
+  if (metric !== '' && !LEGACY_NAME.test(metric)) return labels.map((m) => `{${[`__name__=${promString(metric)}`, ...m].join(', ')}}`);
   return labels.map((m) => `${metric}{${m.join(', ')}}`);
 }
+
+const LEGACY_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 const by = (labels: readonly string[]) => (labels.length ? ` by (${labels.join(', ')})` : '');
 const or = (parts: string[]) => (parts.length === 1 ? (parts[0] ?? '') : parts.map((p) => `(${p})`).join(' or '));
@@ -80,6 +87,10 @@ export function buildPromQL(q: MetricQuery, s: PrometheusSettings): string | und
   const sel = (metric: string) => selectors(metric, m.matchers, q, s);
   if (m.type === 'histogram') {
     const quantile = /^p(\d+)$/.exec(q.aggregation);
+    if (q.aggregation === 'avg' && group.length === 0) {
+      const dens = sel(`${m.metric}_count`);
+      return or(sel(`${m.metric}_sum`).map((x, i) => `rate(${x}${w}) / rate(${dens[i] ?? x}${w})`));
+    }
     if (q.aggregation === 'avg') {
       const num = or(sel(`${m.metric}_sum`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
       const den = or(sel(`${m.metric}_count`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
@@ -91,6 +102,9 @@ export function buildPromQL(q: MetricQuery, s: PrometheusSettings): string | und
     return `histogram_quantile(${qv}, ${or(sel(`${m.metric}_bucket`).map((x) => `sum${by(['le', ...group])} (rate(${x}${w}))`))})`;
   }
   const inner = (x: string) => (m.type === 'counter' ? `rate(${x}${w})` : x);
+  // avg without groupBy keeps the series as they are (the canonical contract: no detail thrown away).
+  if (q.aggregation === 'avg' && group.length === 0) return or(sel(m.metric).map(inner));
+  if (m.metric === '') return /^p\d+$|^rate$/.test(q.aggregation) ? undefined : or(sel(m.metric).map((x) => `${q.aggregation}${by(['__name__', ...group])} (${x})`));
   const agg = q.aggregation === 'rate' || /^p\d+$/.test(q.aggregation) ? (m.type === 'counter' ? 'sum' : 'avg') : q.aggregation;
   if (/^p(\d+)$/.test(q.aggregation) && m.type === 'gauge') {
     const qv = Number(q.aggregation.slice(1)) / 100;

@@ -13,23 +13,28 @@ const holmes = JSON.parse(readFileSync('test/fixtures/prometheus/holmesgpt_real_
 
 describe('PromQL translation', () => {
   it.each([
-    [{ name: 'up' }, 'avg (up{})'],
+    [{ name: 'up' }, 'up{}'],
+    [{ name: 'up', aggregation: 'max' as const }, 'max (up{})'],
     [{ name: 'http_requests_total', aggregation: 'sum' as const, groupBy: ['http.route'], stepSeconds: 60 }, 'sum by (http_route) (rate(http_requests_total{}[120s]))'],
     [{ name: 'node_cpu_seconds_total', aggregation: 'avg' as const, groupBy: ['node', 'mode'] }, 'avg by (node, mode) (rate(node_cpu_seconds_total{}[120s]))'],
     [{ service: 'checkout', family: 'memory' as const, aggregation: 'max' as const }, '(max (process_resident_memory_bytes{service="checkout"})) or (max (process_resident_memory_bytes{job="checkout"}))'],
     [{ service: 'a"b', family: 'errors' as const, aggregation: 'rate' as const }, '(sum (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5..", service="a\\"b"}[120s]))) or (sum (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5..", job="a\\"b"}[120s])))'],
     [{ family: 'latency' as const, aggregation: 'p99' as const, env: 'prod' }, 'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{env="prod"}[120s])))'],
-    [{ family: 'latency' as const, aggregation: 'avg' as const }, '(sum (rate(http_server_request_duration_seconds_sum{}[120s]))) / (sum (rate(http_server_request_duration_seconds_count{}[120s])))'],
+    [{ family: 'latency' as const, aggregation: 'avg' as const }, 'rate(http_server_request_duration_seconds_sum{}[120s]) / rate(http_server_request_duration_seconds_count{}[120s])'],
+    [{ family: 'latency' as const, aggregation: 'avg' as const, groupBy: ['route'] }, '(sum by (route) (rate(http_server_request_duration_seconds_sum{}[120s]))) / (sum by (route) (rate(http_server_request_duration_seconds_count{}[120s])))'],
+    [{ name: 'http.server.active_requests', service: 'a' }, '({__name__="http.server.active_requests", service="a"}) or ({__name__="http.server.active_requests", job="a"})'],
+    [{ family: 'any' as const, service: 'a' }, '({__name__=~".+", service="a"}) or ({__name__=~".+", job="a"})'],
+    [{ family: 'any' as const, aggregation: 'max' as const, groupBy: ['route'] }, 'max by (__name__, route) ({__name__=~".+"})'],
     [{ name: 'rpc_latency_bucket', aggregation: 'p50' as const, groupBy: ['peer'] }, 'histogram_quantile(0.5, sum by (le, peer) (rate(rpc_latency_bucket{}[120s])))'],
     [{ name: 'queue_depth', aggregation: 'p90' as const }, 'histogram_quantile(0.9, sum by (le) (rate(queue_depth_bucket{}[120s])))'],
     [
       { name: 'g', filters: [{ key: 'k8s.pod.name', op: 'contains' as const, value: 'api.v1(' }, { key: 'zone', op: 'exists' as const }, { key: 'code', op: 'neq' as const, value: '200' }] },
-      'avg (g{code!="200", k8s_pod_name=~".*api\\\\.v1\\\\(.*", zone=~".+"})',
+      'g{code!="200", k8s_pod_name=~".*api\\\\.v1\\\\(.*", zone=~".+"}',
     ],
   ])('%j -> %s', (o, expected) => expect(buildPromQL(metricQuery(range, { stepSeconds: 60, ...o }), { ...s, minRateWindowSeconds: 60 })).toBe(expected));
 
-  it('cannot map family any, and widens the step to stay under the point cap', () => {
-    expect(buildPromQL(metricQuery(range, { family: 'any' }), s)).toBeUndefined();
+  it('cannot rate or take quantiles of family any, and widens the step to stay under the point cap', () => {
+    expect(buildPromQL(metricQuery(range, { family: 'any', aggregation: 'rate' }), s)).toBeUndefined();
     const p = rangeParams('up', metricQuery(TimeRange.fromMs(0, 86_400_000 * 30), { name: 'up', stepSeconds: 1 }), s);
     expect(p).toEqual({ query: 'up', start: '0', end: '2592000', step: '236' });
     expect(rangeParams('up', metricQuery(TimeRange.fromMs(1500, 2250), { name: 'up' }), s)).toMatchObject({ start: '1.500', end: '2.250' });
