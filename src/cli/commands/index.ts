@@ -1,14 +1,18 @@
 import type { CommandSpec } from '../command.js';
 import { configCheckCommand } from './config-check.js';
+import { demoCommand } from './demo.js';
 import { labListCommand, labRecordCommand } from './lab.js';
 import { labReplayCommand } from './lab-replay.js';
 import { scenarioValidateCommand } from './scenario-validate.js';
 import { evalCommand } from './eval.js';
 import { investigateCommand } from './investigate.js';
 import { providersCheckCommand } from './providers-check.js';
+import { serveCommand } from './serve.js';
+import { startCommand } from './start.js';
+import { workerCommand } from './worker.js';
 
 /**
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, serveCommand, workerCommand, startCommand, demoCommand];

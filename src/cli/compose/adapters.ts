@@ -1,0 +1,55 @@
+/**
+ * Adapters from configuration: Redis (queue, idempotency, thread memory) when REDIS_URL is set, otherwise the
+ * in-process implementations of the same ports (one process only: `flipturn start` or `flipturn demo`).
+ */
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../kernel/clock.js';
+import { FlipturnError } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/logger.js';
+import { createThreadMemory } from '../../memory/factory.js';
+import type { ThreadMemory } from '../../memory/store.js';
+import { InProcessIdempotencyStore, InProcessQueue } from '../../queue/memory.js';
+import type { IdempotencyStore, SignalQueue } from '../../queue/port.js';
+import { RedisSignalQueue } from '../../queue/redis.js';
+
+export type AdapterMode = 'redis' | 'in-process';
+
+export interface Adapters {
+  readonly mode: AdapterMode;
+  readonly queue: SignalQueue;
+  readonly idempotency: IdempotencyStore;
+  readonly memory: ThreadMemory;
+  close(): Promise<void>;
+}
+
+export interface AdapterOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The role: in-process adapters cannot be shared, so `serve` or `worker` alone without Redis is refused. */
+  readonly role: 'serve' | 'worker' | 'start';
+}
+
+export function buildAdapters(config: Config, options: AdapterOptions): Adapters {
+  const { clock, logger } = options;
+  const url = config.REDIS_URL;
+  if (url === undefined) {
+    if (options.role !== 'start') {
+      throw new FlipturnError(
+        'FT_CONFIG_INVALID',
+        `flipturn ${options.role} needs REDIS_URL: without Redis the queue lives inside one process, so use \`flipturn start\` (gate and worker together)`,
+      );
+    }
+    const queue = new InProcessQueue(clock, { maxDeliveries: config.MAX_DELIVERIES });
+    const idempotency = new InProcessIdempotencyStore(clock);
+    const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
+    return { mode: 'in-process', queue, idempotency, memory, close: () => closeAll(queue, memory) };
+  }
+  const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES } });
+  const idempotency = queue.idempotencyStore();
+  const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
+  return { mode: 'redis', queue, idempotency, memory, close: () => closeAll(queue, memory) };
+}
+
+async function closeAll(queue: SignalQueue, memory: ThreadMemory): Promise<void> {
+  await Promise.allSettled([queue.close(), memory.close()]);
+}

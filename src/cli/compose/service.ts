@@ -1,0 +1,149 @@
+/**
+ * Composition of the long-running roles from a frozen Config:
+ *   serve  = the trust gate on HOST:PORT (needs REDIS_URL: the queue must outlive the process)
+ *   worker = the stream worker, with /healthz /readyz /metrics on HOST:PORT (needs REDIS_URL)
+ *   start  = both in one process (Redis when REDIS_URL is set, else the in-process adapters)
+ * Used by `flipturn serve|worker|start` and by `flipturn demo`. stop() is the graceful shutdown: stop accepting,
+ * let the worker finish or hand back in-flight work, close providers and connections.
+ */
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/schema.js';
+import { settingsFromConfig } from '../../evidence/settings.js';
+import { buildGate } from '../../ingress/gate.js';
+import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
+import { MetricsRegistry } from '../../ingress/metrics.js';
+import type { Clock } from '../../kernel/clock.js';
+import { errorMessage, FlipturnError } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { SecretScrubber } from '../../kernel/secrets.js';
+import { bootstrapProviders, type ProviderStatusRow } from '../../providers/bootstrap.js';
+import { PROVIDER_FACTORIES } from '../../providers/factories.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import { RedisSignalQueue } from '../../queue/redis.js';
+import { SlackClient } from '../../slack/client.js';
+import { SlackDelivery } from '../../slack/delivery.js';
+import { buildWorkerHttp } from '../../worker/http.js';
+import { registerQueueCollector, workerMetrics } from '../../worker/metrics.js';
+import { Pipeline, type PipelineEvent } from '../../worker/pipeline.js';
+import { workerSettings } from '../../worker/settings.js';
+import { Worker } from '../../worker/worker.js';
+import { buildAdapters, type Adapters } from './adapters.js';
+
+export type Role = 'serve' | 'worker' | 'start';
+
+export interface ServiceOptions {
+  readonly role: Role;
+  readonly config: Config;
+  readonly scrubber: SecretScrubber;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Consumer name; default <hostname>-<pid>. */
+  readonly consumer?: string;
+  readonly onEvent?: (event: PipelineEvent) => void;
+}
+
+export interface RunningService {
+  readonly role: Role;
+  readonly url: string;
+  readonly mode: Adapters['mode'];
+  readonly consumer: string;
+  readonly adapters: Adapters;
+  readonly providerTable: readonly ProviderStatusRow[];
+  /** The Slack identity learned from auth.test (undefined for `serve` without a bot token). */
+  readonly slack: { readonly teamId: string; readonly userId: string; readonly botId?: string } | undefined;
+  readonly worker: Worker | undefined;
+  stop(): Promise<void>;
+}
+
+/** Learns the bot's identity (team, user id, bot id): the gate ignores our own messages, memory is keyed by team. */
+async function slackIdentity(config: Config, logger: Logger): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
+  if (config.SLACK_BOT_TOKEN === undefined) return undefined;
+  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
+  try {
+    return { client, identity: await client.authTest() };
+  } catch (e) {
+    logger.warn({ err: errorMessage(e) }, 'Slack auth.test failed: bot identity unknown');
+    return { client, identity: undefined };
+  }
+}
+
+export async function startService(o: ServiceOptions): Promise<RunningService> {
+  const { config, clock, logger, role } = o;
+  const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
+  const runsWorker = role !== 'serve';
+  if (runsWorker && config.SLACK_BOT_TOKEN === undefined) {
+    throw new FlipturnError('FT_CONFIG_INVALID', `flipturn ${role} needs SLACK_BOT_TOKEN: the worker answers in Slack threads`);
+  }
+  const adapters = buildAdapters(config, { clock, logger, role });
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    if (adapters.queue instanceof RedisSignalQueue && !(await adapters.queue.waitReady(3000))) {
+      logger.warn('Redis is not reachable yet: the gate answers 503 and the worker retries until it is');
+    }
+    const metrics = new MetricsRegistry();
+    const slack = await slackIdentity(config, logger);
+    const identity = slack?.identity;
+    let registry: ProviderRegistry | undefined;
+    let table: readonly ProviderStatusRow[] = [];
+    let worker: Worker | undefined;
+    if (runsWorker && slack) {
+      const boot = await bootstrapProviders(config, PROVIDER_FACTORIES, { clock, logger, scrubber: o.scrubber }, { healthCheck: true });
+      registry = boot.registry;
+      table = boot.table;
+      const wm = workerMetrics(metrics);
+      if (role === 'worker') registerQueueCollector(metrics, adapters.queue);
+      const settings = workerSettings({
+        consumer,
+        concurrency: config.WORKER_CONCURRENCY,
+        reclaimIdleMs: config.RECLAIM_IDLE_MS,
+        shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      });
+      if (settings.reclaimIdleMs <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
+        logger.warn({ RECLAIM_IDLE_MS: settings.reclaimIdleMs, FLIPTURN_INVESTIGATION_DEADLINE_MS: config.FLIPTURN_INVESTIGATION_DEADLINE_MS }, 'RECLAIM_IDLE_MS is not above the investigation deadline: a slow investigation may be taken over by another worker');
+      }
+      const delivery = new SlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer });
+      const pipeline = new Pipeline({
+        registry,
+        memory: adapters.memory,
+        delivery,
+        teamId: identity?.teamId ?? 'T_UNKNOWN',
+        ...(config.SLACK_DEFAULT_CHANNEL ? { defaultChannel: config.SLACK_DEFAULT_CHANNEL } : {}),
+        investigation: settingsFromConfig(config),
+        clock,
+        metrics: wm,
+        coalesceWindowMs: settings.coalesceWindowMs,
+        scrub: (t) => o.scrubber.scrub(t),
+        testDelayMs: config.FLIPTURN_TEST_INVESTIGATION_DELAY_MS,
+        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      });
+      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm });
+    }
+    let http: FastifyInstance;
+    if (role === 'worker' && worker) {
+      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics });
+    } else {
+      const settings = gateSettingsFromConfig(config, {
+        ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
+        ...(identity?.botId ? { slackBotId: identity.botId } : {}),
+      });
+      http = buildGate({ settings, clock, logger, queue: adapters.queue, idempotency: adapters.idempotency, metrics });
+    }
+    const url = await http.listen({ host: config.HOST, port: config.PORT });
+    closers.push(() => http.close());
+    worker?.start();
+    let stopped: Promise<void> | undefined;
+    const stop = () =>
+      (stopped ??= (async () => {
+        await http.close().catch(() => undefined); // stop accepting first: nothing answered 2xx is lost
+        await worker?.stop();
+        await registry?.close().catch(() => undefined);
+        await adapters.close();
+      })());
+    return { role, url, mode: adapters.mode, consumer, adapters, providerTable: table, slack: identity, worker, stop };
+  } catch (e) {
+    for (const c of closers) await c().catch(() => undefined);
+    await adapters.close();
+    throw e;
+  }
+}

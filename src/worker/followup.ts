@@ -1,0 +1,71 @@
+/**
+ * A follow-up question in an incident thread: restore the incident memory of the thread and answer it from the
+ * persisted evidence (answerFollowUp, deterministic). "recheck" runs a fresh investigation of the stored alert
+ * at the current time, posts what changed (diffReports) and saves it as the incident's next version. Each answer
+ * is delivered once (`followup:<idempotencyKey>`) and appended to the thread's follow-up history.
+ * A question in a thread Flipturn knows nothing about gets a short reply saying so (once).
+ */
+import { answerFollowUp, type FollowUpAnswer } from '../agent/followups/answer.js';
+import { diffReports } from '../agent/followups/diff.js';
+import type { FollowUpSignal, UniversalIncidentSignal } from '../kernel/signal.js';
+import type { IncidentMemory, ThreadRef } from '../memory/port.js';
+import { renderDocument, type SlackMessage } from '../slack/render.js';
+import type { Pipeline } from './pipeline.js';
+import type { HandleContext, HandleOutcome } from './worker.js';
+
+export async function handleFollowUp(p: Pipeline, signal: FollowUpSignal, ctx: HandleContext): Promise<HandleOutcome> {
+  const d = p.deps;
+  const ref: ThreadRef = { teamId: signal.slack.teamId ?? d.teamId, channel: signal.slack.channel, threadTs: signal.slack.threadTs };
+  const memory = await d.memory.incidentForThread(ref);
+  const key = `followup:${signal.idempotencyKey}`;
+  if (!memory) {
+    const messages = renderDocument({
+      title: 'No incident in this thread',
+      lead: ['Flipturn has no investigation for this thread (it answers in the thread of an alert it investigated, for as long as MEMORY_TTL_SECONDS keeps it).'],
+      sections: [],
+    });
+    await p.deliver(key, { ...ref }, messages);
+    ctx.logger.info('follow-up in a thread without an incident: told so');
+    return 'ignored';
+  }
+  const log = ctx.logger.child({ incidentId: memory.incidentId, version: memory.version });
+  const answer = answerFollowUp(signal.question, memory);
+  let messages: SlackMessage[];
+  let cites: string[];
+  if (answer.recheck) {
+    ({ messages, cites } = await recheck(p, memory, answer, ctx));
+  } else {
+    messages = renderDocument({ title: answer.title, lead: [], sections: answer.sections, footer: `Answered from the saved evidence of version ${memory.version} (${memory.savedAt}).` });
+    cites = citesOf(answer);
+  }
+  const posted = await p.deliver(key, ref, messages);
+  await d.memory.appendFollowUp(ref, {
+    question: signal.question,
+    intent: answer.intent,
+    answer: messages.map((m) => m.text).join('\n'),
+    cites,
+    at: new Date(d.clock.nowMs()).toISOString(),
+    ...(posted.parts[0] ? { ts: posted.parts[0] } : {}),
+  });
+  log.info({ intent: answer.intent, delivery: posted.status }, 'follow-up answered');
+  d.onEvent?.({ stage: 'followup_answered', idempotencyKey: signal.idempotencyKey, incidentId: memory.incidentId, channel: ref.channel, threadTs: ref.threadTs });
+  return 'answered';
+}
+
+async function recheck(p: Pipeline, memory: IncidentMemory, answer: FollowUpAnswer, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
+  const d = p.deps;
+  // The stored alert, investigated again with "now" as its time: a recheck asks whether it is still happening.
+  const now = new Date(d.clock.nowMs()).toISOString();
+  const signal: UniversalIncidentSignal = { ...memory.signal, firedAt: now };
+  const report = await p.investigate(signal, ctx.signal);
+  const changes = diffReports(memory.report, report);
+  const version = memory.version + 1;
+  await p.remember(memory.signal, report, memory.thread, memory.incidentId, version, false);
+  const section = { title: 'What changed since the last analysis', sentences: changes.changed ? changes.sentences : [{ text: 'Nothing a reader would care about changed.', cites: [] }] };
+  const messages = renderDocument({ title: answer.title, lead: report.header, sections: [section], footer: `Recheck: version ${version} of this incident.` });
+  return { messages, cites: [...new Set(changes.sentences.flatMap((x) => x.cites))] };
+}
+
+function citesOf(answer: FollowUpAnswer): string[] {
+  return [...new Set(answer.sections.flatMap((s) => s.sentences.flatMap((x) => x.cites)))];
+}

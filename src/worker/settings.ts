@@ -1,0 +1,44 @@
+/**
+ * Settings of the stream worker, from the frozen Config (workerSettingsFromConfig) or given directly in tests.
+ */
+export interface WorkerSettings {
+  /** This process's consumer name in the group (stable per process: host + pid). */
+  readonly consumer: string;
+  /** Most signals handled at once (WORKER_CONCURRENCY). */
+  readonly concurrency: number;
+  /** An entry pending this long without an ack is taken over by reclaim (RECLAIM_IDLE_MS). */
+  readonly reclaimIdleMs: number;
+  /** How often reclaim runs. Default: a quarter of reclaimIdleMs, between 250 ms and 30 s. */
+  readonly reclaimIntervalMs: number;
+  /** How long one blocking read waits for new entries (short, so shutdown is prompt). */
+  readonly blockMs: number;
+  /** Pause after a failed queue call before the next (the queue reconnects in the background). */
+  readonly errorBackoffMs: number;
+  /**
+   * After an investigation of an incident completed, a new `triggered` delivery of the same incidentKey within
+   * this window is acked as coalesced (an alert storm); `retriggered` always re-investigates.
+   */
+  readonly coalesceWindowMs: number;
+  /** On shutdown, in-flight work gets this long to finish before it is aborted and handed back (left pending). */
+  readonly shutdownGraceMs: number;
+}
+
+export const DEFAULT_COALESCE_WINDOW_MS = 10 * 60 * 1000;
+
+export function reclaimIntervalFor(reclaimIdleMs: number): number {
+  return Math.min(30_000, Math.max(250, Math.floor(reclaimIdleMs / 4)));
+}
+
+export function workerSettings(partial: Partial<WorkerSettings> & Pick<WorkerSettings, 'consumer'>): WorkerSettings {
+  const reclaimIdleMs = partial.reclaimIdleMs ?? 300_000;
+  return {
+    concurrency: 4,
+    blockMs: 1000,
+    errorBackoffMs: 1000,
+    coalesceWindowMs: DEFAULT_COALESCE_WINDOW_MS,
+    shutdownGraceMs: 20_000,
+    ...partial,
+    reclaimIdleMs,
+    reclaimIntervalMs: partial.reclaimIntervalMs ?? reclaimIntervalFor(reclaimIdleMs),
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * The stream worker: a consumer-group reader over the SignalQueue port that hands each signal to a
+ * SignalHandler (src/worker/handler.ts: investigate, narrate, post once, remember) and acks it when done.
+ *
+ * - Concurrency: at most `concurrency` signals at once; a read asks only for as many entries as there are free
+ *   slots, so nothing is taken from the group that this worker cannot start.
+ * - One investigation per incident (src/worker/lanes.ts): a triggered/retriggered delivery whose incidentKey is
+ *   being investigated is acked as coalesced (counted in flipturn_worker_signals_total{outcome="coalesced"} and
+ *   logged with the incident). After completion the handler decides (src/worker/handler.ts): a `triggered` within
+ *   coalesceWindowMs of the last completed investigation of the incidentKey is coalesced; a `retriggered` re-
+ *   investigates and posts what changed in the incident's thread.
+ * - Crash recovery: every reclaimIntervalMs, entries pending longer than reclaimIdleMs (their consumer died or
+ *   hung) are taken over with reclaim() (XAUTOCLAIM). The queue dead-letters an entry once it would exceed its
+ *   maxDeliveries, with the reason. Entries this process is still working on are skipped if reclaimed.
+ * - Failures: a transient failure (queue, memory or Slack unreachable, shutdown) leaves the entry pending, so a
+ *   reclaim retries it later; anything else is a poison message and is dead-lettered at once with its code.
+ * - Shutdown (stop): stop reading, give in-flight work shutdownGraceMs to finish, then abort it; aborted work is
+ *   not acked (handed back: another worker reclaims it).
+ */
+import type { Clock } from '../kernel/clock.js';
+import { errorMessage, isFlipturnError, type ErrorCode } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { QueuedSignal } from '../kernel/signal.js';
+import type { QueueEntry, SignalQueue } from '../queue/port.js';
+import { Lanes, laneKeys, startsInvestigation } from './lanes.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { WorkerSettings } from './settings.js';
+
+export type HandleOutcome = 'answered' | 'updated' | 'coalesced' | 'ignored';
+
+export interface HandleContext {
+  readonly entryId: string;
+  readonly deliveries: number;
+  /** Aborted when shutdown's grace period ends. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+export interface SignalHandler {
+  handle(signal: QueuedSignal, ctx: HandleContext): Promise<HandleOutcome>;
+}
+
+export interface WorkerDeps {
+  readonly queue: SignalQueue;
+  readonly handler: SignalHandler;
+  readonly settings: WorkerSettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: WorkerMetrics;
+}
+
+/** Failures that retrying later can fix: the entry stays pending and is reclaimed. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'FT_QUEUE_UNAVAILABLE',
+  'FT_MEMORY_UNAVAILABLE',
+  'FT_SLACK_DELIVERY_FAILED',
+  'FT_SLACK_DELIVERY_IN_PROGRESS',
+  'FT_INVESTIGATION_ABORTED',
+  'FT_PROVIDER_UNAVAILABLE',
+]);
+
+export function isTransient(e: unknown): boolean {
+  return isFlipturnError(e) && TRANSIENT.has(e.code);
+}
+
+export interface WorkerStatus {
+  readonly running: boolean;
+  readonly inFlight: number;
+  readonly lastReadOkAtMs: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export class Worker {
+  private readonly lanes = new Lanes();
+  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly stopController = new AbortController();
+  private slotWaiters: Array<() => void> = [];
+  private loops: Promise<void>[] = [];
+  private running = false;
+  private lastReadOkAtMs: number | undefined;
+  private lastError: string | undefined;
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = [this.readLoop(), this.reclaimLoop()];
+  }
+
+  status(): WorkerStatus {
+    return { running: this.running, inFlight: this.inFlight.size, lastReadOkAtMs: this.lastReadOkAtMs, lastError: this.lastError };
+  }
+
+  /** Stops reading, waits up to the grace period for in-flight work, aborts the rest (left pending). */
+  async stop(graceMs = this.deps.settings.shutdownGraceMs): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopController.abort();
+    this.wakeSlotWaiters();
+    await Promise.all(this.loops);
+    const all = () => Promise.all([...this.inFlight.values()].map((w) => w.done));
+    const graceOver = new AbortController();
+    const finished = await Promise.race([all().then(() => true), delay(graceMs, graceOver.signal).then(() => false)]);
+    graceOver.abort();
+    if (!finished) {
+      this.deps.logger.warn({ inFlight: this.inFlight.size }, 'shutdown grace period over: aborting in-flight work (handed back)');
+      for (const w of this.inFlight.values()) w.controller.abort(new Error('worker shutting down'));
+      await all();
+    }
+  }
+
+  private freeSlots(): number {
+    return Math.max(0, this.deps.settings.concurrency - this.inFlight.size);
+  }
+
+  private async waitForSlot(): Promise<void> {
+    while (this.running && this.freeSlots() === 0) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+  }
+
+  private wakeSlotWaiters(): void {
+    const w = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const r of w) r();
+  }
+
+  private async readLoop(): Promise<void> {
+    const { queue, settings } = this.deps;
+    while (this.running) {
+      await this.waitForSlot();
+      if (!this.running) break;
+      let entries: QueueEntry[];
+      try {
+        entries = await queue.read({ consumer: settings.consumer, count: this.freeSlots(), blockMs: settings.blockMs });
+        this.lastReadOkAtMs = this.deps.clock.nowMs();
+      } catch (e) {
+        await this.queueFailed('read', e);
+        continue;
+      }
+      for (const entry of entries) this.dispatch(entry);
+    }
+  }
+
+  private async reclaimLoop(): Promise<void> {
+    const { queue, settings } = this.deps;
+    while (this.running) {
+      await delay(settings.reclaimIntervalMs, this.stopController.signal);
+      if (!this.running) break;
+      const free = this.freeSlots();
+      if (free === 0) continue;
+      let entries: QueueEntry[];
+      try {
+        entries = await queue.reclaim({ consumer: settings.consumer, minIdleMs: settings.reclaimIdleMs, count: free });
+      } catch (e) {
+        await this.queueFailed('reclaim', e);
+        continue;
+      }
+      for (const entry of entries) {
+        if (this.inFlight.has(entry.id)) continue; // still ours, just slow: it is acked when it finishes
+        this.deps.metrics.reclaimed.inc();
+        this.deps.logger.warn({ entry: entry.id, deliveries: entry.deliveries, ...ids(entry.signal) }, 'reclaimed an idle entry');
+        this.dispatch(entry);
+      }
+    }
+  }
+
+  private async queueFailed(op: string, e: unknown): Promise<void> {
+    this.deps.metrics.queueErrors.inc({ op });
+    const msg = errorMessage(e);
+    if (msg !== this.lastError) this.deps.logger.warn({ op, err: msg }, 'queue call failed; retrying');
+    this.lastError = msg;
+    await delay(this.deps.settings.errorBackoffMs, this.stopController.signal);
+  }
+
+  private dispatch(entry: QueueEntry): void {
+    const controller = new AbortController();
+    const done = this.process(entry, controller.signal).finally(() => {
+      this.inFlight.delete(entry.id);
+      this.deps.metrics.inFlight.set({}, this.inFlight.size);
+      this.wakeSlotWaiters();
+    });
+    this.inFlight.set(entry.id, { controller, done });
+    this.deps.metrics.inFlight.set({}, this.inFlight.size);
+  }
+
+  private async process(entry: QueueEntry, abort: AbortSignal): Promise<void> {
+    const { signal } = entry;
+    const log = this.deps.logger.child({ entry: entry.id, kind: signal.kind, deliveries: entry.deliveries, ...ids(signal) });
+    const keys = laneKeys(signal);
+    if (startsInvestigation(signal) && this.lanes.busy(keys.slice(0, 1))) {
+      log.info('coalesced into the running investigation of this incident');
+      await this.finish(entry, log, 'coalesced');
+      return;
+    }
+    const release = await this.lanes.acquire(keys);
+    const t0 = this.deps.clock.nowMs();
+    try {
+      const outcome = await this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log });
+      this.deps.metrics.stageSeconds.observe({ stage: 'total' }, (this.deps.clock.nowMs() - t0) / 1000);
+      await this.finish(entry, log, outcome);
+    } catch (e) {
+      await this.failed(entry, log, e, abort);
+    } finally {
+      release();
+    }
+  }
+
+  private async finish(entry: QueueEntry, log: Logger, outcome: HandleOutcome): Promise<void> {
+    try {
+      await this.deps.queue.ack(entry.id);
+    } catch (e) {
+      // Done but not acked: a reclaim redelivers it and the handler's ledgers make the repeat a no-op.
+      this.deps.metrics.queueErrors.inc({ op: 'ack' });
+      log.warn({ err: errorMessage(e) }, 'ack failed; the entry will be redelivered and deduplicated');
+    }
+    this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome });
+    log.info({ outcome }, 'signal done');
+  }
+
+  private async failed(entry: QueueEntry, log: Logger, e: unknown, abort: AbortSignal): Promise<void> {
+    const code = isFlipturnError(e) ? e.code : 'FT_INTERNAL';
+    const msg = errorMessage(e);
+    if (abort.aborted) {
+      this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'handed_back' });
+      log.warn({ code }, 'aborted by shutdown: left pending for another worker');
+      return;
+    }
+    if (isTransient(e)) {
+      this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'retry' });
+      log.warn({ code, err: msg }, 'transient failure: left pending, a reclaim retries it');
+      return;
+    }
+    try {
+      await this.deps.queue.deadLetter(entry.id, `${code}: ${msg}`.slice(0, 1000));
+      this.deps.metrics.deadLetters.inc({ code });
+      this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'dead_letter' });
+      log.error({ code, err: msg }, 'signal dead-lettered');
+    } catch (e2) {
+      this.deps.metrics.queueErrors.inc({ op: 'dead_letter' });
+      log.error({ code, err: msg, deadLetterErr: errorMessage(e2) }, 'dead-letter failed: left pending');
+    }
+  }
+}
+
+export function ids(signal: QueuedSignal): Record<string, string> {
+  if (signal.kind === 'alert') return { incidentKey: signal.incidentKey, idempotencyKey: signal.idempotencyKey, state: signal.state };
+  return { idempotencyKey: signal.idempotencyKey, thread: `${signal.slack.channel}:${signal.slack.threadTs}` };
+}
+
+/** Resolves after ms, or at once when the signal aborts. */
+export function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
