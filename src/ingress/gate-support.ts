@@ -84,9 +84,17 @@ export function isRawBody(v: unknown): v is RawBody {
   return typeof v === 'object' && v !== null && Buffer.isBuffer((v as { raw?: unknown }).raw);
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** JSON (or, for Slack, a form with a JSON `payload` field or plain fields) -> value, or a 400 error. */
 export function parseBody(body: RawBody): { ok: true; value: unknown } | { ok: false; message: string } {
-  const text = body.raw.toString('utf8');
+  let text: string;
+  try {
+    // JSON on the wire is UTF-8 (RFC 8259): refuse other bytes rather than replace them with U+FFFD.
+    text = STRICT_UTF8.decode(body.raw);
+  } catch {
+    return { ok: false, message: 'body is not valid UTF-8' };
+  }
   if (body.form) {
     const params = new URLSearchParams(text);
     const payload = params.get('payload');

@@ -53,6 +53,9 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   const org = isObject(body.org) ? body.org : {};
   const url = str(body.url);
   const textForIds = `${description}\n${url ?? ''}`;
+  // A numeric id past 2^53 has lost digits: distinct events would share an idempotency key (one would be dropped).
+  const lossy = (['id', 'monitor_id', 'alert_id'] as const).find((k) => typeof body[k] === 'number' && !Number.isSafeInteger(body[k]));
+  if (lossy !== undefined) return reject(lossy, 'is a number too large to keep exactly: send it as a string (quote "$ID" in the payload)');
   const eventId = str(body.id) ?? eventIdFromText(textForIds);
   const monitorId = str(body.monitor_id) ?? str(body.alert_id) ?? monitorIdFromText(textForIds);
   const transitionRaw = str(body.alert_transition) ?? title.transition;
