@@ -30,6 +30,9 @@ export const ERROR_CATALOG = {
   FT_INGRESS_NOT_FOUND: { status: 404, summary: 'no such route' },
   FT_QUEUE_UNAVAILABLE: { status: 503, summary: 'signal queue is unreachable or closed' },
   FT_SIGNAL_INVALID: { status: 500, summary: 'signal does not match its schema' },
+  FT_MEMORY_UNAVAILABLE: { status: 503, summary: 'thread memory store is unreachable or closed' },
+  FT_SLACK_DELIVERY_FAILED: { status: 502, summary: 'Slack did not accept the reply (after bounded retries)' },
+  FT_SLACK_DELIVERY_IN_PROGRESS: { status: 409, summary: 'another attempt holds the delivery lease for this reply' },
   FT_INTERNAL: { status: 500, summary: 'internal error' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

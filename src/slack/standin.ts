@@ -1,0 +1,268 @@
+/**
+ * A local stand-in for the Slack Web API, for tests and `flipturn demo` (product code for the demo, not only a
+ * test helper): node:http on 127.0.0.1 and a random free port. Point WebClient at `apiUrl` (SLACK_API_URL).
+ *
+ * Methods: auth.test, chat.postMessage, chat.update, conversations.replies, conversations.history. Bodies are
+ * accepted as application/x-www-form-urlencoded (what WebClient sends; `blocks` and `metadata` arrive as JSON
+ * strings) or application/json. The token comes from `Authorization: Bearer` or the `token` field and must
+ * equal the configured one (else invalid_auth). Threads are tracked: a reply's thread_ts must name a root in
+ * the same channel (else thread_not_found); message ts are deterministic ("1763700000.000001", ...). Message
+ * metadata is stored and returned by conversations.* when include_all_metadata is set.
+ *
+ * Scripted failures: `failNext(method, ...responses)` answers the next calls of a method with the given HTTP
+ * responses (429 with Retry-After, 500...) before the real handling; `{ commit: true, status: 500 }` performs
+ * the call and then answers 500 (the "Slack posted it but the answer was lost" case). `transcript()` renders
+ * the channels and threads as text, as an operator would see them.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface StandinMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly threadTs?: string;
+  text: string;
+  blocks: unknown[];
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
+  edited: number;
+}
+
+export interface ScriptedResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** Perform the call, then answer with this status/body instead of the real answer. */
+  readonly commit?: boolean;
+}
+
+export interface StandinCall {
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly status: number;
+}
+
+export interface SlackStandin {
+  /** http://127.0.0.1:<port>/api/ : use as SLACK_API_URL / WebClient slackApiUrl. */
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly teamId: string;
+  /** Every call, in arrival order. */
+  readonly calls: readonly StandinCall[];
+  /** Messages by channel, in post order. */
+  messages(channel?: string): StandinMessage[];
+  /** The root and replies of a thread, in order. */
+  thread(channel: string, threadTs: string): StandinMessage[];
+  /** Posts a message as a user or alerting integration (e.g. the Datadog alert a thread hangs off). */
+  seed(channel: string, text: string, threadTs?: string): StandinMessage;
+  failNext(method: string, ...responses: ScriptedResponse[]): void;
+  transcript(): string;
+  stop(): Promise<void>;
+}
+
+export interface StandinOptions {
+  readonly token?: string;
+  readonly teamId?: string;
+  /** Channels that answer channel_not_found. */
+  readonly unknownChannels?: readonly string[];
+  /** Seconds part of the first ts. Default 1763700000. */
+  readonly tsBase?: number;
+}
+
+type Params = Record<string, unknown>;
+type Answer = { status: number; headers?: Readonly<Record<string, string>>; body: unknown };
+
+function parseBody(raw: string, contentType: string | undefined): Params {
+  if ((contentType ?? '').includes('application/json')) {
+    const v = JSON.parse(raw || '{}') as unknown;
+    return typeof v === 'object' && v !== null ? (v as Params) : {};
+  }
+  const out: Params = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if ((k === 'blocks' || k === 'metadata' || k === 'attachments') && /^\s*[[{]/.test(v)) {
+      try {
+        out[k] = JSON.parse(v) as unknown;
+        continue;
+      } catch {
+        /* keep as string */
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const truthy = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
+
+export async function startSlackStandin(options: StandinOptions = {}): Promise<SlackStandin> {
+  const token = options.token ?? 'xoxb-standin-token';
+  const teamId = options.teamId ?? 'T0STANDIN';
+  const unknown = new Set(options.unknownChannels ?? []);
+  const byChannel = new Map<string, StandinMessage[]>();
+  const calls: StandinCall[] = [];
+  const scripts = new Map<string, ScriptedResponse[]>();
+  const sockets = new Set<Socket>();
+  let seq = 0;
+  const nextTs = () => {
+    seq += 1;
+    return `${(options.tsBase ?? 1_763_700_000) + Math.floor(seq / 1_000_000)}.${String(seq % 1_000_000).padStart(6, '0')}`;
+  };
+  const list = (channel: string) => {
+    let l = byChannel.get(channel);
+    if (!l) byChannel.set(channel, (l = []));
+    return l;
+  };
+  const find = (channel: string, ts: string) => byChannel.get(channel)?.find((m) => m.ts === ts);
+  const view = (m: StandinMessage, withMeta: boolean) => ({
+    type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, bot_id: 'B0STANDIN',
+    ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+    ...(m.edited ? { edited: { user: 'U0BOT', ts: m.ts } } : {}),
+    ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+  });
+  const add = (channel: string, text: string, blocks: unknown[], threadTs?: string, metadata?: StandinMessage['metadata']) => {
+    const m: StandinMessage = { channel, ts: nextTs(), text, blocks, edited: 0, ...(threadTs ? { threadTs } : {}), ...(metadata ? { metadata } : {}) };
+    list(channel).push(m);
+    return m;
+  };
+
+  const methods: Record<string, (p: Params) => Answer> = {
+    'auth.test': () => ({ status: 200, body: { ok: true, url: 'https://standin.slack.local/', team: 'Stand-in', user: 'flipturn', team_id: teamId, user_id: 'U0BOT', bot_id: 'B0STANDIN' } }),
+    'chat.postMessage': (p) => {
+      const channel = str(p.channel);
+      const text = str(p.text) ?? '';
+      const blocks = Array.isArray(p.blocks) ? (p.blocks as unknown[]) : [];
+      if (!channel) return platform('channel_not_found');
+      if (unknown.has(channel)) return platform('channel_not_found');
+      if (!text && !blocks.length) return platform('no_text');
+      const threadTs = str(p.thread_ts);
+      if (threadTs && !find(channel, threadTs)) return platform('thread_not_found');
+      const root = threadTs ? (find(channel, threadTs)?.threadTs ?? threadTs) : undefined;
+      const meta = p.metadata && typeof p.metadata === 'object' ? (p.metadata as StandinMessage['metadata']) : undefined;
+      const m = add(channel, text, blocks, root, meta);
+      return { status: 200, body: { ok: true, channel, ts: m.ts, message: view(m, true) } };
+    },
+    'chat.update': (p) => {
+      const channel = str(p.channel);
+      const ts = str(p.ts);
+      if (!channel || unknown.has(channel)) return platform('channel_not_found');
+      const m = ts ? find(channel, ts) : undefined;
+      if (!m) return platform('message_not_found');
+      if (typeof p.text === 'string') m.text = p.text;
+      if (Array.isArray(p.blocks)) m.blocks = p.blocks as unknown[];
+      m.edited += 1;
+      return { status: 200, body: { ok: true, channel, ts: m.ts, text: m.text, message: view(m, false) } };
+    },
+    'conversations.replies': (p) => {
+      const channel = str(p.channel);
+      const ts = str(p.ts);
+      if (!channel || unknown.has(channel)) return platform('channel_not_found');
+      const root = ts ? find(channel, ts) : undefined;
+      if (!root || !ts) return platform('thread_not_found');
+      const msgs = [root, ...list(channel).filter((m) => m.threadTs === ts && m.ts !== ts)];
+      return { status: 200, body: { ok: true, messages: msgs.map((m) => view(m, truthy(p.include_all_metadata))), has_more: false } };
+    },
+    'conversations.history': (p) => {
+      const channel = str(p.channel);
+      if (!channel || unknown.has(channel)) return platform('channel_not_found');
+      const oldest = Number(str(p.oldest) ?? '0');
+      const limit = Number(str(p.limit) ?? p.limit ?? 100) || 100;
+      const msgs = list(channel).filter((m) => !m.threadTs && Number(m.ts) >= oldest).reverse().slice(0, limit);
+      return { status: 200, body: { ok: true, messages: msgs.map((m) => view(m, truthy(p.include_all_metadata))), has_more: false } };
+    },
+  };
+
+  const handle = (req: IncomingMessage, raw: string): Answer & { method: string; params: Params } => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = u.pathname.replace(/^\/api\//, '');
+    let params: Params;
+    try {
+      params = { ...Object.fromEntries(u.searchParams), ...parseBody(raw, req.headers['content-type']) };
+    } catch {
+      return { method, params: {}, ...platform('invalid_json') };
+    }
+    const auth = req.headers.authorization;
+    const given = auth?.startsWith('Bearer ') ? auth.slice(7) : str(params.token);
+    if (given === undefined) return { method, params, ...platform('not_authed') };
+    if (given !== token) return { method, params, ...platform('invalid_auth') };
+    const fn = methods[method];
+    if (!fn) return { method, params, status: 200, body: { ok: false, error: 'unknown_method' } };
+    const scripted = scripts.get(method)?.shift();
+    if (scripted && !scripted.commit) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
+    const real = fn(params);
+    if (scripted) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
+    return { method, params, ...real };
+  };
+
+  const server: Server = createServer((req, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const a = handle(req, Buffer.concat(chunks).toString('utf8'));
+      calls.push({ method: a.method, params: a.params, status: a.status });
+      res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', ...(a.headers ?? {}) });
+      res.end(JSON.stringify(a.body));
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    token,
+    teamId,
+    calls,
+    messages: (channel) => (channel === undefined ? [...byChannel.values()].flat() : [...(byChannel.get(channel) ?? [])]),
+    thread: (channel, threadTs) => list(channel).filter((m) => m.ts === threadTs || m.threadTs === threadTs),
+    seed: (channel, text, threadTs) => add(channel, text, [], threadTs),
+    failNext: (method, ...responses) => scripts.set(method, [...(scripts.get(method) ?? []), ...responses]),
+    transcript: () => renderTranscript(byChannel),
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function platform(error: string): Answer {
+  return { status: 200, body: { ok: false, error } };
+}
+
+/** Channels, then roots in order with their replies indented; block text shown when there is no plain text. */
+export function renderTranscript(byChannel: ReadonlyMap<string, readonly StandinMessage[]>): string {
+  const lines: string[] = [];
+  for (const channel of [...byChannel.keys()].sort()) {
+    const msgs = byChannel.get(channel) ?? [];
+    lines.push(`#${channel}`);
+    for (const root of msgs.filter((m) => !m.threadTs)) {
+      lines.push(...messageLines(root, '  '));
+      for (const r of msgs.filter((m) => m.threadTs === root.ts)) lines.push(...messageLines(r, '    ↳ '));
+    }
+  }
+  return lines.join('\n');
+}
+
+function messageLines(m: StandinMessage, indent: string): string[] {
+  const body = blockText(m.blocks) || m.text;
+  const [first = '', ...rest] = body.split('\n');
+  const pad = ' '.repeat(indent.length);
+  return [`${indent}[${m.ts}${m.edited ? `, edited ${m.edited}x` : ''}] ${first}`, ...rest.map((l) => `${pad}${l}`)];
+}
+
+function blockText(blocks: readonly unknown[]): string {
+  const out: string[] = [];
+  for (const b of blocks) {
+    if (typeof b !== 'object' || b === null) continue;
+    const o = b as { text?: { text?: unknown }; elements?: Array<{ text?: unknown }> };
+    if (typeof o.text?.text === 'string') out.push(o.text.text);
+    for (const e of o.elements ?? []) if (typeof e.text === 'string') out.push(e.text);
+  }
+  return out.join('\n');
+}
