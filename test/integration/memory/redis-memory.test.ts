@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { RedisKeyValue } from '../../../src/memory/redis.js';
 import { ThreadMemory } from '../../../src/memory/store.js';
 import { runMemoryConformance } from '../../conformance/memory-conformance.js';
+import { eventually } from '../../conformance/queue-conformance.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 
 const skip = skipRedisTests();
@@ -28,5 +29,31 @@ describe.skipIf(skip)('Redis memory adapter', () => {
       elapse: () => undefined,
       cleanup: () => kv.close(),
     };
+  });
+});
+
+describe.skipIf(skip)('Redis memory when Redis goes away', () => {
+  it('rejects with FT_MEMORY_UNAVAILABLE while down and works again after a restart', async () => {
+    const server = await startRedisServer();
+    const kv = new RedisKeyValue({ url: server.url, commandTimeoutMs: 1000 });
+    try {
+      expect(await kv.waitReady(5000)).toBe(true);
+      const m = new ThreadMemory(kv, systemClock, { prefix: 'outage' });
+      await server.kill();
+      await expect(m.getThread({ teamId: 'T1', channel: 'C1', threadTs: '1.1' })).rejects.toMatchObject({ code: 'FT_MEMORY_UNAVAILABLE' });
+      await server.restart();
+      await eventually(async () => {
+        try {
+          await m.ping();
+          return true;
+        } catch {
+          return undefined;
+        }
+      }, 'Redis to answer again');
+      expect(await m.getThread({ teamId: 'T1', channel: 'C1', threadTs: '1.1' })).toBeUndefined();
+    } finally {
+      await kv.close();
+      await server.stop();
+    }
   });
 });
