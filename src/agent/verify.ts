@@ -135,7 +135,8 @@ function checkRoles(l: Ledger, c: Clause, cited: readonly TimelineEntry[], add: 
         continue;
       }
       // The ledger itself may tag an entry of s with the role (a secondary bottleneck line): citing it is consistent.
-      const tagged = cited.some((e) => e.service === s && e.role === a.role);
+      // Never for the root cause: that role is the report's decision, whatever entries are tagged.
+      const tagged = a.role !== 'rootCause' && cited.some((e) => e.service === s && e.role === a.role);
       const allowed = holders.includes(s) || tagged || (a.hedged && a.role === 'rootCause' && candidates.has(s));
       if (!allowed) {
         add('role_contradiction', `names ${s} as ${ROLE_WORDS[a.role]}, but the report's ${ROLE_WORDS[a.role]} is ${holders.length ? holders.join(', ') : 'not established'}`);
@@ -212,6 +213,13 @@ function checkFacts(l: Ledger, text: string, cited: readonly TimelineEntry[], ad
   for (const d of dates) if (!factDates.has(d)) add('unsupported_time', `states the date ${d}, which none of the cited entries says`);
 }
 
+/** The text without the report's own confidence percentage (restating it needs no citation; checkVerdict checks it). */
+function withoutConfidence(l: Ledger, text: string): string {
+  if (!/\bconfiden/i.test(text)) return text;
+  const pct = Math.round(l.report.confidence * 100);
+  return text.replace(new RegExp(String.raw`(?<![\d.])${pct}(?:\.0+)?\s?%`, 'g'), ' ');
+}
+
 /** Does the sentence state something that needs evidence? */
 export function isClaim(text: string, services: readonly string[]): boolean {
   const parsed = clauses(text, services);
@@ -231,7 +239,7 @@ export function verifySentence(l: Ledger, s: CitedSentence): Array<Omit<Finding,
   const cited = ids.flatMap((id) => l.byId.get(id) ?? []);
   for (const link of linksIn(s.text)) if (!l.links.some((k) => k === link || k.startsWith(link))) add('ungrounded_link', `links to ${link}, which is not a link of the evidence`);
   checkVerdict(l, s.text, add);
-  if (!isClaim(s.text, l.services)) return out;
+  if (!isClaim(withoutConfidence(l, s.text), l.services)) return out;
   if (cited.length === 0) {
     if (unknown.length === 0) add('uncited_claim', 'states a cause, role, number, time or service without citing evidence');
     return out;
