@@ -81,6 +81,7 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     rowsPerCall: settings.rowBudget,
     symptomService: envelope.strong.service,
     fetchedTraces: [],
+    heldSpans: [],
     notes: [],
   };
   await prefetch(st);

@@ -64,8 +64,7 @@ async function representativeTraces(st: InvestigationState, fromRun: readonly st
     ]);
     const slowSpans = okItems(slow);
     const errSpans = okItems(errs);
-    st.evidence.addSpans(slowSpans);
-    st.evidence.addSpans(errSpans);
+    st.heldSpans.push(...slowSpans, ...errSpans);
     const errTraces = new Set(errSpans.map((s) => s.traceId));
     const rankedSlow = [...slowSpans].sort((a, b) => Number(errTraces.has(b.traceId)) - Number(errTraces.has(a.traceId)) || b.durationNanos - a.durationNanos || cmpStr(a.traceId, b.traceId));
     const rankedErr = [...errSpans].sort((a, b) => b.durationNanos - a.durationNanos || cmpStr(a.traceId, b.traceId));
@@ -116,34 +115,110 @@ async function aroundTheTraces(st: InvestigationState): Promise<void> {
 
 /**
  * Step 6: span cohorts of both windows. Rows are capped, and dense traffic fills the cap in seconds, so:
- * - the incident window is read earliest-first; when that is capped after covering d, a second read takes the
- *   last d before the alert (the part the monitor saw), so the sample holds both ends of the window whatever
+ * - the incident window is read earliest-first; when that is capped after covering d (from the first span it
+ *   returned, not from the window start: the window may begin before any telemetry exists), a second read takes
+ *   the last d before the alert (the part the monitor saw), so the sample holds both ends of the window whatever
  *   the onset's place in it;
  * - the baseline window is read earliest-first too: when capped, the sample is the part farthest from the alert.
  *   A late alert (minutes after the onset) puts the onset inside the baseline window; its earliest part is the
  *   least likely to hold the fault. Staleness over a few minutes costs less than a contaminated baseline.
+ * A capped read stops at a start time (the cut): a trace with a span still open at the cut may have children that
+ * start after it, in the unread stretch, and would look like a request that did all its work itself (a root with
+ * no children reads as the root's own latency). The same holds at the alert: requests still running then are not
+ * finished evidence. Such traces are dropped from the cohort sample unless a later read covers the stretch (see
+ * dropCutTraces).
  */
 async function spanCohorts(st: InvestigationState): Promise<void> {
   const { incident, baseline } = st.windows;
   const qi = traceSearchQuery(incident, { order: 'time_asc', limit: st.rowsPerCall });
   const inc = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, qi, 'incident cohort: spans of every service, earliest first'));
   const incSpans = okItems(inc);
-  st.evidence.addSpans(incSpans);
+  const reads: CohortRead[] = [{ spans: incSpans, start: incident.start, end: incident.end, truncated: anyTruncated(inc) }];
   if (anyTruncated(inc) && incSpans.length > 0) {
+    let first = incident.end;
     let last = incident.start;
-    for (const s of incSpans) if (s.start > last) last = s.start;
-    const covered = last - incident.start + 1n;
+    for (const s of incSpans) {
+      if (s.start > last) last = s.start;
+      if (s.start < first) first = s.start;
+    }
+    const covered = last - (first > incident.start ? first : incident.start) + 1n;
     const lateStart = incident.end - covered > last ? incident.end - covered : last + 1n;
     if (lateStart < incident.end) {
       const ql = traceSearchQuery(TimeRange.of(lateStart, incident.end), { order: 'time_asc', limit: st.rowsPerCall });
       const late = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, ql, 'incident cohort: spans of every service, just before the alert', { emptyIsAnswer: true }));
-      st.evidence.addSpans(okItems(late));
-      st.notes.push(`incident spans capped at ${incSpans.length} rows: sampled ${toIsoNanos(incident.start)}..${toIsoNanos(last)} and from ${toIsoNanos(lateStart)} to the alert`);
+      reads.push({ spans: okItems(late), start: lateStart, end: incident.end, truncated: anyTruncated(late) });
+      st.notes.push(`incident spans capped at ${incSpans.length} rows: sampled ${toIsoNanos(first)}..${toIsoNanos(last)} and from ${toIsoNanos(lateStart)} to the alert`);
     }
   }
   const qb = traceSearchQuery(baseline, { order: 'time_asc', limit: st.rowsPerCall });
   const base = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, qb, 'baseline cohort: spans of every service, earliest first'));
-  st.evidence.addSpans(okItems(base));
+  reads.push({ spans: okItems(base), start: baseline.start, end: baseline.end, truncated: anyTruncated(base) });
+  const { kept, dropped } = dropCutTraces(reads);
+  st.evidence.addSpans(kept);
+  if (dropped > 0) st.notes.push(`${dropped} trace(s) left out of the cohorts: in flight where a capped read stopped, their later spans were not read`);
+}
+
+/**
+ * The candidate searches picked spans by their outcome (slowest, failing). Mixed into the cohorts they would
+ * skew every rate and latency toward the fault, and each would stand for a whole request while holding one span
+ * (a slow entry span without its children reads as the entry service's own time). They are used only when the
+ * traces are otherwise unknown: when the cohort reads brought no span at all, they are the only span evidence.
+ */
+function releaseHeldSpans(st: InvestigationState): void {
+  if (st.heldSpans.length === 0) return;
+  if (st.evidence.counts().spans === 0) {
+    st.evidence.addSpans(st.heldSpans);
+    st.notes.push(`no cohort spans could be read: the analysis uses the ${st.heldSpans.length} candidate spans (slowest and failing), a sample selected by outcome`);
+  }
+  st.heldSpans.length = 0;
+}
+
+export interface CohortRead {
+  readonly spans: readonly Span[];
+  /** The range the read asked for. */
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly truncated: boolean;
+}
+
+/**
+ * What the cohort reads saw: each read covers its range up to its end, or up to its cut (last span start) when
+ * capped. Past a covered stretch's end nothing is known: a span open there (begun before, ending after) may have
+ * children that started in the unread time (after a cap's cut, or after the alert: a live backend would not even
+ * hold such a request yet, its spans are exported when they end). Those traces are partial and dropped whole
+ * (every span, from every read); traces whose spans all closed before the edge are complete.
+ */
+export function dropCutTraces(reads: readonly CohortRead[]): { kept: Span[]; dropped: number } {
+  const covered: [bigint, bigint][] = [];
+  for (const r of reads) {
+    if (r.spans.length === 0) continue;
+    let cut = r.end;
+    if (r.truncated) {
+      cut = r.spans[0]!.start;
+      for (const s of r.spans) if (s.start > cut) cut = s.start;
+    }
+    covered.push([r.start, cut]);
+  }
+  covered.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const edges: bigint[] = [];
+  let cur: [bigint, bigint] | undefined;
+  for (const c of covered) {
+    if (cur && c[0] <= cur[1]) {
+      if (c[1] > cur[1]) cur[1] = c[1];
+      continue;
+    }
+    if (cur) edges.push(cur[1]);
+    cur = [c[0], c[1]];
+  }
+  if (cur) edges.push(cur[1]);
+  const all = reads.flatMap((r) => r.spans);
+  const cutTraces = new Set<string>();
+  for (const s of all) {
+    const end = s.start + BigInt(Math.max(0, Math.round(s.durationNanos)));
+    for (const e of edges) if (s.start <= e && end > e) cutTraces.add(s.traceId);
+  }
+  if (cutTraces.size === 0) return { kept: all, dropped: 0 };
+  return { kept: all.filter((s) => !cutTraces.has(s.traceId)), dropped: cutTraces.size };
 }
 
 /** Step 7: error / warning logs of both windows (one read, newest first), metrics of every service. */
@@ -169,5 +244,6 @@ export async function prefetch(st: InvestigationState): Promise<void> {
   }
   await aroundTheTraces(st);
   if (st.access.has('traces')) await spanCohorts(st);
+  releaseHeldSpans(st);
   await windowLogsAndMetrics(st);
 }

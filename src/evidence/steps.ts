@@ -4,6 +4,7 @@
  * registration order (so budget admissions are deterministic) and run concurrently.
  */
 import type { UniversalIncidentSignal } from '../kernel/signal.js';
+import type { Span } from '../providers/models.js';
 import type { Capability } from '../providers/protocols.js';
 import type { CanonicalQuery } from '../providers/queries.js';
 import type { CorrelationEnvelope } from '../rca/contract.js';
@@ -29,6 +30,11 @@ export interface InvestigationState {
   symptomService: string | undefined;
   /** Traces fetched whole, in the order they were chosen. */
   readonly fetchedTraces: string[];
+  /**
+   * Spans found by outcome-selected searches (slowest entries, failing spans): they choose the representative
+   * traces but stay out of the cohorts, which must be unselected samples (see prefetch.ts).
+   */
+  readonly heldSpans: Span[];
   /** Notes on how the strategy played out ("trace search found nothing: fell back to dimensions"). */
   readonly notes: string[];
 }

@@ -14,6 +14,7 @@ import { toIsoNanos } from '../kernel/time.js';
 import { scoreCandidates, versionsByService, type ScoredCandidate } from './candidates.js';
 import { splitCohorts } from './cohorts.js';
 import { assessConfidence } from './confidence.js';
+import { EchoJudge } from './echo.js';
 import { collectItems } from './evidence-items.js';
 import { joinLogs, logFeatures } from './logs.js';
 import { metricChanges, metricScoreByService } from './metrics.js';
@@ -70,7 +71,8 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   };
   const spanFeat = computeSpanFeatures(base, inc, covered(base, spanBaseW), covered(inc, spanIncW));
   const logW = logWindows(evidence, origin, baseW, incW);
-  const logFeat = logFeatures(evidence.logs, origin, logW[0], logW[1]);
+  const echo = new EchoJudge(forest);
+  const logFeat = logFeatures(evidence.logs, origin, logW[0], logW[1], (l) => echo.log(l));
   const mChanges = metricChanges(evidence.metrics, origin, baseW[0], incW[0], incW[1]);
   const mScores = metricScoreByService(mChanges);
   const graph = serviceGraph(inc.length ? inc : base);
@@ -89,7 +91,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   }
   const incStartNs = origin + BigInt(Math.round(Math.max(incW[0], -1e12) * 1e6));
   const candidates = scoreCandidates({
-    span: spanFeat.services, logs: logFeat, metrics: mScores, issues: evidence.issues, reachable, spanServices, versions,
+    span: spanFeat.services, logs: logFeat, metrics: mScores, issues: evidence.issues, issueEcho: (i) => echo.issueShare(i), reachable, spanServices, versions,
     incStartMs: incW[0], issueWindow: [Number.isFinite(incW[0]) ? incStartNs : evidence.incidentWindow.start, evidence.incidentWindow.end],
     precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom,
   });

@@ -41,6 +41,7 @@ export interface CandidateInputs {
   readonly logs: ReadonlyMap<string, ServiceLogFeatures>;
   readonly metrics: ReadonlyMap<string, ServiceMetricScore>;
   readonly issues: readonly ErrorIssue[];
+  readonly issueEcho?: (i: ErrorIssue) => number | undefined;
   readonly reachable: ReadonlySet<string>;
   readonly spanServices: ReadonlySet<string>;
   readonly versions: ReadonlyMap<string, { base: ReadonlySet<string>; inc: ReadonlySet<string> }>;
@@ -52,13 +53,15 @@ export interface CandidateInputs {
   readonly symptom: string;
 }
 
-export function issueScores(issues: readonly ErrorIssue[], window: readonly [bigint, bigint]): Map<string, number> {
+/** Issue score per service; `echoShare` discounts issues whose known traces show the failure caused below. */
+export function issueScores(issues: readonly ErrorIssue[], window: readonly [bigint, bigint], echoShare: (i: ErrorIssue) => number | undefined = () => undefined): Map<string, number> {
   const m = new Map<string, number>();
   for (const i of issues) {
     if (!i.service || i.lastSeen < window[0]) continue;
     const fresh = i.firstSeen >= window[0] ? 1 : 0.5;
     const sev = i.level === 'error' || i.level === 'fatal' ? 1 : 0.5;
-    m.set(i.service, Math.max(m.get(i.service) ?? 0, fresh * sev * saturate(i.count, 3)));
+    const own = 1 - (echoShare(i) ?? 0);
+    m.set(i.service, Math.max(m.get(i.service) ?? 0, fresh * sev * own * saturate(i.count, 3)));
   }
   return m;
 }
@@ -85,7 +88,7 @@ function deployScore(v: { base: ReadonlySet<string>; inc: ReadonlySet<string> } 
 
 export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
   const names = new Set<string>([...inp.span.keys(), ...inp.logs.keys(), ...inp.metrics.keys()]);
-  const issue = issueScores(inp.issues, inp.issueWindow);
+  const issue = issueScores(inp.issues, inp.issueWindow, inp.issueEcho);
   for (const k of issue.keys()) names.add(k);
   const prelim: { service: string; f: CandidateFeatures; onset: number | undefined; mech: ScoredCandidate['mechanism']; op: string | undefined }[] = [];
   for (const service of [...names].sort(cmpStr)) {

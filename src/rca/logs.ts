@@ -3,7 +3,8 @@
  * failing: the Nezha data records errors only this way). Per service, log bodies are reduced to templates
  * (ids, numbers and hex removed) and each template's rate is compared between the cohort windows: a new or
  * surging error template is the strongest log evidence of a service's own defect; warn counts half; a new info
- * template (a changed log sequence) a little.
+ * template (a changed log sequence) a little. Error and warn lines that join a span whose failure was caused below
+ * it (echo.ts) are discounted by the share of such echoes: the caller's "dependency failed" is not its defect.
  */
 import type { LogEntry, LogSeverity } from '../providers/models.js';
 import { nanosToMsFrom, spanKey, type Forest } from './spantree.js';
@@ -69,8 +70,9 @@ function severityWeight(s: LogSeverity, isNew: boolean): number {
 
 export function logFeatures(
   logs: readonly LogEntry[], origin: bigint, baseW: readonly [number, number], incW: readonly [number, number],
+  echo: (l: LogEntry) => boolean | undefined = () => undefined,
 ): Map<string, ServiceLogFeatures> {
-  const groups = new Map<string, { b: number; i: number; sample?: LogEntry; sev: LogSeverity; service: string; template: string }>();
+  const groups = new Map<string, { b: number; i: number; joined: number; echoes: number; sample?: LogEntry; sev: LogSeverity; service: string; template: string }>();
   const baseLen = Math.max(baseW[1] - baseW[0], 1);
   const incLen = Math.max(incW[1] - incW[0], 1);
   const sorted = [...logs].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || cmpStr(a.service, b.service) || cmpStr(a.body, b.body));
@@ -81,10 +83,17 @@ export function logFeatures(
     if (!inBase && !inInc) continue;
     const template = logTemplate(l.body);
     const key = `${l.service}\u0000${l.severity}\u0000${template}`;
-    const g = groups.get(key) ?? { b: 0, i: 0, sev: l.severity, service: l.service, template };
+    const g = groups.get(key) ?? { b: 0, i: 0, joined: 0, echoes: 0, sev: l.severity, service: l.service, template };
     if (inInc) {
       g.i++;
       g.sample ??= l;
+      if (isError(l.severity) || l.severity === 'warn') {
+        const e = echo(l);
+        if (e !== undefined) {
+          g.joined++;
+          if (e) g.echoes++;
+        }
+      }
     } else g.b++;
     groups.set(key, g);
   }
@@ -97,7 +106,10 @@ export function logFeatures(
     if (w === 0) continue;
     const z = rateIncreaseZ(g.b, baseLen, g.i, incLen);
     if (z < 2 || g.i < 2) continue;
-    const score = w * saturate(z - 1.5, 3);
+    // Echoes (the span's failure was caused below it, see echo.ts) speak for the cause, not for this service.
+    const own = g.joined > 0 ? 1 - g.echoes / g.joined : 1;
+    const score = w * own * saturate(z - 1.5, 3);
+    if (score <= 0) continue;
     const list = byService.get(g.service) ?? [];
     list.push({ service: g.service, template: g.template, severity: g.sev, baseCount: g.b, incCount: g.i, z, score, sample: g.sample, isNew });
     byService.set(g.service, list);

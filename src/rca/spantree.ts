@@ -39,6 +39,13 @@ export interface SpanNode {
    * (a delayed link widens both sides of its own call, a neighbour's only one).
    */
   gapOut: Map<string, number> | undefined;
+  /**
+   * For a span that waits for a client connection pool (OTel `db.client.connection.*` / `*.connection.pool.*`
+   * attributes): the service the pooled connections lead to (the callee of the pool's next call). The wait is
+   * queueing for that downstream's capacity, not the caller's own code: it is charged to the downstream on the
+   * critical path and left out of the caller's own latency, and it is not a network gap.
+   */
+  queueFor: string | undefined;
   depth: number;
 }
 
@@ -124,7 +131,7 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
       error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
       orphan: false,
-      clientLike: false, callee: undefined, gapOut: undefined, depth: 0,
+      clientLike: false, callee: undefined, gapOut: undefined, queueFor: undefined, depth: 0,
     };
     bySpanKey.set(key, node);
     const list = byTrace.get(s.traceId);
@@ -167,6 +174,7 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       classifyClient(n);
     }
     for (const n of t.nodes) computeGapOut(n);
+    for (const n of t.nodes) if (isPoolWait(n)) n.queueFor = poolTarget(n);
     setDepths(t);
   }
   return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey, skew, orphanCount, clampedCount };
@@ -302,6 +310,29 @@ function classifyClient(n: SpanNode): void {
     n.clientLike = true;
     n.callee = first;
   }
+}
+
+const POOL_KEY = /(^|\.)connection\.pool\.|(^|\.)pool\.name$/;
+
+/** A leaf, non-server span naming a client connection pool: time spent acquiring a pooled connection. */
+export function isPoolWait(n: SpanNode): boolean {
+  if (n.children.length > 0 || n.span.kind === 'server' || n.span.kind === 'client' || n.clientLike) return false;
+  for (const k of Object.keys(n.span.attributes)) if (POOL_KEY.test(k)) return true;
+  return false;
+}
+
+/** The downstream a pool wait queues for: the callee of the first outgoing call of its parent at or after it. */
+function poolTarget(n: SpanNode): string | undefined {
+  const p = n.parent;
+  if (!p) return peerOf(n.span);
+  let best: SpanNode | undefined;
+  for (const c of p.children) {
+    if (c === n || c.start < n.start) continue;
+    const callee = c.clientLike ? c.callee : c.service !== n.service ? c.service : undefined;
+    if (callee && callee !== n.service && (!best || compareNodes(c, best) < 0)) best = c;
+  }
+  if (!best) return peerOf(n.span);
+  return best.clientLike ? best.callee : best.service;
 }
 
 function computeGapOut(n: SpanNode): void {

@@ -4,7 +4,8 @@
  * calls per edge, error origins (deepest error whose children are healthy; a client-like leaf with a known
  * peer charges its callee), swallowed errors (an error whose caller in another service stayed healthy), and the
  * critical path's exclusive time per service (a client-like step charged to its callee: network delay piles up
- * on the delayed edge, not in the caller's code).
+ * on the delayed edge, not in the caller's code; a wait for a pooled connection charged to the pool's downstream:
+ * it is queueing for that downstream's capacity).
  */
 import { criticalPath, type CriticalStep } from './critical-path.js';
 import type { SpanNode, TraceTree } from './spantree.js';
@@ -48,6 +49,7 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 /** The service a node's work is charged to for critical path / error origin (a client-like leaf -> callee). */
 export function chargedService(n: SpanNode): string {
   if (n.clientLike && n.callee) return n.callee;
+  if (n.queueFor) return n.queueFor;
   return n.service;
 }
 
@@ -70,6 +72,8 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     if (n.clientLike && n.callee) {
       push(gaps, n.service + SEP + n.callee, n.self);
       if (!n.children.some((c) => c.service === n.callee)) add(calls, n.service + SEP + n.callee + SEP + n.operation, 1);
+    } else if (n.queueFor) {
+      // Waiting for a pooled connection: neither own code nor network (see SpanNode.queueFor).
     } else {
       let gapSum = 0;
       for (const k of [...(n.gapOut?.keys() ?? [])].sort()) {
@@ -86,8 +90,9 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     if (p && p.service !== n.service) add(calls, p.service + SEP + n.service + SEP + n.operation, 1);
     if (n.error && !n.children.some((c) => c.error)) {
       const charged = n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
-      push(errorOrigins, charged, n);
-      if (isSwallowed(n)) push(swallowed, charged, n);
+      const blamed = charged === n.service ? rejectedCallee(n) ?? charged : charged;
+      push(errorOrigins, blamed, n);
+      if (isSwallowed(n)) push(swallowed, blamed, n);
     }
   }
   const path = criticalPath(t);
@@ -108,6 +113,45 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
     calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive,
   };
+}
+
+/**
+ * A rejected answer: the failing span's own error text names a service it called in this span, and that call
+ * succeeded. The caller validated the callee's response and refused it (a wrong or missing field, a broken
+ * contract): the defect is the callee's, which looks healthy in its own telemetry; the caller is where it
+ * surfaced. Only direct callees count (services called from this span or its own-service descendants), and only as
+ * whole words of the text, so a caller's own bug that merely mentions a name elsewhere in the trace stays its own.
+ */
+export function rejectedCallee(n: SpanNode): string | undefined {
+  const text = errorText(n);
+  if (!text) return undefined;
+  const callees = new Set<string>();
+  const stack = [...n.children];
+  while (stack.length) {
+    const c = stack.pop()!;
+    if (c.service !== n.service) {
+      if (!c.error) callees.add(c.service);
+      continue;
+    }
+    if (c.clientLike && c.callee && !c.error && !c.children.some((k) => k.service === c.callee)) callees.add(c.callee);
+    for (const k of c.children) stack.push(k);
+  }
+  let found: string | undefined;
+  for (const svc of [...callees].sort()) {
+    if (svc === n.service || svc.length < 3) continue;
+    const re = new RegExp(`(^|[^A-Za-z0-9_-])${svc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_-]|$)`);
+    if (!re.test(text)) continue;
+    if (found !== undefined) return undefined; // names several callees: not one culprit
+    found = svc;
+  }
+  return found;
+}
+
+function errorText(n: SpanNode): string {
+  const parts: string[] = [];
+  if (n.span.errorMessage) parts.push(n.span.errorMessage);
+  for (const e of n.span.exceptions) if (e.message) parts.push(e.message);
+  return parts.join('\n');
 }
 
 /** The first ancestor in another service did not fail: the error was handled (fallback, default, retry). */
