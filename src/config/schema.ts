@@ -75,6 +75,7 @@ export const SETTINGS = {
   DD_API_URL: { group: 'datadog', description: 'Override of the Datadog API base URL (tests and proxies).' },
   SENTRY_AUTH_TOKEN: { group: 'sentry', secret: true, description: 'Sentry auth token (bearer) with event:read and project:read: enables the Sentry provider.' },
   SENTRY_ORG: { group: 'sentry', description: 'Sentry organization slug.' },
+  SENTRY_PROJECTS: { group: 'sentry', description: 'Comma-separated Sentry project slugs or ids to search. Unset: every project the token can read.', example: 'checkout,search' },
   SENTRY_API_URL: { group: 'sentry', description: 'Sentry base URL. Default https://sentry.io/.', example: 'https://sentry.io/' },
   LOKI_URL: { group: 'grafana', description: 'Grafana Loki base URL: enables the Loki logs provider.', example: 'http://127.0.0.1:3100' },
   TEMPO_URL: { group: 'grafana', description: 'Grafana Tempo base URL: enables the Tempo traces provider.', example: 'http://127.0.0.1:3200' },
@@ -140,6 +141,14 @@ export const configSchema = z
     DD_API_URL: optionalUrl(),
     SENTRY_AUTH_TOKEN: optionalSecret(),
     SENTRY_ORG: optionalString(),
+    SENTRY_PROJECTS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\s*[\w.-]+(\s*,\s*[\w.-]+)*\s*$/, 'must be comma-separated project slugs or ids')
+        .transform((v) => v.split(',').map((p) => p.trim()))
+        .optional(),
+    ),
     SENTRY_API_URL: z.preprocess(emptyToUndefined, z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'must be an http(s) URL').default('https://sentry.io/')),
     LOKI_URL: optionalUrl(),
     TEMPO_URL: optionalUrl(),

@@ -28,7 +28,7 @@ export function sentrySettings(config: Config): SentrySettings {
     authToken: config.SENTRY_AUTH_TOKEN,
     org: config.SENTRY_ORG,
     apiBaseUrl: config.SENTRY_API_URL,
-    projects: Object.freeze([]),
+    projects: Object.freeze([...(config.SENTRY_PROJECTS ?? [])]),
     timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
     rowBudget: config.FLIPTURN_PROVIDER_ROW_BUDGET,
   });

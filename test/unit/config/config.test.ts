@@ -74,6 +74,13 @@ describe('configuration', () => {
     expect(r.scrubber.scrub('GET https://12345:glc_tokenvalue123@logs.example.net failed')).not.toContain('glc_tokenvalue123');
   });
 
+  it('parses list settings and rejects malformed ones', () => {
+    const ok = parseConfig({ SENTRY_PROJECTS: ' checkout, search ' });
+    expect(ok.ok && ok.config.SENTRY_PROJECTS).toEqual(['checkout', 'search']);
+    const bad = parseConfig({ SENTRY_PROJECTS: 'a,,b' });
+    expect(!bad.ok && bad.problems.map((p) => p.variable)).toEqual(['SENTRY_PROJECTS']);
+  });
+
   it('documents every setting', () => {
     for (const [name, meta] of Object.entries(SETTINGS)) {
       expect(meta.description.length, name).toBeGreaterThan(10);
