@@ -139,8 +139,17 @@ export class Worker {
         await this.queueFailed('read', e);
         continue;
       }
-      for (const entry of entries) this.dispatch(entry);
+      for (const entry of entries) {
+        if (this.running) this.dispatch(entry);
+        else this.handBack(entry, 'read while stopping');
+      }
     }
+  }
+
+  /** Leaves an entry pending without working on it: another worker reclaims it after the idle timeout. */
+  private handBack(entry: QueueEntry, why: string): void {
+    this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'handed_back' });
+    this.deps.logger.info({ entry: entry.id, ...ids(entry.signal) }, `handed back: ${why}`);
   }
 
   private async reclaimLoop(): Promise<void> {
@@ -159,6 +168,10 @@ export class Worker {
       }
       for (const entry of entries) {
         if (this.inFlight.has(entry.id)) continue; // still ours, just slow: it is acked when it finishes
+        if (!this.running) {
+          this.handBack(entry, 'reclaimed while stopping');
+          continue;
+        }
         this.deps.metrics.reclaimed.inc();
         this.deps.logger.warn({ entry: entry.id, deliveries: entry.deliveries, ...ids(entry.signal) }, 'reclaimed an idle entry');
         this.dispatch(entry);
