@@ -8,7 +8,7 @@
  * it is queueing for that downstream's capacity).
  */
 import { criticalPath, type CriticalStep } from './critical-path.js';
-import type { SpanNode, TraceTree } from './spantree.js';
+import { isAsync, type SpanNode, type TraceTree } from './spantree.js';
 
 export interface TraceSummary {
   readonly trace: TraceTree;
@@ -64,6 +64,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   const services = new Set<string>();
   const firstSeen = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const gapTotal = new Map<string, number>();
   for (const n of t.nodes) {
     if (!n.parent || n.parent.service !== n.service) inclusive.set(n.service, Math.max(inclusive.get(n.service) ?? 0, n.end - n.start));
     services.add(n.service);
@@ -82,7 +83,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
         gapSum += g;
       }
       const own = Math.max(0, n.self - gapSum);
-      add(ownExcl, n.service, own);
+      add(gapTotal, n.service, gapSum);
       add(ownCount, n.service, 1);
       add(opExcl, n.service + SEP + n.operation, own);
     }
@@ -95,6 +96,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
       if (isSwallowed(n)) push(swallowed, blamed, n);
     }
   }
+  for (const [svc, v] of serviceOwnTime(t)) ownExcl.set(svc, Math.max(0, v - (gapTotal.get(svc) ?? 0)));
   const path = criticalPath(t);
   const cpExcl = new Map<string, number>();
   for (const step of path) {
@@ -113,6 +115,64 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
     calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive,
   };
+}
+
+/**
+ * A service's own time in one trace: the wall time when one of its spans was open and none of its outgoing calls
+ * was (its client-like spans, its children in other services, its pool waits). Summing span self times instead
+ * counts twice what runs concurrently and, worse, charges a span that merely wraps the request (instrumentation
+ * that records the outgoing call as a sibling, not a child, as some gateways do) with all the downstream time.
+ * The network share of direct kind-less calls (gapOut) is taken off afterwards by the caller.
+ */
+export function serviceOwnTime(t: TraceTree): Map<string, number> {
+  const own = new Map<string, [number, number][]>();
+  const out = new Map<string, [number, number][]>();
+  const put = (m: Map<string, [number, number][]>, k: string, a: number, b: number): void => {
+    if (b <= a) return;
+    const l = m.get(k);
+    if (l) l.push([a, b]);
+    else m.set(k, [[a, b]]);
+  };
+  for (const n of t.nodes) {
+    put(own, n.service, n.start, n.end);
+    if (n.clientLike || n.queueFor) put(out, n.service, n.start, n.end);
+    const p = n.parent;
+    if (p && p.service !== n.service && !isAsync(n)) put(out, p.service, n.start, n.end);
+  }
+  const res = new Map<string, number>();
+  for (const [svc, iv] of own) res.set(svc, measureMinus(merge(iv), merge(out.get(svc) ?? [])));
+  return res;
+}
+
+function merge(iv: [number, number][]): [number, number][] {
+  iv.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const outList: [number, number][] = [];
+  for (const [a, b] of iv) {
+    const last = outList[outList.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else outList.push([a, b]);
+  }
+  return outList;
+}
+
+/** Measure of the union `a` minus the union `b` (both merged, sorted). */
+function measureMinus(a: readonly [number, number][], b: readonly [number, number][]): number {
+  let total = 0;
+  let j = 0;
+  for (const [s, e] of a) {
+    let cur = s;
+    while (j < b.length && b[j]![1] <= cur) j++;
+    let k = j;
+    while (k < b.length && b[k]![0] < e) {
+      const [bs, be] = b[k]!;
+      if (bs > cur) total += bs - cur;
+      cur = Math.max(cur, be);
+      if (cur >= e) break;
+      k++;
+    }
+    if (cur < e) total += e - cur;
+  }
+  return total;
 }
 
 /**
