@@ -1,0 +1,156 @@
+/**
+ * Resilience of the whole service (gate + worker in one process via startService, a private redis-server, the
+ * Slack stand-in, a recorded scenario served by otlp-file):
+ * - an alert storm: 1,000 distinct Datadog "Triggered" deliveries of one monitor -> every one accepted and
+ *   queued, one investigation, one thread reply, the rest coalesced, nothing pending or dead;
+ * - Slack answering 429 and then 500 to the reply: retried, posted exactly once;
+ * - poison entries in the stream (not JSON, JSON that is not a signal): dead-lettered with the reason while the
+ *   worker keeps serving.
+ * No timing assertions: everything is polled with generous deadlines.
+ */
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../../src/cli/compose/service.js';
+import { parseConfig } from '../../src/config/load.js';
+import { GATE_ROUTES } from '../../src/ingress/gate.js';
+import { systemClock } from '../../src/kernel/clock.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { RedisSignalQueue } from '../../src/queue/redis.js';
+import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js';
+import { eventually } from '../conformance/queue-conformance.js';
+import { freePort, skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+
+const skip = skipRedisTests();
+const ROOT = join(import.meta.dirname, '..', '..');
+const TELEMETRY = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
+const DD_TOKEN = 'resilience-dd-token-0123456789';
+const CHANNEL = 'C0RESILIENCE';
+
+function ddAlert(monitorId: number, eventId: string): string {
+  return JSON.stringify({
+    id: eventId,
+    monitor_id: String(monitorId),
+    title: `[Triggered on {env:prod,service:ts-gateway-service}] monitor ${monitorId}: gateway latency is high`,
+    alert_transition: 'Triggered',
+    alert_type: 'error',
+    date: String(Date.UTC(2023, 0, 29, 10, 21)),
+    scopes: 'env:prod,service:ts-gateway-service',
+    tags: 'env:prod,service:ts-gateway-service',
+    body: 'gateway p99 latency is high',
+  });
+}
+
+function post(url: string, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Top-level replies (webhook alerts get a new message in the default channel), newest last. */
+const roots = (standin: SlackStandin) => standin.messages(CHANNEL).filter((m) => m.threadTs === undefined);
+const posted = (standin: SlackStandin) => standin.messages(CHANNEL);
+const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => /^answer:([^:]+):/.exec(String(m.metadata?.event_payload.key ?? ''))?.[1];
+
+describe.skipIf(skip)('the service under storms and faults (real Redis)', () => {
+  let redis: RedisServerHandle;
+  let standin: SlackStandin;
+  let svc: RunningService;
+  let queue: RedisSignalQueue;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    // Message ts near the wall clock, as real Slack issues them: the delivery's post-after-ambiguous-failure lookup
+    // (conversations.history oldest = first attempt) relies on it.
+    standin = await startSlackStandin({ token: 'xoxb-resilience', teamId: 'T0RES', tsBase: Math.floor(Date.now() / 1000) - 1 });
+    const parsed = parseConfig({
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+      REDIS_URL: redis.url,
+      SLACK_BOT_TOKEN: 'xoxb-resilience',
+      SLACK_API_URL: standin.apiUrl,
+      SLACK_DEFAULT_CHANNEL: CHANNEL,
+      DATADOG_WEBHOOK_TOKEN: DD_TOKEN,
+      OTLP_DIR: TELEMETRY,
+      WORKER_CONCURRENCY: '4',
+      MAX_DELIVERIES: '3',
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'resilience-1' });
+    queue = new RedisSignalQueue({ url: redis.url, clock: systemClock });
+    expect(await queue.waitReady(5000)).toBe(true);
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await queue?.close();
+    await standin?.stop();
+    await redis?.stop();
+  });
+
+  const drained = () =>
+    eventually(async () => {
+      const s = await queue.stats();
+      return s.pending === 0 && s.lag === 0 ? s : undefined;
+    }, 'the queue to drain', 60_000);
+
+  it('1,000 Triggered deliveries of one monitor: all accepted, one investigation, one reply', async () => {
+    const monitor = 4101;
+    const before = roots(standin).length;
+    const statuses: number[] = [];
+    const ids = Array.from({ length: 1000 }, (_, i) => `71000000000000${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < ids.length; i += 25) {
+      statuses.push(...(await Promise.all(ids.slice(i, i + 25).map((id) => post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, id))))));
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const stats = await drained();
+    expect(stats.length).toBe(1000);
+    expect(stats.deadLetters).toBe(0);
+    await eventually(async () => (roots(standin).length > before ? true : undefined), 'the reply', 60_000);
+    const fresh = roots(standin).slice(before);
+    expect(fresh).toHaveLength(1);
+    expect(incidentOf(fresh[0] ?? {})).toMatch(/^inc_/);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const coalesced = /flipturn_worker_signals_total\{[^}]*outcome="coalesced"[^}]*\} (\d+)/.exec(metrics);
+    expect(Number(coalesced?.[1] ?? -1)).toBe(999);
+  }, 180_000);
+
+  it('Slack answering 429 then 500 to the reply: retried and posted exactly once', async () => {
+    const monitor = 4202;
+    const before = posted(standin).length;
+    const rootsBefore = roots(standin).length;
+    standin.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }, { status: 500, body: 'upstream error', commit: true });
+    expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7200000000000000001'))).toBe(200);
+    await drained();
+    await eventually(async () => (roots(standin).length > rootsBefore ? true : undefined), 'the reply after the retries', 60_000);
+    const fresh = roots(standin).slice(rootsBefore);
+    expect(fresh).toHaveLength(1);
+    const rootTs = fresh[0]?.ts ?? '';
+    const thread = standin.thread(CHANNEL, rootTs);
+    const texts = thread.map((m) => m.text);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(posted(standin).length - before).toBe(thread.length);
+    expect(standin.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429).length).toBeGreaterThanOrEqual(1);
+    expect((await queue.stats()).deadLetters).toBe(0);
+  }, 120_000);
+
+  it('poison entries are dead-lettered with the reason while the worker keeps serving', async () => {
+    await queue.appendRaw('this is not json');
+    await queue.appendRaw(JSON.stringify({ schemaVersion: 1, kind: 'alert', title: 'missing almost everything' }));
+    const dead = await eventually(async () => {
+      const d = await queue.deadLetters(10);
+      return d.length >= 2 ? d : undefined;
+    }, 'two dead letters', 60_000);
+    expect(dead.map((d) => d.reason).sort()).toEqual([expect.stringMatching(/^poison: payload is not JSON/), expect.stringMatching(/^poison: payload is not a valid signal/)].sort());
+    expect(dead.map((d) => d.payload)).toContain('this is not json');
+    const monitor = 4303;
+    const rootsBefore = roots(standin).length;
+    expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7300000000000000001'))).toBe(200);
+    await eventually(async () => (roots(standin).length === rootsBefore + 1 ? true : undefined), 'a reply after the poison', 60_000);
+  }, 120_000);
+});
