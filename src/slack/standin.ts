@@ -250,7 +250,8 @@ export function renderTranscript(byChannel: ReadonlyMap<string, readonly Standin
 }
 
 function messageLines(m: StandinMessage, indent: string): string[] {
-  const body = blockText(m.blocks) || m.text;
+  // Shown as Slack displays it: mrkdwn entities decoded (the raw payload stays escaped).
+  const body = (blockText(m.blocks) || m.text).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const [first = '', ...rest] = body.split('\n');
   const pad = ' '.repeat(indent.length);
   return [`${indent}[${m.ts}${m.edited ? `, edited ${m.edited}x` : ''}] ${first}`, ...rest.map((l) => `${pad}${l}`)];
