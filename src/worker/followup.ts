@@ -5,7 +5,8 @@
  * is delivered once (`followup:<idempotencyKey>`) and appended to the thread's follow-up history.
  * A question in a thread Flipturn knows nothing about gets a short reply saying so (once).
  */
-import { answerFollowUp, type FollowUpAnswer } from '../agent/followups/answer.js';
+import { answerWithModel } from '../agent/explain.js';
+import type { FollowUpAnswer } from '../agent/followups/answer.js';
 import { diffReports } from '../agent/followups/diff.js';
 import type { FollowUpSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { IncidentMemory, ThreadRef } from '../memory/port.js';
@@ -29,7 +30,7 @@ export async function handleFollowUp(p: Pipeline, signal: FollowUpSignal, ctx: H
     return 'ignored';
   }
   const log = ctx.logger.child({ incidentId: memory.incidentId, version: memory.version });
-  const answer = answerFollowUp(signal.question, memory);
+  const answer = await answerWithModel(signal.question, memory, p.deps.agent ?? { clock: p.deps.clock }, { abort: ctx.signal });
   let messages: SlackMessage[];
   let cites: string[];
   if (answer.recheck) {

@@ -16,7 +16,7 @@
  * Follow-ups: see ./followup.ts.
  */
 import { createHash } from 'node:crypto';
-import { narrate } from '../agent/narrator.js';
+import { explain, type AgentDeps } from '../agent/explain.js';
 import { investigate } from '../evidence/investigate.js';
 import type { InvestigationSettings } from '../evidence/settings.js';
 import { FixedClock, type Clock } from '../kernel/clock.js';
@@ -48,6 +48,8 @@ export interface PipelineDeps {
   readonly scrub?: (text: string) => string;
   /** FLIPTURN_TEST_INVESTIGATION_DELAY_MS: a testing aid that widens the crash window. 0 in production. */
   readonly testDelayMs?: number;
+  /** The agent (agentFromConfig): with a model, replies and follow-ups are model-written and verified; else deterministic. */
+  readonly agent?: AgentDeps;
   /** Progress events (the demo prints them); never required for correctness. */
   readonly onEvent?: (event: PipelineEvent) => void;
 }
@@ -146,7 +148,7 @@ export class Pipeline implements SignalHandler {
     log.info('investigating');
     this.d.onEvent?.({ stage: 'investigating', idempotencyKey: signal.idempotencyKey, incidentId });
     const report = await this.investigate(signal, ctx.signal);
-    const narrative = await this.timed('narrate', () => narrate(report));
+    const narrative = await this.timed('narrate', () => explain(report, { signal, abort: ctx.signal }, this.d.agent ?? { clock: this.d.clock }));
     const title = recheck ? `Re-triggered: ${signal.title}` : signal.title;
     const messages = renderReply(narrative, { title, evidenceCount: report.timeline.length });
     const where: DeliveryTarget = recheck ? { teamId: index.teamId, channel: index.channel, threadTs: index.threadTs } : target;

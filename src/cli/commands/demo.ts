@@ -15,6 +15,7 @@ import { formatProblems, parseConfig } from '../../config/load.js';
 import { FlipturnError } from '../../kernel/errors.js';
 import { createLogger } from '../../kernel/logger.js';
 import { renderTranscript, startSlackStandin, type SlackStandin } from '../../slack/standin.js';
+import { demoModel } from '../../agent/wiring.js';
 import type { PipelineEvent } from '../../worker/pipeline.js';
 import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
 import { startService, type RunningService } from '../compose/service.js';
@@ -133,7 +134,9 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
   const tsBase = scenario.meta.alertSource === 'slack_event' && body.event?.ts ? Math.floor(Number(body.event.ts)) : undefined;
   const standin = await startSlackStandin({ token, teamId: 'T0DEMO', ...(tsBase ? { tsBase } : {}) });
   const secrets = { slackSigningSecret: secret(16), datadogToken: secret(16), alertmanagerToken: secret(16) };
+  const model = await demoModel(ctx.env);
   const parsed = parseConfig({
+    ...model.env,
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
@@ -146,6 +149,7 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
     OTLP_DIR: scenario.telemetryDir,
   });
   if (!parsed.ok) {
+    await model.stop();
     await standin.stop();
     throw new FlipturnError('FT_CONFIG_INVALID', formatProblems(parsed.problems));
   }
@@ -166,7 +170,7 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
   let svc: RunningService | undefined;
   try {
     svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: ctx.clock, logger: createLogger({ level: 'silent' }), onEvent: events.push });
-    note('started', `gate + worker on ${svc.url} (mode ${svc.mode}), Slack stand-in on ${standin.apiUrl}, scenario ${scenario.meta.name}`);
+    note('started', `gate + worker on ${svc.url} (mode ${svc.mode}), Slack stand-in on ${standin.apiUrl}, scenario ${scenario.meta.name}, replies by ${model.label}`);
     const run: DemoRun = { ctx, scenario, standin, svc, secrets, events, note, release };
     const answered = await sendAlert(run);
     const channel = answered.channel ?? DEMO_CHANNEL;
@@ -178,6 +182,7 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
   } finally {
     await svc?.stop();
     await standin.stop();
+    await model.stop();
   }
 }
 

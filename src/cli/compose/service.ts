@@ -26,6 +26,7 @@ import { SlackDelivery } from '../../slack/delivery.js';
 import { buildWorkerHttp } from '../../worker/http.js';
 import { registerQueueCollector, workerMetrics } from '../../worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../worker/pipeline.js';
+import { agentFromConfig } from '../../agent/wiring.js';
 import { workerSettings } from '../../worker/settings.js';
 import { Worker } from '../../worker/worker.js';
 import { buildAdapters, type Adapters } from './adapters.js';
@@ -115,6 +116,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         coalesceWindowMs: settings.coalesceWindowMs,
         scrub: (t) => o.scrubber.scrub(t),
         testDelayMs: config.FLIPTURN_TEST_INVESTIGATION_DELAY_MS,
+        agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       });
       worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm });

@@ -4,6 +4,7 @@ import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
 import { describe, expect, it } from 'vitest';
 import { answerWithModel, explain } from '../../../src/agent/explain.js';
+import { contentText } from '../../../src/agent/parse.js';
 import { DEFAULT_LIMITS } from '../../../src/agent/model.js';
 import { narrate } from '../../../src/agent/narrator.js';
 import { Budget } from '../../../src/evidence/budget.js';
@@ -75,7 +76,7 @@ describe('explain with a scripted model', () => {
     const n = await explain(report, {}, deps(model));
     expect(n.author.kind).toBe('model');
     const repair = model.prompts[1]?.at(-1);
-    expect(String(repair?.content)).toContain('cites E77, which is not in the evidence ledger');
+    expect(contentText(repair?.content)).toContain('cites E77, which is not in the evidence ledger');
   });
 
   it.each([
@@ -115,12 +116,12 @@ describe('explain with a scripted model', () => {
     const n = await explain(report, { incidentText: `search slow. ${HOSTILE}` }, deps(model, { registry, budget, limits }));
     expect(n).toEqual(narrate(report));
     expect(budget.stats().total).toBe(2);
-    const toolAnswers = model.prompts[1]?.filter((m) => m.getType() === 'tool').map((m) => String(m.content)) ?? [];
+    const toolAnswers = model.prompts[1]?.filter((m) => m.getType() === 'tool').map((m) => contentText(m.content)) ?? [];
     expect(toolAnswers).toHaveLength(101);
     expect(toolAnswers.filter((t) => t.includes('session deserialize failed'))).toHaveLength(2);
     expect(toolAnswers.filter((t) => t.startsWith('refused: the tool call cap'))).toHaveLength(98);
     expect(toolAnswers.at(-1)).toContain('refused: run_shell is not an available tool');
-    const everything = model.prompts.flat().map((m) => String(m.content)).join('\n');
+    const everything = model.prompts.flat().map((m) => contentText(m.content)).join('\n');
     expect(everything).not.toContain('sk-proj-Ab3dEf6hIj9kLmN0pQr2sTu4vWx6yZ8a');
     expect(everything).not.toContain('hunter2');
     expect(everything).toContain('<untrusted_data source="alert">');
