@@ -2,14 +2,19 @@
  * Error echoes. A failure surfaces in every caller up the chain: each one logs "dependency X failed", answers 5xx
  * and is counted by the error tracker, so error logs and issues alone rank the loudest caller (often the alerting
  * service) above the service that failed first. An error reported at a span is an echo when its cause is visible
- * below it in the same trace: a descendant in another service failed, or the span rejected a healthy callee's
- * answer (rejectedCallee). Logs join spans by trace and span id (a log with only a trace id is judged by the
+ * below it in the same trace: a descendant in another service failed, an outgoing call got no answer (its failure
+ * is charged to the callee, as in trace-summary), or the span rejected a healthy callee's answer (rejectedCallee). Logs join spans by trace and span id (a log with only a trace id is judged by the
  * service's spans in that trace); error-tracker issues by the trace ids they carry. Evidence that cannot be joined
  * stays unjudged (undefined) and keeps its full weight.
  */
 import type { ErrorIssue, LogEntry } from '../providers/models.js';
 import { spanKey, type Forest, type SpanNode } from './spantree.js';
 import { rejectedCallee } from './trace-summary.js';
+
+/** A failed outgoing call that no server span answered (refused, unreachable): its failure is the callee's. */
+function unanswered(n: SpanNode): boolean {
+  return n.error && n.clientLike && n.callee !== undefined && !n.children.some((k) => k.service === n.callee);
+}
 
 export class EchoJudge {
   private readonly memo = new Map<SpanNode, boolean>();
@@ -23,7 +28,7 @@ export class EchoJudge {
     if (m !== undefined) return m;
     let out = false;
     for (const c of n.children) {
-      if (c.service !== n.service ? c.error || this.failedBelow(c) : this.failedBelow(c)) {
+      if (c.service !== n.service ? c.error || this.failedBelow(c) : unanswered(c) || this.failedBelow(c)) {
         out = true;
         break;
       }
@@ -34,7 +39,7 @@ export class EchoJudge {
 
   /** The error at this span was caused elsewhere. */
   isEcho(n: SpanNode): boolean {
-    return this.failedBelow(n) || (n.error && rejectedCallee(n) !== undefined);
+    return unanswered(n) || this.failedBelow(n) || (n.error && rejectedCallee(n) !== undefined);
   }
 
   private nodesOf(traceId: string, service: string): SpanNode[] {

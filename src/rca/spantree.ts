@@ -173,6 +173,9 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       clampedCount += computeSelf(n);
       classifyClient(n);
     }
+  }
+  resolvePeers(traces);
+  for (const t of traces) {
     for (const n of t.nodes) computeGapOut(n);
     for (const n of t.nodes) if (isPoolWait(n)) n.queueFor = poolTarget(n);
     setDepths(t);
@@ -333,6 +336,58 @@ function poolTarget(n: SpanNode): string | undefined {
   }
   if (!best) return peerOf(n.span);
   return best.clientLike ? best.callee : best.service;
+}
+
+/** The network endpoint a client span addressed (host:port), when its attributes say. */
+export function endpointOf(span: Span): string | undefined {
+  const a = span.attributes;
+  const host = a['server.address'] ?? a['net.peer.name'] ?? a['network.peer.address'];
+  const port = a['server.port'] ?? a['net.peer.port'] ?? a['network.peer.port'];
+  if (typeof host === 'string' && host) return `${host}:${typeof port === 'string' || typeof port === 'number' ? String(port) : ''}`;
+  const url = a['url.full'] ?? a['http.url'];
+  if (typeof url === 'string') {
+    const m = /^[a-z]+:\/\/([^/?#]+)/i.exec(url);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * Client spans that got no answer (connection refused, timeout before the server span) have no child to name the
+ * callee, and their address attributes are often an IP or a load balancer. The same caller reaching the same
+ * endpoint (host:port) in other requests did get answered, by a server span whose service is known: that service
+ * is the callee (the most frequent one, ties by name). An explicit `peer.service` attribute still wins.
+ */
+function resolvePeers(traces: readonly TraceTree[]): void {
+  const seen = new Map<string, Map<string, number>>();
+  for (const t of traces) {
+    for (const n of t.nodes) {
+      if (!n.clientLike) continue;
+      const child = n.children.find((c) => c.service !== n.service);
+      const ep = endpointOf(n.span);
+      if (!child || !ep) continue;
+      const key = `${n.service}\u0000${ep}`;
+      const m = seen.get(key) ?? new Map<string, number>();
+      m.set(child.service, (m.get(child.service) ?? 0) + 1);
+      seen.set(key, m);
+    }
+  }
+  if (seen.size === 0) return;
+  const learned = new Map<string, string>();
+  for (const [k, m] of seen) {
+    const best = [...m.entries()].sort((a, b) => b[1] - a[1] || cmpStr(a[0], b[0]))[0];
+    if (best) learned.set(k, best[0]);
+  }
+  for (const t of traces) {
+    for (const n of t.nodes) {
+      if (!n.clientLike || n.children.some((c) => c.service !== n.service)) continue;
+      const explicit = n.span.attributes['peer.service'];
+      if (typeof explicit === 'string' && explicit) continue;
+      const ep = endpointOf(n.span);
+      const svc = ep ? learned.get(`${n.service}\u0000${ep}`) : undefined;
+      if (svc) n.callee = svc;
+    }
+  }
 }
 
 function computeGapOut(n: SpanNode): void {
