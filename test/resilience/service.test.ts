@@ -55,7 +55,10 @@ function post(url: string, path: string, body: string): Promise<number> {
 /** Top-level replies (webhook alerts get a new message in the default channel), newest last. */
 const roots = (standin: SlackStandin) => standin.messages(CHANNEL).filter((m) => m.threadTs === undefined);
 const posted = (standin: SlackStandin) => standin.messages(CHANNEL);
-const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => /^answer:([^:]+):/.exec(String(m.metadata?.event_payload.key ?? ''))?.[1];
+const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => {
+  const key = m.metadata?.event_payload.key;
+  return /^answer:([^:]+):/.exec(typeof key === 'string' ? key : '')?.[1];
+};
 
 describe.skipIf(skip)('the service under storms and faults (real Redis)', () => {
   let redis: RedisServerHandle;
@@ -111,7 +114,7 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     const stats = await drained();
     expect(stats.length).toBe(1000);
     expect(stats.deadLetters).toBe(0);
-    await eventually(async () => (roots(standin).length > before ? true : undefined), 'the reply', 60_000);
+    await eventually(() => Promise.resolve(roots(standin).length > before ? true : undefined), 'the reply', 60_000);
     const fresh = roots(standin).slice(before);
     expect(fresh).toHaveLength(1);
     expect(incidentOf(fresh[0] ?? {})).toMatch(/^inc_/);
@@ -127,7 +130,7 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     standin.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }, { status: 500, body: 'upstream error', commit: true });
     expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7200000000000000001'))).toBe(200);
     await drained();
-    await eventually(async () => (roots(standin).length > rootsBefore ? true : undefined), 'the reply after the retries', 60_000);
+    await eventually(() => Promise.resolve(roots(standin).length > rootsBefore ? true : undefined), 'the reply after the retries', 60_000);
     const fresh = roots(standin).slice(rootsBefore);
     expect(fresh).toHaveLength(1);
     const rootTs = fresh[0]?.ts ?? '';
@@ -151,6 +154,6 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     const monitor = 4303;
     const rootsBefore = roots(standin).length;
     expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7300000000000000001'))).toBe(200);
-    await eventually(async () => (roots(standin).length === rootsBefore + 1 ? true : undefined), 'a reply after the poison', 60_000);
+    await eventually(() => Promise.resolve(roots(standin).length === rootsBefore + 1 ? true : undefined), 'a reply after the poison', 60_000);
   }, 120_000);
 });
