@@ -66,6 +66,10 @@ export interface StandinOptions {
   readonly unknownChannels?: readonly string[];
   /** Seconds part of the first ts. Default 1763700000. */
   readonly tsBase?: number;
+  /** Address to bind. Default 127.0.0.1 (0.0.0.0 only inside a container network, e.g. the compose lab profile). */
+  readonly host?: string;
+  /** Port to bind. Default 0 (a free port). */
+  readonly port?: number;
 }
 
 type Params = Record<string, unknown>;
@@ -209,13 +213,14 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
 
   return {
-    apiUrl: `http://127.0.0.1:${port}/api/`,
+    apiUrl: `http://${host}:${port}/api/`,
     token,
     teamId,
     calls,

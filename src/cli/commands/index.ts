@@ -3,6 +3,7 @@ import { configCheckCommand } from './config-check.js';
 import { demoCommand } from './demo.js';
 import { labListCommand, labRecordCommand } from './lab.js';
 import { labReplayCommand } from './lab-replay.js';
+import { labSlackStandinCommand } from './lab-slack-standin.js';
 import { scenarioValidateCommand } from './scenario-validate.js';
 import { evalCommand } from './eval.js';
 import { investigateCommand } from './investigate.js';
@@ -15,4 +16,4 @@ import { workerCommand } from './worker.js';
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, serveCommand, workerCommand, startCommand, demoCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, serveCommand, workerCommand, startCommand, demoCommand];
