@@ -9,12 +9,17 @@ export interface TempoSettings {
   readonly maxTraces: number;
   /** Spans per span set (spss) asked for in searches. */
   readonly spansPerSpanSet: number;
+  /**
+   * Most traces a span-sample search (time_asc, not entryOnly: the investigation's cohorts) fetches whole by id
+   * (TEMPO_SEARCH_TRACE_FETCH_LIMIT); 0 answers such searches from the span sets only. See ./whole-traces.ts.
+   */
+  readonly traceFetchLimit: number;
   readonly timeoutMs: number;
   readonly grafanaUrl?: string;
   readonly grafanaUid?: string;
 }
 
-export const TEMPO_DEFAULTS = { maxTraces: 500, spansPerSpanSet: 10, timeoutMs: 10_000 } as const;
+export const TEMPO_DEFAULTS = { maxTraces: 500, spansPerSpanSet: 10, traceFetchLimit: 50, timeoutMs: 10_000 } as const;
 
 export function tempoSettings(config: Config): TempoSettings | undefined {
   if (!config.TEMPO_URL) return undefined;
@@ -24,6 +29,7 @@ export function tempoSettings(config: Config): TempoSettings | undefined {
     ...(config.TEMPO_TENANT ? { tenant: config.TEMPO_TENANT } : {}),
     maxTraces: TEMPO_DEFAULTS.maxTraces,
     spansPerSpanSet: TEMPO_DEFAULTS.spansPerSpanSet,
+    traceFetchLimit: config.TEMPO_SEARCH_TRACE_FETCH_LIMIT,
     timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
     ...(config.GRAFANA_URL ? { grafanaUrl: config.GRAFANA_URL } : {}),
     ...(uid ? { grafanaUid: uid } : {}),

@@ -1,7 +1,15 @@
 /**
- * The Tempo traces provider. searchSpans: TraceQL search (translate.ts) -> matched spans of each trace's span
- * sets (normalize.ts), kept inside the half-open range, ordered, limited. fetchTrace: /api/traces/<id> -> every
- * span (otlp.ts); 404 and an empty trace are no_data.
+ * The Tempo traces provider.
+ * - searchSpans, span samples in time order (`time_asc`, not entryOnly: the investigation's cohorts): one TraceQL
+ *   search for the matching trace ids, then the earliest traceFetchLimit of those traces fetched whole by id,
+ *   their matching spans returned with parent ids, kinds, events and resources (whole-traces.ts). Cost: 1 + up to
+ *   TEMPO_SEARCH_TRACE_FETCH_LIMIT (default 50) HTTP requests, retries aside, all counted through the shared
+ *   layer's budget/onCall hooks of the call context.
+ * - searchSpans, candidate searches (entryOnly, or duration_desc: the slowest / failing spans, whose traces the
+ *   caller then fetches whole): one TraceQL search (translate.ts) -> the matched spans of each trace's span sets
+ *   (normalize.ts: no parent ids, events or resources), kept inside the half-open range, ordered, limited. One
+ *   HTTP request. Also the path of every search when traceFetchLimit is 0.
+ * - fetchTrace: /api/traces/<id> -> every span (otlp.ts); 404 and an empty trace are no_data. One HTTP request.
  */
 import type { Clock } from '../../kernel/clock.js';
 import { exploreUrl } from '../http/grafana-explore.js';
@@ -16,6 +24,7 @@ import type { TempoSettings } from './config.js';
 import { normalizeSearch, orderSpans } from './normalize.js';
 import { normalizeOtlpTrace, TempoShapeError } from './otlp.js';
 import { searchParams } from './translate.js';
+import { readsWholeTraces, searchWholeTraces } from './whole-traces.js';
 
 export class TempoProvider implements TracesProvider {
   readonly capabilities: readonly Capability[] = Object.freeze(['traces'] as const);
@@ -34,6 +43,10 @@ export class TempoProvider implements TracesProvider {
   }
 
   async searchSpans(q: TraceSearchQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
+    if (readsWholeTraces(q, this.settings)) {
+      const link = (id: string) => this.traceLink(id, q.range.startMs, q.range.endMs);
+      return searchWholeTraces({ provider: this.name, client: this.client, settings: this.settings, link }, q, ctx);
+    }
     const p = searchParams(q, this.settings);
     const res = await this.client.search(p, ctx);
     if (res.status !== 'ok') return res;
