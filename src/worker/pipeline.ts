@@ -7,7 +7,8 @@
  * - triggered: investigate -> narrate -> render -> deliver once (`answer:<incidentId>:<version>`) in the
  *   alert's Slack thread, or as a new thread in SLACK_DEFAULT_CHANNEL for webhook alerts -> save the thread
  *   context, the incident memory and the incidentKey index -> the worker acks. A `triggered` whose incidentKey was
- *   answered less than coalesceWindowMs ago is coalesced (an alert storm on one monitor; recorded, not posted).
+ *   answered less than coalesceWindowMs ago is coalesced (an alert storm on one monitor; recorded, not re-
+ *   investigated); if it has a Slack thread of its own, that thread gets one line pointing at the analysis.
  * - retriggered: when the incidentKey has a thread, a fresh investigation (version + 1) posted in that thread with
  *   what changed; else as triggered.
  * - recovered: the incidentKey's thread gets a "recovered" reply (`recovered:<incidentId>:<idempotencyKey>`);
@@ -138,6 +139,7 @@ export class Pipeline implements SignalHandler {
       const age = this.d.clock.nowMs() - Date.parse(previous.savedAt);
       if (age >= 0 && age < this.d.coalesceWindowMs) {
         ctx.logger.info({ incidentId: previous.incidentId, ageMs: age }, 'coalesced: this incident was answered moments ago');
+        await this.pointToAnswer(signal, target, previous);
         return 'coalesced';
       }
     }
@@ -160,6 +162,14 @@ export class Pipeline implements SignalHandler {
     await this.timed('save', () => this.remember(signal, report, thread, incidentId, version, recheck ? false : target.ownRoot));
     this.d.onEvent?.({ stage: 'answered', ...event });
     return 'answered';
+  }
+
+  /** A coalesced alert that has its own Slack thread gets one line pointing at the thread with the analysis. */
+  private async pointToAnswer(signal: UniversalIncidentSignal, target: DeliveryTarget, previous: IncidentMemory): Promise<void> {
+    const t = previous.thread;
+    if (target.threadTs === undefined || (target.channel === t.channel && target.threadTs === t.threadTs)) return;
+    const line = `Same incident as the alert answered at ${previous.savedAt.slice(11, 19)} UTC in channel ${t.channel}, thread ${t.threadTs}: ${previous.header[0]}`;
+    await this.deliver(`coalesced:${signal.idempotencyKey}`, target, renderDocument({ title: 'Already investigated', lead: [line], sections: [] }));
   }
 
   /** Thread context, incident memory (this version) and the incidentKey index. */

@@ -94,6 +94,19 @@ describe('Pipeline', () => {
     expect((await memory.getIncident(standin.teamId, index?.incidentId ?? ''))?.version).toBe(2);
   });
 
+  it('a coalesced alert posted in a Slack thread of its own gets one line pointing at the analysis', async () => {
+    const first = standin.seed(CHANNEL, 'Datadog: High p99 latency on search');
+    const second = standin.seed(CHANNEL, 'Datadog: High p99 latency on search (again)');
+    const slack = (ts: string) => ({ teamId: standin.teamId, channel: CHANNEL, threadTs: ts, messageTs: ts });
+    expect(await pipeline.handle(alert(21, { incidentKey: 'storm', slack: slack(first.ts) }), ctx())).toBe('answered');
+    clock.advanceMs(30_000);
+    expect(await pipeline.handle(alert(22, { incidentKey: 'storm', slack: slack(second.ts) }), ctx())).toBe('coalesced');
+    expect(await pipeline.handle(alert(22, { incidentKey: 'storm', slack: slack(second.ts) }), ctx(2))).toBe('coalesced');
+    const pointer = botReplies(second.ts).filter((m) => m.ts !== second.ts);
+    expect(pointer).toHaveLength(1);
+    expect(pointer[0]?.text).toContain(`thread ${first.ts}`);
+  });
+
   it('posts a recovery in the thread of its incident, and ignores one whose incident is unknown', async () => {
     const roots = rootsSince(0).length;
     await pipeline.handle(alert(1), ctx());
