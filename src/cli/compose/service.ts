@@ -85,6 +85,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     const metrics = new MetricsRegistry();
     const slack = await slackIdentity(config, logger);
     const identity = slack?.identity;
+    if (runsWorker && identity === undefined) {
+      // Memory is keyed by the Slack team: guessing it would file answers where follow-ups never look.
+      throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `flipturn ${role} cannot learn its Slack identity (auth.test at ${config.SLACK_API_URL} failed): check SLACK_BOT_TOKEN and SLACK_API_URL`);
+    }
     let registry: ProviderRegistry | undefined;
     let table: readonly ProviderStatusRow[] = [];
     let worker: Worker | undefined;
@@ -108,7 +112,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         registry,
         memory: adapters.memory,
         delivery,
-        teamId: identity?.teamId ?? 'T_UNKNOWN',
+        teamId: identity?.teamId ?? '',
         ...(config.SLACK_DEFAULT_CHANNEL ? { defaultChannel: config.SLACK_DEFAULT_CHANNEL } : {}),
         investigation: settingsFromConfig(config),
         clock,
