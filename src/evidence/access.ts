@@ -20,6 +20,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { TimeRange } from '../providers/time-range.js';
 import type { EvidenceGap } from '../rca/contract.js';
 import type { Budget } from './budget.js';
+import type { InvestigationObserver } from './observer.js';
 
 export type SkippedForBudget = { readonly status: 'skipped_budget'; readonly provider: string; readonly reason: string };
 export type CallResult<T> = QueryOutcome<T> | SkippedForBudget;
@@ -58,6 +59,8 @@ export interface AccessOptions {
   readonly signal?: AbortSignal;
   /** Masks secrets in messages of thrown errors (the config's SecretScrubber). */
   readonly scrub?: (text: string) => string;
+  /** Sees every call (provider, signal, outcome) and every budget refusal: metrics and traces of Flipturn itself. */
+  readonly observer?: InvestigationObserver;
 }
 
 const SIGNAL_OF: Readonly<Record<AccessMethod, Capability>> = {
@@ -149,6 +152,20 @@ export class EvidenceAccess {
   ): Promise<CallResult<readonly T[]>> {
     const o = this.#o;
     if (o.signal?.aborted) throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation cancelled', { cause: o.signal.reason });
+    const run = () => this.#callInner(provider, method, purpose, opts, invoke, rowsOf, trim);
+    return o.observer ? o.observer.providerCall({ provider, method, signal: SIGNAL_OF[method] }, run) : run();
+  }
+
+  async #callInner<T>(
+    provider: string,
+    method: AccessMethod,
+    purpose: string,
+    opts: CallOptions,
+    invoke: (p: AnyProvider, rowLimit: number, ctx: CallContext & { onCall: () => void }) => Promise<QueryOutcome<readonly T[]>>,
+    rowsOf: (items: readonly T[]) => number,
+    trim: (items: readonly T[], rowLimit: number) => readonly T[],
+  ): Promise<CallResult<readonly T[]>> {
+    const o = this.#o;
     const signal = SIGNAL_OF[method];
     const p = this.#registry.get(provider);
     if (!p || !p.capabilities.includes(signal) || typeof p[method] !== 'function') {
@@ -157,6 +174,7 @@ export class EvidenceAccess {
     const nowMs = o.wallClock.nowMs();
     const admission = o.budget.admit(provider, nowMs);
     if (!admission.admitted) {
+      o.observer?.budgetRefused({ provider, method, signal, limit: admission.limit });
       return this.#finish(provider, method, purpose, opts, { status: 'skipped_budget', provider, reason: admission.reason }, 0, 0);
     }
     const deadlineMs = Math.min(nowMs + o.callTimeoutMs, o.budget.limits.deadlineMs ?? Infinity);

@@ -23,7 +23,10 @@ export interface BudgetLimits {
 
 export type Admission =
   | { readonly admitted: true; readonly ticket: number; readonly rowLimit: number }
-  | { readonly admitted: false; readonly reason: string };
+  | { readonly admitted: false; readonly reason: string; readonly limit: BudgetLimit };
+
+/** Which limit refused a call: the deadline, the total calls, the provider's calls, or rows. */
+export type BudgetLimit = 'deadline' | 'calls' | 'provider_calls' | 'rows';
 
 interface Usage {
   calls: number;
@@ -57,15 +60,15 @@ export class Budget {
   /** Admits one call to `provider` at wall-clock time `nowMs`, or says why not. Counts the call when admitted. */
   admit(provider: string, nowMs: number): Admission {
     const l = this.limits;
-    if (l.deadlineMs !== undefined && nowMs >= l.deadlineMs) return { admitted: false, reason: 'the investigation deadline has passed' };
-    if (this.total.calls >= l.maxCalls) return { admitted: false, reason: `call budget of ${l.maxCalls} spent` };
+    if (l.deadlineMs !== undefined && nowMs >= l.deadlineMs) return { admitted: false, reason: 'the investigation deadline has passed', limit: 'deadline' };
+    if (this.total.calls >= l.maxCalls) return { admitted: false, reason: `call budget of ${l.maxCalls} spent`, limit: 'calls' };
     const u = this.usage(provider);
     const p = l.perProvider?.[provider];
-    if (p?.maxCalls !== undefined && u.calls >= p.maxCalls) return { admitted: false, reason: `call budget of ${p.maxCalls} for ${provider} spent` };
+    if (p?.maxCalls !== undefined && u.calls >= p.maxCalls) return { admitted: false, reason: `call budget of ${p.maxCalls} for ${provider} spent`, limit: 'provider_calls' };
     const totalLeft = l.maxRowsTotal - this.total.rows - this.total.reserved;
     const providerLeft = p?.maxRows === undefined ? Infinity : p.maxRows - u.rows - u.reserved;
     const rowLimit = Math.min(l.maxRowsPerCall, totalLeft, providerLeft);
-    if (rowLimit < 1) return { admitted: false, reason: `row budget spent (${l.maxRowsTotal} in total${p?.maxRows !== undefined ? `, ${p.maxRows} for ${provider}` : ''})` };
+    if (rowLimit < 1) return { admitted: false, reason: `row budget spent (${l.maxRowsTotal} in total${p?.maxRows !== undefined ? `, ${p.maxRows} for ${provider}` : ''})`, limit: 'rows' };
     this.total.calls += 1;
     u.calls += 1;
     this.total.reserved += rowLimit;

@@ -17,6 +17,7 @@ import { EvidenceSet } from './collect.js';
 import { expand } from './planner.js';
 import { buildPivots } from './pivots.js';
 import { prefetch } from './prefetch.js';
+import { inStage, type InvestigationObserver } from './observer.js';
 import { DEFAULT_SETTINGS, type InvestigationSettings } from './settings.js';
 import type { InvestigationState } from './steps.js';
 import { alertWindows, type AlertWindows } from './windows.js';
@@ -27,6 +28,8 @@ export interface GatherDeps {
   readonly settings?: InvestigationSettings;
   readonly signal?: AbortSignal;
   readonly scrub?: (text: string) => string;
+  /** Metrics and traces of Flipturn itself (stages correlate and prefetch, provider calls, budget refusals). */
+  readonly observer?: InvestigationObserver;
 }
 
 /** What the gathering adds to the contract's IncidentEvidence, for the report and the agent. */
@@ -65,12 +68,15 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     callTimeoutMs: settings.callTimeoutMs,
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.scrub ? { scrub: deps.scrub } : {}),
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
   for (const c of CAPABILITIES) {
     if (!registry.has(c)) access.noteGap({ provider: '(none)', signal: c, status: 'unsupported', reason: `no ${c} provider is registered` });
   }
-  const envelope = buildEnvelope(signal, { tracesAvailable: registry.has('traces') });
-  const windows = alertWindows(alertTime, signal.query);
+  const { envelope, windows } = await inStage(deps.observer, 'correlate', () => ({
+    envelope: buildEnvelope(signal, { tracesAvailable: registry.has('traces') }),
+    windows: alertWindows(alertTime, signal.query),
+  }));
   const st: InvestigationState = {
     signal,
     envelope,
@@ -84,8 +90,10 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     heldSpans: [],
     notes: [],
   };
-  await prefetch(st);
-  await expand(st);
+  await inStage(deps.observer, 'prefetch', async () => {
+    await prefetch(st);
+    await expand(st);
+  });
   let strategy: CorrelationStrategy = envelope.strategy;
   if (strategy === 'trace-first' && envelope.exact.traceIds.length === 0 && st.fetchedTraces.length === 0) {
     strategy = 'dimension-first';

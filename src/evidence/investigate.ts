@@ -15,6 +15,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { analyzeIncident, type AnalysisOptions } from '../rca/analyze.js';
 import type { IncidentEvidence, RcaReport } from '../rca/contract.js';
 import { gatherEvidence, type GatherResult } from './gather.js';
+import { inStage, type InvestigationObserver } from './observer.js';
 import type { InvestigationSettings } from './settings.js';
 
 export type Analyzer = (evidence: IncidentEvidence, options?: AnalysisOptions) => RcaReport;
@@ -35,9 +36,16 @@ export interface InvestigateDeps {
   readonly analyze?: Analyzer;
   /** Receives the gathered evidence before the analysis (the worker persists it for follow-up questions). */
   readonly onEvidence?: (gathered: GatherResult) => void;
+  /** Metrics and traces of Flipturn itself: stages, provider calls, budget refusals (src/observability). */
+  readonly observer?: InvestigationObserver;
 }
 
 export async function investigate(signal: UniversalIncidentSignal, registry: ProviderRegistry, deps: InvestigateDeps): Promise<RcaReport> {
+  const o = deps.observer;
+  return o ? o.investigation({ source: signal.source, incidentKey: signal.incidentKey }, () => run(signal, registry, deps)) : run(signal, registry, deps);
+}
+
+async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, deps: InvestigateDeps): Promise<RcaReport> {
   const wall = deps.wallClock ?? deps.clock;
   const t0 = wall.nowMs();
   const gathered = await gatherEvidence(signal, registry, {
@@ -45,10 +53,11 @@ export async function investigate(signal: UniversalIncidentSignal, registry: Pro
     ...(deps.settings ? { settings: deps.settings } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.scrub ? { scrub: deps.scrub } : {}),
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
   deps.onEvidence?.(gathered);
   const { evidence, details } = gathered;
-  const report = (deps.analyze ?? analyzeIncident)(evidence, deps.analysis);
+  const report = await inStage(deps.observer, 'analyze', () => (deps.analyze ?? analyzeIncident)(evidence, deps.analysis));
   const durationMs = Math.max(0, Math.round(wall.nowMs() - t0));
   return {
     ...report,

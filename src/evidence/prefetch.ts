@@ -6,11 +6,13 @@
  *   2. representative trace(s): the named traces, else the slowest symptom entry trace that carries an error,
  *      else the slowest one; plus the slowest error trace when it is a different trace: fetched whole;
  *   3. logs on those trace ids;
- *   4. symptom metric confirmation (latency or errors by the alert's wording) over baseline + incident;
+ *   4. metrics of every service over baseline + incident (the symptom's series included: one call where two were
+ *      spent before, so the resource series that speak for a cause are not the first thing the budget refuses);
  *   5. error-tracker issues over baseline + incident, all services;
  *   6. cohorts: spans of every service in the incident and the baseline window, sampled when capped (see
  *      spanCohorts);
- *   7. error / warning logs of both windows, metrics of every service over both windows.
+ *   7. error / warning logs of both windows; the symptom's metrics by the alert's family (latency or errors) only
+ *      when step 4's answer was capped or empty.
  * Run-first adds a step 0: logs carrying the run id, whose trace ids become candidates.
  */
 import { toIsoNanos } from '../kernel/time.js';
@@ -20,6 +22,8 @@ import { TimeRange } from '../providers/time-range.js';
 import { anyTruncated, okItems, onEveryProvider, type InvestigationState } from './steps.js';
 
 const CANDIDATES = 50;
+/** Whether the every-service metrics read was capped or empty (then step 7 reads the symptom's series). */
+const metricsCapped = new WeakMap<InvestigationState, boolean>();
 const MAX_NAMED_TRACES = 3;
 const MINUTE_NS = 60_000_000_000n;
 
@@ -101,10 +105,14 @@ async function aroundTheTraces(st: InvestigationState): Promise<void> {
     jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'logs on the representative trace(s)', { emptyIsAnswer: true }), { label: 'logs of the representative trace', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
   }
   if (st.access.has('metrics')) {
-    const family = alertFamily(`${st.signal.query ?? ''} ${st.signal.title}`);
-    const q = metricQuery(full, { ...(st.symptomService ? { service: st.symptomService } : {}), family, aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
-    const label = `${family === 'any' ? 'metrics' : family} of ${st.symptomService ?? 'every service'}`;
-    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, `symptom confirmation: ${label}`), { label, query: q }).then((a) => st.evidence.addMetrics(okItems(a))));
+    // One read of every service's metrics over both windows: the symptom's own series are among them, and so are
+    // the resource series (cpu, memory, GC, pools) that speak for a cause. Only when that answer is capped does
+    // step 7 ask for the symptom's series alone (metricsCapped).
+    const q = metricQuery(full, { family: 'any', aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
+    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, 'metrics of every service'), { label: 'metrics of every service', query: q }).then((a) => {
+      st.evidence.addMetrics(okItems(a));
+      metricsCapped.set(st, anyTruncated(a) || okItems(a).length === 0);
+    }));
   }
   if (st.access.has('errors')) {
     const q = errorQuery(full, { limit: Math.min(st.rowsPerCall, 200) });
@@ -228,9 +236,11 @@ async function windowLogsAndMetrics(st: InvestigationState): Promise<void> {
     const q = logQuery(fullRange(st), { minSeverity: 'warn', order: 'time_desc', limit: st.rowsPerCall });
     jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows'), { label: 'warnings and errors, every service', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
   }
-  if (st.access.has('metrics')) {
-    const q = metricQuery(fullRange(st), { family: 'any', aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, 'metrics of every service')).then((a) => st.evidence.addMetrics(okItems(a))));
+  if (st.access.has('metrics') && st.symptomService && metricsCapped.get(st) === true) {
+    const family = alertFamily(`${st.signal.query ?? ''} ${st.signal.title}`);
+    const q = metricQuery(fullRange(st), { service: st.symptomService, family, aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
+    const label = `${family === 'any' ? 'metrics' : family} of ${st.symptomService}`;
+    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, `symptom confirmation: ${label}`), { label, query: q }).then((a) => st.evidence.addMetrics(okItems(a))));
   }
   await Promise.all(jobs);
 }

@@ -96,7 +96,10 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom,
   });
   const services = [...spanFeat.services.values()].filter((f) => f.nInc >= 3);
-  const broadSlowdown = services.length ? services.filter((f) => f.latency.significance > 0.8 && f.latency.robustShift > 1).length / services.length : 0;
+  // Saturation from traffic slows everything: own code (cpu, event loop) and the time before each server span
+  // starts (accept queues), which reads as a gap on every edge. A fault slows one service or one edge.
+  const slowed = (f: (typeof services)[number]): boolean => (f.latency.significance > 0.8 && f.latency.robustShift > 1) || f.networkScore >= 0.3;
+  const broadSlowdown = services.length ? services.filter(slowed).length / services.length : 0;
   const conf = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt });
   const roots: ScoredCandidate[] = conf.verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
   const rootNames = roots.map((r) => r.service);

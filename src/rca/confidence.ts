@@ -47,9 +47,13 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   let conf = gates.path * gates.precedence * gates.significance * (0.35 + 0.65 * featureMean);
   // A surge: load up, slowdown spread over many services, no error origin and no separation: no defect to name.
   const defectless = f.errorOrigin < 0.3 && f.logs < 0.3 && f.deploy === 0 && !(top.mechanism === 'network' && f.network >= 0.6);
-  if (inp.loadRatio >= 1.5 && inp.broadSlowdown >= 0.4 && defectless) {
+  // More traffic by itself raises saturation metrics (active queries, queue depth, cpu) and call rates: when the
+  // lead rests on those alone, the load explains it as well as a defect would. A slowdown spread over many
+  // services says the same. Either way, without a defect signal there is nothing to name.
+  const loadFollowing = top.mechanism === 'metrics' || top.mechanism === 'structure' || inp.broadSlowdown >= 0.4;
+  if (inp.loadRatio >= 1.5 && loadFollowing && defectless) {
     conf *= 0.35;
-    reasons.push(`load rose ${inp.loadRatio.toFixed(1)}x and ${Math.round(inp.broadSlowdown * 100)}% of services slowed together with no error origin: looks like saturation from traffic, not a defect`);
+    reasons.push(`load rose ${inp.loadRatio.toFixed(1)}x; the lead rests on ${top.mechanism === 'metrics' || top.mechanism === 'structure' ? `${top.mechanism} changes that more traffic causes by itself` : `a slowdown shared by ${Math.round(inp.broadSlowdown * 100)}% of services`} with no error origin: looks like saturation from traffic, not a defect`);
   }
   if (separation < 0.1 && defectless) {
     conf *= 0.7;
