@@ -208,6 +208,11 @@ export class Worker {
       return;
     }
     const release = await this.lanes.acquire(keys);
+    if (abort.aborted) {
+      release(); // shutdown came while it waited for its incident or thread: not started, left pending
+      this.handBack(entry, 'shutdown while waiting for its incident');
+      return;
+    }
     const t0 = this.deps.clock.nowMs();
     try {
       const outcome = await this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log });

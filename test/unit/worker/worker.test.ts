@@ -255,6 +255,21 @@ describe('Worker', () => {
     expect(r.worker.status().running).toBe(false);
   });
 
+  it('stop() hands back work that was still waiting for its incident, without starting it', async () => {
+    const r = rig();
+    r.handler.hold = true;
+    const slack = { teamId: 'T1', channel: 'C1', threadTs: '1.000100', messageTs: '1.000100' };
+    await r.queue.append(makeSignal(1, { slack }));
+    r.worker.start();
+    await until(() => r.handler.waiting() === 1, 'alert running');
+    await r.queue.append({ schemaVersion: 1, kind: 'followup', idempotencyKey: 'slack:q2', receivedAt: '2026-11-21T10:00:05.000Z', question: 'why?', slack });
+    await until(async () => (await r.queue.stats()).pending === 2, 'follow-up read and waiting');
+    await r.worker.stop(30);
+    expect(r.handler.calls).toHaveLength(1);
+    expect([outcome(r, 'alert', 'handed_back'), outcome(r, 'followup', 'handed_back')]).toEqual([1, 1]);
+    expect((await r.queue.stats()).pending).toBe(2);
+  });
+
   it('keeps reading after the queue fails and recovers', async () => {
     const r = rig({ errorBackoffMs: 10 });
     r.queue.failReads = 3;
