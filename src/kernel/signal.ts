@@ -29,6 +29,11 @@ export const correlationHintsSchema = z.object({
   runIds: z.array(z.string()).default([]),
 });
 
+/** W3C trace context of the gate's enqueue span (Flipturn's own tracing): one alert is one trace across processes. */
+export const traceContextSchema = z.object({
+  traceparent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent'),
+});
+
 export const incidentSignalSchema = z.object({
   schemaVersion: z.literal(1),
   kind: z.literal('alert'),
@@ -64,6 +69,7 @@ export const incidentSignalSchema = z.object({
   links: z.array(z.object({ label: z.string(), url: z.string() })).default([]),
   hints: correlationHintsSchema,
   slack: slackThreadSchema.optional(),
+  trace: traceContextSchema.optional(),
 });
 
 export type UniversalIncidentSignal = z.infer<typeof incidentSignalSchema>;
@@ -78,6 +84,7 @@ export const followUpSignalSchema = z.object({
   question: z.string().max(4000),
   user: z.string().optional(),
   slack: slackThreadSchema.extend({ threadTs: z.string().min(1) }),
+  trace: traceContextSchema.optional(),
 });
 
 export type FollowUpSignal = z.infer<typeof followUpSignalSchema>;

@@ -64,6 +64,8 @@ export interface SlackClientOptions {
   readonly maxRetryAfterMs?: number;
   /** Per-request timeout. Default 10000. */
   readonly timeoutMs?: number;
+  /** Called for every call Slack answered 429 (before the wait and retry): Flipturn's own metrics. */
+  readonly onRateLimited?: (method: string) => void;
 }
 
 const RETRYABLE_PLATFORM = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
@@ -93,6 +95,7 @@ export class SlackClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
+  private readonly onRateLimited: ((method: string) => void) | undefined;
 
   constructor(options: SlackClientOptions) {
     this.web = new WebClient(options.token, {
@@ -106,6 +109,7 @@ export class SlackClient {
     this.sleep = options.sleep ?? realSleep;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.onRateLimited = options.onRateLimited;
   }
 
   /**
@@ -125,6 +129,7 @@ export class SlackClient {
       } catch (e) {
         const f = classify(e, this.maxRetryAfterMs);
         if (f.kind === 'fatal') throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack ${what} failed: ${f.message}`, { details: { method: what, error: f.message } });
+        if (f.kind === 'rate_limited') this.onRateLimited?.(what);
         last = f.kind === 'rate_limited' ? `rate limited (retry after ${f.waitMs} ms)` : f.message;
         ambiguous = ambiguous || f.kind === 'ambiguous';
         if (attempt < this.maxAttempts) await this.sleep(f.kind === 'rate_limited' ? f.waitMs : 250 * 2 ** (attempt - 1));
