@@ -105,7 +105,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const rootNames = roots.map((r) => r.service);
   const propagation = roots.length ? propagationOf(rootNames, symptom, graph, spanFeat.services) : [];
   const entryDelta = spanFeat.entry.incMedian - spanFeat.entry.baseMedian;
-  const bottleneck = pickBottleneck(spanFeat.services, Number.isFinite(entryDelta) ? entryDelta : 0);
+  const bottleneck = pickBottleneck(spanFeat.services, Number.isFinite(entryDelta) ? entryDelta : 0, spanFeat.entry);
   const rep = pickRepresentative(base, inc, symptom, [...rootNames, ...(bottleneck ? [bottleneck] : [])]);
   const roleOf = (svc: string): CausalRole | undefined =>
     rootNames.includes(svc) ? 'rootCause' : svc === bottleneck ? 'bottleneck' : propagation.includes(svc) ? 'propagation' : svc === symptom ? 'symptom' : undefined;

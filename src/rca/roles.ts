@@ -9,7 +9,7 @@
 import type { ScoredCandidate } from './candidates.js';
 import type { ServiceSpanFeatures } from './span-features.js';
 import type { TraceSummary } from './trace-summary.js';
-import { cmpNum, cmpStr } from './stats.js';
+import { cmpNum, cmpStr, type ShiftStats } from './stats.js';
 
 export interface ServiceGraph {
   readonly callees: ReadonlyMap<string, ReadonlySet<string>>;
@@ -82,7 +82,21 @@ export function propagationOf(
   return [...out].sort(cmpStr);
 }
 
-export function pickBottleneck(span: ReadonlyMap<string, ServiceSpanFeatures>, entryDeltaMs: number): string | null {
+/**
+ * Did the symptom's requests get slower at all? The bottleneck is where critical-path time was added; when the
+ * entry latency did not rise (an error fault: requests fail, often faster), a service whose path share grew a
+ * little is noise or a changed request mix, not a bottleneck. A rise counts when the median moved by 10% with a
+ * significant rank shift, or the p90 by half (tail-only slowdowns: intermittent stalls, p99 alerts).
+ */
+export function entryLatencyRose(entry: ShiftStats): boolean {
+  if (!(entry.nBase >= 3 && entry.nInc >= 3)) return true;
+  const med = (entry.incMedian - entry.baseMedian) / Math.max(entry.baseMedian, 1e-9);
+  const p90 = (entry.incP90 - entry.baseP90) / Math.max(entry.baseP90, 1e-9);
+  return (med >= 0.1 && entry.significance >= 0.8) || p90 >= 0.5;
+}
+
+export function pickBottleneck(span: ReadonlyMap<string, ServiceSpanFeatures>, entryDeltaMs: number, entry?: ShiftStats): string | null {
+  if (entry && !entryLatencyRose(entry)) return null;
   let best: string | null = null;
   let bestDelta = 0;
   for (const [svc, f] of [...span.entries()].sort((a, b) => cmpStr(a[0], b[0]))) {
