@@ -1,7 +1,8 @@
 /**
  * Server child of the ingest benchmark, so the server has its own event loop (as in production).
  * argv: gate <redisUrl> <secret> | ceiling <secret>
- *   gate:    the real trust gate (buildGate) on a RedisSignalQueue + RedisIdempotencyStore.
+ *   gate:    the real trust gate (buildGate) on a RedisSignalQueue (appendOnce: one EVALSHA per signal; auto-
+ *            pipelining unless FLIPTURN_BENCH_AUTOPIPELINE=0).
  *   ceiling: a bare Fastify route doing only the same work the gate cannot skip: raw-body capture, the Slack v0
  *            HMAC check (timingSafeEqual) and JSON.parse, then a fixed answer. No Redis, no normalization.
  * Prints one JSON line {"port":n} once listening; exits on SIGTERM.
@@ -39,14 +40,19 @@ async function main(): Promise<void> {
   let app: FastifyInstance;
   let queue: RedisSignalQueue | undefined;
   if (mode === 'gate' && a && b) {
-    queue = new RedisSignalQueue({ url: a, clock: systemClock, settings: { stream: BENCH_STREAM, maxLen: 10_000_000 } });
+    queue = new RedisSignalQueue({
+      url: a,
+      clock: systemClock,
+      settings: { stream: BENCH_STREAM, maxLen: 10_000_000 },
+      idempotencyPrefix: 'bench:idem:',
+      autoPipelining: process.env.FLIPTURN_BENCH_AUTOPIPELINE !== '0',
+    });
     if (!(await queue.waitReady(5000))) throw new Error('redis not ready');
     app = buildGate({
       settings: { slackSigningSecret: b, slackBotUserId: 'U0FLIPBOT' },
       clock: systemClock,
       logger: silentLogger(),
       queue,
-      idempotency: queue.idempotencyStore('bench:idem:'),
       metrics: new MetricsRegistry(),
     });
   } else if (mode === 'ceiling' && a) {

@@ -1,10 +1,10 @@
 /**
  * Pieces of the trust gate that are not routes: its settings, its metrics, the JSON error shape, body parsing
- * and the enqueue step (idempotency claim + append, never a 2xx for a signal that was not stored).
+ * and the enqueue step (idempotent append, never a 2xx for a signal that was not stored).
  */
 import { FlipturnError, type ErrorCode } from '../kernel/errors.js';
 import type { QueuedSignal } from '../kernel/signal.js';
-import type { IdempotencyStore, SignalQueue } from '../queue/port.js';
+import type { SignalQueue } from '../queue/port.js';
 import type { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.js';
 
 export interface GateSettings {
@@ -113,49 +113,37 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
   }
 }
 
-/** Lease of a freshly claimed key until its signal is stored: short, so a failed append never blocks retries for long. */
-export const IDEMPOTENCY_LEASE_MS = 30_000;
-
 export interface EnqueueOutcome {
   readonly queued: readonly { readonly id: string; readonly idempotencyKey: string }[];
   readonly duplicates: number;
 }
 
 /**
- * Claims each signal's idempotency key and appends the new ones. A duplicate (claim lost) is counted, not
- * appended. If the queue fails, the keys claimed in this call and not stored are released and the error
- * (FT_QUEUE_UNAVAILABLE) propagates, so the sender's retry is accepted: nothing answered 2xx is ever lost.
+ * Appends each signal unless its idempotency key is already claimed (SignalQueue.appendOnce: claim and append in
+ * one atomic step, one Redis round trip; the signals of one delivery are issued together, so an auto-pipelining
+ * adapter sends them in one write). A duplicate is counted, not appended. If the queue fails for any signal the
+ * error (FT_QUEUE_UNAVAILABLE) propagates and the gate answers 503: a failed append claimed nothing, so the
+ * sender's retry is accepted, and the signals of the delivery that were stored are duplicates on the retry.
+ * Nothing answered 2xx is ever lost.
  */
-export async function enqueueSignals(
-  signals: readonly QueuedSignal[],
-  deps: { queue: SignalQueue; idempotency: IdempotencyStore; ttlMs: number },
-): Promise<EnqueueOutcome> {
-  const queued: Array<{ id: string; idempotencyKey: string }> = [];
-  let duplicates = 0;
+export async function enqueueSignals(signals: readonly QueuedSignal[], deps: { queue: SignalQueue; ttlMs: number }): Promise<EnqueueOutcome> {
   const seen = new Set<string>();
+  const fresh: QueuedSignal[] = [];
   for (const signal of signals) {
-    const key = signal.idempotencyKey;
-    if (seen.has(key)) {
-      duplicates += 1;
-      continue;
-    }
-    seen.add(key);
-    if (!(await deps.idempotency.claim(key, Math.min(IDEMPOTENCY_LEASE_MS, deps.ttlMs)))) {
-      duplicates += 1;
-      continue;
-    }
-    try {
-      const { id } = await deps.queue.append(signal);
-      queued.push({ id, idempotencyKey: key });
-    } catch (e) {
-      await deps.idempotency.release(key).catch(() => undefined);
+    if (seen.has(signal.idempotencyKey)) continue;
+    seen.add(signal.idempotencyKey);
+    fresh.push(signal);
+  }
+  const settled = await Promise.allSettled(fresh.map((s) => deps.queue.appendOnce(s, deps.ttlMs)));
+  const queued: Array<{ id: string; idempotencyKey: string }> = [];
+  for (const [i, r] of settled.entries()) {
+    if (r.status === 'rejected') {
+      const e: unknown = r.reason;
       throw e instanceof FlipturnError ? e : new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue append failed', { cause: e });
     }
-    // Stored: remember the key for the full TTL. If this fails the short lease still blocks in-flight retries,
-    // and a later duplicate is the worker's to dedupe by incident: the alert itself is safe in the queue.
-    await deps.idempotency.extend(key, deps.ttlMs).catch(() => undefined);
+    if (r.value.appended) queued.push({ id: r.value.id, idempotencyKey: fresh[i]?.idempotencyKey ?? '' });
   }
-  return { queued, duplicates };
+  return { queued, duplicates: signals.length - queued.length };
 }
 
 /** GateSettings from the frozen Config (the composition root adds the bot ids it learns from auth.test). */

@@ -2,7 +2,8 @@
  * In-process SignalQueue and IdempotencyStore: the embedded default when REDIS_URL is unset (one process only).
  * Same semantics as the Redis Streams adapter: one consumer group, a pending list with delivery counts, idle
  * reclaim measured with the injected Clock, a dead-letter list, a length cap. Payloads are stored as JSON strings
- * so poison handling is exercised exactly as with Redis.
+ * so poison handling is exercised exactly as with Redis. appendOnce claims the key in the queue's
+ * InProcessIdempotencyStore (given to the constructor, or its own) and appends in one synchronous step.
  */
 import type { Clock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
@@ -12,6 +13,7 @@ import {
   decodeSignal,
   encodeSignal,
   maxDeliveriesReason,
+  type AppendOnceResult,
   type DeadLetter,
   type IdempotencyStore,
   type QueueEntry,
@@ -48,18 +50,38 @@ export class InProcessQueue implements SignalQueue {
   private idSeq = 0;
   private dlqSeq = 0;
   private closed = false;
+  private readonly idempotency: InProcessIdempotencyStore;
 
   constructor(
     private readonly clock: Clock,
     settings: Partial<QueueSettings> = {},
+    idempotency?: InProcessIdempotencyStore,
   ) {
     this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...settings };
+    this.idempotency = idempotency ?? new InProcessIdempotencyStore(clock);
+  }
+
+  /** The store whose key space appendOnce claims in. */
+  idempotencyStore(): InProcessIdempotencyStore {
+    return this.idempotency;
   }
 
   append(signal: QueuedSignal): Promise<{ id: string }> {
     try {
       this.assertOpen();
       return Promise.resolve(this.appendPayload(encodeSignal(signal)));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  appendOnce(signal: QueuedSignal, ttlMs: number): Promise<AppendOnceResult> {
+    try {
+      const payload = encodeSignal(signal);
+      this.assertOpen();
+      // Claim and append in one synchronous step: no other call can interleave, and nothing below can fail.
+      if (!this.idempotency.claimNow(signal.idempotencyKey, ttlMs)) return Promise.resolve({ appended: false });
+      return Promise.resolve({ appended: true, ...this.appendPayload(payload) });
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -249,12 +271,17 @@ export class InProcessIdempotencyStore implements IdempotencyStore {
   constructor(private readonly clock: Clock) {}
 
   claim(key: string, ttlMs: number): Promise<boolean> {
+    return Promise.resolve(this.claimNow(key, ttlMs));
+  }
+
+  /** claim() without the promise: InProcessQueue.appendOnce claims and appends in one synchronous step. */
+  claimNow(key: string, ttlMs: number): boolean {
     const now = this.clock.nowMs();
     if (this.keys.size > 10_000) for (const [k, exp] of this.keys) if (exp <= now) this.keys.delete(k);
     const exp = this.keys.get(key);
-    if (exp !== undefined && exp > now) return Promise.resolve(false);
+    if (exp !== undefined && exp > now) return false;
     this.keys.set(key, now + ttlMs);
-    return Promise.resolve(true);
+    return true;
   }
 
   release(key: string): Promise<void> {

@@ -63,9 +63,27 @@ export interface QueueStats {
   readonly consumers: number;
 }
 
+/** What appendOnce did: stored the signal under a new id, or found its idempotency key already claimed. */
+export type AppendOnceResult = { readonly appended: true; readonly id: string } | { readonly appended: false };
+
 export interface SignalQueue {
   /** Validates (FT_SIGNAL_INVALID when invalid) and appends; resolves once stored. */
   append(signal: QueuedSignal): Promise<{ readonly id: string }>;
+  /**
+   * Claims the signal's idempotencyKey for ttlMs and appends the signal, as one atomic step: either both happen
+   * (appended: true) or neither (appended: false when the key was already claimed; a rejection when the backend
+   * failed). The key lives in the same key space as this adapter's IdempotencyStore, so a store's claim() sees it.
+   *
+   * Why this keeps the gate's promises without the old claim-lease / append / extend sequence:
+   * - "An accepted alert is never dropped": a 2xx is only sent after appendOnce resolved appended: true, i.e. the
+   *   entry is stored. A duplicate (appended: false) is only answered when the key was claimed by an earlier
+   *   appendOnce, and since claim and append commit together that earlier call stored the signal.
+   * - "A retry is accepted if the append failed": a failed append commits no claim either, so nothing blocks the
+   *   sender's retry (no lease to wait out, no release that could itself fail). If the answer was lost after the
+   *   step committed (a timeout on the wire), the retry is a duplicate and the signal is already in the stream.
+   * Invalid signals are rejected with FT_SIGNAL_INVALID before anything is claimed.
+   */
+  appendOnce(signal: QueuedSignal, ttlMs: number): Promise<AppendOnceResult>;
   /** New entries for this consumer (never delivered before); poison entries are dead-lettered, not returned. */
   read(options: ReadOptions): Promise<QueueEntry[]>;
   /** Marks an entry done. Acking an unknown or already acked id is a no-op. */
@@ -89,11 +107,7 @@ export interface IdempotencyStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claimed key up (the work it guarded failed, so a retry must be accepted). */
   release(key: string): Promise<void>;
-  /**
-   * Sets the remaining TTL of a key this caller holds (SET XX PX). The gate claims with a short lease, appends,
-   * then extends to the full TTL: if the append fails and even release() fails (backend gone), the lease expires
-   * on its own and the sender's retry is accepted.
-   */
+  /** Sets the remaining TTL of a key that is currently claimed (SET XX PX); no-op for an unclaimed key. */
   extend(key: string, ttlMs: number): Promise<void>;
 }
 

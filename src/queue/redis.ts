@@ -1,6 +1,7 @@
 /**
  * Redis Streams SignalQueue (ioredis 6). One stream, one consumer group, a dead-letter stream beside it.
  * - append: XADD <stream> MAXLEN ~ <cap> * signal <json>
+ * - appendOnce (the gate): one EVALSHA claiming the idempotency key and appending together (./redis-append-once.ts)
  * - read: XREADGROUP GROUP <group> <consumer> COUNT n [BLOCK ms] STREAMS <stream> >   (on a per-consumer
  *   connection, so a blocking read never stalls appends or other consumers)
  * - ack: XACK; reclaim: XAUTOCLAIM <min-idle> then XPENDING for each entry's delivery count
@@ -8,12 +9,15 @@
  * The group is created with XGROUP CREATE ... 0 MKSTREAM (entries appended before any worker started are read);
  * BUSYGROUP means it exists. Commands fail fast while Redis is down (no offline queue, command timeout) and
  * reject with FT_QUEUE_UNAVAILABLE; ioredis reconnects in the background and the next call works again.
+ * The command connection auto-pipelines (ioredis enableAutoPipelining): commands issued in the same event-loop tick
+ * (concurrent webhooks, several alerts of one delivery) go out in one socket write.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Clock } from '../kernel/clock.js';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { QueuedSignal } from '../kernel/signal.js';
+import { appendOnceScript, defineAppendOnce } from './redis-append-once.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import {
   DEFAULT_QUEUE_SETTINGS,
@@ -22,6 +26,7 @@ import {
   encodeSignal,
   maxDeliveriesReason,
   queueUnavailable,
+  type AppendOnceResult,
   type DeadLetter,
   type IdempotencyStore,
   type QueueEntry,
@@ -39,6 +44,10 @@ export interface RedisQueueOptions {
   readonly logger?: Logger;
   /** Most time one non-blocking command may take before it fails (and the gate answers 503). Default 2000. */
   readonly commandTimeoutMs?: number;
+  /** Key prefix of idempotency claims (appendOnce and the default idempotencyStore()). Default 'flipturn:idem:'. */
+  readonly idempotencyPrefix?: string;
+  /** Auto-pipelining on the command connection. Default true. */
+  readonly autoPipelining?: boolean;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -46,13 +55,16 @@ type RawEntry = [id: string, fields: string[] | null];
 export class RedisSignalQueue implements SignalQueue {
   readonly settings: QueueSettings;
   private readonly redis: Redis;
+  private readonly idempotencyPrefix: string;
   private readonly readers = new Map<string, Redis>();
   private groupReady = false;
   private closed = false;
 
   constructor(private readonly options: RedisQueueOptions) {
     this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
-    this.redis = new Redis(options.url, this.connectionOptions({ commandTimeout: options.commandTimeoutMs ?? 2000 }));
+    this.idempotencyPrefix = options.idempotencyPrefix ?? 'flipturn:idem:';
+    this.redis = new Redis(options.url, this.connectionOptions({ commandTimeout: options.commandTimeoutMs ?? 2000, enableAutoPipelining: options.autoPipelining ?? true }));
+    defineAppendOnce(this.redis);
     // ioredis emits 'error' on every failed reconnect: log it (once per distinct message), never crash.
     this.redis.on('error', this.connectionErrorHandler('commands'));
   }
@@ -83,14 +95,31 @@ export class RedisSignalQueue implements SignalQueue {
     return whenReady(this.redis, timeoutMs);
   }
 
-  /** An IdempotencyStore on the same connection (SET key 1 PX ttl NX). */
-  idempotencyStore(prefix = 'flipturn:idem:'): IdempotencyStore {
+  /** An IdempotencyStore on the same connection (SET key 1 PX ttl NX); by default in appendOnce's key space. */
+  idempotencyStore(prefix = this.idempotencyPrefix): IdempotencyStore {
     return new RedisIdempotencyStore(this.redis, prefix);
   }
 
   async append(signal: QueuedSignal): Promise<{ id: string }> {
     const payload = encodeSignal(signal);
     return { id: await this.appendPayload(payload) };
+  }
+
+  async appendOnce(signal: QueuedSignal, ttlMs: number): Promise<AppendOnceResult> {
+    const payload = encodeSignal(signal);
+    this.assertOpen();
+    try {
+      const id = await appendOnceScript(this.redis, {
+        idemKey: `${this.idempotencyPrefix}${signal.idempotencyKey}`,
+        stream: this.settings.stream,
+        ttlMs,
+        maxLen: this.settings.maxLen,
+        payload,
+      });
+      return id === null ? { appended: false } : { appended: true, id };
+    } catch (e) {
+      throw queueUnavailable('append', e);
+    }
   }
 
   /** Test support: stores a payload as is (to exercise poison handling). Not part of the port. */
@@ -145,7 +174,7 @@ export class RedisSignalQueue implements SignalQueue {
     let r = this.readers.get(consumer);
     if (!r) {
       // No command timeout on a blocking connection; blockingTimeout guards BLOCK ms + grace instead.
-      r = this.redis.duplicate(this.connectionOptions({ commandTimeout: undefined, blockingTimeout: 1000 }));
+      r = this.redis.duplicate(this.connectionOptions({ commandTimeout: undefined, blockingTimeout: 1000, enableAutoPipelining: false }));
       r.on('error', this.connectionErrorHandler(`reader:${consumer}`));
       this.readers.set(consumer, r);
     }

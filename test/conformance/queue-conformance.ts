@@ -11,7 +11,14 @@ import type { IdempotencyStore, QueueEntry, SignalQueue } from '../../src/queue/
 
 export interface QueueHarness {
   readonly queue: SignalQueue;
+  /** The store in the key space the queue's appendOnce claims in. */
   readonly idempotency: IdempotencyStore;
+  /**
+   * Makes the backend refuse appends until the returned function repairs it (Redis: the stream key holds a
+   * string, so XADD fails with WRONGTYPE inside the script). Adapters whose append cannot fail after validation
+   * do not provide it.
+   */
+  readonly breakStream?: () => Promise<() => Promise<void>>;
   /** Stores a payload without validation (poison). */
   appendRaw(payload: string): Promise<unknown>;
   /** Lets `ms` of idle time pass (advance the injected clock, or nothing when the adapter uses real time). */
@@ -55,7 +62,12 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, what: stri
   }
 }
 
-export function runQueueConformance(name: string, makeHarness: () => Promise<QueueHarness>): void {
+export interface ConformanceOptions {
+  /** The harness provides breakStream (run the "failed append claims nothing" case). */
+  readonly streamFaults?: boolean;
+}
+
+export function runQueueConformance(name: string, makeHarness: () => Promise<QueueHarness>, options: ConformanceOptions = {}): void {
   describe(`SignalQueue conformance: ${name}`, () => {
     let h: QueueHarness;
     beforeEach(async () => {
@@ -182,6 +194,55 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       expect(after).toMatchObject({ length: 4, pending: 3, lag: 1, consumers: 1 });
     });
 
+    it('appendOnce: one entry per idempotency key, claimed in the idempotency store key space', async () => {
+      const s1 = makeSignal(1);
+      const first = await h.queue.appendOnce(s1, 600_000);
+      expect(first.appended).toBe(true);
+      expect(await h.queue.appendOnce({ ...s1, title: 'the same delivery, retried' }, 600_000)).toEqual({ appended: false });
+      const second = await h.queue.appendOnce(makeSignal(2), 600_000);
+      expect(second.appended).toBe(true);
+      const got = await h.queue.read({ consumer: 'a', count: 10 });
+      expect(got.map((e) => e.id)).toEqual([first, second].map((r) => (r.appended ? r.id : '')));
+      expect(got[0]?.signal).toEqual(s1);
+      expect((await h.queue.stats()).length).toBe(2);
+      // The store sees appendOnce's claims, and appendOnce sees the store's.
+      expect(await h.idempotency.claim(s1.idempotencyKey, 600_000)).toBe(false);
+      expect(await h.idempotency.claim(makeSignal(3).idempotencyKey, 600_000)).toBe(true);
+      expect(await h.queue.appendOnce(makeSignal(3), 600_000)).toEqual({ appended: false });
+      expect((await h.queue.stats()).length).toBe(2);
+    });
+
+    it('appendOnce: concurrent calls with one key store exactly one entry', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => h.queue.appendOnce(makeSignal(4), 600_000)));
+      expect(results.filter((r) => r.appended)).toHaveLength(1);
+      expect((await h.queue.stats()).length).toBe(1);
+    });
+
+    it('appendOnce: after the TTL the key is free and the signal is appended again', async () => {
+      expect((await h.queue.appendOnce(makeSignal(5), h.idleMs)).appended).toBe(true);
+      h.elapse(h.idleMs);
+      await eventually(async () => ((await h.queue.appendOnce(makeSignal(5), 600_000)).appended ? true : undefined), 'the claim to expire');
+      expect((await h.queue.stats()).length).toBe(2);
+    });
+
+    it('appendOnce: an invalid signal is rejected with FT_SIGNAL_INVALID and claims nothing', async () => {
+      const bad = { ...makeSignal(6), firedAt: 'yesterday' } as QueuedSignal;
+      await expect(h.queue.appendOnce(bad, 600_000)).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_SIGNAL_INVALID'));
+      expect((await h.queue.stats()).length).toBe(0);
+      expect((await h.queue.appendOnce(makeSignal(6), 600_000)).appended).toBe(true);
+    });
+
+    it.runIf(options.streamFaults === true)('appendOnce: a failed append claims nothing, so the retry is accepted', async () => {
+      const s = makeSignal(8);
+      const repair = await (h.breakStream ?? (() => Promise.reject(new Error('harness has no breakStream'))))();
+      await expect(h.queue.appendOnce(s, 600_000)).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_QUEUE_UNAVAILABLE'));
+      await repair();
+      const retry = await h.queue.appendOnce(s, 600_000);
+      expect(retry.appended).toBe(true);
+      const got = await h.queue.read({ consumer: 'a', count: 10 });
+      expect(got.map((e) => e.signal.idempotencyKey)).toEqual([s.idempotencyKey]);
+    });
+
     it('idempotency: a key is claimed once until released or expired', async () => {
       expect(await h.idempotency.claim('k1', 600_000)).toBe(true);
       expect(await h.idempotency.claim('k1', 600_000)).toBe(false);
@@ -212,6 +273,7 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       expect(await blocked).toEqual([]);
       const unavailable = (e: unknown) => isFlipturnError(e, 'FT_QUEUE_UNAVAILABLE');
       await expect(h.queue.append(makeSignal(1))).rejects.toSatisfy(unavailable);
+      await expect(h.queue.appendOnce(makeSignal(1), 600_000)).rejects.toSatisfy(unavailable);
       await expect(h.queue.ping()).rejects.toSatisfy(unavailable);
       await expect(h.queue.read({ consumer: 'z' })).rejects.toSatisfy(unavailable);
     });

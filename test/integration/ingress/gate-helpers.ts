@@ -26,17 +26,18 @@ export const SETTINGS: GateSettings = {
 export interface TestGate {
   app: FastifyInstance;
   queue: SignalQueue;
+  /** The key space the gate's appendOnce claims in (the in-process queue's store unless a queue was given). */
   idempotency: IdempotencyStore;
   clock: FixedClock;
   metrics: MetricsRegistry;
 }
 
-export function makeGate(opts: { settings?: GateSettings; queue?: SignalQueue; idempotency?: IdempotencyStore; clock?: FixedClock } = {}): TestGate {
+export function makeGate(opts: { settings?: GateSettings; queue?: SignalQueue; idempotency?: InProcessIdempotencyStore | IdempotencyStore; clock?: FixedClock } = {}): TestGate {
   const clock = opts.clock ?? new FixedClock(NOW_MS);
-  const queue = opts.queue ?? new InProcessQueue(clock);
   const idempotency = opts.idempotency ?? new InProcessIdempotencyStore(clock);
+  const queue = opts.queue ?? new InProcessQueue(clock, {}, idempotency instanceof InProcessIdempotencyStore ? idempotency : undefined);
   const metrics = new MetricsRegistry();
-  const app = buildGate({ settings: opts.settings ?? SETTINGS, clock, logger: silentLogger(), queue, idempotency, metrics });
+  const app = buildGate({ settings: opts.settings ?? SETTINGS, clock, logger: silentLogger(), queue, metrics });
   return { app, queue, idempotency, clock, metrics };
 }
 
@@ -56,6 +57,10 @@ export class DownQueue implements SignalQueue {
     return Promise.reject(new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue append failed: connection refused'));
   }
   append(_signal: QueuedSignal) {
+    this.appended += 1;
+    return this.fail();
+  }
+  appendOnce(_signal: QueuedSignal, _ttlMs: number) {
     this.appended += 1;
     return this.fail();
   }
