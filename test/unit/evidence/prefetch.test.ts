@@ -64,7 +64,7 @@ describe('alert windows', () => {
 });
 
 describe('trace-first prefetch', () => {
-  it('asks in the documented order: candidates, representative trace, its logs, symptom metric, issues, cohorts, window logs and metrics, then the planner', async () => {
+  it('asks in the documented order: candidates, representative trace, its logs, every-service metrics, issues, cohorts, window logs, then the planner', async () => {
     const log: string[] = [];
     const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
     const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock });
@@ -73,15 +73,14 @@ describe('trace-first prefetch', () => {
       'mem searchSpans traces status=error',
       'mem fetchTrace trace aa0000',
       'mem fetchLogs logs byTrace',
-      'mem fetchMetrics metrics service=gateway family=latency',
+      'mem fetchMetrics metrics family=any',
       'mem fetchIssues errors',
       'mem searchSpans traces',
       'mem searchSpans traces',
       'mem fetchLogs logs >=warn',
-      'mem fetchMetrics metrics family=any',
       'mem fetchLogs logs',
     ]);
-    expect(g.evidence.providerCalls).toEqual({ total: 11, byProvider: { mem: 11 } });
+    expect(g.evidence.providerCalls).toEqual({ total: 10, byProvider: { mem: 10 } });
     expect(g.details.strategy).toBe('trace-first');
     expect(g.evidence.symptomService).toBe('gateway');
     // The slowest gateway trace that carries an error is also the slowest error trace: fetched once.

@@ -1,0 +1,189 @@
+/**
+ * Unit tests of the accuracy mechanisms on hand-built trees: pool waits charged to the pooled downstream, a
+ * service's own time as open-and-not-calling wall time, rejected answers blamed on the callee, unanswered calls
+ * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, and the
+ * cohort reads' cut-trace filter.
+ */
+import { describe, expect, it } from 'vitest';
+import { dropCutTraces } from '../../../src/evidence/prefetch.js';
+import type { ScoredCandidate } from '../../../src/rca/candidates.js';
+import { assessConfidence } from '../../../src/rca/confidence.js';
+import { EchoJudge } from '../../../src/rca/echo.js';
+import { logFeatures } from '../../../src/rca/logs.js';
+import { entryLatencyRose } from '../../../src/rca/roles.js';
+import { buildForest, spanKey } from '../../../src/rca/spantree.js';
+import { shiftStats } from '../../../src/rca/stats.js';
+import { rejectedCallee, summarizeTrace } from '../../../src/rca/trace-summary.js';
+import type { LogEntry } from '../../../src/providers/models.js';
+import { span, T0 } from './builders.js';
+
+const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
+const TID = 'a'.repeat(32);
+const s = (id: string, parent: string | undefined, service: string, startMs: number, durMs: number, extra: object = {}) =>
+  span({ traceId: TID, spanId: id, ...(parent ? { parentSpanId: parent } : {}), service, operation: id, start: at(startMs), durationNanos: durMs * 1e6, ...extra });
+const forest = (spans: ReturnType<typeof s>[]) => buildForest(spans, { skewMarginMs: 1 });
+const node = (f: ReturnType<typeof forest>, id: string) => f.bySpanKey.get(spanKey(TID, id))!;
+
+describe('pool waits', () => {
+  it('charges a wait for a pooled connection to the downstream the next call goes to, not to the caller', () => {
+    const f = forest([
+      s('r', undefined, 'app', 0, 100, { kind: 'server' }),
+      s('w', 'r', 'app', 5, 60, { kind: 'internal', attributes: { 'db.client.connection.pool.name': 'app-db' } }),
+      s('q', 'r', 'app', 66, 30, { kind: 'client', attributes: { 'db.system': 'postgresql' } }),
+      s('d', 'q', 'db', 67, 28, { kind: 'server' }),
+    ]);
+    expect(node(f, 'w').queueFor).toBe('db');
+    const sum = summarizeTrace(f.traces[0]!);
+    expect(sum.cpExcl.get('db')).toBeGreaterThan(85); // 60 ms of waiting + 28 ms of query
+    expect(sum.ownExcl.get('app')).toBeLessThan(12); // 5 + 1 + 4 ms of own code, not the wait
+  });
+
+  it('an internal span without pool attributes stays the caller own work', () => {
+    const f = forest([s('r', undefined, 'app', 0, 100, { kind: 'server' }), s('w', 'r', 'app', 5, 60, { kind: 'internal' })]);
+    expect(node(f, 'w').queueFor).toBeUndefined();
+    expect(summarizeTrace(f.traces[0]!).ownExcl.get('app')).toBeCloseTo(100, 6);
+  });
+});
+
+describe('own time', () => {
+  it('a span wrapping the request beside the outgoing call (a sibling, not its parent) carries no downstream time', () => {
+    const f = forest([
+      s('r', undefined, 'gw', 0, 200),
+      s('h', 'r', 'gw', 1, 198), // FilteringWebHandler-like wrapper
+      s('c', 'r', 'gw', 2, 195), // the outgoing call, kind-less: client-like (children all in one other service)
+      s('b', 'c', 'back', 4, 190),
+    ]);
+    const sum = summarizeTrace(f.traces[0]!);
+    expect(node(f, 'h').self).toBeCloseTo(198, 6); // the wrapper's self time alone would say 198 ms
+    expect(sum.ownExcl.get('gw')).toBeLessThan(10);
+    expect(sum.ownExcl.get('back')).toBeCloseTo(190, 6);
+  });
+
+  it('parallel own spans count once', () => {
+    const f = forest([s('r', undefined, 'a', 0, 50, { kind: 'server' }), s('x', 'r', 'a', 0, 50), s('y', 'r', 'a', 0, 50)]);
+    expect(summarizeTrace(f.traces[0]!).ownExcl.get('a')).toBeCloseTo(50, 6);
+  });
+});
+
+describe('rejected answers', () => {
+  const tree = (message: string) => forest([
+    s('r', undefined, 'cart', 0, 40, { kind: 'server', status: 'error', exceptions: [{ time: at(30), type: 'ResponseValidationError', message }] }),
+    s('c', 'r', 'cart', 2, 20, { kind: 'client' }),
+    s('p', 'c', 'pricing', 3, 18, { kind: 'server' }),
+  ]);
+
+  it('blames a healthy callee the failing caller names in its error', () => {
+    const f = tree('invalid response from pricing/quote: field unit_price is -1');
+    expect(rejectedCallee(node(f, 'r'))).toBe('pricing');
+    const sum = summarizeTrace(f.traces[0]!);
+    expect(sum.errorOrigins.get('pricing')?.length).toBe(1);
+    expect(sum.errorOrigins.has('cart')).toBe(false);
+  });
+
+  it('keeps the error with the caller when the text names no callee, or only as part of a word', () => {
+    for (const m of ['cannot read property currency of undefined', 'repricing job failed']) {
+      const f = tree(m);
+      expect(rejectedCallee(node(f, 'r'))).toBeUndefined();
+      expect(summarizeTrace(f.traces[0]!).errorOrigins.get('cart')?.length).toBe(1);
+    }
+  });
+});
+
+describe('unanswered calls', () => {
+  it('resolve their callee from the endpoint the same caller reached in answered calls', () => {
+    const ep = { 'server.address': '10.0.0.7', 'server.port': 8080 };
+    const spans = [
+      span({ traceId: 'b'.repeat(32), spanId: 'r', service: 'pricing', kind: 'server', start: at(0), durationNanos: 20e6 }),
+      span({ traceId: 'b'.repeat(32), spanId: 'c', parentSpanId: 'r', service: 'pricing', kind: 'client', attributes: ep, start: at(2), durationNanos: 10e6 }),
+      span({ traceId: 'b'.repeat(32), spanId: 's', parentSpanId: 'c', service: 'currency', kind: 'server', start: at(3), durationNanos: 8e6 }),
+      span({ traceId: TID, spanId: 'r', service: 'pricing', kind: 'server', status: 'error', start: at(100), durationNanos: 20e6 }),
+      span({ traceId: TID, spanId: 'c', parentSpanId: 'r', service: 'pricing', kind: 'client', status: 'error', errorMessage: 'connect ECONNREFUSED 10.0.0.7:8080', attributes: ep, start: at(102), durationNanos: 1e6 }),
+    ];
+    const f = buildForest(spans, { skewMarginMs: 1 });
+    expect(node(f, 'c').callee).toBe('currency');
+    const sum = summarizeTrace(f.byTraceId.get(TID)!);
+    expect(sum.errorOrigins.get('currency')?.length).toBe(1);
+    // the caller's failure is an echo of the unanswered call
+    expect(new EchoJudge(f).isEcho(node(f, 'r'))).toBe(true);
+  });
+});
+
+describe('error echoes', () => {
+  const f = forest([
+    s('g', undefined, 'gateway', 0, 60, { kind: 'server', status: 'error' }),
+    s('gc', 'g', 'gateway', 2, 50, { kind: 'client', status: 'error' }),
+    s('t', 'gc', 'travel', 3, 45, { kind: 'server', status: 'error' }),
+    s('x', 't', 'travel', 5, 10),
+  ]);
+  const log = (service: string, spanId: string, ms: number): LogEntry => ({
+    sourceProvider: 'test', time: at(ms), service, severity: 'error', body: `request failed (${spanId})`, attributes: {}, traceId: TID, spanId,
+  });
+
+  it('a failure with a failing descendant in another service is an echo; the deepest failure is not', () => {
+    const judge = new EchoJudge(f);
+    expect(judge.isEcho(node(f, 'g'))).toBe(true);
+    expect(judge.isEcho(node(f, 't'))).toBe(false);
+    expect(judge.log(log('gateway', 'g', 55))).toBe(true);
+    expect(judge.log({ ...log('travel', 'zz', 40), spanId: undefined })).toBe(false); // trace id only: the service's spans judge
+    expect(judge.log({ ...log('travel', 'zz', 40), traceId: undefined })).toBeUndefined();
+  });
+
+  it('discounts echoing error templates and keeps the origin ones', () => {
+    const judge = new EchoJudge(f);
+    const logs: LogEntry[] = [];
+    for (let i = 0; i < 6; i++) logs.push(log('gateway', 'g', 200 + i), log('travel', 't', 200 + i));
+    const lf = logFeatures(logs, T0, [0, 100], [100, 300], (l) => judge.log(l));
+    expect(lf.get('travel')?.score).toBeGreaterThan(0.3);
+    expect(lf.get('gateway')?.score ?? 0).toBe(0);
+  });
+});
+
+describe('bottleneck gate', () => {
+  const base = Array.from({ length: 40 }, (_, i) => 100 + (i % 7));
+  it('no bottleneck when the entry latency did not rise; one when the median or the tail did', () => {
+    expect(entryLatencyRose(shiftStats(base, base.map((x) => x + 2), 1))).toBe(false);
+    expect(entryLatencyRose(shiftStats(base, base.map((x) => x * 1.5), 1))).toBe(true);
+    const tail = base.map((x, i) => (i % 5 === 0 ? x * 4 : x));
+    expect(entryLatencyRose(shiftStats(base, tail, 1))).toBe(true);
+  });
+});
+
+describe('surge gate', () => {
+  const cand = (mechanism: ScoredCandidate['mechanism'], f: Partial<ScoredCandidate['features']>): ScoredCandidate => ({
+    service: 'db', operation: undefined, score: 0.6, onsetMs: 0, mechanism,
+    features: { ownLatency: 0, network: 0, errorOrigin: 0, logs: 0, metrics: 0, metricsAny: 0, issues: 0, deploy: 0, structure: 0, pathToSymptom: 1, precedence: 1, support: 0.5, own: 0.6, ...f },
+  });
+  const conf = (c: ScoredCandidate, loadRatio: number, broad = 0) =>
+    assessConfidence({ candidates: [c], gaps: [], loadRatio, broadSlowdown: broad, confirmAt: 0.7, likelyAt: 0.4 });
+
+  it('a lead resting on saturation metrics under a load rise is not a defect', () => {
+    expect(conf(cand('metrics', { metrics: 1 }), 3).verdict).toBe('inconclusive');
+    expect(conf(cand('metrics', { metrics: 1 }), 1).verdict).not.toBe('inconclusive');
+  });
+
+  it('a defect signal (error origin) keeps the verdict under the same load rise', () => {
+    expect(conf(cand('error', { errorOrigin: 0.9, own: 0.9 }), 3, 0.8).verdict).not.toBe('inconclusive');
+  });
+});
+
+describe('cohort reads', () => {
+  const sp = (traceId: string, id: string, parent: string | undefined, startMs: number, durMs: number) =>
+    span({ traceId, spanId: id, ...(parent ? { parentSpanId: parent } : {}), service: 'a', start: at(startMs), durationNanos: durMs * 1e6 });
+
+  it('drops traces open where a capped read stopped, keeps them when a later read covers the rest', () => {
+    const done = [sp('1'.repeat(32), 'r', undefined, 0, 5), sp('1'.repeat(32), 'c', 'r', 1, 2)];
+    const open = [sp('2'.repeat(32), 'r', undefined, 8, 50)]; // its children start after the cut at 10
+    const cutRead = { spans: [...done, ...open, sp('3'.repeat(32), 'r', undefined, 10, 1)], start: at(0), end: at(100), truncated: true };
+    const cut = dropCutTraces([cutRead]);
+    // trace 3 starts at the cut itself: still open there, so partial too
+    expect(new Set(cut.kept.map((x) => x.traceId))).toEqual(new Set(['1'.repeat(32)]));
+    expect(cut.dropped).toBe(2);
+    const rest = { spans: [sp('2'.repeat(32), 'c', 'r', 12, 40)], start: at(10), end: at(100), truncated: false };
+    expect(dropCutTraces([cutRead, rest]).dropped).toBe(0);
+  });
+
+  it('drops requests still running at the end of the last read (the alert)', () => {
+    const r = { spans: [sp('4'.repeat(32), 'r', undefined, 90, 30), sp('5'.repeat(32), 'r', undefined, 10, 5)], start: at(0), end: at(100), truncated: false };
+    expect(dropCutTraces([r]).kept.map((x) => x.traceId)).toEqual(['5'.repeat(32)]);
+  });
+});
