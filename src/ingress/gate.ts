@@ -1,0 +1,221 @@
+/**
+ * The trust gate: a Fastify instance (the composition root listens) that authenticates every webhook on its raw
+ * bytes, normalizes it into signals, appends each one the queue has not seen (by idempotency key), and acks
+ * in milliseconds. Nothing answered 2xx is lost: if the queue cannot store a signal the answer is 503 with
+ * Retry-After, and the sender retries. Bad input is never a 5xx.
+ *
+ * Routes
+ *   POST /api/v1/webhooks/slack/events   X-Slack-Signature (v0) over the raw body, timestamp within 5 min
+ *   POST /api/v1/webhooks/datadog        X-Flipturn-Token shared token
+ *   POST /api/v1/webhooks/alertmanager   Authorization: Bearer <token>
+ *   GET  /healthz  /readyz  /metrics
+ *
+ * Datadog states: every transition is queued with its state. Triggered and Re-Triggered start (or re-open) an
+ * investigation; Recovered is an update of the incident with the same incidentKey; Warn and No Data are queued
+ * with their state and the worker decides (the gate does not drop them, so a policy change needs no gate change).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Clock } from '../kernel/clock.js';
+import { FlipturnError, errorMessage, type ErrorCode } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { QueuedSignal } from '../kernel/signal.js';
+import type { IdempotencyStore, SignalQueue } from '../queue/port.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  enqueueSignals,
+  errorBody,
+  gateMetrics,
+  isRawBody,
+  parseBody,
+  type GateMetrics,
+  type GateSettings,
+} from './gate-support.js';
+import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics.js';
+import { normalizeAlert, type NormalizeSource } from './normalize/index.js';
+import { first, secretsEqual, verifySlackSignature } from './slack-verify.js';
+
+export interface GateDeps {
+  readonly settings: GateSettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly queue: SignalQueue;
+  /**
+   * Not used: the enqueue step claims idempotency keys inside the queue (SignalQueue.appendOnce, in the same key
+   * space as the adapter's own IdempotencyStore). Accepted so existing composition roots keep compiling.
+   */
+  readonly idempotency?: IdempotencyStore;
+  readonly metrics: MetricsRegistry;
+}
+
+export const GATE_ROUTES = {
+  slack: '/api/v1/webhooks/slack/events',
+  datadog: '/api/v1/webhooks/datadog',
+  alertmanager: '/api/v1/webhooks/alertmanager',
+} as const;
+
+type Source = NormalizeSource;
+
+export function buildGate(deps: GateDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: deps.settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
+  const metrics = gateMetrics(deps.metrics, deps.queue);
+  const ctx: Ctx = { deps, metrics, ttlMs: deps.settings.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS };
+
+  // Keep the raw bytes: signatures are computed over them. JSON is parsed by the route after authentication.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, { raw: body, form: false }));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => done(null, { raw: body, form: true }));
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('FT_INGRESS_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+  app.setErrorHandler((error, req, reply) => handleError(ctx, error, req, reply));
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.queue.ping();
+      return { status: 'ready' };
+    } catch (e) {
+      return unavailable(ctx, reply, e);
+    }
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await deps.metrics.render()));
+
+  app.post(GATE_ROUTES.slack, (req, reply) => slackRoute(ctx, req, reply));
+  app.post(GATE_ROUTES.datadog, (req, reply) =>
+    tokenRoute(ctx, req, reply, 'datadog_webhook', deps.settings.datadogToken, first(req.headers['x-flipturn-token']), 'X-Flipturn-Token'),
+  );
+  app.post(GATE_ROUTES.alertmanager, (req, reply) =>
+    tokenRoute(ctx, req, reply, 'alertmanager', deps.settings.alertmanagerToken, bearer(first(req.headers.authorization)), 'Authorization: Bearer'),
+  );
+  return app;
+}
+
+interface Ctx {
+  readonly deps: GateDeps;
+  readonly metrics: GateMetrics;
+  readonly ttlMs: number;
+}
+
+function reject(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorCode, message: string, path?: string): FastifyReply {
+  ctx.metrics.rejections.inc({ source, code });
+  const status = code === 'FT_INGRESS_BODY_INVALID' ? 400 : new FlipturnError(code, message).status;
+  return reply.code(status).send(errorBody(code, message, path));
+}
+
+function unavailable(ctx: Ctx, reply: FastifyReply, e: unknown, source = 'readyz'): FastifyReply {
+  ctx.deps.logger.warn({ source, err: errorMessage(e) }, 'queue unavailable');
+  ctx.metrics.rejections.inc({ source, code: 'FT_QUEUE_UNAVAILABLE' });
+  return reply
+    .code(503)
+    .header('retry-after', String(ctx.deps.settings.retryAfterSeconds ?? 5))
+    .send(errorBody('FT_QUEUE_UNAVAILABLE', 'the signal queue is unreachable: retry later'));
+}
+
+async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const source = 'slack_event';
+  const secret = ctx.deps.settings.slackSigningSecret;
+  if (secret === undefined) return reject(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', 'Slack events are not configured (SLACK_SIGNING_SECRET is unset)');
+  if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a body is required', '');
+  const verdict = verifySlackSignature({
+    signingSecret: secret,
+    rawBody: req.body.raw,
+    timestamp: req.headers['x-slack-request-timestamp'],
+    signature: req.headers['x-slack-signature'],
+    nowMs: ctx.deps.clock.nowMs(),
+  });
+  if (!verdict.ok) return reject(ctx, reply, source, verdict.code, verdict.message);
+  const parsed = parseBody(req.body);
+  if (!parsed.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', parsed.message, '');
+  const body = parsed.value as { type?: unknown; challenge?: unknown } | null;
+  if (body !== null && typeof body === 'object' && body.type === 'url_verification') {
+    if (typeof body.challenge !== 'string') return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'url_verification needs a challenge string', 'challenge');
+    ctx.metrics.ignored.inc({ source, reason: 'url_verification' });
+    return reply.code(200).send({ challenge: body.challenge });
+  }
+  const retryNum = first(req.headers['x-slack-retry-num']);
+  return accept(ctx, req, reply, source, parsed.value, retryNum === undefined ? {} : { retry: retryNum });
+}
+
+async function tokenRoute(
+  ctx: Ctx,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  source: Source,
+  expected: string | undefined,
+  presented: string | undefined,
+  header: string,
+): Promise<FastifyReply> {
+  if (expected === undefined) return reject(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', `${source} webhooks are not configured (their token is unset)`);
+  if (presented === undefined || !secretsEqual(presented, expected)) {
+    return reject(ctx, reply, source, 'FT_INGRESS_UNAUTHENTICATED', `missing or wrong ${header} token`);
+  }
+  if (!isRawBody(req.body) || req.body.form) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a JSON body is required', '');
+  const parsed = parseBody(req.body);
+  if (!parsed.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', parsed.message, '');
+  return accept(ctx, req, reply, source, parsed.value, {});
+}
+
+/** Normalize, enqueue, answer. */
+async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source, body: unknown, log: Record<string, string>): Promise<FastifyReply> {
+  const settings = ctx.deps.settings;
+  const result = normalizeAlert(source, body, ctx.deps.clock, {
+    ...(settings.slackBotUserId ? { botUserId: settings.slackBotUserId } : {}),
+    ...(settings.slackBotId ? { botId: settings.slackBotId } : {}),
+  });
+  if (!result.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', result.rejection.message, result.rejection.path);
+  const signals: QueuedSignal[] = [...result.signals, ...result.followUps];
+  if (signals.length === 0) {
+    const reason = result.ignored?.reason ?? 'no_alerts';
+    ctx.metrics.ignored.inc({ source, reason });
+    return reply.code(200).send({ ok: true, queued: 0, duplicates: 0, ignored: reason });
+  }
+  let outcome;
+  try {
+    outcome = await enqueueSignals(signals, { queue: ctx.deps.queue, ttlMs: ctx.ttlMs });
+  } catch (e) {
+    return unavailable(ctx, reply, e, source);
+  }
+  for (const q of outcome.queued) {
+    const kind = signals.find((s) => s.idempotencyKey === q.idempotencyKey)?.kind ?? 'alert';
+    ctx.metrics.queued.inc({ source, kind });
+  }
+  if (outcome.duplicates > 0) ctx.metrics.duplicates.inc({ source }, outcome.duplicates);
+  ctx.deps.logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log }, 'webhook accepted');
+  return reply.code(200).send({ ok: true, queued: outcome.queued.length, duplicates: outcome.duplicates, ids: outcome.queued.map((q) => q.id) });
+}
+
+function handleError(ctx: Ctx, error: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const source = sourceOf(req.url);
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (error instanceof FlipturnError && error.code === 'FT_QUEUE_UNAVAILABLE') return unavailable(ctx, reply, error, source);
+  if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reject(ctx, reply, source, 'FT_INGRESS_BODY_TOO_LARGE', `body exceeds ${ctx.deps.settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes`);
+  }
+  if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return reject(ctx, reply, source, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported: send application/json`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', e.message ?? 'bad request', '');
+  }
+  ctx.deps.logger.error({ source, err: errorMessage(error) }, 'gate internal error');
+  return reply.code(500).send(errorBody('FT_INTERNAL', 'internal error'));
+}
+
+function sourceOf(url: string): string {
+  if (url.startsWith(GATE_ROUTES.slack)) return 'slack_event';
+  if (url.startsWith(GATE_ROUTES.datadog)) return 'datadog_webhook';
+  if (url.startsWith(GATE_ROUTES.alertmanager)) return 'alertmanager';
+  return 'other';
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
