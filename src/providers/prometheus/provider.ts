@@ -1,6 +1,9 @@
 /**
  * The Prometheus metrics provider: canonical MetricQuery -> PromQL (translate.ts) -> query_range (client.ts) ->
  * MetricSeries (normalize.ts). A family this provider cannot map ('any' without a name) is unsupported.
+ * Points are evaluation instants of a step grid anchored at the range's last millisecond (end - 1 ms) and running
+ * back in whole steps; the step is window/30 clamped to [5 s, the query's stepSeconds] (translate.ts rangeParams),
+ * so telemetry in the last seconds before an alert is seen and nothing at or after the end is. One HTTP request.
  * `instant` runs an instant query at the range end (for the current value of an alert's expression).
  */
 import type { Clock } from '../../kernel/clock.js';

@@ -4,7 +4,7 @@
  * - Selector: `metric{<family matchers>, env="..", <filters>, <service label>="svc"}`; with a service, one selector
  *   per service label joined by `or` at the aggregation level, so the first label with data wins.
  * - Counters (`*_total`, `*_count`, `*_sum`, `*_bucket`, or a counter family) are wrapped in rate(..[w]) with
- *   w = max(minRateWindowSeconds, 2 x step); gauges are used as they are.
+ *   w = max(minRateWindowSeconds, 2 x step) (the step the grid uses, see stepMs); gauges are used as they are.
  * - Aggregations: avg/sum/min/max/count `by (groupBy)`; rate = sum by of the rate; p50..p99 on a histogram =
  *   histogram_quantile(q, sum by (le, ...) (rate(m_bucket[w]))); avg of a histogram = rate(_sum) / rate(_count).
  * - Label values are escaped as PromQL strings; `contains` filters use an escaped RE2 regex.
@@ -59,7 +59,23 @@ export function resolveMetric(q: MetricQuery, s: PrometheusSettings): ResolvedMe
 }
 
 export function rateWindowSeconds(q: MetricQuery, s: PrometheusSettings): number {
-  return Math.max(s.minRateWindowSeconds, Math.ceil(2 * q.stepSeconds));
+  return Math.max(s.minRateWindowSeconds, Math.ceil((2 * stepMs(q, s)) / 1000));
+}
+
+/** Shortest step the grid adapts down to on short windows, in ms. */
+export const MIN_ADAPTIVE_STEP_MS = 5000;
+/** Points the adaptive step aims at over a window. */
+export const TARGET_POINTS = 30;
+
+/**
+ * The query_range step in whole ms: window/30 clamped to [5 s, the query's stepSeconds] (a query asking for a step
+ * under 5 s keeps it), then widened so no query asks for more than maxPoints.
+ */
+export function stepMs(q: MetricQuery, s: PrometheusSettings): number {
+  const windowMs = Number(q.range.durationNanos / 1_000_000n);
+  const askedMs = Math.max(1, Math.round(q.stepSeconds * 1000));
+  const adaptive = Math.min(askedMs, Math.max(MIN_ADAPTIVE_STEP_MS, Math.round(windowMs / TARGET_POINTS)));
+  return Math.max(adaptive, Math.ceil(windowMs / s.maxPoints));
 }
 
 function selectors(metric: string, extra: string | undefined, q: MetricQuery, s: PrometheusSettings): string[] {
@@ -120,11 +136,20 @@ export interface RangeParams {
   readonly step: string;
 }
 
-/** Unix seconds with millisecond precision; the step is widened so no query asks for more than maxPoints. */
+/**
+ * The step grid, anchored at the window end. Prometheus evaluates at start, start + step, ... <= end, each point
+ * seeing the samples at or before it, and its times are milliseconds. The half-open range [start, end) ends at
+ * the last millisecond before `end` (end - 1 ms for a whole-ms end): that is the query's `end`, so its point sees
+ * every sample inside the range and none at `end`. The grid runs backward from there in whole steps: the query's
+ * `start` is the earliest grid point at or after the range start (the range start itself only when the window
+ * less 1 ms is a multiple of the step). Unix seconds with millisecond precision.
+ */
 export function rangeParams(query: string, q: MetricQuery, s: PrometheusSettings): RangeParams {
-  const spanSeconds = Number(q.range.durationNanos / 1_000_000n) / 1000;
-  const step = Math.max(q.stepSeconds, Math.ceil(spanSeconds / s.maxPoints));
-  return { query, start: secs(q.range.start), end: secs(q.range.end), step: String(step) };
+  const step = stepMs(q, s);
+  const firstMs = (q.range.start + 999_999n) / 1_000_000n;
+  const lastMs = (q.range.end + 999_999n) / 1_000_000n - 1n;
+  const startMs = lastMs < firstMs ? lastMs : lastMs - ((lastMs - firstMs) / BigInt(step)) * BigInt(step);
+  return { query, start: secs(startMs * 1_000_000n), end: secs(lastMs * 1_000_000n), step: secs(BigInt(step) * 1_000_000n) };
 }
 
 function secs(n: bigint): string {

@@ -35,10 +35,28 @@ describe('PromQL translation', () => {
 
   it('cannot rate or take quantiles of family any, and widens the step to stay under the point cap', () => {
     expect(buildPromQL(metricQuery(range, { family: 'any', aggregation: 'rate' }), s)).toBeUndefined();
+    // 30 days at 1 s would be 2.6M points: the step widens to 30 d / 11000 = 235.637 s, the grid ends at end - 1 ms.
     const p = rangeParams('up', metricQuery(TimeRange.fromMs(0, 86_400_000 * 30), { name: 'up', stepSeconds: 1 }), s);
-    expect(p).toEqual({ query: 'up', start: '0', end: '2592000', step: '236' });
-    expect(rangeParams('up', metricQuery(TimeRange.fromMs(1500, 2250), { name: 'up' }), s)).toMatchObject({ start: '1.500', end: '2.250' });
+    expect(p).toEqual({ query: 'up', start: '228.636', end: '2591999.999', step: '235.637' });
+    expect((2591999.999 - 228.636) / 235.637).toBeCloseTo(10999, 6);
+    // A window shorter than the step: one point, at its last millisecond.
+    expect(rangeParams('up', metricQuery(TimeRange.fromMs(1500, 2250), { name: 'up' }), s)).toMatchObject({ start: '2.249', end: '2.249', step: '5' });
     expect(promString('a\\b\n"c"')).toBe('"a\\\\b\\n\\"c\\""');
+  });
+
+  it('anchors the step grid at the last millisecond of the half-open range and adapts the step to short windows', () => {
+    const t0 = Date.UTC(2026, 10, 21, 23, 50, 54, 855);
+    const at = (ms: number) => ((t0 + ms) / 1000).toFixed(3);
+    // 7 minutes, stepSeconds 60: step = 420 s / 30 = 14 s; end = the last ms; start = 29 steps back (>= the range start).
+    expect(rangeParams('up', metricQuery(TimeRange.fromMs(t0, t0 + 420_000), { name: 'up', stepSeconds: 60 }), s)).toEqual({ query: 'up', start: at(419_999 - 29 * 14_000), end: at(419_999), step: '14' });
+    // 2 minutes: 4 s is under the 5 s floor. 1 hour: 120 s is over the query's 60 s.
+    expect(rangeParams('up', metricQuery(TimeRange.fromMs(t0, t0 + 120_000), { name: 'up', stepSeconds: 60 }), s)).toMatchObject({ start: at(119_999 - 23 * 5000), end: at(119_999), step: '5' });
+    expect(rangeParams('up', metricQuery(TimeRange.fromMs(t0, t0 + 3_600_000), { name: 'up', stepSeconds: 60 }), s)).toMatchObject({ start: at(3_599_999 - 59 * 60_000), step: '60' });
+    // A query asking for a step under the floor keeps it; a range end with sub-ms nanos ends on its own ms.
+    expect(rangeParams('up', metricQuery(TimeRange.fromMs(t0, t0 + 60_000), { name: 'up', stepSeconds: 1 }), s)).toMatchObject({ start: at(0 + 999), step: '1' });
+    expect(rangeParams('up', metricQuery(TimeRange.of(BigInt(t0) * 1_000_000n, BigInt(t0 + 60_000) * 1_000_000n + 500_000n), { name: 'up', stepSeconds: 1 }), s)).toMatchObject({ start: at(0), end: at(60_000) });
+    // The rate window follows the step the grid uses: 14 s -> 28 s over the 5 s floor.
+    expect(buildPromQL(metricQuery(TimeRange.fromMs(t0, t0 + 420_000), { name: 'req_total', aggregation: 'sum', stepSeconds: 60 }), { ...s, minRateWindowSeconds: 5 })).toBe('sum (rate(req_total{}[28s]))');
   });
 
   it('merges PROMETHEUS_FAMILIES over the defaults and rejects bad entries', () => {
