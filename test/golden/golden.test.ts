@@ -1,6 +1,6 @@
 /**
- * Golden reports for the real incidents committed in scenarios/ (the six Nezha cases; lab scenarios get goldens
- * once recorded: add their names to GOLDEN). durationMs is 0 (FixedClock as the wall clock), so the JSON is
+ * Golden reports for the real incidents committed in scenarios/ (the six Nezha cases) and for a few lab
+ * scenarios (GOLDEN: keep the suite under ~20 s). durationMs is 0 (FixedClock as the wall clock), so the JSON is
  * byte-identical across runs, and across input order: the telemetry lines, resources and spans of a scenario are
  * shuffled into a temporary copy and must give the same bytes.
  * Regenerate after an intended change: FLIPTURN_UPDATE_GOLDEN=1 npx vitest run test/golden
@@ -21,6 +21,11 @@ const GOLDEN = [
   'nezha-ob-2022-08-22-0726',
   'nezha-ob-2022-08-23-1218',
   'nezha-ob-2022-08-23-1253',
+  // Lab scenarios, one per mechanism family: cache fallback (pool waits, bottleneck in the DB), a rejected answer,
+  // a traffic surge (abstention).
+  'cache_poison_pill',
+  'market_pricing_wrong_value',
+  'shop_traffic_surge',
 ];
 const UPDATE = process.env.FLIPTURN_UPDATE_GOLDEN === '1';
 
