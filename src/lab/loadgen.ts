@@ -18,6 +18,7 @@ export interface LoadStats {
 export interface LoadGenerator {
   readonly stats: LoadStats;
   setMultiplier(m: number): void;
+  setKeyCount(n: number): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ export function startLoad(o: LoadOptions): LoadGenerator {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const stats: LoadStats = { sent: 0, ok: 0, failed: 0, inflight: 0 };
   let multiplier = 1;
+  let keyCount = o.load.keys.count;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let drained: (() => void) | undefined;
@@ -41,7 +43,7 @@ export function startLoad(o: LoadOptions): LoadGenerator {
 
   const fire = () => {
     const ep = pickWeighted(rng, o.load.mix);
-    const id = zipfIndex(rng, o.load.keys.count, o.load.keys.zipf) + 1;
+    const id = zipfIndex(rng, keyCount, o.load.keys.zipf) + 1;
     seq += 1;
     const headers: Record<string, string> = { 'x-request-id': `req-${o.seed}-${seq}` };
     if (o.baggage) headers.baggage = o.baggage;
@@ -78,6 +80,9 @@ export function startLoad(o: LoadOptions): LoadGenerator {
     setMultiplier(m: number): void {
       multiplier = m;
     },
+    setKeyCount(n: number): void {
+      keyCount = n;
+    },
     stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
@@ -88,7 +93,7 @@ export function startLoad(o: LoadOptions): LoadGenerator {
         };
         if (stats.inflight === 0) return finish();
         drained = finish;
-        setTimeout(finish, 12_000);
+        setTimeout(finish, 12_000).unref();
       });
     },
   };

@@ -46,7 +46,8 @@ export function niceCeil(x: number): number {
 }
 
 export function evaluateMonitor(spec: MonitorSpec, samples: readonly RequestSample[], timeline: { baselineStartMs: number; faultStartMs: number; endMs: number }): MonitorVerdict {
-  const inRange = (from: number, to: number) => samples.filter((s) => s.endMs >= from && s.endMs < to);
+  // The warm-up before the baseline (cold caches, JIT) is not part of the monitor's history.
+  const inRange = (from: number, to: number) => samples.filter((s) => s.endMs >= Math.max(from, timeline.baselineStartMs) && s.endMs < to);
   // The normal level a human would have seen: the median of the baseline's per-interval values (robust to a spike).
   const buckets: number[] = [];
   for (let t = timeline.baselineStartMs; t + spec.evalEverySec * 1000 <= timeline.faultStartMs + 1; t += spec.evalEverySec * 1000) {

@@ -12,8 +12,14 @@ import { labListCommand, labRecordCommand } from '../cli/commands/lab.js';
 const [sub, ...rest] = process.argv.slice(2);
 const command = sub === 'list' ? labListCommand : labRecordCommand;
 const controller = new AbortController();
-process.on('SIGINT', () => controller.abort(new Error('SIGINT')));
-process.on('SIGTERM', () => controller.abort(new Error('SIGTERM')));
+let signals = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    controller.abort(new Error(sig));
+  });
+}
 try {
   const parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
   process.exitCode = await command.run(

@@ -72,7 +72,7 @@ export async function recordScenario(def: ScenarioDefinition, o: RecordOptions):
       description: def.description,
       alertSource: def.alertSource,
       faultType: def.faultType,
-      provenance: `Flipturn simulation lab (src/lab), topology ${lab.topology.name}, seed ${lab.seed}, run ${runId}, recorded ${new Date(t0).toISOString()}: real HTTP services on 127.0.0.1 instrumented with the OpenTelemetry JS SDK, fault injected at ${new Date(run.timeline.faultStartMs).toISOString()}. Re-record with: flipturn lab record ${def.name} --seed ${lab.seed}`,
+      provenance: `Flipturn simulation lab (src/lab), topology ${lab.topology.name}, seed ${lab.seed}, run ${runId}, recorded ${new Date(t0).toISOString()}: real HTTP services on 127.0.0.1 instrumented with the OpenTelemetry JS SDK, baseline from ${new Date(run.timeline.baselineStartMs).toISOString()}, fault injected at ${new Date(run.timeline.faultStartMs).toISOString()}, load stopped at ${new Date(run.timeline.endMs).toISOString()}. Re-record with: flipturn lab record ${def.name} --seed ${lab.seed}`,
       lab,
     };
     writeFileSync(join(stage, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);

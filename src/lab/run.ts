@@ -81,6 +81,7 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
   };
 
   const procs = new Map<string, ServiceProcess>();
+  let load: ReturnType<typeof startLoad> | undefined;
   const onAbort = () => killAll();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -91,14 +92,18 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
     if (entryPort === undefined) throw new Error(`entry service ${lab.topology.entry} is not in the topology`);
     const startMs = Date.now();
     const baggage = lab.stampRunIds ? `run_id=${o.runId},scenario_id=${o.name}` : undefined;
-    const load = startLoad({ port: entryPort, load: lab.load, seed: deriveSeed(lab.seed, 'load'), ...(baggage ? { baggage } : {}) });
-    const warmup = o.warmupSec ?? 3;
+    load = startLoad({ port: entryPort, load: lab.load, seed: deriveSeed(lab.seed, 'load'), ...(baggage ? { baggage } : {}) });
+    const warmup = o.warmupSec ?? 8;
     o.progress(`load ${lab.load.rps} req/s on ${lab.topology.entry}: warm-up ${warmup}s, baseline ${lab.load.baselineSec}s`);
     await sleep(warmup * 1000, o.signal);
     const baselineStartMs = Date.now();
     await tick(lab.load.baselineSec, 'baseline', load.stats, o);
     const faultStartMs = Date.now();
-    await injectFaults(lab, procs, (spec, faults) => startService(configFor(spec, faults), join(logDir, `${spec.name}.log`), heapArgs(spec.name)), (m) => load.setMultiplier(m), o.progress);
+    const running = load;
+    await injectFaults(lab, procs, (spec, faults) => startService(configFor(spec, faults), join(logDir, `${spec.name}.log`), heapArgs(spec.name)), (m, keys) => {
+      running.setMultiplier(m);
+      if (keys !== undefined) running.setKeyCount(keys);
+    }, o.progress);
     await tick(lab.load.faultSec, 'fault', load.stats, o);
     const endMs = Date.now();
     o.progress(`stopping load (${load.stats.sent} requests sent, ${load.stats.failed} failed), flushing telemetry`);
@@ -108,6 +113,8 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
     return { rawDir, runId: o.runId, timeline: { startMs, baselineStartMs, faultStartMs, endMs }, requests: { sent, ok, failed } };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    // On errors and interrupts too: no timer of the load generator and no service process may outlive the run.
+    if (load) void load.stop();
     killAll();
   }
 }
@@ -124,7 +131,7 @@ async function injectFaults(
   lab: LabScenario,
   procs: Map<string, ServiceProcess>,
   restart: (spec: ServiceSpec, faults: ServiceFault[]) => ServiceProcess,
-  setMultiplier: (m: number) => void,
+  surge: (multiplier: number, keyCount: number | undefined) => void,
   progress: (line: string) => void,
 ): Promise<void> {
   const serviceFaults = lab.faults.filter(isServiceFault);
@@ -134,7 +141,7 @@ async function injectFaults(
   }
   for (const f of lab.faults) {
     progress(`injecting fault: ${describeFault(f)}`);
-    if (f.kind === 'traffic_surge') setMultiplier(f.multiplier);
+    if (f.kind === 'traffic_surge') surge(f.multiplier, f.keyCount);
     if (f.kind === 'deploy') {
       const spec = lab.topology.services.find((s) => s.name === f.service);
       const old = procs.get(f.service);

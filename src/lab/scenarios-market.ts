@@ -3,6 +3,12 @@ import type { ScenarioDefinition } from './definition.js';
 import type { LabScenarioInput } from './spec.js';
 import { marketTopology } from './topologies.js';
 
+/** The market with pricing served by a single worker (its thread pool sized for normal traffic, about 80 req/s). */
+function marketSingleWorkerPricing(): ReturnType<typeof marketTopology> {
+  const t = marketTopology();
+  return { ...t, services: t.services.map((s) => (s.name === 'pricing' ? { ...s, endpoints: (s.endpoints ?? []).map((e) => ({ ...e, concurrency: 1 })) } : s)) };
+}
+
 const marketLoad = { rps: 12, baselineSec: 25, faultSec: 30, mix: [{ route: '/browse', weight: 6 }, { route: '/checkout', weight: 4 }], keys: { count: 300, zipf: 1.05 } };
 const gatewayP99 = { kind: 'latency_p99' as const, service: 'web-gateway', factor: 2, name: 'High p99 latency on web-gateway' };
 const gatewayErrors = { kind: 'error_rate' as const, service: 'web-gateway', factor: 3, minThreshold: 0.04, name: 'Error rate on web-gateway is high', priority: 'P1' };
@@ -48,11 +54,11 @@ export const MARKET_SCENARIOS: readonly ScenarioDefinition[] = [
   },
   {
     name: 'market_retry_storm',
-    description: 'Alertmanager fired HighRequestLatencyP99 for service web-gateway in env lab: checkout latency exploded and some checkouts fail. Attached: traces, logs and metrics of the market services.',
+    description: 'Alertmanager fired HighErrorRate for service web-gateway in env lab: about half of the checkouts fail, browsing is fine. Attached: traces, logs and metrics of the market services.',
     faultType: 'load.retry_storm',
     alertSource: 'alertmanager',
     expected: { rootCause: { service: 'cart' }, propagation: [], bottleneck: 'pricing', symptom: 'web-gateway', abstain: false },
-    lab: lab(2105, { faults: [{ kind: 'retry_policy', service: 'cart', target: 'pricing', timeoutMs: 30, retries: 6, backoffMs: 0 }] }),
+    lab: lab(2105, { topology: marketSingleWorkerPricing(), monitor: gatewayErrors, faults: [{ kind: 'retry_policy', service: 'cart', target: 'pricing', timeoutMs: 20, retries: 8, backoffMs: 0 }] }),
   },
   {
     name: 'market_dependency_unreachable',

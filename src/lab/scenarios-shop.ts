@@ -4,7 +4,7 @@ import type { LabScenarioInput } from './spec.js';
 import { shopTopology } from './topologies.js';
 
 const shopLoad = { rps: 18, baselineSec: 30, faultSec: 30, mix: [{ route: '/search', weight: 8 }, { route: '/suggest', weight: 2 }], keys: { count: 200, zipf: 1.1 } };
-const searchP99 = { kind: 'latency_p99' as const, service: 'search', factor: 2, name: 'High p99 latency on search' };
+const searchP99 = { kind: 'latency_p99' as const, service: 'search', factor: 1.5, name: 'High p99 latency on search' };
 const searchErrors = { kind: 'error_rate' as const, service: 'search', factor: 3, minThreshold: 0.05, name: 'Error rate on search is high', priority: 'P1' };
 const suggestNoise = { kind: 'errors' as const, service: 'search', route: '/suggest', probability: 0.03, status: 500, errorType: 'QueryParseError', message: 'unbalanced quote in suggest query' };
 
@@ -32,8 +32,8 @@ export const SHOP_SCENARIOS: readonly ScenarioDefinition[] = [
     description: 'The Datadog app posted "High p99 latency on search" in #ops-alerts: search p99 latency rose sharply; traffic is normal. Attached: traces, logs and metrics of the shop services.',
     faultType: 'network.delay',
     alertSource: 'slack_event',
-    expected: { rootCause: { service: 'database' }, propagation: ['catalog'], symptom: 'search', abstain: false },
-    lab: lab(1103, { faults: [{ kind: 'network', from: 'catalog', to: 'database', delay: { medianMs: 180, sigma: 0.3 }, lossRate: 0 }] }),
+    expected: { rootCause: { service: 'catalog-cache' }, propagation: ['catalog'], symptom: 'search', abstain: false },
+    lab: lab(1103, { faults: [{ kind: 'network', from: 'catalog', to: 'catalog-cache', delay: { medianMs: 140, sigma: 0.3 }, lossRate: 0 }] }),
   },
   {
     name: 'shop_cpu_saturation',
@@ -41,15 +41,15 @@ export const SHOP_SCENARIOS: readonly ScenarioDefinition[] = [
     faultType: 'resource.cpu',
     alertSource: 'datadog_webhook',
     expected: { rootCause: { service: 'catalog' }, propagation: [], bottleneck: 'catalog', symptom: 'search', abstain: false },
-    lab: lab(1104, { faults: [{ kind: 'cpu', service: 'catalog', busyFraction: 0.85 }], noise: [suggestNoise, { kind: 'clock_skew', service: 'database', offsetMs: 45 }] }),
+    lab: lab(1104, { faults: [{ kind: 'cpu', service: 'catalog', busyFraction: 0.92 }], noise: [suggestNoise, { kind: 'clock_skew', service: 'database', offsetMs: 45 }] }),
   },
   {
     name: 'shop_pool_exhaustion',
-    description: 'Datadog monitor "Error rate on search is high" fired in env:lab: search requests started failing and slowing down; traffic is flat and nothing was deployed. Attached: traces, logs and metrics of the shop services.',
+    description: 'Datadog monitor "High p99 latency on search" fired in env:lab: some search requests hang for more than a second and a few fail; traffic is flat and nothing was deployed. Attached: traces, logs and metrics of the shop services.',
     faultType: 'resource.pool_exhaustion',
     alertSource: 'datadog_webhook',
     expected: { rootCause: { service: 'catalog', operation: 'GET /product' }, propagation: [], bottleneck: 'catalog', symptom: 'search', abstain: false },
-    lab: lab(1105, { faults: [{ kind: 'pool_leak', service: 'catalog', probability: 0.2 }], monitor: searchErrors }),
+    lab: lab(1105, { faults: [{ kind: 'pool_leak', service: 'catalog', probability: 0.3 }] }),
   },
   {
     name: 'shop_traffic_surge',
@@ -57,7 +57,7 @@ export const SHOP_SCENARIOS: readonly ScenarioDefinition[] = [
     faultType: 'load.traffic_surge',
     alertSource: 'datadog_webhook',
     expected: { propagation: [], symptom: 'search', abstain: true },
-    lab: lab(1106, { faults: [{ kind: 'traffic_surge', multiplier: 4 }], monitor: { ...searchP99, factor: 1.5 } }),
+    lab: lab(1106, { faults: [{ kind: 'traffic_surge', multiplier: 3, keyCount: 3000 }], monitor: searchP99 }),
   },
   {
     name: 'shop_memory_leak',
@@ -65,6 +65,6 @@ export const SHOP_SCENARIOS: readonly ScenarioDefinition[] = [
     faultType: 'resource.memory_leak',
     alertSource: 'alertmanager',
     expected: { rootCause: { service: 'catalog' }, propagation: [], bottleneck: 'catalog', symptom: 'search', abstain: false },
-    lab: lab(1107, { faults: [{ kind: 'memory_leak', service: 'catalog', objectsPerSec: 12_000, maxOldSpaceMb: 96 }], monitor: { ...searchP99, factor: 1.5 }, signals: { logs: false, metrics: true } }),
+    lab: lab(1107, { faults: [{ kind: 'memory_leak', service: 'catalog', objectsPerSec: 12_000, maxOldSpaceMb: 96 }], monitor: searchP99, signals: { logs: false, metrics: true } }),
   },
 ];

@@ -104,7 +104,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('retry_policy'), service: z.string(), target: z.string(), timeoutMs: z.number().int().min(1), retries: z.number().int().min(0), backoffMs: z.number().min(0).default(0) }),
   z.object({ kind: z.literal('unreachable'), service: z.string() }),
   z.object({ kind: z.literal('deploy'), service: z.string(), version: z.string(), behaviour: z.array(z.record(z.string(), z.unknown())) }),
-  z.object({ kind: z.literal('traffic_surge'), multiplier: z.number().min(1) }),
+  /** More users, no defect. keyCount widens the key space (new visitors browse the long tail: colder caches). */
+  z.object({ kind: z.literal('traffic_surge'), multiplier: z.number().min(1), keyCount: z.number().int().min(1).optional() }),
 ]);
 
 export const noiseSchema = z.discriminatedUnion('kind', [

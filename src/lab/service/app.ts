@@ -82,9 +82,7 @@ async function runCall(ctx: ServiceContext, ep: EndpointSpec, step: CallStep, id
     for (const f of step.requires) {
       const v = got[f];
       if (v === undefined || v === null || (typeof v === 'number' && (!Number.isFinite(v) || v < 0))) {
-        const err = new ResponseValidationError(`invalid response from ${step.target}${step.route}: field ${f} is ${v === undefined ? 'missing' : JSON.stringify(v)}`);
-        activeSpan()?.recordException(err);
-        throw err;
+        throw new ResponseValidationError(`invalid response from ${step.target}${step.route}: field ${f} is ${v === undefined ? 'missing' : JSON.stringify(v)}`);
       }
     }
     Object.assign(fields, got);
