@@ -65,7 +65,7 @@ export async function spawnFlipturn(role: 'start' | 'worker' | 'serve', env: Rec
   };
   children.add(child);
   void exited.then(() => children.delete(child));
-  await until(() => /listening on http/.test(out) || proc.exitCode !== null, `flipturn ${role} to listen`, 60_000);
+  await until(() => /listening on http/.test(out) || proc.exitCode !== null, `flipturn ${role} to listen`, 150_000);
   if (proc.exitCode !== null) throw new Error(`flipturn ${role} exited ${proc.exitCode}:\n${out}`);
   return child;
 }

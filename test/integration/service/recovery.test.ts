@@ -28,7 +28,7 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     standin = await startSlackStandin({ token: 'xoxb-blackbox-recovery', teamId: 'T0RECOVER', tsBase: ALERT_SEC });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await killAll();
@@ -58,7 +58,7 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     expect(metric(page, 'flipturn_worker_reclaimed_total')).toBe(1);
     expect(replies(root.ts)).toHaveLength(1);
     expect(await second.kill('SIGTERM')).toBe(0);
-  }, 240_000);
+  }, 400_000);
 
   it('answers 503 while Redis is down and processes the sender retry once Redis is back', async () => {
     const svc = await spawnFlipturn('start', env({}));
@@ -86,5 +86,5 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     }, 'the alert to be acked');
     expect(replies(root.ts)).toHaveLength(1);
     expect(await svc.kill('SIGTERM')).toBe(0);
-  }, 240_000);
+  }, 400_000);
 });

@@ -34,7 +34,7 @@ describe.skipIf(skip)('flipturn start (black box)', () => {
     redis = await startRedisServer();
     standin = await startSlackStandin({ token: 'xoxb-blackbox-start', teamId: 'T0BLACK', tsBase: ALERT_SEC });
     svc = await spawnFlipturn('start', serviceEnv({ redisUrl: redis.url, slackApiUrl: standin.apiUrl, token: standin.token }));
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await killAll();
