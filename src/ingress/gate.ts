@@ -32,6 +32,8 @@ import {
   type GateSettings,
 } from './gate-support.js';
 import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics.js';
+import { signalLogIds, startEnqueueSpans } from './gate-trace.js';
+import type { ErrorReporter } from '../observability/reporter.js';
 import { normalizeAlert, type NormalizeSource } from './normalize/index.js';
 import { first, secretsEqual, verifySlackSignature } from './slack-verify.js';
 
@@ -46,6 +48,8 @@ export interface GateDeps {
    */
   readonly idempotency?: IdempotencyStore;
   readonly metrics: MetricsRegistry;
+  /** Flipturn's own unexpected errors (Sentry when SENTRY_DSN is set). */
+  readonly reporter?: ErrorReporter;
 }
 
 export const GATE_ROUTES = {
@@ -176,18 +180,21 @@ async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source
     ctx.metrics.ignored.inc({ source, reason });
     return reply.code(200).send({ ok: true, queued: 0, duplicates: 0, ignored: reason });
   }
+  const spans = startEnqueueSpans(source, signals);
   let outcome;
   try {
     outcome = await enqueueSignals(signals, { queue: ctx.deps.queue, ttlMs: ctx.ttlMs });
   } catch (e) {
+    spans.end(undefined);
     return unavailable(ctx, reply, e, source);
   }
+  spans.end(outcome.queued);
   for (const q of outcome.queued) {
     const kind = signals.find((s) => s.idempotencyKey === q.idempotencyKey)?.kind ?? 'alert';
     ctx.metrics.queued.inc({ source, kind });
   }
   if (outcome.duplicates > 0) ctx.metrics.duplicates.inc({ source }, outcome.duplicates);
-  ctx.deps.logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log }, 'webhook accepted');
+  ctx.deps.logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log, ...signalLogIds(signals) }, 'webhook accepted');
   return reply.code(200).send({ ok: true, queued: outcome.queued.length, duplicates: outcome.duplicates, ids: outcome.queued.map((q) => q.id) });
 }
 
@@ -205,6 +212,7 @@ function handleError(ctx: Ctx, error: unknown, req: FastifyRequest, reply: Fasti
     return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', e.message ?? 'bad request', '');
   }
   ctx.deps.logger.error({ source, err: errorMessage(error) }, 'gate internal error');
+  ctx.deps.reporter?.capture(error, { role: 'gate', source });
   return reply.code(500).send(errorBody('FT_INTERNAL', 'internal error'));
 }
 

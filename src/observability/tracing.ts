@@ -8,18 +8,12 @@
  * One alert is one trace across processes: the gate's enqueue span is written into the queued signal
  * (`trace.traceparent`, W3C) and the worker's handle span continues it (traceContextOf).
  */
-import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { InvestigationObserver } from '../evidence/observer.js';
-import { isFlipturnError } from '../kernel/errors.js';
-
-export const TRACER_NAME = 'flipturn';
-
-export function flipturnTracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
-}
+import { flipturnTracer, inSpan } from './trace-context.js';
 
 export interface SelfTracing {
   readonly endpoint: string;
@@ -61,36 +55,6 @@ export function startSelfTracing(o: TracingOptions): SelfTracing | undefined {
       propagation.disable();
     },
   };
-}
-
-/** The W3C traceparent of a span, or undefined for a no-op span (tracing off). */
-export function traceparentOf(span: Span): string | undefined {
-  const sc = span.spanContext();
-  if (!trace.isSpanContextValid(sc)) return undefined;
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-}
-
-/** The context a queued signal's trace continues from (ROOT when it carries none or an invalid one). */
-export function traceContextOf(carrier: { readonly trace?: { readonly traceparent: string } | undefined }): Context {
-  const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(carrier.trace?.traceparent ?? '');
-  if (!m) return ROOT_CONTEXT;
-  const sc = { traceId: m[1] as string, spanId: m[2] as string, traceFlags: Number.parseInt(m[3] as string, 16) & TraceFlags.SAMPLED, isRemote: true };
-  return trace.isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
-}
-
-/** Runs `run` in an active span; records an error status (the error code, never the message) when it throws. */
-export function inSpan<T>(tracer: Tracer, name: string, attributes: Record<string, string | number | boolean>, run: (span: Span) => Promise<T>, parent?: Context): Promise<T> {
-  const body = async (span: Span): Promise<T> => {
-    try {
-      return await run(span);
-    } catch (e) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: isFlipturnError(e) ? e.code : 'error' });
-      throw e;
-    } finally {
-      span.end();
-    }
-  };
-  return parent ? tracer.startActiveSpan(name, { attributes }, parent, body) : tracer.startActiveSpan(name, { attributes }, body);
 }
 
 /** Spans for an investigation: investigate -> correlate / prefetch (-> provider calls) / analyze; narrate, deliver. */
