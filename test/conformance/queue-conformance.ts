@@ -198,7 +198,7 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       const s1 = makeSignal(1);
       const first = await h.queue.appendOnce(s1, 600_000);
       expect(first.appended).toBe(true);
-      expect(await h.queue.appendOnce({ ...s1, title: 'the same delivery, retried' }, 600_000)).toEqual({ appended: false });
+      expect(await h.queue.appendOnce({ ...s1, receivedAt: '2026-11-21T10:00:02.000Z' }, 600_000)).toEqual({ appended: false });
       const second = await h.queue.appendOnce(makeSignal(2), 600_000);
       expect(second.appended).toBe(true);
       const got = await h.queue.read({ consumer: 'a', count: 10 });
