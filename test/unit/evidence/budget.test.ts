@@ -44,7 +44,7 @@ describe('Budget', () => {
     const a2 = b.admit('q', 0);
     const a3 = b.admit('p', 0);
     expect(a1.admitted && a2.admitted).toBe(true);
-    expect(a3).toEqual({ admitted: false, reason: 'call budget of 2 spent' });
+    expect(a3).toEqual({ admitted: false, reason: 'call budget of 2 spent', limit: 'calls' });
     expect(b.stats()).toEqual({ total: 2, byProvider: { p: 1, q: 1 } });
   });
 
@@ -64,7 +64,7 @@ describe('Budget', () => {
   it('refuses every call once the deadline has passed', () => {
     const b = new Budget({ maxCalls: 10, maxRowsPerCall: 10, deadlineMs: 5000 });
     expect(b.admit('p', 4999).admitted).toBe(true);
-    expect(b.admit('p', 5000)).toEqual({ admitted: false, reason: 'the investigation deadline has passed' });
+    expect(b.admit('p', 5000)).toEqual({ admitted: false, reason: 'the investigation deadline has passed', limit: 'deadline' });
   });
 
   it('never exceeds any limit, whatever the sequence of calls and answers (property)', () => {

@@ -116,7 +116,7 @@ describe('error echoes', () => {
     s('x', 't', 'travel', 5, 10),
   ]);
   const log = (service: string, spanId: string, ms: number): LogEntry => ({
-    sourceProvider: 'test', time: at(ms), service, severity: 'error', body: `request failed (${spanId})`, attributes: {}, traceId: TID, spanId,
+    sourceProvider: 'test', time: at(ms), service, severity: 'error', body: `request failed (${spanId})`, attributes: {}, resource: { 'service.name': service }, traceId: TID, spanId,
   });
 
   it('a failure with a failing descendant in another service is an echo; the deepest failure is not', () => {
