@@ -22,6 +22,8 @@ import { errorMessage, isFlipturnError, type ErrorCode } from '../kernel/errors.
 import type { Logger } from '../kernel/logger.js';
 import type { QueuedSignal } from '../kernel/signal.js';
 import type { QueueEntry, SignalQueue } from '../queue/port.js';
+import type { ErrorReporter } from '../observability/reporter.js';
+import { flipturnTracer, inSpan, keyHash, traceContextOf } from '../observability/trace-context.js';
 import { Lanes, laneKeys, startsInvestigation } from './lanes.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WorkerSettings } from './settings.js';
@@ -47,6 +49,8 @@ export interface WorkerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
+  /** Flipturn's own unexpected errors (Sentry when SENTRY_DSN is set): dead-lettered signals are reported. */
+  readonly reporter?: ErrorReporter;
 }
 
 /** Failures that retrying later can fix: the entry stays pending and is reclaimed. */
@@ -215,7 +219,7 @@ export class Worker {
     }
     const t0 = this.deps.clock.nowMs();
     try {
-      const outcome = await this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log });
+      const outcome = await this.traced(entry, () => this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log }));
       this.deps.metrics.stageSeconds.observe({ stage: 'total' }, (this.deps.clock.nowMs() - t0) / 1000);
       await this.finish(entry, log, outcome);
     } catch (e) {
@@ -223,6 +227,13 @@ export class Worker {
     } finally {
       release();
     }
+  }
+
+  /** Runs the handler in a `flipturn.worker.handle` span that continues the gate's trace of this signal. */
+  private traced<T>(entry: QueueEntry, run: () => Promise<T>): Promise<T> {
+    const s = entry.signal;
+    const attributes = { 'flipturn.kind': s.kind, 'flipturn.deliveries': entry.deliveries, 'flipturn.idempotency_key_hash': keyHash(s.idempotencyKey) };
+    return inSpan(flipturnTracer(), 'flipturn.worker.handle', attributes, () => run(), traceContextOf(s));
   }
 
   private async finish(entry: QueueEntry, log: Logger, outcome: HandleOutcome): Promise<void> {
@@ -255,6 +266,7 @@ export class Worker {
       this.deps.metrics.deadLetters.inc({ code });
       this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'dead_letter' });
       log.error({ code, err: msg }, 'signal dead-lettered');
+      this.deps.reporter?.capture(e, { role: 'worker', code, entry: entry.id, kind: entry.signal.kind });
     } catch (e2) {
       this.deps.metrics.queueErrors.inc({ op: 'dead_letter' });
       log.error({ code, err: msg, deadLetterErr: errorMessage(e2) }, 'dead-letter failed: left pending');
@@ -263,8 +275,13 @@ export class Worker {
 }
 
 export function ids(signal: QueuedSignal): Record<string, string> {
-  if (signal.kind === 'alert') return { incidentKey: signal.incidentKey, idempotencyKey: signal.idempotencyKey, state: signal.state };
-  return { idempotencyKey: signal.idempotencyKey, thread: `${signal.slack.channel}:${signal.slack.threadTs}` };
+  const traceId = /^00-([0-9a-f]{32})-/.exec(signal.trace?.traceparent ?? '')?.[1];
+  const traced: Record<string, string> = traceId ? { traceId } : {};
+  if (signal.kind === 'alert') {
+    const thread = signal.slack && (signal.slack.threadTs ?? signal.slack.messageTs);
+    return { incidentKey: signal.incidentKey, idempotencyKey: signal.idempotencyKey, state: signal.state, ...(signal.slack && thread ? { thread: `${signal.slack.channel}:${thread}` } : {}), ...traced };
+  }
+  return { idempotencyKey: signal.idempotencyKey, thread: `${signal.slack.channel}:${signal.slack.threadTs}`, ...traced };
 }
 
 /** Resolves after ms, or at once when the signal aborts. */
