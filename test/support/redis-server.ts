@@ -1,8 +1,12 @@
 /**
- * Starts a real, private redis-server for a test file: loopback only, a free port, no persistence, stopped at the
- * end. When the binary is missing the tests fail loudly (set FLIPTURN_SKIP_REDIS=1 to skip them on purpose).
+ * Starts a real, private redis-server for a test file: loopback only, a free port, no persistence (unless asked for
+ * appendonly: an AOF fsynced on every write in a temporary directory, so acknowledged writes survive kill() +
+ * restart()), stopped at the end. When the binary is missing the tests fail loudly (set FLIPTURN_SKIP_REDIS=1 to skip them on purpose).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -42,11 +46,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServerHandle> {
+export interface RedisServerOptions {
+  /** AOF with appendfsync always in a temporary directory (removed by stop()). Default false: no persistence. */
+  readonly appendonly?: boolean;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const dir = options.appendonly ? mkdtempSync(join(tmpdir(), 'flipturn-redis-')) : undefined;
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
       stdio: 'ignore',
     });
     await waitForPing(port, 5000);
@@ -64,7 +75,10 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   return {
     url,
     port,
-    stop: () => stopChild('SIGTERM'),
+    stop: async () => {
+      await stopChild('SIGTERM');
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
     kill: () => stopChild('SIGKILL'),
     restart: launch,
   };

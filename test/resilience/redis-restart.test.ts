@@ -1,0 +1,153 @@
+/**
+ * Redis restarting while alerts arrive (the whole service in one process via startService: gate + worker, a
+ * private redis-server with an AOF fsynced on every write, the Slack stand-in, a recorded scenario via otlp-file):
+ * - alerts sent while Redis is up are acknowledged (2xx);
+ * - Redis is killed (SIGKILL) while those are being investigated; alerts sent now get 503 + Retry-After, /readyz 503;
+ * - Redis restarts on the same port with its AOF; the senders retry their refused alerts until they get a 2xx;
+ * - in the end every acknowledged alert is answered exactly once: one reply per accepted incident at the Slack
+ *   stand-in, nothing pending, nothing dead-lettered.
+ * No timing assertions: everything is polled with generous deadlines.
+ */
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../../src/cli/compose/service.js';
+import { parseConfig } from '../../src/config/load.js';
+import { GATE_ROUTES } from '../../src/ingress/gate.js';
+import { systemClock } from '../../src/kernel/clock.js';
+import { createLogger } from '../../src/kernel/logger.js';
+import { RedisSignalQueue } from '../../src/queue/redis.js';
+import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js';
+import { eventually } from '../conformance/queue-conformance.js';
+import { freePort, skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+
+const skip = skipRedisTests();
+const ROOT = join(import.meta.dirname, '..', '..');
+const TELEMETRY = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
+const DD_TOKEN = 'restart-dd-token-0123456789';
+const CHANNEL = 'C0RESTART';
+const BEFORE = [5101, 5102, 5103];
+const DURING = [5201, 5202, 5203];
+
+function ddAlert(monitorId: number): string {
+  return JSON.stringify({
+    id: `75${monitorId}000000000001`,
+    monitor_id: String(monitorId),
+    title: `[Triggered on {env:prod,service:ts-gateway-service}] monitor ${monitorId}: gateway latency is high`,
+    alert_transition: 'Triggered',
+    alert_type: 'error',
+    date: String(Date.UTC(2023, 0, 29, 10, 21)),
+    scopes: 'env:prod,service:ts-gateway-service',
+    tags: 'env:prod,service:ts-gateway-service',
+    body: 'gateway p99 latency is high',
+  });
+}
+
+interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+function post(url: string, body: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${GATE_ROUTES.datadog}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A sender: retries a refused delivery (as Datadog does on 5xx) until it gets a 2xx. */
+async function deliver(url: string, body: string): Promise<Answer> {
+  return eventually(async () => {
+    const a = await post(url, body).catch(() => undefined);
+    return a && a.status >= 200 && a.status < 300 ? a : undefined;
+  }, 'a 2xx for the delivery', 60_000);
+}
+
+const roots = (standin: SlackStandin) => standin.messages(CHANNEL).filter((m) => m.threadTs === undefined);
+const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => {
+  const key = m.metadata?.event_payload.key;
+  return /^answer:([^:]+):/.exec(typeof key === 'string' ? key : '')?.[1];
+};
+
+describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF)', () => {
+  let redis: RedisServerHandle;
+  let standin: SlackStandin;
+  let svc: RunningService;
+  let queue: RedisSignalQueue;
+
+  beforeAll(async () => {
+    redis = await startRedisServer({ appendonly: true });
+    standin = await startSlackStandin({ token: 'xoxb-restart', teamId: 'T0RESTART', tsBase: Math.floor(Date.now() / 1000) - 1 });
+    const parsed = parseConfig({
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+      REDIS_URL: redis.url,
+      SLACK_BOT_TOKEN: 'xoxb-restart',
+      SLACK_API_URL: standin.apiUrl,
+      SLACK_DEFAULT_CHANNEL: CHANNEL,
+      DATADOG_WEBHOOK_TOKEN: DD_TOKEN,
+      OTLP_DIR: TELEMETRY,
+      WORKER_CONCURRENCY: '4',
+      // Work interrupted by the outage (an ack or a memory write that failed) is retried by reclaim soon.
+      RECLAIM_IDLE_MS: '3000',
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'restart-1' });
+    queue = new RedisSignalQueue({ url: redis.url, clock: systemClock, commandTimeoutMs: 1000 });
+    expect(await queue.waitReady(5000)).toBe(true);
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await queue?.close();
+    await standin?.stop();
+    await redis?.stop();
+  });
+
+  it('503 while Redis is down, retries accepted after it is back, every 2xx answered exactly once', async () => {
+    const acked: number[] = [];
+    for (const m of BEFORE) {
+      const a = await post(svc.url, ddAlert(m));
+      expect([a.status, (JSON.parse(a.body) as { queued?: number }).queued]).toEqual([200, 1]);
+      acked.push(m);
+    }
+
+    await redis.kill();
+    const refused: number[] = [];
+    for (const m of DURING) {
+      const a = await post(svc.url, ddAlert(m));
+      expect([a.status, a.retryAfter, (JSON.parse(a.body) as { error?: { code?: string } }).error?.code]).toEqual([503, '5', 'FT_QUEUE_UNAVAILABLE']);
+      refused.push(m);
+    }
+    expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
+
+    await redis.restart();
+    // The senders retry what was refused; the acknowledged alerts were in the AOF and are still in the stream.
+    for (const m of refused) {
+      const a = await deliver(svc.url, ddAlert(m));
+      expect((JSON.parse(a.body) as { queued?: number }).queued).toBe(1);
+      acked.push(m);
+    }
+    // A duplicate delivery of an alert acknowledged before the outage is still recognised (the claim survived).
+    expect(JSON.parse((await deliver(svc.url, ddAlert(BEFORE[0] ?? 0))).body)).toMatchObject({ queued: 0, duplicates: 1 });
+
+    await eventually(() => Promise.resolve(roots(standin).length >= acked.length ? true : undefined), `${acked.length} replies`, 150_000);
+    const stats = await eventually(async () => {
+      const s = await queue.stats().catch(() => undefined);
+      return s && s.pending === 0 && s.lag === 0 ? s : undefined;
+    }, 'the queue to drain', 60_000);
+    expect(stats.length).toBe(acked.length);
+    expect(stats.deadLetters).toBe(0);
+    const replies = roots(standin);
+    expect(replies).toHaveLength(acked.length);
+    const incidents = replies.map((r) => incidentOf(r));
+    expect(incidents.every((i) => i !== undefined && i.startsWith('inc_'))).toBe(true);
+    expect(new Set(incidents).size).toBe(acked.length);
+  }, 240_000);
+});
