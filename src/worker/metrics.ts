@@ -15,6 +15,7 @@ export interface WorkerMetrics {
   readonly slackPosts: Counter;
   readonly inFlight: Gauge;
   readonly queueErrors: Counter;
+  readonly incidentLeases: Counter;
 }
 
 const STAGE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
@@ -34,6 +35,11 @@ export function workerMetrics(registry: MetricsRegistry): WorkerMetrics {
     slackPosts: registry.counter('flipturn_worker_slack_posts_total', 'Slack deliveries by result (posted, already_posted, updated, failed).', ['result']),
     inFlight,
     queueErrors: registry.counter('flipturn_worker_queue_errors_total', 'Failed queue calls (read, reclaim, ack), by operation.', ['op']),
+    incidentLeases: registry.counter(
+      'flipturn_worker_incident_lease_total',
+      'Cross-worker incident leases (src/worker/coordination.ts), by result: acquired, coalesced (held by another worker), taken_over (from an earlier delivery of the same entry), waited, wait_expired, lost (renewal found it gone), error.',
+      ['result'],
+    ),
   };
 }
 

@@ -21,9 +21,29 @@ export interface WorkerSettings {
   readonly coalesceWindowMs: number;
   /** On shutdown, in-flight work gets this long to finish before it is aborted and handed back (left pending). */
   readonly shutdownGraceMs: number;
+  /**
+   * TTL of the cross-worker incident lease (src/worker/coordination.ts): the investigation deadline
+   * (FLIPTURN_INVESTIGATION_DEADLINE_MS). Renewed every third of it while the work runs, so a slow investigation
+   * keeps it; a crashed holder's lease expires after at most this long.
+   */
+  readonly incidentLeaseTtlMs: number;
+  /**
+   * How long a Recovered (or other non-investigating alert) or a follow-up waits while another worker investigates
+   * its incident or thread, polling every incidentWaitPollMs; then it is left pending for a later reclaim (INCIDENT_WAIT_MS).
+   */
+  readonly incidentWaitMs: number;
+  readonly incidentWaitPollMs: number;
+  /**
+   * FLIPTURN_TEST_PAUSE_BEFORE_ACK_MS: a testing aid (like FLIPTURN_TEST_INVESTIGATION_DELAY_MS) that waits after a
+   * signal was handled (reply posted, memory saved) and before the ack, so a crash-after-post test can kill the
+   * worker deterministically inside that window. 0 or absent in production.
+   */
+  readonly testPauseBeforeAckMs?: number;
 }
 
 export const DEFAULT_COALESCE_WINDOW_MS = 10 * 60 * 1000;
+export const DEFAULT_INCIDENT_LEASE_TTL_MS = 60_000;
+export const DEFAULT_INCIDENT_WAIT_MS = 60_000;
 
 export function reclaimIntervalFor(reclaimIdleMs: number): number {
   return Math.min(30_000, Math.max(250, Math.floor(reclaimIdleMs / 4)));
@@ -37,6 +57,9 @@ export function workerSettings(partial: Partial<WorkerSettings> & Pick<WorkerSet
     errorBackoffMs: 1000,
     coalesceWindowMs: DEFAULT_COALESCE_WINDOW_MS,
     shutdownGraceMs: 20_000,
+    incidentLeaseTtlMs: DEFAULT_INCIDENT_LEASE_TTL_MS,
+    incidentWaitMs: DEFAULT_INCIDENT_WAIT_MS,
+    incidentWaitPollMs: 250,
     ...partial,
     reclaimIdleMs,
     reclaimIntervalMs: partial.reclaimIntervalMs ?? reclaimIntervalFor(reclaimIdleMs),

@@ -9,6 +9,9 @@
  *   logged with the incident). After completion the handler decides (src/worker/handler.ts): a `triggered` within
  *   coalesceWindowMs of the last completed investigation of the incidentKey is coalesced; a `retriggered` re-
  *   investigates and posts what changed in the incident's thread.
+ *   Across worker processes the same rule holds through the incident lease (src/worker/coordination.ts): a
+ *   triggered/retriggered whose incident another worker investigates is coalesced; a recovered or follow-up waits
+ *   (bounded, then left pending for a reclaim).
  * - Crash recovery: every reclaimIntervalMs, entries pending longer than reclaimIdleMs (their consumer died or
  *   hung) are taken over with reclaim() (XAUTOCLAIM). The queue dead-letters an entry once it would exceed its
  *   maxDeliveries, with the reason. Entries this process is still working on are skipped if reclaimed.
@@ -24,6 +27,7 @@ import type { QueuedSignal } from '../kernel/signal.js';
 import type { QueueEntry, SignalQueue } from '../queue/port.js';
 import type { ErrorReporter } from '../observability/reporter.js';
 import { flipturnTracer, inSpan, keyHash, traceContextOf } from '../observability/trace-context.js';
+import { IncidentCoordinator, type CoordinationDeps } from './coordination.js';
 import { Lanes, laneKeys, startsInvestigation } from './lanes.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WorkerSettings } from './settings.js';
@@ -51,6 +55,8 @@ export interface WorkerDeps {
   readonly metrics: WorkerMetrics;
   /** Flipturn's own unexpected errors (Sentry when SENTRY_DSN is set): dead-lettered signals are reported. */
   readonly reporter?: ErrorReporter;
+  /** The cross-worker incident lease (src/worker/coordination.ts); absent: only the in-process lanes apply. */
+  readonly coordination?: CoordinationDeps;
 }
 
 /** Failures that retrying later can fix: the entry stays pending and is reclaimed. */
@@ -211,22 +217,58 @@ export class Worker {
       await this.finish(entry, log, 'coalesced');
       return;
     }
+    if (!startsInvestigation(signal) && !(await this.coordinate(entry, log, abort, 'wait'))) return;
     const release = await this.lanes.acquire(keys);
     if (abort.aborted) {
       release(); // shutdown came while it waited for its incident or thread: not started, left pending
       this.handBack(entry, 'shutdown while waiting for its incident');
       return;
     }
+    const unlease = startsInvestigation(signal) ? await this.coordinate(entry, log, abort, 'claim') : noLease;
+    if (!unlease) return release();
     const t0 = this.deps.clock.nowMs();
     try {
       const outcome = await this.traced(entry, () => this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log }));
       this.deps.metrics.stageSeconds.observe({ stage: 'total' }, (this.deps.clock.nowMs() - t0) / 1000);
+      if (this.deps.settings.testPauseBeforeAckMs) await delay(this.deps.settings.testPauseBeforeAckMs, abort); // testing aid only
       await this.finish(entry, log, outcome);
     } catch (e) {
       await this.failed(entry, log, e, abort);
     } finally {
+      await unlease();
       release();
     }
+  }
+
+  private coordinator: IncidentCoordinator | undefined;
+
+  /**
+   * The cross-worker rule (src/worker/coordination.ts): 'claim' takes the incident lease for an investigation,
+   * 'wait' waits while another worker investigates. Gives the lease's release function when the work may go ahead;
+   * undefined when the entry was settled here (coalesced and acked, left pending, or failed).
+   */
+  private async coordinate(entry: QueueEntry, log: Logger, abort: AbortSignal, mode: 'claim' | 'wait'): Promise<(() => Promise<void>) | undefined> {
+    const c = this.deps.coordination;
+    if (!c) return noLease;
+    this.coordinator ??= new IncidentCoordinator(c, this.deps.settings, this.deps.metrics);
+    let admission;
+    try {
+      admission = mode === 'claim' ? await this.coordinator.claim(entry, log) : await this.coordinator.waitFree(entry, abort, log);
+    } catch (e) {
+      await this.failed(entry, log, e, abort);
+      return undefined;
+    }
+    if (admission.kind === 'run') return admission.release;
+    if (admission.kind === 'coalesce') {
+      log.info({ holder: admission.holder }, 'coalesced into the running investigation of this incident on another worker');
+      await this.finish(entry, log, 'coalesced');
+    } else if (abort.aborted) {
+      this.handBack(entry, "shutdown while waiting for another worker's investigation");
+    } else {
+      this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'retry' });
+      log.warn({ holder: admission.holder }, 'another worker still investigates this incident: left pending, a reclaim retries it');
+    }
+    return undefined;
   }
 
   /** Runs the handler in a `flipturn.worker.handle` span that continues the gate's trace of this signal. */
@@ -273,6 +315,8 @@ export class Worker {
     }
   }
 }
+
+const noLease = (): Promise<void> => Promise.resolve();
 
 export function ids(signal: QueuedSignal): Record<string, string> {
   const traceId = /^00-([0-9a-f]{32})-/.exec(signal.trace?.traceparent ?? '')?.[1];

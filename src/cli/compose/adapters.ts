@@ -1,12 +1,14 @@
 /**
- * Adapters from configuration: Redis (queue, idempotency, thread memory) when REDIS_URL is set, otherwise the
- * in-process implementations of the same ports (one process only: `flipturn start` or `flipturn demo`).
+ * Adapters from configuration: Redis (queue, idempotency, thread memory, incident lease) when REDIS_URL is set,
+ * otherwise the in-process implementations of the same ports (one process only: `flipturn start` or `flipturn demo`).
  */
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../kernel/clock.js';
 import { FlipturnError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { createThreadMemory } from '../../memory/factory.js';
+import { InProcessIncidentLease, type IncidentLease } from '../../memory/lease.js';
+import { RedisIncidentLease } from '../../memory/lease-redis.js';
 import type { ThreadMemory } from '../../memory/store.js';
 import { InProcessIdempotencyStore, InProcessQueue } from '../../queue/memory.js';
 import type { IdempotencyStore, SignalQueue } from '../../queue/port.js';
@@ -19,6 +21,8 @@ export interface Adapters {
   readonly queue: SignalQueue;
   readonly idempotency: IdempotencyStore;
   readonly memory: ThreadMemory;
+  /** One investigation per incident across worker processes (src/worker/coordination.ts). */
+  readonly lease: IncidentLease;
   close(): Promise<void>;
 }
 
@@ -42,14 +46,16 @@ export function buildAdapters(config: Config, options: AdapterOptions): Adapters
     const queue = new InProcessQueue(clock, { maxDeliveries: config.MAX_DELIVERIES });
     const idempotency = new InProcessIdempotencyStore(clock);
     const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
-    return { mode: 'in-process', queue, idempotency, memory, close: () => closeAll(queue, memory) };
+    const lease = new InProcessIncidentLease(clock);
+    return { mode: 'in-process', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };
   }
   const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES } });
   const idempotency = queue.idempotencyStore();
   const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
-  return { mode: 'redis', queue, idempotency, memory, close: () => closeAll(queue, memory) };
+  const lease = new RedisIncidentLease({ url, logger });
+  return { mode: 'redis', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };
 }
 
-async function closeAll(queue: SignalQueue, memory: ThreadMemory): Promise<void> {
-  await Promise.allSettled([queue.close(), memory.close()]);
+async function closeAll(queue: SignalQueue, memory: ThreadMemory, lease: IncidentLease): Promise<void> {
+  await Promise.allSettled([queue.close(), memory.close(), lease.close()]);
 }

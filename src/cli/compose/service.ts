@@ -103,6 +103,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         concurrency: config.WORKER_CONCURRENCY,
         reclaimIdleMs: config.RECLAIM_IDLE_MS,
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+        incidentLeaseTtlMs: config.FLIPTURN_INVESTIGATION_DEADLINE_MS,
+        incidentWaitMs: config.INCIDENT_WAIT_MS,
+        testPauseBeforeAckMs: config.FLIPTURN_TEST_PAUSE_BEFORE_ACK_MS,
       });
       if (settings.reclaimIdleMs <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
         logger.warn({ RECLAIM_IDLE_MS: settings.reclaimIdleMs, FLIPTURN_INVESTIGATION_DEADLINE_MS: config.FLIPTURN_INVESTIGATION_DEADLINE_MS }, 'RECLAIM_IDLE_MS is not above the investigation deadline: a slow investigation may be taken over by another worker');
@@ -123,7 +126,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       });
-      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm });
+      // One investigation per incident across every worker process (src/worker/coordination.ts).
+      const coordination = { lease: adapters.lease, teamId: identity?.teamId ?? '' };
+      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm, coordination });
     }
     let http: FastifyInstance;
     if (role === 'worker' && worker) {
