@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { explain, type AgentDeps } from '../agent/explain.js';
 import { investigate } from '../evidence/investigate.js';
+import type { InvestigationObserver } from '../evidence/observer.js';
 import type { InvestigationSettings } from '../evidence/settings.js';
 import { FixedClock, type Clock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
@@ -53,6 +54,8 @@ export interface PipelineDeps {
   readonly agent?: AgentDeps;
   /** Progress events (the demo prints them); never required for correctness. */
   readonly onEvent?: (event: PipelineEvent) => void;
+  /** Flipturn's own metrics and traces (src/observability): investigation stages, provider calls, narrate, deliver. */
+  readonly observer?: InvestigationObserver;
 }
 
 export interface PipelineEvent {
@@ -97,14 +100,16 @@ export class Pipeline implements SignalHandler {
         signal: abort,
         ...(this.d.investigation ? { settings: this.d.investigation } : {}),
         ...(this.d.scrub ? { scrub: this.d.scrub } : {}),
+        ...(this.d.observer ? { observer: this.d.observer } : {}),
       }),
     );
   }
 
   async timed<T>(stage: string, fn: () => Promise<T> | T): Promise<T> {
     const t0 = this.d.clock.nowMs();
+    const observed = stage === 'narrate' ? 'narrate' : stage === 'post' ? 'deliver' : undefined;
     try {
-      return await fn();
+      return await (this.d.observer && observed ? this.d.observer.stage(observed, async () => fn()) : fn());
     } finally {
       this.d.metrics.stageSeconds.observe({ stage }, (this.d.clock.nowMs() - t0) / 1000);
     }

@@ -6,6 +6,7 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import { EXIT } from '../command.js';
 import { renderProviderTable } from '../../providers/bootstrap.js';
 import { startService, type Role } from '../compose/service.js';
+import { startSelfTelemetry } from '../../observability/self-telemetry.js';
 
 /** Starts a role, prints its provider table and one line with the URL and the mode, runs until ctx.signal aborts. */
 export async function runRole(ctx: CommandContext, role: Role): Promise<number> {
@@ -13,7 +14,14 @@ export async function runRole(ctx: CommandContext, role: Role): Promise<number> 
   const scrubber = ctx.scrubber;
   if (!config || !scrubber) throw new Error(`flipturn ${role} needs the configuration`);
   if (ctx.signal.aborted) return EXIT.ok;
-  const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger });
+  // Flipturn's own traces (OTEL_EXPORTER_OTLP_ENDPOINT) and errors (SENTRY_DSN); neither SDK starts when unset.
+  const telemetry = startSelfTelemetry(config, scrubber);
+  if (telemetry.tracing) ctx.logger.info({ endpoint: telemetry.tracing.endpoint }, 'self-telemetry: traces exported over OTLP/HTTP');
+  if (telemetry.errors) ctx.logger.info('self-telemetry: errors reported to Sentry');
+  const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger, ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}) }).catch(async (e: unknown) => {
+    await telemetry.stop();
+    throw e;
+  });
   if (svc.providerTable.length > 0) ctx.stdout.write(renderProviderTable(svc.providerTable));
   const what = role === 'serve' ? 'gate' : role === 'worker' ? 'worker' : 'gate + worker';
   ctx.stdout.write(`flipturn ${role}: ${what} listening on ${svc.url} (mode ${svc.mode}${role === 'serve' ? '' : `, consumer ${svc.consumer}`})\n`);
@@ -23,6 +31,7 @@ export async function runRole(ctx: CommandContext, role: Role): Promise<number> 
   });
   ctx.logger.info({ role }, 'shutting down');
   await svc.stop();
+  await telemetry.stop();
   ctx.stdout.write(`flipturn ${role}: stopped\n`);
   return EXIT.ok;
 }

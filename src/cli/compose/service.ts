@@ -22,7 +22,6 @@ import { PROVIDER_FACTORIES } from '../../providers/factories.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { RedisSignalQueue } from '../../queue/redis.js';
 import { SlackClient } from '../../slack/client.js';
-import { SlackDelivery } from '../../slack/delivery.js';
 import { buildWorkerHttp } from '../../worker/http.js';
 import { registerQueueCollector, workerMetrics } from '../../worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../worker/pipeline.js';
@@ -30,6 +29,10 @@ import { agentFromConfig } from '../../agent/wiring.js';
 import { workerSettings } from '../../worker/settings.js';
 import { Worker } from '../../worker/worker.js';
 import { buildAdapters, type Adapters } from './adapters.js';
+import { combineObservers, investigationMetrics, metricsObserver, slackMetrics } from '../../observability/metrics.js';
+import type { ErrorReporter } from '../../observability/reporter.js';
+import { ObservedSlackDelivery } from '../../observability/slack.js';
+import { tracingObserver } from '../../observability/tracing.js';
 
 export type Role = 'serve' | 'worker' | 'start';
 
@@ -42,6 +45,8 @@ export interface ServiceOptions {
   /** Consumer name; default <hostname>-<pid>. */
   readonly consumer?: string;
   readonly onEvent?: (event: PipelineEvent) => void;
+  /** Flipturn's own unexpected errors (Sentry, started by the CLI when SENTRY_DSN is set). */
+  readonly reporter?: ErrorReporter;
 }
 
 export interface RunningService {
@@ -58,9 +63,9 @@ export interface RunningService {
 }
 
 /** Learns the bot's identity (team, user id, bot id): the gate ignores our own messages, memory is keyed by team. */
-async function slackIdentity(config: Config, logger: Logger): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
+async function slackIdentity(config: Config, logger: Logger, onRateLimited?: () => void): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
   if (config.SLACK_BOT_TOKEN === undefined) return undefined;
-  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL });
+  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, ...(onRateLimited ? { onRateLimited } : {}) });
   try {
     return { client, identity: await client.authTest() };
   } catch (e) {
@@ -83,7 +88,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       logger.warn('Redis is not reachable yet: the gate answers 503 and the worker retries until it is');
     }
     const metrics = new MetricsRegistry();
-    const slack = await slackIdentity(config, logger);
+    const slackPosts = slackMetrics(metrics);
+    const slack = await slackIdentity(config, logger, () => slackPosts.count('rate_limited'));
     const identity = slack?.identity;
     if (runsWorker && identity === undefined) {
       // Memory is keyed by the Slack team: guessing it would file answers where follow-ups never look.
@@ -110,7 +116,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       if (settings.reclaimIdleMs <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
         logger.warn({ RECLAIM_IDLE_MS: settings.reclaimIdleMs, FLIPTURN_INVESTIGATION_DEADLINE_MS: config.FLIPTURN_INVESTIGATION_DEADLINE_MS }, 'RECLAIM_IDLE_MS is not above the investigation deadline: a slow investigation may be taken over by another worker');
       }
-      const delivery = new SlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer });
+      const delivery = new ObservedSlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer }, (outcome) => slackPosts.count(outcome));
       const pipeline = new Pipeline({
         registry,
         memory: adapters.memory,
@@ -125,10 +131,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         testDelayMs: config.FLIPTURN_TEST_INVESTIGATION_DELAY_MS,
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+        observer: combineObservers(metricsObserver(investigationMetrics(metrics), clock), tracingObserver()),
       });
       // One investigation per incident across every worker process (src/worker/coordination.ts).
       const coordination = { lease: adapters.lease, teamId: identity?.teamId ?? '' };
-      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm, coordination });
+      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm, coordination, ...(o.reporter ? { reporter: o.reporter } : {}) });
     }
     let http: FastifyInstance;
     if (role === 'worker' && worker) {
@@ -138,7 +145,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
         ...(identity?.botId ? { slackBotId: identity.botId } : {}),
       });
-      http = buildGate({ settings, clock, logger, queue: adapters.queue, idempotency: adapters.idempotency, metrics });
+      http = buildGate({ settings, clock, logger, queue: adapters.queue, idempotency: adapters.idempotency, metrics, ...(o.reporter ? { reporter: o.reporter } : {}) });
     }
     const url = await http.listen({ host: config.HOST, port: config.PORT });
     closers.push(() => http.close());
