@@ -8,7 +8,7 @@
  * stays unjudged (undefined) and keeps its full weight.
  */
 import type { ErrorIssue, LogEntry } from '../providers/models.js';
-import { spanKey, type Forest, type SpanNode } from './spantree.js';
+import type { Forest, SpanNode } from './spantree.js';
 import { rejectedCallee } from './trace-summary.js';
 
 /** A failed outgoing call that no server span answered (refused, unreachable): its failure is the callee's. */
@@ -64,7 +64,7 @@ export class EchoJudge {
   log(l: LogEntry): boolean | undefined {
     if (!l.traceId) return undefined;
     if (l.spanId) {
-      const n = this.forest.bySpanKey.get(spanKey(l.traceId.toLowerCase(), l.spanId.toLowerCase())) ?? this.forest.bySpanKey.get(spanKey(l.traceId, l.spanId));
+      const n = this.forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ?? this.forest.bySpanKey.find(l.traceId, l.spanId);
       if (n) return this.isEcho(n);
     }
     return this.traceEcho(l.traceId, l.service);

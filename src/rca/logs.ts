@@ -7,14 +7,14 @@
  * it (echo.ts) are discounted by the share of such echoes: the caller's "dependency failed" is not its defect.
  */
 import type { LogEntry, LogSeverity } from '../providers/models.js';
-import { nanosToMsFrom, spanKey, type Forest } from './spantree.js';
+import { nanosToMsFrom, type Forest } from './spantree.js';
 import { cmpNum, cmpStr, rateIncreaseZ, saturate } from './stats.js';
 
 export function joinLogs(forest: Forest, logs: readonly LogEntry[]): number {
   let joined = 0;
   for (const l of logs) {
     if (!l.traceId || !l.spanId) continue;
-    const n = forest.bySpanKey.get(spanKey(l.traceId.toLowerCase(), l.spanId.toLowerCase())) ?? forest.bySpanKey.get(spanKey(l.traceId, l.spanId));
+    const n = forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ?? forest.bySpanKey.find(l.traceId, l.spanId);
     if (!n) continue;
     joined++;
     if (isError(l.severity)) {
@@ -29,12 +29,19 @@ export function isError(s: LogSeverity): boolean {
   return s === 'error' || s === 'fatal';
 }
 
+const ID_FIELD = /\b(trace_?id|span_?id|traceid|spanid)[:= ]+\s*[0-9a-f]+/gi;
+const LEADING_DATE = /^\s*\d{1,4}[-:/.]\d{1,2}[-:/.]\d{1,4}[T ]?[\d:.,]*\s*/;
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const LONG_HEX = /\b[0-9a-f]{12,}\b/gi;
+const HAS_ID = /id/i;
+
 export function logTemplate(body: string): string {
-  return body
-    .replace(/\b(trace_?id|span_?id|traceid|spanid)[:= ]+\s*[0-9a-f]+/gi, '$1')
-    .replace(/^\s*\d{1,4}[-:/.]\d{1,2}[-:/.]\d{1,4}[T ]?[\d:.,]*\s*/, '')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
-    .replace(/\b[0-9a-f]{12,}\b/gi, '<hex>')
+  // The regexes are compiled once; the two that need a literal ("id", "-") are skipped when it is absent.
+  let t = HAS_ID.test(body) ? body.replace(ID_FIELD, '$1') : body;
+  t = t.replace(LEADING_DATE, '');
+  if (t.includes('-')) t = t.replace(UUID, '<id>');
+  return t
+    .replace(LONG_HEX, '<hex>')
     .replace(/\d+/g, 'N')
     .replace(/\s+/g, ' ')
     .trim()
@@ -75,13 +82,19 @@ export function logFeatures(
   const groups = new Map<string, { b: number; i: number; joined: number; echoes: number; sample?: LogEntry; sev: LogSeverity; service: string; template: string }>();
   const baseLen = Math.max(baseW[1] - baseW[0], 1);
   const incLen = Math.max(incW[1] - incW[0], 1);
+  // Many lines repeat a body verbatim: each distinct body is reduced once.
+  const templates = new Map<string, string>();
   const sorted = [...logs].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || cmpStr(a.service, b.service) || cmpStr(a.body, b.body));
   for (const l of sorted) {
     const t = nanosToMsFrom(origin, l.time);
     const inBase = t >= baseW[0] && t < baseW[1];
     const inInc = t >= incW[0] && t < incW[1];
     if (!inBase && !inInc) continue;
-    const template = logTemplate(l.body);
+    let template = templates.get(l.body);
+    if (template === undefined) {
+      template = logTemplate(l.body);
+      templates.set(l.body, template);
+    }
     const key = `${l.service}\u0000${l.severity}\u0000${template}`;
     const g = groups.get(key) ?? { b: 0, i: 0, joined: 0, echoes: 0, sev: l.severity, service: l.service, template };
     if (inInc) {

@@ -78,7 +78,8 @@ export function computeSpanFeatures(
     for (const k of s.cpExcl.keys()) names.add(k);
   }
   const services = new Map<string, ServiceSpanFeatures>();
-  for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, entryScale, edges));
+  const ops = opSamples(base, inc);
+  for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, entryScale, edges, ops));
   const loadRatio = base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
   return { services, edges, entry, loadRatio };
 }
@@ -86,7 +87,13 @@ export function computeSpanFeatures(
 function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number): EdgeShift[] {
   const collect = (sums: readonly TraceSummary[]): Map<string, number[]> => {
     const m = new Map<string, number[]>();
-    for (const s of sums) for (const [k, v] of s.gaps) m.set(k, (m.get(k) ?? []).concat(v));
+    for (const s of sums) {
+      for (const [k, v] of s.gaps) {
+        const acc = m.get(k);
+        if (acc) for (const x of v) acc.push(x);
+        else m.set(k, v.slice());
+      }
+    }
     return m;
   };
   const b = collect(base);
@@ -143,6 +150,7 @@ function networkScore(svc: string, edges: readonly EdgeShift[]): number {
 
 function serviceFeatures(
   svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number, edges: readonly EdgeShift[],
+  ops: ReadonlyMap<string, OpSamples>,
 ): ServiceSpanFeatures {
   // Per call (own exclusive time per own span, per trace): a service merely called more often is not slower.
   const perCall = (s: TraceSummary): number => (s.ownExcl.get(svc) ?? 0) / Math.max(1, s.ownCount.get(svc) ?? 0);
@@ -156,7 +164,7 @@ function serviceFeatures(
   const medianScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * entryScale));
   const tail = tailExcess(lb, li, latency);
   const latencyScore = Math.max(medianScore, tail.score * saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) * clamp01((tail.deltaMs * calls) / (0.25 * entryScale)));
-  const topOperation = topOp(svc, base, inc);
+  const topOperation = topOp(svc, ops.get(svc));
   const isOrigin = (s: TraceSummary): number => ((s.errorOrigins.get(svc)?.length ?? 0) > 0 ? 1 : 0);
   const eb = base.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
   const ei = inc.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
@@ -193,19 +201,37 @@ export function proportionIncrease(pb: number, nb: number, pi: number, ni: numbe
   return clamp01(z / 3) * saturate(diff, 0.1);
 }
 
-function topOp(svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[]): ServiceSpanFeatures['topOperation'] {
-  const ops = new Map<string, { b: number[]; i: number[] }>();
-  const prefix = svc + SEP;
+type OpSamples = Map<string, { b: number[]; i: number[] }>;
+
+/** Per service, per `service SEP operation` key: exclusive-time samples per trace, baseline and incident (one pass). */
+function opSamples(base: readonly TraceSummary[], inc: readonly TraceSummary[]): Map<string, OpSamples> {
+  const bySvc = new Map<string, OpSamples>();
+  const svcOf = new Map<string, string>();
   for (const [list, side] of [[base, 'b'], [inc, 'i']] as const) {
     for (const s of list) {
       for (const [k, v] of s.opExcl) {
-        if (!k.startsWith(prefix)) continue;
-        const e = ops.get(k) ?? { b: [], i: [] };
-        e[side].push(v);
-        ops.set(k, e);
+        let svc = svcOf.get(k);
+        if (svc === undefined) {
+          svc = k.slice(0, k.indexOf(SEP));
+          svcOf.set(k, svc);
+        }
+        let ops = bySvc.get(svc);
+        if (!ops) {
+          ops = new Map();
+          bySvc.set(svc, ops);
+        }
+        const e = ops.get(k);
+        if (e) e[side].push(v);
+        else ops.set(k, side === 'b' ? { b: [v], i: [] } : { b: [], i: [v] });
       }
     }
   }
+  return bySvc;
+}
+
+function topOp(svc: string, ops: OpSamples | undefined): ServiceSpanFeatures['topOperation'] {
+  if (!ops) return undefined;
+  const prefix = svc + SEP;
   let best: ServiceSpanFeatures['topOperation'];
   let bestScore = 0;
   for (const k of [...ops.keys()].sort(cmpStr)) {

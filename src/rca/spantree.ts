@@ -71,7 +71,8 @@ export interface Forest {
   readonly origin: bigint;
   readonly traces: TraceTree[];
   readonly byTraceId: ReadonlyMap<string, TraceTree>;
-  readonly bySpanKey: ReadonlyMap<string, SpanNode>;
+  /** Lookup by spanKey(traceId, spanId). */
+  readonly bySpanKey: SpanLookup;
   readonly skew: SkewCorrection[];
   readonly orphanCount: number;
   readonly clampedCount: number;
@@ -79,6 +80,52 @@ export interface Forest {
 
 export function spanKey(traceId: string, spanId: string): string {
   return `${traceId}/${spanId}`;
+}
+
+export interface SpanLookup {
+  get(key: string): SpanNode | undefined;
+  find(traceId: string, spanId: string): SpanNode | undefined;
+}
+
+/** Span nodes by trace id then span id: no composite key string per span (a million spans, a million strings). */
+class SpanIndex implements SpanLookup {
+  constructor(private readonly byTrace: ReadonlyMap<string, ReadonlyMap<string, SpanNode>>) {}
+
+  find(traceId: string, spanId: string): SpanNode | undefined {
+    return this.byTrace.get(traceId)?.get(spanId);
+  }
+
+  get(key: string): SpanNode | undefined {
+    const i = key.lastIndexOf('/');
+    return i < 0 ? undefined : this.find(key.slice(0, i), key.slice(i + 1));
+  }
+}
+
+/**
+ * Composite keys (service NUL callee, service NUL operation...) built once per distinct pair and reused: a
+ * concatenation per span builds a fresh string that every Map lookup must flatten and hash again. Only a cache of
+ * equal strings (no effect on results); cleared when large, so a long-running worker does not keep every name.
+ */
+const interned = new Map<string, Map<string, string>>();
+let internedCount = 0;
+
+export function joinKey(a: string, b: string): string {
+  let m = interned.get(a);
+  if (!m) {
+    if (internedCount > 50_000) {
+      interned.clear();
+      internedCount = 0;
+    }
+    m = new Map<string, string>();
+    interned.set(a, m);
+  }
+  let k = m.get(b);
+  if (k === undefined) {
+    k = `${a}\u0000${b}`;
+    m.set(b, k);
+    internedCount++;
+  }
+  return k;
 }
 
 export function nanosToMsFrom(origin: bigint, t: bigint): number {
@@ -116,37 +163,43 @@ export interface ForestOptions {
 }
 
 export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest {
-  const sorted = [...spans].sort(compareSpans);
+  // Grouped by trace first and sorted per trace (compareSpans orders by trace id first, so the per-trace order is
+  // the global one): n log(trace size) instead of n log n string comparisons over the whole evidence.
   let origin: bigint | undefined;
-  for (const s of sorted) if (origin === undefined || s.start < origin) origin = s.start;
-  const o = origin ?? 0n;
-  const bySpanKey = new Map<string, SpanNode>();
-  const byTrace = new Map<string, SpanNode[]>();
-  for (const s of sorted) {
-    const key = spanKey(s.traceId, s.spanId);
-    if (bySpanKey.has(key)) continue;
-    const start = nanosToMsFrom(o, s.start);
-    const node: SpanNode = {
-      span: s, traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.operation,
-      parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
-      error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
-      orphan: false,
-      clientLike: false, callee: undefined, gapOut: undefined, queueFor: undefined, depth: 0,
-    };
-    bySpanKey.set(key, node);
-    const list = byTrace.get(s.traceId);
-    if (list) list.push(node);
-    else byTrace.set(s.traceId, [node]);
+  const groups = new Map<string, Span[]>();
+  for (const s of spans) {
+    if (origin === undefined || s.start < origin) origin = s.start;
+    const g = groups.get(s.traceId);
+    if (g) g.push(s);
+    else groups.set(s.traceId, [s]);
   }
+  const o = origin ?? 0n;
+  const index = new Map<string, Map<string, SpanNode>>();
   let orphanCount = 0;
   const traces: TraceTree[] = [];
-  for (const traceId of [...byTrace.keys()].sort(cmpStr)) {
-    const nodes = byTrace.get(traceId) ?? [];
+  for (const traceId of [...groups.keys()].sort(cmpStr)) {
+    const sorted = groups.get(traceId)!.sort(compareSpans);
+    const byId = new Map<string, SpanNode>();
+    index.set(traceId, byId);
+    const nodes: SpanNode[] = [];
+    for (const s of sorted) {
+      if (byId.has(s.spanId)) continue;
+      const start = nanosToMsFrom(o, s.start);
+      const node: SpanNode = {
+        span: s, traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.operation,
+        parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
+        error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
+        orphan: false,
+        clientLike: false, callee: undefined, gapOut: undefined, queueFor: undefined, depth: 0,
+      };
+      byId.set(s.spanId, node);
+      nodes.push(node);
+    }
     const roots: SpanNode[] = [];
     let orphans = 0;
     for (const n of nodes) {
       const pid = n.span.parentSpanId;
-      const p = pid ? bySpanKey.get(spanKey(traceId, pid)) : undefined;
+      const p = pid ? byId.get(pid) : undefined;
       if (p && p !== n) {
         n.parent = p;
         p.children.push(n);
@@ -160,7 +213,7 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
     }
     orphanCount += orphans;
     breakCycles(nodes, roots);
-    for (const n of nodes) n.children.sort(compareNodes);
+    for (const n of nodes) if (n.children.length > 1) n.children.sort(compareNodes);
     roots.sort((a, b) => Number(a.orphan) - Number(b.orphan) || compareNodes(a, b));
     const root = roots[0];
     if (!root) continue;
@@ -175,16 +228,27 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
     }
   }
   resolvePeers(traces);
+  const poolKeys = new Map<string, boolean>();
   for (const t of traces) {
     for (const n of t.nodes) computeGapOut(n);
-    for (const n of t.nodes) if (isPoolWait(n)) n.queueFor = poolTarget(n);
+    for (const n of t.nodes) if (isPoolWait(n, poolKeys)) n.queueFor = poolTarget(n);
     setDepths(t);
   }
-  return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey, skew, orphanCount, clampedCount };
+  return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey: new SpanIndex(index), skew, orphanCount, clampedCount };
 }
 
 /** A parent chain that loops (bad data) is cut at the node whose walk revisits: it becomes a root. */
 function breakCycles(nodes: SpanNode[], roots: SpanNode[]): void {
+  // Fast path: every node has at most one parent, so a walk down from the roots meets each reachable node once;
+  // when it meets them all there is no cycle.
+  let count = 0;
+  const walk = [...roots];
+  while (walk.length) {
+    const n = walk.pop()!;
+    count++;
+    for (const c of n.children) walk.push(c);
+  }
+  if (count === nodes.length) return;
   const reachable = new Set<SpanNode>();
   const stack = [...roots];
   while (stack.length) {
@@ -233,7 +297,7 @@ function correctSkew(traces: TraceTree[], margin: number): SkewCorrection[] {
     for (const n of t.nodes) {
       const p = n.parent;
       if (!p || p.service === n.service) continue;
-      const key = `${p.service}\u0000${n.service}`;
+      const key = joinKey(p.service, n.service);
       const e = needs.get(key) ?? { shifts: [], total: 0 };
       e.total++;
       const dur = n.end - n.start;
@@ -262,7 +326,7 @@ function correctSkew(traces: TraceTree[], margin: number): SkewCorrection[] {
     while (stack.length) {
       const { n, acc } = stack.pop()!;
       const p = n.parent;
-      const own = p && p.service !== n.service ? corrections.get(`${p.service}\u0000${n.service}`) ?? 0 : 0;
+      const own = p && p.service !== n.service ? corrections.get(joinKey(p.service, n.service)) ?? 0 : 0;
       const total = acc + own;
       n.start += total;
       n.end += total;
@@ -277,7 +341,7 @@ function computeSelf(n: SpanNode): number {
   let covered = 0;
   let cursor = n.start;
   let clamped = 0;
-  const kids = [...n.children].sort(compareNodes);
+  const kids = n.children.length < 2 || isSorted(n.children) ? n.children : [...n.children].sort(compareNodes);
   for (const c of kids) {
     if (isAsync(c)) continue;
     const s = Math.max(c.start, n.start, cursor);
@@ -290,6 +354,11 @@ function computeSelf(n: SpanNode): number {
   }
   n.self = Math.max(0, n.end - n.start - covered);
   return clamped;
+}
+
+function isSorted(list: readonly SpanNode[]): boolean {
+  for (let i = 1; i < list.length; i++) if (compareNodes(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
 }
 
 export function isAsync(n: SpanNode): boolean {
@@ -318,9 +387,16 @@ function classifyClient(n: SpanNode): void {
 const POOL_KEY = /(^|\.)connection\.pool\.|(^|\.)pool\.name$/;
 
 /** A leaf, non-server span naming a client connection pool: time spent acquiring a pooled connection. */
-export function isPoolWait(n: SpanNode): boolean {
+export function isPoolWait(n: SpanNode, poolKeys?: Map<string, boolean>): boolean {
   if (n.children.length > 0 || n.span.kind === 'server' || n.span.kind === 'client' || n.clientLike) return false;
-  for (const k of Object.keys(n.span.attributes)) if (POOL_KEY.test(k)) return true;
+  for (const k in n.span.attributes) {
+    let hit = poolKeys?.get(k);
+    if (hit === undefined) {
+      hit = POOL_KEY.test(k);
+      poolKeys?.set(k, hit);
+    }
+    if (hit) return true;
+  }
   return false;
 }
 
@@ -391,7 +467,7 @@ function resolvePeers(traces: readonly TraceTree[]): void {
 }
 
 function computeGapOut(n: SpanNode): void {
-  if (n.clientLike || n.span.kind === 'client') return;
+  if (n.children.length === 0 || n.clientLike || n.span.kind === 'client') return;
   const kids = n.children.filter((c) => !isAsync(c));
   if (!kids.some((c) => c.service !== n.service)) return;
   let total = 0;

@@ -8,7 +8,7 @@
  * it is queueing for that downstream's capacity).
  */
 import { criticalPath, type CriticalStep } from './critical-path.js';
-import { isAsync, type SpanNode, type TraceTree } from './spantree.js';
+import { isAsync, joinKey, type SpanNode, type TraceTree } from './spantree.js';
 
 export interface TraceSummary {
   readonly trace: TraceTree;
@@ -35,6 +35,7 @@ export interface TraceSummary {
 }
 
 export const SEP = '\u0000';
+
 
 function add(m: Map<string, number>, k: string, v: number): void {
   m.set(k, (m.get(k) ?? 0) + v);
@@ -71,24 +72,24 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     const fs = firstSeen.get(n.service);
     if (fs === undefined || n.start < fs) firstSeen.set(n.service, n.start);
     if (n.clientLike && n.callee) {
-      push(gaps, n.service + SEP + n.callee, n.self);
-      if (!n.children.some((c) => c.service === n.callee)) add(calls, n.service + SEP + n.callee + SEP + n.operation, 1);
+      push(gaps, joinKey(n.service, n.callee), n.self);
+      if (!n.children.some((c) => c.service === n.callee)) add(calls, joinKey(joinKey(n.service, n.callee), n.operation), 1);
     } else if (n.queueFor) {
       // Waiting for a pooled connection: neither own code nor network (see SpanNode.queueFor).
     } else {
       let gapSum = 0;
       for (const k of [...(n.gapOut?.keys() ?? [])].sort()) {
         const g = n.gapOut!.get(k)!;
-        push(gaps, n.service + SEP + k, g);
+        push(gaps, joinKey(n.service, k), g);
         gapSum += g;
       }
       const own = Math.max(0, n.self - gapSum);
       add(gapTotal, n.service, gapSum);
       add(ownCount, n.service, 1);
-      add(opExcl, n.service + SEP + n.operation, own);
+      add(opExcl, joinKey(n.service, n.operation), own);
     }
     const p = n.parent;
-    if (p && p.service !== n.service) add(calls, p.service + SEP + n.service + SEP + n.operation, 1);
+    if (p && p.service !== n.service) add(calls, joinKey(joinKey(p.service, n.service), n.operation), 1);
     if (n.error && !n.children.some((c) => c.error)) {
       const charged = n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
       const blamed = charged === n.service ? rejectedCallee(n) ?? charged : charged;
