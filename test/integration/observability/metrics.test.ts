@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { investigateScenario, loadScenario } from '../../../src/cli/commands/investigate-scenario.js';
+import type { CallRecord } from '../../../src/evidence/access.js';
+import { DEFAULT_SETTINGS } from '../../../src/evidence/settings.js';
+import { gateMetrics } from '../../../src/ingress/gate-support.js';
+import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { FixedClock, systemClock } from '../../../src/kernel/clock.js';
+import { investigationMetrics, metricsObserver, slackMetrics } from '../../../src/observability/metrics.js';
+import { InProcessQueue } from '../../../src/queue/memory.js';
+import { registerQueueCollector, workerMetrics } from '../../../src/worker/metrics.js';
+import { parsePrometheus, valueOf } from '../../unit/observability/prom-parse.js';
+
+const SCENARIO = resolve(import.meta.dirname, '../../../scenarios/nezha-ob-2022-08-22-0726');
+
+describe('/metrics: investigation series from a real scenario', () => {
+  it('counts provider calls by provider/signal/status, budget refusals and stage durations, and the whole registry parses', async () => {
+    const registry = new MetricsRegistry();
+    const queue = new InProcessQueue(new FixedClock(0));
+    gateMetrics(registry, queue);
+    workerMetrics(registry);
+    registerQueueCollector(registry, queue);
+    const slack = slackMetrics(registry);
+    const m = investigationMetrics(registry);
+    const scenario = await loadScenario(SCENARIO);
+    // A budget of 3 calls: the prefetch asks for more, so some calls are refused.
+    const run = await investigateScenario(scenario, { wallClock: systemClock, settings: { ...DEFAULT_SETTINGS, callBudget: 3 }, observer: metricsObserver(m, systemClock) });
+    slack.count('posted');
+    slack.count('rate_limited');
+
+    const text = await registry.render();
+    const fams = parsePrometheus(text);
+    const calls = (run.report.prefetch as { calls?: CallRecord[] } | undefined)?.calls ?? [];
+    expect(calls.length).toBeGreaterThan(3);
+    const expected = new Map<string, number>();
+    for (const c of calls) {
+      const k = `${c.provider}|${c.method.startsWith('fetchLogs') ? 'logs' : c.method === 'fetchMetrics' ? 'metrics' : c.method === 'fetchIssues' ? 'errors' : 'traces'}|${c.status}`;
+      expected.set(k, (expected.get(k) ?? 0) + 1);
+    }
+    let total = 0;
+    for (const [k, n] of expected) {
+      const [provider, signal, status] = k.split('|') as [string, string, string];
+      expect(valueOf(fams, 'flipturn_provider_calls_total', { provider, signal, status }), k).toBe(n);
+      total += n;
+    }
+    const all = fams.get('flipturn_provider_calls_total')?.samples.reduce((a, s) => a + s.value, 0);
+    expect(all).toBe(total);
+    const refused = calls.filter((c) => c.status === 'skipped_budget').length;
+    expect(refused).toBeGreaterThan(0);
+    const refusals = fams.get('flipturn_investigation_budget_refusals_total')?.samples ?? [];
+    expect(refusals.reduce((a, s) => a + s.value, 0)).toBe(refused);
+    expect(refusals.every((s) => s.labels.limit === 'calls')).toBe(true);
+    for (const stage of ['correlate', 'prefetch', 'analyze']) {
+      expect(valueOf(fams, 'flipturn_investigation_stage_duration_seconds_count', { stage }), stage).toBe(1);
+    }
+    expect(valueOf(fams, 'flipturn_investigations_total', { result: 'ok' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_slack_posts_total', { outcome: 'posted' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_slack_posts_total', { outcome: 'rate_limited' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_queue_entries', { state: 'length' })).toBe(0);
+    expect(valueOf(fams, 'flipturn_queue_up')).toBe(1);
+    // Every family has help text and a flipturn_ name.
+    for (const f of fams.values()) {
+      expect(f.name).toMatch(/^flipturn_/);
+      expect(f.help.length).toBeGreaterThan(10);
+    }
+    expect(text).toContain('# TYPE flipturn_investigation_stage_duration_seconds histogram');
+  });
+});
