@@ -35,7 +35,7 @@ export interface CoordinationDeps {
 
 export type Admission =
   /** Go ahead; call release() when the work ended (whatever its outcome). */
-  | { readonly kind: 'run'; release(): Promise<void> }
+  | { readonly kind: 'run'; readonly release: () => Promise<void> }
   /** Another worker investigates this incident: ack as coalesced. */
   | { readonly kind: 'coalesce'; readonly holder: string }
   /** Still held by another investigation after the bounded wait: leave pending. */
