@@ -90,7 +90,7 @@ export function parsePrometheus(text: string): Map<string, Family> {
     m = /^# TYPE ([^ ]+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (m) {
       if (pendingHelp?.name !== m[1]) throw new Error(`line ${n}: TYPE ${m[1]} without its HELP just before`);
-      families.set(m[1] as string, { name: m[1] as string, help: pendingHelp.help, type: m[2] as Family['type'], samples: [] });
+      families.set(m[1] as string, { name: m[1] as string, help: pendingHelp?.help ?? '', type: m[2] as Family['type'], samples: [] });
       pendingHelp = undefined;
       continue;
     }
