@@ -70,7 +70,8 @@ export function computeSpanFeatures(
 ): SpanFeatureSet {
   const entry = shiftStats(base.map((s) => s.rootDuration), inc.map((s) => s.rootDuration), 1);
   const entryScale = Math.max(entry.incMedian - entry.baseMedian, 0.1 * (entry.baseMedian || 1), 1);
-  const edges = edgeShifts(base, inc, entryScale);
+  const scales: Scales = { median: entryScale, tail: tailScale(base, inc, entry, entryScale) };
+  const edges = edgeShifts(base, inc, scales);
   const names = new Set<string>();
   for (const s of [...base, ...inc]) {
     for (const v of s.services) names.add(v);
@@ -79,12 +80,32 @@ export function computeSpanFeatures(
   }
   const services = new Map<string, ServiceSpanFeatures>();
   const ops = opSamples(base, inc);
-  for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, entryScale, edges, ops));
+  for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, scales, edges, ops));
   const loadRatio = base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
   return { services, edges, entry, loadRatio };
 }
 
-function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number): EdgeShift[] {
+/**
+ * What a lead's added time is measured against: the symptom's added time, like for like. A median shift is weighed
+ * against the entry's median shift; a tail shift (tailExcess: intermittent delay, stalls) against the entry's own
+ * tail shift when the entry's tail moved, so a small tail delay somewhere is not worth as much as the one that
+ * explains the entry's slow requests. Without a tail shift at the entry the median scale is used for both.
+ * A tail lead counts in full once it explains half of the entry's tail shift (a median lead: a quarter of the
+ * median shift): a slow tail gathers several small tail-only movers (retransmits, pauses, a jittery edge) that
+ * explain little of it, where the median moves only with the fault. Raising the median bar too changed no ranking
+ * in the eval and only lowered confidences, so it stays.
+ */
+interface Scales {
+  readonly median: number;
+  readonly tail: number;
+}
+
+function tailScale(base: readonly TraceSummary[], inc: readonly TraceSummary[], entry: ShiftStats, median: number): number {
+  const t = tailExcess(base.map((s) => s.rootDuration), inc.map((s) => s.rootDuration), entry);
+  return Math.max(median, t.deltaMs);
+}
+
+function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[], scales: Scales): EdgeShift[] {
   const collect = (sums: readonly TraceSummary[]): Map<string, number[]> => {
     const m = new Map<string, number[]>();
     for (const s of sums) {
@@ -106,9 +127,9 @@ function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[],
     const stats = shiftStats(bs, is, MIN_MS);
     const deltaMs = Math.max(0, stats.incMedian - stats.baseMedian) || 0;
     const rel = deltaMs / Math.max(stats.baseMedian || 0, MIN_MS);
-    const medianScore = stats.significance * saturate(rel, 1) * clamp01(deltaMs / (0.25 * entryScale));
+    const medianScore = stats.significance * saturate(rel, 1) * clamp01(deltaMs / (0.25 * scales.median));
     const tail = tailExcess(bs, is, stats);
-    const tailScore = tail.score * clamp01(tail.deltaMs / (0.25 * entryScale));
+    const tailScore = tail.score * clamp01(tail.deltaMs / (0.5 * scales.tail));
     const score = Math.max(medianScore, tailScore);
     out.push({ caller, callee, stats, deltaMs: Math.max(deltaMs, tail.deltaMs), score });
   }
@@ -149,7 +170,7 @@ function networkScore(svc: string, edges: readonly EdgeShift[]): number {
 }
 
 function serviceFeatures(
-  svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[], entryScale: number, edges: readonly EdgeShift[],
+  svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[], scales: Scales, edges: readonly EdgeShift[],
   ops: ReadonlyMap<string, OpSamples>,
 ): ServiceSpanFeatures {
   // Per call (own exclusive time per own span, per trace): a service merely called more often is not slower.
@@ -161,9 +182,9 @@ function serviceFeatures(
   const rel = perCallDelta / Math.max(latency.baseMedian || 0, MIN_MS);
   const calls = median(perTrace(inc, svc, (s) => s.ownCount.get(svc) ?? 0)) || 1;
   const latencyDeltaMs = perCallDelta * calls;
-  const medianScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * entryScale));
+  const medianScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * scales.median));
   const tail = tailExcess(lb, li, latency);
-  const latencyScore = Math.max(medianScore, tail.score * saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) * clamp01((tail.deltaMs * calls) / (0.25 * entryScale)));
+  const latencyScore = Math.max(medianScore, tail.score * saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) * clamp01((tail.deltaMs * calls) / (0.5 * scales.tail)));
   const topOperation = topOp(svc, ops.get(svc));
   const isOrigin = (s: TraceSummary): number => ((s.errorOrigins.get(svc)?.length ?? 0) > 0 ? 1 : 0);
   const eb = base.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));

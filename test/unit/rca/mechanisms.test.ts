@@ -1,8 +1,8 @@
 /**
  * Unit tests of the accuracy mechanisms on hand-built trees: pool waits charged to the pooled downstream, a
  * service's own time as open-and-not-calling wall time, rejected answers blamed on the callee, unanswered calls
- * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, and the
- * cohort reads' cut-trace filter.
+ * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, the
+ * cohort reads' cut-trace filter, and tail leads weighed against the entry's own tail shift.
  */
 import { describe, expect, it } from 'vitest';
 import { dropCutTraces } from '../../../src/evidence/prefetch.js';
@@ -15,7 +15,8 @@ import { buildForest, spanKey } from '../../../src/rca/spantree.js';
 import { shiftStats } from '../../../src/rca/stats.js';
 import { rejectedCallee, summarizeTrace } from '../../../src/rca/trace-summary.js';
 import type { LogEntry } from '../../../src/providers/models.js';
-import { span, T0 } from './builders.js';
+import { analyzeIncident } from '../../../src/rca/analyze.js';
+import { evidence, jitter, span, story, T0 } from './builders.js';
 
 const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
 const TID = 'a'.repeat(32);
@@ -185,5 +186,32 @@ describe('cohort reads', () => {
   it('drops requests still running at the end of the last read (the alert)', () => {
     const r = { spans: [sp('4'.repeat(32), 'r', undefined, 90, 30), sp('5'.repeat(32), 'r', undefined, 10, 5)], start: at(0), end: at(100), truncated: false };
     expect(dropCutTraces([r]).kept.map((x) => x.traceId)).toEqual(['5'.repeat(32)]);
+  });
+});
+
+describe('tail leads', () => {
+  // Intermittent delay on two links, in disjoint requests: a long one into `travel` in 2 of 10 requests (it makes
+  // the entry's slow tail) and a short one into `price` in 2.5 of 10 (more frequent, but explains little of it).
+  const incident = () => {
+    const st = story((phase, r, i) => {
+      const k = i % 20;
+      const slowTravel = phase === 'inc' && k < 4;
+      const slowPrice = phase === 'inc' && k >= 4 && k < 9;
+      return {
+        svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
+        children: [{
+          svc: 'travel', op: 'Query', work: jitter(r, 5), net: slowTravel ? jitter(r, 1000, 0.1) : jitter(r, 1),
+          children: [{ svc: 'basic', op: 'Basic', work: jitter(r, 3), children: [{ svc: 'price', op: 'Price', work: jitter(r, 2), net: slowPrice ? jitter(r, 60, 0.1) : jitter(r, 1) }] }],
+        }],
+      };
+    }, { n: 60, nInc: 60 });
+    return analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
+  };
+
+  it('ranks the delay that explains the entry tail above a more frequent small one', () => {
+    const r = incident();
+    expect(r.rootCauseCandidates[0]?.service).toBe('travel');
+    const net = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.network ?? 0;
+    expect(net('travel')).toBeGreaterThan(net('price') + 0.2);
   });
 });
