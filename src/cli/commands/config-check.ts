@@ -6,6 +6,10 @@ export const configCheckCommand: CommandSpec = {
   name: 'config check',
   summary: 'Validate the environment and print the effective configuration (secrets masked).',
   usage: '[--json]',
+  description:
+    'Parses every setting from the environment with the same schema the service uses. Valid: prints each setting with its ' +
+    'effective value (defaults marked, secrets shown as [REDACTED]) and exits 0. Invalid: names every bad variable with the ' +
+    'reason and exits 1. --json prints {ok, settings} or {ok: false, problems} on stdout.',
   examples: ['flipturn config check', 'REDIS_URL=redis://127.0.0.1:6379 flipturn config check --json'],
   // It reports problems itself (exit 1) instead of failing before it runs, so it can print them as data too.
   needsConfig: false,

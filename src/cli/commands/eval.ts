@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { errorMessage } from '../../kernel/errors.js';
 import type { RcaReport } from '../../rca/contract.js';
 import { EXIT, type CommandSpec } from '../command.js';
+import { PLAIN, paintFor, type Paint } from '../colour.js';
 import { summarize, scoreCase, type CaseScore, type Summary } from './eval-score.js';
 import { scenarioSettings } from './investigate.js';
 import { findScenarios, investigateScenario, loadScenario, type Expected } from './investigate-scenario.js';
@@ -65,13 +66,21 @@ function caseRow(c: EvalCase): string[] {
   ];
 }
 
-export function renderEval(cases: readonly EvalCase[]): string {
+/** A case line: green when the top candidate hit, yellow when a lower one did, red on a miss or an error. */
+function caseColour(c: EvalCase, p: Paint): (s: string) => string {
+  if (c.error || (c.expected && c.hitAt === null && !c.expected.abstain)) return p.red;
+  if (c.hitAt === 1 || c.score?.allRolesExact) return p.green;
+  return c.hitAt === null ? (s: string) => s : p.yellow;
+}
+
+export function renderEval(cases: readonly EvalCase[], p: Paint = PLAIN): string {
   const lines: string[] = [];
   for (const suite of ['lab', 'external'] as const) {
     const list = cases.filter((c) => c.suite === suite);
     if (list.length === 0) continue;
     lines.push(`${suite === 'lab' ? 'Lab suite' : 'External / real incidents'} (${list.length})`, '');
-    lines.push(...table(['scenario', 'fault', 'expected', 'top candidate / verdict', 'hit@', 'roles', 'calls', 'ms load+inv'], list.map(caseRow)), '');
+    const rows = table(['scenario', 'fault', 'expected', 'top candidate / verdict', 'hit@', 'roles', 'calls', 'ms load+inv'], list.map(caseRow));
+    lines.push(...rows.map((line, i) => (i < 2 ? line : caseColour(list[i - 2] as EvalCase, p)(line))), '');
     const ft = byFaultType(list);
     lines.push(...table(SUMMARY_HEADER, [...Object.entries(ft).map(([k, s]) => summaryRow(k, s)), summaryRow(`${suite} overall`, groupSummary(list))]), '');
   }
@@ -122,7 +131,7 @@ export const evalCommand: CommandSpec = {
       if (dirs.length > 1) ctx.stderr.write(`[${i + 1}/${dirs.length}] ${basename(dir)}\n`);
       cases.push(await runCase(dir, ctx.clock, settings, ctx.signal));
     }
-    ctx.stdout.write(args.values.json === true ? `${JSON.stringify(evalJson(cases), null, 2)}\n` : renderEval(cases));
+    ctx.stdout.write(args.values.json === true ? `${JSON.stringify(evalJson(cases), null, 2)}\n` : renderEval(cases, paintFor(ctx.stdout, ctx.env)));
     return EXIT.ok;
   },
 };

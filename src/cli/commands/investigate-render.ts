@@ -3,6 +3,7 @@
  * their E ids, actions, pivots, provider calls and gaps. Deterministic for the same report.
  */
 import type { EvidenceGap, RcaReport, RootCauseCandidate, TimelineEntry } from '../../rca/contract.js';
+import { PLAIN, type Paint } from '../colour.js';
 
 const TOP_EVIDENCE = 8;
 const TOP_CANDIDATES = 5;
@@ -23,14 +24,18 @@ function oneLine(s: string, max = 160): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-function roleLines(r: RcaReport): string[] {
+function roleLines(r: RcaReport, p: Paint): string[] {
   const roles = r.roles;
   return [
-    `  root cause   ${roles.rootCause.length ? roles.rootCause.join(', ') : '(none named)'}`,
-    `  propagation  ${roles.propagation.length ? roles.propagation.join(' -> ') : '(none)'}`,
-    `  bottleneck   ${roles.bottleneck ?? '(none)'}`,
-    `  symptom      ${roles.symptom}`,
+    `  ${p.bold('root cause')}   ${roles.rootCause.length ? p.red(roles.rootCause.join(', ')) : p.dim('(none named)')}`,
+    `  ${p.bold('propagation')}  ${roles.propagation.length ? p.yellow(roles.propagation.join(' -> ')) : p.dim('(none)')}`,
+    `  ${p.bold('bottleneck')}   ${roles.bottleneck ? p.yellow(roles.bottleneck) : p.dim('(none)')}`,
+    `  ${p.bold('symptom')}      ${roles.symptom}`,
   ];
+}
+
+function verdictColour(r: RcaReport, p: Paint): (s: string) => string {
+  return r.verdict === 'confirmed' ? p.green : r.verdict === 'likely' ? p.yellow : p.dim;
 }
 
 function candidateLines(list: readonly RootCauseCandidate[]): string[] {
@@ -53,16 +58,17 @@ function gapLines(gaps: readonly EvidenceGap[]): string[] {
   return gaps.map((g) => `  ${g.provider} ${g.signal}: ${g.status} (${oneLine(g.reason, 140)})`);
 }
 
-export function renderReport(r: RcaReport, title?: string): string {
+/** `p` colours the verdict and the roles (the CLI passes paintFor(stdout, env): plain unless a person looks). */
+export function renderReport(r: RcaReport, title?: string, p: Paint = PLAIN): string {
   const calls = r.providerCalls;
   const byProvider = Object.entries(calls.byProvider).map(([k, v]) => `${k} ${v}`).join(', ');
   const correlation = (r.correlation ?? {}) as { reason?: string; notes?: string[] };
   const lines: string[] = [];
   if (title) lines.push(title, '');
   lines.push(...r.header, '');
-  lines.push(`Verdict ${r.verdict}, confidence ${(r.confidence * 100).toFixed(0)}%`);
+  lines.push(verdictColour(r, p)(`Verdict ${r.verdict}, confidence ${(r.confidence * 100).toFixed(0)}%`));
   lines.push(`Proof trace ${r.representativeTraceId ?? '(none)'}; baseline trace ${r.baselineTraceId ?? '(none)'}`, '');
-  lines.push('Roles', ...roleLines(r), '');
+  lines.push('Roles', ...roleLines(r, p), '');
   lines.push('Root-cause candidates', ...candidateLines(r.rootCauseCandidates), '');
   lines.push(`Evidence (strongest ${Math.min(TOP_EVIDENCE, r.timeline.length)} of ${r.timeline.length})`, ...evidenceLines(r.timeline), '');
   if (r.actions.length) lines.push('Actions', ...r.actions.map((a) => `  - ${oneLine(a, 200)}`), '');

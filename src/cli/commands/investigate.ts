@@ -18,6 +18,7 @@ import { investigate } from '../../evidence/investigate.js';
 import { settingsFromConfig, type InvestigationSettings } from '../../evidence/settings.js';
 import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
 import { renderReport } from './investigate-render.js';
+import { paintFor } from '../colour.js';
 import { investigateScenario, loadScenario } from './investigate-scenario.js';
 
 const SOURCES: readonly NormalizeSource[] = ['datadog_webhook', 'slack_event', 'alertmanager'];
@@ -70,7 +71,7 @@ async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | u
       signal: ctx.signal,
       scrub: (t) => parsed.scrubber.scrub(t),
     });
-    ctx.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, `Alert: ${signal.title}`));
+    ctx.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, `Alert: ${signal.title}`, paintFor(ctx.stdout, ctx.env)));
     return EXIT.ok;
   } finally {
     await registry.close();
@@ -99,7 +100,7 @@ export const investigateCommand: CommandSpec = {
     if (dir === undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder (or --alert FILE)');
     const scenario = await loadScenario(dir);
     const run = await investigateScenario(scenario, { wallClock: ctx.clock, settings: scenarioSettings(ctx), signal: ctx.signal });
-    ctx.stdout.write(json ? `${JSON.stringify(run.report, null, 2)}\n` : renderReport(run.report, `Scenario ${scenario.meta.name}: ${run.signal.title}`));
+    ctx.stdout.write(json ? `${JSON.stringify(run.report, null, 2)}\n` : renderReport(run.report, `Scenario ${scenario.meta.name}: ${run.signal.title}`, paintFor(ctx.stdout, ctx.env)));
     return EXIT.ok;
   },
 };

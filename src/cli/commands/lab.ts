@@ -22,6 +22,7 @@ export const labListCommand: CommandSpec = {
   name: 'lab list',
   summary: 'List the simulation lab scenarios: fault, topology, alert source, and whether scenarios/<name> is recorded.',
   usage: '[--json]',
+  description: 'One row per built-in lab scenario: its fault type, the injected faults, the topology, the alert source, and whether scenarios/<name> under the current folder holds a recording (with its seed). --json prints the rows as data.',
   examples: ['flipturn lab list', 'flipturn lab list --json'],
   needsConfig: false,
   options: { json: { type: 'boolean', default: false } },

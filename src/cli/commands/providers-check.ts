@@ -2,6 +2,18 @@ import { bootstrapProviders, renderProviderTable, type ProviderFactory, type Pro
 import { PROVIDER_FACTORIES } from '../../providers/factories.js';
 import { FlipturnError } from '../../kernel/errors.js';
 import { EXIT, type CommandContext, type CommandSpec, type ParsedArgs } from '../command.js';
+import { paintFor, type Paint } from '../colour.js';
+
+/** The provider table with each row coloured by its state (enabled green, disabled dim, failed red). */
+export function colourProviderTable(text: string, rows: readonly ProviderStatusRow[], p: Paint): string {
+  if (!p.enabled) return text;
+  const lines = text.split('\n');
+  return lines.map((line, i) => {
+    const row = rows[i - 2];
+    if (!row || line === '') return line;
+    return row.state === 'failed' ? p.red(line) : row.state === 'disabled' ? p.dim(line) : p.green(line);
+  }).join('\n');
+}
 
 /** Exit code of a provider table: 1 when any configured provider failed, else 0 (nothing configured is fine). */
 export function providersExitCode(rows: readonly ProviderStatusRow[]): number {
@@ -28,8 +40,9 @@ export async function runProvidersCheck(ctx: CommandContext, args: ParsedArgs, f
   if (args.values.json === true) {
     ctx.stdout.write(`${JSON.stringify({ ok: code === EXIT.ok, healthChecked: healthCheck, providers: table }, null, 2)}\n`);
   } else {
-    ctx.stdout.write(renderProviderTable(table));
-    ctx.stdout.write(`${summary(table, healthCheck)}\n`);
+    const p = paintFor(ctx.stdout, ctx.env);
+    ctx.stdout.write(colourProviderTable(renderProviderTable(table), table, p));
+    ctx.stdout.write(`${(code === EXIT.ok ? (s: string) => s : p.red)(summary(table, healthCheck))}\n`);
   }
   return code;
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { FlipturnError } from '../../kernel/errors.js';
 import { validateScenarioDir } from '../../lab/format/validate.js';
 import { EXIT, type CommandSpec } from '../command.js';
+import { paintFor } from '../colour.js';
 
 export const scenarioValidateCommand: CommandSpec = {
   name: 'scenario validate',
@@ -27,11 +28,12 @@ export const scenarioValidateCommand: CommandSpec = {
     if (args.values.json === true) {
       ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     } else {
+      const paint = paintFor(ctx.stdout, ctx.env);
       for (const r of results) {
         const s = r.summary;
-        const head = `${r.ok ? 'ok  ' : 'FAIL'} ${r.dir}  (${s.traces} spans, ${s.logs} logs, ${s.metrics} metrics, ${s.services.length} services, ${(s.bytes / 1024 / 1024).toFixed(2)} MB)`;
+        const head = `${r.ok ? paint.green('ok  ') : paint.red('FAIL')} ${r.dir}  (${s.traces} spans, ${s.logs} logs, ${s.metrics} metrics, ${s.services.length} services, ${(s.bytes / 1024 / 1024).toFixed(2)} MB)`;
         ctx.stdout.write(`${head}\n`);
-        for (const p of r.problems) ctx.stdout.write(`  ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}\n`);
+        for (const p of r.problems) ctx.stdout.write(`  ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${paint.yellow(p.message)}\n`);
       }
       const bad = results.filter((r) => !r.ok).length;
       ctx.stdout.write(`${results.length - bad} of ${results.length} scenario directories valid.\n`);
