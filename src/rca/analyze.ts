@@ -100,7 +100,9 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   // starts (accept queues), which reads as a gap on every edge. A fault slows one service or one edge.
   const slowed = (f: (typeof services)[number]): boolean => (f.latency.significance > 0.8 && f.latency.robustShift > 1) || f.networkScore >= 0.3;
   const broadSlowdown = services.length ? services.filter(slowed).length / services.length : 0;
-  const conf = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt });
+  const leadName = candidates[0]?.service;
+  const delayedElsewhere = spanFeat.edges.filter((e) => e.score >= 0.3 && e.stats.nInc >= 2 && e.stats.nBase >= 2 && e.caller !== leadName && e.callee !== leadName).length;
+  const conf = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, delayedElsewhere, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt });
   const roots: ScoredCandidate[] = conf.verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
   const rootNames = roots.map((r) => r.service);
   const propagation = roots.length ? propagationOf(rootNames, symptom, graph, spanFeat.services) : [];

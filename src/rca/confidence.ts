@@ -23,6 +23,8 @@ export interface ConfidenceInputs {
   readonly loadRatio: number;
   /** Fraction of services with a significant own-latency shift. */
   readonly broadSlowdown: number;
+  /** Delayed caller->callee links that touch neither side of the top candidate (default 0). */
+  readonly delayedElsewhere?: number;
   readonly confirmAt: number;
   readonly likelyAt: number;
 }
@@ -46,7 +48,11 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const featureMean = 0.35 * features.magnitude + 0.2 * features.support + 0.2 * features.corroboration + 0.25 * features.separation;
   let conf = gates.path * gates.precedence * gates.significance * (0.35 + 0.65 * featureMean);
   // A surge: load up, slowdown spread over many services, no error origin and no separation: no defect to name.
-  const defectless = f.errorOrigin < 0.3 && f.logs < 0.3 && f.deploy === 0 && !(top.mechanism === 'network' && f.network >= 0.6);
+  // A network fault delays the links into (or out of) one service; queueing under more traffic widens the gaps on
+  // links into several services at once. So a strong network lead is a defect signal only when no delayed link
+  // lies elsewhere.
+  const specificNetwork = top.mechanism === 'network' && f.network >= 0.6 && (inp.delayedElsewhere ?? 0) === 0;
+  const defectless = f.errorOrigin < 0.3 && f.logs < 0.3 && f.deploy === 0 && !specificNetwork;
   // More traffic by itself raises saturation metrics (active queries, queue depth, cpu) and call rates: when the
   // lead rests on those alone, the load explains it as well as a defect would. A slowdown spread over many
   // services says the same. Either way, without a defect signal there is nothing to name.

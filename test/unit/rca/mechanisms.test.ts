@@ -154,12 +154,19 @@ describe('surge gate', () => {
     service: 'db', operation: undefined, score: 0.6, onsetMs: 0, mechanism,
     features: { ownLatency: 0, network: 0, errorOrigin: 0, logs: 0, metrics: 0, metricsAny: 0, issues: 0, deploy: 0, structure: 0, pathToSymptom: 1, precedence: 1, support: 0.5, own: 0.6, ...f },
   });
-  const conf = (c: ScoredCandidate, loadRatio: number, broad = 0) =>
-    assessConfidence({ candidates: [c], gaps: [], loadRatio, broadSlowdown: broad, confirmAt: 0.7, likelyAt: 0.4 });
+  const conf = (c: ScoredCandidate, loadRatio: number, broad = 0, delayedElsewhere = 0) =>
+    assessConfidence({ candidates: [c], gaps: [], loadRatio, broadSlowdown: broad, delayedElsewhere, confirmAt: 0.7, likelyAt: 0.4 });
 
   it('a lead resting on saturation metrics under a load rise is not a defect', () => {
     expect(conf(cand('metrics', { metrics: 1 }), 3).verdict).toBe('inconclusive');
     expect(conf(cand('metrics', { metrics: 1 }), 1).verdict).not.toBe('inconclusive');
+  });
+
+  it('a strong network lead is a defect only when the delayed links all touch it', () => {
+    const net = cand('network', { network: 0.9, own: 0.9 });
+    expect(conf(net, 3, 0.8, 0).verdict).not.toBe('inconclusive');
+    expect(conf(net, 3, 0.8, 1).verdict).toBe('inconclusive');
+    expect(conf(net, 1, 0.8, 1).verdict).not.toBe('inconclusive');
   });
 
   it('a defect signal (error origin) keeps the verdict under the same load rise', () => {
