@@ -48,7 +48,7 @@ export const MARKET_SCENARIOS: readonly ScenarioDefinition[] = [
     alertSource: 'datadog_webhook',
     expected: { rootCause: { service: 'recommendation', operation: 'GET /recs' }, propagation: [], bottleneck: 'recommendation', symptom: 'web-gateway', abstain: false },
     lab: lab(2104, {
-      faults: [{ kind: 'exception', service: 'recommendation', route: '/recs', probability: 0.7, swallowed: true, errorType: 'ModelFeatureError', message: 'feature vector has 63 dimensions, model expects 64', fallback: { medianMs: 350, sigma: 0.35 } }],
+      faults: [{ kind: 'exception', service: 'recommendation', route: '/recs', probability: 0.8, swallowed: true, errorType: 'ModelFeatureError', message: 'feature vector has 63 dimensions, model expects 64', fallback: { medianMs: 500, sigma: 0.3 } }],
       noise: [adsNoise, { kind: 'clock_skew', service: 'catalog-db', offsetMs: -30 }],
     }),
   },
