@@ -7,11 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest.bench.js';
 import { investigationBench } from './investigation.bench.js';
+import { normalizeBench } from './normalize.bench.js';
 import { otlpFileBench } from './otlp-file.bench.js';
 import { scaleoutBench } from './scaleout.bench.js';
 import type { BenchModule, BenchResult } from './types.js';
 
-const MODULES: readonly BenchModule[] = [ingestBench, investigationBench, otlpFileBench, scaleoutBench];
+const MODULES: readonly BenchModule[] = [ingestBench, normalizeBench, investigationBench, otlpFileBench, scaleoutBench];
 
 function table(rows: readonly BenchResult[]): string {
   const cells = rows.map((r) => [r.bench, r.metric, Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2), r.unit, r.note ?? '']);

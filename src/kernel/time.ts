@@ -24,8 +24,67 @@ export function parseUnixNanos(value: unknown): UnixNanos | undefined {
   return undefined;
 }
 
-/** ISO-8601 with as many fractional digits as needed (up to nine), always UTC: 2022-08-22T07:25:19.562000154Z. */
+/** Years 0000..9999 (what toISOString writes with four digits): the fast path's range. */
+const FAST_MAX_MS = 253_402_300_800_000;
+/** The last second formatted ("2026-11-21T10:00:00") and the last instant: the gate formats "now" per request. */
+let lastSecond = -1;
+let lastSecondText = '';
+let lastNanos = -1n;
+let lastIso = '';
+
+/**
+ * ISO-8601 with as many fractional digits as needed (up to nine), always UTC: 2022-08-22T07:25:19.562000154Z.
+ * Whole milliseconds keep three digits (…:19.562Z, …:19.000Z), as Date.toISOString writes them.
+ *
+ * Speed: the "YYYY-MM-DDTHH:MM:SS" part is formatted by Date once per distinct second (cached) and the fraction is
+ * written from integers; instants outside years 0000..9999 (or negative) take the plain Date path.
+ */
 export function toIsoNanos(nanos: UnixNanos): string {
+  if (nanos === lastNanos) return lastIso;
+  const iso = formatIsoNanos(nanos);
+  lastNanos = nanos;
+  lastIso = iso;
+  return iso;
+}
+
+/**
+ * toIsoNanos(seconds * 1e9 + micros * 1e3) for whole seconds and micros in [0, 1e6), both safe integers (a Slack
+ * ts), without bigint arithmetic.
+ */
+export function isoFromSecondsMicros(seconds: number, micros: number): string {
+  const ms = seconds * 1000 + Math.floor(micros / 1000);
+  if (!(seconds >= 0 && micros >= 0 && micros < 1_000_000 && ms < FAST_MAX_MS) || !Number.isSafeInteger(seconds) || !Number.isInteger(micros)) {
+    return toIsoNanos(BigInt(seconds) * NANOS_PER_SECOND + BigInt(micros) * 1000n);
+  }
+  return formatFast(ms, (micros % 1000) * 1000);
+}
+
+function formatIsoNanos(nanos: UnixNanos): string {
+  if (nanos < 0n) return slowIsoNanos(nanos);
+  const msBig = nanos / NANOS_PER_MS;
+  const ms = Number(msBig);
+  if (ms >= FAST_MAX_MS) return slowIsoNanos(nanos);
+  return formatFast(ms, Number(nanos - msBig * NANOS_PER_MS));
+}
+
+/** ms: whole milliseconds in [0, FAST_MAX_MS); subMs: nanoseconds in [0, 1e6). */
+function formatFast(ms: number, subMs: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 19);
+    lastSecond = second;
+  }
+  const milli = ms - second * 1000;
+  const m3 = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : String(milli);
+  if (subMs === 0) return `${lastSecondText}.${m3}Z`;
+  const frac = m3 + String(subMs).padStart(6, '0');
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  return `${lastSecondText}.${frac.slice(0, end)}Z`;
+}
+
+/** The general formula (any instant Date can represent; throws RangeError beyond, like Date). */
+function slowIsoNanos(nanos: UnixNanos): string {
   const ms = nanos / NANOS_PER_MS;
   const base = new Date(Number(ms)).toISOString(); // ...SSSZ
   const subMs = nanos % NANOS_PER_MS;

@@ -116,14 +116,19 @@ function richText(elements: unknown, depth: number): string {
   return out.trim();
 }
 
-/** Slack mrkdwn -> plain: `<url|label>` -> label, `<url>` -> url, `*bold*` -> bold, entities decoded. */
+const SLACK_LABELLED_LINK = /<(https?:\/\/[^|>]+)\|([^>]+)>/g;
+const SLACK_LINK = /<(https?:\/\/[^>]+)>/g;
+const SLACK_BOLD = /(^|\s)\*([^*\n]+)\*(?=\s|$)/g;
+
+/**
+ * Slack mrkdwn -> plain: `<url|label>` -> label, `<url>` -> url, `*bold*` -> bold, entities decoded. A step is
+ * skipped when the text it would work on lacks the character every match of it needs (`<`, `*`, `&`): same result,
+ * fewer scans.
+ */
 export function unslack(s: string): string {
-  return s
-    .replace(/<(https?:\/\/[^|>]+)\|([^>]+)>/g, '$2')
-    .replace(/<(https?:\/\/[^>]+)>/g, '$1')
-    .replace(/(^|\s)\*([^*\n]+)\*(?=\s|$)/g, '$1$2')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .trim();
+  let out = s;
+  if (out.includes('<')) out = out.replace(SLACK_LABELLED_LINK, '$2').replace(SLACK_LINK, '$1');
+  if (out.includes('*')) out = out.replace(SLACK_BOLD, '$1$2');
+  if (out.includes('&')) out = out.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return out.trim();
 }

@@ -3,7 +3,7 @@
  * hints. Pure and deterministic.
  */
 import type { CorrelationHints } from '../../kernel/signal.js';
-import { toIsoNanos } from '../../kernel/time.js';
+import { isoFromSecondsMicros, toIsoNanos } from '../../kernel/time.js';
 
 export type Json = Record<string, unknown>;
 
@@ -107,18 +107,23 @@ export function parseNumber(s: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+// Compiled once (a RegExp built per call costs a cache lookup and an allocation on the gate's hot path).
+const VALUE_RE = new RegExp(String.raw`\b(?:observed\s+)?value\s*[:=]\s*` + NUM, 'i');
+const THRESHOLD_RE = new RegExp(String.raw`\bthreshold\s*[:=]\s*` + NUM, 'i');
+const QUERY_THRESHOLD_RE = new RegExp(String.raw`(?:>=|<=|==|!=|>|<)\s*` + NUM + String.raw`\s*$`);
+
 /** "Value: **0.482**" / "value=0.482" in an alert body. */
 export function extractValue(text: string): number | undefined {
-  const m = new RegExp(String.raw`\b(?:observed\s+)?value\s*[:=]\s*` + NUM, 'i').exec(plain(text));
+  const m = VALUE_RE.exec(plain(text));
   return parseNumber(m?.[1]);
 }
 
 /** "Threshold: 0.4" in a body, else the comparison at the end of a monitor query ("... > 0.4"). */
 export function extractThreshold(text: string, query: string | undefined): number | undefined {
-  const m = new RegExp(String.raw`\bthreshold\s*[:=]\s*` + NUM, 'i').exec(plain(text));
+  const m = THRESHOLD_RE.exec(plain(text));
   if (m) return parseNumber(m[1]);
   if (query === undefined) return undefined;
-  const q = new RegExp(String.raw`(?:>=|<=|==|!=|>|<)\s*` + NUM + String.raw`\s*$`).exec(query.trim());
+  const q = QUERY_THRESHOLD_RE.exec(query.trim());
   return parseNumber(q?.[1]);
 }
 
@@ -140,8 +145,8 @@ export function instantFromSlackTs(ts: string | undefined): string | undefined {
   if (ts === undefined) return undefined;
   const m = /^(\d{9,11})(?:\.(\d{1,6}))?$/.exec(ts);
   if (!m) return undefined;
-  const micros = BigInt(m[1] ?? '0') * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0') || '0');
-  return toIsoNanos(micros * 1000n);
+  // At most 11 digits of seconds and 6 of microseconds: exact as numbers (no bigint on the hot path).
+  return isoFromSecondsMicros(Number(m[1] ?? '0'), Number((m[2] ?? '').padEnd(6, '0') || '0'));
 }
 
 export function receivedIso(nowNanos: bigint): string {
@@ -150,18 +155,48 @@ export function receivedIso(nowNanos: bigint): string {
 
 type HintKind = keyof CorrelationHints;
 
-const HINT_KEYS: ReadonlyArray<{ kind: HintKind; keys: string; value: RegExp }> = [
-  { kind: 'traceIds', keys: String.raw`(?:dd\.)?trace[_.-]?id|traceid|otel\.trace_id`, value: /^(?:[0-9a-f]{32}|[0-9a-f]{16}|\d{1,20})$/ },
-  { kind: 'spanIds', keys: String.raw`(?:dd\.)?span[_.-]?id|spanid|otel\.span_id`, value: /^(?:[0-9a-f]{16}|\d{1,20})$/ },
-  { kind: 'requestIds', keys: String.raw`(?:x[_-])?request[_.-]?id|requestid|req[_-]id`, value: /^[\w.:-]{4,128}$/ },
-  { kind: 'correlationIds', keys: String.raw`(?:x[_-])?correlation[_.-]?id|correlationid`, value: /^[\w.:-]{4,128}$/ },
-  { kind: 'runIds', keys: String.raw`run[_.-]?id|runid`, value: /^[\w.:-]{2,128}$/ },
+interface HintKey {
+  readonly kind: HintKind;
+  /** Every spelling of this kind's keys contains this word (lowercase): a text without it cannot match. */
+  readonly word: string;
+  /** The whole tag key is one of this kind's keys. */
+  readonly tagKey: RegExp;
+  /** A keyed occurrence in text; global: run with exec from lastIndex 0 (module-level, never reentrant). */
+  readonly inText: RegExp;
+  readonly value: RegExp;
+}
+
+function hintKey(kind: HintKind, word: string, keys: string, value: RegExp): HintKey {
+  return {
+    kind,
+    word,
+    tagKey: new RegExp(`^(?:${keys})$`, 'i'),
+    inText: new RegExp(String.raw`(?:^|[^A-Za-z0-9_.])["']?(?:${keys})["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_.:-]+)`, 'gi'),
+    value,
+  };
+}
+
+const HINT_KEYS: readonly HintKey[] = [
+  hintKey('traceIds', 'trace', String.raw`(?:dd\.)?trace[_.-]?id|traceid|otel\.trace_id`, /^(?:[0-9a-f]{32}|[0-9a-f]{16}|\d{1,20})$/),
+  hintKey('spanIds', 'span', String.raw`(?:dd\.)?span[_.-]?id|spanid|otel\.span_id`, /^(?:[0-9a-f]{16}|\d{1,20})$/),
+  hintKey('requestIds', 'req', String.raw`(?:x[_-])?request[_.-]?id|requestid|req[_-]id`, /^[\w.:-]{4,128}$/),
+  hintKey('correlationIds', 'correlation', String.raw`(?:x[_-])?correlation[_.-]?id|correlationid`, /^[\w.:-]{4,128}$/),
+  hintKey('runIds', 'run', String.raw`run[_.-]?id|runid`, /^[\w.:-]{2,128}$/),
 ];
+
+const TRACEPARENT_RE = /\btraceparent["']?[ \t]*[:=][ \t]*["']?[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/gi;
+/** A tag key holding none of the key words cannot be a hint key. */
+const ANY_HINT_WORD = /trace|span|req|correlation|run/i;
 
 /**
  * Correlation hints found in text. Only keyed occurrences count (`trace_id:abc`, `trace_id=abc`,
  * `"trace_id": "abc"`, `trace_id: abc`) plus W3C `traceparent` values: a bare hex string is never taken for a
  * trace id (it may be an event id or a commit). The value must sit on the key's line.
+ *
+ * Speed (the gate runs this on every alert): the patterns are compiled once, and a text is scanned by a kind's
+ * pattern only when it contains that kind's key word (every key spelling contains it; the patterns match ASCII
+ * letters case-insensitively, so a lowercase copy of the text tells). Each kind still runs its own pattern from
+ * the start of the text, so overlapping keys of different kinds are found exactly as before.
  */
 export function extractHints(texts: ReadonlyArray<string | undefined>, tags: Record<string, string> = {}): CorrelationHints {
   const acc: Record<HintKind, Set<string>> = {
@@ -171,20 +206,31 @@ export function extractHints(texts: ReadonlyArray<string | undefined>, tags: Rec
     correlationIds: new Set(),
     runIds: new Set(),
   };
-  for (const [k, v] of Object.entries(tags)) for (const h of HINT_KEYS) if (new RegExp(`^(?:${h.keys})$`, 'i').test(k)) addHint(acc, h, v);
+  for (const [k, v] of Object.entries(tags)) {
+    if (!ANY_HINT_WORD.test(k)) continue;
+    for (const h of HINT_KEYS) if (h.tagKey.test(k)) addHint(acc, h, v);
+  }
   for (const text of texts) {
     if (text === undefined || text === '') continue;
     const t = plain(text);
+    const lower = t.toLowerCase();
     for (const h of HINT_KEYS) {
-      const re = new RegExp(String.raw`(?:^|[^A-Za-z0-9_.])["']?(?:${h.keys})["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_.:-]+)`, 'gi');
-      for (const m of t.matchAll(re)) addHint(acc, h, (m[1] ?? '').replace(/[.:]+$/, ''));
+      if (!lower.includes(h.word)) continue;
+      const re = h.inText;
+      re.lastIndex = 0;
+      for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+        addHint(acc, h, (m[1] ?? '').replace(/[.:]+$/, ''));
+      }
     }
-    for (const m of t.matchAll(/\btraceparent["']?[ \t]*[:=][ \t]*["']?[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/gi)) {
-      acc.traceIds.add((m[1] ?? '').toLowerCase());
-      acc.spanIds.add((m[2] ?? '').toLowerCase());
+    if (lower.includes('traceparent')) {
+      TRACEPARENT_RE.lastIndex = 0;
+      for (let m = TRACEPARENT_RE.exec(t); m !== null; m = TRACEPARENT_RE.exec(t)) {
+        acc.traceIds.add((m[1] ?? '').toLowerCase());
+        acc.spanIds.add((m[2] ?? '').toLowerCase());
+      }
     }
   }
-  const sorted = (s: Set<string>) => [...s].sort();
+  const sorted = (s: Set<string>) => (s.size === 0 ? [] : [...s].sort());
   return {
     traceIds: sorted(acc.traceIds),
     spanIds: sorted(acc.spanIds),
@@ -194,7 +240,7 @@ export function extractHints(texts: ReadonlyArray<string | undefined>, tags: Rec
   };
 }
 
-function addHint(acc: Record<HintKind, Set<string>>, h: { kind: HintKind; value: RegExp }, raw: string): void {
+function addHint(acc: Record<HintKind, Set<string>>, h: HintKey, raw: string): void {
   const isHexKind = h.kind === 'traceIds' || h.kind === 'spanIds';
   const v = isHexKind ? raw.trim().toLowerCase() : raw.trim();
   if (v === '' || !h.value.test(v)) return;

@@ -10,6 +10,7 @@ import {
   type FollowUpSignal,
   type UniversalIncidentSignal,
 } from '../../kernel/signal.js';
+import { surelyValidAlert, surelyValidFollowUp } from './signal-guard.js';
 
 export type NormalizeSource = 'datadog_webhook' | 'slack_event' | 'alertmanager';
 
@@ -78,7 +79,11 @@ function firstIssuePath(error: z.ZodError, prefix: string): { path: string; mess
   return { path: formatPath(issue.path, prefix), message: issue.message };
 }
 
-/** Validates built signals; a failure is reported as a rejection on the produced field (a value we could not use). */
+/**
+ * Validates built signals; a failure is reported as a rejection on the produced field (a value we could not use).
+ * A signal the fast guard (./signal-guard.ts) vouches for is returned as built (zod would return an equal copy);
+ * anything else goes through zod, which gives the result, or the rejection's path and message.
+ */
 export function finalize(
   alerts: readonly unknown[],
   followUps: readonly unknown[] = [],
@@ -86,6 +91,10 @@ export function finalize(
   const signals: UniversalIncidentSignal[] = [];
   const fus: FollowUpSignal[] = [];
   for (const [i, a] of alerts.entries()) {
+    if (surelyValidAlert(a)) {
+      signals.push(a as UniversalIncidentSignal);
+      continue;
+    }
     const r = incidentSignalSchema.safeParse(a);
     if (!r.success) {
       const p = firstIssuePath(r.error, `signal[${i}]`);
@@ -94,6 +103,10 @@ export function finalize(
     signals.push(r.data);
   }
   for (const [i, f] of followUps.entries()) {
+    if (surelyValidFollowUp(f)) {
+      fus.push(f as FollowUpSignal);
+      continue;
+    }
     const r = followUpSignalSchema.safeParse(f);
     if (!r.success) {
       const p = firstIssuePath(r.error, `followUp[${i}]`);
