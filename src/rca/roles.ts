@@ -2,7 +2,7 @@
  * The four roles. Root cause(s): the top candidate, plus a second one when it is nearly as strong, has its own
  * defect and is not a caller of the first (two simultaneous faults). Propagation: services on the caller chain
  * from a root up to the symptom (ancestors of the root that the symptom reaches), excluding root and symptom,
- * whose behaviour changed (inclusive latency, error, call structure, swallowed errors). Bottleneck: the largest
+ * whose behaviour changed (inclusive latency, own or passed-on errors, call structure, swallowed errors). Bottleneck: the largest
  * increase of critical-path exclusive time per incident trace (a client-like step is charged to its callee, so a
  * delayed edge makes its callee the bottleneck). Symptom: where the alert fired.
  */
@@ -75,7 +75,7 @@ export function propagationOf(
       if (a === symptom || roots.includes(a) || !fromSymptom.has(a)) continue;
       const f = span.get(a);
       if (!f) continue;
-      const changed = f.inclusiveScore >= 0.3 || f.structureScore >= 0.3 || f.errorScore >= 0.3 || f.swallowedCount > 0 || f.latencyScore >= 0.3;
+      const changed = f.inclusiveScore >= 0.3 || f.structureScore >= 0.3 || f.errorScore >= 0.3 || f.failScore >= 0.3 || f.swallowedCount > 0 || f.latencyScore >= 0.3;
       if (changed) out.add(a);
     }
   }

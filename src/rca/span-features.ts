@@ -38,6 +38,11 @@ export interface ServiceSpanFeatures {
   readonly errorBaseRate: number;
   readonly errorIncRate: number;
   readonly errorScore: number;
+  /**
+   * Rise of the share of traces where the service's spans fail at all, echoes included: a service that passes a
+   * failure from below on to its callers changed behaviour (propagation) even though the failure is not its own.
+   */
+  readonly failScore: number;
   readonly errorSamples: readonly SpanNode[];
   readonly swallowedCount: number;
   readonly structureScore: number;
@@ -192,6 +197,8 @@ function serviceFeatures(
   const errorBaseRate = eb.length ? mean(eb.map(isOrigin)) : 0;
   const errorIncRate = ei.length ? mean(ei.map(isOrigin)) : 0;
   const errorScore = proportionIncrease(errorBaseRate, eb.length, errorIncRate, ei.length);
+  const fails = (s: TraceSummary): number => (s.failing.has(svc) ? 1 : 0);
+  const failScore = proportionIncrease(eb.length ? mean(eb.map(fails)) : 0, eb.length, ei.length ? mean(ei.map(fails)) : 0, ei.length);
   const errorSamples: SpanNode[] = [];
   let swallowedCount = 0;
   for (const s of inc) {
@@ -207,7 +214,7 @@ function serviceFeatures(
   const { onsetMs, support } = onsetAndSupport(svc, inc, latency, isOrigin, edges);
   return {
     service: svc, nBase: lb.length, nInc: li.length, latency, latencyDeltaMs, latencyScore, topOperation,
-    networkScore: networkScore(svc, edges), errorBaseRate, errorIncRate, errorScore, errorSamples, swallowedCount,
+    networkScore: networkScore(svc, edges), errorBaseRate, errorIncRate, errorScore, failScore, errorSamples, swallowedCount,
     structureScore, structure, cpBase, cpInc, inclusiveScore: inclusive, onsetMs, support,
   };
 }

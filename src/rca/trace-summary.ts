@@ -32,6 +32,8 @@ export interface TraceSummary {
   readonly inclusive: ReadonlyMap<string, number>;
   /** service -> its spans' first start in this trace (ms) */
   readonly firstSeen: ReadonlyMap<string, number>;
+  /** Services with a failing span in this trace (their own failure or one passed on from below). */
+  readonly failing: ReadonlySet<string>;
 }
 
 export const SEP = '\u0000';
@@ -63,12 +65,14 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   const errorOrigins = new Map<string, SpanNode[]>();
   const swallowed = new Map<string, SpanNode[]>();
   const services = new Set<string>();
+  const failing = new Set<string>();
   const firstSeen = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const gapTotal = new Map<string, number>();
   for (const n of t.nodes) {
     if (!n.parent || n.parent.service !== n.service) inclusive.set(n.service, Math.max(inclusive.get(n.service) ?? 0, n.end - n.start));
     services.add(n.service);
+    if (n.error) failing.add(n.service);
     const fs = firstSeen.get(n.service);
     if (fs === undefined || n.start < fs) firstSeen.set(n.service, n.start);
     if (n.clientLike && n.callee) {
@@ -114,7 +118,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   }
   return {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
-    calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive,
+    calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive, failing,
   };
 }
 

@@ -2,7 +2,8 @@
  * Unit tests of the accuracy mechanisms on hand-built trees: pool waits charged to the pooled downstream, a
  * service's own time as open-and-not-calling wall time, rejected answers blamed on the callee, unanswered calls
  * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, the
- * cohort reads' cut-trace filter, and tail leads weighed against the entry's own tail shift.
+ * cohort reads' cut-trace filter, tail leads weighed against the entry's own tail shift, and propagation through
+ * services that pass a failure on.
  */
 import { describe, expect, it } from 'vitest';
 import { dropCutTraces } from '../../../src/evidence/prefetch.js';
@@ -220,5 +221,23 @@ describe('tail leads', () => {
     expect(r.rootCauseCandidates[0]?.service).toBe('travel');
     const net = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.network ?? 0;
     expect(net('travel')).toBeGreaterThan(net('price') + 0.2);
+  });
+});
+
+describe('passed-on failures', () => {
+  it('a caller that fails because its callee failed is on the propagation path', () => {
+    const st = story((phase, r) => {
+      const bad = phase === 'inc';
+      return {
+        svc: 'gateway', op: 'POST /checkout', work: jitter(r, 4),
+        children: [
+          { svc: 'cart', op: 'Checkout', work: jitter(r, 3), ...(bad ? { error: true } : {}), children: [{ svc: 'pricing', op: 'Quote', work: jitter(r, 2), ...(bad ? { exception: 'QuoteError: no price' } : {}) }] },
+          { svc: 'ads', op: 'Ads', work: jitter(r, 2) },
+        ],
+      };
+    });
+    const r = analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
+    expect(r.roles.rootCause).toEqual(['pricing']);
+    expect(r.roles.propagation).toEqual(['cart']);
   });
 });
