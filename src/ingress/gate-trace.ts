@@ -19,11 +19,12 @@ export function startEnqueueSpans(source: string, signals: QueuedSignal[]): Enqu
   const parent = trace.setSpan(context.active(), request);
   const spans: Array<{ key: string; span: Span }> = [];
   for (const [i, s] of signals.entries()) {
-    const span = tracer.startSpan(
-      'flipturn.gate.enqueue',
-      { attributes: { 'flipturn.source': source, 'flipturn.kind': s.kind, 'flipturn.idempotency_key_hash': keyHash(s.idempotencyKey), ...(s.kind === 'alert' ? { 'flipturn.incident_key_hash': keyHash(s.incidentKey) } : {}) } },
-      parent,
-    );
+    const span = tracer.startSpan('flipturn.gate.enqueue', { attributes: { 'flipturn.source': source, 'flipturn.kind': s.kind } }, parent);
+    // The key hashes (two SHA-256 per signal) only for a span that records them: tracing off costs nothing here.
+    if (span.isRecording()) {
+      span.setAttribute('flipturn.idempotency_key_hash', keyHash(s.idempotencyKey));
+      if (s.kind === 'alert') span.setAttribute('flipturn.incident_key_hash', keyHash(s.incidentKey));
+    }
     const traceparent = traceparentOf(span);
     if (traceparent) signals[i] = { ...s, trace: { traceparent } };
     spans.push({ key: s.idempotencyKey, span });

@@ -19,7 +19,7 @@ import type { Clock } from '../kernel/clock.js';
 import { FlipturnError, errorMessage, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { QueuedSignal } from '../kernel/signal.js';
-import type { IdempotencyStore, SignalQueue } from '../queue/port.js';
+import type { SignalQueue } from '../queue/port.js';
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_IDEMPOTENCY_TTL_MS,
@@ -34,19 +34,15 @@ import {
 import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics.js';
 import { signalLogIds, startEnqueueSpans } from './gate-trace.js';
 import type { ErrorReporter } from '../observability/reporter.js';
-import { normalizeAlert, type NormalizeSource } from './normalize/index.js';
+import { normalizeAlert, type NormalizeOptions, type NormalizeSource } from './normalize/index.js';
 import { first, secretsEqual, verifySlackSignature } from './slack-verify.js';
 
 export interface GateDeps {
   readonly settings: GateSettings;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Idempotency keys are claimed inside the queue (SignalQueue.appendOnce, the adapter's IdempotencyStore key space). */
   readonly queue: SignalQueue;
-  /**
-   * Not used: the enqueue step claims idempotency keys inside the queue (SignalQueue.appendOnce, in the same key
-   * space as the adapter's own IdempotencyStore). Accepted so existing composition roots keep compiling.
-   */
-  readonly idempotency?: IdempotencyStore;
   readonly metrics: MetricsRegistry;
   /** Flipturn's own unexpected errors (Sentry when SENTRY_DSN is set). */
   readonly reporter?: ErrorReporter;
@@ -63,7 +59,25 @@ type Source = NormalizeSource;
 export function buildGate(deps: GateDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
   const metrics = gateMetrics(deps.metrics, deps.queue);
-  const ctx: Ctx = { deps, metrics, ttlMs: deps.settings.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS };
+  const settings = deps.settings;
+  const ctx: Ctx = {
+    deps,
+    metrics,
+    ttlMs: settings.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
+    normalizeOptions: {
+      ...(settings.slackBotUserId ? { botUserId: settings.slackBotUserId } : {}),
+      ...(settings.slackBotId ? { botId: settings.slackBotId } : {}),
+    },
+    queued: seriesCache((key) => {
+      const [source = '', kind = ''] = key.split(' ');
+      return metrics.queued.child({ source, kind });
+    }),
+  };
+  // Bound series per route/method/status: labels checked and rendered once, not on every answer.
+  const answered = seriesCache((key) => {
+    const [route = '', method = '', status = ''] = key.split(' ');
+    return { count: metrics.requests.child({ route, method, status }), duration: metrics.duration.child({ route }) };
+  });
 
   // Keep the raw bytes: signatures are computed over them. JSON is parsed by the route after authentication.
   app.removeAllContentTypeParsers();
@@ -71,9 +85,9 @@ export function buildGate(deps: GateDeps): FastifyInstance {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => done(null, { raw: body, form: true }));
 
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    const series = answered(`${req.routeOptions.url ?? 'unmatched'} ${req.method} ${reply.statusCode}`);
+    series.count.inc();
+    series.duration.observe(reply.elapsedTime / 1000);
     done();
   });
 
@@ -105,6 +119,26 @@ interface Ctx {
   readonly deps: GateDeps;
   readonly metrics: GateMetrics;
   readonly ttlMs: number;
+  /** Built once: the Slack bot identity the normalizer needs. */
+  readonly normalizeOptions: NormalizeOptions;
+  /** flipturn_ingress_signals_queued_total by "source kind". */
+  readonly queued: (key: string) => { inc(by?: number): void };
+}
+
+/**
+ * Memoized bound metric series by a space-joined label key. Label values here come from bounded sets (routes,
+ * HTTP methods Node accepts, status codes, sources, kinds); past `max` keys a series is still built, not kept.
+ */
+function seriesCache<T>(make: (key: string) => T, max = 512): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = make(key);
+      if (cache.size < max) cache.set(key, v);
+    }
+    return v;
+  };
 }
 
 function reject(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorCode, message: string, path?: string): FastifyReply {
@@ -168,11 +202,7 @@ async function tokenRoute(
 
 /** Normalize, enqueue, answer. */
 async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source, body: unknown, log: Record<string, string>): Promise<FastifyReply> {
-  const settings = ctx.deps.settings;
-  const result = normalizeAlert(source, body, ctx.deps.clock, {
-    ...(settings.slackBotUserId ? { botUserId: settings.slackBotUserId } : {}),
-    ...(settings.slackBotId ? { botId: settings.slackBotId } : {}),
-  });
+  const result = normalizeAlert(source, body, ctx.deps.clock, ctx.normalizeOptions);
   if (!result.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', result.rejection.message, result.rejection.path);
   const signals: QueuedSignal[] = [...result.signals, ...result.followUps];
   if (signals.length === 0) {
@@ -191,10 +221,13 @@ async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source
   spans.end(outcome.queued);
   for (const q of outcome.queued) {
     const kind = signals.find((s) => s.idempotencyKey === q.idempotencyKey)?.kind ?? 'alert';
-    ctx.metrics.queued.inc({ source, kind });
+    ctx.queued(`${source} ${kind}`).inc();
   }
   if (outcome.duplicates > 0) ctx.metrics.duplicates.inc({ source }, outcome.duplicates);
-  ctx.deps.logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log, ...signalLogIds(signals) }, 'webhook accepted');
+  const logger = ctx.deps.logger;
+  if (logger.isLevelEnabled('info')) {
+    logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log, ...signalLogIds(signals) }, 'webhook accepted');
+  }
   return reply.code(200).send({ ok: true, queued: outcome.queued.length, duplicates: outcome.duplicates, ids: outcome.queued.map((q) => q.id) });
 }
 

@@ -53,6 +53,23 @@ export class Counter extends Metric {
     return this.series.get(this.key(labels))?.value ?? 0;
   }
 
+  /**
+   * The series of these labels, bound: labels are checked and rendered once, each inc() is one addition. The
+   * series appears in the output on its first inc(), as with inc(labels).
+   */
+  child(labels: Labels): { inc(by?: number): void } {
+    const k = this.key(labels);
+    let s: { labels: Labels; value: number } | undefined;
+    return {
+      inc: (by = 1) => {
+        if (!(by >= 0)) throw new Error(`${this.name}: a counter only goes up`);
+        s ??= this.series.get(k);
+        if (s) s.value += by;
+        else this.series.set(k, (s = { labels, value: by }));
+      },
+    };
+  }
+
   samples(): string[] {
     return sortedEntries(this.series).map(([k, s]) => `${this.name}${k} ${formatValue(s.value)}`);
   }
@@ -96,13 +113,23 @@ export class Histogram extends Metric {
   }
 
   observe(labels: Labels, value: number): void {
+    this.record(this.key(labels), labels, value);
+  }
+
+  /** The series of these labels, bound (checked and rendered once); it appears in the output on its first observe(). */
+  child(labels: Labels): { observe(value: number): void } {
     const k = this.key(labels);
+    return { observe: (value) => this.record(k, labels, value) };
+  }
+
+  private record(k: string, labels: Labels, value: number): void {
     let h = this.hist.get(k);
     if (!h) {
       h = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.hist.set(k, h);
     }
-    for (const [i, b] of this.buckets.entries()) if (value <= b) h.counts[i] = (h.counts[i] ?? 0) + 1;
+    const counts = h.counts;
+    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] ?? 0)) counts[i] = (counts[i] ?? 0) + 1;
     h.sum += value;
     h.count += 1;
   }

@@ -43,8 +43,9 @@ export function buildAdapters(config: Config, options: AdapterOptions): Adapters
         `flipturn ${options.role} needs REDIS_URL: without Redis the queue lives inside one process, so use \`flipturn start\` (gate and worker together)`,
       );
     }
-    const queue = new InProcessQueue(clock, { maxDeliveries: config.MAX_DELIVERIES });
+    // One key space: the gate's appendOnce claims in the store that adapters.idempotency exposes.
     const idempotency = new InProcessIdempotencyStore(clock);
+    const queue = new InProcessQueue(clock, { maxDeliveries: config.MAX_DELIVERIES }, idempotency);
     const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
     const lease = new InProcessIncidentLease(clock);
     return { mode: 'in-process', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };

@@ -145,7 +145,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
         ...(identity?.botId ? { slackBotId: identity.botId } : {}),
       });
-      http = buildGate({ settings, clock, logger, queue: adapters.queue, idempotency: adapters.idempotency, metrics, ...(o.reporter ? { reporter: o.reporter } : {}) });
+      http = buildGate({ settings, clock, logger, queue: adapters.queue, metrics, ...(o.reporter ? { reporter: o.reporter } : {}) });
     }
     const url = await http.listen({ host: config.HOST, port: config.PORT });
     closers.push(() => http.close());

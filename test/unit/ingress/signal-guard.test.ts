@@ -35,7 +35,7 @@ function fixtureBodies(): unknown[] {
     } catch {
       continue;
     }
-    out.push(v, ...(Array.isArray(v) ? v : []));
+    out.push(v, ...(Array.isArray(v) ? (v as unknown[]) : []));
   }
   return out;
 }
