@@ -4,10 +4,10 @@
  * taken by another can never extend or free the new holder's lease. Its own connection, offline queue off (a call
  * never hangs while Redis is down): failures reject with FT_MEMORY_UNAVAILABLE.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
-import type { Logger } from '../kernel/logger.js';
 import { validTtl, type IncidentLease } from './lease.js';
+import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedisOptions } from './redis-connection.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -17,49 +17,22 @@ type LeaseRedis = Redis & {
   leaseRelease(key: string, owner: string): Promise<number>;
 };
 
-export interface RedisLeaseOptions {
-  readonly url: string;
-  readonly commandTimeoutMs?: number;
-  readonly logger?: Pick<Logger, 'warn'>;
-}
+export type RedisLeaseOptions = MemoryRedisOptions;
 
 export class RedisIncidentLease implements IncidentLease {
   private readonly redis: LeaseRedis;
   private closed = false;
 
   constructor(options: RedisLeaseOptions) {
-    const redis = new Redis(options.url, {
-      protocol: 2,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-    });
+    const redis = connectMemoryRedis(options, 'lease');
     redis.defineCommand('leaseRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('leaseRelease', { numberOfKeys: 1, lua: RELEASE });
     this.redis = redis as LeaseRedis;
-    let last = '';
-    this.redis.on('error', (e: unknown) => {
-      const msg = errorMessage(e);
-      if (msg !== last) options.logger?.warn({ err: msg }, 'lease redis connection error');
-      last = msg;
-    });
   }
 
   /** Resolves true once connected, false after timeoutMs. */
   waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      this.redis.once('ready', onReady);
-    });
+    return whenRedisReady(this.redis, timeoutMs);
   }
 
   private async run<T>(what: string, fn: (r: LeaseRedis) => Promise<T>): Promise<T> {
@@ -97,10 +70,6 @@ export class RedisIncidentLease implements IncidentLease {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await quitRedis(this.redis);
   }
 }

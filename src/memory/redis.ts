@@ -3,16 +3,12 @@
  * LTRIM + PEXPIRE in one MULTI). Connection errors reject with FT_MEMORY_UNAVAILABLE; the offline queue is off so
  * a call never hangs while Redis is down.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
-import type { Logger } from '../kernel/logger.js';
 import type { KeyValueBackend } from './port.js';
+import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedisOptions } from './redis-connection.js';
 
-export interface RedisMemoryOptions {
-  readonly url: string;
-  readonly commandTimeoutMs?: number;
-  readonly logger?: Pick<Logger, 'warn'>;
-}
+export type RedisMemoryOptions = MemoryRedisOptions;
 
 function unavailable(what: string, cause: unknown): FlipturnError {
   if (cause instanceof FlipturnError && cause.code === 'FT_MEMORY_UNAVAILABLE') return cause;
@@ -24,35 +20,12 @@ export class RedisKeyValue implements KeyValueBackend {
   private closed = false;
 
   constructor(options: RedisMemoryOptions) {
-    this.redis = new Redis(options.url, {
-      protocol: 2,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-    });
-    let last = '';
-    this.redis.on('error', (e: unknown) => {
-      const msg = errorMessage(e);
-      if (msg !== last) options.logger?.warn({ err: msg }, 'memory redis connection error');
-      last = msg;
-    });
+    this.redis = connectMemoryRedis(options, 'memory');
   }
 
   /** Resolves true once connected, false after timeoutMs (for startup). */
   waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.redis.status === 'ready') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      this.redis.once('ready', onReady);
-    });
+    return whenRedisReady(this.redis, timeoutMs);
   }
 
   private async run<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<T> {
@@ -102,10 +75,6 @@ export class RedisKeyValue implements KeyValueBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await quitRedis(this.redis);
   }
 }
