@@ -4,6 +4,41 @@ import { secretsEqual, signSlackBody, verifySlackSignature } from '../../../src/
 import { fixture } from './fixtures.js';
 
 describe('MetricsRegistry', () => {
+  it('bound child series render exactly like inc/observe with labels, and appear only once used', async () => {
+    const viaLabels = new MetricsRegistry();
+    const viaChild = new MetricsRegistry();
+    const fill = (r: MetricsRegistry, bound: boolean) => {
+      const c = r.counter('t_total', 'T.', ['route', 'status']);
+      const h = r.histogram('t_seconds', 'S.', ['route'], [0.1, 1]);
+      const labels = { route: '/a', status: '200' };
+      if (bound) {
+        const cc = c.child(labels);
+        const hc = h.child({ route: '/a' });
+        c.child({ route: '/never', status: '500' });
+        h.child({ route: '/never' });
+        cc.inc();
+        cc.inc(2);
+        c.inc(labels);
+        hc.observe(0.05);
+        hc.observe(5);
+      } else {
+        c.inc(labels);
+        c.inc(labels, 2);
+        c.inc(labels);
+        h.observe({ route: '/a' }, 0.05);
+        h.observe({ route: '/a' }, 5);
+      }
+    };
+    fill(viaLabels, false);
+    fill(viaChild, true);
+    const text = await viaChild.render();
+    expect(text).toBe(await viaLabels.render());
+    expect(text).toContain('t_total{route="/a",status="200"} 4');
+    expect(text).not.toContain('/never');
+    expect(() => new MetricsRegistry().counter('t_total', 'T.', ['route']).child({ other: 'x' })).toThrow(/takes labels/);
+    expect(() => new MetricsRegistry().counter('t_total', 'T.').child({}).inc(-1)).toThrow(/only goes up/);
+  });
+
   it('renders counters, gauges and histograms in the Prometheus text format, deterministically', async () => {
     const r = new MetricsRegistry();
     const c = r.counter('t_requests_total', 'Requests.\nSecond line with \\ backslash.', ['route', 'status']);
