@@ -186,10 +186,12 @@ function measureMinus(a: readonly [number, number][], b: readonly [number, numbe
  * contract): the defect is the callee's, which looks healthy in its own telemetry; the caller is where it
  * surfaced. Only direct callees count (services called from this span or its own-service descendants), and only as
  * whole words of the text, so a caller's own bug that merely mentions a name elsewhere in the trace stays its own.
+ * A timeout is no rejected answer: the caller gave up before it had an answer to validate, so the text naming the
+ * callee says only whom it waited for (a slower callee still shows in its own latency).
  */
 export function rejectedCallee(n: SpanNode): string | undefined {
   const text = errorText(n);
-  if (!text) return undefined;
+  if (!text || TIMEOUT.test(text)) return undefined;
   const callees = new Set<string>();
   const stack = [...n.children];
   while (stack.length) {
@@ -211,6 +213,8 @@ export function rejectedCallee(n: SpanNode): string | undefined {
   }
   return found;
 }
+
+const TIMEOUT = /\b(timed? ?out|timeout|deadline exceeded)\b/i;
 
 function errorText(n: SpanNode): string {
   const parts: string[] = [];

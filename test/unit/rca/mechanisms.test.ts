@@ -82,8 +82,8 @@ describe('rejected answers', () => {
     expect(sum.errorOrigins.has('cart')).toBe(false);
   });
 
-  it('keeps the error with the caller when the text names no callee, or only as part of a word', () => {
-    for (const m of ['cannot read property currency of undefined', 'repricing job failed']) {
+  it('keeps the error with the caller when the text names no callee, only as part of a word, or says it timed out', () => {
+    for (const m of ['cannot read property currency of undefined', 'repricing job failed', 'request to pricing timed out after 20ms', 'pricing: deadline exceeded']) {
       const f = tree(m);
       expect(rejectedCallee(node(f, 'r'))).toBeUndefined();
       expect(summarizeTrace(f.traces[0]!).errorOrigins.get('cart')?.length).toBe(1);
