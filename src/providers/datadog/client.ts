@@ -6,22 +6,13 @@
  * credentials scrubbed. The client's own retry is off. Nothing here interprets answers beyond "is this JSON".
  */
 import { client, v1, v2 } from '@datadog/datadog-api-client';
-import type { Clock } from '../../kernel/clock.js';
-import type { SecretScrubber } from '../../kernel/secrets.js';
-import { HttpClient, type HttpCallContext, type HttpCallHooks, type RetryOptions } from '../http/index.js';
+import { HttpClient, httpClientDeps, type HttpCallContext, type HttpClientDeps } from '../http/index.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { DatadogSettings } from './config.js';
 import { DatadogOutcomeError, mapDatadogError } from './errors.js';
 
-export interface DatadogClientDeps {
+export interface DatadogClientDeps extends HttpClientDeps {
   readonly provider: string;
-  readonly clock: Clock;
-  readonly scrubber: SecretScrubber;
-  readonly hooks?: HttpCallHooks;
-  readonly retry?: Partial<RetryOptions>;
-  /** Injectable for tests. */
-  readonly random?: () => number;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Short endpoint labels for call events and outcome reasons. */
@@ -98,12 +89,7 @@ export class DatadogClient {
       // Registered here so the shared layer scrubs them; the official client sets the same headers per request.
       headers: { 'DD-API-KEY': settings.apiKey, 'DD-APPLICATION-KEY': settings.appKey },
       timeoutMs: settings.timeoutMs,
-      clock: deps.clock,
-      scrubber: deps.scrubber,
-      ...(deps.retry ? { retry: deps.retry } : {}),
-      ...(deps.hooks ? { hooks: deps.hooks } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...httpClientDeps(deps),
     });
   }
 

@@ -3,8 +3,7 @@
  * composing translate (canonical -> Datadog), client (IO) and normalize (Datadog -> models).
  */
 import type { Clock } from '../../kernel/clock.js';
-import type { SecretScrubber } from '../../kernel/secrets.js';
-import type { HttpCallContext, HttpCallHooks, RetryOptions } from '../http/index.js';
+import { httpClientDeps, type HttpCallContext, type HttpClientDeps } from '../http/index.js';
 import type { LogEntry, MetricSeries, Span } from '../models.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { CallContext, Capability, HealthResult, LogsProvider, MetricsProvider, TracesProvider } from '../protocols.js';
@@ -19,15 +18,9 @@ import { paginate } from './paginate.js';
 import { logSearchQuery, logsListBody, MAX_PAGE_LIMIT, spanSearchQuery, spanSort, spansListBody, traceByIdQuery } from './translate.js';
 import { metricScope, planMetricQuery } from './translate-metrics.js';
 
-export interface DatadogProviderOptions {
+export interface DatadogProviderOptions extends HttpClientDeps {
   readonly name?: string;
   readonly settings: DatadogSettings;
-  readonly clock: Clock;
-  readonly scrubber: SecretScrubber;
-  readonly hooks?: HttpCallHooks;
-  readonly retry?: Partial<RetryOptions>;
-  readonly random?: () => number;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Most pages one search may fetch (default 20). */
   readonly maxPages?: number;
   /** Page size of list calls (default 1000, Datadog's maximum). */
@@ -58,12 +51,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     this.norm = { provider: this.name, appBaseUrl: o.settings.appBaseUrl };
     this.client = new DatadogClient(o.settings, {
       provider: this.name,
-      clock: o.clock,
-      scrubber: o.scrubber,
-      ...(o.hooks ? { hooks: o.hooks } : {}),
-      ...(o.retry ? { retry: o.retry } : {}),
-      ...(o.random ? { random: o.random } : {}),
-      ...(o.sleep ? { sleep: o.sleep } : {}),
+      ...httpClientDeps(o),
     });
   }
 

@@ -3,21 +3,13 @@
  * call/budget hooks, status -> outcome, credentials scrubbed). Answers are returned as parsed JSON with the next
  * cursor from the Link header; nothing is interpreted here.
  */
-import type { Clock } from '../../kernel/clock.js';
-import type { SecretScrubber } from '../../kernel/secrets.js';
-import { HttpClient, type HttpCallContext, type HttpCallHooks, type QueryParams, type RetryOptions } from '../http/index.js';
+import { HttpClient, httpClientDeps, type HttpCallContext, type HttpClientDeps, type QueryParams } from '../http/index.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { SentrySettings } from './config.js';
 import { issuesPath, latestEventPath, nextCursor, organizationPath } from './translate.js';
 
-export interface SentryClientDeps {
+export interface SentryClientDeps extends HttpClientDeps {
   readonly provider: string;
-  readonly clock: Clock;
-  readonly scrubber: SecretScrubber;
-  readonly hooks?: HttpCallHooks;
-  readonly retry?: Partial<RetryOptions>;
-  readonly random?: () => number;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface IssuePage {
@@ -36,12 +28,7 @@ export class SentryClient {
       baseUrl: settings.apiBaseUrl,
       headers: { authorization: `Bearer ${settings.authToken}`, accept: 'application/json' },
       timeoutMs: settings.timeoutMs,
-      clock: deps.clock,
-      scrubber: deps.scrubber,
-      ...(deps.retry ? { retry: deps.retry } : {}),
-      ...(deps.hooks ? { hooks: deps.hooks } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...httpClientDeps(deps),
     });
   }
 

@@ -2,9 +2,7 @@
  * The Sentry provider (errors): issues of the organization matching the canonical error query, each enriched
  * with its latest event (stack trace, tags, trace id), composing translate, client and normalize.
  */
-import type { Clock } from '../../kernel/clock.js';
-import type { SecretScrubber } from '../../kernel/secrets.js';
-import type { HttpCallHooks, RetryOptions } from '../http/index.js';
+import { httpClientDeps, type HttpClientDeps } from '../http/index.js';
 import type { ErrorIssue } from '../models.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { CallContext, Capability, ErrorsProvider, HealthResult } from '../protocols.js';
@@ -14,15 +12,9 @@ import type { SentrySettings } from './config.js';
 import { normalizeIssue } from './normalize.js';
 import { issueListParams, issueSearchQuery, MAX_ISSUES_PAGE, timeParams } from './translate.js';
 
-export interface SentryProviderOptions {
+export interface SentryProviderOptions extends HttpClientDeps {
   readonly name?: string;
   readonly settings: SentrySettings;
-  readonly clock: Clock;
-  readonly scrubber: SecretScrubber;
-  readonly hooks?: HttpCallHooks;
-  readonly retry?: Partial<RetryOptions>;
-  readonly random?: () => number;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Most issues enriched with their latest event per query (each is one call). Default 10. */
   readonly maxEnriched?: number;
   /** Page size (default and maximum 100). */
@@ -48,12 +40,7 @@ export class SentryProvider implements ErrorsProvider {
     this.maxPages = o.maxPages ?? 5;
     this.client = new SentryClient(o.settings, {
       provider: this.name,
-      clock: o.clock,
-      scrubber: o.scrubber,
-      ...(o.hooks ? { hooks: o.hooks } : {}),
-      ...(o.retry ? { retry: o.retry } : {}),
-      ...(o.random ? { random: o.random } : {}),
-      ...(o.sleep ? { sleep: o.sleep } : {}),
+      ...httpClientDeps(o),
     });
   }
 
