@@ -1,37 +1,20 @@
 /** Tempo HTTP IO on the shared HTTP layer: trace by id, TraceQL search, readiness. */
-import type { Clock } from '../../kernel/clock.js';
-import type { SecretScrubber } from '../../kernel/secrets.js';
-import { HttpClient, type HttpCallContext, type HttpCallHooks } from '../http/client.js';
-import type { RetryOptions } from '../http/retry.js';
+import type { HttpCallContext, HttpClient } from '../http/client.js';
+import type { HttpClientDeps } from '../http/deps.js';
+import { grafanaHttpClient } from '../http/grafana-client.js';
 import type { QueryParams } from '../http/url.js';
-import { splitCredentials } from '../loki/client.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { HealthResult } from '../protocols.js';
 import type { TempoSettings } from './config.js';
 import type { SearchParams } from './translate.js';
 
-export interface TempoClientDeps {
-  readonly clock: Clock;
-  readonly scrubber: SecretScrubber;
-  readonly hooks?: HttpCallHooks;
-  readonly retry?: Partial<RetryOptions>;
-}
+export type TempoClientDeps = HttpClientDeps;
 
 export class TempoClient {
   readonly http: HttpClient;
 
   constructor(provider: string, s: TempoSettings, deps: TempoClientDeps) {
-    const { baseUrl, headers } = splitCredentials(s.url);
-    this.http = new HttpClient({
-      provider,
-      baseUrl,
-      headers: { accept: 'application/json', ...headers, ...(s.tenant ? { 'X-Scope-OrgID': s.tenant } : {}) },
-      timeoutMs: s.timeoutMs,
-      clock: deps.clock,
-      scrubber: deps.scrubber,
-      ...(deps.hooks ? { hooks: deps.hooks } : {}),
-      ...(deps.retry ? { retry: deps.retry } : {}),
-    });
+    this.http = grafanaHttpClient(provider, s, deps);
   }
 
   /** The trace's JSON body; Tempo answers 404 for an unknown trace, which is no_data. */
