@@ -2,39 +2,18 @@
  * End to end through the CLI: a real incident from scenarios/ (Nezha TrainTicket, MIT, see scenarios/PROVENANCE.md)
  * read by otlp-file, alert normalized from its raw Datadog delivery, pipeline, report; with an empty environment.
  */
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
-import { runCli } from '../../../src/cli/router.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { createLogger } from '../../../src/kernel/logger.js';
+import { runCliCaptured, type CliRun } from '../../support/cli-runner.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCENARIO = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020');
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
-
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli({
-    argv,
-    commands: COMMANDS,
-    version: 'test',
-    base: { env, stdout, stderr, clock: systemClock, cwd: ROOT, signal: new AbortController().signal, logger: createLogger({ level: 'silent' }) },
-  });
-  return { code, out: stdout.text(), err: stderr.text() };
+function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliCaptured(argv, { env, commands: COMMANDS, clock: systemClock, cwd: ROOT, version: 'test', logger: createLogger({ level: 'silent' }) });
 }
 
 interface ReportJson {

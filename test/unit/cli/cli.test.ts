@@ -1,24 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
-import { runCli } from '../../../src/cli/router.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
-import { silentLogger } from '../../../src/kernel/logger.js';
+import { runCliCaptured } from '../../support/cli-runner.js';
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli({
-    argv,
-    commands: COMMANDS,
-    version: '9.9.9',
-    base: { env, stdout, stderr, clock: new FixedClock(0), cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() },
-  });
-  return { code, out, err };
+function cli(argv: string[], env: Record<string, string> = {}) {
+  return runCliCaptured(argv, { env, clock: new FixedClock(0) });
 }
 
 describe('cli', () => {

@@ -1,30 +1,17 @@
-import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourEnabled } from '../../../src/cli/colour.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
-import { renderCommandHelp, runCli } from '../../../src/cli/router.js';
+import { renderCommandHelp } from '../../../src/cli/router.js';
 import { systemClock } from '../../../src/kernel/clock.js';
-import { silentLogger } from '../../../src/kernel/logger.js';
+import { runCliCaptured } from '../../support/cli-runner.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../../../scenarios/nezha-ob-2022-08-22-0726');
 // eslint-disable-next-line no-control-regex
 const ESC = /\u001b\[/;
 
-async function cli(argv: string[], o: { tty?: boolean; env?: Record<string, string> } = {}) {
-  const stdout = Object.assign(new PassThrough(), o.tty ? { isTTY: true } : {});
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli({
-    argv,
-    commands: COMMANDS,
-    version: '9.9.9',
-    base: { env: o.env ?? {}, stdout, stderr, clock: systemClock, cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() },
-  });
-  return { code, out, err };
+function cli(argv: string[], o: { tty?: boolean; env?: Record<string, string> } = {}) {
+  return runCliCaptured(argv, { ...o, clock: systemClock });
 }
 
 describe('colours only where a person looks', () => {

@@ -1,30 +1,16 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
 import { createProvidersCheckCommand, providersCheckCommand } from '../../../src/cli/commands/providers-check.js';
-import { runCli } from '../../../src/cli/router.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
-import { silentLogger } from '../../../src/kernel/logger.js';
 import type { ProviderFactory } from '../../../src/providers/bootstrap.js';
 import { PROVIDER_FACTORIES } from '../../../src/providers/factories.js';
 import { outcome } from '../../../src/providers/outcome.js';
 import type { AnyProvider, HealthResult } from '../../../src/providers/protocols.js';
+import { runCliCaptured } from '../../support/cli-runner.js';
 
-async function cli(argv: string[], env: Record<string, string>, commands: readonly CommandSpec[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli({
-    argv,
-    commands,
-    version: '9.9.9',
-    base: { env, stdout, stderr, clock: new FixedClock(0), cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() },
-  });
-  return { code, out, err };
+function cli(argv: string[], env: Record<string, string>, commands: readonly CommandSpec[]) {
+  return runCliCaptured(argv, { env, commands, clock: new FixedClock(0) });
 }
 
 /** A fake factory enabled by one env-backed setting, whose provider answers health with `health`. */
