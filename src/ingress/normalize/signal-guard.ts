@@ -47,17 +47,17 @@ const linkList: Check = (v) => Array.isArray(v) && v.every((l) => object({ label
  * whose required keys are present; no undefined values (zod's treatment of a present-but-undefined key differs).
  */
 function object(checks: Readonly<Record<string, Check>>, required: readonly string[]): Check {
-  const order = new Map(Object.keys(checks).map((k, i) => [k, i]));
+  const keys = new Map(Object.entries(checks).map(([k, check], at) => [k, { at, check, required: required.includes(k) }]));
   return (v) => {
     if (!isPlain(v)) return false;
     let last = -1;
     let seen = 0;
     for (const k in v) {
-      const at = order.get(k);
+      const key = keys.get(k);
       const value = v[k];
-      if (at === undefined || at <= last || value === undefined || !(checks[k] as Check)(value)) return false;
-      last = at;
-      if (required.includes(k)) seen++;
+      if (key === undefined || key.at <= last || value === undefined || !key.check(value)) return false;
+      last = key.at;
+      if (key.required) seen++;
     }
     return seen === required.length;
   };

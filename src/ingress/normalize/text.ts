@@ -72,12 +72,18 @@ export interface Link {
 /** Markdown links `[label](https://...)` (also `[[label](url)]`) and Slack links `<https://...|label>`, in order, deduplicated by URL. */
 export function extractLinks(text: string, limit = 20): Link[] {
   const found: Array<{ at: number; link: Link }> = [];
-  for (const m of text.matchAll(/\[([^\]\n]{1,200})\]\((https?:\/\/[^)\s]+)\)/g)) {
-    found.push({ at: m.index, link: { label: cleanLabel(m[1] ?? ''), url: m[2] ?? '' } });
+  // A markdown link holds "](http", a Slack link "<http": a text without them is not scanned by that pattern.
+  if (text.includes('](http')) {
+    for (const m of text.matchAll(/\[([^\]\n]{1,200})\]\((https?:\/\/[^)\s]+)\)/g)) {
+      found.push({ at: m.index, link: { label: cleanLabel(m[1] ?? ''), url: m[2] ?? '' } });
+    }
   }
-  for (const m of text.matchAll(/<(https?:\/\/[^|>\s]+)(?:\|([^>]{1,200}))?>/g)) {
-    found.push({ at: m.index, link: { label: cleanLabel(m[2] ?? 'link'), url: m[1] ?? '' } });
+  if (text.includes('<http')) {
+    for (const m of text.matchAll(/<(https?:\/\/[^|>\s]+)(?:\|([^>]{1,200}))?>/g)) {
+      found.push({ at: m.index, link: { label: cleanLabel(m[2] ?? 'link'), url: m[1] ?? '' } });
+    }
   }
+  if (found.length === 0) return [];
   found.sort((a, b) => a.at - b.at);
   const seen = new Set<string>();
   const out: Link[] = [];
@@ -96,7 +102,7 @@ function cleanLabel(s: string): string {
 
 /** Strips simple markdown decoration (bold, code ticks) so numbers and keys can be read. */
 export function plain(text: string): string {
-  return text.replace(/\*+|`/g, '');
+  return text.includes('*') || text.includes('`') ? text.replace(/\*+|`/g, '') : text;
 }
 
 const NUM = String.raw`(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)`;
