@@ -15,7 +15,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeAlert } from '../src/ingress/normalize/index.js';
 import { FixedClock, systemClock } from '../src/kernel/clock.js';
@@ -23,10 +22,11 @@ import type { UniversalIncidentSignal } from '../src/kernel/signal.js';
 import { RedisSignalQueue } from '../src/queue/redis.js';
 import { startSlackStandin, type SlackStandin } from '../src/slack/standin.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
+import { GATEWAY_SCENARIO_TELEMETRY, gatewayLatencyAlert } from '../test/support/gateway-alert.js';
 import type { BenchModule, BenchResult } from './types.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TELEMETRY = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
+const TELEMETRY = GATEWAY_SCENARIO_TELEMETRY;
 const WORKER_COUNTS = [1, 2, 4] as const;
 const INCIDENTS = Number(process.env.FLIPTURN_BENCH_SCALEOUT_INCIDENTS ?? 16);
 const CONCURRENCY = Number(process.env.FLIPTURN_BENCH_SCALEOUT_CONCURRENCY ?? 4);
@@ -37,17 +37,7 @@ const TOTAL_CAP_MS = 85_000;
 const TOKEN = 'xoxb-bench-scaleout';
 
 function alert(monitor: number): UniversalIncidentSignal {
-  const body = {
-    id: `76${monitor}0000000001`,
-    monitor_id: String(monitor),
-    title: `[Triggered on {env:prod,service:ts-gateway-service}] monitor ${monitor}: gateway latency is high`,
-    alert_transition: 'Triggered',
-    alert_type: 'error',
-    date: String(Date.UTC(2023, 0, 29, 10, 21)),
-    scopes: 'env:prod,service:ts-gateway-service',
-    tags: 'env:prod,service:ts-gateway-service',
-    body: 'gateway p99 latency is high',
-  };
+  const body = gatewayLatencyAlert(monitor, `76${monitor}0000000001`);
   const r = normalizeAlert('datadog_webhook', body, new FixedClock(Date.UTC(2023, 0, 29, 10, 21, 5)));
   const s = r.ok ? r.signals[0] : undefined;
   if (!s) throw new Error('bench alert does not normalize');

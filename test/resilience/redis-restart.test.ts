@@ -9,39 +9,24 @@
  * No timing assertions: everything is polled with generous deadlines.
  */
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../../src/cli/compose/service.js';
-import { parseConfig } from '../../src/config/load.js';
+import type { RunningService } from '../../src/cli/compose/service.js';
 import { GATE_ROUTES } from '../../src/ingress/gate.js';
 import { systemClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
 import { RedisSignalQueue } from '../../src/queue/redis.js';
 import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js';
 import { eventually } from '../conformance/queue-conformance.js';
-import { freePort, skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { gatewayLatencyAlert } from '../support/gateway-alert.js';
+import { incidentOfAnswer, startInProcessService, topLevelMessages } from '../support/service-harness.js';
 
 const skip = skipRedisTests();
-const ROOT = join(import.meta.dirname, '..', '..');
-const TELEMETRY = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
 const DD_TOKEN = 'restart-dd-token-0123456789';
 const CHANNEL = 'C0RESTART';
 const BEFORE = [5101, 5102, 5103];
 const DURING = [5201, 5202, 5203];
 
-function ddAlert(monitorId: number): string {
-  return JSON.stringify({
-    id: `75${monitorId}000000000001`,
-    monitor_id: String(monitorId),
-    title: `[Triggered on {env:prod,service:ts-gateway-service}] monitor ${monitorId}: gateway latency is high`,
-    alert_transition: 'Triggered',
-    alert_type: 'error',
-    date: String(Date.UTC(2023, 0, 29, 10, 21)),
-    scopes: 'env:prod,service:ts-gateway-service',
-    tags: 'env:prod,service:ts-gateway-service',
-    body: 'gateway p99 latency is high',
-  });
-}
+const ddAlert = (monitorId: number): string => JSON.stringify(gatewayLatencyAlert(monitorId, `75${monitorId}000000000001`));
 
 interface Answer {
   readonly status: number;
@@ -69,11 +54,8 @@ async function deliver(url: string, body: string): Promise<Answer> {
   }, 'a 2xx for the delivery', 60_000);
 }
 
-const roots = (standin: SlackStandin) => standin.messages(CHANNEL).filter((m) => m.threadTs === undefined);
-const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => {
-  const key = m.metadata?.event_payload.key;
-  return /^answer:([^:]+):/.exec(typeof key === 'string' ? key : '')?.[1];
-};
+const roots = (standin: SlackStandin) => topLevelMessages(standin, CHANNEL);
+const incidentOf = incidentOfAnswer;
 
 describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF)', () => {
   let redis: RedisServerHandle;
@@ -84,22 +66,15 @@ describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF
   beforeAll(async () => {
     redis = await startRedisServer({ appendonly: true });
     standin = await startSlackStandin({ token: 'xoxb-restart', teamId: 'T0RESTART', tsBase: Math.floor(Date.now() / 1000) - 1 });
-    const parsed = parseConfig({
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'silent',
-      REDIS_URL: redis.url,
-      SLACK_BOT_TOKEN: 'xoxb-restart',
-      SLACK_API_URL: standin.apiUrl,
-      SLACK_DEFAULT_CHANNEL: CHANNEL,
-      DATADOG_WEBHOOK_TOKEN: DD_TOKEN,
-      OTLP_DIR: TELEMETRY,
-      WORKER_CONCURRENCY: '4',
+    svc = await startInProcessService({
+      redisUrl: redis.url,
+      standin,
+      channel: CHANNEL,
+      datadogToken: DD_TOKEN,
+      consumer: 'restart-1',
       // Work interrupted by the outage (an ack or a memory write that failed) is retried by reclaim soon.
-      RECLAIM_IDLE_MS: '3000',
+      env: { RECLAIM_IDLE_MS: '3000' },
     });
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'restart-1' });
     queue = new RedisSignalQueue({ url: redis.url, clock: systemClock, commandTimeoutMs: 1000 });
     expect(await queue.waitReady(5000)).toBe(true);
   });

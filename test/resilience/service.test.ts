@@ -9,37 +9,22 @@
  * No timing assertions: everything is polled with generous deadlines.
  */
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../../src/cli/compose/service.js';
-import { parseConfig } from '../../src/config/load.js';
+import type { RunningService } from '../../src/cli/compose/service.js';
 import { GATE_ROUTES } from '../../src/ingress/gate.js';
 import { systemClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
 import { RedisSignalQueue } from '../../src/queue/redis.js';
 import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js';
 import { eventually } from '../conformance/queue-conformance.js';
-import { freePort, skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { gatewayLatencyAlert } from '../support/gateway-alert.js';
+import { incidentOfAnswer, startInProcessService, topLevelMessages } from '../support/service-harness.js';
 
 const skip = skipRedisTests();
-const ROOT = join(import.meta.dirname, '..', '..');
-const TELEMETRY = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
 const DD_TOKEN = 'resilience-dd-token-0123456789';
 const CHANNEL = 'C0RESILIENCE';
 
-function ddAlert(monitorId: number, eventId: string): string {
-  return JSON.stringify({
-    id: eventId,
-    monitor_id: String(monitorId),
-    title: `[Triggered on {env:prod,service:ts-gateway-service}] monitor ${monitorId}: gateway latency is high`,
-    alert_transition: 'Triggered',
-    alert_type: 'error',
-    date: String(Date.UTC(2023, 0, 29, 10, 21)),
-    scopes: 'env:prod,service:ts-gateway-service',
-    tags: 'env:prod,service:ts-gateway-service',
-    body: 'gateway p99 latency is high',
-  });
-}
+const ddAlert = (monitorId: number, eventId: string): string => JSON.stringify(gatewayLatencyAlert(monitorId, eventId));
 
 function post(url: string, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,12 +38,9 @@ function post(url: string, path: string, body: string): Promise<number> {
 }
 
 /** Top-level replies (webhook alerts get a new message in the default channel), newest last. */
-const roots = (standin: SlackStandin) => standin.messages(CHANNEL).filter((m) => m.threadTs === undefined);
+const roots = (standin: SlackStandin) => topLevelMessages(standin, CHANNEL);
 const posted = (standin: SlackStandin) => standin.messages(CHANNEL);
-const incidentOf = (m: { metadata?: { event_payload: Record<string, unknown> } }) => {
-  const key = m.metadata?.event_payload.key;
-  return /^answer:([^:]+):/.exec(typeof key === 'string' ? key : '')?.[1];
-};
+const incidentOf = incidentOfAnswer;
 
 describe.skipIf(skip)('the service under storms and faults (real Redis)', () => {
   let redis: RedisServerHandle;
@@ -71,21 +53,7 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     // Message ts near the wall clock, as real Slack issues them: the delivery's post-after-ambiguous-failure lookup
     // (conversations.history oldest = first attempt) relies on it.
     standin = await startSlackStandin({ token: 'xoxb-resilience', teamId: 'T0RES', tsBase: Math.floor(Date.now() / 1000) - 1 });
-    const parsed = parseConfig({
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'silent',
-      REDIS_URL: redis.url,
-      SLACK_BOT_TOKEN: 'xoxb-resilience',
-      SLACK_API_URL: standin.apiUrl,
-      SLACK_DEFAULT_CHANNEL: CHANNEL,
-      DATADOG_WEBHOOK_TOKEN: DD_TOKEN,
-      OTLP_DIR: TELEMETRY,
-      WORKER_CONCURRENCY: '4',
-      MAX_DELIVERIES: '3',
-    });
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'resilience-1' });
+    svc = await startInProcessService({ redisUrl: redis.url, standin, channel: CHANNEL, datadogToken: DD_TOKEN, consumer: 'resilience-1', env: { MAX_DELIVERIES: '3' } });
     queue = new RedisSignalQueue({ url: redis.url, clock: systemClock });
     expect(await queue.waitReady(5000)).toBe(true);
   });
