@@ -8,7 +8,8 @@
  * it is queueing for that downstream's capacity).
  */
 import { criticalPath, type CriticalStep } from './critical-path.js';
-import { isAsync, joinKey, type SpanNode, type TraceTree } from './spantree.js';
+import { joinKey } from './keys.js';
+import { isAsync, type SpanNode, type TraceTree } from './spantree.js';
 
 export interface TraceSummary {
   readonly trace: TraceTree;
