@@ -11,13 +11,11 @@
  * than the healthy run's, and it finishes (the hanging backend would otherwise hold it for ten minutes).
  * No timing assertions beyond "finished": the deadline is what ends it, measured against the budget's settings.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatherResult } from '../../src/evidence/gather.js';
 import { investigate } from '../../src/evidence/investigate.js';
 import type { InvestigationSettings } from '../../src/evidence/settings.js';
-import { normalizeAlert } from '../../src/ingress/normalize/index.js';
 import { FixedClock, systemClock } from '../../src/kernel/clock.js';
 import { SecretScrubber } from '../../src/kernel/secrets.js';
 import type { UniversalIncidentSignal } from '../../src/kernel/signal.js';
@@ -42,6 +40,7 @@ import type { FakeHttpServer } from '../support/fake-http-server.js';
 import { startFakeLoki } from '../support/vendor-fakes/loki.js';
 import { startFakePrometheus } from '../support/vendor-fakes/prometheus.js';
 import { startFakeTempo } from '../support/vendor-fakes/tempo.js';
+import { scenarioAlertSignal } from '../support/scenario-alert.js';
 
 const SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'cache_poison_pill');
 const EVERYTHING = TimeRange.of(0n, 4_000_000_000_000_000_000n);
@@ -69,15 +68,6 @@ interface Run {
 function items<T>(o: QueryOutcome<readonly T[]>, what: string): readonly T[] {
   if (o.status !== 'ok') throw new Error(`${what}: ${o.status}`);
   return o.data;
-}
-
-function alertSignal(): UniversalIncidentSignal {
-  const body = JSON.parse(readFileSync(join(SCENARIO, 'alert.json'), 'utf8')) as unknown;
-  const probe = normalizeAlert('datadog_webhook', body, new FixedClock(0));
-  if (!probe.ok || !probe.signals[0]) throw new Error('alert.json does not normalize');
-  const again = normalizeAlert('datadog_webhook', body, new FixedClock(new Date(probe.signals[0].firedAt)));
-  if (!again.ok || !again.signals[0]) throw new Error('alert.json does not normalize');
-  return again.signals[0];
 }
 
 const servers: FakeHttpServer[] = [];
@@ -122,7 +112,7 @@ describe('an investigation under provider 429 storms and timeouts', () => {
   let faulty: Run;
 
   beforeAll(async () => {
-    const signal = alertSignal();
+    const signal = scenarioAlertSignal(SCENARIO);
     const otlp = createOtlpFileProvider({ dir: join(SCENARIO, 'telemetry'), name: 'otlp-file' });
     const spans: readonly Span[] = items(await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })), 'spans');
     const logs: readonly LogEntry[] = items(await otlp.fetchLogs(logQuery(EVERYTHING, { limit: ALL })), 'logs');

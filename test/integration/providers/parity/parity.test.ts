@@ -7,13 +7,11 @@
  * The models are read once through the otlp-file provider's own protocols; every registry gets the same
  * investigation settings (call and row budget). Real providers, pointed at the local fakes.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock, systemClock } from '../../../../src/kernel/clock.js';
 import { SecretScrubber } from '../../../../src/kernel/secrets.js';
 import type { UniversalIncidentSignal } from '../../../../src/kernel/signal.js';
-import { normalizeAlert } from '../../../../src/ingress/normalize/index.js';
 import { investigate } from '../../../../src/evidence/investigate.js';
 import { DEFAULT_SETTINGS } from '../../../../src/evidence/settings.js';
 import { DatadogProvider } from '../../../../src/providers/datadog/provider.js';
@@ -38,6 +36,7 @@ import { startFakeLoki } from '../../../support/vendor-fakes/loki.js';
 import { startFakePrometheus } from '../../../support/vendor-fakes/prometheus.js';
 import { startFakeTempo } from '../../../support/vendor-fakes/tempo.js';
 import { startFakeDatadog } from '../datadog/fake-datadog.js';
+import { scenarioAlertSignal } from '../../../support/scenario-alert.js';
 
 const SCENARIO = join(process.cwd(), 'scenarios', 'cache_poison_pill');
 const DD_KEY = 'parity-dd-api-key-31c0';
@@ -48,15 +47,6 @@ function items<T>(o: QueryOutcome<readonly T[]>, what: string): readonly T[] {
   if (o.status !== 'ok') throw new Error(`${what}: ${o.status}`);
   expect(o.truncated, `${what} read whole`).toBe(false);
   return o.data;
-}
-
-function signalOf(): UniversalIncidentSignal {
-  const body = JSON.parse(readFileSync(join(SCENARIO, 'alert.json'), 'utf8')) as unknown;
-  const probe = normalizeAlert('datadog_webhook', body, new FixedClock(0));
-  if (!probe.ok || !probe.signals[0]) throw new Error('alert.json does not normalize');
-  const again = normalizeAlert('datadog_webhook', body, new FixedClock(new Date(probe.signals[0].firedAt)));
-  if (!again.ok || !again.signals[0]) throw new Error('alert.json does not normalize');
-  return again.signals[0];
 }
 
 const servers: FakeHttpServer[] = [];
@@ -72,7 +62,7 @@ async function run(registry: ProviderRegistry, signal: UniversalIncidentSignal):
 
 describe('backend parity on scenarios/cache_poison_pill', () => {
   beforeAll(async () => {
-    const signal = signalOf();
+    const signal = scenarioAlertSignal(SCENARIO);
     const otlp = createOtlpFileProvider({ dir: join(SCENARIO, 'telemetry'), name: 'otlp-file' });
     const spans: readonly Span[] = items(await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })), 'spans');
     const logs: readonly LogEntry[] = items(await otlp.fetchLogs(logQuery(EVERYTHING, { limit: ALL })), 'logs');
