@@ -47,16 +47,23 @@ function writeLine(file: string, bytes: Uint8Array | undefined, skewNs: bigint):
   appendFileSync(file, `${JSON.stringify(fixupOtlpJson(parsed, skewNs))}\n`);
 }
 
+/** Runs one export's write and reports the outcome to the SDK: SUCCESS, or FAILED with the error. */
+function reportExport(done: (r: ExportResult) => void, write: () => void): void {
+  try {
+    write();
+    done({ code: ExportResultCode.SUCCESS });
+  } catch (error) {
+    done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+  }
+}
+
 class FileSpanExporter implements SpanExporter {
   constructor(private readonly file: string, private readonly skewNs: bigint, private readonly dropRatio: number, private readonly rng: Rng) {}
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    try {
+    reportExport(done, () => {
       const kept = this.dropRatio > 0 ? spans.filter(() => this.rng.next() >= this.dropRatio) : spans;
       if (kept.length > 0) writeLine(this.file, JsonTraceSerializer.serializeRequest(kept), this.skewNs);
-      done({ code: ExportResultCode.SUCCESS });
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
+    });
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
@@ -69,12 +76,9 @@ class FileSpanExporter implements SpanExporter {
 class FileLogExporter implements LogRecordExporter {
   constructor(private readonly file: string, private readonly skewNs: bigint) {}
   export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
-    try {
+    reportExport(done, () => {
       if (records.length > 0) writeLine(this.file, JsonLogsSerializer.serializeRequest(records), this.skewNs);
-      done({ code: ExportResultCode.SUCCESS });
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
+    });
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
@@ -87,12 +91,9 @@ class FileLogExporter implements LogRecordExporter {
 class FileMetricExporter implements PushMetricExporter {
   constructor(private readonly file: string, private readonly skewNs: bigint) {}
   export(m: ResourceMetrics, done: (r: ExportResult) => void): void {
-    try {
+    reportExport(done, () => {
       if (m.scopeMetrics.some((s) => s.metrics.length > 0)) writeLine(this.file, JsonMetricsSerializer.serializeRequest(m), this.skewNs);
-      done({ code: ExportResultCode.SUCCESS });
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
+    });
   }
   selectAggregationTemporality(): AggregationTemporality {
     return AggregationTemporality.CUMULATIVE;
