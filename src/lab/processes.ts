@@ -4,26 +4,12 @@
  * orphans (process groups are killed on exit, on errors and on SIGINT).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChildConfig, ChildMessage, ParentMessage } from './service/protocol.js';
 import type { ServiceFault } from './spec.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function serviceEntry(): { entry: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);

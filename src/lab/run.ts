@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, killAll, sendFaults, startService, stopService, type ServiceProcess } from './processes.js';
+import { freePort } from '../kernel/net.js';
+import { killAll, sendFaults, startService, stopService, type ServiceProcess } from './processes.js';
 import { startLoad } from './loadgen.js';
 import { deriveSeed } from './rng.js';
 import { faultSchema, isServiceFault, type FaultSpec, type LabScenario, type ServiceFault, type ServiceSpec } from './spec.js';

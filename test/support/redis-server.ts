@@ -7,8 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/kernel/net.js';
+
+export { freePort };
 
 export interface RedisServerHandle {
   readonly url: string;
@@ -31,19 +33,6 @@ export function skipRedisTests(): boolean {
     throw new Error('redis-server is not installed: the Redis tests cannot run. Install it (apt-get install -y redis-server) or set FLIPTURN_SKIP_REDIS=1 to skip them on purpose.');
   }
   return false;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RedisServerOptions {

@@ -8,12 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblems, parseConfig } from '../../config/load.js';
 import { FlipturnError } from '../../kernel/errors.js';
 import { createLogger } from '../../kernel/logger.js';
+import { freePort } from '../../kernel/net.js';
 import { renderTranscript, startSlackStandin, type SlackStandin } from '../../slack/standin.js';
 import { demoModel } from '../../agent/wiring.js';
 import type { PipelineEvent } from '../../worker/pipeline.js';
@@ -38,18 +38,6 @@ export function resolveScenarioDir(arg: string, cwd: string): string {
 /** The transcript shows mrkdwn as Slack displays it: entities decoded. */
 function readable(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, host, () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
 }
 
 /** Collects pipeline events and lets the demo wait for one. */
