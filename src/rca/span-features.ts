@@ -86,6 +86,7 @@ export function computeSpanFeatures(
   const services = new Map<string, ServiceSpanFeatures>();
   const ops = opSamples(base, inc);
   for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, scales, edges, ops));
+  discountTimeouts(services, inc);
   const loadRatio = base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
   return { services, edges, entry, loadRatio };
 }
@@ -217,6 +218,33 @@ function serviceFeatures(
     networkScore: networkScore(svc, edges), errorBaseRate, errorIncRate, errorScore, failScore, errorSamples, swallowedCount,
     structureScore, structure, cpBase, cpInc, inclusiveScore: inclusive, onsetMs, support,
   };
+}
+
+/**
+ * A caller's timeouts on a callee that itself got slower (own latency or a delayed link into it) are the callee's
+ * slowness surfacing, not the caller's defect: the caller's error-origin score keeps only the share of its incident
+ * error origins that are not such timeouts. Timeouts on a callee answering as fast as before stay the caller's (it
+ * gives up too early), and so do timeouts on a callee the caller now calls at least twice as often per request:
+ * then the callee's slowness is the caller's load (a retry storm), not the callee's defect.
+ */
+function discountTimeouts(services: Map<string, ServiceSpanFeatures>, inc: readonly TraceSummary[]): void {
+  const slowed = (svc: string): boolean => {
+    const f = services.get(svc);
+    return f !== undefined && (f.latencyScore >= 0.3 || f.networkScore >= 0.3 || f.inclusiveScore >= 0.3);
+  };
+  for (const [svc, f] of [...services.entries()].sort((a, b) => cmpStr(a[0], b[0]))) {
+    if (f.errorScore <= 0) continue;
+    const amplified = (callee: string): boolean =>
+      f.structure.some((c) => c.callee === callee && (c.kind === 'new' || (c.kind === 'rate' && c.incRate >= 2 * c.baseRate)));
+    let origins = 0;
+    let onSlowed = 0;
+    for (const s of inc) {
+      origins += s.errorOrigins.get(svc)?.length ?? 0;
+      for (const callee of s.timeouts.get(svc) ?? []) if (slowed(callee) && !amplified(callee)) onSlowed++;
+    }
+    if (origins === 0 || onSlowed === 0) continue;
+    services.set(svc, { ...f, errorScore: f.errorScore * Math.max(0, 1 - onSlowed / origins) });
+  }
 }
 
 export function proportionIncrease(pb: number, nb: number, pi: number, ni: number): number {

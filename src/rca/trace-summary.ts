@@ -27,6 +27,8 @@ export interface TraceSummary {
   /** service -> error-origin nodes */
   readonly errorOrigins: ReadonlyMap<string, SpanNode[]>;
   readonly swallowed: ReadonlyMap<string, SpanNode[]>;
+  /** service -> the callees its error origins timed out waiting for (one entry per such origin). */
+  readonly timeouts: ReadonlyMap<string, string[]>;
   readonly cpExcl: ReadonlyMap<string, number>;
   readonly path: readonly CriticalStep[];
   /** service -> its longest entry span (parent in another service or none) in this trace (ms) */
@@ -65,6 +67,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   const calls = new Map<string, number>();
   const errorOrigins = new Map<string, SpanNode[]>();
   const swallowed = new Map<string, SpanNode[]>();
+  const timeouts = new Map<string, string[]>();
   const services = new Set<string>();
   const failing = new Set<string>();
   const firstSeen = new Map<string, number>();
@@ -99,6 +102,8 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
       const charged = n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
       const blamed = charged === n.service ? rejectedCallee(n) ?? charged : charged;
       push(errorOrigins, blamed, n);
+      const waitedFor = blamed === n.service ? timedOutOn(n) : undefined;
+      if (waitedFor) push(timeouts, blamed, waitedFor);
       if (isSwallowed(n)) push(swallowed, blamed, n);
     }
   }
@@ -119,7 +124,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   }
   return {
     trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
-    calls, errorOrigins, swallowed, cpExcl, path, firstSeen, inclusive, failing,
+    calls, errorOrigins, swallowed, timeouts, cpExcl, path, firstSeen, inclusive, failing,
   };
 }
 
@@ -193,6 +198,17 @@ function measureMinus(a: readonly [number, number][], b: readonly [number, numbe
 export function rejectedCallee(n: SpanNode): string | undefined {
   const text = errorText(n);
   if (!text || TIMEOUT.test(text)) return undefined;
+  return namedCallee(n, text);
+}
+
+/** A timeout naming a direct callee: the callee the failing span waited for and gave up on. */
+export function timedOutOn(n: SpanNode): string | undefined {
+  const text = errorText(n);
+  return text && TIMEOUT.test(text) ? namedCallee(n, text) : undefined;
+}
+
+/** The one direct, healthy callee of `n` that `text` names as a whole word. */
+function namedCallee(n: SpanNode, text: string): string | undefined {
   const callees = new Set<string>();
   const stack = [...n.children];
   while (stack.length) {

@@ -2,8 +2,8 @@
  * Unit tests of the accuracy mechanisms on hand-built trees: pool waits charged to the pooled downstream, a
  * service's own time as open-and-not-calling wall time, rejected answers blamed on the callee, unanswered calls
  * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, the
- * cohort reads' cut-trace filter, tail leads weighed against the entry's own tail shift, and propagation through
- * services that pass a failure on.
+ * cohort reads' cut-trace filter, tail leads weighed against the entry's own tail shift, propagation through
+ * services that pass a failure on, and timeouts (the callee's slowness, or the caller's own doing).
  */
 import { describe, expect, it } from 'vitest';
 import { dropCutTraces } from '../../../src/evidence/prefetch.js';
@@ -17,7 +17,7 @@ import { shiftStats } from '../../../src/rca/stats.js';
 import { rejectedCallee, summarizeTrace } from '../../../src/rca/trace-summary.js';
 import type { LogEntry } from '../../../src/providers/models.js';
 import { analyzeIncident } from '../../../src/rca/analyze.js';
-import { evidence, jitter, span, story, T0 } from './builders.js';
+import { evidence, jitter, lcg, span, story, T0 } from './builders.js';
 
 const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
 const TID = 'a'.repeat(32);
@@ -239,5 +239,47 @@ describe('passed-on failures', () => {
     const r = analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
     expect(r.roles.rootCause).toEqual(['pricing']);
     expect(r.roles.propagation).toEqual(['cart']);
+  });
+});
+
+describe('timeouts', () => {
+  // gateway -> cart -> (client) -> pricing. In the incident cart gives up after waitMs ("timed out") on every call.
+  const incident = (p: { pricingMs: number; waitMs: number; callsPerRequest: number }) => {
+    const r = lcg(3);
+    const spans = [];
+    for (let i = 0; i < 80; i++) {
+      const inc = i >= 40;
+      const t0 = i * 1000;
+      const traceId = `t${i.toString(16).padStart(31, '0')}`;
+      const calls = inc ? p.callsPerRequest : 1;
+      let t = t0 + 2;
+      const kids = [];
+      for (let c = 0; c < calls; c++) {
+        const pricing = inc ? p.pricingMs * (1 + 0.1 * r()) : 5 + r();
+        const wait = inc ? p.waitMs : pricing + 0.4;
+        const id = (2 * c + 3).toString(16);
+        const err = inc ? { status: 'error' as const, errorMessage: `request to pricing timed out after ${p.waitMs}ms` } : {};
+        kids.push(span({ traceId, spanId: id, parentSpanId: '2', service: 'cart', operation: 'GET', kind: 'client', start: at(t), durationNanos: wait * 1e6, ...err }));
+        kids.push(span({ traceId, spanId: (2 * c + 4).toString(16), parentSpanId: id, service: 'pricing', operation: 'GET /quote', kind: 'server', start: at(t + 0.2), durationNanos: pricing * 1e6 }));
+        t += wait + 0.5;
+      }
+      const dur = t - t0;
+      const err = inc ? { status: 'error' as const, errorMessage: 'pricing unavailable' } : {};
+      spans.push(span({ traceId, spanId: '1', service: 'gateway', operation: 'GET /', kind: 'server', start: at(t0), durationNanos: (dur + 2) * 1e6, ...(inc ? { status: 'error' as const } : {}) }));
+      spans.push(span({ traceId, spanId: '2', parentSpanId: '1', service: 'cart', operation: 'GET /cart', kind: 'server', start: at(t0 + 1), durationNanos: dur * 1e6, ...err }), ...kids);
+    }
+    return analyzeIncident(evidence({ spans, symptom: 'gateway', baseMs: [0, 40_000], incMs: [40_000, 80_000] }));
+  };
+  const feature = (r: ReturnType<typeof incident>, svc: string, k: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.[k] ?? 0;
+
+  it('timeouts on a callee that got slower are its slowness surfacing, not the caller defect', () => {
+    const r = incident({ pricingMs: 200, waitMs: 50, callsPerRequest: 1 });
+    expect(r.rootCauseCandidates[0]?.service).toBe('pricing');
+    expect(feature(r, 'cart', 'errorOrigin')).toBe(0);
+  });
+
+  it('timeouts on a callee that answers as fast as before, or that the caller now floods, stay the caller error', () => {
+    expect(feature(incident({ pricingMs: 5, waitMs: 3, callsPerRequest: 1 }), 'cart', 'errorOrigin')).toBeGreaterThan(0.5);
+    expect(feature(incident({ pricingMs: 200, waitMs: 50, callsPerRequest: 4 }), 'cart', 'errorOrigin')).toBeGreaterThan(0.5);
   });
 });
