@@ -11,23 +11,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { mulberry32 } from './synthetic.js';
 import type { BenchModule, BenchResult } from './types.js';
 
 const SPANS = 1_000_000;
 const PER_LINE = 256;
 const SERVICES = ['frontend', 'api-gateway', 'orders', 'payments', 'catalog', 'inventory', 'users', 'search', 'shipping', 'notifications'];
 const ROUTES = ['/api/orders/{id}', '/api/orders', '/api/cart', '/api/products/{sku}', '/api/users/{id}', '/api/search', '/api/pay', '/api/ship/{id}'];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const str = (key: string, v: string) => `{"key":"${key}","value":{"stringValue":"${v}"}}`;
 const int = (key: string, v: number) => `{"key":"${key}","value":{"intValue":"${v}"}}`;
