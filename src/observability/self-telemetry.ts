@@ -3,9 +3,9 @@
  * OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, Sentry when SENTRY_DSN is set, neither
  * otherwise (no SDK started). stop() flushes and shuts both down.
  */
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { SecretScrubber } from '../kernel/secrets.js';
+import { flipturnVersion } from '../kernel/version.js';
 import type { ErrorReporter } from './reporter.js';
 import { startSelfErrors, type SelfErrors } from './sentry.js';
 import { startSelfTracing, type SelfTracing } from './tracing.js';
@@ -16,19 +16,6 @@ export interface SelfTelemetry {
   /** The reporter for the gate and the worker (undefined when Sentry is off). */
   readonly reporter: ErrorReporter | undefined;
   stop(): Promise<void>;
-}
-
-/** package.json's version (src/observability or dist/observability: two levels up). */
-export function flipturnVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'flipturn' && pkg.version) return pkg.version;
-    } catch {
-      // next candidate
-    }
-  }
-  return '0.0.0';
 }
 
 export function startSelfTelemetry(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'SENTRY_DSN'>, scrubber: SecretScrubber, o: { scheduledDelayMillis?: number } = {}): SelfTelemetry {
