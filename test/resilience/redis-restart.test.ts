@@ -8,7 +8,6 @@
  *   stand-in, nothing pending, nothing dead-lettered.
  * No timing assertions: everything is polled with generous deadlines.
  */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/cli/compose/service.js';
 import { GATE_ROUTES } from '../../src/ingress/gate.js';
@@ -18,7 +17,7 @@ import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js
 import { eventually } from '../conformance/queue-conformance.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { gatewayLatencyAlert } from '../support/gateway-alert.js';
-import { incidentOfAnswer, startInProcessService, topLevelMessages } from '../support/service-harness.js';
+import { incidentOfAnswer, postWebhook, startInProcessService, topLevelMessages, type WebhookAnswer } from '../support/service-harness.js';
 
 const skip = skipRedisTests();
 const DD_TOKEN = 'restart-dd-token-0123456789';
@@ -28,23 +27,9 @@ const DURING = [5201, 5202, 5203];
 
 const ddAlert = (monitorId: number): string => JSON.stringify(gatewayLatencyAlert(monitorId, `75${monitorId}000000000001`));
 
-interface Answer {
-  readonly status: number;
-  readonly retryAfter: string | undefined;
-  readonly body: string;
-}
+type Answer = WebhookAnswer;
 
-function post(url: string, body: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${GATE_ROUTES.datadog}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (url: string, body: string): Promise<Answer> => postWebhook(url, GATE_ROUTES.datadog, body, DD_TOKEN);
 
 /** A sender: retries a refused delivery (as Datadog does on 5xx) until it gets a 2xx. */
 async function deliver(url: string, body: string): Promise<Answer> {

@@ -8,7 +8,6 @@
  *   worker keeps serving.
  * No timing assertions: everything is polled with generous deadlines.
  */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/cli/compose/service.js';
 import { GATE_ROUTES } from '../../src/ingress/gate.js';
@@ -18,7 +17,7 @@ import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js
 import { eventually } from '../conformance/queue-conformance.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { gatewayLatencyAlert } from '../support/gateway-alert.js';
-import { incidentOfAnswer, startInProcessService, topLevelMessages } from '../support/service-harness.js';
+import { incidentOfAnswer, postWebhook, startInProcessService, topLevelMessages } from '../support/service-harness.js';
 
 const skip = skipRedisTests();
 const DD_TOKEN = 'resilience-dd-token-0123456789';
@@ -26,16 +25,7 @@ const CHANNEL = 'C0RESILIENCE';
 
 const ddAlert = (monitorId: number, eventId: string): string => JSON.stringify(gatewayLatencyAlert(monitorId, eventId));
 
-function post(url: string, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = async (url: string, path: string, body: string): Promise<number> => (await postWebhook(url, path, body, DD_TOKEN)).status;
 
 /** Top-level replies (webhook alerts get a new message in the default channel), newest last. */
 const roots = (standin: SlackStandin) => topLevelMessages(standin, CHANNEL);

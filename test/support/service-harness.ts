@@ -4,6 +4,7 @@
  * scenarios/nezha-tt-2023-01-29-1020 through otlp-file (alerts for it: ./gateway-alert.ts). Also the stand-in
  * helpers the tests count with.
  */
+import { request } from 'node:http';
 import { startService, type RunningService } from '../../src/cli/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/kernel/clock.js';
@@ -40,6 +41,25 @@ export async function startInProcessService(o: InProcessServiceOptions): Promise
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: o.consumer });
+}
+
+export interface WebhookAnswer {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+/** POSTs a JSON webhook body with the shared-secret header (x-flipturn-token), over node:http (no fetch pool). */
+export function postWebhook(url: string, path: string, body: string, token: string): Promise<WebhookAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': token } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Top-level messages of a channel (webhook alerts are answered with a new message), in post order. */
