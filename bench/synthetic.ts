@@ -5,6 +5,7 @@
  * falls back to a slow database query and frontend's request turns slow. Deterministic (seeded); the alert is a
  * Datadog webhook body on `search`. Nothing here is keyed to a scenario: the analysis sees ordinary spans.
  */
+import { createRng } from '../src/lab/rng.js';
 import type { Span, SpanKind } from '../src/providers/models.js';
 
 export const SYN_ALERT_MS = Date.UTC(2026, 10, 21, 10, 0, 0);
@@ -12,15 +13,10 @@ const SPAN_PER_TRACE = 10;
 const HISTORY_MS = 25 * 60_000;
 const FAULT_MS = 5 * 60_000;
 
+/** The lab's seeded mulberry32 (src/lab/rng.ts) as a plain function. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.next();
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0').slice(-width);

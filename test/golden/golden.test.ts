@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/kernel/clock.js';
 import { investigateScenario, loadScenario, type Scenario } from '../../src/cli/commands/investigate-scenario.js';
+import { createRng } from '../../src/lab/rng.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const GOLDEN = [
@@ -36,16 +37,9 @@ async function reportJson(s: Scenario): Promise<string> {
 
 /** A seeded shuffle (mulberry32), so a failure can be reproduced. */
 function shuffle<T>(list: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
   for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
+    const j = Math.floor(rng.next() * (i + 1));
     [list[i], list[j]] = [list[j] as T, list[i] as T];
   }
   return list;
