@@ -123,7 +123,7 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
     const spanOnset = sp?.onsetMs;
     const logOnset = inp.logOnset.get(service);
     const onset = spanOnset !== undefined && logOnset !== undefined ? Math.min(spanOnset, logOnset) : spanOnset ?? logOnset;
-    const op = mech === 'latency' && sp?.topOperation ? sp.topOperation.operation : mech === 'error' ? sp?.errorSamples[0]?.operation : undefined;
+    const op = candidateOperation(service, mech, f, sp);
     prelim.push({ service, f, onset, mech: primary > 0 ? mech : 'none', op });
   }
   const topOwn = prelim.reduce((m, p) => Math.max(m, p.f.own), 0);
@@ -145,6 +145,28 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
     out.push({ service: p.service, operation: p.op, score, features: f, onsetMs: p.onset, mechanism: p.mech });
   }
   return out.sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.service, b.service));
+}
+
+/**
+ * Where in the service the defect sits. The operation is a fact located by spans (the failing operation, or the one
+ * whose own time rose), so it is named whenever the span evidence is substantial, even when another signal type
+ * (logs, metrics) happens to lead the score: which feature wins a near-tie must not decide whether we can say
+ * where the defect is (it would make the answer depend on how much of the trace data a backend returned).
+ */
+function candidateOperation(
+  service: string,
+  mech: ScoredCandidate['mechanism'],
+  f: CandidateFeatures,
+  sp: { readonly topOperation?: { readonly operation: string } | undefined; readonly errorSamples: readonly { readonly service: string; readonly operation: string }[] } | undefined,
+): string | undefined {
+  if (!sp) return undefined;
+  // An error blamed on this service can sit on another service's span (a caller that rejected its answer, or the
+  // client span of a call that got no answer): that span's name is not an operation of this service.
+  const errorOp = sp.errorSamples.find((n) => n.service === service)?.operation;
+  if (mech === 'latency' && sp.topOperation) return sp.topOperation.operation;
+  if (mech === 'error') return errorOp;
+  if (Math.max(f.errorOrigin, f.ownLatency) < 0.5) return undefined;
+  return f.errorOrigin >= f.ownLatency ? errorOp : sp.topOperation?.operation;
 }
 
 /** The other signal types that agree with the primary one, 0..1. */
