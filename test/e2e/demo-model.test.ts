@@ -9,31 +9,15 @@
  * this one. Then every E-id cited anywhere in the printed thread must be in that timeline, and each sentence of the
  * model's section must cite evidence of the service it names.
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO, runInRepo as run } from '../support/run-npm.js';
 import { DEMO_DEFAULT_SCENARIO } from '../../src/cli/commands/demo.js';
 import { investigateScenario, loadScenario } from '../../src/cli/commands/investigate-scenario.js';
 import { FixedClock } from '../../src/kernel/clock.js';
 import type { RcaReport } from '../../src/rca/contract.js';
 
-const REPO = resolve(import.meta.dirname, '..', '..');
 
-function run(cmd: string, args: string[], extraEnv: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-    child.once('error', fail);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      ok({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The bullets of a "*Title*" section of the printed reply, up to the next section title or footer. */
 function sectionBullets(reply: string, title: string): string[] {
