@@ -20,7 +20,7 @@ import { normalizeAlert } from '../src/ingress/normalize/index.js';
 import { FixedClock, systemClock } from '../src/kernel/clock.js';
 import type { UniversalIncidentSignal } from '../src/kernel/signal.js';
 import { RedisSignalQueue } from '../src/queue/redis.js';
-import { startSlackStandin, type SlackStandin } from '../src/slack/standin.js';
+import { startSlackStandin, type SlackStandin } from '../src/lab/standins/slack.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { GATEWAY_SCENARIO_TELEMETRY, gatewayLatencyAlert } from '../test/support/gateway-alert.js';
 import type { BenchModule, BenchResult } from './types.js';

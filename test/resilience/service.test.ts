@@ -13,7 +13,7 @@ import type { RunningService } from '../../src/cli/compose/service.js';
 import { GATE_ROUTES } from '../../src/ingress/gate.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { RedisSignalQueue } from '../../src/queue/redis.js';
-import { startSlackStandin, type SlackStandin } from '../../src/slack/standin.js';
+import { startSlackStandin, type SlackStandin } from '../../src/lab/standins/slack.js';
 import { eventually } from '../conformance/queue-conformance.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { gatewayLatencyAlert } from '../support/gateway-alert.js';

@@ -1,10 +1,10 @@
 /**
- * The local OpenAI-compatible stand-in for tests (the implementation lives in src/agent/standin.ts so that
- * `flipturn demo` can start it too). Helpers build the scripted steps tests use most.
+ * The local OpenAI-compatible stand-in for tests (the implementation lives in src/lab/standins/openai.ts so
+ * that `flipturn demo` can start it too). Helpers build the scripted steps tests use most.
  */
-import type { StandinStep } from '../../src/agent/standin.js';
+import type { StandinStep } from '../../src/lab/standins/openai.js';
 
-export { groundedAnswer, startOpenAIStandin, type ChatRequest, type OpenAIStandin, type StandinScript, type StandinStep } from '../../src/agent/standin.js';
+export { groundedAnswer, startOpenAIStandin, type ChatRequest, type OpenAIStandin, type StandinScript, type StandinStep } from '../../src/lab/standins/openai.js';
 
 /** A model answer with these sections (each sentence: text + cites). */
 export function answer(sections: ReadonlyArray<{ title: string; sentences: ReadonlyArray<{ text: string; cites: readonly string[] }> }>): StandinStep {

@@ -9,7 +9,7 @@ import { startService, type RunningService } from '../../src/cli/compose/service
 import { parseConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/kernel/logger.js';
-import type { SlackStandin } from '../../src/slack/standin.js';
+import type { SlackStandin } from '../../src/lab/standins/slack.js';
 import { GATEWAY_SCENARIO_TELEMETRY } from './gateway-alert.js';
 import { freePort } from './redis-server.js';
 

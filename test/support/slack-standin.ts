@@ -1,3 +1,3 @@
-/** The Slack Web API stand-in lives in src/slack/standin.ts (the demo uses it too); tests import it from here. */
-export { startSlackStandin, renderTranscript } from '../../src/slack/standin.js';
-export type { SlackStandin, StandinMessage, ScriptedResponse, StandinCall, StandinOptions } from '../../src/slack/standin.js';
+/** The Slack Web API stand-in lives in src/lab/standins/slack.ts (the demo and `lab slack-standin` run it); tests import it from here. */
+export { startSlackStandin, renderTranscript } from '../../src/lab/standins/slack.js';
+export type { SlackStandin, StandinMessage, ScriptedResponse, StandinCall, StandinOptions } from '../../src/lab/standins/slack.js';

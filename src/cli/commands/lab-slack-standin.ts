@@ -1,4 +1,4 @@
-import { startSlackStandin } from '../../slack/standin.js';
+import { startSlackStandin } from '../../lab/standins/slack.js';
 import { EXIT, type CommandSpec } from '../command.js';
 
 /**

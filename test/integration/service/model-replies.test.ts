@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOpenAIStandin, type OpenAIStandin, type StandinStep } from '../../../src/agent/standin.js';
+import { startOpenAIStandin, type OpenAIStandin, type StandinStep } from '../../../src/lab/standins/openai.js';
 import { startService, type RunningService } from '../../../src/cli/compose/service.js';
 import { sendWebhook } from '../../../src/cli/compose/webhooks.js';
 import { parseConfig } from '../../../src/config/load.js';

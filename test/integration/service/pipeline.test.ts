@@ -13,7 +13,7 @@ import { ThreadMemory } from '../../../src/memory/store.js';
 import { ProviderRegistry } from '../../../src/providers/registry.js';
 import { SlackClient } from '../../../src/slack/client.js';
 import { SlackDelivery } from '../../../src/slack/delivery.js';
-import { startSlackStandin, type SlackStandin } from '../../../src/slack/standin.js';
+import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
 import { workerMetrics, type WorkerMetrics } from '../../../src/worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../../src/worker/pipeline.js';
 import type { HandleContext } from '../../../src/worker/worker.js';

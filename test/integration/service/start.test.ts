@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_ROUTES } from '../../../src/ingress/gate.js';
-import { startSlackStandin, type SlackStandin } from '../../../src/slack/standin.js';
+import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 import { ALERT_SEC, CHANNEL, killAll, metric, post, scrape, serviceEnv, slackAlertEvent, slackHeaders, spawnFlipturn, until, type Child } from './harness.js';
 

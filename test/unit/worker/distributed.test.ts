@@ -16,7 +16,7 @@ import { ProviderRegistry } from '../../../src/providers/registry.js';
 import { InProcessQueue } from '../../../src/queue/memory.js';
 import { SlackClient } from '../../../src/slack/client.js';
 import { SlackDelivery } from '../../../src/slack/delivery.js';
-import { startSlackStandin, type SlackStandin } from '../../../src/slack/standin.js';
+import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
 import { workerMetrics, type WorkerMetrics } from '../../../src/worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../../src/worker/pipeline.js';
 import { workerSettings, type WorkerSettings } from '../../../src/worker/settings.js';

@@ -1,13 +1,13 @@
 /**
  * Standalone composition root for `lab record` / `lab list` that loads only the lab (not every CLI command): used
  * for long background recordings, so work in progress elsewhere in the CLI cannot break a recording session.
- * Usage: tsx src/lab/record-main.ts record <scenario> [--out DIR] [--seed N]
+ * Usage: tsx src/cli/lab-main.ts record <scenario> [--out DIR] [--seed N]
  */
 import { parseArgs } from 'node:util';
 import { systemClock } from '../kernel/clock.js';
 import { createLogger } from '../kernel/logger.js';
 import { errorMessage, isFlipturnError } from '../kernel/errors.js';
-import { labListCommand, labRecordCommand } from '../cli/commands/lab.js';
+import { labListCommand, labRecordCommand } from './commands/lab.js';
 
 const [sub, ...rest] = process.argv.slice(2);
 const command = sub === 'list' ? labListCommand : labRecordCommand;

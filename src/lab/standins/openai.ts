@@ -1,6 +1,6 @@
 /**
- * A local OpenAI-compatible chat endpoint, for tests and `flipturn demo` with a model (a testing aid, not a
- * model): node:http on 127.0.0.1 and a free port serving POST /v1/chat/completions (and /chat/completions).
+ * A local OpenAI-compatible chat endpoint, for tests and `flipturn demo` with a model (a testing and demo aid, not
+ * a model and not production code: it lives in src/lab/standins, outside the production folders): node:http on 127.0.0.1 and a free port serving POST /v1/chat/completions (and /chat/completions).
  * Point OPENAI_BASE_URL at `baseURL`.
  *
  * Scripted answers are served in order (`push`): text content, tool calls, an HTTP status with headers (429 with

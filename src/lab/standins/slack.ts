@@ -1,6 +1,8 @@
 /**
- * A local stand-in for the Slack Web API, for tests and `flipturn demo` (product code for the demo, not only a
- * test helper): node:http on 127.0.0.1 and a random free port. Point WebClient at `apiUrl` (SLACK_API_URL).
+ * A local stand-in for the Slack Web API (a testing and demo aid, not production code: it lives in src/lab/standins,
+ * outside the production folders, because `flipturn demo`, `flipturn lab slack-standin` and the compose lab profile
+ * run it, so the CLI and the built image must reach it; tests import it from test/support/slack-standin.ts):
+ * node:http on 127.0.0.1 and a random free port. Point WebClient at `apiUrl` (SLACK_API_URL).
  *
  * Methods: auth.test, chat.postMessage, chat.update, conversations.replies, conversations.history. Bodies are
  * accepted as application/x-www-form-urlencoded (what WebClient sends; `blocks` and `metadata` arrive as JSON
