@@ -13,8 +13,18 @@ export const scenarioJsonSchema = z.object({
   description: z.string().min(1),
   alertSource: z.enum(SCENARIO_ALERT_SOURCES),
   faultType: z.string().min(1),
+  /** Which system / data source the incident comes from (e.g. nezha-ob, petshop); eval --cv holds each out in turn. */
+  source: z.string().min(1).optional(),
   provenance: z.string().min(1),
-  lab: labScenarioSchema.optional(),
+  // A Flipturn lab recording carries the lab's spec (enough to record it again); a scenario converted from another
+  // source may describe its own system here as free-form data.
+  lab: z.union([labScenarioSchema, z.looseObject({ topology: z.undefined().optional() })]).optional(),
+});
+
+/** telemetry/topology.json: the service map when the source had one (callers and callees by service name). */
+export const topologyJsonSchema = z.object({
+  source: z.string().min(1),
+  edges: z.array(z.object({ caller: z.string().min(1), callee: z.string().min(1) })),
 });
 
 export const expectedJsonSchema = z

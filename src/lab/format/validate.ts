@@ -1,13 +1,14 @@
 /**
  * Validates a scenario directory against the scenario format: scenario.json, expected.json, alert.json (parsed as
- * its declared source's shape), telemetry lines (valid OTLP/JSON export requests), traces present, total size
+ * its declared source's shape), telemetry lines (valid OTLP/JSON export requests), some telemetry present, an optional
+ * topology.json (the service map), total size
  * under 3 MB. Every problem names its file (and line for telemetry).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
-import { ALERT_SCHEMAS, expectedJsonSchema, scenarioJsonSchema } from './schemas.js';
+import { ALERT_SCHEMAS, expectedJsonSchema, scenarioJsonSchema, topologyJsonSchema } from './schemas.js';
 import { checkOtlpLine, type OtlpSignal } from './otlp.js';
 import { dirSize } from './fs.js';
 
@@ -60,9 +61,13 @@ function checkTelemetry(dir: string, problems: Problem[]): { counts: Record<Otlp
   const names = readdirSync(tdir).sort();
   for (const name of names) {
     const file = `telemetry/${name}`;
+    if (name === 'topology.json') {
+      checkTopology(join(tdir, name), file, problems, services);
+      continue;
+    }
     const m = TELEMETRY_FILE.exec(name);
     if (!m) {
-      problems.push({ file, message: 'unexpected file: telemetry holds traces|logs|metrics.jsonl[.gz] only' });
+      problems.push({ file, message: 'unexpected file: telemetry holds traces|logs|metrics.jsonl[.gz] and topology.json only' });
       continue;
     }
     const signal = m[1] as OtlpSignal;
@@ -89,9 +94,24 @@ function checkTelemetry(dir: string, problems: Problem[]): { counts: Record<Otlp
     }
     if (reported > MAX_PROBLEMS_PER_FILE) problems.push({ file, message: `${reported - MAX_PROBLEMS_PER_FILE} more problems not listed` });
   }
-  if (!names.some((n) => n.startsWith('traces.jsonl'))) problems.push({ file: 'telemetry/traces.jsonl[.gz]', message: 'missing: at least traces must be present' });
-  else if (counts.traces === 0) problems.push({ file: 'telemetry/traces.jsonl[.gz]', message: 'holds no spans' });
+  // Absent signals are normal (metrics-only, logs-only and traces-only incidents are all real), but a scenario
+  // with no telemetry at all has nothing to investigate.
+  if (counts.traces + counts.logs + counts.metrics === 0) problems.push({ file: 'telemetry/', message: 'holds no spans, log records or metric points' });
   return { counts, services };
+}
+
+function checkTopology(path: string, file: string, problems: Problem[], services: Set<string>): void {
+  const json = readJson(path, file, problems);
+  if (json === undefined) return;
+  const r = topologyJsonSchema.safeParse(json);
+  if (!r.success) {
+    zodProblems(file, r.error, problems);
+    return;
+  }
+  for (const e of r.data.edges) {
+    services.add(e.caller);
+    services.add(e.callee);
+  }
 }
 
 export function validateScenarioDir(dir: string): ValidationResult {
