@@ -23,6 +23,7 @@ const scenarioMetaSchema = z.object({
   description: z.string().default(''),
   alertSource: z.enum(['datadog_webhook', 'slack_event', 'alertmanager']),
   faultType: z.string().min(1).default('unknown'),
+  source: z.string().min(1).optional(),
   provenance: z.string().default(''),
   lab: z.record(z.string(), z.unknown()).optional(),
 });
