@@ -13,7 +13,7 @@ import type { IncidentEvidence, RcaReport, CausalRole } from './contract.js';
 import { toIsoNanos } from '../kernel/time.js';
 import { scoreCandidates, versionsByService, type ScoredCandidate } from './candidates.js';
 import { splitCohorts } from './cohorts.js';
-import { assessConfidence } from './confidence.js';
+import { assessConfidence, type ConfidenceResult } from './confidence.js';
 import { EchoJudge } from './echo.js';
 import { collectItems } from './evidence-items.js';
 import { joinLogs, logFeatures } from './logs.js';
@@ -24,6 +24,8 @@ import { pickBottleneck, pickRoots, propagationOf, reach, serviceGraph } from '.
 import { computeSpanFeatures } from './span-features.js';
 import { buildForest, nanosToMsFrom } from './spantree.js';
 import { round } from './stats.js';
+import { calibratedProbability, verdictFor, type Calibration } from './calibration.js';
+import type { Mechanism } from './mechanisms.js';
 import { buildLedger, idsFor } from './timeline.js';
 import { summarizeTrace } from './trace-summary.js';
 
@@ -41,6 +43,10 @@ export interface AnalysisOptions {
   readonly precedenceMarginMs?: number;
   /** Root-cause candidates listed. Default 8. */
   readonly maxCandidates?: number;
+  /** Mechanisms switched off (eval --ablate). */
+  readonly disabled?: ReadonlySet<Mechanism>;
+  /** Maps the confidence basis to a probability and a verdict. Unset: the built-in thresholds. */
+  readonly calibration?: Calibration;
 }
 
 export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOptions = {}): RcaReport {
@@ -93,7 +99,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const candidates = scoreCandidates({
     span: spanFeat.services, logs: logFeat, metrics: mScores, issues: evidence.issues, issueEcho: (i) => echo.issueShare(i), reachable, spanServices, versions,
     incStartMs: incW[0], issueWindow: [Number.isFinite(incW[0]) ? incStartNs : evidence.incidentWindow.start, evidence.incidentWindow.end],
-    precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom,
+    precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom, ...(options.disabled ? { disabled: options.disabled } : {}),
   });
   const services = [...spanFeat.services.values()].filter((f) => f.nInc >= 3);
   // Saturation from traffic slows everything: own code (cpu, event loop) and the time before each server span
@@ -102,7 +108,8 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const broadSlowdown = services.length ? services.filter(slowed).length / services.length : 0;
   const leadName = candidates[0]?.service;
   const delayedElsewhere = spanFeat.edges.filter((e) => e.score >= 0.3 && e.stats.nInc >= 2 && e.stats.nBase >= 2 && e.caller !== leadName && e.callee !== leadName).length;
-  const conf = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, delayedElsewhere, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt });
+  const assessed = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, delayedElsewhere, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt, surgeGate: !options.disabled?.has('surgeGate') });
+  const conf = options.calibration ? calibrated(assessed, options.calibration) : assessed;
   const roots: ScoredCandidate[] = conf.verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
   const rootNames = roots.map((r) => r.service);
   const propagation = roots.length ? propagationOf(rootNames, symptom, graph, spanFeat.services) : [];
@@ -149,6 +156,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     gates: conf.gates,
     features: conf.features,
     confidenceNotes: conf.reasons,
+    confidenceBasis: conf.basis,
     criticalPath,
     gaps: evidence.gaps,
     pivots: evidence.pivots,
@@ -166,6 +174,11 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
       symptom: idsFor(ledger, symptom, 2),
     },
   };
+}
+
+function calibrated(c: ConfidenceResult, cal: Calibration): ConfidenceResult {
+  const p = round(calibratedProbability(cal, c.basis.raw), 3);
+  return { ...c, confidence: p, verdict: verdictFor(c.basis, p) };
 }
 
 function minTime(e: IncidentEvidence): bigint {

@@ -9,6 +9,7 @@ import type { ErrorIssue, Span } from '../providers/models.js';
 import type { ServiceLogFeatures } from './logs.js';
 import type { ServiceMetricScore } from './metrics.js';
 import type { ServiceSpanFeatures } from './span-features.js';
+import type { Mechanism } from './mechanisms.js';
 import { clamp01, cmpNum, cmpStr, saturate } from './stats.js';
 
 export interface CandidateFeatures {
@@ -51,6 +52,8 @@ export interface CandidateInputs {
   readonly logOnset: ReadonlyMap<string, number>;
   /** The alerting service: it shows every cause's effect first-hand, so its onset sets no precedence bar. */
   readonly symptom: string;
+  /** Mechanisms switched off (eval --ablate): their features read as absent, gates as neutral. */
+  readonly disabled?: ReadonlySet<Mechanism>;
 }
 
 /** Issue score per service; `echoShare` discounts issues whose known traces show the failure caused below. */
@@ -108,6 +111,7 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
       support: sp?.support ?? 0,
       own: 0,
     };
+    for (const m of inp.disabled ?? []) disableFeature(f, m);
     const own: [ScoredCandidate['mechanism'], number][] = [
       ['latency', f.ownLatency],
       ['network', f.network],
@@ -135,7 +139,7 @@ export function scoreCandidates(inp: CandidateInputs): ScoredCandidate[] {
   const out: ScoredCandidate[] = [];
   for (const p of prelim) {
     const f = p.f;
-    if (p.onset !== undefined && Number.isFinite(earliest)) {
+    if (p.onset !== undefined && Number.isFinite(earliest) && !inp.disabled?.has('precedence')) {
       const late = p.onset - earliest - inp.precedenceMarginMs;
       f.precedence = late <= 0 ? 1 : 1 / (1 + late / 30_000);
     }
@@ -167,6 +171,12 @@ function candidateOperation(
   if (mech === 'error') return errorOp;
   if (Math.max(f.errorOrigin, f.ownLatency) < 0.5) return undefined;
   return f.errorOrigin >= f.ownLatency ? errorOp : sp.topOperation?.operation;
+}
+
+function disableFeature(f: CandidateFeatures, m: Mechanism): void {
+  if (m === 'pathToSymptom' || m === 'support') f[m] = 1;
+  else if (m in f) f[m as keyof CandidateFeatures] = 0;
+  if (m === 'metrics') f.metricsAny = 0;
 }
 
 /** The other signal types that agree with the primary one, 0..1. */

@@ -7,6 +7,7 @@
  */
 import type { EvidenceGap, Verdict } from './contract.js';
 import type { ScoredCandidate } from './candidates.js';
+import type { ConfidenceBasis } from './calibration.js';
 import { clamp01, round } from './stats.js';
 
 export interface ConfidenceResult {
@@ -15,6 +16,7 @@ export interface ConfidenceResult {
   readonly gates: Readonly<Record<string, number>>;
   readonly features: Readonly<Record<string, number>>;
   readonly reasons: readonly string[];
+  readonly basis: ConfidenceBasis;
 }
 
 export interface ConfidenceInputs {
@@ -27,13 +29,15 @@ export interface ConfidenceInputs {
   readonly delayedElsewhere?: number;
   readonly confirmAt: number;
   readonly likelyAt: number;
+  /** The traffic-surge gate (default on). */
+  readonly surgeGate?: boolean;
 }
 
 export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const [top, second] = inp.candidates;
   const reasons: string[] = [];
   if (!top || top.score <= 0.05) {
-    return { confidence: 0, verdict: 'inconclusive', gates: { path: 0, precedence: 0, significance: 0 }, features: {}, reasons: ['no service shows a defect of its own'] };
+    return { confidence: 0, verdict: 'inconclusive', gates: { path: 0, precedence: 0, significance: 0 }, features: {}, reasons: ['no service shows a defect of its own'], basis: { raw: 0, modalities: 0, overwhelming: false } };
   }
   const f = top.features;
   const gates = { path: f.pathToSymptom >= 1 ? 1 : f.pathToSymptom, precedence: f.precedence, significance: clamp01(f.own / 0.35) };
@@ -57,7 +61,7 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   // lead rests on those alone, the load explains it as well as a defect would. A slowdown spread over many
   // services says the same. Either way, without a defect signal there is nothing to name.
   const loadFollowing = top.mechanism === 'metrics' || top.mechanism === 'structure' || inp.broadSlowdown >= 0.4;
-  if (inp.loadRatio >= 1.5 && loadFollowing && defectless) {
+  if (inp.surgeGate !== false && inp.loadRatio >= 1.5 && loadFollowing && defectless) {
     conf *= 0.35;
     reasons.push(`load rose ${inp.loadRatio.toFixed(1)}x; the lead rests on ${top.mechanism === 'metrics' || top.mechanism === 'structure' ? `${top.mechanism} changes that more traffic causes by itself` : `a slowdown shared by ${Math.round(inp.broadSlowdown * 100)}% of services`} with no error origin: looks like saturation from traffic, not a defect`);
   }
@@ -73,5 +77,6 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const confidence = round(clamp01(conf), 3);
   const verdict: Verdict = confidence >= inp.confirmAt ? 'confirmed' : confidence >= inp.likelyAt ? 'likely' : 'inconclusive';
   const r = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 3)]));
-  return { confidence, verdict, gates: r(gates), features: r(features), reasons };
+  const modalities = [Math.max(f.ownLatency, f.network, f.errorOrigin, f.structure), f.logs, f.metrics, f.issues, f.deploy].filter((x) => x >= 0.3).length;
+  return { confidence, verdict, gates: r(gates), features: r(features), reasons, basis: { raw: confidence, modalities, overwhelming: false } };
 }

@@ -1,0 +1,30 @@
+/**
+ * The engine's switchable mechanisms. Every rule or evidence source the analysis uses has a name here, so
+ * `flipturn eval --ablate` can switch each off in turn and show what it earns across data sources. A disabled
+ * mechanism contributes nothing (a feature reads as absent, a gate as neutral); the analysis must still run.
+ */
+export const MECHANISMS = [
+  'ownLatency',
+  'network',
+  'errorOrigin',
+  'logs',
+  'metrics',
+  'issues',
+  'deploy',
+  'structure',
+  'pathToSymptom',
+  'precedence',
+  'support',
+  'surgeGate',
+] as const;
+
+export type Mechanism = (typeof MECHANISMS)[number];
+
+export function isMechanism(name: string): name is Mechanism {
+  return (MECHANISMS as readonly string[]).includes(name);
+}
+
+/** A set of disabled mechanisms with a total order (for reports and cache keys). */
+export function mechanismKey(disabled: ReadonlySet<Mechanism>): string {
+  return MECHANISMS.filter((m) => disabled.has(m)).join(',');
+}
