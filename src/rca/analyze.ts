@@ -9,7 +9,7 @@
  * (representative) -> confidence (confidence) -> evidence ledger (evidence-items, timeline) -> header and
  * actions (narrate).
  */
-import type { IncidentEvidence, RcaReport, CausalRole } from './contract.js';
+import type { IncidentEvidence, RcaReport, CausalRole, CriticalPathStep } from './contract.js';
 import { toIsoNanos } from '../kernel/time.js';
 import { scoreCandidates, versionsByService, type ScoredCandidate } from './candidates.js';
 import { splitCohorts } from './cohorts.js';
@@ -23,7 +23,7 @@ import { pickRepresentative } from './representative.js';
 import { pickBottleneck, pickRoots, propagationOf, reach, serviceGraph } from './roles.js';
 import { computeSpanFeatures } from './span-features.js';
 import { buildForest, nanosToMsFrom } from './spantree.js';
-import { round } from './stats.js';
+import { cmpStr, round } from './stats.js';
 import { calibratedProbability, verdictFor, type Calibration } from './calibration.js';
 import type { Mechanism } from './mechanisms.js';
 import { buildLedger, idsFor } from './timeline.js';
@@ -136,10 +136,14 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     features: Object.fromEntries(Object.entries(c.features as unknown as Record<string, number>).map(([k, v]) => [k, round(v, 3)])),
     reason: `${c.mechanism}`,
   }));
-  const criticalPath = (rep.incident?.path ?? []).map((s) => ({
+  const pathOf = (sum: typeof rep.incident): CriticalPathStep[] => (sum?.path ?? []).map((s) => ({
     service: s.node.service, operation: s.node.operation, startOffsetMs: round(s.offset, 3),
     durationMs: round(s.duration, 3), exclusiveMs: round(s.exclusive, 3), spanId: s.node.spanId,
   }));
+  const criticalPath = pathOf(rep.incident);
+  const baselineCriticalPath = pathOf(rep.baseline);
+  const serviceEdges = [...graph.callees].flatMap(([caller, callees]) => [...callees].map((callee) => ({ caller, callee })))
+    .sort((a, b) => cmpStr(a.caller, b.caller) || cmpStr(a.callee, b.callee));
   return {
     verdict: conf.verdict,
     confidence: conf.confidence,
@@ -158,6 +162,8 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     confidenceNotes: conf.reasons,
     confidenceBasis: conf.basis,
     criticalPath,
+    baselineCriticalPath,
+    serviceEdges,
     gaps: evidence.gaps,
     pivots: evidence.pivots,
     strongestLead: lead ? { service: lead.service, ...(lead.operation ? { operation: lead.operation } : {}), score: round(lead.score, 3), evidence: idsFor(ledger, lead.service) } : null,

@@ -93,6 +93,34 @@ export interface TimelineEntry {
   readonly spanId?: string;
   readonly provider?: string;
   readonly link?: string;
+  /** The operation (span name / endpoint) the line is about, when it is about one. */
+  readonly operation?: string;
+  /** The metric name, for metric lines. */
+  readonly metric?: string;
+  /** A real example line (a log line, an error message), never a template with placeholders. */
+  readonly example?: string;
+  /** The numbers behind the line, typed: before onset and during the incident, in `unit`. */
+  readonly measure?: EvidenceMeasure;
+}
+
+/**
+ * count: occurrences (log lines, error events); share: fraction 0..1 of incident traces; ms: milliseconds;
+ * calls_per_request: calls per entry request; value: a metric's own unit.
+ */
+export interface EvidenceMeasure {
+  readonly unit: 'count' | 'share' | 'ms' | 'calls_per_request' | 'value';
+  readonly before?: number;
+  readonly during: number;
+}
+
+/** One step of a critical path (proof or baseline trace), in trace order. */
+export interface CriticalPathStep {
+  readonly service: string;
+  readonly operation: string;
+  readonly startOffsetMs: number;
+  readonly durationMs: number;
+  readonly exclusiveMs: number;
+  readonly spanId: string;
 }
 
 export interface RcaReport {
@@ -115,6 +143,11 @@ export interface RcaReport {
   readonly providerCalls: ProviderCallStats;
   readonly strategy: CorrelationStrategy;
   readonly durationMs: number;
+  /** The proof trace's critical path and the baseline trace's, for the picture and "walk the proof trace". */
+  readonly criticalPath?: readonly CriticalPathStep[];
+  readonly baselineCriticalPath?: readonly CriticalPathStep[];
+  /** Caller -> callee edges seen in the incident cohort (the service map the causal chain is drawn on). */
+  readonly serviceEdges?: readonly { readonly caller: string; readonly callee: string }[];
   /** More: gates and features behind the confidence, the critical path, gaps, pivots, strongest lead. */
   readonly [extra: string]: unknown;
 }

@@ -23,6 +23,8 @@ export interface MetricChange {
   readonly atMs: number;
   readonly at: bigint;
   readonly provider: string;
+  /** The series' deep link, when its provider built one. */
+  readonly link?: string;
 }
 
 export function podServicePrefix(pod: string): string {
@@ -115,6 +117,7 @@ export function metricChanges(
     out.push({
       service, name: s.name, seriesKey: seriesKey(s), before: mb, after: ma, shift, direction: cls.direction,
       category: cls.category, score, atMs: nanosToMsFrom(origin, at), at, provider: s.sourceProvider,
+      ...(s.link ? { link: s.link } : {}),
     });
   }
   return out.sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.service, b.service) || cmpStr(a.seriesKey, b.seriesKey));

@@ -23,6 +23,10 @@ export interface EvidenceItem {
   readonly spanId?: string;
   readonly provider?: string;
   readonly link?: string;
+  readonly operation?: string;
+  readonly metric?: string;
+  readonly example?: string;
+  readonly measure?: TimelineEntry['measure'];
 }
 
 export interface Ledger {
@@ -57,6 +61,10 @@ export function buildLedger(items: readonly EvidenceItem[], limit: number): Ledg
       ...(it.spanId ? { spanId: it.spanId } : {}),
       ...(it.provider ? { provider: it.provider } : {}),
       ...(it.link ? { link: it.link } : {}),
+      ...(it.operation ? { operation: it.operation } : {}),
+      ...(it.metric ? { metric: it.metric } : {}),
+      ...(it.example ? { example: it.example } : {}),
+      ...(it.measure ? { measure: roundMeasure(it.measure) } : {}),
     };
     entries.push(e);
     for (const s of [...new Set(it.supports)].sort(cmpStr)) {
@@ -66,6 +74,10 @@ export function buildLedger(items: readonly EvidenceItem[], limit: number): Ledg
     }
   });
   return { entries, byService, byKey };
+}
+
+function roundMeasure(m: NonNullable<EvidenceItem['measure']>): NonNullable<EvidenceItem['measure']> {
+  return { unit: m.unit, ...(m.before !== undefined ? { before: round(m.before, 3) } : {}), during: round(m.during, 3) };
 }
 
 /** Ids supporting a service, strongest first (ties by id order), at most n. */

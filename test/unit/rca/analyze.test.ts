@@ -62,7 +62,7 @@ describe('analyzeIncident: causal roles on small stories', () => {
     const r = analyzeIncident(evidence({ ...cacheFallback(), symptom: 'search' }));
     const ids = new Set(r.timeline.map((e) => e.id));
     for (const c of r.rootCauseCandidates) for (const id of c.evidence) expect(ids.has(id)).toBe(true);
-    const cp = r.criticalPath as { service: string; startOffsetMs: number }[];
+    const cp = r.criticalPath ?? [];
     expect(cp[0]?.service).toBe('search');
     expect(cp[0]?.startOffsetMs).toBe(0);
     expect(r.representativeTraceId).not.toBeNull();
