@@ -20,12 +20,9 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { TimeRange } from '../providers/time-range.js';
 import type { EvidenceGap } from '../rca/contract.js';
 import type { Budget } from './budget.js';
+import type { AccessMethod, CallResult } from './calls.js';
 import type { InvestigationObserver } from './observer.js';
 
-export type SkippedForBudget = { readonly status: 'skipped_budget'; readonly provider: string; readonly reason: string };
-export type CallResult<T> = QueryOutcome<T> | SkippedForBudget;
-
-export type AccessMethod = 'searchSpans' | 'fetchTrace' | 'fetchLogs' | 'fetchMetrics' | 'fetchIssues';
 
 export interface CallRecord {
   readonly seq: number;

@@ -7,7 +7,7 @@
  * returned (threw). Observers never change results.
  */
 import type { Capability } from '../providers/protocols.js';
-import type { AccessMethod, CallResult } from './access.js';
+import type { AccessMethod, CallResult } from './calls.js';
 import type { BudgetLimit } from './budget.js';
 
 /** The stages of answering one alert, in order (correlate, prefetch, analyze here; narrate, deliver in the worker). */

@@ -8,7 +8,8 @@ import type { Span } from '../providers/models.js';
 import type { Capability } from '../providers/protocols.js';
 import type { CanonicalQuery } from '../providers/queries.js';
 import type { CorrelationEnvelope } from '../rca/contract.js';
-import type { CallResult, EvidenceAccess } from './access.js';
+import type { EvidenceAccess } from './access.js';
+import type { CallResult } from './calls.js';
 import type { EvidenceSet } from './collect.js';
 import type { AlertWindows } from './windows.js';
 

@@ -25,7 +25,7 @@ import { incidentLeaseKey, threadLeaseKey, type IncidentLease } from '../memory/
 import type { QueueEntry } from '../queue/port.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WorkerSettings } from './settings.js';
-import { delay } from './worker.js';
+import { delay } from './delay.js';
 
 export interface CoordinationDeps {
   readonly lease: IncidentLease;

@@ -11,10 +11,10 @@ import { diffReports } from '../agent/followups/diff.js';
 import type { FollowUpSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { IncidentMemory, ThreadRef } from '../memory/port.js';
 import { renderDocument, type SlackMessage } from '../slack/render.js';
-import type { Pipeline } from './pipeline.js';
+import type { PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome } from './worker.js';
 
-export async function handleFollowUp(p: Pipeline, signal: FollowUpSignal, ctx: HandleContext): Promise<HandleOutcome> {
+export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, ctx: HandleContext): Promise<HandleOutcome> {
   const d = p.deps;
   const ref: ThreadRef = { teamId: signal.slack.teamId ?? d.teamId, channel: signal.slack.channel, threadTs: signal.slack.threadTs };
   const memory = await d.memory.incidentForThread(ref);
@@ -53,7 +53,7 @@ export async function handleFollowUp(p: Pipeline, signal: FollowUpSignal, ctx: H
   return 'answered';
 }
 
-async function recheck(p: Pipeline, memory: IncidentMemory, answer: FollowUpAnswer, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
+async function recheck(p: PipelineSteps, memory: IncidentMemory, answer: FollowUpAnswer, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
   const d = p.deps;
   // The stored alert, investigated again with "now" as its time: a recheck asks whether it is still happening.
   const now = new Date(d.clock.nowMs()).toISOString();

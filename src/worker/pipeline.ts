@@ -17,56 +17,23 @@
  * Follow-ups: see ./followup.ts.
  */
 import { createHash } from 'node:crypto';
-import { explain, type AgentDeps } from '../agent/explain.js';
+import { explain } from '../agent/explain.js';
 import { investigate } from '../evidence/investigate.js';
-import type { InvestigationObserver } from '../evidence/observer.js';
-import type { InvestigationSettings } from '../evidence/settings.js';
-import { FixedClock, type Clock } from '../kernel/clock.js';
+import { FixedClock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
 import type { QueuedSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { IncidentMemory, ThreadRef } from '../memory/port.js';
-import type { ThreadMemory } from '../memory/store.js';
-import type { ProviderRegistry } from '../providers/registry.js';
 import type { RcaReport } from '../rca/contract.js';
-import type { DeliveryResult, DeliveryTarget, SlackDelivery } from '../slack/delivery.js';
+import type { DeliveryResult, DeliveryTarget } from '../slack/delivery.js';
 import { renderDocument, renderReply, type SlackMessage } from '../slack/render.js';
 import { handleFollowUp } from './followup.js';
-import type { WorkerMetrics } from './metrics.js';
-import { delay, type HandleContext, type HandleOutcome, type SignalHandler } from './worker.js';
+import { delay } from './delay.js';
+import type { PipelineDeps, PipelineSteps } from './pipeline-deps.js';
+import type { HandleContext, HandleOutcome, SignalHandler } from './worker.js';
 
-export interface PipelineDeps {
-  readonly registry: ProviderRegistry;
-  readonly memory: ThreadMemory;
-  readonly delivery: SlackDelivery;
-  /** The Slack team (auth.test) used for alerts that did not come through Slack. */
-  readonly teamId: string;
-  /** SLACK_DEFAULT_CHANNEL: where webhook alerts get their thread. */
-  readonly defaultChannel?: string;
-  readonly investigation?: InvestigationSettings;
-  /** Real time (durations, deadlines, savedAt). */
-  readonly clock: Clock;
-  readonly metrics: WorkerMetrics;
-  readonly coalesceWindowMs: number;
-  readonly scrub?: (text: string) => string;
-  /** FLIPTURN_TEST_INVESTIGATION_DELAY_MS: a testing aid that widens the crash window. 0 in production. */
-  readonly testDelayMs?: number;
-  /** The agent (agentFromConfig): with a model, replies and follow-ups are model-written and verified; else deterministic. */
-  readonly agent?: AgentDeps;
-  /** Progress events (the demo prints them); never required for correctness. */
-  readonly onEvent?: (event: PipelineEvent) => void;
-  /** Flipturn's own metrics and traces (src/observability): investigation stages, provider calls, narrate, deliver. */
-  readonly observer?: InvestigationObserver;
-}
+export type { PipelineDeps, PipelineEvent } from './pipeline-deps.js';
 
-export interface PipelineEvent {
-  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated';
-  readonly idempotencyKey: string;
-  readonly incidentId?: string;
-  readonly channel?: string;
-  readonly threadTs?: string;
-}
-
-export class Pipeline implements SignalHandler {
+export class Pipeline implements SignalHandler, PipelineSteps {
   constructor(private readonly d: PipelineDeps) {}
 
   async handle(signal: QueuedSignal, ctx: HandleContext): Promise<HandleOutcome> {

@@ -28,6 +28,7 @@ import type { QueueEntry, SignalQueue } from '../queue/port.js';
 import type { ErrorReporter } from '../observability/reporter.js';
 import { flipturnTracer, inSpan, keyHash, traceContextOf } from '../observability/trace-context.js';
 import { IncidentCoordinator, type CoordinationDeps } from './coordination.js';
+import { delay } from './delay.js';
 import { Lanes, laneKeys, startsInvestigation } from './lanes.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WorkerSettings } from './settings.js';
@@ -326,18 +327,4 @@ export function ids(signal: QueuedSignal): Record<string, string> {
     return { incidentKey: signal.incidentKey, idempotencyKey: signal.idempotencyKey, state: signal.state, ...(signal.slack && thread ? { thread: `${signal.slack.channel}:${thread}` } : {}), ...traced };
   }
   return { idempotencyKey: signal.idempotencyKey, thread: `${signal.slack.channel}:${signal.slack.threadTs}`, ...traced };
-}
-
-/** Resolves after ms, or at once when the signal aborts. */
-export function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,0 +1,56 @@
+/**
+ * The pipeline's dependencies and the steps a follow-up answer (./followup.ts) uses from it, apart from
+ * ./pipeline.ts so that pipeline.ts (which dispatches follow-ups) and followup.ts do not import each other.
+ */
+import type { AgentDeps } from '../agent/explain.js';
+import type { InvestigationObserver } from '../evidence/observer.js';
+import type { InvestigationSettings } from '../evidence/settings.js';
+import type { Clock } from '../kernel/clock.js';
+import type { UniversalIncidentSignal } from '../kernel/signal.js';
+import type { ThreadRef } from '../memory/port.js';
+import type { ThreadMemory } from '../memory/store.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { RcaReport } from '../rca/contract.js';
+import type { DeliveryResult, DeliveryTarget, SlackDelivery } from '../slack/delivery.js';
+import type { SlackMessage } from '../slack/render.js';
+import type { WorkerMetrics } from './metrics.js';
+
+export interface PipelineDeps {
+  readonly registry: ProviderRegistry;
+  readonly memory: ThreadMemory;
+  readonly delivery: SlackDelivery;
+  /** The Slack team (auth.test) used for alerts that did not come through Slack. */
+  readonly teamId: string;
+  /** SLACK_DEFAULT_CHANNEL: where webhook alerts get their thread. */
+  readonly defaultChannel?: string;
+  readonly investigation?: InvestigationSettings;
+  /** Real time (durations, deadlines, savedAt). */
+  readonly clock: Clock;
+  readonly metrics: WorkerMetrics;
+  readonly coalesceWindowMs: number;
+  readonly scrub?: (text: string) => string;
+  /** FLIPTURN_TEST_INVESTIGATION_DELAY_MS: a testing aid that widens the crash window. 0 in production. */
+  readonly testDelayMs?: number;
+  /** The agent (agentFromConfig): with a model, replies and follow-ups are model-written and verified; else deterministic. */
+  readonly agent?: AgentDeps;
+  /** Progress events (the demo prints them); never required for correctness. */
+  readonly onEvent?: (event: PipelineEvent) => void;
+  /** Flipturn's own metrics and traces (src/observability): investigation stages, provider calls, narrate, deliver. */
+  readonly observer?: InvestigationObserver;
+}
+
+export interface PipelineEvent {
+  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated';
+  readonly idempotencyKey: string;
+  readonly incidentId?: string;
+  readonly channel?: string;
+  readonly threadTs?: string;
+}
+
+/** What a follow-up answer uses of the pipeline (the Pipeline class implements it). */
+export interface PipelineSteps {
+  readonly deps: PipelineDeps;
+  investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport>;
+  deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult>;
+  remember(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, ownRoot: boolean): Promise<void>;
+}
