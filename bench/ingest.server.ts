@@ -10,7 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildGate } from '../src/ingress/gate.js';
-import { MetricsRegistry } from '../src/ingress/metrics.js';
+import { MetricsRegistry } from '../src/observability/registry.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { silentLogger } from '../src/kernel/logger.js';
 import { RedisSignalQueue } from '../src/queue/redis.js';

@@ -10,8 +10,8 @@ import type { Capability } from '../providers/protocols.js';
 import type { AccessMethod, CallResult } from './calls.js';
 import type { BudgetLimit } from './budget.js';
 
-/** The stages of answering one alert, in order (correlate, prefetch, analyze here; narrate, deliver in the worker). */
-export const INVESTIGATION_STAGES = ['correlate', 'prefetch', 'analyze', 'narrate', 'deliver'] as const;
+/** The stages of answering one alert, in order (correlate, prefetch, analyze here; narrate, deliver, save in the worker). */
+export const INVESTIGATION_STAGES = ['correlate', 'prefetch', 'analyze', 'narrate', 'deliver', 'save'] as const;
 export type InvestigationStage = (typeof INVESTIGATION_STAGES)[number];
 
 export interface ProviderCallInfo {

@@ -5,7 +5,8 @@
 import { FlipturnError, type ErrorCode } from '../kernel/errors.js';
 import type { QueuedSignal } from '../kernel/signal.js';
 import type { SignalQueue } from '../queue/port.js';
-import type { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.js';
+import type { Counter, Histogram, MetricsRegistry } from '../observability/registry.js';
+import { queueMetrics } from '../observability/queue.js';
 
 export interface GateSettings {
   /** Slack app signing secret; unset: the Slack route answers 401 FT_INGRESS_NOT_CONFIGURED. */
@@ -29,41 +30,25 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface GateMetrics {
-  readonly requests: Counter;
-  readonly duration: Histogram;
-  readonly rejections: Counter;
-  readonly queued: Counter;
-  readonly duplicates: Counter;
-  readonly ignored: Counter;
-  readonly queueDepth: Gauge;
-  readonly queueUp: Gauge;
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly duration: Histogram<'route'>;
+  readonly rejections: Counter<'source' | 'code'>;
+  readonly queued: Counter<'source' | 'kind'>;
+  readonly duplicates: Counter<'source'>;
+  readonly ignored: Counter<'source' | 'reason'>;
 }
 
+/** The gate's series, and the queue gauges (src/observability/queue.ts) it serves on /metrics. */
 export function gateMetrics(registry: MetricsRegistry, queue: SignalQueue): GateMetrics {
-  const m: GateMetrics = {
+  queueMetrics(registry, queue);
+  return {
     requests: registry.counter('flipturn_http_requests_total', 'HTTP requests answered by the gate, by route, method and status.', ['route', 'method', 'status']),
     duration: registry.histogram('flipturn_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', ['route']),
     rejections: registry.counter('flipturn_ingress_rejections_total', 'Requests refused by the gate, by source and error code.', ['source', 'code']),
     queued: registry.counter('flipturn_ingress_signals_queued_total', 'Signals appended to the queue, by source and kind.', ['source', 'kind']),
     duplicates: registry.counter('flipturn_ingress_duplicates_total', 'Deliveries dropped as duplicates (retries, repeated ids), by source.', ['source']),
     ignored: registry.counter('flipturn_ingress_ignored_total', 'Well-formed deliveries that carry no signal, by source and reason.', ['source', 'reason']),
-    queueDepth: registry.gauge('flipturn_queue_entries', 'Queue depth: stream length, pending (unacked), lag (undelivered) and dead letters.', ['state']),
-    queueUp: registry.gauge('flipturn_queue_up', '1 when the queue answered the last stats call, else 0.'),
   };
-  registry.addCollector(async () => {
-    try {
-      const s = await queue.stats();
-      m.queueDepth.set({ state: 'length' }, s.length);
-      m.queueDepth.set({ state: 'pending' }, s.pending);
-      if (s.lag !== undefined) m.queueDepth.set({ state: 'lag' }, s.lag);
-      m.queueDepth.set({ state: 'dead_letter' }, s.deadLetters);
-      m.queueUp.set({}, 1);
-    } catch {
-      m.queueDepth.clear();
-      m.queueUp.set({}, 0);
-    }
-  });
-  return m;
 }
 
 export interface ErrorBody {

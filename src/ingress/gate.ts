@@ -31,7 +31,7 @@ import {
   type GateMetrics,
   type GateSettings,
 } from './gate-support.js';
-import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics.js';
+import type { MetricsRegistry } from '../observability/registry.js';
 import { signalLogIds, startEnqueueSpans } from './gate-trace.js';
 import type { ErrorReporter } from '../observability/reporter.js';
 import { normalizeAlert, type NormalizeOptions, type NormalizeSource } from './normalize/index.js';
@@ -70,13 +70,13 @@ export function buildGate(deps: GateDeps): FastifyInstance {
     },
     queued: seriesCache((key) => {
       const [source = '', kind = ''] = key.split(' ');
-      return metrics.queued.child({ source, kind });
+      return metrics.queued.labels({ source, kind });
     }),
   };
-  // Bound series per route/method/status: labels checked and rendered once, not on every answer.
+  // Bound series per route/method/status (prom-client children, kept): no label object built per answer.
   const answered = seriesCache((key) => {
     const [route = '', method = '', status = ''] = key.split(' ');
-    return { count: metrics.requests.child({ route, method, status }), duration: metrics.duration.child({ route }) };
+    return { count: metrics.requests.labels({ route, method, status }), duration: metrics.duration.labels({ route }) };
   });
 
   // Keep the raw bytes: signatures are computed over them. JSON is parsed by the route after authentication.
@@ -103,7 +103,7 @@ export function buildGate(deps: GateDeps): FastifyInstance {
       return unavailable(ctx, reply, e);
     }
   });
-  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await deps.metrics.render()));
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
 
   app.post(GATE_ROUTES.slack, (req, reply) => slackRoute(ctx, req, reply));
   app.post(GATE_ROUTES.datadog, (req, reply) =>

@@ -1,27 +1,30 @@
 /**
- * Flipturn's own investigation metrics, in the shared MetricsRegistry (src/ingress/metrics.ts), and the
- * InvestigationObserver that fills them. Label values are bounded: stage (5 names), provider (the configured
- * providers), signal (4 capabilities), status (6 outcomes), limit (4 budget limits), outcome (4 Slack outcomes).
+ * Flipturn's own investigation metrics, in the process's MetricsRegistry (./registry.ts), and the
+ * InvestigationObserver that fills them. One series per meaning: the stage histogram covers every stage of
+ * answering an alert whoever runs it (correlate, prefetch, analyze in the investigation; narrate, deliver, save in
+ * the worker), the Slack counter every delivery (./slack.ts counts it). Label values are bounded: stage (6 names),
+ * provider (the configured providers), signal (4 capabilities), status (7 outcomes), limit (4 budget limits),
+ * outcome (4 Slack outcomes), result (ok, error).
  */
-import type { Counter, Histogram, MetricsRegistry } from '../ingress/metrics.js';
-import type { InvestigationObserver } from '../evidence/observer.js';
+import type { Counter, Histogram, MetricsRegistry } from './registry.js';
+import { INVESTIGATION_STAGES, type InvestigationObserver, type InvestigationStage } from '../evidence/observer.js';
 import type { Clock } from '../kernel/clock.js';
 
 export interface InvestigationMetrics {
-  readonly stageSeconds: Histogram;
-  readonly providerCalls: Counter;
-  readonly providerCallSeconds: Histogram;
-  readonly budgetRefusals: Counter;
-  readonly investigations: Counter;
+  readonly stageSeconds: Histogram<'stage'>;
+  readonly providerCalls: Counter<'provider' | 'signal' | 'status'>;
+  readonly providerCallSeconds: Histogram<'provider' | 'signal'>;
+  readonly budgetRefusals: Counter<'provider' | 'signal' | 'limit'>;
+  readonly investigationSeconds: Histogram<'result'>;
 }
 
-const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
 
 export function investigationMetrics(registry: MetricsRegistry): InvestigationMetrics {
   return {
     stageSeconds: registry.histogram(
       'flipturn_investigation_stage_duration_seconds',
-      'Time spent in each stage of answering an alert: correlate, prefetch, analyze, narrate, deliver.',
+      'Time spent in each stage of answering an alert: correlate, prefetch, analyze (the investigation), narrate, deliver (the Slack post, retries included), save (thread memory).',
       ['stage'],
       STAGE_BUCKETS,
     ),
@@ -36,7 +39,12 @@ export function investigationMetrics(registry: MetricsRegistry): InvestigationMe
       'Provider calls the investigation budget refused (not made), by provider, signal and the limit that refused them (deadline, calls, provider_calls, rows).',
       ['provider', 'signal', 'limit'],
     ),
-    investigations: registry.counter('flipturn_investigations_total', 'Investigations run, by result (ok, error).', ['result']),
+    investigationSeconds: registry.histogram(
+      'flipturn_investigation_duration_seconds',
+      'Time one investigation took (correlate, prefetch and analyze), by result (ok, error); its _count is the number of investigations.',
+      ['result'],
+      STAGE_BUCKETS,
+    ),
   };
 }
 
@@ -50,18 +58,23 @@ export function metricsObserver(m: InvestigationMetrics, clock: Clock): Investig
       done(Math.max(0, clock.nowMs() - t0) / 1000);
     }
   };
+  // The stages and results are known: their series are bound once.
+  const stages = new Map<InvestigationStage, { observe(seconds: number): void }>(INVESTIGATION_STAGES.map((stage) => [stage, m.stageSeconds.labels({ stage })]));
+  const ok = m.investigationSeconds.labels({ result: 'ok' });
+  const error = m.investigationSeconds.labels({ result: 'error' });
   return {
     async investigation(_info, run) {
-      let result = 'error';
+      const t0 = clock.nowMs();
+      let result = error;
       try {
         const r = await run();
-        result = 'ok';
+        result = ok;
         return r;
       } finally {
-        m.investigations.inc({ result });
+        result.observe(Math.max(0, clock.nowMs() - t0) / 1000);
       }
     },
-    stage: (stage, run) => timed(run, (s) => m.stageSeconds.observe({ stage }, s)),
+    stage: (stage, run) => timed(run, (s) => stages.get(stage)?.observe(s)),
     async providerCall(call, run) {
       const labels = { provider: call.provider, signal: call.signal };
       let status = 'aborted';
@@ -93,14 +106,19 @@ export function combineObservers(...list: readonly InvestigationObserver[]): Inv
   }));
 }
 
-export type SlackOutcome = 'posted' | 'deduplicated' | 'failed' | 'rate_limited';
+export const SLACK_OUTCOMES = ['posted', 'deduplicated', 'failed', 'rate_limited'] as const;
+export type SlackOutcome = (typeof SLACK_OUTCOMES)[number];
 
-/** Slack posting outcomes: one per delivery (posted, deduplicated, failed), plus one per 429 answer (rate_limited). */
-export function slackMetrics(registry: MetricsRegistry): { readonly posts: Counter; count(outcome: SlackOutcome): void } {
+/**
+ * Slack posting outcomes, the one series of them: one per delivery (posted, deduplicated, failed), plus one per
+ * 429 answer (rate_limited). `count` uses series bound once per outcome.
+ */
+export function slackMetrics(registry: MetricsRegistry): { readonly posts: Counter<'outcome'>; readonly count: (outcome: SlackOutcome) => void } {
   const posts = registry.counter(
     'flipturn_slack_posts_total',
     'Slack replies by outcome: posted, deduplicated (the delivery ledger had it, nothing sent), failed (per delivery), rate_limited (per Slack call answered 429, then retried).',
     ['outcome'],
   );
-  return { posts, count: (outcome) => posts.inc({ outcome }) };
+  const bound = new Map(SLACK_OUTCOMES.map((outcome) => [outcome, posts.labels({ outcome })]));
+  return { posts, count: (outcome) => bound.get(outcome)?.inc() };
 }

@@ -3,7 +3,7 @@
  * (the queue answers) and GET /metrics (the shared registry). In `flipturn start` the gate serves these routes.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from '../ingress/metrics.js';
+import type { MetricsRegistry } from '../observability/registry.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { SignalQueue } from '../queue/port.js';
 import type { Worker } from './worker.js';
@@ -22,6 +22,6 @@ export function buildWorkerHttp(deps: { worker: Worker; queue: SignalQueue; metr
       return reply.code(503).header('retry-after', '5').send({ error: { code: 'FT_QUEUE_UNAVAILABLE', message: errorMessage(e) } });
     }
   });
-  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await deps.metrics.render()));
+  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
   return app;
 }

@@ -13,7 +13,6 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { RcaReport } from '../rca/contract.js';
 import type { DeliveryResult, DeliveryTarget, SlackDelivery } from '../slack/delivery.js';
 import type { SlackMessage } from '../slack/render.js';
-import type { WorkerMetrics } from './metrics.js';
 
 export interface PipelineDeps {
   readonly registry: ProviderRegistry;
@@ -26,7 +25,6 @@ export interface PipelineDeps {
   readonly investigation?: InvestigationSettings;
   /** Real time (durations, deadlines, savedAt). */
   readonly clock: Clock;
-  readonly metrics: WorkerMetrics;
   readonly coalesceWindowMs: number;
   readonly scrub?: (text: string) => string;
   /** FLIPTURN_TEST_INVESTIGATION_DELAY_MS: a testing aid that widens the crash window. 0 in production. */
@@ -35,7 +33,10 @@ export interface PipelineDeps {
   readonly agent?: AgentDeps;
   /** Progress events (the demo prints them); never required for correctness. */
   readonly onEvent?: (event: PipelineEvent) => void;
-  /** Flipturn's own metrics and traces (src/observability): investigation stages, provider calls, narrate, deliver. */
+  /**
+   * Flipturn's own metrics and traces (src/observability): the investigation, its stages and provider calls, and
+   * the worker's stages narrate, deliver and save. Without one nothing is timed.
+   */
   readonly observer?: InvestigationObserver;
 }
 

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { explain } from '../agent/explain.js';
 import { investigate } from '../evidence/investigate.js';
+import { inStage, type InvestigationStage } from '../evidence/observer.js';
 import { FixedClock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
 import type { QueuedSignal, UniversalIncidentSignal } from '../kernel/signal.js';
@@ -54,43 +55,30 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     return this.d;
   }
 
-  /** Runs an investigation of the signal at its own firedAt, timing the stage; honours the abort signal. */
+  /** Runs an investigation of the signal at its own firedAt (the observer times it); honours the abort signal. */
   async investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport> {
     if (this.d.testDelayMs) {
       await delay(this.d.testDelayMs, abort);
       if (abort.aborted) throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation aborted during the test delay');
     }
-    return this.timed('investigate', () =>
-      investigate(signal, this.d.registry, {
-        clock: new FixedClock(new Date(signal.firedAt)),
-        wallClock: this.d.clock,
-        signal: abort,
-        ...(this.d.investigation ? { settings: this.d.investigation } : {}),
-        ...(this.d.scrub ? { scrub: this.d.scrub } : {}),
-        ...(this.d.observer ? { observer: this.d.observer } : {}),
-      }),
-    );
+    return investigate(signal, this.d.registry, {
+      clock: new FixedClock(new Date(signal.firedAt)),
+      wallClock: this.d.clock,
+      signal: abort,
+      ...(this.d.investigation ? { settings: this.d.investigation } : {}),
+      ...(this.d.scrub ? { scrub: this.d.scrub } : {}),
+      ...(this.d.observer ? { observer: this.d.observer } : {}),
+    });
   }
 
-  async timed<T>(stage: string, fn: () => Promise<T> | T): Promise<T> {
-    const t0 = this.d.clock.nowMs();
-    const observed = stage === 'narrate' ? 'narrate' : stage === 'post' ? 'deliver' : undefined;
-    try {
-      return await (this.d.observer && observed ? this.d.observer.stage(observed, async () => fn()) : fn());
-    } finally {
-      this.d.metrics.stageSeconds.observe({ stage }, (this.d.clock.nowMs() - t0) / 1000);
-    }
+  /** Runs one of the worker's stages (narrate, deliver, save) through the observer: its duration and span. */
+  timed<T>(stage: InvestigationStage, fn: () => Promise<T> | T): Promise<T> {
+    return inStage(this.d.observer, stage, fn);
   }
 
-  async deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult> {
-    try {
-      const r = await this.timed('post', () => this.d.delivery.deliver(key, target, messages));
-      this.d.metrics.slackPosts.inc({ result: r.status });
-      return r;
-    } catch (e) {
-      this.d.metrics.slackPosts.inc({ result: 'failed' });
-      throw e;
-    }
+  /** Delivers through the Slack delivery (its observer counts outcomes: src/observability/slack.ts). */
+  deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult> {
+    return this.timed('deliver', () => this.d.delivery.deliver(key, target, messages));
   }
 
   private target(signal: UniversalIncidentSignal): DeliveryTarget & { ownRoot: boolean } {

@@ -202,11 +202,11 @@ export class Worker {
     const controller = new AbortController();
     const done = this.process(entry, controller.signal).finally(() => {
       this.inFlight.delete(entry.id);
-      this.deps.metrics.inFlight.set({}, this.inFlight.size);
+      this.deps.metrics.inFlight.set(this.inFlight.size);
       this.wakeSlotWaiters();
     });
     this.inFlight.set(entry.id, { controller, done });
-    this.deps.metrics.inFlight.set({}, this.inFlight.size);
+    this.deps.metrics.inFlight.set(this.inFlight.size);
   }
 
   private async process(entry: QueueEntry, abort: AbortSignal): Promise<void> {
@@ -230,7 +230,7 @@ export class Worker {
     const t0 = this.deps.clock.nowMs();
     try {
       const outcome = await this.traced(entry, () => this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log }));
-      this.deps.metrics.stageSeconds.observe({ stage: 'total' }, (this.deps.clock.nowMs() - t0) / 1000);
+      this.deps.metrics.signalSeconds.observe({ kind: signal.kind }, (this.deps.clock.nowMs() - t0) / 1000);
       if (this.deps.settings.testPauseBeforeAckMs) await delay(this.deps.settings.testPauseBeforeAckMs, abort); // testing aid only
       await this.finish(entry, log, outcome);
     } catch (e) {

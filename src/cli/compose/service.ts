@@ -12,7 +12,6 @@ import type { Config } from '../../config/schema.js';
 import { settingsFromConfig } from '../../evidence/settings.js';
 import { buildGate } from '../../ingress/gate.js';
 import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
-import { MetricsRegistry } from '../../ingress/metrics.js';
 import type { Clock } from '../../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -20,16 +19,18 @@ import type { SecretScrubber } from '../../kernel/secrets.js';
 import { bootstrapProviders, type ProviderStatusRow } from '../../providers/bootstrap.js';
 import { PROVIDER_FACTORIES } from '../../providers/factories.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
+import { queueMetrics } from '../../observability/queue.js';
 import { RedisSignalQueue } from '../../queue/redis.js';
 import { SlackClient } from '../../slack/client.js';
 import { buildWorkerHttp } from '../../worker/http.js';
-import { registerQueueCollector, workerMetrics } from '../../worker/metrics.js';
+import { workerMetrics } from '../../worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../worker/pipeline.js';
 import { agentFromConfig } from '../../agent/wiring.js';
 import { workerSettings } from '../../worker/settings.js';
 import { Worker } from '../../worker/worker.js';
 import { buildAdapters, type Adapters } from './adapters.js';
 import { combineObservers, investigationMetrics, metricsObserver, slackMetrics } from '../../observability/metrics.js';
+import { MetricsRegistry } from '../../observability/registry.js';
 import type { ErrorReporter } from '../../observability/reporter.js';
 import { ObservedSlackDelivery } from '../../observability/slack.js';
 import { tracingObserver } from '../../observability/tracing.js';
@@ -87,7 +88,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     if (adapters.queue instanceof RedisSignalQueue && !(await adapters.queue.waitReady(3000))) {
       logger.warn('Redis is not reachable yet: the gate answers 503 and the worker retries until it is');
     }
-    const metrics = new MetricsRegistry();
+    // One registry per process: the gate's, the worker's and the investigation's series, plus process/GC/event-loop metrics.
+    const metrics = new MetricsRegistry({ defaultMetrics: true });
     const slackPosts = slackMetrics(metrics);
     const slack = await slackIdentity(config, logger, () => slackPosts.count('rate_limited'));
     const identity = slack?.identity;
@@ -103,7 +105,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       registry = boot.registry;
       table = boot.table;
       const wm = workerMetrics(metrics);
-      if (role === 'worker') registerQueueCollector(metrics, adapters.queue);
+      if (role === 'worker') queueMetrics(metrics, adapters.queue); // the gate registers them in serve and start
       const settings = workerSettings({
         consumer,
         concurrency: config.WORKER_CONCURRENCY,
@@ -125,7 +127,6 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         ...(config.SLACK_DEFAULT_CHANNEL ? { defaultChannel: config.SLACK_DEFAULT_CHANNEL } : {}),
         investigation: settingsFromConfig(config),
         clock,
-        metrics: wm,
         coalesceWindowMs: settings.coalesceWindowMs,
         scrub: (t) => o.scrubber.scrub(t),
         testDelayMs: config.FLIPTURN_TEST_INVESTIGATION_DELAY_MS,

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/kernel/logger.js';
 import type { QueuedSignal } from '../../../src/kernel/signal.js';
 import { buildGate } from '../../../src/ingress/gate.js';
 import type { GateSettings } from '../../../src/ingress/gate-support.js';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { signSlackBody } from '../../../src/ingress/slack-verify.js';
 import { InProcessIdempotencyStore, InProcessQueue } from '../../../src/queue/memory.js';
 import type { IdempotencyStore, SignalQueue } from '../../../src/queue/port.js';

@@ -4,6 +4,7 @@ import { FixedClock } from '../../../src/kernel/clock.js';
 import { InProcessIdempotencyStore } from '../../../src/queue/memory.js';
 import { fixture, fixtureText } from '../../unit/ingress/fixtures.js';
 import { AM_TOKEN, DD_TOKEN, DownQueue, makeGate, NOW_MS, SETTINGS, slackHeaders, type TestGate } from './gate-helpers.js';
+import { parsePrometheus, valueOf } from '../../unit/observability/prom-parse.js';
 
 interface Vector {
   signing_secret: string;
@@ -54,15 +55,17 @@ describe('trust gate: probes and metrics', () => {
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = res.body;
     expect(text).toContain('# TYPE flipturn_http_requests_total counter');
-    expect(text).toContain('flipturn_http_requests_total{method="POST",route="/api/v1/webhooks/datadog",status="200"} 2');
-    expect(text).toContain('flipturn_http_requests_total{method="POST",route="/api/v1/webhooks/datadog",status="401"} 1');
-    expect(text).toContain('flipturn_ingress_rejections_total{code="FT_INGRESS_UNAUTHENTICATED",source="datadog_webhook"} 1');
-    expect(text).toContain('flipturn_ingress_signals_queued_total{kind="alert",source="datadog_webhook"} 1');
-    expect(text).toContain('flipturn_ingress_duplicates_total{source="datadog_webhook"} 1');
-    expect(text).toContain('flipturn_queue_entries{state="length"} 1');
-    expect(text).toContain('flipturn_queue_entries{state="lag"} 1');
-    expect(text).toContain('flipturn_queue_up 1');
-    expect(text).toMatch(/flipturn_http_request_duration_seconds_bucket\{route="\/api\/v1\/webhooks\/datadog",le="\+Inf"\} 3/);
+    const fams = parsePrometheus(text);
+    const route = GATE_ROUTES.datadog;
+    expect(valueOf(fams, 'flipturn_http_requests_total', { route, method: 'POST', status: '200' })).toBe(2);
+    expect(valueOf(fams, 'flipturn_http_requests_total', { route, method: 'POST', status: '401' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_ingress_rejections_total', { source: 'datadog_webhook', code: 'FT_INGRESS_UNAUTHENTICATED' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_ingress_signals_queued_total', { source: 'datadog_webhook', kind: 'alert' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_ingress_duplicates_total', { source: 'datadog_webhook' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_queue_entries', { state: 'length' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_queue_entries', { state: 'lag' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_queue_up')).toBe(1);
+    expect(valueOf(fams, 'flipturn_http_request_duration_seconds_bucket', { route, le: '+Inf' })).toBe(3);
   });
 });
 

@@ -4,11 +4,12 @@ import { investigateScenario, loadScenario } from '../../../src/cli/commands/inv
 import type { CallRecord } from '../../../src/evidence/access.js';
 import { DEFAULT_SETTINGS } from '../../../src/evidence/settings.js';
 import { gateMetrics } from '../../../src/ingress/gate-support.js';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { FixedClock, systemClock } from '../../../src/kernel/clock.js';
 import { investigationMetrics, metricsObserver, slackMetrics } from '../../../src/observability/metrics.js';
 import { InProcessQueue } from '../../../src/queue/memory.js';
-import { registerQueueCollector, workerMetrics } from '../../../src/worker/metrics.js';
+import { queueMetrics } from '../../../src/observability/queue.js';
+import { workerMetrics } from '../../../src/worker/metrics.js';
 import { parsePrometheus, valueOf } from '../../unit/observability/prom-parse.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../../../scenarios/nezha-ob-2022-08-22-0726');
@@ -19,7 +20,7 @@ describe('/metrics: investigation series from a real scenario', () => {
     const queue = new InProcessQueue(new FixedClock(0));
     gateMetrics(registry, queue);
     workerMetrics(registry);
-    registerQueueCollector(registry, queue);
+    queueMetrics(registry, queue);
     const slack = slackMetrics(registry);
     const m = investigationMetrics(registry);
     const scenario = await loadScenario(SCENARIO);
@@ -53,7 +54,7 @@ describe('/metrics: investigation series from a real scenario', () => {
     for (const stage of ['correlate', 'prefetch', 'analyze']) {
       expect(valueOf(fams, 'flipturn_investigation_stage_duration_seconds_count', { stage }), stage).toBe(1);
     }
-    expect(valueOf(fams, 'flipturn_investigations_total', { result: 'ok' })).toBe(1);
+    expect(valueOf(fams, 'flipturn_investigation_duration_seconds_count', { result: 'ok' })).toBe(1);
     expect(valueOf(fams, 'flipturn_slack_posts_total', { outcome: 'posted' })).toBe(1);
     expect(valueOf(fams, 'flipturn_slack_posts_total', { outcome: 'rate_limited' })).toBe(1);
     expect(valueOf(fams, 'flipturn_queue_entries', { state: 'length' })).toBe(0);

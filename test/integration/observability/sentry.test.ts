@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { FlipturnError } from '../../../src/kernel/errors.js';
 import { silentLogger } from '../../../src/kernel/logger.js';

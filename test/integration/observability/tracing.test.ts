@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { investigateScenario, loadScenario, scenarioSignal } from '../../../src/cli/commands/investigate-scenario.js';
 import { startEnqueueSpans } from '../../../src/ingress/gate-trace.js';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import type { QueuedSignal } from '../../../src/kernel/signal.js';

@@ -66,7 +66,7 @@ describe.skipIf(skip)('several workers in one consumer group (black box)', () =>
     // Both workers took deliveries of the storm; the one not investigating coalesced through the incident lease.
     expect(await total(workers, 'flipturn_worker_incident_lease_total', { result: 'acquired' })).toBe(1);
     expect(await total(workers, 'flipturn_worker_incident_lease_total', { result: 'coalesced' })).toBeGreaterThan(0);
-    expect(await total(workers, 'flipturn_worker_stage_duration_seconds_count', { stage: 'investigate' })).toBe(1);
+    expect(await total(workers, 'flipturn_investigation_duration_seconds_count', { result: 'ok' })).toBe(1);
     for (const w of workers) expect(await w.kill('SIGTERM')).toBe(0);
   }, 400_000);
 
@@ -78,7 +78,7 @@ describe.skipIf(skip)('several workers in one consumer group (black box)', () =>
     await until(async () => {
       const page = await scrape(first.url);
       // The handler returned (reply posted, memory saved): the worker is in the pause before the ack.
-      return metric(page, 'flipturn_worker_stage_duration_seconds_count', { stage: 'total' }) === 1 && metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 1;
+      return metric(page, 'flipturn_worker_signal_duration_seconds_count', { kind: 'alert' }) === 1 && metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 1;
     }, 'the first worker to have posted and not acked');
     expect(roots(channel)).toHaveLength(1);
     // A few storm deliveries while it holds the incident: coalesced.
@@ -95,7 +95,7 @@ describe.skipIf(skip)('several workers in one consumer group (black box)', () =>
     const page = await scrape(second.url);
     expect(metric(page, 'flipturn_worker_reclaimed_total')).toBe(1);
     expect(metric(page, 'flipturn_worker_incident_lease_total', { result: 'taken_over' })).toBe(1);
-    expect(metric(page, 'flipturn_worker_slack_posts_total', { result: 'already_posted' })).toBe(1);
+    expect(metric(page, 'flipturn_slack_posts_total', { outcome: 'deduplicated' })).toBe(1);
     expect(roots(channel)).toHaveLength(1);
     expect(standin.messages(channel)).toHaveLength(posted);
     expect(await second.kill('SIGTERM')).toBe(0);

@@ -4,7 +4,9 @@
  * still an answer). Alerts of every state, coalescing, redelivery, follow-ups.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { slackMetrics } from '../../../src/observability/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
+import { ObservedSlackDelivery } from '../../../src/observability/slack.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import type { FollowUpSignal, UniversalIncidentSignal } from '../../../src/kernel/signal.js';
@@ -12,17 +14,16 @@ import { InProcessKeyValue } from '../../../src/memory/in-process.js';
 import { ThreadMemory } from '../../../src/memory/store.js';
 import { ProviderRegistry } from '../../../src/providers/registry.js';
 import { SlackClient } from '../../../src/slack/client.js';
-import { SlackDelivery } from '../../../src/slack/delivery.js';
 import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
-import { workerMetrics, type WorkerMetrics } from '../../../src/worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../../src/worker/pipeline.js';
 import type { HandleContext } from '../../../src/worker/worker.js';
 import { makeSignal } from '../../conformance/queue-conformance.js';
+import { seriesValue } from '../../support/metrics.js';
 
 const CHANNEL = 'C0ALERTS';
 let standin: SlackStandin;
 let memory: ThreadMemory;
-let metrics: WorkerMetrics;
+let slackPosts: ReturnType<typeof slackMetrics>;
 let pipeline: Pipeline;
 let clock: FixedClock;
 let events: PipelineEvent[];
@@ -37,17 +38,16 @@ afterAll(async () => {
 beforeEach(() => {
   clock = new FixedClock(Date.parse('2026-11-21T10:05:00Z'));
   memory = new ThreadMemory(new InProcessKeyValue(clock), clock);
-  metrics = workerMetrics(new MetricsRegistry());
+  slackPosts = slackMetrics(new MetricsRegistry());
   events = [];
   const client = new SlackClient({ token: standin.token, apiUrl: standin.apiUrl, sleep: () => Promise.resolve() });
   pipeline = new Pipeline({
     registry: new ProviderRegistry(),
     memory,
-    delivery: new SlackDelivery({ client, memory, clock, owner: 'test-worker' }),
+    delivery: new ObservedSlackDelivery({ client, memory, clock, owner: 'test-worker' }, slackPosts.count),
     teamId: standin.teamId,
     defaultChannel: CHANNEL,
     clock,
-    metrics,
     coalesceWindowMs: 600_000,
     onEvent: (e) => events.push(e),
   });
@@ -74,7 +74,8 @@ describe('Pipeline', () => {
     // The same delivery again (a reclaim after a crash before the ack): nothing new is posted.
     expect(await pipeline.handle(signal, ctx(2))).toBe('answered');
     expect(rootsSince(roots)).toHaveLength(1);
-    expect(metrics.slackPosts.get({ result: 'already_posted' })).toBe(1);
+    expect(seriesValue(slackPosts.posts, { outcome: 'posted' })).toBe(1);
+    expect(seriesValue(slackPosts.posts, { outcome: 'deduplicated' })).toBe(1);
   });
 
   it('coalesces a new triggered delivery of an incident answered moments ago; a re-trigger re-investigates in the same thread', async () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { parsePrometheus, valueOf } from './prom-parse.js';
 
 const H = '# HELP x_total Things.\n# TYPE x_total counter\n';
 
 describe('the strict Prometheus text parser used by the metrics tests', () => {
-  it('accepts what the registry renders, escapes included', async () => {
-    const r = new MetricsRegistry();
+  it('accepts what the registry renders (prom-client), escapes, empty families and default metrics included', async () => {
+    const r = new MetricsRegistry({ defaultMetrics: true });
     r.counter('a_total', 'A.', ['k']).inc({ k: 'quote " back \\ nl \n' }, 2);
     r.histogram('h_seconds', 'H.', ['stage'], [0.1, 1]).observe({ stage: 's' }, 0.5);
+    r.gauge('g_empty', 'A gauge without series yet.', ['k']);
     const f = parsePrometheus(await r.render());
     expect(valueOf(f, 'a_total', { k: 'quote " back \\ nl \n' })).toBe(2);
     expect(valueOf(f, 'h_seconds_bucket', { stage: 's', le: '0.1' })).toBe(0);

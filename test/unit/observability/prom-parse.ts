@@ -1,5 +1,6 @@
 /**
- * A strict parser of the Prometheus text exposition format (0.0.4) for tests: every metric has HELP then TYPE
+ * A strict parser of the Prometheus text exposition format (0.0.4) for tests (empty lines are ignored, as the
+ * format says): every metric has HELP then TYPE
  * before its samples, names and label names are valid, label values are quoted with only \\ \" \n escapes, no
  * series repeats, values are floats, and every histogram series has _bucket lines with `le` strictly ascending and
  * ending at +Inf, non-decreasing cumulative counts, then _sum and _count with _count equal to the +Inf bucket.
@@ -21,9 +22,10 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function parseValue(text: string, line: number): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads values with Go's strconv.ParseFloat: NaN and Inf in any case (prom-client writes "Nan").
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: bad value ${text}`);
   return Number(text);
 }
@@ -80,7 +82,7 @@ export function parsePrometheus(text: string): Map<string, Family> {
   const lines = text.slice(0, -1).split('\n');
   for (const [idx, line] of lines.entries()) {
     const n = idx + 1;
-    if (line === '') throw new Error(`line ${n}: empty line`);
+    if (line === '') continue; // the format ignores empty lines (prom-client separates families with one)
     let m = /^# HELP ([^ ]+) (.*)$/.exec(line);
     if (m) {
       if (!NAME.test(m[1] as string) || families.has(m[1] as string)) throw new Error(`line ${n}: bad or repeated HELP ${m[1]}`);

@@ -5,7 +5,7 @@
  * storm overlaps it deterministically; nothing is timed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import type { QueuedSignal } from '../../../src/kernel/signal.js';
@@ -22,6 +22,7 @@ import { Pipeline, type PipelineEvent } from '../../../src/worker/pipeline.js';
 import { workerSettings, type WorkerSettings } from '../../../src/worker/settings.js';
 import { Worker, type HandleContext, type HandleOutcome, type SignalHandler } from '../../../src/worker/worker.js';
 import { eventually, makeSignal } from '../../conformance/queue-conformance.js';
+import { seriesValue } from '../../support/metrics.js';
 
 const until = (cond: () => boolean | Promise<boolean>, what: string) => eventually(async () => ((await cond()) ? true : undefined), what, 60_000);
 const INCIDENT = 'datadog:monitor:77:env:prod,service:search';
@@ -99,7 +100,6 @@ function node(c: Cluster, consumer: string, settings: Partial<WorkerSettings> = 
     teamId: standin.teamId,
     defaultChannel: c.channel,
     clock: c.clock,
-    metrics,
     coalesceWindowMs: 600_000,
     onEvent: (e) => c.events.push(e),
   });
@@ -127,7 +127,7 @@ afterEach(async () => {
 });
 
 const sum = (c: Cluster, f: (n: Node) => number) => c.nodes.reduce((a, n) => a + f(n), 0);
-const outcome = (n: Node, o: string, kind = 'alert') => n.metrics.signals.get({ kind, outcome: o });
+const outcome = (n: Node, o: string, kind = 'alert') => seriesValue(n.metrics.signals, { kind, outcome: o });
 const roots = (c: Cluster) => standin.messages(c.channel).filter((m) => m.threadTs === undefined);
 /** A storm delivery: same monitor (incidentKey), its own event id and notification time. */
 const storm = (i: number, state: 'triggered' | 'recovered' = 'triggered') =>
@@ -149,8 +149,8 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     // the same incident was in flight): B never called its handler.
     expect(b.handler.calls).toHaveLength(0);
     expect(outcome(b, 'coalesced')).toBeGreaterThan(0);
-    expect(b.metrics.incidentLeases.get({ result: 'coalesced' })).toBeGreaterThan(0);
-    expect(b.metrics.incidentLeases.get({ result: 'acquired' })).toBe(0);
+    expect(seriesValue(b.metrics.incidentLeases, { result: 'coalesced' })).toBeGreaterThan(0);
+    expect(seriesValue(b.metrics.incidentLeases, { result: 'acquired' })).toBe(0);
     a.handler.open();
     await until(async () => sum(c, (n) => outcome(n, 'answered')) === 1 && (await c.queue.stats()).pending === 0, 'one answer, nothing pending');
     expect(c.events.filter((e) => e.stage === 'investigating')).toHaveLength(1);
@@ -169,7 +169,7 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await until(() => a.handler.waiting() === 1, 'worker A investigating');
     b.worker.start();
     await c.queue.append(storm(1, 'recovered'));
-    await until(() => b.metrics.incidentLeases.get({ result: 'waited' }) === 1, 'worker B waiting');
+    await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) === 1, 'worker B waiting');
     expect(b.handler.calls).toHaveLength(0);
     expect(outcome(b, 'coalesced')).toBe(0);
     a.handler.open();
@@ -189,13 +189,13 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await c.queue.append(storm(1, 'recovered'));
     b.worker.start();
     await until(() => outcome(b, 'retry') === 1, 'left pending');
-    expect(b.metrics.incidentLeases.get({ result: 'wait_expired' })).toBe(1);
+    expect(seriesValue(b.metrics.incidentLeases, { result: 'wait_expired' })).toBe(1);
     expect((await c.queue.stats()).pending).toBe(1);
     expect(b.handler.calls).toHaveLength(0);
     await c.lease.release(key, 'other-entry#1@w-x');
     c.clock.advanceMs(60_000);
     await until(async () => outcome(b, 'ignored') === 1 && (await c.queue.stats()).pending === 0, 'handled on the reclaim');
-    expect(b.metrics.reclaimed.get()).toBe(1);
+    expect(seriesValue(b.metrics.reclaimed)).toBe(1);
   });
 
   it('a reclaimed entry whose crashed earlier delivery still holds the lease takes it over and proceeds; others stay coalesced', async () => {
@@ -212,8 +212,8 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await until(() => outcome(b, 'coalesced') === 1, 'storm delivery coalesced');
     c.clock.advanceMs(60_000);
     await until(async () => outcome(b, 'answered') === 1 && (await c.queue.stats()).pending === 0, 'the reclaimed entry answered');
-    expect(b.metrics.incidentLeases.get({ result: 'taken_over' })).toBe(1);
-    expect(b.metrics.reclaimed.get()).toBe(1);
+    expect(seriesValue(b.metrics.incidentLeases, { result: 'taken_over' })).toBe(1);
+    expect(seriesValue(b.metrics.reclaimed)).toBe(1);
     expect(roots(c)).toHaveLength(1);
     expect(await c.lease.holder(key)).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/ingress/metrics.js';
+import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
 import { FlipturnError } from '../../../src/kernel/errors.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
@@ -9,6 +9,7 @@ import { workerMetrics, type WorkerMetrics } from '../../../src/worker/metrics.j
 import { workerSettings, type WorkerSettings } from '../../../src/worker/settings.js';
 import { Worker, type HandleContext, type HandleOutcome, type SignalHandler } from '../../../src/worker/worker.js';
 import { eventually, makeSignal } from '../../conformance/queue-conformance.js';
+import { seriesValue } from '../../support/metrics.js';
 
 const until = (cond: () => boolean | Promise<boolean>, what: string) => eventually(async () => ((await cond()) ? true : undefined), what);
 
@@ -104,7 +105,7 @@ afterEach(async () => {
   }
 });
 
-const outcome = (r: Rig, kind: string, o: string) => r.metrics.signals.get({ kind, outcome: o });
+const outcome = (r: Rig, kind: string, o: string) => seriesValue(r.metrics.signals, { kind, outcome: o });
 
 describe('Worker', () => {
   it('handles queued signals and acks them', async () => {
@@ -177,7 +178,7 @@ describe('Worker', () => {
     expect((await r.queue.stats()).pending).toBe(1);
     r.clock.advanceMs(60_000);
     await until(() => outcome(r, 'alert', 'answered') === 1, 'answered on redelivery');
-    expect(r.metrics.reclaimed.get()).toBe(1);
+    expect(seriesValue(r.metrics.reclaimed)).toBe(1);
     expect(r.handler.calls.map((c) => c.ctx.deliveries)).toEqual([1, 2]);
     expect((await r.queue.stats()).pending).toBe(0);
   });
@@ -190,7 +191,7 @@ describe('Worker', () => {
     await until(() => outcome(r, 'alert', 'dead_letter') === 1, 'dead-lettered');
     const [dead] = await r.queue.deadLetters();
     expect(dead?.reason).toBe('FT_CONFIG_INVALID: no SLACK_DEFAULT_CHANNEL: nowhere to answer');
-    expect(r.metrics.deadLetters.get({ code: 'FT_CONFIG_INVALID' })).toBe(1);
+    expect(seriesValue(r.metrics.deadLetters, { code: 'FT_CONFIG_INVALID' })).toBe(1);
     expect((await r.queue.stats()).pending).toBe(0);
   });
 
@@ -222,7 +223,7 @@ describe('Worker', () => {
     r.handler.release();
     await until(() => outcome(r, 'alert', 'answered') === 1, 'answered');
     expect(r.handler.calls).toHaveLength(1);
-    expect(r.metrics.reclaimed.get()).toBe(0);
+    expect(seriesValue(r.metrics.reclaimed)).toBe(0);
   });
 
   it('stop() lets in-flight work finish within the grace period', async () => {
@@ -276,6 +277,6 @@ describe('Worker', () => {
     await r.queue.append(makeSignal(1));
     r.worker.start();
     await until(() => outcome(r, 'alert', 'answered') === 1, 'answered after the outage');
-    expect(r.metrics.queueErrors.get({ op: 'read' })).toBe(3);
+    expect(seriesValue(r.metrics.queueErrors, { op: 'read' })).toBe(3);
   });
 });
