@@ -13,7 +13,7 @@
  * Hot paths bind a series once: `counter.labels({...})` / `histogram.labels({...})` return a child to keep;
  * calling the child allocates no label object.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export { Counter, Gauge, Histogram };
 
@@ -38,7 +38,22 @@ function processRegistry(): Registry {
   return processMetrics;
 }
 
-type AnyMetric = Metric & { readonly labelNames?: readonly string[]; readonly type?: string };
+/** What prom-client keeps on every metric object (its typings declare less). */
+type AnyMetric = { readonly name: string; readonly help: string; readonly type: string; readonly labelNames?: readonly string[] };
+
+/** What a registered series is: its name, type, label names and help text (the README's metric table). */
+export interface SeriesInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly labels: readonly string[];
+  readonly help: string;
+  /** True for prom-client's default (process, GC, event-loop) metrics. */
+  readonly process: boolean;
+}
+
+function infoOf(m: AnyMetric, process: boolean): SeriesInfo {
+  return { name: m.name, type: m.type, labels: [...(m.labelNames ?? [])], help: m.help, process };
+}
 
 export class MetricsRegistry {
   /** The prom-client registry of Flipturn's own series (no default metrics in it). */
@@ -74,7 +89,13 @@ export class MetricsRegistry {
 
   /** Names of Flipturn's registered series (not the default metrics), in registration order. */
   names(): string[] {
-    return this.registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name);
+    return this.describe().filter((s) => !s.process).map((s) => s.name);
+  }
+
+  /** Every series this registry serves, Flipturn's in registration order, then the default metrics when enabled. */
+  describe(): SeriesInfo[] {
+    const own = this.registry.getMetricsAsArray().map((m) => infoOf(m as unknown as AnyMetric, false));
+    return this.withDefaults ? [...own, ...processRegistry().getMetricsAsArray().map((m) => infoOf(m as unknown as AnyMetric, true))] : own;
   }
 
   /** The Prometheus text exposition (version 0.0.4) of every series, default metrics last when enabled. */
@@ -86,7 +107,7 @@ export class MetricsRegistry {
 
   /** Registering a name twice gives the first metric when type and labels agree, and throws otherwise. */
   private existing<M>(name: string, type: string, labelNames: readonly string[]): M | undefined {
-    const m: AnyMetric | undefined = this.registry.getSingleMetric(name);
+    const m = this.registry.getSingleMetric(name) as unknown as AnyMetric | undefined;
     if (!m) return undefined;
     const same = m.type === type && (m.labelNames ?? []).join(',') === labelNames.join(',');
     if (!same) throw new Error(`metric ${name} is already registered with another type or labels`);
