@@ -20,6 +20,14 @@ export const MECHANISMS = [
 
 export type Mechanism = (typeof MECHANISMS)[number];
 
+/**
+ * Mechanisms that act while the evidence is gathered (sampling, windows, discovery), not only in the analysis.
+ * `eval --ablate` re-gathers a scenario for these (the investigation gets AnalysisOptions.disabled through
+ * InvestigateDeps.analysis, which the evidence layer must honour); every other mechanism is ablated by
+ * re-running only the pure analysis on evidence gathered once.
+ */
+export const EVIDENCE_MECHANISMS: readonly Mechanism[] = [];
+
 export function isMechanism(name: string): name is Mechanism {
   return (MECHANISMS as readonly string[]).includes(name);
 }

@@ -1,123 +1,103 @@
 /**
- * `flipturn eval [DIR ...] [--json]`: investigates every scenario under the given folders (default scenarios/),
- * scores each against its expected.json (eval-score.ts) and prints a table per scenario, per fault type and
- * overall, separately for the lab suite (scenario.json has a `lab` block) and external / real incidents. A
- * benchmark, not a test: it exits 0 when cases miss (1 only when no scenario could be found).
+ * `flipturn eval [DIR ...] [--json] [--cv] [--ablate] [--fit-calibration [--out FILE]]`: investigates every
+ * scenario under the given folders (default scenarios/) once, scores each against its expected.json
+ * (eval-score.ts) and prints tables per source (lab, nezha-ob, nezha-tt, petshop, ...: eval-run.ts
+ * scenarioSource), per fault type and overall, with AC@k and lead@k, and the calibration table. --cv adds
+ * leave-one-source-out cross-validation of the calibration (eval-cv.ts); --ablate re-runs the analysis with each
+ * mechanism off (eval-ablate.ts); --fit-calibration writes src/rca/calibration-fitted.ts (eval-fit.ts).
+ * A benchmark, not a test: it exits 0 when cases miss (1 only when no scenario could be found).
  */
-import { basename } from 'node:path';
-import { errorMessage } from '../../kernel/errors.js';
-import type { RcaReport } from '../../rca/contract.js';
+import { writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { MECHANISMS } from '../../rca/mechanisms.js';
 import { EXIT, type CommandSpec } from '../command.js';
-import { PLAIN, paintFor, type Paint } from '../colour.js';
-import { summarize, scoreCase, type CaseScore, type Summary } from './eval-score.js';
+import { paintFor } from '../colour.js';
+import { ablation, type Ablation } from './eval-ablate.js';
+import { calibrationTable, type CalibrationRow } from './eval-calibration.js';
+import { crossValidate, judged, type CvInput, type CvResult } from './eval-cv.js';
+import { fitOnAll, renderFittedModule, type FittedCalibration } from './eval-fit.js';
+import { byFaultType, groupSummary, renderAblation, renderCases, renderCv, renderTiming, sourceNames } from './eval-render.js';
+import { runCase, type EvalCase } from './eval-run.js';
 import { scenarioSettings } from './investigate.js';
-import { findScenarios, investigateScenario, loadScenario, type Expected } from './investigate-scenario.js';
+import { findScenarios } from './investigate-scenario.js';
 
-export interface EvalCase {
-  readonly name: string;
-  readonly suite: 'lab' | 'external';
-  readonly faultType: string;
-  readonly expected: Expected | null;
-  readonly report: RcaReport | null;
-  readonly hitAt: number | null;
-  readonly score: CaseScore | null;
-  readonly loadMs: number;
-  readonly investigateMs: number;
-  readonly error?: string;
+const cvInputs = (cases: readonly EvalCase[]): CvInput[] => cases.map((c) => ({ name: c.name, source: c.source, expected: c.expected, outcome: c.outcome }));
+
+/** The in-sample calibration table: the reports' own verdicts and confidences. */
+export function inSampleCalibration(cases: readonly EvalCase[]): CalibrationRow[] {
+  return calibrationTable(judged(cases.map((c) => ({ name: c.name, source: c.source, confidence: c.report?.confidence ?? null, verdict: c.report?.verdict ?? null, score: c.score }))));
 }
 
-function groupSummary(cases: readonly EvalCase[]): Summary {
-  return summarize(cases.filter((c) => c.score !== null).map((c) => ({ ...(c.score as CaseScore), ...(c.error ? { error: true } : {}) })));
+export interface EvalExtras {
+  readonly cv?: CvResult;
+  readonly ablation?: Ablation;
+  readonly fitted?: FittedCalibration & { readonly path: string };
 }
 
-function byFaultType(cases: readonly EvalCase[]): Record<string, Summary> {
-  const out: Record<string, Summary> = {};
-  for (const ft of [...new Set(cases.map((c) => c.faultType))].sort()) out[ft] = groupSummary(cases.filter((c) => c.faultType === ft));
-  return out;
-}
-
-const pct = (v: number | null) => (v === null ? '   -' : `${Math.round(v * 100)}%`.padStart(4));
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
-
-function summaryRow(label: string, s: Summary): string[] {
-  const r = s.roles;
-  return [label, String(s.cases), pct(s.ac1), pct(s.ac3), pct(s.avg5), pct(r.rootCause), pct(r.propagation), pct(r.bottleneck), pct(r.symptom), pct(s.allRolesExact), `${s.abstention.correct}/${s.abstention.expected}`, String(s.abstention.false), String(s.errors)];
-}
-
-const SUMMARY_HEADER = ['group', 'cases', 'AC@1', 'AC@3', 'Avg@5', 'root', 'prop', 'bneck', 'symp', 'all', 'abstain', 'falseAbst', 'errors'];
-
-function caseRow(c: EvalCase): string[] {
-  const top = c.report?.rootCauseCandidates[0];
-  const roles = c.score ? Object.entries(c.score.roles).map(([k, v]) => `${k.slice(0, 4)}${v ? '+' : '-'}`).join(' ') : '';
-  return [
-    c.name,
-    c.faultType,
-    c.expected?.abstain ? '(abstain)' : (c.expected?.rootCause?.service ?? '-'),
-    c.error ? `ERROR ${c.error.slice(0, 60)}` : `${top?.service ?? '(none)'} ${c.report?.verdict ?? ''} ${c.report ? c.report.confidence.toFixed(2) : ''}`,
-    c.hitAt === null ? '-' : String(c.hitAt),
-    roles,
-    String(c.report?.providerCalls.total ?? 0),
-    `${Math.round(c.loadMs)}+${Math.round(c.investigateMs)}`,
-  ];
-}
-
-/** A case line: green when the top candidate hit, yellow when a lower one did, red on a miss or an error. */
-function caseColour(c: EvalCase, p: Paint): (s: string) => string {
-  if (c.error || (c.expected && c.hitAt === null && !c.expected.abstain)) return p.red;
-  if (c.hitAt === 1 || c.score?.allRolesExact) return p.green;
-  return c.hitAt === null ? (s: string) => s : p.yellow;
-}
-
-export function renderEval(cases: readonly EvalCase[], p: Paint = PLAIN): string {
-  const lines: string[] = [];
-  for (const suite of ['lab', 'external'] as const) {
-    const list = cases.filter((c) => c.suite === suite);
-    if (list.length === 0) continue;
-    lines.push(`${suite === 'lab' ? 'Lab suite' : 'External / real incidents'} (${list.length})`, '');
-    const rows = table(['scenario', 'fault', 'expected', 'top candidate / verdict', 'hit@', 'roles', 'calls', 'ms load+inv'], list.map(caseRow));
-    lines.push(...rows.map((line, i) => (i < 2 ? line : caseColour(list[i - 2] as EvalCase, p)(line))), '');
-    const ft = byFaultType(list);
-    lines.push(...table(SUMMARY_HEADER, [...Object.entries(ft).map(([k, s]) => summaryRow(k, s)), summaryRow(`${suite} overall`, groupSummary(list))]), '');
-  }
-  lines.push('Overall', ...table(SUMMARY_HEADER, [summaryRow('all', groupSummary(cases))]));
-  const inv = cases.map((c) => c.investigateMs);
-  const load = cases.map((c) => c.loadMs);
-  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  lines.push('', `Timing: investigate ${Math.round(sum(inv))} ms total, max ${Math.round(Math.max(0, ...inv))} ms; telemetry load ${Math.round(sum(load))} ms total (${cases.length} scenarios)`);
-  return `${lines.join('\n')}\n`;
-}
-
-export function evalJson(cases: readonly EvalCase[]): unknown {
-  const overall = groupSummary(cases);
+export function evalJson(cases: readonly EvalCase[], extras: EvalExtras = {}): unknown {
+  const cvOf = new Map((extras.cv?.cases ?? []).map((c) => [`${c.source}\u0000${c.name}`, c]));
   return {
-    cases: cases.map((c) => ({
-      name: c.name, suite: c.suite, faultType: c.faultType, expected: c.expected, report: c.report, hitAt: c.hitAt,
-      ...(c.score ? { roles: c.score.roles, allRolesExact: c.score.allRolesExact } : {}),
-      timing: { loadMs: Math.round(c.loadMs), investigateMs: Math.round(c.investigateMs) },
-      ...(c.error ? { error: c.error } : {}),
-    })),
+    cases: cases.map((c) => {
+      const oof = cvOf.get(`${c.source}\u0000${c.name}`);
+      return {
+        name: c.name, source: c.source, faultType: c.faultType, expected: c.expected, report: c.report, hitAt: c.hitAt,
+        ...(c.score ? { ac: c.score.ac, lead: c.score.lead, roles: c.score.roles, allRolesExact: c.score.allRolesExact } : {}),
+        ...(oof ? { outOfFold: { verdict: oof.verdict, confidence: oof.confidence, ac: oof.score?.ac ?? null } } : {}),
+        ...(extras.ablation ? { ablated: c.ablated } : {}),
+        timing: { loadMs: Math.round(c.loadMs), investigateMs: Math.round(c.investigateMs), ablateMs: Math.round(c.ablateMs) },
+        ...(c.error ? { error: c.error } : {}),
+      };
+    }),
     summary: {
-      ...overall,
+      ...groupSummary(cases),
       byFaultType: byFaultType(cases),
-      suites: { lab: groupSummary(cases.filter((c) => c.suite === 'lab')), external: groupSummary(cases.filter((c) => c.suite === 'external')) },
+      sources: Object.fromEntries(sourceNames(cases).map((s) => [s, { ...groupSummary(cases.filter((c) => c.source === s)), byFaultType: byFaultType(cases.filter((c) => c.source === s)) }])),
+      calibration: inSampleCalibration(cases),
     },
+    ...(extras.cv ? { cv: { folds: extras.cv.folds, pooled: extras.cv.pooled, calibration: extras.cv.calibration } } : {}),
+    ...(extras.ablation ? { ablation: extras.ablation } : {}),
+    ...(extras.fitted ? { fitted: extras.fitted } : {}),
   };
 }
 
+const FLAGS_HELP = [
+  'Every run prints, per source (scenario.json `source`; else `lab` for a Flipturn lab spec; else the folder name up to its first "-"),',
+  'the cases, per-fault-type and overall AC@1/AC@3/Avg@5 next to lead@1/lead@3 (the expected service among the first k candidates',
+  'whatever the verdict), role accuracy, abstention, and the calibration table (verdict x confidence band -> right/wrong).',
+  'Each scenario is investigated once; the variants below re-run only the pure analysis on the gathered evidence.',
+  '  --cv               leave-one-source-out cross-validation: the calibration is fitted on the other sources and applied to the',
+  '                     held-out one; AC@k with those verdicts per held-out source and pooled, and the out-of-fold calibration table.',
+  '  --ablate           each engine mechanism (src/rca/mechanisms.ts) switched off in turn: cross-validated AC@1/AC@3 and lead@1,',
+  '                     overall and per source, with the change vs all on; "!" flags a mechanism whose removal raises AC@1.',
+  '  --fit-calibration  fit the calibration on every labelled scenario given and write it to --out (default',
+  '                     src/rca/calibration-fitted.ts, a generated module).',
+  '  --json             everything above machine-readable.',
+  'Exits 0 even when cases miss.',
+].join('\n');
+
 export const evalCommand: CommandSpec = {
   name: 'eval',
-  summary: 'Investigate every scenario under the given folders and score the reports (AC@k, roles, abstention).',
-  usage: '[DIR ...] [--json]',
-  description: 'A folder with scenario.json is a scenario; others are searched for scenarios. Default: scenarios/. Exits 0 even when cases miss.',
-  examples: ['flipturn eval', 'flipturn eval scenarios/ --json', 'npm run eval -- scenarios/nezha-tt-2023-01-29-1020'],
+  summary: 'Investigate every scenario under the given folders and score the reports (AC@k, lead@k, roles, abstention, calibration).',
+  usage: '[DIR ...] [--json] [--cv] [--ablate] [--fit-calibration [--out FILE]]',
+  description: `A folder with scenario.json is a scenario; others are searched for scenarios. Default: scenarios/.\n${FLAGS_HELP}`,
+  examples: [
+    'flipturn eval',
+    'npm run eval -- --cv',
+    'npm run eval -- --cv --ablate',
+    'npm run eval -- --ablate --json > ablation.json',
+    'npm run eval -- --fit-calibration',
+    'flipturn eval scenarios/ --json',
+    'npm run eval -- scenarios/nezha-tt-2023-01-29-1020 scenarios/petshop-low-test-issue3 --cv',
+  ],
   needsConfig: false,
   maxPositionals: 100,
-  options: { json: { type: 'boolean', default: false } },
+  options: {
+    json: { type: 'boolean', default: false },
+    cv: { type: 'boolean', default: false },
+    ablate: { type: 'boolean', default: false },
+    'fit-calibration': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'src/rca/calibration-fitted.ts' },
+  },
   async run(ctx, args) {
     const roots = args.positionals.length ? args.positionals : ['scenarios'];
     const dirs = await findScenarios(roots.map((r) => (r.startsWith('/') ? r : `${ctx.cwd}/${r}`)));
@@ -126,34 +106,37 @@ export const evalCommand: CommandSpec = {
       return EXIT.failure;
     }
     const settings = scenarioSettings(ctx);
+    const ablate = args.values.ablate === true;
+    const t0 = ctx.clock.nowMs();
     const cases: EvalCase[] = [];
     for (const [i, dir] of dirs.entries()) {
       if (dirs.length > 1) ctx.stderr.write(`[${i + 1}/${dirs.length}] ${basename(dir)}\n`);
-      cases.push(await runCase(dir, ctx.clock, settings, ctx.signal));
+      cases.push(await runCase(dir, { clock: ctx.clock, settings, signal: ctx.signal, ablate: ablate ? MECHANISMS : [] }));
     }
-    ctx.stdout.write(args.values.json === true ? `${JSON.stringify(evalJson(cases), null, 2)}\n` : renderEval(cases, paintFor(ctx.stdout, ctx.env)));
+    const extras: { cv?: CvResult; ablation?: Ablation; fitted?: FittedCalibration & { path: string } } = {};
+    if (args.values.cv === true) extras.cv = crossValidate(cvInputs(cases));
+    if (ablate) extras.ablation = ablation(cases, MECHANISMS);
+    if (args.values['fit-calibration'] === true) {
+      const path = resolve(ctx.cwd, String(args.values.out));
+      const fit = fitOnAll(cvInputs(cases), new Date(ctx.clock.nowMs()).toISOString().slice(0, 10));
+      await writeFile(path, renderFittedModule(fit));
+      extras.fitted = { ...fit, path };
+    }
+    const totalMs = ctx.clock.nowMs() - t0;
+    if (args.values.json === true) {
+      ctx.stdout.write(`${JSON.stringify(evalJson(cases, extras), null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const lines = renderCases(cases, inSampleCalibration(cases), paintFor(ctx.stdout, ctx.env));
+    if (extras.cv) lines.push('', ...renderCv(extras.cv));
+    if (extras.ablation) lines.push('', ...renderAblation(extras.ablation));
+    if (extras.fitted) {
+      const c = extras.fitted.calibration;
+      lines.push('', `Fitted calibration written to ${extras.fitted.path}: ${c.steps.length} steps on ${c.cases} cases (${c.fittedOn})`);
+      lines.push(`  ${c.steps.map((s) => `raw>=${s.raw}: p=${s.p}`).join('; ') || 'identity (no labelled case)'}`);
+    }
+    lines.push('', ...renderTiming(cases, totalMs));
+    ctx.stdout.write(`${lines.join('\n')}\n`);
     return EXIT.ok;
   },
 };
-
-async function runCase(dir: string, clock: Parameters<typeof investigateScenario>[1]['wallClock'], settings: ReturnType<typeof scenarioSettings>, signal: AbortSignal): Promise<EvalCase> {
-  let name = basename(dir);
-  let faultType = 'unknown';
-  let suite: EvalCase['suite'] = 'external';
-  let expected: Expected | null = null;
-  const t0 = clock.nowMs();
-  try {
-    const s = await loadScenario(dir);
-    name = s.meta.name;
-    faultType = s.meta.faultType;
-    suite = s.meta.lab ? 'lab' : 'external';
-    expected = s.expected ?? null;
-    const run = await investigateScenario(s, { wallClock: clock, settings, signal });
-    const score = expected ? scoreCase(expected, run.report) : null;
-    return { name, suite, faultType, expected, report: run.report, hitAt: score?.hitAt ?? null, score, loadMs: run.loadMs, investigateMs: run.report.durationMs };
-  } catch (e) {
-    if (signal.aborted) throw e;
-    const score = expected ? scoreCase(expected, null) : null;
-    return { name, suite, faultType, expected, report: null, hitAt: null, score, loadMs: clock.nowMs() - t0, investigateMs: 0, error: errorMessage(e) };
-  }
-}

@@ -15,7 +15,7 @@ import { normalizeAlert } from '../../ingress/normalize/index.js';
 import { createOtlpFileProvider } from '../../providers/otlp-file/provider.js';
 import { ProviderRegistry } from '../../providers/registry.js';
 import { investigate, type InvestigateDeps } from '../../evidence/investigate.js';
-import type { RcaReport } from '../../rca/contract.js';
+import type { IncidentEvidence, RcaReport } from '../../rca/contract.js';
 
 const scenarioMetaSchema = z.object({
   formatVersion: z.literal(1),
@@ -102,9 +102,17 @@ export interface ScenarioRun {
   readonly report: RcaReport;
   /** Wall-clock ms spent reading and indexing the telemetry files (before the investigation's first call). */
   readonly loadMs: number;
+  /**
+   * The evidence the pipeline gathered and analysed: `analyzeIncident(run.evidence, options)` re-runs only the
+   * pure analysis (eval --cv / --ablate gather once per scenario and re-analyse per variant).
+   */
+  readonly evidence: IncidentEvidence;
 }
 
-/** Investigates a scenario: the telemetry folder served by otlp-file, the pipeline run against it. */
+/**
+ * Investigates a scenario: the telemetry folder served by otlp-file, the pipeline run against it. The run keeps
+ * the gathered evidence (deps.onEvidence, when given, is called too).
+ */
 export async function investigateScenario(s: Scenario, deps: Omit<InvestigateDeps, 'clock'> & { wallClock: Clock }): Promise<ScenarioRun> {
   const signal = scenarioSignal(s);
   const provider = createOtlpFileProvider({ dir: s.telemetryDir, name: 'otlp-file' });
@@ -116,9 +124,15 @@ export async function investigateScenario(s: Scenario, deps: Omit<InvestigateDep
   }
   const loadMs = deps.wallClock.nowMs() - t0;
   const registry = new ProviderRegistry().register(provider);
+  let evidence: IncidentEvidence | undefined;
+  const onEvidence: NonNullable<InvestigateDeps['onEvidence']> = (gathered) => {
+    evidence = gathered.evidence;
+    deps.onEvidence?.(gathered);
+  };
   try {
-    const report = await investigate(signal, registry, { ...deps, clock: new FixedClock(new Date(signal.firedAt)) });
-    return { signal, report, loadMs };
+    const report = await investigate(signal, registry, { ...deps, onEvidence, clock: new FixedClock(new Date(signal.firedAt)) });
+    if (!evidence) throw new FlipturnError('FT_INTERNAL', `${basename(s.dir)}: the investigation returned no evidence`);
+    return { signal, report, loadMs, evidence };
   } finally {
     await registry.close();
   }

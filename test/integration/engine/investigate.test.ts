@@ -87,15 +87,15 @@ describe('flipturn investigate on a real incident', () => {
     const j = JSON.parse(r.out) as { cases: { name: string; hitAt: number | null; faultType: string }[]; summary: Record<string, unknown> };
     expect(j.cases.map((c) => [c.name, c.faultType])).toEqual([['nezha-tt-2023-01-29-1020', 'exception']]);
     expect(j.cases[0]?.hitAt).not.toBeNull();
-    const s = j.summary as { cases: number; ac3: number; roles: Record<string, number | null>; abstention: { expected: number }; byFaultType: Record<string, unknown>; suites: Record<string, { cases: number }> };
+    const s = j.summary as { cases: number; ac3: number; roles: Record<string, number | null>; abstention: { expected: number }; byFaultType: Record<string, unknown>; sources: Record<string, { cases: number }> };
     expect(s.cases).toBe(1);
     expect(s.ac3).toBe(1);
     expect(s.roles.symptom).toBe(1);
     expect(s.roles.propagation).toBeNull();
     expect(s.abstention.expected).toBe(0);
     expect(Object.keys(s.byFaultType)).toEqual(['exception']);
-    expect(s.suites.external?.cases).toBe(1);
-    expect(s.suites.lab?.cases).toBe(0);
+    expect(Object.keys(s.sources)).toEqual(['nezha-tt']);
+    expect(s.sources['nezha-tt']?.cases).toBe(1);
   });
 
   it('rejects a folder that is not a scenario with a stable code', async () => {
