@@ -7,9 +7,18 @@ export const SECRET_MASK = '[REDACTED]';
 
 export class SecretScrubber {
   private readonly values = new Set<string>();
+  /** What scrub() looks for, longest secret first, each followed by its URI-encoded form when that differs. */
+  private needles: readonly string[] = [];
 
   register(...secrets: ReadonlyArray<string | undefined>): this {
     for (const s of secrets) if (s !== undefined && s.length >= 4) this.values.add(s);
+    // Longest first so a secret that contains another is masked whole. Built once here, not on every scrub().
+    this.needles = [...this.values]
+      .sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+      .flatMap((v) => {
+        const encoded = encodeURIComponent(v);
+        return encoded === v ? [v] : [v, encoded];
+      });
     return this;
   }
 
@@ -19,12 +28,7 @@ export class SecretScrubber {
 
   scrub(text: string): string {
     let out = text;
-    // Longest first so a secret that contains another is masked whole.
-    for (const s of [...this.values].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))) {
-      if (out.includes(s)) out = out.split(s).join(SECRET_MASK);
-      const encoded = encodeURIComponent(s);
-      if (encoded !== s && out.includes(encoded)) out = out.split(encoded).join(SECRET_MASK);
-    }
+    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(SECRET_MASK);
     return out;
   }
 

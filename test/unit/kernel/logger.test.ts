@@ -31,6 +31,21 @@ describe('logger redaction', () => {
     expect(lines).toHaveLength(3);
   });
 
+  it('masks secret fields at any depth, in any case, also in child bindings, without touching the caller\'s object', () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: 'info', destination });
+    const fields = { a: { b: { c: { d: { Authorization: 'Bearer deep', ok: 'kept' } } } }, list: [{ TOKEN: 'tok-in-array' }] };
+    log.child({ request: { headers: { 'X-Slack-Signature': 'v0=abc' } } }).child({ hop: 2 }).info(fields, 'deep');
+    const line = lines.join('');
+    expect(line).not.toContain('Bearer deep');
+    expect(line).not.toContain('tok-in-array');
+    expect(line).not.toContain('v0=abc');
+    expect(line).toContain('"ok":"kept"');
+    expect(line).toContain('"hop":2');
+    expect(line).toContain('"X-Slack-Signature":"[REDACTED]"');
+    expect(fields.a.b.c.d.Authorization).toBe('Bearer deep');
+  });
+
   it('scrubs URL-encoded secrets and prefers the longest match', () => {
     const s = new SecretScrubber().register('p@ss/word', 'p@ss/word-long');
     expect(s.scrub('a p@ss/word-long b p%40ss%2Fword c')).toBe('a [REDACTED] b [REDACTED] c');
