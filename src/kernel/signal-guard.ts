@@ -1,19 +1,18 @@
 /**
- * A fast, conservative stand-in for incidentSignalSchema / followUpSignalSchema.safeParse on the objects the
- * normalizers build. It answers "zod would accept this value and return a copy equal to it, key order included"
- * or "not sure"; on "not sure" finalize() runs zod, so every rejection (its path and message) comes from zod as
- * before. Why not simply run zod: the queue validates every signal again with the full schema when it stores it
- * (encodeSignal in src/queue/port.ts, the storage boundary every producer passes), and zod was the largest single
- * cost of normalizing on the gate's hot path after the text scans. The normalizer keeps its own check because it
- * is where a value the sender gave that the schema cannot take (an instant past year 9999, a number that
- * overflows to Infinity) becomes a 400 naming the field instead of a 503 from the queue.
+ * A fast, conservative stand-in for incidentSignalSchema / followUpSignalSchema.safeParse. It answers "zod would
+ * accept this value and return a copy equal to it, key order included" or "not sure"; on "not sure" the caller
+ * runs zod, so every rejection (its path and message) comes from zod. Two callers, both on the gate's hot path:
+ * the normalizers' finalize() (where a value the sender gave that the schema cannot take, an instant past year
+ * 9999 or a number that overflows to Infinity, becomes a 400 naming the field) and the queue's encodeSignal()
+ * (src/queue/port.ts: the storage boundary every producer passes, so nothing invalid is ever stored). zod was the
+ * largest single cost of both after the text scans; this check is a few microseconds.
  *
  * Drift: the checks below mirror src/kernel/signal.ts. If the schema's keys change, the fast path turns itself off
  * (every key of the schema must have a check here and the reverse); a test compares this guard with zod on every
- * fixture and on generated signals. A check stricter than zod only costs speed; a looser one would turn a 400
- * into a 503 (the queue still refuses to store the signal).
+ * fixture and on generated signals. A check stricter than zod only costs speed; a looser one would let a value
+ * zod refuses into the stream.
  */
-import { ALERT_SOURCES, ALERT_STATES, SEVERITIES, followUpSignalSchema, incidentSignalSchema } from '../../kernel/signal.js';
+import { ALERT_SOURCES, ALERT_STATES, SEVERITIES, followUpSignalSchema, incidentSignalSchema } from './signal.js';
 
 type Check = (v: unknown) => boolean;
 

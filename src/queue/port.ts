@@ -12,6 +12,7 @@
  */
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import { queuedSignalSchema, type QueuedSignal } from '../kernel/signal.js';
+import { surelyValidAlert, surelyValidFollowUp } from '../kernel/signal-guard.js';
 
 export interface QueueEntry {
   /** Stream entry id ("1763717400000-0"): pass it to ack() / deadLetter(). */
@@ -133,8 +134,13 @@ export function dlqKey(settings: QueueSettings): string {
   return `${settings.stream}:dlq`;
 }
 
-/** Validates before storing: nothing invalid ever enters the stream through the port. */
+/**
+ * Validates before storing: nothing invalid ever enters the stream through the port. A signal the fast guard
+ * (src/kernel/signal-guard.ts) vouches for is encoded as is (zod would return an equal copy); anything else goes
+ * through the full schema, which gives the stored value or the error.
+ */
 export function encodeSignal(signal: QueuedSignal): string {
+  if (signal.kind === 'alert' ? surelyValidAlert(signal) : surelyValidFollowUp(signal)) return JSON.stringify(signal);
   const r = queuedSignalSchema.safeParse(signal);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -10,7 +10,7 @@ import {
   type FollowUpSignal,
   type UniversalIncidentSignal,
 } from '../../kernel/signal.js';
-import { surelyValidAlert, surelyValidFollowUp } from './signal-guard.js';
+import { surelyValidAlert, surelyValidFollowUp } from '../../kernel/signal-guard.js';
 
 export type NormalizeSource = 'datadog_webhook' | 'slack_event' | 'alertmanager';
 
@@ -81,7 +81,7 @@ function firstIssuePath(error: z.ZodError, prefix: string): { path: string; mess
 
 /**
  * Validates built signals; a failure is reported as a rejection on the produced field (a value we could not use).
- * A signal the fast guard (./signal-guard.ts) vouches for is returned as built (zod would return an equal copy);
+ * A signal the fast guard (src/kernel/signal-guard.ts) vouches for is returned as built (zod would return an equal copy);
  * anything else goes through zod, which gives the result, or the rejection's path and message.
  */
 export function finalize(

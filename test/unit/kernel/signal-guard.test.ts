@@ -1,5 +1,5 @@
 /**
- * The normalizers' fast validation (src/ingress/normalize/signal-guard.ts) must never vouch for a value zod would
+ * The normalizers' fast validation (src/kernel/signal-guard.ts) must never vouch for a value zod would
  * refuse or would return differently (key order included): checked on every fixture's output, on mutated signals
  * (fast-check) and on the values a sender can push past the schema (Infinity, years past 9999).
  */
@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeAlert, type NormalizeSource } from '../../../src/ingress/normalize/index.js';
-import { surelyValidAlert, surelyValidFollowUp } from '../../../src/ingress/normalize/signal-guard.js';
+import { surelyValidAlert, surelyValidFollowUp } from '../../../src/kernel/signal-guard.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
-import { followUpSignalSchema, incidentSignalSchema } from '../../../src/kernel/signal.js';
+import { followUpSignalSchema, incidentSignalSchema, queuedSignalSchema, type QueuedSignal } from '../../../src/kernel/signal.js';
+import { encodeSignal } from '../../../src/queue/port.js';
 
 const clock = new FixedClock(1763719200123456789n);
 const SOURCES: readonly NormalizeSource[] = ['datadog_webhook', 'slack_event', 'alertmanager'];
@@ -95,5 +96,17 @@ describe('signal guard', () => {
     expect(huge).toMatchObject({ ok: false, rejection: { code: 'FT_INGRESS_BODY_INVALID', path: 'signal[0].value' } });
     const farFuture = normalizeAlert('datadog_webhook', { ...base, date: '8640000000000000' }, clock);
     expect(farFuture).toMatchObject({ ok: false, rejection: { path: 'signal[0].firedAt' } });
+  });
+
+  it('lets encodeSignal store exactly what zod would store, and nothing zod refuses', () => {
+    for (const s of outputs) expect(encodeSignal(s)).toBe(JSON.stringify(queuedSignalSchema.parse(s)));
+    const alert = outputs.find((s) => s.kind === 'alert');
+    if (!alert) throw new Error('fixtures gave no alert');
+    const bad = [{ ...alert, firedAt: 'yesterday' }, { ...alert, value: Infinity }, { ...alert, extra: 1 }, { ...alert, kind: 'followup' }];
+    for (const b of bad) {
+      const zod = queuedSignalSchema.safeParse(b);
+      if (zod.success) expect(encodeSignal(b as QueuedSignal)).toBe(JSON.stringify(zod.data));
+      else expect(() => encodeSignal(b as QueuedSignal)).toThrow(/FT_SIGNAL_INVALID|invalid/);
+    }
   });
 });
