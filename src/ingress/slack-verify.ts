@@ -48,8 +48,19 @@ export function signSlackBody(signingSecret: string, timestampSec: number, rawBo
 /** Constant-time comparison of a presented secret with the configured one (hashing first hides the length). */
 export function secretsEqual(presented: string, expected: string): boolean {
   const a = createHmac('sha256', 'flipturn-compare').update(presented).digest();
-  const b = createHmac('sha256', 'flipturn-compare').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(a, expectedDigest(expected));
+}
+
+/** Digests of the configured secrets (a handful: computed once each instead of on every request). */
+const expectedDigests = new Map<string, Buffer>();
+
+function expectedDigest(expected: string): Buffer {
+  let d = expectedDigests.get(expected);
+  if (d === undefined) {
+    d = createHmac('sha256', 'flipturn-compare').update(expected).digest();
+    if (expectedDigests.size < 16) expectedDigests.set(expected, d);
+  }
+  return d;
 }
 
 export function first(v: string | readonly string[] | undefined): string | undefined {
