@@ -1,16 +1,20 @@
 /**
  * Load generator child of the ingest benchmark (its own process, so it never shares the server's event loop).
- * Sends distinct, correctly signed Slack events (a Datadog bot message with a unique ts and event_id each, so
- * idempotency keeps them all) from `concurrency` keep-alive connections for `durationMs`, after a warm-up.
- * argv: <port> <secret> <durationMs> <concurrency> <warmupMs>
- * Prints one JSON line: counts, ack latency percentiles, and the stream ids answered 2xx (for the loss check).
+ * Sends distinct, correctly authenticated deliveries of one source (./ingest.bodies.ts) from `concurrency`
+ * keep-alive connections for `durationMs`, after a warm-up.
+ * argv: <port> <source> <durationMs> <concurrency> <warmupMs>
+ * stdout: the line `measuring` when the warm-up ends, `done` when the measured window ends (the parent reads the
+ * server's and Redis' CPU time at both), then one JSON line: counts, ack latency percentiles, this process' CPU
+ * time in the window, and the stream ids answered 2xx with the idempotency key each must hold (the loss check).
  */
-import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { DELIVERIES, INGEST_PATHS, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
 
 export interface LoadResult {
+  readonly source: IngestSource;
   readonly sent: number;
+  /** Deliveries answered 2xx in the measured window. */
   readonly ok: number;
   readonly statuses: Record<string, number>;
   readonly errors: number;
@@ -19,48 +23,16 @@ export interface LoadResult {
   readonly p90Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
-  /** Stream ids of every measured 2xx answer, with the idempotency key's message ts. */
-  readonly acked: ReadonlyArray<readonly [id: string, ts: string]>;
-  /** Requests answered 2xx during the warm-up (also to be found in the stream). */
-  readonly warmupAcked: ReadonlyArray<readonly [id: string, ts: string]>;
-}
-
-export function eventBody(i: number, tsSec: number): { body: string; ts: string } {
-  const ts = `${tsSec + Math.floor(i / 1_000_000)}.${String(i % 1_000_000).padStart(6, '0')}`;
-  const title = `[Triggered on {env:prod,service:svc-${i % 50}}] svc-${i % 50} p99 latency is high`;
-  const body = JSON.stringify({
-    token: 'verification-token',
-    team_id: 'T0BENCH01',
-    api_app_id: 'A0BENCH01',
-    event: {
-      type: 'message',
-      subtype: 'bot_message',
-      text: '',
-      ts,
-      username: 'Datadog',
-      bot_id: 'B0DATADOG',
-      channel: 'C0ALERTS1',
-      event_ts: ts,
-      channel_type: 'channel',
-      attachments: [
-        {
-          id: 1,
-          color: 'd00000',
-          fallback: `Triggered: ${title}`,
-          title,
-          title_link: `https://app.datadoghq.com/monitors/${100000 + (i % 50)}?group=env%3Aprod&event_id=${7000000000000000000n + BigInt(i)}`,
-          text: `svc-${i % 50} p99 latency is above 1.5s for env:prod.\nExample failing request: trace_id:4bf92f3577b34da6a3ce929d0e0e${String(i % 10000).padStart(4, '0')}`,
-          fields: [{ title: 'Tags', value: `env:prod, service:svc-${i % 50}`, short: false }],
-          footer: 'Datadog',
-          ts: tsSec,
-        },
-      ],
-    },
-    type: 'event_callback',
-    event_id: `Ev0BENCH${i}`,
-    event_time: tsSec,
-  });
-  return { body, ts };
+  /** CPU time (user + system) of the load generator in the measured window, ms. */
+  readonly cpuMs: number;
+  /** [stream id, idempotency key] of every signal answered 2xx in the measured window. */
+  readonly acked: ReadonlyArray<readonly [id: string, key: string]>;
+  /** The same for the warm-up (also to be found in the stream). */
+  readonly warmupAcked: ReadonlyArray<readonly [id: string, key: string]>;
+  /** Deliveries answered 2xx during the warm-up. */
+  readonly warmupOk: number;
+  /** 2xx answers whose ids did not match the delivery's signals one to one (must be 0). */
+  readonly mismatched: number;
 }
 
 function pct(sorted: readonly number[], p: number): number {
@@ -69,10 +41,13 @@ function pct(sorted: readonly number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const [portS, secret, durS, concS, warmS] = process.argv.slice(2);
-  if (!portS || !secret || !durS || !concS || !warmS) throw new Error('usage: ingest.load.ts <port> <secret> <durationMs> <concurrency> <warmupMs>');
+  const [portS, sourceS, durS, concS, warmS] = process.argv.slice(2);
+  const source = INGEST_SOURCES.find((s) => s === sourceS);
+  if (!portS || !source || !durS || !concS || !warmS) throw new Error('usage: ingest.load.ts <port> <slack|datadog|alertmanager> <durationMs> <concurrency> <warmupMs>');
   const port = Number(portS);
   const concurrency = Number(concS);
+  const path = INGEST_PATHS[source];
+  const build = DELIVERIES[source];
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const tsSec = Math.floor(Date.now() / 1000);
   let next = 0;
@@ -82,18 +57,14 @@ async function main(): Promise<void> {
   const warmupAcked: Array<[string, string]> = [];
   let errors = 0;
   let sent = 0;
+  let mismatched = 0;
+  let warmupOk = 0;
   const send = (measured: boolean): Promise<void> =>
     new Promise((resolve) => {
-      const { body, ts } = eventBody(next++, tsSec);
-      const now = Math.floor(Date.now() / 1000);
-      const headers = {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'x-slack-request-timestamp': String(now),
-        'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${now}:`).update(body).digest('hex')}`,
-      };
+      const d = build(next++, tsSec);
+      const headers = { ...d.headers, 'content-length': String(Buffer.byteLength(d.body)) };
       const t0 = performance.now();
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/webhooks/slack/events', agent, headers }, (res) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -105,8 +76,10 @@ async function main(): Promise<void> {
             latencies.push(ms);
           }
           if (code >= 200 && code < 300) {
+            if (!measured) warmupOk += 1;
             const ids = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ids?: string[] }).ids ?? [];
-            for (const id of ids) (measured ? acked : warmupAcked).push([id, ts]);
+            if (ids.length !== d.keys.length) mismatched += 1;
+            for (const [k, id] of ids.entries()) (measured ? acked : warmupAcked).push([id, d.keys[k] ?? '']);
           }
           resolve();
         });
@@ -115,22 +88,31 @@ async function main(): Promise<void> {
         if (measured) errors += 1;
         resolve();
       });
-      req.end(body);
+      req.end(d.body);
     });
   const warmEnd = performance.now() + Number(warmS);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < warmEnd) await send(false);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < warmEnd) await send(false);
+    }),
+  );
+  process.stdout.write('measuring\n');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + Number(durS);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) await send(true);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) await send(true);
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write('done\n');
   agent.destroy();
   latencies.sort((x, y) => x - y);
   const ok = Object.entries(statuses).reduce((n, [k, v]) => (Number(k) >= 200 && Number(k) < 300 ? n + v : n), 0);
   const result: LoadResult = {
+    source,
     sent,
     ok,
     statuses,
@@ -140,8 +122,11 @@ async function main(): Promise<void> {
     p90Ms: pct(latencies, 90),
     p99Ms: pct(latencies, 99),
     maxMs: latencies[latencies.length - 1] ?? NaN,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     acked,
     warmupAcked,
+    warmupOk,
+    mismatched,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

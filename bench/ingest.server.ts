@@ -1,27 +1,32 @@
 /**
- * Server child of the ingest benchmark, so the server has its own event loop (as in production).
- * argv: gate <redisUrl> <secret> | ceiling <secret>
- *   gate:    the real trust gate (buildGate) on a RedisSignalQueue (appendOnce: one EVALSHA per signal; auto-
- *            pipelining unless FLIPTURN_BENCH_AUTOPIPELINE=0).
- *   ceiling: a bare Fastify route doing only the same work the gate cannot skip: raw-body capture, the Slack v0
- *            HMAC check (timingSafeEqual) and JSON.parse, then a fixed answer. No Redis, no normalization.
+ * The ceiling child of the ingest benchmark (the gate itself runs as `flipturn serve`, see ./ingest.bench.ts):
+ * a bare Fastify app doing only the work a gate cannot skip, per route, then a fixed answer. No Redis, no
+ * normalization, no logging, no metrics.
+ *   Slack events:  raw-body capture, the Slack v0 HMAC check (timingSafeEqual) and JSON.parse
+ *   Datadog:       a constant-time shared-token check and JSON.parse
+ *   Alertmanager:  a constant-time bearer-token check and JSON.parse
+ * argv: <slack signing secret> <datadog token> <alertmanager token>
  * Prints one JSON line {"port":n} once listening; exits on SIGTERM.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { buildGate } from '../src/ingress/gate.js';
-import { MetricsRegistry } from '../src/observability/registry.js';
-import { systemClock } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/logger.js';
-import { RedisSignalQueue } from '../src/queue/redis.js';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { INGEST_PATHS } from './ingest.bodies.js';
 
-export const BENCH_STREAM = 'bench:signals';
+function tokenOk(presented: string | undefined, expected: string): boolean {
+  const a = createHmac('sha256', 'ceiling').update(presented ?? '').digest();
+  const b = createHmac('sha256', 'ceiling').update(expected).digest();
+  return presented !== undefined && timingSafeEqual(a, b);
+}
 
-function ceiling(secret: string): FastifyInstance {
+function answer(reply: FastifyReply, ids: string[]): FastifyReply {
+  return reply.code(200).send({ ok: true, queued: ids.length, duplicates: 0, ids });
+}
+
+export function ceiling(secret: string, datadogToken: string, alertmanagerToken: string): FastifyInstance {
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.post('/api/v1/webhooks/slack/events', (req, reply) => {
+  app.post(INGEST_PATHS.slack, (req, reply) => {
     const raw = req.body as Buffer;
     const ts = String(req.headers['x-slack-request-timestamp'] ?? '');
     const sig = /^v0=([0-9a-f]{64})$/.exec(String(req.headers['x-slack-signature'] ?? ''))?.[1];
@@ -30,44 +35,30 @@ function ceiling(secret: string): FastifyInstance {
     const given = Buffer.from(sig, 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ ok: false });
     const body = JSON.parse(raw.toString('utf8')) as { event_id?: unknown };
-    return reply.code(200).send({ ok: true, queued: 1, ids: [String(body.event_id)] });
+    return answer(reply, [String(body.event_id)]);
+  });
+  app.post(INGEST_PATHS.datadog, (req, reply) => {
+    if (!tokenOk(req.headers['x-flipturn-token'] as string | undefined, datadogToken)) return reply.code(401).send({ ok: false });
+    const body = JSON.parse((req.body as Buffer).toString('utf8')) as { id?: unknown };
+    return answer(reply, [String(body.id)]);
+  });
+  app.post(INGEST_PATHS.alertmanager, (req, reply) => {
+    if (!tokenOk(/^Bearer\s+(\S+)$/.exec(req.headers.authorization ?? '')?.[1], alertmanagerToken)) return reply.code(401).send({ ok: false });
+    const body = JSON.parse((req.body as Buffer).toString('utf8')) as { alerts?: Array<{ fingerprint?: unknown }> };
+    return answer(reply, (body.alerts ?? []).map((a) => String(a.fingerprint)));
   });
   return app;
 }
 
 async function main(): Promise<void> {
-  const [mode, a, b] = process.argv.slice(2);
-  let app: FastifyInstance;
-  let queue: RedisSignalQueue | undefined;
-  if (mode === 'gate' && a && b) {
-    queue = new RedisSignalQueue({
-      url: a,
-      clock: systemClock,
-      settings: { stream: BENCH_STREAM, maxLen: 10_000_000 },
-      idempotencyPrefix: 'bench:idem:',
-      autoPipelining: process.env.FLIPTURN_BENCH_AUTOPIPELINE !== '0',
-    });
-    if (!(await queue.waitReady(5000))) throw new Error('redis not ready');
-    app = buildGate({
-      settings: { slackSigningSecret: b, slackBotUserId: 'U0FLIPBOT' },
-      clock: systemClock,
-      logger: silentLogger(),
-      queue,
-      metrics: new MetricsRegistry(),
-    });
-  } else if (mode === 'ceiling' && a) {
-    app = ceiling(a);
-  } else {
-    throw new Error('usage: ingest.server.ts gate <redisUrl> <secret> | ceiling <secret>');
-  }
+  const [secret, dd, am] = process.argv.slice(2);
+  if (!secret || !dd || !am) throw new Error('usage: ingest.server.ts <slack signing secret> <datadog token> <alertmanager token>');
+  const app = ceiling(secret, dd, am);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0 })}\n`);
   process.once('SIGTERM', () => {
-    void app
-      .close()
-      .then(() => queue?.close())
-      .finally(() => process.exit(0));
+    void app.close().finally(() => process.exit(0));
   });
 }
 

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { normalizeAlert, type NormalizeSource } from '../src/ingress/normalize/index.js';
 import { FixedClock } from '../src/kernel/clock.js';
 import { encodeSignal } from '../src/queue/port.js';
-import { eventBody } from './ingest.load.js';
+import { eventBody } from './ingest.bodies.js';
 import type { BenchModule, BenchResult } from './types.js';
 
 const SLICE_MS = Number(process.env.FLIPTURN_BENCH_NORMALIZE_MS ?? 300);
