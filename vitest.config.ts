@@ -9,6 +9,9 @@ export default defineConfig({
     pool: 'forks',
     // A 2-core CI machine: keep parallelism modest so timing-sensitive IO tests stay deterministic.
     maxWorkers: 2,
-    reporters: ['default'],
+    // Server-backed tests (redis-server, prometheus) skip with one summary line where the binary is missing, and are
+    // required (a missing binary fails the run) with CI=true: test/support/servers.ts.
+    globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/skip-summary.ts'],
   },
 });

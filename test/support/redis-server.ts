@@ -1,14 +1,16 @@
 /**
  * Starts a real, private redis-server for a test file: loopback only, a free port, no persistence (unless asked for
  * appendonly: an AOF fsynced on every write in a temporary directory, so acknowledged writes survive kill() +
- * restart()), stopped at the end. When the binary is missing the tests fail loudly (set FLIPTURN_SKIP_REDIS=1 to skip them on purpose).
+ * restart()), stopped at the end. Without redis-server the tests that need it skip (one summary line names the Debian
+ * package), except where servers are required (CI=true), where they fail loudly: ./servers.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/kernel/net.js';
+import { skipWithout } from './servers.js';
 
 export { freePort };
 
@@ -22,17 +24,12 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
 }
 
-export function redisServerAvailable(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-/** True when Redis tests should be skipped (only when explicitly asked to). */
+/**
+ * True when the Redis tests are to be skipped (redis-server missing, or FLIPTURN_SKIP_REDIS=1, where servers are not
+ * required); throws naming the Debian package where they are (CI). See ./servers.ts.
+ */
 export function skipRedisTests(): boolean {
-  if (process.env.FLIPTURN_SKIP_REDIS === '1') return true;
-  if (!redisServerAvailable()) {
-    throw new Error('redis-server is not installed: the Redis tests cannot run. Install it (apt-get install -y redis-server) or set FLIPTURN_SKIP_REDIS=1 to skip them on purpose.');
-  }
-  return false;
+  return skipWithout('redis-server');
 }
 
 export interface RedisServerOptions {

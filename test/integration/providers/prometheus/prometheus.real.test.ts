@@ -1,9 +1,10 @@
 /**
  * The Prometheus provider against a REAL Prometheus server (Debian package `prometheus`): a private instance on a
  * free loopback port with a temp config and TSDB, scraping a tiny exporter this test serves (a counter, a gauge
- * and a histogram) every second. Fails loudly when the binary is missing, unless FLIPTURN_SKIP_PROMETHEUS=1.
+ * and a histogram) every second. Skipped without the binary (one summary line names the Debian package), required
+ * with CI=true: test/support/servers.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,10 @@ import { PrometheusProvider } from '../../../../src/providers/prometheus/provide
 import { metricQuery } from '../../../../src/providers/queries.js';
 import { TimeRange } from '../../../../src/providers/time-range.js';
 import { freePort } from '../../../support/redis-server.js';
+import { skipWithout } from '../../../support/servers.js';
 
 const BIN = 'prometheus';
-const skip = process.env.FLIPTURN_SKIP_PROMETHEUS === '1';
-if (!skip && spawnSync(BIN, ['--version'], { stdio: 'ignore' }).status !== 0) {
-  throw new Error('prometheus is not installed: the Prometheus tests cannot run. Install it (apt-get install -y prometheus) or set FLIPTURN_SKIP_PROMETHEUS=1 to skip them on purpose.');
-}
+const skip = skipWithout('prometheus');
 
 let exporter: Server;
 let prom: ChildProcess | undefined;
