@@ -3,7 +3,7 @@
 # process). Build: docker build -t flipturn .   Run: docker run --env-file .env -p 3000:3000 flipturn serve
 # The install and build commands are the same ones CI runs (.ci/run: npm ci, npm run build).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
