@@ -45,7 +45,7 @@ const DURATION_MS: Readonly<Record<string, number>> = {
   hours: 3_600_000,
 };
 
-export const URL_RE = /\bhttps?:\/\/[^\s<>()"'\]]+/g;
+const URL_RE = /\bhttps?:\/\/[^\s<>()"'\]]+/g;
 const ISO_RE = /\b(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?/g;
 const CLOCK_RE = /(?<![\d:.])(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?![\d:])(?:\s*UTC)?/g;
 const DATE_RE = /\b(\d{4}-\d{2}-\d{2})\b/g;
@@ -55,7 +55,7 @@ const NUMBER_RE =
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A regex matching any of the names as a whole token (not inside a longer identifier), longest first. */
-export function namesRegex(names: readonly string[]): RegExp | undefined {
+function namesRegex(names: readonly string[]): RegExp | undefined {
   const list = [...new Set(names.filter((n) => n.trim() !== ''))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   if (list.length === 0) return undefined;
   return new RegExp(`(?<![A-Za-z0-9_.-])(?:${list.map(escapeRe).join('|')})(?![A-Za-z0-9_-])`, 'gi');

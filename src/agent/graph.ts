@@ -136,7 +136,7 @@ function render(s: S): U {
   return { outcome: { ...base, sections: pruned, pruned: removed } };
 }
 
-export function buildGraph(d: GraphDeps) {
+function buildGraph(d: GraphDeps) {
   return new StateGraph(State)
     .addNode('draft', async (s: S) => callModel(d, s, s.messages, toolsAllowed(d, s)))
     .addNode('tools', async (s: S) => runTools(d, s))

@@ -47,7 +47,7 @@ export function limitsFromConfig(config: Config): AgentLimits {
 }
 
 /** Is a model configured? */
-export function modelConfigured(config: Config): boolean {
+function modelConfigured(config: Config): boolean {
   return config.OPENAI_MODEL !== undefined && (config.OPENAI_BASE_URL !== undefined || config.OPENAI_API_KEY !== undefined);
 }
 

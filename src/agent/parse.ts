@@ -25,7 +25,7 @@ export function contentText(content: unknown): string {
 }
 
 /** The first balanced JSON object or array in the text (string-aware), or undefined. */
-export function firstJson(text: string): string | undefined {
+function firstJson(text: string): string | undefined {
   const start = text.search(/[{[]/);
   if (start < 0) return undefined;
   const stack: string[] = [];

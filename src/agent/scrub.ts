@@ -34,7 +34,7 @@ export type ScrubKind =
   | 'card_number'
   | 'ip_address';
 
-export const placeholder = (kind: ScrubKind): string => `[REDACTED:${kind}]`;
+const placeholder = (kind: ScrubKind): string => `[REDACTED:${kind}]`;
 
 interface Rule {
   readonly kind: ScrubKind;
@@ -162,11 +162,6 @@ export function scrubDetailed(text: string, options: ScrubOptions = {}): ScrubRe
 /** The text with every recognized secret and personal datum replaced by its typed placeholder. */
 export function scrubText(text: string, options: ScrubOptions = {}): string {
   return scrubDetailed(text, options).text;
-}
-
-/** A scrubbing function with fixed options. */
-export function makeScrubber(options: ScrubOptions = {}): (text: string) => string {
-  return (text) => scrubText(text, options);
 }
 
 /** Deep copy of a JSON-like value (attributes, tags) with every string scrubbed; keys that name secrets lose their value. */

@@ -61,7 +61,7 @@ export interface Ledger {
   readonly links: readonly string[];
 }
 
-export function ledgerOf(report: RcaReport): Ledger {
+function ledgerOf(report: RcaReport): Ledger {
   const services = new Set<string>([...report.roles.rootCause, ...report.roles.propagation, report.roles.symptom]);
   if (report.roles.bottleneck) services.add(report.roles.bottleneck);
   for (const c of report.rootCauseCandidates) services.add(c.service);
@@ -221,7 +221,7 @@ function withoutConfidence(l: Ledger, text: string): string {
 }
 
 /** Does the sentence state something that needs evidence? */
-export function isClaim(text: string, services: readonly string[]): boolean {
+function isClaim(text: string, services: readonly string[]): boolean {
   const parsed = clauses(text, services);
   if (parsed.some((c) => c.roles.some((a) => a.services.length > 0 || !a.negated) || c.edges.length > 0)) return true;
   if (mentionedNames(text, services).length > 0) return true;
@@ -230,7 +230,7 @@ export function isClaim(text: string, services: readonly string[]): boolean {
 }
 
 /** Findings for one sentence (section/sentence indexes are filled in by the caller). */
-export function verifySentence(l: Ledger, s: CitedSentence): Array<Omit<Finding, 'section' | 'sentence'>> {
+function verifySentence(l: Ledger, s: CitedSentence): Array<Omit<Finding, 'section' | 'sentence'>> {
   const out: Array<Omit<Finding, 'section' | 'sentence'>> = [];
   const add = (kind: FindingKind, detail: string) => out.push({ kind, detail, text: s.text });
   const ids = [...new Set([...s.cites, ...evidenceIdsIn(s.text)])];

@@ -22,7 +22,7 @@ export function matchCommand(argv: readonly string[], commands: readonly Command
   return undefined;
 }
 
-export function renderHelp(commands: readonly CommandSpec[], version: string): string {
+function renderHelp(commands: readonly CommandSpec[], version: string): string {
   const width = Math.max(...commands.map((c) => c.name.length), 10);
   const lines = [
     `flipturn ${version}: root-cause analysis for alerts, answered in the alert's Slack thread.`,

@@ -13,7 +13,7 @@ function cmp(a: string | number | bigint | undefined, b: string | number | bigin
 }
 
 /** A stable text key for attributes / labels (keys sorted). */
-export function stableKey(v: unknown): string {
+function stableKey(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => {
     if (typeof x === 'bigint') return x.toString();
     if (x && typeof x === 'object' && !Array.isArray(x)) {

@@ -18,7 +18,7 @@ function hasCalls(st: InvestigationState): boolean {
   return st.access.callsLeft() > 0;
 }
 
-export function planSteps(st: InvestigationState): PlannedStep[] {
+function planSteps(st: InvestigationState): PlannedStep[] {
   const { incident, baseline } = st.windows;
   const full = TimeRange.of(baseline.start, incident.end);
   const steps: PlannedStep[] = [];

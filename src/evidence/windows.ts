@@ -15,12 +15,12 @@
 import { msToNanos, type UnixNanos } from '../kernel/time.js';
 import { TimeRange } from '../providers/time-range.js';
 
-export const DEFAULT_MONITOR_WINDOW_MS = 5 * 60_000;
+const DEFAULT_MONITOR_WINDOW_MS = 5 * 60_000;
 const MIN_WINDOW_MS = 60_000;
 const MAX_WINDOW_MS = 30 * 60_000;
 const MIN_BASELINE_MS = 5 * 60_000;
 /** Allowance for evaluation delay and ingestion lag, added before the monitor window. */
-export const LAG_ALLOWANCE_MS = 60_000;
+const LAG_ALLOWANCE_MS = 60_000;
 
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

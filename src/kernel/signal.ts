@@ -6,14 +6,13 @@
 import { z } from 'zod';
 
 export const ALERT_SOURCES = ['datadog_webhook', 'slack_event', 'alertmanager', 'cli'] as const;
-export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'unknown'] as const;
 export const ALERT_STATES = ['triggered', 'retriggered', 'warn', 'recovered', 'no_data', 'unknown'] as const;
 
 const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an ISO-8601 UTC instant');
 
-export const slackThreadSchema = z.object({
+const slackThreadSchema = z.object({
   teamId: z.string().min(1).optional(),
   channel: z.string().min(1),
   /** The thread root: the alert message's ts when the alert came through Slack. */
@@ -30,7 +29,7 @@ export const correlationHintsSchema = z.object({
 });
 
 /** W3C trace context of the gate's enqueue span (Flipturn's own tracing): one alert is one trace across processes. */
-export const traceContextSchema = z.object({
+const traceContextSchema = z.object({
   traceparent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent'),
 });
 
@@ -74,7 +73,6 @@ export const incidentSignalSchema = z.object({
 
 export type UniversalIncidentSignal = z.infer<typeof incidentSignalSchema>;
 export type CorrelationHints = z.infer<typeof correlationHintsSchema>;
-export type SlackThreadRef = z.infer<typeof slackThreadSchema>;
 
 export const followUpSignalSchema = z.object({
   schemaVersion: z.literal(1),

@@ -5,15 +5,11 @@
  */
 export type UnixNanos = bigint;
 
-export const NANOS_PER_MS = 1_000_000n;
-export const NANOS_PER_SECOND = 1_000_000_000n;
+const NANOS_PER_MS = 1_000_000n;
+const NANOS_PER_SECOND = 1_000_000_000n;
 
 export function msToNanos(ms: number): UnixNanos {
   return BigInt(Math.round(ms)) * NANOS_PER_MS;
-}
-
-export function nanosToMs(nanos: UnixNanos): number {
-  return Number(nanos / NANOS_PER_MS) + Number(nanos % NANOS_PER_MS) / 1e6;
 }
 
 /** Parses a decimal string of nanoseconds (OTLP/JSON), a number of nanoseconds, or rejects with undefined. */

@@ -27,7 +27,7 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank] ?? 0;
 }
 
-export function monitorValue(kind: MonitorSpec['kind'], samples: readonly RequestSample[]): number {
+function monitorValue(kind: MonitorSpec['kind'], samples: readonly RequestSample[]): number {
   if (samples.length === 0) return 0;
   if (kind === 'latency_p99') return percentile(samples.map((s) => s.durationMs), 99) / 1000;
   return samples.filter((s) => s.error).length / samples.length;

@@ -21,7 +21,7 @@ export function createRng(seed: number): Rng {
 }
 
 /** A stable 32-bit hash of a string (FNV-1a), used to derive per-service seeds from the scenario seed. */
-export function hashString(s: string): number {
+function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i += 1) {
     h ^= s.charCodeAt(i);
@@ -40,7 +40,7 @@ export function exponential(rng: Rng, ratePerSec: number): number {
 }
 
 /** Standard normal by Box-Muller. */
-export function normal(rng: Rng): number {
+function normal(rng: Rng): number {
   const u = 1 - rng.next();
   const v = rng.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

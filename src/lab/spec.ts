@@ -47,7 +47,7 @@ const dbStep = z.object({
   timeoutMs: z.number().int().min(1).default(2_000),
 });
 
-export const stepSchema = z.discriminatedUnion('kind', [callStep, cacheAsideStep, dbStep]);
+const stepSchema = z.discriminatedUnion('kind', [callStep, cacheAsideStep, dbStep]);
 
 export const endpointSchema = z.object({
   route: z.string().regex(/^\/[a-z0-9/_-]*$/),
@@ -63,7 +63,7 @@ export const endpointSchema = z.object({
   provides: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
 });
 
-export const poolSchema = z.object({ size: z.number().int().min(1), acquireTimeoutMs: z.number().int().min(1) });
+const poolSchema = z.object({ size: z.number().int().min(1), acquireTimeoutMs: z.number().int().min(1) });
 
 export const serviceSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -151,14 +151,11 @@ export const labScenarioSchema = z.object({
   secondaryCause: z.object({ service: z.string(), operation: z.string().optional() }).optional(),
 });
 
-export type LatencyDistSpec = z.infer<typeof dist>;
-export type Step = z.infer<typeof stepSchema>;
 export type CallStep = z.infer<typeof callStep>;
 export type CacheAsideStep = z.infer<typeof cacheAsideStep>;
 export type DbStep = z.infer<typeof dbStep>;
 export type EndpointSpec = z.infer<typeof endpointSchema>;
 export type ServiceSpec = z.infer<typeof serviceSchema>;
-export type TopologySpec = z.infer<typeof topologySchema>;
 export type TopologyInput = z.input<typeof topologySchema>;
 export type FaultSpec = z.infer<typeof faultSchema>;
 export type NoiseSpec = z.infer<typeof noiseSchema>;

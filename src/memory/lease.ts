@@ -31,7 +31,7 @@ export interface IncidentLease {
   close(): Promise<void>;
 }
 
-export const LEASE_PREFIX = 'flipturn:lease';
+const LEASE_PREFIX = 'flipturn:lease';
 
 export function incidentLeaseKey(teamId: string, incidentKey: string, prefix = LEASE_PREFIX): string {
   return memoryKey(prefix, teamId, 'incident', [incidentKey]);

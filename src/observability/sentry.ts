@@ -23,7 +23,7 @@ export interface SelfErrors extends ErrorReporter {
 }
 
 /** What may leave the process with an event: the exception (scrubbed), tags of ids, the release. */
-export function scrubEvent<E extends Sentry.Event>(event: E, scrubber: SecretScrubber): E {
+function scrubEvent<E extends Sentry.Event>(event: E, scrubber: SecretScrubber): E {
   const kept = { ...event };
   delete kept.request;
   delete kept.breadcrumbs;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isFlipturnError } from '../kernel/errors.js';
 
-export const TRACER_NAME = 'flipturn';
+const TRACER_NAME = 'flipturn';
 
 export function flipturnTracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
@@ -46,10 +46,4 @@ export function inSpan<T>(tracer: Tracer, name: string, attributes: Record<strin
 /** A short hash of an idempotency key for span attributes (keys may carry source ids; the hash links them). */
 export function keyHash(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
-}
-
-/** The trace id of the active span, for log lines (undefined when tracing is off). */
-export function activeTraceId(): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
-  return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }

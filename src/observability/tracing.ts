@@ -31,7 +31,7 @@ export interface TracingOptions {
   readonly scheduledDelayMillis?: number;
 }
 
-export function tracesUrl(endpoint: string): string {
+function tracesUrl(endpoint: string): string {
   const base = endpoint.replace(/\/+$/, '');
   return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
 }

@@ -54,7 +54,7 @@ export interface BlockSource {
   readonly warnings?: readonly string[];
 }
 
-export function cmpStr(a: string, b: string): number {
+function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -280,7 +280,7 @@ export function formatSpans(items: readonly Span[], src: BlockSource = {}, optio
 // ------------------------------------------------------------------------------------------------- metrics
 
 /** Compact, deterministic number text. */
-export function num(v: number): string {
+function num(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   return String(Number(v.toPrecision(4)));
@@ -407,7 +407,7 @@ export function formatErrorIssues(items: readonly ErrorIssue[], src: BlockSource
 // ------------------------------------------------------------------------------------------------ outcomes
 
 /** The one line for an outcome that is not ok; undefined for ok. */
-export function formatNotOk(kind: string, o: QueryOutcome<unknown>, maxLineChars = DEFAULTS.maxLineChars): string | undefined {
+function formatNotOk(kind: string, o: QueryOutcome<unknown>, maxLineChars = DEFAULTS.maxLineChars): string | undefined {
   const head = `[${kind} from ${o.provider}]`;
   let line: string;
   switch (o.status) {

@@ -165,12 +165,6 @@ export interface ErrorIssue {
   readonly link?: string;
 }
 
-export type Evidence =
-  | { readonly kind: 'logs'; readonly items: readonly LogEntry[] }
-  | { readonly kind: 'spans'; readonly items: readonly Span[] }
-  | { readonly kind: 'metrics'; readonly items: readonly MetricSeries[] }
-  | { readonly kind: 'errors'; readonly items: readonly ErrorIssue[] };
-
 /** Attribute value as display text (arrays joined), or undefined when absent. */
 export function attrString(attrs: Attributes, key: string): string | undefined {
   const v = attrs[key];

@@ -11,8 +11,6 @@ export type QueryOutcome<T> =
   | { readonly status: 'retryable'; readonly provider: string; readonly kind: FailureKind; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly status: 'failed'; readonly provider: string; readonly kind: FailureKind; readonly reason: string };
 
-export type OutcomeStatus = QueryOutcome<unknown>['status'];
-
 export const outcome = {
   ok<T>(provider: string, data: T, opts: { truncated?: boolean; warnings?: readonly string[] } = {}): QueryOutcome<T> {
     return { status: 'ok', provider, data, truncated: opts.truncated ?? false, warnings: opts.warnings ?? [] };
@@ -35,22 +33,3 @@ export const outcome = {
   },
 };
 
-export function isOk<T>(o: QueryOutcome<T>): o is Extract<QueryOutcome<T>, { status: 'ok' }> {
-  return o.status === 'ok';
-}
-
-/** A one-line description for logs and reports. */
-export function describeOutcome(o: QueryOutcome<unknown>): string {
-  switch (o.status) {
-    case 'ok':
-      return `${o.provider}: ok${o.truncated ? ' (truncated)' : ''}`;
-    case 'no_data':
-      return `${o.provider}: no data (${o.reason})`;
-    case 'unsupported':
-      return `${o.provider}: unsupported (${o.reason})`;
-    case 'retryable':
-      return `${o.provider}: ${o.kind}, retryable (${o.reason})`;
-    case 'failed':
-      return `${o.provider}: ${o.kind}, failed (${o.reason})`;
-  }
-}

@@ -39,11 +39,11 @@ import {
 import type { TimeRange } from './time-range.js';
 
 export type MetricFamily = NonNullable<MetricQuery['family']>;
-export const METRIC_AGGREGATIONS: readonly MetricAggregation[] = ['avg', 'sum', 'min', 'max', 'count', 'rate', 'p50', 'p90', 'p95', 'p99'];
-export const METRIC_FAMILIES: readonly MetricFamily[] = ['latency', 'errors', 'throughput', 'cpu', 'memory', 'saturation', 'any'];
+const METRIC_AGGREGATIONS: readonly MetricAggregation[] = ['avg', 'sum', 'min', 'max', 'count', 'rate', 'p50', 'p90', 'p95', 'p99'];
+const METRIC_FAMILIES: readonly MetricFamily[] = ['latency', 'errors', 'throughput', 'cpu', 'memory', 'saturation', 'any'];
 /** Attribute keys used when service / env are negated. */
-export const SERVICE_KEY = 'service.name';
-export const ENV_KEY = 'deployment.environment';
+const SERVICE_KEY = 'service.name';
+const ENV_KEY = 'deployment.environment';
 
 /** What a query string says, before a time range and limit make it a canonical query. */
 export interface ParsedQueryString {
@@ -102,7 +102,7 @@ function readQuoted(input: string, open: number): { value: string; end: number }
 }
 
 /** Splits the input into terms. */
-export function tokenize(input: string): Token[] {
+function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < input.length) {

@@ -20,7 +20,7 @@ import { parseQueryString, toErrorQuery, toLogQuery, toMetricQuery, toTraceSearc
 import type { ProviderRegistry } from './registry.js';
 import { TimeRange } from './time-range.js';
 
-export const EVIDENCE_TOOL_NAMES: Readonly<Record<Capability, string>> = {
+const EVIDENCE_TOOL_NAMES: Readonly<Record<Capability, string>> = {
   logs: 'fetch_logs',
   traces: 'fetch_traces',
   metrics: 'fetch_metrics',
@@ -98,7 +98,7 @@ function parseInstant(name: string, v: string): UnixNanos {
 }
 
 /** The window from start / end / lookback, defaulting to the last defaultLookbackMs before now. */
-export function resolveWindow(args: ToolArgs, clock: Clock, defaultLookbackMs: number, maxWindowMs: number): TimeRange {
+function resolveWindow(args: ToolArgs, clock: Clock, defaultLookbackMs: number, maxWindowMs: number): TimeRange {
   if (args.start && args.end && args.lookback) throw new ToolInputError('give start and end, or a lookback, not all three');
   const lookbackMs = args.lookback ? parseLookback(args.lookback) : undefined;
   let start: UnixNanos;

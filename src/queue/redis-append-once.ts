@@ -16,7 +16,7 @@
  */
 import type { Redis } from 'ioredis';
 
-export const APPEND_ONCE_LUA = `
+const APPEND_ONCE_LUA = `
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then
   return false
 end

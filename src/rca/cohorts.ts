@@ -69,7 +69,7 @@ function finish(
 }
 
 /** Time-ordered traces -> the start time of the first incident trace (max rank shift of entry durations). */
-export function estimateOnset(traces: readonly TraceTree[], symptom: string): number {
+function estimateOnset(traces: readonly TraceTree[], symptom: string): number {
   return estimateOnsetZ(traces, symptom).onset;
 }
 

@@ -25,7 +25,7 @@ export function joinLogs(forest: Forest, logs: readonly LogEntry[]): number {
   return joined;
 }
 
-export function isError(s: LogSeverity): boolean {
+function isError(s: LogSeverity): boolean {
   return s === 'error' || s === 'fatal';
 }
 

@@ -146,7 +146,7 @@ function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[],
  * Intermittent faults (packet loss and retransmits, jittery delay, contention spikes) move the tail, not the
  * median: the share of incident samples beyond the baseline's reach, against the share expected (10%).
  */
-export function tailExcess(base: readonly number[], inc: readonly number[], st: ShiftStats): { score: number; deltaMs: number } {
+function tailExcess(base: readonly number[], inc: readonly number[], st: ShiftStats): { score: number; deltaMs: number } {
   if (base.length < 3 || inc.length < 3) return { score: 0, deltaMs: 0 };
   const spread = Math.max(st.baseP90 - st.baseMedian, MIN_MS);
   const thr = st.baseP90 + Math.max(3 * spread, st.baseMedian);
@@ -247,7 +247,7 @@ function discountTimeouts(services: Map<string, ServiceSpanFeatures>, inc: reado
   }
 }
 
-export function proportionIncrease(pb: number, nb: number, pi: number, ni: number): number {
+function proportionIncrease(pb: number, nb: number, pi: number, ni: number): number {
   if (ni === 0) return 0;
   const diff = pi - pb;
   if (diff <= 0) return 0;

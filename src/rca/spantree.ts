@@ -106,7 +106,7 @@ export function nanosToMsFrom(origin: bigint, t: bigint): number {
   return Number(t - origin) / 1e6;
 }
 
-export function compareSpans(a: Span, b: Span): number {
+function compareSpans(a: Span, b: Span): number {
   return (
     cmpStr(a.traceId, b.traceId) ||
     cmpStr(a.spanId, b.spanId) ||
@@ -123,7 +123,7 @@ function compareNodes(a: SpanNode, b: SpanNode): number {
 
 const PEER_KEYS = ['peer.service', 'server.address', 'net.peer.name', 'db.system', 'rpc.service', 'messaging.destination.name'];
 
-export function peerOf(span: Span): string | undefined {
+function peerOf(span: Span): string | undefined {
   for (const k of PEER_KEYS) {
     const v = span.attributes[k];
     if (typeof v === 'string' && v.length > 0) return v;
@@ -361,7 +361,7 @@ function classifyClient(n: SpanNode): void {
 const POOL_KEY = /(^|\.)connection\.pool\.|(^|\.)pool\.name$/;
 
 /** A leaf, non-server span naming a client connection pool: time spent acquiring a pooled connection. */
-export function isPoolWait(n: SpanNode, poolKeys?: Map<string, boolean>): boolean {
+function isPoolWait(n: SpanNode, poolKeys?: Map<string, boolean>): boolean {
   if (n.children.length > 0 || n.span.kind === 'server' || n.span.kind === 'client' || n.clientLike) return false;
   for (const k in n.span.attributes) {
     let hit = poolKeys?.get(k);
@@ -389,7 +389,7 @@ function poolTarget(n: SpanNode): string | undefined {
 }
 
 /** The network endpoint a client span addressed (host:port), when its attributes say. */
-export function endpointOf(span: Span): string | undefined {
+function endpointOf(span: Span): string | undefined {
   const a = span.attributes;
   const host = a['server.address'] ?? a['net.peer.name'] ?? a['network.peer.address'];
   const port = a['server.port'] ?? a['net.peer.port'] ?? a['network.peer.port'];

@@ -38,7 +38,7 @@ export function madScaled(xs: readonly number[], med = median(xs)): number {
   return 1.4826 * median(xs.map((x) => Math.abs(x - med)));
 }
 
-export function sum(xs: readonly number[]): number {
+function sum(xs: readonly number[]): number {
   let s = 0;
   for (const x of xs) s += x;
   return s;
@@ -67,7 +67,7 @@ export function round(x: number, digits = 3): number {
 }
 
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf). */
-export function normalCdf(z: number): number {
+function normalCdf(z: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(z / Math.SQRT2));
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
@@ -149,18 +149,3 @@ export function rateIncreaseZ(base: number, baseSpan: number, inc: number, incSp
   return (inc - expected) / Math.sqrt(expected + 1);
 }
 
-/** Stable group-by into a Map whose keys are then iterated in sorted order by callers via sortedKeys. */
-export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const arr = m.get(k);
-    if (arr) arr.push(it);
-    else m.set(k, [it]);
-  }
-  return m;
-}
-
-export function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
-  return [...m.keys()].sort(cmpStr);
-}

@@ -53,7 +53,7 @@ function push<T>(m: Map<string, T[]>, k: string, v: T): void {
 }
 
 /** The service a node's work is charged to for critical path / error origin (a client-like leaf -> callee). */
-export function chargedService(n: SpanNode): string {
+function chargedService(n: SpanNode): string {
   if (n.clientLike && n.callee) return n.callee;
   if (n.queueFor) return n.queueFor;
   return n.service;
@@ -135,7 +135,7 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
  * that records the outgoing call as a sibling, not a child, as some gateways do) with all the downstream time.
  * The network share of direct kind-less calls (gapOut) is taken off afterwards by the caller.
  */
-export function serviceOwnTime(t: TraceTree): Map<string, number> {
+function serviceOwnTime(t: TraceTree): Map<string, number> {
   const own = new Map<string, [number, number][]>();
   const out = new Map<string, [number, number][]>();
   const put = (m: Map<string, [number, number][]>, k: string, a: number, b: number): void => {
@@ -202,7 +202,7 @@ export function rejectedCallee(n: SpanNode): string | undefined {
 }
 
 /** A timeout naming a direct callee: the callee the failing span waited for and gave up on. */
-export function timedOutOn(n: SpanNode): string | undefined {
+function timedOutOn(n: SpanNode): string | undefined {
   const text = errorText(n);
   return text && TIMEOUT.test(text) ? namedCallee(n, text) : undefined;
 }

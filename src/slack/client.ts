@@ -15,7 +15,7 @@ import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { Block } from './render.js';
 
-export const DELIVERY_EVENT_TYPE = 'flipturn_delivery';
+const DELIVERY_EVENT_TYPE = 'flipturn_delivery';
 
 export interface DeliveryMarker {
   /** The delivery ledger key. */

@@ -41,11 +41,11 @@ export interface WorkerSettings {
   readonly testPauseBeforeAckMs?: number;
 }
 
-export const DEFAULT_COALESCE_WINDOW_MS = 10 * 60 * 1000;
-export const DEFAULT_INCIDENT_LEASE_TTL_MS = 60_000;
-export const DEFAULT_INCIDENT_WAIT_MS = 60_000;
+const DEFAULT_COALESCE_WINDOW_MS = 10 * 60 * 1000;
+const DEFAULT_INCIDENT_LEASE_TTL_MS = 60_000;
+const DEFAULT_INCIDENT_WAIT_MS = 60_000;
 
-export function reclaimIntervalFor(reclaimIdleMs: number): number {
+function reclaimIntervalFor(reclaimIdleMs: number): number {
   return Math.min(30_000, Math.max(250, Math.floor(reclaimIdleMs / 4)));
 }
 

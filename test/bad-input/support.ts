@@ -45,7 +45,7 @@ export function fixtureCorpus(): BodyCase[] {
     .map((f) => ({ name: f, body: readFileSync(join(FIXTURES, f)) }));
 }
 
-export function nested(depth: number, open: string, close: string, inner = '1'): string {
+function nested(depth: number, open: string, close: string, inner = '1'): string {
   return `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
 }
 

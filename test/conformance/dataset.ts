@@ -14,7 +14,7 @@ import { TimeRange } from '../../src/providers/time-range.js';
 const MS = 1_000_000n;
 export const T0 = BigInt(Date.UTC(2026, 0, 10, 10, 0, 0)) * MS;
 export const T1 = T0 + 10n * 60_000n * MS;
-export const CONFORMANCE_RANGE = TimeRange.of(T0, T1);
+const CONFORMANCE_RANGE = TimeRange.of(T0, T1);
 
 const at = (offsetMs: number, extraNs = 0n): bigint => T0 + BigInt(offsetMs) * MS + extraNs;
 

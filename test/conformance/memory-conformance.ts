@@ -22,11 +22,11 @@ export interface MemoryHarness {
 
 const report = { verdict: 'likely', confidence: 0.7, header: ['a', 'b', 'c'], timeline: [], actions: [] } as unknown as RcaReport;
 
-export function threadCtx(teamId: string, threadTs = '1700000000.000100'): ThreadContext {
+function threadCtx(teamId: string, threadTs = '1700000000.000100'): ThreadContext {
   return { teamId, channel: 'C1', threadTs, incidentId: 'inc-1', incidentKey: 'dd:monitor:1', runId: 'run-1', ownRoot: false, savedAt: '2026-11-21T10:00:00Z' };
 }
 
-export function incident(teamId: string, version = 1): IncidentMemory {
+function incident(teamId: string, version = 1): IncidentMemory {
   return {
     teamId, incidentId: 'inc-1', incidentKey: 'dd:monitor:1', version,
     thread: { teamId, channel: 'C1', threadTs: '1700000000.000100' },

@@ -4,10 +4,10 @@
  */
 import type { StandinStep } from '../../src/lab/standins/openai.js';
 
-export { groundedAnswer, startOpenAIStandin, type ChatRequest, type OpenAIStandin, type StandinScript, type StandinStep } from '../../src/lab/standins/openai.js';
+export {  startOpenAIStandin,  type OpenAIStandin,  type StandinStep } from '../../src/lab/standins/openai.js';
 
 /** A model answer with these sections (each sentence: text + cites). */
-export function answer(sections: ReadonlyArray<{ title: string; sentences: ReadonlyArray<{ text: string; cites: readonly string[] }> }>): StandinStep {
+function answer(sections: ReadonlyArray<{ title: string; sentences: ReadonlyArray<{ text: string; cites: readonly string[] }> }>): StandinStep {
   return { content: JSON.stringify({ sections }) };
 }
 

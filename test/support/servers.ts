@@ -15,7 +15,7 @@ export const SERVER_BINARIES = ['redis-server', 'prometheus'] as const;
 export type ServerBinary = (typeof SERVER_BINARIES)[number];
 
 /** The Debian package that installs each binary. */
-export const DEBIAN_PACKAGE: Readonly<Record<ServerBinary, string>> = { 'redis-server': 'redis-server', prometheus: 'prometheus' };
+const DEBIAN_PACKAGE: Readonly<Record<ServerBinary, string>> = { 'redis-server': 'redis-server', prometheus: 'prometheus' };
 
 const SKIP_VARIABLE: Readonly<Record<ServerBinary, string>> = { 'redis-server': 'FLIPTURN_SKIP_REDIS', prometheus: 'FLIPTURN_SKIP_PROMETHEUS' };
 

@@ -26,7 +26,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export function numberRecord(v: unknown): Record<string, number> {
+function numberRecord(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (!isObj(v)) return out;
   for (const k of Object.keys(v).sort()) {
@@ -117,7 +117,7 @@ export function entriesByScore(r: RcaReport): TimelineEntry[] {
   return [...r.timeline].sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
 }
 
-export function entryIndex(r: RcaReport): Map<string, TimelineEntry> {
+function entryIndex(r: RcaReport): Map<string, TimelineEntry> {
   return new Map(r.timeline.map((e) => [e.id, e]));
 }
 

@@ -30,7 +30,7 @@ const CUES: Record<KnownIntent, readonly Cue[]> = {
   how_sure: [['how sure', 5], ['how confident', 5], ['confidence', 4], ['certain', 3], ['certainty', 3], ['sure', 2], ['trust', 2], ['gaps', 2], ['missing', 2], ['reliable', 2], ['verdict', 2], ['inconclusive', 2]],
 };
 
-export function normalizeQuestion(q: string): string {
+function normalizeQuestion(q: string): string {
   return q
     .toLowerCase()
     .replace(/<[@#!][^>]*>/g, ' ') // Slack mentions of the bot or channels
@@ -45,7 +45,7 @@ export interface IntentScore {
   readonly score: number;
 }
 
-export function scoreIntents(question: string, report: RcaReport): IntentScore[] {
+function scoreIntents(question: string, report: RcaReport): IntentScore[] {
   const q = normalizeQuestion(question);
   const tokens = new Set(q.split(' '));
   const out = INTENTS.map((intent) => {
@@ -68,7 +68,7 @@ export function classify(question: string, report: RcaReport): FollowUpIntent {
 const GENERIC_SEGMENTS = new Set(['service', 'svc', 'ts', 'api', 'app', 'server', 'the', 'and', 'not', 'why']);
 
 /** Services the report knows: candidates, roles, timeline. Sorted by name. */
-export function knownServices(r: RcaReport): string[] {
+function knownServices(r: RcaReport): string[] {
   const s = new Set<string>([...r.rootCauseCandidates.map((c) => c.service), ...r.roles.rootCause, ...r.roles.propagation, r.roles.symptom, ...r.timeline.map((e) => e.service)]);
   if (r.roles.bottleneck) s.add(r.roles.bottleneck);
   return [...s].filter((x) => x !== '').sort();

@@ -33,7 +33,7 @@ export function scenarioSettings(ctx: CommandContext): InvestigationSettings {
 }
 
 /** The alert source from the body's shape when --source is not given. */
-export function guessSource(body: unknown): NormalizeSource {
+function guessSource(body: unknown): NormalizeSource {
   const b = (body ?? {}) as Record<string, unknown>;
   if (Array.isArray(b.alerts) && (b.version !== undefined || b.receiver !== undefined)) return 'alertmanager';
   if (b.type === 'event_callback' || b.type === 'url_verification') return 'slack_event';

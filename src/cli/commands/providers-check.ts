@@ -5,7 +5,7 @@ import { EXIT, type CommandContext, type CommandSpec, type ParsedArgs } from '..
 import { paintFor, type Paint } from '../colour.js';
 
 /** The provider table with each row coloured by its state (enabled green, disabled dim, failed red). */
-export function colourProviderTable(text: string, rows: readonly ProviderStatusRow[], p: Paint): string {
+function colourProviderTable(text: string, rows: readonly ProviderStatusRow[], p: Paint): string {
   if (!p.enabled) return text;
   const lines = text.split('\n');
   return lines.map((line, i) => {
@@ -16,7 +16,7 @@ export function colourProviderTable(text: string, rows: readonly ProviderStatusR
 }
 
 /** Exit code of a provider table: 1 when any configured provider failed, else 0 (nothing configured is fine). */
-export function providersExitCode(rows: readonly ProviderStatusRow[]): number {
+function providersExitCode(rows: readonly ProviderStatusRow[]): number {
   return rows.some((r) => r.state === 'failed') ? EXIT.failure : EXIT.ok;
 }
 
@@ -29,7 +29,7 @@ function summary(rows: readonly ProviderStatusRow[], healthChecked: boolean): st
 }
 
 /** Runs the check with the given factories; the CommandSpec wires the built-in list. */
-export async function runProvidersCheck(ctx: CommandContext, args: ParsedArgs, factories: readonly ProviderFactory[]): Promise<number> {
+async function runProvidersCheck(ctx: CommandContext, args: ParsedArgs, factories: readonly ProviderFactory[]): Promise<number> {
   const { config, scrubber } = ctx;
   if (!config || !scrubber) throw new FlipturnError('FT_INTERNAL', 'providers check needs the parsed configuration');
   const healthCheck = args.values['no-health'] !== true;

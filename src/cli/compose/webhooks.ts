@@ -21,7 +21,7 @@ export interface WebhookAnswer {
   readonly elapsedMs: number;
 }
 
-export function webhookRequest(source: WebhookSource, rawBody: string, secrets: WebhookSecrets, clock: Clock, extraHeaders: Record<string, string> = {}): { path: string; headers: Record<string, string> } {
+function webhookRequest(source: WebhookSource, rawBody: string, secrets: WebhookSecrets, clock: Clock, extraHeaders: Record<string, string> = {}): { path: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (source === 'slack_event') {
     const ts = Math.floor(clock.nowMs() / 1000);

@@ -20,6 +20,6 @@ export function normalizeAlert(source: NormalizeSource, body: unknown, clock: Cl
   }
 }
 
-export { IGNORE_REASONS } from './types.js';
-export type { IgnoreReason, NormalizeOptions, NormalizeRejection, NormalizeResult, NormalizeSource } from './types.js';
-export { ALERTMANAGER_ENV_LABELS, ALERTMANAGER_SERVICE_LABELS } from './alertmanager.js';
+;
+export type {  NormalizeOptions,  NormalizeResult, NormalizeSource } from './types.js';
+export {  ALERTMANAGER_SERVICE_LABELS } from './alertmanager.js';

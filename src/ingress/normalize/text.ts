@@ -101,13 +101,13 @@ function cleanLabel(s: string): string {
 }
 
 /** Strips simple markdown decoration (bold, code ticks) so numbers and keys can be read. */
-export function plain(text: string): string {
+function plain(text: string): string {
   return text.includes('*') || text.includes('`') ? text.replace(/\*+|`/g, '') : text;
 }
 
 const NUM = String.raw`(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)`;
 
-export function parseNumber(s: string | undefined): number | undefined {
+function parseNumber(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;

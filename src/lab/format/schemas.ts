@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { labScenarioSchema } from '../spec.js';
 
-export const SCENARIO_ALERT_SOURCES = ['datadog_webhook', 'slack_event', 'alertmanager'] as const;
+const SCENARIO_ALERT_SOURCES = ['datadog_webhook', 'slack_event', 'alertmanager'] as const;
 
 export const scenarioJsonSchema = z.object({
   formatVersion: z.literal(1),
@@ -59,7 +59,7 @@ export const datadogWebhookSchema = z.object({
 });
 
 /** A Slack Events API event_callback with a message event (e.g. the Datadog app's bot message). */
-export const slackEventSchema = z.object({
+const slackEventSchema = z.object({
   type: z.literal('event_callback'),
   team_id: z.string().min(1),
   api_app_id: z.string().optional(),
@@ -80,7 +80,7 @@ export const slackEventSchema = z.object({
 const isoOrZero = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp');
 
 /** A Prometheus Alertmanager webhook, version 4. */
-export const alertmanagerSchema = z.object({
+const alertmanagerSchema = z.object({
   version: z.literal('4'),
   groupKey: z.string(),
   truncatedAlerts: z.number().int().min(0).optional(),
@@ -106,6 +106,3 @@ export const alertmanagerSchema = z.object({
 });
 
 export const ALERT_SCHEMAS = { datadog_webhook: datadogWebhookSchema, slack_event: slackEventSchema, alertmanager: alertmanagerSchema } as const;
-
-export type ScenarioJson = z.infer<typeof scenarioJsonSchema>;
-export type ExpectedJson = z.infer<typeof expectedJsonSchema>;

@@ -12,7 +12,7 @@ import { ALERT_SCHEMAS, expectedJsonSchema, scenarioJsonSchema, topologyJsonSche
 import { checkOtlpLine, type OtlpSignal } from './otlp.js';
 import { dirSize } from './fs.js';
 
-export const MAX_SCENARIO_BYTES = 3_000_000;
+const MAX_SCENARIO_BYTES = 3_000_000;
 const MAX_PROBLEMS_PER_FILE = 20;
 
 export interface Problem {

@@ -11,7 +11,7 @@ import type { CacheAsideStep, CallStep, DbStep, EndpointSpec } from '../spec.js'
 
 export type Fields = Record<string, unknown>;
 
-export class ResponseValidationError extends HandlerError {
+class ResponseValidationError extends HandlerError {
   constructor(message: string) {
     super(502, message, { name: 'ResponseValidationError' });
   }

@@ -18,7 +18,7 @@ export class UpstreamError extends Error {
   }
 }
 
-export class RequestTimeoutError extends Error {
+class RequestTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(target: string, timeoutMs: number) {
     super(`request to ${target} timed out after ${timeoutMs}ms`);

@@ -72,7 +72,7 @@ interface Entry {
   readonly expiresAt: number;
 }
 
-export class CacheSerializationError extends Error {
+class CacheSerializationError extends Error {
   constructor(message: string, cause: unknown) {
     super(message, { cause });
     this.name = 'CacheSerializationError';

@@ -75,7 +75,7 @@ function decided(prompt: string, key: string): string[] {
 }
 
 /** The well-behaved answer: grounded sentences built from the prompt's own ledger. */
-export function groundedAnswer(request: ChatRequest): string {
+function groundedAnswer(request: ChatRequest): string {
   const prompt = request.messages.map((m) => textOf(m.content)).join('\n');
   const grounding = /DETERMINISTIC ANSWER[^\n]*\n<untrusted_data[^>]*>\n([\s\S]*?)\n<\/untrusted_data>/.exec(prompt);
   if (grounding?.[1]) {

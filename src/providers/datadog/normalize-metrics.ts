@@ -36,7 +36,7 @@ function unitName(units: ReadonlyArray<{ name?: string } | null | undefined> | u
 }
 
 /** Series in a total order: name, then the labels as sorted "k=v" text. */
-export function compareSeries(a: MetricSeries, b: MetricSeries): number {
+function compareSeries(a: MetricSeries, b: MetricSeries): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   const ka = labelKey(a.labels);
   const kb = labelKey(b.labels);

@@ -21,7 +21,7 @@ export type MetricPlan =
  * container metrics and the OpenTelemetry names Datadog keeps for OTLP-ingested metrics. `any` asks for all of
  * them plus the OpenTelemetry HTTP server metrics.
  */
-export const FAMILY_METRICS: Readonly<Record<'cpu' | 'memory' | 'saturation', readonly string[]>> = {
+const FAMILY_METRICS: Readonly<Record<'cpu' | 'memory' | 'saturation', readonly string[]>> = {
   cpu: ['system.cpu.user', 'container.cpu.usage', 'kubernetes.cpu.usage.total', 'process.cpu.utilization'],
   memory: ['system.mem.used', 'container.memory.usage', 'kubernetes.memory.usage', 'process.memory.usage'],
   saturation: ['system.load.norm.1', 'http.server.active_requests'],
@@ -29,7 +29,7 @@ export const FAMILY_METRICS: Readonly<Record<'cpu' | 'memory' | 'saturation', re
 const ANY_EXTRA: readonly string[] = ['http.server.request.duration', 'http.server.duration'];
 
 /** Tag keys in metric scopes: reserved OpenTelemetry resource keys become Datadog's unified tags. */
-export function metricTagKey(key: string): string {
+function metricTagKey(key: string): string {
   const k = searchKey(key);
   return k.startsWith('@') ? k.slice(1) : k;
 }
@@ -38,7 +38,7 @@ export function metricTagKey(key: string): string {
  * A tag value as Datadog stores it: tags are normalised at intake (characters other than letters, digits,
  * `_ - : . /` become `_`), and metric scopes have no escape syntax, so values are normalised the same way.
  */
-export function metricTagValue(value: string): string {
+function metricTagValue(value: string): string {
   return value.replace(/[^A-Za-z0-9_\-:./]/g, '_');
 }
 

@@ -155,7 +155,7 @@ const LOG_STATUSES: readonly string[] = ['emergency', 'alert', 'critical', 'erro
  * decimal low 64 bits), `@dd.trace_id` (the tracer's log injection before remapping, same decimal form) and
  * `@otel.trace_id` (logs shipped through OpenTelemetry, 32 hex digits).
  */
-export function logTracePivot(traceIds: readonly string[]): string {
+function logTracePivot(traceIds: readonly string[]): string {
   const terms: string[] = [];
   for (const id of traceIds) {
     const f = traceIdSearchForms(id);

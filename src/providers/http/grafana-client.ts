@@ -26,7 +26,7 @@ export function grafanaHttpClient(provider: string, s: GrafanaBackendSettings, d
  * fetch refuses URLs with user-info, so `https://user:token@logs.example.net` (Grafana Cloud style) becomes a
  * plain base URL plus a Basic Authorization header.
  */
-export function splitCredentials(url: string): { baseUrl: string; headers: Record<string, string> } {
+function splitCredentials(url: string): { baseUrl: string; headers: Record<string, string> } {
   const u = new URL(url);
   if (!u.username && !u.password) return { baseUrl: url, headers: {} };
   const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');

@@ -9,7 +9,7 @@ import type { QueryRangeParams } from './translate.js';
 
 export type LokiClientDeps = HttpClientDeps;
 
-export const QUERY_RANGE_PATH = '/loki/api/v1/query_range';
+const QUERY_RANGE_PATH = '/loki/api/v1/query_range';
 
 export class LokiClient {
   readonly http: HttpClient;

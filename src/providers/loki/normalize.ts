@@ -37,7 +37,7 @@ function labels(v: unknown): Labels {
 }
 
 /** Checks the envelope and returns the stream list; throws LokiShapeError on anything else. */
-export function streamsOf(body: unknown): { result: unknown[]; warnings: string[] } {
+function streamsOf(body: unknown): { result: unknown[]; warnings: string[] } {
   if (!isRecord(body)) throw new LokiShapeError('body is not an object');
   if (body.status !== 'success') throw new LokiShapeError(`status is ${JSON.stringify(body.status)}`);
   const data = body.data;

@@ -56,7 +56,7 @@ function filterExpr(f: AttributeFilter): string {
   }
 }
 
-export function streamSelector(q: LogQuery, s: LokiSettings): string {
+function streamSelector(q: LogQuery, s: LokiSettings): string {
   const parts: string[] = [];
   const serviceLabel = s.serviceLabels[0] ?? 'service_name';
   if (q.service) parts.push(`${serviceLabel}=${logqlString(q.service)}`);
@@ -65,7 +65,7 @@ export function streamSelector(q: LogQuery, s: LokiSettings): string {
   return `{${parts.join(', ')}}`;
 }
 
-export function severityRegex(min: LogSeverity): string {
+function severityRegex(min: LogSeverity): string {
   const at = LOG_SEVERITIES.indexOf(min);
   const words = LOG_SEVERITIES.slice(at).flatMap((sev) => SPELLINGS[sev]);
   return `(?i)(${words.join('|')})`;

@@ -46,7 +46,7 @@ function codeCulprit(attrs: Span['attributes']): string | undefined {
   return attrString(attrs, 'code.filepath');
 }
 
-export function messageFingerprint(message: string): string {
+function messageFingerprint(message: string): string {
   return message
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>')
     .replace(/\b[0-9a-f]{12,}\b/gi, '<hex>')
@@ -59,7 +59,7 @@ export function messageFingerprint(message: string): string {
 const EXCEPTION_CLASS = /\b((?:[A-Za-z_$][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error))\b/;
 
 /** The first exception class named in a message (java.lang.IllegalStateException, ValueError, ...). */
-export function exceptionClassIn(message: string): string | undefined {
+function exceptionClassIn(message: string): string | undefined {
   return EXCEPTION_CLASS.exec(message)?.[1];
 }
 

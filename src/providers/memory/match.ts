@@ -28,7 +28,7 @@ function lookup(key: string, attributes: Attributes, resource: Attributes | unde
   return resource ? attrString(resource, key) : undefined;
 }
 
-export function matchFilter(f: AttributeFilter, attributes: Attributes, resource?: Attributes): boolean {
+function matchFilter(f: AttributeFilter, attributes: Attributes, resource?: Attributes): boolean {
   const v = lookup(f.key, attributes, resource);
   switch (f.op) {
     case 'exists':

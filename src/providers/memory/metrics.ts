@@ -38,7 +38,7 @@ const FAMILIES: Readonly<Record<Exclude<NonNullable<MetricQuery['family']>, 'any
   saturation: /pool|queue|utiliz|saturation|backlog|pending|in[._-]?flight|connections|threads/i,
 };
 
-export function matchesFamily(name: string, family: NonNullable<MetricQuery['family']>): boolean {
+function matchesFamily(name: string, family: NonNullable<MetricQuery['family']>): boolean {
   return family === 'any' || FAMILIES[family].test(name);
 }
 

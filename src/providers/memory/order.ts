@@ -34,11 +34,6 @@ export function cmpSpanDurationDesc(a: Span, b: Span): number {
   return b.durationNanos - a.durationNanos || cmpSpanTime(a, b);
 }
 
-/** Spans of one trace: by start, then spanId. */
-export function cmpSpanInTrace(a: Span, b: Span): number {
-  return cmpBig(a.start, b.start) || cmpStr(a.spanId, b.spanId) || cmpStr(a.service, b.service);
-}
-
 function cmpLogTies(a: LogEntry, b: LogEntry): number {
   return (
     cmpStr(a.service, b.service) ||

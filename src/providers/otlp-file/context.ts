@@ -14,7 +14,7 @@ export function newNormalizeContext(provider: string): NormalizeContext {
   return { provider, intern: new Interner(), resources: new Map() };
 }
 
-export const UNKNOWN_SERVICE = 'unknown_service';
+const UNKNOWN_SERVICE = 'unknown_service';
 const EMPTY: readonly never[] = Object.freeze([]);
 
 export function resourceOf(raw: unknown, ctx: NormalizeContext): { readonly resource: Attributes; readonly service: string } {

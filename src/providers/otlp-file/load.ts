@@ -15,7 +15,7 @@ import { forEachLine, isCompressionError, isGzipFile } from './lines.js';
 import type { NormalizeContext, SeriesPart } from './normalize.js';
 import { detectSignal, newNormalizeContext, normalizeLogsRequest, normalizeMetricsRequest, normalizeTraceRequest } from './normalize.js';
 
-export const TELEMETRY_FILE = /\.(jsonl|jsonl\.gz|json\.gz)$/i;
+const TELEMETRY_FILE = /\.(jsonl|jsonl\.gz|json\.gz)$/i;
 /** Problems kept in the report (all are counted). */
 const MAX_PROBLEMS = 200;
 

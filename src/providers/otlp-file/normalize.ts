@@ -7,12 +7,12 @@
 import type { Attributes, ExceptionEvent, LogEntry, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../models.js';
 import { attrString, severityFromNumber, severityFromText } from '../models.js';
 import { normalizeMetricsRequest, type SeriesPart } from './normalize-metrics.js';
-import { newNormalizeContext, resourceOf, scopes, UNKNOWN_SERVICE, type NormalizeContext } from './context.js';
+import { newNormalizeContext, resourceOf, scopes, type NormalizeContext } from './context.js';
 import { attributesOf, bodyText, enumNumber, isRecord, normalizeId, toNanos } from './values.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export type { SeriesPart, NormalizeContext };
-export { newNormalizeContext, UNKNOWN_SERVICE };
+export { newNormalizeContext,  };
 
 const SPAN_KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];

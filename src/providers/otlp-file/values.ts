@@ -93,7 +93,7 @@ function intValue(v: unknown): AttributeValue {
 }
 
 /** AnyValue to an attribute value. kvlist becomes its JSON text here; attributesOf flattens kvlists instead. */
-export function anyValue(v: unknown, intern: Interner): AttributeValue {
+function anyValue(v: unknown, intern: Interner): AttributeValue {
   if (!isRecord(v)) return null;
   if (typeof v.stringValue === 'string') return intern.get(v.stringValue);
   if ('intValue' in v) return intValue(v.intValue);

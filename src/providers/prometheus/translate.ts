@@ -16,12 +16,12 @@ export function promString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-export function escapeRegex(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** An OpenTelemetry attribute key as a Prometheus label name (service.name -> service_name). */
-export function promLabel(key: string): string {
+function promLabel(key: string): string {
   const n = key.replace(/[^a-zA-Z0-9_]/g, '_');
   return /^[0-9]/.test(n) ? `_${n}` : n;
 }
@@ -58,20 +58,20 @@ export function resolveMetric(q: MetricQuery, s: PrometheusSettings): ResolvedMe
   return s.families[q.family];
 }
 
-export function rateWindowSeconds(q: MetricQuery, s: PrometheusSettings): number {
+function rateWindowSeconds(q: MetricQuery, s: PrometheusSettings): number {
   return Math.max(s.minRateWindowSeconds, Math.ceil((2 * stepMs(q, s)) / 1000));
 }
 
 /** Shortest step the grid adapts down to on short windows, in ms. */
-export const MIN_ADAPTIVE_STEP_MS = 5000;
+const MIN_ADAPTIVE_STEP_MS = 5000;
 /** Points the adaptive step aims at over a window. */
-export const TARGET_POINTS = 30;
+const TARGET_POINTS = 30;
 
 /**
  * The query_range step in whole ms: window/30 clamped to [5 s, the query's stepSeconds] (a query asking for a step
  * under 5 s keeps it), then widened so no query asks for more than maxPoints.
  */
-export function stepMs(q: MetricQuery, s: PrometheusSettings): number {
+function stepMs(q: MetricQuery, s: PrometheusSettings): number {
   const windowMs = Number(q.range.durationNanos / 1_000_000n);
   const askedMs = Math.max(1, Math.round(q.stepSeconds * 1000));
   const adaptive = Math.min(askedMs, Math.max(MIN_ADAPTIVE_STEP_MS, Math.round(windowMs / TARGET_POINTS)));

@@ -20,7 +20,7 @@ export function sentryInstant(v: unknown): UnixNanos | undefined {
   return parseIsoNanos(/[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`);
 }
 
-export function levelOf(level: unknown): LogSeverity {
+function levelOf(level: unknown): LogSeverity {
   const l = str(level);
   return (l ? severityFromText(l) : undefined) ?? 'error';
 }
@@ -56,7 +56,7 @@ export function readableStack(event: unknown): string | undefined {
   return blocks.length > 0 ? blocks.join('\n\n') : undefined;
 }
 
-export function eventTags(event: unknown): Record<string, string> {
+function eventTags(event: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObj(event) || !Array.isArray(event['tags'])) return out;
   for (const t of event['tags']) {
@@ -68,7 +68,7 @@ export function eventTags(event: unknown): Record<string, string> {
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k] ?? '']));
 }
 
-export function eventTraceId(event: unknown): string | undefined {
+function eventTraceId(event: unknown): string | undefined {
   if (!isObj(event) || !isObj(event['contexts'])) return undefined;
   const trace = event['contexts']['trace'];
   const id = isObj(trace) ? str(trace['trace_id']) : undefined;

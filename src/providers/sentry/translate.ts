@@ -30,7 +30,7 @@ const TAG_KEYS: Readonly<Record<string, string>> = {
   'url.full': 'url',
 };
 
-export function tagKey(key: string): string {
+function tagKey(key: string): string {
   return TAG_KEYS[key] ?? key;
 }
 

@@ -26,7 +26,7 @@ export function hexId(v: unknown, width?: 16 | 32): string | undefined {
   return width && hex.length < width ? hex.padStart(width, '0') : hex;
 }
 
-export function anyValue(v: unknown): AttributeValue {
+function anyValue(v: unknown): AttributeValue {
   if (!isRecord(v)) return null;
   if (typeof v.stringValue === 'string') return v.stringValue;
   if (typeof v.boolValue === 'boolean') return v.boolValue;
@@ -63,7 +63,7 @@ function nanos(v: unknown): bigint {
   return parseUnixNanos(v) ?? 0n;
 }
 
-export function resourceSpansOf(body: unknown): unknown[] {
+function resourceSpansOf(body: unknown): unknown[] {
   if (!isRecord(body)) throw new TempoShapeError('body is not an object');
   if (Array.isArray(body.batches)) return body.batches;
   if (Array.isArray(body.resourceSpans)) return body.resourceSpans;

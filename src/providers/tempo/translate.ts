@@ -11,16 +11,16 @@
 import type { AttributeFilter, TraceSearchQuery } from '../queries.js';
 import type { TempoSettings } from './config.js';
 
-export function traceqlString(s: string): string {
+function traceqlString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-export function escapeRegex(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** An attribute key as a TraceQL identifier: unscoped `.key`; keys with unusual characters are quoted. */
-export function traceqlAttr(key: string): string {
+function traceqlAttr(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(key) ? `.${key}` : `.${traceqlString(key)}`;
 }
 

@@ -35,7 +35,7 @@ import { hexId, isRecord, normalizeOtlpTrace, TempoShapeError } from './otlp.js'
 import { buildTraceQL, type SearchParams } from './translate.js';
 
 /** Trace fetches in flight at once for one search. */
-export const FETCH_CONCURRENCY = 8;
+const FETCH_CONCURRENCY = 8;
 /** Trace-by-id lookups search the search window widened by this much each side (traces outlive windows). */
 const FETCH_MARGIN_SECONDS = 3600;
 
@@ -44,7 +44,7 @@ export function readsWholeTraces(q: TraceSearchQuery, s: TempoSettings): boolean
   return s.traceFetchLimit > 0 && q.order === 'time_asc' && !q.entryOnly;
 }
 
-export function wholeTraceSearchParams(q: TraceSearchQuery, s: TempoSettings): SearchParams {
+function wholeTraceSearchParams(q: TraceSearchQuery, s: TempoSettings): SearchParams {
   return {
     q: buildTraceQL(q),
     start: Number(q.range.start / 1_000_000_000n),
@@ -61,7 +61,7 @@ export interface TraceSummary {
 }
 
 /** The traces of a search answer, earliest first (trace start, then id), each once. */
-export function traceSummaries(body: unknown): TraceSummary[] {
+function traceSummaries(body: unknown): TraceSummary[] {
   if (!isRecord(body)) throw new TempoShapeError('search body is not an object');
   if (body.traces === undefined || body.traces === null) return [];
   if (!Array.isArray(body.traces)) throw new TempoShapeError('traces is not a list');
@@ -84,7 +84,7 @@ export function traceSummaries(body: unknown): TraceSummary[] {
 }
 
 /** The canonical span match (src/providers/memory/query.ts), entryOnly aside: those searches never come here. */
-export function spanMatchesQuery(q: TraceSearchQuery, s: Span): boolean {
+function spanMatchesQuery(q: TraceSearchQuery, s: Span): boolean {
   if (!q.range.contains(s.start)) return false;
   if (q.service !== undefined && s.service !== q.service) return false;
   if (q.operation !== undefined && s.operation !== q.operation) return false;

@@ -10,10 +10,10 @@ import { signSlackBody } from '../../../src/ingress/slack-verify.js';
 import { eventually } from '../../conformance/queue-conformance.js';
 import { freePort } from '../../support/redis-server.js';
 
-export const REPO = resolve(import.meta.dirname, '..', '..', '..');
-export const SCENARIO = join(REPO, 'scenarios', 'cache_poison_pill');
-export const TELEMETRY = join(SCENARIO, 'telemetry');
-export const SIGNING_SECRET = 'blackbox-signing-secret-0123456789';
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
+const SCENARIO = join(REPO, 'scenarios', 'cache_poison_pill');
+const TELEMETRY = join(SCENARIO, 'telemetry');
+const SIGNING_SECRET = 'blackbox-signing-secret-0123456789';
 export const CHANNEL = 'C0BLACKBOX';
 
 interface ScenarioAlert {

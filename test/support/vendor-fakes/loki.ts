@@ -61,7 +61,7 @@ function str(v: Attributes[string] | undefined): string | undefined {
   return Array.isArray(v) ? v.map(String).join(',') : String(v);
 }
 
-export function lokiRow(l: LogEntry): Row {
+function lokiRow(l: LogEntry): Row {
   const stream: Record<string, string> = { service_name: l.service };
   for (const k of STREAM_KEYS) {
     const v = str(l.resource[k]);
@@ -91,7 +91,7 @@ function rowMatches(q: LogQLQuery, r: Row): boolean {
 
 const MAX_ENTRIES = 5000;
 
-export function queryRange(rows: readonly Row[], params: URLSearchParams): FakeResponse {
+function queryRange(rows: readonly Row[], params: URLSearchParams): FakeResponse {
   const q = parseLogQL(params.get('query') ?? '');
   const start = BigInt(params.get('start') ?? '0');
   const end = BigInt(params.get('end') ?? String(BigInt(Date.now()) * 1_000_000n));

@@ -43,7 +43,7 @@ function baseLabels(s: MetricSeries, naming: PromNaming): Record<string, string>
 }
 
 /** The Prometheus series one normalized series becomes. */
-export function toPromSeries(s: MetricSeries, naming: PromNaming): PromSeries[] {
+function toPromSeries(s: MetricSeries, naming: PromNaming): PromSeries[] {
   const name = metricName(s, naming);
   const labels = baseLabels(s, naming);
   const delta = s.cumulative === false;

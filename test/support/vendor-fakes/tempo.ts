@@ -121,7 +121,7 @@ function cmpNum(op: string, a: number, b: number): boolean {
   return op === '>=' ? a >= b : op === '>' ? a > b : op === '<=' ? a <= b : op === '<' ? a < b : op === '!=' ? a !== b : a === b;
 }
 
-export function spanMatches(s: Span, c: TraceQLCond): boolean {
+function spanMatches(s: Span, c: TraceQLCond): boolean {
   if (c.kind === 'intrinsic') {
     if (c.name === 'duration') return cmpNum(c.op, s.durationNanos, c.value as number);
     const actual = c.name === 'name' ? s.operation : c.name === 'status' ? s.status : s.kind;
@@ -175,7 +175,7 @@ function root(t: TraceInfo): Span | undefined {
   return t.spans.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
 }
 
-export function search(all: ReadonlyMap<string, TraceInfo>, params: URLSearchParams): FakeResponse {
+function search(all: ReadonlyMap<string, TraceInfo>, params: URLSearchParams): FakeResponse {
   const q = parseTraceQL(params.get('q') ?? '{ }');
   const start = BigInt(params.get('start') ?? '0') * 1_000_000_000n;
   const end = params.has('end') ? BigInt(params.get('end') ?? '0') * 1_000_000_000n : BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n;

@@ -10,7 +10,7 @@ import type { LogEntry, MetricSeries, Span } from '../../../src/providers/models
 const MS = 1_000_000n;
 export const ALERT = BigInt(Date.UTC(2026, 10, 20, 12, 0, 0)) * MS;
 /** The fault starts 3 minutes before the alert. */
-export const ONSET = ALERT - 180_000n * MS;
+const ONSET = ALERT - 180_000n * MS;
 const START = ALERT - 12n * 60_000n * MS;
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');

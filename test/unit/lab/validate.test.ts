@@ -36,7 +36,7 @@ describe('scenario validate', () => {
     const dirs = readdirSync(SCENARIOS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(SCENARIOS, e.name));
     expect(dirs.length).toBeGreaterThanOrEqual(59);
     for (const d of dirs) expect({ d, problems: validateScenarioDir(d).problems }).toEqual({ d, problems: [] });
-  });
+  }, 180_000); // reads and validates every committed scenario (tens of MB): minutes on a loaded 2-core machine
 
   it('lists every problem with its file and line', () => {
     const d = copyFixture();
