@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, runInRepo } from '../support/run-npm.js';
 
@@ -13,7 +14,7 @@ const FILES = ['test/integration/redis-harness.test.ts', 'test/integration/provi
 const bare = mkdtempSync(join(tmpdir(), 'flipturn-bare-path-'));
 symlinkSync(process.execPath, join(bare, 'node'));
 const vitest = join(REPO, 'node_modules/vitest/vitest.mjs');
-const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const plain = (s: string) => stripVTControlCharacters(s);
 
 afterAll(() => rmSync(bare, { recursive: true, force: true }));
 
