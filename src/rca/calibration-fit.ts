@@ -35,7 +35,7 @@ export interface IsotonicBlock {
 }
 
 /** Beta(1,1) prior: one pseudo-success and one pseudo-failure per block. */
-export const PRIOR_PSEUDO_COUNT = 1;
+const PRIOR_PSEUDO_COUNT = 1;
 
 /** Pools adjacent blocks (left to right, on a stack) while the lower one is worth at least the upper one. */
 function poolViolators(blocks: readonly IsotonicBlock[], value: (right: number, n: number) => number): IsotonicBlock[] {

@@ -6,8 +6,8 @@
 import type { Verdict } from '../../rca/contract.js';
 
 /** Lower edges of the confidence bands: [0,0.4), [0.4,0.7), [0.7,0.9), [0.9,1]. */
-export const BAND_EDGES: readonly number[] = [0, 0.4, 0.7, 0.9];
-export const VERDICTS: readonly Verdict[] = ['confirmed', 'likely', 'inconclusive'];
+const BAND_EDGES: readonly number[] = [0, 0.4, 0.7, 0.9];
+const VERDICTS: readonly Verdict[] = ['confirmed', 'likely', 'inconclusive'];
 
 export interface Judged {
   readonly verdict: Verdict;
@@ -33,7 +33,7 @@ function bandIndex(confidence: number): number {
   return i;
 }
 
-export function bandLabel(i: number): string {
+function bandLabel(i: number): string {
   const lo = BAND_EDGES[i] ?? 0;
   const last = i === BAND_EDGES.length - 1;
   const hi = last ? 1 : (BAND_EDGES[i + 1] as number);

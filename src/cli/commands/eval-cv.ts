@@ -59,7 +59,7 @@ export function fitPoints(inputs: readonly CvInput[]): { readonly name: string; 
 }
 
 /** One case under a calibration: its verdict, confidence and score. */
-export function applyCalibration(c: CvInput, cal: Calibration): CvCase {
+function applyCalibration(c: CvInput, cal: Calibration): CvCase {
   if (!c.outcome || c.outcome.error) {
     return { name: c.name, source: c.source, confidence: null, verdict: null, score: c.expected ? rankScore(c.expected, [], true) : null };
   }

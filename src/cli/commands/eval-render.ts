@@ -26,7 +26,7 @@ export function sourceNames(cases: readonly { readonly source: string }[]): stri
 
 const pct = (v: number | null) => (v === null ? '   -' : `${Math.round(v * 100)}%`.padStart(4));
 
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
@@ -63,7 +63,7 @@ function caseColour(c: EvalCase, p: Paint): (s: string) => string {
   return c.hitAt === null ? (s: string) => s : p.yellow;
 }
 
-export function renderCalibration(rows: readonly CalibrationRow[]): string[] {
+function renderCalibration(rows: readonly CalibrationRow[]): string[] {
   return table(['verdict', 'confidence', 'cases', 'right', 'wrong', 'share right'], rows.map((r) => [r.verdict, r.band, String(r.cases), String(r.right), String(r.wrong), pct(r.shareRight)]));
 }
 

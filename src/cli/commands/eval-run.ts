@@ -64,7 +64,7 @@ function isBasis(v: unknown): v is ConfidenceBasis {
   return typeof b.raw === 'number' && typeof b.modalities === 'number' && typeof b.overwhelming === 'boolean';
 }
 
-export function outcomeOf(report: RcaReport): AnalysisOutcome {
+function outcomeOf(report: RcaReport): AnalysisOutcome {
   const basis = isBasis(report.confidenceBasis) ? { raw: report.confidenceBasis.raw, modalities: report.confidenceBasis.modalities, overwhelming: report.confidenceBasis.overwhelming } : null;
   return { ranked: rankedServices(report), verdict: report.verdict, confidence: report.confidence, basis };
 }

@@ -19,7 +19,7 @@ import type { RcaReport } from '../../rca/contract.js';
 import type { Expected } from './investigate-scenario.js';
 
 export type RoleName = 'rootCause' | 'propagation' | 'bottleneck' | 'symptom';
-export const ROLE_NAMES: readonly RoleName[] = ['rootCause', 'propagation', 'bottleneck', 'symptom'];
+const ROLE_NAMES: readonly RoleName[] = ['rootCause', 'propagation', 'bottleneck', 'symptom'];
 
 /** The part of a score that depends only on the ranking and the verdict (re-scored under other verdicts by eval --cv). */
 export interface RankScore {

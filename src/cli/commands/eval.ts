@@ -24,7 +24,7 @@ import { findScenarios } from './investigate-scenario.js';
 const cvInputs = (cases: readonly EvalCase[]): CvInput[] => cases.map((c) => ({ name: c.name, source: c.source, expected: c.expected, outcome: c.outcome }));
 
 /** The in-sample calibration table: the reports' own verdicts and confidences. */
-export function inSampleCalibration(cases: readonly EvalCase[]): CalibrationRow[] {
+function inSampleCalibration(cases: readonly EvalCase[]): CalibrationRow[] {
   return calibrationTable(judged(cases.map((c) => ({ name: c.name, source: c.source, confidence: c.report?.confidence ?? null, verdict: c.report?.verdict ?? null, score: c.score }))));
 }
 
@@ -34,7 +34,7 @@ export interface EvalExtras {
   readonly fitted?: FittedCalibration & { readonly path: string };
 }
 
-export function evalJson(cases: readonly EvalCase[], extras: EvalExtras = {}): unknown {
+function evalJson(cases: readonly EvalCase[], extras: EvalExtras = {}): unknown {
   const cvOf = new Map((extras.cv?.cases ?? []).map((c) => [`${c.source}\u0000${c.name}`, c]));
   return {
     cases: cases.map((c) => {
