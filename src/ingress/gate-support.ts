@@ -7,6 +7,7 @@ import type { QueuedSignal } from '../kernel/signal.js';
 import type { SignalQueue } from '../queue/port.js';
 import type { Counter, Histogram, MetricsRegistry } from '../observability/registry.js';
 import { queueMetrics } from '../observability/queue.js';
+import type { GateLimits } from './gate-limits.js';
 
 export interface GateSettings {
   /** Slack app signing secret; unset: the Slack route answers 401 FT_INGRESS_NOT_CONFIGURED. */
@@ -18,15 +19,16 @@ export interface GateSettings {
   /** Our Slack bot user id (U...) and bot id (B...): our own messages are ignored, mentions of us stripped. */
   readonly slackBotUserId?: string;
   readonly slackBotId?: string;
-  /** Largest accepted body in bytes (413 above). Default 1 MiB. */
+  /** Largest accepted body in bytes on every webhook route (413 above). Default: per route, see ./gate-limits.ts. */
   readonly bodyLimitBytes?: number;
+  /** Timeouts and per-route body limits (./gate-limits.ts); defaults for anything absent. */
+  readonly limits?: Partial<GateLimits>;
   /** How long a delivery's idempotency key is remembered. Default 24 h (Slack retries for ~5 min, Datadog less). */
   readonly idempotencyTtlMs?: number;
   /** Retry-After (seconds) sent with 503 when the queue is unreachable. Default 5. */
   readonly retryAfterSeconds?: number;
 }
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface GateMetrics {
@@ -133,10 +135,21 @@ export async function enqueueSignals(signals: readonly QueuedSignal[], deps: { q
 
 /** GateSettings from the frozen Config (the composition root adds the bot ids it learns from auth.test). */
 export function gateSettingsFromConfig(
-  config: { readonly SLACK_SIGNING_SECRET?: string | undefined; readonly DATADOG_WEBHOOK_TOKEN?: string | undefined; readonly ALERTMANAGER_WEBHOOK_TOKEN?: string | undefined },
+  config: {
+    readonly SLACK_SIGNING_SECRET?: string | undefined;
+    readonly DATADOG_WEBHOOK_TOKEN?: string | undefined;
+    readonly ALERTMANAGER_WEBHOOK_TOKEN?: string | undefined;
+    readonly GATE_REQUEST_TIMEOUT_MS?: number;
+    readonly GATE_KEEP_ALIVE_TIMEOUT_MS?: number;
+  },
   extra: Partial<GateSettings> = {},
 ): GateSettings {
+  const limits: Partial<GateLimits> = {
+    ...(config.GATE_REQUEST_TIMEOUT_MS !== undefined ? { requestTimeoutMs: config.GATE_REQUEST_TIMEOUT_MS } : {}),
+    ...(config.GATE_KEEP_ALIVE_TIMEOUT_MS !== undefined ? { keepAliveTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS, connectionTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS + 5000 } : {}),
+  };
   return {
+    limits,
     ...(config.SLACK_SIGNING_SECRET !== undefined ? { slackSigningSecret: config.SLACK_SIGNING_SECRET } : {}),
     ...(config.DATADOG_WEBHOOK_TOKEN !== undefined ? { datadogToken: config.DATADOG_WEBHOOK_TOKEN } : {}),
     ...(config.ALERTMANAGER_WEBHOOK_TOKEN !== undefined ? { alertmanagerToken: config.ALERTMANAGER_WEBHOOK_TOKEN } : {}),

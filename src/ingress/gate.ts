@@ -10,18 +10,25 @@
  *   POST /api/v1/webhooks/alertmanager   Authorization: Bearer <token>
  *   GET  /healthz  /readyz  /metrics
  *
+ * Credentials before the body: the token routes compare their token in an onRequest hook, before a byte of the
+ * body is read; the Slack route checks that its signature headers are present, well formed and fresh there too
+ * (the HMAC needs the body, read with a tight limit). A refusal closes the connection (`Connection: close`), so an
+ * unauthenticated client cannot keep trickling a body. Timeouts and body limits: ./gate-limits.ts.
+ *
  * Datadog states: every transition is queued with its state. Triggered and Re-Triggered start (or re-open) an
- * investigation; Recovered is an update of the incident with the same incidentKey; Warn and No Data are queued
- * with their state and the worker decides (the gate does not drop them, so a policy change needs no gate change).
+ * investigation; Recovered is an update of the incident with the same incidentKey; Warn, No Data and transitions
+ * we do not know are queued with their state and the worker records them without investigating (the gate does
+ * not drop them, so a policy change needs no gate change).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
 import type { Clock } from '../kernel/clock.js';
-import { FlipturnError, errorMessage, type ErrorCode } from '../kernel/errors.js';
+import { ERROR_CATALOG, FlipturnError, errorMessage, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { QueuedSignal } from '../kernel/signal.js';
 import type { SignalQueue } from '../queue/port.js';
+import type { DurabilityMonitor } from '../queue/durability.js';
+import { gateLimits, serverOptions, type GateLimits } from './gate-limits.js';
 import {
-  DEFAULT_BODY_LIMIT,
   DEFAULT_IDEMPOTENCY_TTL_MS,
   enqueueSignals,
   errorBody,
@@ -35,7 +42,7 @@ import type { MetricsRegistry } from '../observability/registry.js';
 import { signalLogIds, startEnqueueSpans } from './gate-trace.js';
 import type { ErrorReporter } from '../observability/reporter.js';
 import { normalizeAlert, type NormalizeOptions, type NormalizeSource } from './normalize/index.js';
-import { first, secretsEqual, verifySlackSignature } from './slack-verify.js';
+import { checkSlackHeaders, first, secretsEqual, verifySlackSignature } from './slack-verify.js';
 
 export interface GateDeps {
   readonly settings: GateSettings;
@@ -46,6 +53,11 @@ export interface GateDeps {
   readonly metrics: MetricsRegistry;
   /** Flipturn's own unexpected errors (Sentry when SENTRY_DSN is set). */
   readonly reporter?: ErrorReporter;
+  /**
+   * Whether the queue keeps what is acknowledged (src/queue/durability.ts): reported on /readyz; while it is known
+   * not to and FLIPTURN_ALLOW_VOLATILE_QUEUE is not set, webhooks get 503 FT_QUEUE_NOT_DURABLE. Absent: not checked.
+   */
+  readonly durability?: DurabilityMonitor;
 }
 
 export const GATE_ROUTES = {
@@ -57,12 +69,17 @@ export const GATE_ROUTES = {
 type Source = NormalizeSource;
 
 export function buildGate(deps: GateDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: deps.settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
-  const metrics = gateMetrics(deps.metrics, deps.queue);
   const settings = deps.settings;
+  const limits = gateLimits({
+    ...settings.limits,
+    ...(settings.bodyLimitBytes !== undefined ? { tokenBodyLimitBytes: settings.bodyLimitBytes, slackBodyLimitBytes: settings.bodyLimitBytes } : {}),
+  });
+  const app = Fastify({ logger: false, ...serverOptions(limits) });
+  const metrics = gateMetrics(deps.metrics, deps.queue);
   const ctx: Ctx = {
     deps,
     metrics,
+    limits,
     ttlMs: settings.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
     normalizeOptions: {
       ...(settings.slackBotUserId ? { botUserId: settings.slackBotUserId } : {}),
@@ -95,29 +112,72 @@ export function buildGate(deps: GateDeps): FastifyInstance {
   app.setErrorHandler((error, req, reply) => handleError(ctx, error, req, reply));
 
   app.get('/healthz', () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await deps.queue.ping();
-      return { status: 'ready' };
-    } catch (e) {
-      return unavailable(ctx, reply, e);
-    }
-  });
+  app.get('/readyz', (_req, reply) => readyz(ctx, reply));
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
 
-  app.post(GATE_ROUTES.slack, (req, reply) => slackRoute(ctx, req, reply));
-  app.post(GATE_ROUTES.datadog, (req, reply) =>
-    tokenRoute(ctx, req, reply, 'datadog_webhook', deps.settings.datadogToken, first(req.headers['x-flipturn-token']), 'X-Flipturn-Token'),
+  app.post(GATE_ROUTES.slack, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx) }, (req, reply) => slackRoute(ctx, req, reply));
+  const ddToken = settings.datadogToken;
+  app.post(
+    GATE_ROUTES.datadog,
+    { bodyLimit: limits.tokenBodyLimitBytes, onRequest: tokenGuard(ctx, 'datadog_webhook', ddToken, (req) => first(req.headers['x-flipturn-token']), 'X-Flipturn-Token') },
+    (req, reply) => tokenRoute(ctx, req, reply, 'datadog_webhook'),
   );
-  app.post(GATE_ROUTES.alertmanager, (req, reply) =>
-    tokenRoute(ctx, req, reply, 'alertmanager', deps.settings.alertmanagerToken, bearer(first(req.headers.authorization)), 'Authorization: Bearer'),
+  const amToken = settings.alertmanagerToken;
+  app.post(
+    GATE_ROUTES.alertmanager,
+    { bodyLimit: limits.tokenBodyLimitBytes, onRequest: tokenGuard(ctx, 'alertmanager', amToken, (req) => bearer(first(req.headers.authorization)), 'Authorization: Bearer') },
+    (req, reply) => tokenRoute(ctx, req, reply, 'alertmanager'),
   );
   return app;
+}
+
+/** /readyz: the queue answers, and (when checked) keeps what it acknowledges. */
+async function readyz(ctx: Ctx, reply: FastifyReply): Promise<FastifyReply | Record<string, unknown>> {
+  try {
+    await ctx.deps.queue.ping();
+  } catch (e) {
+    return unavailable(ctx, reply, e);
+  }
+  const monitor = ctx.deps.durability;
+  if (monitor === undefined) return { status: 'ready' };
+  const d = await monitor.fresh();
+  const queue = { persistence: d.persistence, durable: d.durable, volatileAllowed: d.volatileAllowed, ...(d.fsync ? { fsync: d.fsync } : {}), detail: d.detail };
+  if (monitor.blocksWrites) return reply.code(503).send({ ...errorBody('FT_QUEUE_NOT_DURABLE', d.detail), queue });
+  return { status: 'ready', queue };
+}
+
+/** A refusal before the body is read: answer and close the connection, so the rest of the body is never read. */
+function refuseEarly(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorCode, message: string): void {
+  void reject(ctx, reply.header('connection', 'close'), source, code, message);
+}
+
+/** onRequest of a token route: the token is compared before the body is read. */
+function tokenGuard(ctx: Ctx, source: Source, expected: string | undefined, presented: (req: FastifyRequest) => string | undefined, header: string): onRequestHookHandler {
+  return (req, reply, done) => {
+    if (expected === undefined) return refuseEarly(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', `${source} webhooks are not configured (their token is unset)`);
+    const given = presented(req);
+    if (given === undefined || !secretsEqual(given, expected)) return refuseEarly(ctx, reply, source, 'FT_INGRESS_UNAUTHENTICATED', `missing or wrong ${header} token`);
+    done();
+  };
+}
+
+/** onRequest of the Slack route: configured, signature headers present, well formed and fresh; the HMAC follows the body. */
+function slackGuard(ctx: Ctx): onRequestHookHandler {
+  return (req, reply, done) => {
+    const source = 'slack_event';
+    if (ctx.deps.settings.slackSigningSecret === undefined) {
+      return refuseEarly(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', 'Slack events are not configured (SLACK_SIGNING_SECRET is unset)');
+    }
+    const h = checkSlackHeaders(req.headers['x-slack-request-timestamp'], req.headers['x-slack-signature'], ctx.deps.clock.nowMs());
+    if (!h.ok) return refuseEarly(ctx, reply, source, h.code, h.message);
+    done();
+  };
 }
 
 interface Ctx {
   readonly deps: GateDeps;
   readonly metrics: GateMetrics;
+  readonly limits: GateLimits;
   readonly ttlMs: number;
   /** Built once: the Slack bot identity the normalizer needs. */
   readonly normalizeOptions: NormalizeOptions;
@@ -143,8 +203,7 @@ function seriesCache<T>(make: (key: string) => T, max = 512): (key: string) => T
 
 function reject(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorCode, message: string, path?: string): FastifyReply {
   ctx.metrics.rejections.inc({ source, code });
-  const status = code === 'FT_INGRESS_BODY_INVALID' ? 400 : new FlipturnError(code, message).status;
-  return reply.code(status).send(errorBody(code, message, path));
+  return reply.code(ERROR_CATALOG[code].status).send(errorBody(code, message, path));
 }
 
 function unavailable(ctx: Ctx, reply: FastifyReply, e: unknown, source = 'readyz'): FastifyReply {
@@ -158,8 +217,7 @@ function unavailable(ctx: Ctx, reply: FastifyReply, e: unknown, source = 'readyz
 
 async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const source = 'slack_event';
-  const secret = ctx.deps.settings.slackSigningSecret;
-  if (secret === undefined) return reject(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', 'Slack events are not configured (SLACK_SIGNING_SECRET is unset)');
+  const secret = ctx.deps.settings.slackSigningSecret ?? '';
   if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a body is required', '');
   const verdict = verifySlackSignature({
     signingSecret: secret,
@@ -181,20 +239,12 @@ async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply): P
   return accept(ctx, req, reply, source, parsed.value, retryNum === undefined ? {} : { retry: retryNum });
 }
 
-async function tokenRoute(
-  ctx: Ctx,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  source: Source,
-  expected: string | undefined,
-  presented: string | undefined,
-  header: string,
-): Promise<FastifyReply> {
-  if (expected === undefined) return reject(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', `${source} webhooks are not configured (their token is unset)`);
-  if (presented === undefined || !secretsEqual(presented, expected)) {
-    return reject(ctx, reply, source, 'FT_INGRESS_UNAUTHENTICATED', `missing or wrong ${header} token`);
+/** A token route after its onRequest guard accepted the token: JSON only (a form body is 415, as documented). */
+async function tokenRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source): Promise<FastifyReply> {
+  if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a JSON body is required', '');
+  if (req.body.form) {
+    return reject(ctx, reply, source, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE', 'content type application/x-www-form-urlencoded is not supported here: send application/json (in Datadog, untick "Encode as form")');
   }
-  if (!isRawBody(req.body) || req.body.form) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a JSON body is required', '');
   const parsed = parseBody(req.body);
   if (!parsed.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', parsed.message, '');
   return accept(ctx, req, reply, source, parsed.value, {});
@@ -203,12 +253,16 @@ async function tokenRoute(
 /** Normalize, enqueue, answer. */
 async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source, body: unknown, log: Record<string, string>): Promise<FastifyReply> {
   const result = normalizeAlert(source, body, ctx.deps.clock, ctx.normalizeOptions);
-  if (!result.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', result.rejection.message, result.rejection.path);
+  if (!result.ok) return reject(ctx, reply, source, result.rejection.code, result.rejection.message, result.rejection.path);
   const signals: QueuedSignal[] = [...result.signals, ...result.followUps];
   if (signals.length === 0) {
     const reason = result.ignored?.reason ?? 'no_alerts';
     ctx.metrics.ignored.inc({ source, reason });
     return reply.code(200).send({ ok: true, queued: 0, duplicates: 0, ignored: reason });
+  }
+  if (ctx.deps.durability?.blocksWrites) {
+    const d = ctx.deps.durability.current;
+    return notDurable(ctx, reply, source, d?.detail ?? 'the queue keeps nothing on disk');
   }
   const spans = startEnqueueSpans(source, signals);
   let outcome;
@@ -231,12 +285,21 @@ async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source
   return reply.code(200).send({ ok: true, queued: outcome.queued.length, duplicates: outcome.duplicates, ids: outcome.queued.map((q) => q.id) });
 }
 
+function notDurable(ctx: Ctx, reply: FastifyReply, source: string, detail: string): FastifyReply {
+  ctx.metrics.rejections.inc({ source, code: 'FT_QUEUE_NOT_DURABLE' });
+  return reply
+    .code(503)
+    .header('retry-after', String(ctx.deps.settings.retryAfterSeconds ?? 5))
+    .send(errorBody('FT_QUEUE_NOT_DURABLE', `not accepted: ${detail}`));
+}
+
 function handleError(ctx: Ctx, error: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const source = sourceOf(req.url);
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (error instanceof FlipturnError && error.code === 'FT_QUEUE_UNAVAILABLE') return unavailable(ctx, reply, error, source);
   if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return reject(ctx, reply, source, 'FT_INGRESS_BODY_TOO_LARGE', `body exceeds ${ctx.deps.settings.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes`);
+    const limit = req.routeOptions.bodyLimit ?? ctx.limits.tokenBodyLimitBytes;
+    return reject(ctx, reply.header('connection', 'close'), source, 'FT_INGRESS_BODY_TOO_LARGE', `body exceeds ${limit} bytes`);
   }
   if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return reject(ctx, reply, source, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported: send application/json`);

@@ -23,19 +23,34 @@ export interface SlackVerifyInput {
   readonly nowMs: number;
 }
 
-export function verifySlackSignature(input: SlackVerifyInput): SlackVerifyResult {
-  const ts = first(input.timestamp);
-  const sig = first(input.signature);
+/**
+ * The part of the check that needs no body and no secret: both headers present, well formed, and the timestamp
+ * within 5 minutes of now. The gate runs it before it reads the body, so an unsigned or replayed request is refused
+ * without being read; verifySlackSignature runs it again with the HMAC.
+ */
+export function checkSlackHeaders(
+  timestamp: string | readonly string[] | undefined,
+  signature: string | readonly string[] | undefined,
+  nowMs: number,
+): { readonly ok: true; readonly ts: string; readonly digestHex: string } | (SlackVerifyResult & { readonly ok: false }) {
+  const ts = first(timestamp);
+  const sig = first(signature);
   if (ts === undefined || sig === undefined) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature and X-Slack-Request-Timestamp are required');
   if (!/^\d{1,12}$/.test(ts)) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Request-Timestamp must be whole seconds since the epoch');
-  const skew = Math.abs(Math.floor(input.nowMs / 1000) - Number(ts));
+  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(ts));
   if (skew > SLACK_MAX_SKEW_SECONDS) {
     return bad('FT_INGRESS_TIMESTAMP_STALE', `X-Slack-Request-Timestamp is ${skew} s from now (more than ${SLACK_MAX_SKEW_SECONDS} s): replayed or clock skew`);
   }
   const m = /^v0=([0-9a-f]{64})$/.exec(sig);
   if (!m?.[1]) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature must be v0=<64 hex digits>');
-  const expected = createHmac('sha256', input.signingSecret).update(`v0:${ts}:`).update(input.rawBody).digest();
-  const given = Buffer.from(m[1], 'hex');
+  return { ok: true, ts, digestHex: m[1] };
+}
+
+export function verifySlackSignature(input: SlackVerifyInput): SlackVerifyResult {
+  const h = checkSlackHeaders(input.timestamp, input.signature, input.nowMs);
+  if (!h.ok) return h;
+  const expected = createHmac('sha256', input.signingSecret).update(`v0:${h.ts}:`).update(input.rawBody).digest();
+  const given = Buffer.from(h.digestHex, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature does not match the body');
   return { ok: true };
 }
@@ -68,6 +83,6 @@ export function first(v: string | readonly string[] | undefined): string | undef
   return s === undefined || s.trim() === '' ? undefined : s.trim();
 }
 
-function bad(code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE', message: string): SlackVerifyResult {
+function bad(code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE', message: string): SlackVerifyResult & { readonly ok: false } {
   return { ok: false, code, message };
 }

@@ -3,13 +3,16 @@
  * (the queue answers) and GET /metrics (the shared registry). In `flipturn start` the gate serves these routes.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { gateLimits, serverOptions } from '../ingress/gate-limits.js';
 import type { MetricsRegistry } from '../observability/registry.js';
 import { errorMessage } from '../kernel/errors.js';
+import type { DurabilityMonitor } from '../queue/durability.js';
 import type { SignalQueue } from '../queue/port.js';
 import type { Worker } from './worker.js';
 
-export function buildWorkerHttp(deps: { worker: Worker; queue: SignalQueue; metrics: MetricsRegistry }): FastifyInstance {
-  const app = Fastify({ logger: false, return503OnClosing: true });
+export function buildWorkerHttp(deps: { worker: Worker; queue: SignalQueue; metrics: MetricsRegistry; durability?: DurabilityMonitor }): FastifyInstance {
+  // The same client deadlines as the gate (it serves probes only, but is reachable the same way).
+  const app = Fastify({ logger: false, ...serverOptions(gateLimits()) });
   app.get('/healthz', async (_req, reply) => {
     const s = deps.worker.status();
     return reply.code(s.running ? 200 : 503).send({ status: s.running ? 'ok' : 'stopped', role: 'worker', inFlight: s.inFlight });
@@ -17,7 +20,11 @@ export function buildWorkerHttp(deps: { worker: Worker; queue: SignalQueue; metr
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.queue.ping();
-      return { status: 'ready' };
+      const d = await deps.durability?.fresh();
+      if (d === undefined) return { status: 'ready' };
+      const queue = { persistence: d.persistence, durable: d.durable, volatileAllowed: d.volatileAllowed, ...(d.fsync ? { fsync: d.fsync } : {}), detail: d.detail };
+      if (deps.durability?.blocksWrites) return reply.code(503).send({ error: { code: 'FT_QUEUE_NOT_DURABLE', message: d.detail }, queue });
+      return { status: 'ready', queue };
     } catch (e) {
       return reply.code(503).header('retry-after', '5').send({ error: { code: 'FT_QUEUE_UNAVAILABLE', message: errorMessage(e) } });
     }

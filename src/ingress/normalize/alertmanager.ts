@@ -11,7 +11,8 @@
  */
 import type { Clock } from '../../kernel/clock.js';
 import type { Severity } from './datadog-common.js';
-import { finalize, reject, type NormalizeResult } from './types.js';
+import { labelsWithinBounds, NORMALIZE_LIMITS } from './limits.js';
+import { finalize, reject, tooLarge, type NormalizeResult } from './types.js';
 import { extractHints, extractThreshold, extractValue, isObject, receivedIso, str, truncate, type Json } from './text.js';
 
 export const ALERTMANAGER_SERVICE_LABELS = ['service', 'service_name', 'job', 'app', 'app_kubernetes_io_name', 'container'] as const;
@@ -23,15 +24,18 @@ export function normalizeAlertmanager(body: unknown, clock: Clock): NormalizeRes
   if (!isObject(body)) return reject('', 'an Alertmanager webhook body must be a JSON object');
   if (body.version !== undefined && body.version !== '4') return reject('version', `unsupported webhook version ${JSON.stringify(body.version)} (expected "4")`);
   if (!Array.isArray(body.alerts)) return reject('alerts', 'must be an array of alerts');
+  if (body.alerts.length > NORMALIZE_LIMITS.maxAlerts) return tooLarge('alerts', `has ${body.alerts.length} alerts; at most ${NORMALIZE_LIMITS.maxAlerts} per delivery are accepted (lower max_alerts or group_by in Alertmanager)`);
   const common = stringMap(body.commonLabels);
   const commonAnnotations = stringMap(body.commonAnnotations);
   if (common === undefined) return reject('commonLabels', 'must be an object of strings');
   if (commonAnnotations === undefined) return reject('commonAnnotations', 'must be an object of strings');
+  const commonTooLarge = labelsWithinBounds(common);
+  if (commonTooLarge !== undefined) return tooLarge('commonLabels', commonTooLarge);
   const receivedAt = receivedIso(clock.nowNanos());
   const signals: unknown[] = [];
   for (const [i, a] of body.alerts.entries()) {
     const built = buildAlert(a, i, { body, common, commonAnnotations, receivedAt });
-    if ('rejection' in built) return reject(built.rejection.path, built.rejection.message);
+    if ('rejection' in built) return built.rejection.tooLarge ? tooLarge(built.rejection.path, built.rejection.message) : reject(built.rejection.path, built.rejection.message);
     signals.push(built.signal);
   }
   return finalize(signals);
@@ -44,7 +48,7 @@ interface Ctx {
   readonly receivedAt: string;
 }
 
-function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { rejection: { path: string; message: string } } {
+function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { rejection: { path: string; message: string; tooLarge?: boolean } } {
   const at = (field: string) => `alerts[${i}]${field === '' ? '' : `.${field}`}`;
   if (!isObject(a)) return { rejection: { path: at(''), message: 'must be an object' } };
   const labelsOwn = stringMap(a.labels);
@@ -52,6 +56,8 @@ function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { re
   if (labelsOwn === undefined) return { rejection: { path: at('labels'), message: 'must be an object of strings' } };
   if (annotationsOwn === undefined) return { rejection: { path: at('annotations'), message: 'must be an object of strings' } };
   const labels = sortKeys({ ...ctx.common, ...labelsOwn });
+  const overBound = labelsWithinBounds(labels) ?? labelsWithinBounds(annotationsOwn);
+  if (overBound !== undefined) return { rejection: { path: at('labels'), message: overBound, tooLarge: true } };
   const annotations = { ...ctx.commonAnnotations, ...annotationsOwn };
   const status = str(a.status) ?? str(ctx.body.status);
   if (status !== 'firing' && status !== 'resolved') return { rejection: { path: at('status'), message: 'must be "firing" or "resolved"' } };

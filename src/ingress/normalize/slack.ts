@@ -29,6 +29,7 @@ import {
 } from './datadog-common.js';
 import { severityLabel } from './alertmanager.js';
 import { readSlackContent, unslack } from './slack-content.js';
+import { NORMALIZE_LIMITS } from './limits.js';
 import { finalize, ignored, reject, type NormalizeOptions, type NormalizeResult } from './types.js';
 import {
   extractHints,
@@ -138,7 +139,12 @@ function alertFromBotMessage(ctx: SlackCtx, botId: string | undefined): Normaliz
   const scope = title.scope ?? groupFromText(allText);
   const tagsLine = content.fields.Tags ?? content.fields.tags ?? /(?:^|\n)\s*\*?tags\*?\s*:\s*([^\n]+)/i.exec(content.text)?.[1];
   const scopeTags = parseTagList(splitTagString(scope));
-  const msgTags = parseTagList(splitTagString(tagsLine === undefined ? undefined : unslack(tagsLine)).filter((t) => t.includes(':')));
+  // Read up to the bound (./limits.ts): a Slack message is answered, never refused, for its size.
+  const msgTags = parseTagList(
+    splitTagString(tagsLine === undefined ? undefined : unslack(tagsLine.slice(0, NORMALIZE_LIMITS.maxTagStringChars)))
+      .filter((t) => t.includes(':'))
+      .slice(0, NORMALIZE_LIMITS.maxTags),
+  );
   const query = content.fields.Query ?? content.fields.query;
   const { service, env } = pickServiceEnv(scopeTags, msgTags, queryScopeTags(query));
   let state = stateFromTransition(title.transition);

@@ -30,8 +30,11 @@ export const IGNORE_REASONS = [
 export type IgnoreReason = (typeof IGNORE_REASONS)[number];
 
 export interface NormalizeRejection {
-  /** Stable machine code: the body is not JSON of the expected shape, or a field has an unusable value. */
-  readonly code: 'FT_INGRESS_BODY_INVALID';
+  /**
+   * Stable machine code: the body is not JSON of the expected shape, or a field has an unusable value (400); or a
+   * field is over its bound (./limits.ts: too many or too long tags, labels or alerts) (413).
+   */
+  readonly code: 'FT_INGRESS_BODY_INVALID' | 'FT_INGRESS_FIELD_TOO_LARGE';
   readonly message: string;
   /** Where in the body, as `alerts[0].startsAt`; '' for the body itself. */
   readonly path: string;
@@ -58,6 +61,10 @@ export interface NormalizeOptions {
 
 export function reject(path: string, message: string): NormalizeResult {
   return { ok: false, rejection: { code: 'FT_INGRESS_BODY_INVALID', message, path } };
+}
+
+export function tooLarge(path: string, message: string): NormalizeResult {
+  return { ok: false, rejection: { code: 'FT_INGRESS_FIELD_TOO_LARGE', message, path } };
 }
 
 export function ignored(reason: IgnoreReason, detail: string): NormalizeResult {

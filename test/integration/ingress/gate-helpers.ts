@@ -8,6 +8,7 @@ import type { GateSettings } from '../../../src/ingress/gate-support.js';
 import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { signSlackBody } from '../../../src/ingress/slack-verify.js';
 import { InProcessIdempotencyStore, InProcessQueue } from '../../../src/queue/memory.js';
+import type { DurabilityMonitor } from '../../../src/queue/durability.js';
 import type { IdempotencyStore, SignalQueue } from '../../../src/queue/port.js';
 
 export const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -32,12 +33,14 @@ export interface TestGate {
   metrics: MetricsRegistry;
 }
 
-export function makeGate(opts: { settings?: GateSettings; queue?: SignalQueue; idempotency?: InProcessIdempotencyStore | IdempotencyStore; clock?: FixedClock } = {}): TestGate {
+export function makeGate(
+  opts: { settings?: GateSettings; queue?: SignalQueue; idempotency?: InProcessIdempotencyStore | IdempotencyStore; clock?: FixedClock; durability?: DurabilityMonitor } = {},
+): TestGate {
   const clock = opts.clock ?? new FixedClock(NOW_MS);
   const idempotency = opts.idempotency ?? new InProcessIdempotencyStore(clock);
   const queue = opts.queue ?? new InProcessQueue(clock, {}, idempotency instanceof InProcessIdempotencyStore ? idempotency : undefined);
   const metrics = new MetricsRegistry();
-  const app = buildGate({ settings: opts.settings ?? SETTINGS, clock, logger: silentLogger(), queue, metrics });
+  const app = buildGate({ settings: opts.settings ?? SETTINGS, clock, logger: silentLogger(), queue, metrics, ...(opts.durability ? { durability: opts.durability } : {}) });
   return { app, queue, idempotency, clock, metrics };
 }
 
