@@ -92,6 +92,64 @@ describe('normalizeAlert datadog_webhook', () => {
     expect(one({ ...real[0], alert_transition: transition }).state).toBe(state);
   });
 
+  it('reads every field under the names older and custom templates use (event_id, alert_id, link, event_msg, alert_scope...)', () => {
+    const r0 = real[0] ?? {};
+    const older = {
+      event_id: r0.id,
+      alert_id: r0.monitor_id,
+      link: r0.url,
+      event_title: r0.title,
+      event_msg: r0.body,
+      transition: 'Triggered',
+      alert_scope: r0.scopes,
+      alert_priority: 'P2',
+      date: Number(r0.date),
+      alert_cycle_key: '8a1b2c3d',
+    };
+    const s = one(older);
+    const current = one(r0);
+    expect(s).toMatchObject({
+      idempotencyKey: current.idempotencyKey,
+      incidentKey: current.incidentKey,
+      state: 'triggered',
+      title: current.title,
+      description: current.description,
+      firedAt: current.firedAt,
+      severity: 'high',
+      service: current.service,
+      sourceIds: { eventId: r0.id, monitorId: r0.monitor_id, alertCycleKey: '8a1b2c3d' },
+    });
+    expect(s.links[0]).toEqual({ label: 'Datadog event', url: r0.url });
+  });
+
+  it.each([
+    ['ms number', 1733930133000],
+    ['ms string', '1733930133000'],
+    ['s number ($DATE_POSIX)', 1733930133],
+    ['s string', '1733930133'],
+    ['ISO string', '2024-12-11T15:15:33Z'],
+  ])('reads a %s date', (_what, date) => {
+    expect(one({ ...real[0], date }).firedAt).toBe('2024-12-11T15:15:33.000Z');
+  });
+
+  it('derives the event and monitor ids from the links of a minimal template (title and body only)', () => {
+    const s = one({ title: '[Triggered on {service:api}] 5xx on api', body: '[[Monitor Status](https://app.datadoghq.com/monitors/4242?group=service%3Aapi&event_id=9988776655)]' });
+    expect(s).toMatchObject({ idempotencyKey: 'datadog:event:9988776655', incidentKey: 'datadog:monitor:4242:service:api', state: 'triggered', service: 'api', firedAt: '2026-11-21T10:00:00.000Z' });
+  });
+
+  it('keeps an unknown transition as unknown (with the raw value), never guessing Triggered from alert_type', () => {
+    const s = one({ ...real[0], alert_transition: 'Snoozed', alert_type: 'error' });
+    expect(s.state).toBe('unknown');
+    expect(s.sourceIds.transition).toBe('Snoozed');
+    const { alert_transition: _t, ...noTransition } = real[0] ?? {};
+    expect(one({ ...noTransition, title: 'Error monitor', alert_type: 'error' }).state).toBe('triggered');
+  });
+
+  it('refuses over-large tag fields with FT_INGRESS_FIELD_TOO_LARGE', () => {
+    const r = normalizeAlert('datadog_webhook', { ...real[0], tags: Array.from({ length: 501 }, (_, i) => `t${i}`) }, clock);
+    expect(!r.ok && r.rejection).toMatchObject({ code: 'FT_INGRESS_FIELD_TOO_LARGE', path: 'tags' });
+  });
+
   it('falls back to last_updated, then to the clock, for firedAt', () => {
     const { date: _d, ...noDate } = real[0] ?? {};
     expect(one(noDate).firedAt).toBe('2024-12-11T15:15:33.000Z');
