@@ -65,6 +65,24 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
   return `Configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
 }
 
+/**
+ * Legal combinations that weaken a guarantee: `flipturn config check` prints them, every role logs them at start.
+ * (Combinations that cannot work are errors: schema.ts checkDependencies.)
+ */
+export function configWarnings(config: Config): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (config.RECLAIM_IDLE_MS <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
+    out.push({ variable: 'RECLAIM_IDLE_MS', message: `(${config.RECLAIM_IDLE_MS}) is not above FLIPTURN_INVESTIGATION_DEADLINE_MS (${config.FLIPTURN_INVESTIGATION_DEADLINE_MS}): a slow investigation may be taken over by another worker and run twice (the reply is still posted once)` });
+  }
+  if (config.INCIDENT_WAIT_MS >= config.RECLAIM_IDLE_MS) {
+    out.push({ variable: 'INCIDENT_WAIT_MS', message: `(${config.INCIDENT_WAIT_MS}) is not below RECLAIM_IDLE_MS (${config.RECLAIM_IDLE_MS}): a signal waiting for its incident may be reclaimed by another worker while it waits` });
+  }
+  if (config.FLIPTURN_ALLOW_VOLATILE_QUEUE) {
+    out.push({ variable: 'FLIPTURN_ALLOW_VOLATILE_QUEUE', message: 'is true: the service runs even if the queue keeps nothing on disk, and a 2xx from the gate may then be lost on a Redis restart' });
+  }
+  return out;
+}
+
 /** https://user:token@host -> https://[REDACTED]@host for display. Non-URLs are returned unchanged. */
 export function maskUrlCredentials(value: string): string {
   try {

@@ -57,6 +57,7 @@ export const SETTINGS = {
   HOST: { group: 'service', description: 'Address the HTTP gate binds to. 127.0.0.1 locally, 0.0.0.0 in a container.', example: '127.0.0.1' },
   LOG_LEVEL: { group: 'service', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.', example: 'info' },
   REDIS_URL: { group: 'redis', secret: true, description: 'Redis connection URL (redis:// or rediss://). Unset: in-process queue and memory (single process only).', example: 'redis://127.0.0.1:6379' },
+  FLIPTURN_ALLOW_VOLATILE_QUEUE: { group: 'redis', description: 'Run even though the queue keeps nothing on disk (Redis without appendonly, or no REDIS_URL: the in-process queue). Without it the service refuses to start on such a queue, because a 2xx from the gate would not mean the alert is stored. true only for demos, trials and tests.', example: 'false' },
   MEMORY_TTL_SECONDS: { group: 'redis', description: 'How long thread memory (incident evidence, thread context, delivery ledger, follow-up history) is kept, in seconds. Default 14 days.', example: '1209600' },
   WORKER_CONCURRENCY: { group: 'service', description: 'Most signals (alerts, follow-ups) one worker process handles at once. Alerts of one incident never run in parallel.', example: '4' },
   RECLAIM_IDLE_MS: { group: 'redis', description: 'A queued signal left unacknowledged this long (its worker crashed or hung) is taken over by another worker, in milliseconds. Keep it above FLIPTURN_INVESTIGATION_DEADLINE_MS.', example: '300000' },
@@ -70,6 +71,8 @@ export const SETTINGS = {
   SLACK_BOT_TOKEN: { group: 'slack', secret: true, description: 'Slack bot token (xoxb-...) used to post and update thread replies.' },
   SLACK_API_URL: { group: 'slack', description: 'Base URL of the Slack Web API. Default https://slack.com/api/; set it to a local stand-in for tests.', example: 'https://slack.com/api/' },
   SLACK_DEFAULT_CHANNEL: { group: 'slack', description: 'Channel ID for replies to alerts that did not arrive through Slack (Datadog or Alertmanager webhooks).', example: 'C0123456789' },
+  GATE_REQUEST_TIMEOUT_MS: { group: 'ingress', description: 'Most time a client may take to send one whole request (headers within 5 s of it), in milliseconds; a slower client is disconnected.', example: '10000' },
+  GATE_KEEP_ALIVE_TIMEOUT_MS: { group: 'ingress', description: 'How long an idle keep-alive connection to the gate stays open between requests, in milliseconds. Keep it above the idle timeout of the load balancer in front (60 s on most).', example: '65000' },
   DATADOG_WEBHOOK_TOKEN: { group: 'ingress', secret: true, description: 'Shared token Datadog sends in the X-Flipturn-Token header of its webhook.' },
   ALERTMANAGER_WEBHOOK_TOKEN: { group: 'ingress', secret: true, description: 'Bearer token Alertmanager sends in the Authorization header of its webhook.' },
   DD_API_KEY: { group: 'datadog', secret: true, description: 'Datadog API key: enables the Datadog provider (with DD_APP_KEY).' },
@@ -121,12 +124,12 @@ export const SECRET_SETTINGS: readonly SettingName[] = (Object.keys(SETTINGS) as
   (k) => (SETTINGS[k] as SettingMeta).secret === true,
 );
 
-export const configSchema = z
-  .object({
+const configSchemaBase = z.object({
     PORT: intIn(1, 65535, 3000),
     HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
     REDIS_URL: optionalSecret().refine((v) => v === undefined || v.trim() === '' || isUrl(v, ['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
+    FLIPTURN_ALLOW_VOLATILE_QUEUE: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1')),
     MEMORY_TTL_SECONDS: intIn(60, 31_536_000, 1_209_600),
     WORKER_CONCURRENCY: intIn(1, 256, 4),
     RECLAIM_IDLE_MS: intIn(500, 86_400_000, 300_000),
@@ -140,6 +143,8 @@ export const configSchema = z
     SLACK_BOT_TOKEN: optionalSecret(8),
     SLACK_API_URL: z.preprocess(emptyToUndefined, z.string().refine((v) => isUrl(v, ['http:', 'https:']), 'must be an http(s) URL').default('https://slack.com/api/')),
     SLACK_DEFAULT_CHANNEL: optionalString(),
+    GATE_REQUEST_TIMEOUT_MS: intIn(1000, 300_000, 10_000),
+    GATE_KEEP_ALIVE_TIMEOUT_MS: intIn(1000, 600_000, 65_000),
     DATADOG_WEBHOOK_TOKEN: optionalSecret(16),
     ALERTMANAGER_WEBHOOK_TOKEN: optionalSecret(16),
     DD_API_KEY: optionalSecret(),
@@ -190,18 +195,42 @@ export const configSchema = z
     FLIPTURN_PROVIDER_ROW_BUDGET: intIn(1, 1_000_000, 5000),
     FLIPTURN_PROVIDER_TIMEOUT_MS: intIn(100, 600_000, 10_000),
     FLIPTURN_INVESTIGATION_DEADLINE_MS: intIn(1000, 3_600_000, 60_000),
-  })
-  .superRefine((c, ctx) => {
-    const pair = (a: SettingName, b: SettingName, why: string) => {
-      const va = (c as Record<string, unknown>)[a];
-      const vb = (c as Record<string, unknown>)[b];
-      if (va !== undefined && vb === undefined) ctx.addIssue({ code: 'custom', path: [b], message: `is required when ${a} is set (${why})` });
-    };
-    pair('DD_API_KEY', 'DD_APP_KEY', 'Datadog read APIs need both keys');
-    pair('DD_APP_KEY', 'DD_API_KEY', 'Datadog read APIs need both keys');
-    pair('SENTRY_AUTH_TOKEN', 'SENTRY_ORG', 'issues are listed per organization');
-    pair('OPENAI_BASE_URL', 'OPENAI_MODEL', 'the endpoint needs a model name');
   });
+
+export const configSchema = configSchemaBase
+  .superRefine((c, ctx) => checkDependencies(c, (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message })));
+
+type ParsedConfig = z.output<typeof configSchemaBase>;
+
+/**
+ * Settings that only work together. Checked when the configuration is parsed, so `flipturn config check` and every
+ * start-up fail the same way, naming the variable that is missing. (Trade-offs that are legal but risky are warnings:
+ * ./load.ts configWarnings.)
+ */
+export function checkDependencies(c: ParsedConfig, problem: (variable: SettingName, message: string) => void): void {
+  const requires = (a: SettingName, b: SettingName, why: string) => {
+    if (c[a] !== undefined && c[b] === undefined) problem(b, `is required when ${a} is set (${why})`);
+  };
+  requires('DD_API_KEY', 'DD_APP_KEY', 'Datadog read APIs need both keys');
+  requires('DD_APP_KEY', 'DD_API_KEY', 'Datadog read APIs need both keys');
+  requires('SENTRY_AUTH_TOKEN', 'SENTRY_ORG', 'issues are listed per organization');
+  requires('SENTRY_PROJECTS', 'SENTRY_AUTH_TOKEN', 'the Sentry provider is enabled by its token');
+  requires('OPENAI_BASE_URL', 'OPENAI_MODEL', 'the endpoint needs a model name');
+  // Alerts that do not come through Slack are answered in a new thread of this channel: without it they would be
+  // accepted with 200 and then dead-lettered.
+  requires('DATADOG_WEBHOOK_TOKEN', 'SLACK_DEFAULT_CHANNEL', 'Datadog webhook alerts are answered in that channel');
+  requires('ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_DEFAULT_CHANNEL', 'Alertmanager alerts are answered in that channel');
+  // The gate learns the bot's own ids from the token (auth.test) to ignore its own messages; without it, its replies
+  // to webhook alerts (new messages in SLACK_DEFAULT_CHANNEL) would come back as alerts.
+  requires('SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'the gate must recognize and ignore its own messages');
+  requires('LOKI_TENANT', 'LOKI_URL', 'the tenant is sent to that Loki');
+  requires('TEMPO_TENANT', 'TEMPO_URL', 'the tenant is sent to that Tempo');
+  requires('PROMETHEUS_FAMILIES', 'PROMETHEUS_URL', 'the families are queried in that Prometheus');
+  requires('GRAFANA_DATASOURCES', 'GRAFANA_URL', 'the uids build links into that Grafana');
+  if (c.FLIPTURN_PROVIDER_TIMEOUT_MS > c.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
+    problem('FLIPTURN_PROVIDER_TIMEOUT_MS', `must not exceed FLIPTURN_INVESTIGATION_DEADLINE_MS (${c.FLIPTURN_INVESTIGATION_DEADLINE_MS}): one call could outlive the investigation`);
+  }
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = Readonly<z.output<typeof configSchema>>;

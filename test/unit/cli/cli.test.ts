@@ -32,11 +32,20 @@ describe('cli', () => {
   });
 
   it('config check prints the effective configuration with secrets masked', async () => {
-    const r = await cli(['config', 'check'], { SLACK_SIGNING_SECRET: 'topsecretvalue99', LOKI_URL: 'http://127.0.0.1:3100' });
+    const r = await cli(['config', 'check'], { SLACK_SIGNING_SECRET: 'topsecretvalue99', SLACK_BOT_TOKEN: 'xoxb-topsecret-bot-99', LOKI_URL: 'http://127.0.0.1:3100' });
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('topsecretvalue99');
     expect(r.out).toMatch(/SLACK_SIGNING_SECRET\s+\[REDACTED\]/);
     expect(r.out).toContain('http://127.0.0.1:3100');
+  });
+
+  it('config check fails when a webhook source is enabled without SLACK_DEFAULT_CHANNEL, and prints warnings', async () => {
+    const missing = await cli(['config', 'check'], { DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789' });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/SLACK_DEFAULT_CHANNEL is required when DATADOG_WEBHOOK_TOKEN is set/);
+    const warned = await cli(['config', 'check'], { RECLAIM_IDLE_MS: '30000' });
+    expect(warned.code).toBe(0);
+    expect(warned.out).toMatch(/warning: RECLAIM_IDLE_MS .*FLIPTURN_INVESTIGATION_DEADLINE_MS/);
   });
 
   it('every command that needs configuration refuses to run on a bad one', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig, parseConfig } from '../../../src/config/load.js';
+import { configWarnings, describeConfig, loadConfig, parseConfig } from '../../../src/config/load.js';
 import { SETTINGS } from '../../../src/config/schema.js';
 import { isFlipturnError } from '../../../src/kernel/errors.js';
 
@@ -49,6 +49,7 @@ describe('configuration', () => {
     const env = {
       REDIS_URL: 'redis://:hunter2hunter2@127.0.0.1:6379',
       SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+      SLACK_BOT_TOKEN: 'xoxb-0123456789-abcdefabcdef',
       DD_API_KEY: 'dd-api-0123456789',
       DD_APP_KEY: 'dd-app-0123456789',
       LOKI_URL: 'http://127.0.0.1:3100',
@@ -75,10 +76,43 @@ describe('configuration', () => {
   });
 
   it('parses list settings and rejects malformed ones', () => {
-    const ok = parseConfig({ SENTRY_PROJECTS: ' checkout, search ' });
+    const ok = parseConfig({ SENTRY_PROJECTS: ' checkout, search ', SENTRY_AUTH_TOKEN: 'sntrys-token-0123', SENTRY_ORG: 'acme' });
     expect(ok.ok && ok.config.SENTRY_PROJECTS).toEqual(['checkout', 'search']);
-    const bad = parseConfig({ SENTRY_PROJECTS: 'a,,b' });
+    const bad = parseConfig({ SENTRY_PROJECTS: 'a,,b', SENTRY_AUTH_TOKEN: 'sntrys-token-0123', SENTRY_ORG: 'acme' });
     expect(!bad.ok && bad.problems.map((p) => p.variable)).toEqual(['SENTRY_PROJECTS']);
+  });
+
+  it('checks every cross-setting dependency at parse time (config check and start-up fail alike)', () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /DATADOG_WEBHOOK_TOKEN/],
+      [{ ALERTMANAGER_WEBHOOK_TOKEN: 'am-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /ALERTMANAGER_WEBHOOK_TOKEN/],
+      [{ SLACK_SIGNING_SECRET: 'signing-secret-0123' }, 'SLACK_BOT_TOKEN', /own messages/],
+      [{ SENTRY_PROJECTS: 'checkout' }, 'SENTRY_AUTH_TOKEN', /SENTRY_PROJECTS/],
+      [{ LOKI_TENANT: 't1' }, 'LOKI_URL', /LOKI_TENANT/],
+      [{ TEMPO_TENANT: 't1' }, 'TEMPO_URL', /TEMPO_TENANT/],
+      [{ PROMETHEUS_FAMILIES: '{}' }, 'PROMETHEUS_URL', /PROMETHEUS_FAMILIES/],
+      [{ GRAFANA_DATASOURCES: 'loki=abc' }, 'GRAFANA_URL', /GRAFANA_DATASOURCES/],
+      [{ OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }, 'OPENAI_MODEL', /OPENAI_BASE_URL/],
+      [{ FLIPTURN_PROVIDER_TIMEOUT_MS: '20000', FLIPTURN_INVESTIGATION_DEADLINE_MS: '10000' }, 'FLIPTURN_PROVIDER_TIMEOUT_MS', /FLIPTURN_INVESTIGATION_DEADLINE_MS/],
+    ];
+    for (const [env, variable, message] of cases) {
+      const r = parseConfig(env);
+      expect(r.ok, JSON.stringify(env)).toBe(false);
+      if (r.ok) continue;
+      expect(r.problems.find((p) => p.variable === variable)?.message, JSON.stringify(env)).toMatch(message);
+    }
+    const whole = parseConfig({ DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789', SLACK_DEFAULT_CHANNEL: 'C0ALERTS', SLACK_SIGNING_SECRET: 'signing-secret-0123', SLACK_BOT_TOKEN: 'xoxb-bot-token-0123' });
+    expect(whole.ok).toBe(true);
+  });
+
+  it('warns about legal but risky combinations, and the volatile-queue override', () => {
+    const r = parseConfig({ RECLAIM_IDLE_MS: '2000', FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.FLIPTURN_ALLOW_VOLATILE_QUEUE).toBe(true);
+    expect(configWarnings(r.config).map((w) => w.variable)).toEqual(['RECLAIM_IDLE_MS', 'INCIDENT_WAIT_MS', 'FLIPTURN_ALLOW_VOLATILE_QUEUE']);
+    const quiet = parseConfig({});
+    expect(quiet.ok && configWarnings(quiet.config)).toEqual([]);
   });
 
   it('documents every setting', () => {
