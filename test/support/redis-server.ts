@@ -1,8 +1,11 @@
 /**
- * Starts a real, private redis-server for a test file: loopback only, a free port, no persistence (unless asked for
- * appendonly: an AOF fsynced on every write in a temporary directory, so acknowledged writes survive kill() +
- * restart()), stopped at the end. Without redis-server the tests that need it skip (one summary line names the Debian
- * package), except where servers are required (CI=true), where they fail loudly: ./servers.ts.
+ * Starts a real, private redis-server for a test file: loopback only, a free port, stopped at the end. Persistence
+ * as production runs it by default (an append-only file fsynced every second, in a temporary directory removed by
+ * stop()): the service refuses to start on a Redis that keeps nothing on disk. `appendonly: true` fsyncs on every
+ * write (acknowledged writes survive kill() + restart()); `persistence: 'none'` starts one that keeps nothing, for
+ * the tests of that refusal.
+ * Without redis-server the tests that need it skip (one summary line names the Debian package), except where servers
+ * are required (CI=true), where they fail loudly: ./servers.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,15 +36,17 @@ export function skipRedisTests(): boolean {
 }
 
 export interface RedisServerOptions {
-  /** AOF with appendfsync always in a temporary directory (removed by stop()). Default false: no persistence. */
+  /** AOF with appendfsync always (instead of everysec). */
   readonly appendonly?: boolean;
+  /** 'aof' (default): appendonly yes; 'none': nothing on disk (appendonly no, no save points). */
+  readonly persistence?: 'aof' | 'none';
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   let child: ChildProcess | undefined;
-  const dir = options.appendonly ? mkdtempSync(join(tmpdir(), 'flipturn-redis-')) : undefined;
-  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
+  const dir = options.persistence === 'none' ? undefined : mkdtempSync(join(tmpdir(), 'flipturn-redis-'));
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', options.appendonly ? 'always' : 'everysec', '--dir', dir] : ['--appendonly', 'no'];
   const launch = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
       stdio: 'ignore',

@@ -128,6 +128,8 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
+    // The demo's queue lives in this process and ends with it: volatile on purpose.
+    FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true',
     SLACK_SIGNING_SECRET: secrets.slackSigningSecret,
     SLACK_BOT_TOKEN: token,
     SLACK_API_URL: standin.apiUrl,

@@ -8,9 +8,11 @@
  */
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { configWarnings } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { settingsFromConfig } from '../../evidence/settings.js';
 import { buildGate } from '../../ingress/gate.js';
+import { closeGate, DEFAULT_DRAIN_MS } from '../../ingress/gate-limits.js';
 import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
 import type { Clock } from '../../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../../kernel/errors.js';
@@ -20,6 +22,7 @@ import { bootstrapProviders, type ProviderStatusRow } from '../../providers/boot
 import { PROVIDER_FACTORIES } from '../../providers/factories.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { queueMetrics } from '../../observability/queue.js';
+import { checkRedisPersistence, DurabilityMonitor, inProcessDurability } from '../../queue/durability.js';
 import { RedisSignalQueue } from '../../queue/redis.js';
 import { SlackClient } from '../../slack/client.js';
 import { buildWorkerHttp } from '../../worker/http.js';
@@ -75,6 +78,36 @@ async function slackIdentity(config: Config, logger: Logger, onRateLimited?: () 
   }
 }
 
+/**
+ * Reads whether the queue keeps what the gate acknowledges, and refuses to start when it does not (unless
+ * FLIPTURN_ALLOW_VOLATILE_QUEUE=true). A Redis that cannot be reached yet is checked again every 5 s until it
+ * answers; if it then turns out volatile, the gate answers 503 FT_QUEUE_NOT_DURABLE and /readyz says why.
+ */
+async function checkDurability(config: Config, role: Role, clock: Clock, logger: Logger): Promise<{ monitor: DurabilityMonitor; stop: () => void }> {
+  const allowed = config.FLIPTURN_ALLOW_VOLATILE_QUEUE;
+  const url = config.REDIS_URL;
+  const monitor = new DurabilityMonitor(url === undefined ? () => Promise.resolve(inProcessDurability(allowed)) : () => checkRedisPersistence(url, allowed), () => clock.nowMs());
+  const d = await monitor.refresh();
+  if (monitor.blocksWrites) throw new FlipturnError('FT_QUEUE_NOT_DURABLE', `flipturn ${role} refuses to start: ${d.detail}`);
+  const fields = { persistence: d.persistence, durable: d.durable, ...(d.fsync ? { fsync: d.fsync } : {}) };
+  if (d.durable) logger.info(fields, `queue persistence: ${d.detail}`);
+  else if (d.persistence !== 'unknown') logger.warn(fields, `queue is volatile (FLIPTURN_ALLOW_VOLATILE_QUEUE=true): ${d.detail}`);
+  else logger.warn(fields, `queue persistence not known yet: ${d.detail}; checking again every 5 s`);
+  let timer: NodeJS.Timeout | undefined;
+  if (d.persistence === 'unknown') {
+    timer = setInterval(() => {
+      void monitor.refresh().then((now) => {
+        if (now.persistence === 'unknown') return;
+        clearInterval(timer);
+        if (monitor.blocksWrites) logger.error({ persistence: now.persistence }, `queue is not durable: webhooks are refused with 503 until it is: ${now.detail}`);
+        else logger.info({ persistence: now.persistence }, `queue persistence: ${now.detail}`);
+      });
+    }, 5000);
+    timer.unref();
+  }
+  return { monitor, stop: () => clearInterval(timer) };
+}
+
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { config, clock, logger, role } = o;
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
@@ -82,12 +115,15 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   if (runsWorker && config.SLACK_BOT_TOKEN === undefined) {
     throw new FlipturnError('FT_CONFIG_INVALID', `flipturn ${role} needs SLACK_BOT_TOKEN: the worker answers in Slack threads`);
   }
+  for (const w of configWarnings(config)) logger.warn({ variable: w.variable }, `configuration: ${w.variable} ${w.message}`);
   const adapters = buildAdapters(config, { clock, logger, role });
   const closers: Array<() => Promise<void>> = [];
   try {
     if (adapters.queue instanceof RedisSignalQueue && !(await adapters.queue.waitReady(3000))) {
       logger.warn('Redis is not reachable yet: the gate answers 503 and the worker retries until it is');
     }
+    const durability = await checkDurability(config, role, clock, logger);
+    closers.push(() => Promise.resolve(durability.stop()));
     // One registry per process: the gate's, the worker's and the investigation's series, plus process/GC/event-loop metrics.
     const metrics = new MetricsRegistry({ defaultMetrics: true });
     const slackPosts = slackMetrics(metrics);
@@ -115,9 +151,6 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         incidentWaitMs: config.INCIDENT_WAIT_MS,
         testPauseBeforeAckMs: config.FLIPTURN_TEST_PAUSE_BEFORE_ACK_MS,
       });
-      if (settings.reclaimIdleMs <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
-        logger.warn({ RECLAIM_IDLE_MS: settings.reclaimIdleMs, FLIPTURN_INVESTIGATION_DEADLINE_MS: config.FLIPTURN_INVESTIGATION_DEADLINE_MS }, 'RECLAIM_IDLE_MS is not above the investigation deadline: a slow investigation may be taken over by another worker');
-      }
       const delivery = new ObservedSlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer }, (outcome) => slackPosts.count(outcome));
       const pipeline = new Pipeline({
         registry,
@@ -140,22 +173,28 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     }
     let http: FastifyInstance;
     if (role === 'worker' && worker) {
-      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics });
+      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics, durability: durability.monitor });
     } else {
       const settings = gateSettingsFromConfig(config, {
         ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
         ...(identity?.botId ? { slackBotId: identity.botId } : {}),
       });
-      http = buildGate({ settings, clock, logger, queue: adapters.queue, metrics, ...(o.reporter ? { reporter: o.reporter } : {}) });
+      http = buildGate({ settings, clock, logger, queue: adapters.queue, metrics, durability: durability.monitor, ...(o.reporter ? { reporter: o.reporter } : {}) });
     }
     const url = await http.listen({ host: config.HOST, port: config.PORT });
     closers.push(() => http.close());
     worker?.start();
     let stopped: Promise<void> | undefined;
+    // Within SHUTDOWN_GRACE_MS in all: the HTTP server first (stop accepting, idle connections closed at once,
+    // requests in flight get a few seconds, then every connection still open, stalled uploads included, is
+    // destroyed), then the worker gets what is left of the grace period.
+    const graceMs = config.SHUTDOWN_GRACE_MS;
     const stop = () =>
       (stopped ??= (async () => {
-        await http.close().catch(() => undefined); // stop accepting first: nothing answered 2xx is lost
-        await worker?.stop();
+        const t0 = clock.nowMs();
+        durability.stop();
+        await closeGate(http, Math.min(DEFAULT_DRAIN_MS, graceMs)).catch(() => undefined); // nothing answered 2xx is lost
+        await worker?.stop(Math.max(0, graceMs - (clock.nowMs() - t0)));
         await registry?.close().catch(() => undefined);
         await adapters.close();
       })());

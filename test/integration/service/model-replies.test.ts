@@ -57,6 +57,8 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
+    // In-process queue: this test is about model replies, not durability.
+    FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true',
     SLACK_BOT_TOKEN: slack.token,
     SLACK_API_URL: slack.apiUrl,
     SLACK_DEFAULT_CHANNEL: CHANNEL,
