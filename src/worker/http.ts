@@ -2,17 +2,19 @@
  * The worker role's own small HTTP server (`flipturn worker`): GET /healthz (the Docker healthcheck), GET /readyz
  * (the queue answers) and GET /metrics (the shared registry). In `flipturn start` the gate serves these routes.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
-import { gateLimits, serverOptions } from '../ingress/gate-limits.js';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { MetricsRegistry } from '../observability/registry.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { DurabilityMonitor } from '../queue/durability.js';
 import type { SignalQueue } from '../queue/port.js';
 import type { Worker } from './worker.js';
 
-export function buildWorkerHttp(deps: { worker: Worker; queue: SignalQueue; metrics: MetricsRegistry; durability?: DurabilityMonitor }): FastifyInstance {
-  // The same client deadlines as the gate (it serves probes only, but is reachable the same way).
-  const app = Fastify({ logger: false, ...serverOptions(gateLimits()) });
+/** `server`: Fastify server options, the client deadlines of src/ingress/gate-limits.ts in the composition root. */
+export function buildWorkerHttp(
+  deps: { worker: Worker; queue: SignalQueue; metrics: MetricsRegistry; durability?: DurabilityMonitor },
+  server: FastifyServerOptions = { return503OnClosing: true },
+): FastifyInstance {
+  const app = Fastify({ ...server, logger: false });
   app.get('/healthz', async (_req, reply) => {
     const s = deps.worker.status();
     return reply.code(s.running ? 200 : 503).send({ status: s.running ? 'ok' : 'stopped', role: 'worker', inFlight: s.inFlight });

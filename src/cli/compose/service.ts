@@ -12,7 +12,7 @@ import { configWarnings } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { settingsFromConfig } from '../../evidence/settings.js';
 import { buildGate } from '../../ingress/gate.js';
-import { closeGate, DEFAULT_DRAIN_MS } from '../../ingress/gate-limits.js';
+import { closeGate, DEFAULT_DRAIN_MS, gateLimits, serverOptions } from '../../ingress/gate-limits.js';
 import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
 import type { Clock } from '../../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../../kernel/errors.js';
@@ -173,7 +173,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     }
     let http: FastifyInstance;
     if (role === 'worker' && worker) {
-      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics, durability: durability.monitor });
+      // The same client deadlines as the gate: it serves probes only, but is reachable the same way.
+      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics, durability: durability.monitor }, serverOptions(gateLimits(gateSettingsFromConfig(config).limits)));
     } else {
       const settings = gateSettingsFromConfig(config, {
         ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
