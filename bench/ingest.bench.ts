@@ -119,6 +119,8 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
     SLACK_SIGNING_SECRET: INGEST_SECRET,
     DATADOG_WEBHOOK_TOKEN: INGEST_DATADOG_TOKEN,
     ALERTMANAGER_WEBHOOK_TOKEN: INGEST_ALERTMANAGER_TOKEN,
+    // A webhook source needs the channel its alerts are answered in (config check refuses it otherwise).
+    SLACK_DEFAULT_CHANNEL: 'C0BENCH',
     // The bench writes more entries than the default stream cap keeps; the loss check reads them all back.
     QUEUE_MAX_LENGTH: '10000000',
     LOG_LEVEL: production ? 'info' : 'silent',

@@ -220,9 +220,6 @@ export function checkDependencies(c: ParsedConfig, problem: (variable: SettingNa
   // accepted with 200 and then dead-lettered.
   requires('DATADOG_WEBHOOK_TOKEN', 'SLACK_DEFAULT_CHANNEL', 'Datadog webhook alerts are answered in that channel');
   requires('ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_DEFAULT_CHANNEL', 'Alertmanager alerts are answered in that channel');
-  // The gate learns the bot's own ids from the token (auth.test) to ignore its own messages; without it, its replies
-  // to webhook alerts (new messages in SLACK_DEFAULT_CHANNEL) would come back as alerts.
-  requires('SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'the gate must recognize and ignore its own messages');
   requires('LOKI_TENANT', 'LOKI_URL', 'the tenant is sent to that Loki');
   requires('TEMPO_TENANT', 'TEMPO_URL', 'the tenant is sent to that Tempo');
   requires('PROMETHEUS_FAMILIES', 'PROMETHEUS_URL', 'the families are queried in that Prometheus');

@@ -66,10 +66,14 @@ export function normalizeSlack(body: unknown, clock: Clock, options: NormalizeOp
   if (ts === undefined || instantFromSlackTs(ts) === undefined) return reject('event.ts', 'must be a Slack timestamp such as 1610261539.000900');
   const botId = str(event.bot_id) ?? (isObject(event.bot_profile) ? str(event.bot_profile.id) : undefined);
   const user = str(event.user);
-  if ((options.botId !== undefined && botId === options.botId) || (options.botUserId !== undefined && user === options.botUserId)) {
+  // Our bot user: the configured one, else (for bot messages) the bot authorization Slack sends with the event, so a
+  // gate that could not learn its ids still recognizes its own messages (the thread roots it opens for webhook alerts).
+  const fromBot = botId !== undefined || subtype === 'bot_message';
+  const me = options.botUserId ?? (fromBot ? ourUserId(body, options) : undefined);
+  if ((options.botId !== undefined && botId === options.botId) || (me !== undefined && user === me)) {
     return ignored('own_message', 'our own bot posted it');
   }
-  const isBot = botId !== undefined || subtype === 'bot_message';
+  const isBot = fromBot;
   const threadTs = str(event.thread_ts);
   const inThread = threadTs !== undefined && threadTs !== ts;
   const teamId = str(body.team_id) ?? str(event.team);

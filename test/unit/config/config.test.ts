@@ -86,7 +86,6 @@ describe('configuration', () => {
     const cases: Array<[Record<string, string>, string, RegExp]> = [
       [{ DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /DATADOG_WEBHOOK_TOKEN/],
       [{ ALERTMANAGER_WEBHOOK_TOKEN: 'am-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /ALERTMANAGER_WEBHOOK_TOKEN/],
-      [{ SLACK_SIGNING_SECRET: 'signing-secret-0123' }, 'SLACK_BOT_TOKEN', /own messages/],
       [{ SENTRY_PROJECTS: 'checkout' }, 'SENTRY_AUTH_TOKEN', /SENTRY_PROJECTS/],
       [{ LOKI_TENANT: 't1' }, 'LOKI_URL', /LOKI_TENANT/],
       [{ TEMPO_TENANT: 't1' }, 'TEMPO_URL', /TEMPO_TENANT/],

@@ -80,8 +80,10 @@ describe('normalizeAlert slack_event', () => {
     ['slack/own_bot_reply.json', 'own_message', { botUserId: 'U0FLIPBOT' }],
     ['slack/own_bot_reply.json', 'bot_thread_reply', {}],
     ['slack/datadog_app_attachments.json', 'own_message', { botId: 'B0DATADOG' }],
+    // Its user is the bot user of the event's own authorization: our own bot posted it.
+    ['slack/message_from_other_app_bot_profile_no_subtype.json', 'own_message', {}],
+    ['slack/message_from_other_app_bot_profile_no_subtype.json', 'not_an_alert', { botUserId: 'U0FLIPBOT' }],
     // Other bots' chatter that does not read as an alert.
-    ['slack/message_from_other_app_bot_profile_no_subtype.json', 'not_an_alert', {}],
     ['slack/message_subtype_bot_message_classic.json', 'not_an_alert', {}],
   ] as const)('%s is ignored (%s)', (path, reason, options) => {
     const r = normalizeAlert('slack_event', fixture(path), clock, options);
@@ -90,6 +92,14 @@ describe('normalizeAlert slack_event', () => {
     expect(r.signals).toEqual([]);
     expect(r.followUps).toEqual([]);
     expect(r.ignored?.reason).toBe(reason);
+  });
+
+  it('recognizes our own top-level message from the bot authorization Slack sends, without configured bot ids', () => {
+    const own = fixture('slack/own_bot_reply.json') as { event: Record<string, unknown> } & Record<string, unknown>;
+    delete own.event.thread_ts;
+    own.authorizations = [{ team_id: 'T0FLIP001', user_id: 'U0FLIPBOT', is_bot: true }];
+    const r = normalizeAlert('slack_event', own, clock);
+    expect(r.ok && r.ignored?.reason).toBe('own_message');
   });
 
   it('treats another bot alert-like message as an alert with state unknown', () => {
