@@ -30,7 +30,7 @@ export interface GateLimits {
   readonly tokenBodyLimitBytes: number;
 }
 
-export const DEFAULT_GATE_LIMITS: GateLimits = {
+const DEFAULT_GATE_LIMITS: GateLimits = {
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
   connectionTimeoutMs: 70_000,
@@ -40,7 +40,7 @@ export const DEFAULT_GATE_LIMITS: GateLimits = {
 };
 
 /** How often Node checks the header and request deadlines of open connections. */
-export const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 export function gateLimits(partial: Partial<GateLimits> = {}): GateLimits {
   const l = { ...DEFAULT_GATE_LIMITS, ...partial };

@@ -37,7 +37,7 @@ export interface PersistenceProbe {
   config(op: 'GET', name: string): Promise<unknown>;
 }
 
-export const VOLATILE_OVERRIDE = 'FLIPTURN_ALLOW_VOLATILE_QUEUE';
+const VOLATILE_OVERRIDE = 'FLIPTURN_ALLOW_VOLATILE_QUEUE';
 
 function field(info: string, name: string): string | undefined {
   const m = new RegExp(`^${name}:(.*)$`, 'm').exec(info);
