@@ -44,6 +44,15 @@ function isJsonObject(value: string): boolean {
   }
 }
 
+/** OTEL_* list values (W3C Baggage style, as the OpenTelemetry SDK reads them): key=value pairs, comma-separated. */
+function isKeyValueList(value: string): boolean {
+  return value.split(',').every((pair) => /^\s*[^=\s][^=]*=.*$/.test(pair));
+}
+
+const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+const TRACES_EXPORTERS: readonly string[] = ['otlp', 'console', 'zipkin', 'none'];
+const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
 function isUrl(value: string, protocols: readonly string[]): boolean {
   try {
     return protocols.includes(new URL(value).protocol);
@@ -111,7 +120,18 @@ export const SETTINGS = {
   AGENT_MAX_TOOL_ROWS: { group: 'llm', description: 'Most rows one evidence tool call may fetch from one provider for the model.', example: '100' },
   SCRUB_IP_ADDRESSES: { group: 'llm', description: 'Also redact IP addresses from text sent to the model (secrets, tokens, e-mail addresses and card numbers always are).', example: 'false' },
   SENTRY_DSN: { group: 'self', secret: true, description: "DSN for Flipturn's own error reporting with @sentry/node. Unset: off." },
-  OTEL_EXPORTER_OTLP_ENDPOINT: { group: 'self', description: "OTLP/HTTP endpoint for Flipturn's own traces. Unset: off." },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { group: 'self', description: "OTLP base URL for Flipturn's own traces (HTTP: /v1/traces is appended). Setting it, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_TRACES_EXPORTER turns self-tracing on; none set: off. The OTEL_* settings are read by the OpenTelemetry SDK itself (standard semantics); they are listed and checked here.", example: 'http://127.0.0.1:4318' },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: { group: 'self', description: 'OTLP URL for traces, used as is (no path appended); overrides OTEL_EXPORTER_OTLP_ENDPOINT.', example: 'http://127.0.0.1:4318/v1/traces' },
+  OTEL_EXPORTER_OTLP_HEADERS: { group: 'self', secret: true, description: 'Headers sent with every OTLP export, as key=value pairs, comma-separated (e.g. an API key header of a tracing vendor).' },
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: { group: 'self', secret: true, description: 'Headers for trace exports only, as key=value pairs; merged over OTEL_EXPORTER_OTLP_HEADERS.' },
+  OTEL_EXPORTER_OTLP_PROTOCOL: { group: 'self', description: 'OTLP transport: http/protobuf (default), http/json or grpc.', example: 'http/protobuf' },
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: { group: 'self', description: 'OTLP transport for traces only; overrides OTEL_EXPORTER_OTLP_PROTOCOL.', example: 'http/json' },
+  OTEL_TRACES_EXPORTER: { group: 'self', description: 'Span exporters, comma-separated: otlp (the default once an endpoint is set), console, zipkin, or none (self-tracing off).', example: 'otlp' },
+  OTEL_SERVICE_NAME: { group: 'self', description: "service.name of Flipturn's own spans. Unset: flipturn (the process's role is the flipturn.role resource attribute: serve, worker or start).", example: 'flipturn-worker' },
+  OTEL_RESOURCE_ATTRIBUTES: { group: 'self', description: "More resource attributes of Flipturn's own spans, as key=value pairs, comma-separated (values percent-encoded).", example: 'deployment.environment.name=prod,service.namespace=sre' },
+  OTEL_TRACES_SAMPLER: { group: 'self', description: 'Sampler: parentbased_always_on (default), parentbased_traceidratio, parentbased_always_off, always_on, always_off or traceidratio.', example: 'parentbased_traceidratio' },
+  OTEL_TRACES_SAMPLER_ARG: { group: 'self', description: 'Sampling ratio of the traceidratio samplers, 0 to 1. Default 1.', example: '0.25' },
+  OTEL_SDK_DISABLED: { group: 'self', description: "true turns Flipturn's own OpenTelemetry SDK off whatever else is set.", example: 'false' },
   FLIPTURN_PROVIDER_CALL_BUDGET: { group: 'analysis', description: 'Most provider calls one investigation may make.', example: '12' },
   FLIPTURN_PROVIDER_ROW_BUDGET: { group: 'analysis', description: 'Most rows (spans, log lines, points, issues) one provider call may return.', example: '5000' },
   FLIPTURN_PROVIDER_TIMEOUT_MS: { group: 'analysis', description: 'Timeout of one provider call, in milliseconds.', example: '10000' },
@@ -191,6 +211,26 @@ const configSchemaBase = z.object({
     SCRUB_IP_ADDRESSES: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1')),
     SENTRY_DSN: optionalSecret().refine((v) => v === undefined || v.trim() === '' || isUrl(v, ['http:', 'https:']), 'must be a Sentry DSN URL'),
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(),
+    OTEL_EXPORTER_OTLP_HEADERS: optionalSecret().refine((v) => v === undefined || isKeyValueList(v), 'must be key=value pairs, comma-separated'),
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalSecret().refine((v) => v === undefined || isKeyValueList(v), 'must be key=value pairs, comma-separated'),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(OTLP_PROTOCOLS).optional()),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.preprocess(emptyToUndefined, z.enum(OTLP_PROTOCOLS).optional()),
+    OTEL_TRACES_EXPORTER: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => v.split(',').every((e) => TRACES_EXPORTERS.includes(e.trim())), `must be a comma-separated list of ${TRACES_EXPORTERS.join(', ')}`)
+        .optional(),
+    ),
+    OTEL_SERVICE_NAME: optionalString(),
+    OTEL_RESOURCE_ATTRIBUTES: z.preprocess(emptyToUndefined, z.string().refine(isKeyValueList, 'must be key=value pairs, comma-separated').optional()),
+    OTEL_TRACES_SAMPLER: z.preprocess(emptyToUndefined, z.enum(TRACES_SAMPLERS).optional()),
+    OTEL_TRACES_SAMPLER_ARG: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).optional()),
+    OTEL_SDK_DISABLED: z.preprocess(
+      (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+      z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    ),
     FLIPTURN_PROVIDER_CALL_BUDGET: intIn(1, 1000, 12),
     FLIPTURN_PROVIDER_ROW_BUDGET: intIn(1, 1_000_000, 5000),
     FLIPTURN_PROVIDER_TIMEOUT_MS: intIn(100, 600_000, 10_000),

@@ -1,14 +1,14 @@
 /**
- * Flipturn's self-telemetry, started by the composition roots of the long-running roles (serve, worker, start):
- * OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, Sentry when SENTRY_DSN is set, neither
- * otherwise (no SDK started). stop() flushes and shuts both down.
+ * Flipturn's self-telemetry, started by the composition roots of the long-running roles (serve, worker, start)
+ * before they build the service: OpenTelemetry traces when the OTEL_* settings configure an exporter (./tracing.ts),
+ * Sentry when SENTRY_DSN is set, neither otherwise (no SDK started). stop() flushes and shuts both down.
  */
 import type { Config } from '../config/schema.js';
 import type { SecretScrubber } from '../kernel/secrets.js';
 import { flipturnVersion } from '../kernel/version.js';
 import type { ErrorReporter } from './reporter.js';
 import { startSelfErrors, type SelfErrors } from './sentry.js';
-import { startSelfTracing, type SelfTracing } from './tracing.js';
+import { startSelfTracing, type SelfTracing, type TracingSwitch } from './tracing.js';
 
 export interface SelfTelemetry {
   readonly tracing: SelfTracing | undefined;
@@ -18,9 +18,9 @@ export interface SelfTelemetry {
   stop(): Promise<void>;
 }
 
-export function startSelfTelemetry(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'SENTRY_DSN'>, scrubber: SecretScrubber, o: { scheduledDelayMillis?: number } = {}): SelfTelemetry {
+export function startSelfTelemetry(config: TracingSwitch & Pick<Config, 'SENTRY_DSN'>, scrubber: SecretScrubber, o: { role: string }): SelfTelemetry {
   const version = flipturnVersion();
-  const tracing = startSelfTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceVersion: version, ...o });
+  const tracing = startSelfTracing(config, { role: o.role, serviceVersion: version });
   const errors = startSelfErrors({ dsn: config.SENTRY_DSN, scrubber, release: version });
   return {
     tracing,

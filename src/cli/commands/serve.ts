@@ -14,9 +14,10 @@ export async function runRole(ctx: CommandContext, role: Role): Promise<number> 
   const scrubber = ctx.scrubber;
   if (!config || !scrubber) throw new Error(`flipturn ${role} needs the configuration`);
   if (ctx.signal.aborted) return EXIT.ok;
-  // Flipturn's own traces (OTEL_EXPORTER_OTLP_ENDPOINT) and errors (SENTRY_DSN); neither SDK starts when unset.
-  const telemetry = startSelfTelemetry(config, scrubber);
-  if (telemetry.tracing) ctx.logger.info({ endpoint: telemetry.tracing.endpoint }, 'self-telemetry: traces exported over OTLP/HTTP');
+  // Flipturn's own traces (the standard OTEL_* settings) and errors (SENTRY_DSN); neither SDK starts when unset.
+  // Started before the service is built, so the Fastify instances and clients it creates are instrumented.
+  const telemetry = startSelfTelemetry(config, scrubber, { role });
+  if (telemetry.tracing) ctx.logger.info({ destination: telemetry.tracing.destination }, 'self-telemetry: traces exported (OTEL_* settings)');
   if (telemetry.errors) ctx.logger.info('self-telemetry: errors reported to Sentry');
   const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger, ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}) }).catch(async (e: unknown) => {
     await telemetry.stop();
