@@ -54,7 +54,7 @@ export interface SelfTracing {
   shutdown(): Promise<void>;
 }
 
-export const DEFAULT_SERVICE_NAME = 'flipturn';
+const DEFAULT_SERVICE_NAME = 'flipturn';
 
 /** Probes and scrapes: never traced. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -76,7 +76,7 @@ export function tracingWanted(s: TracingSwitch): boolean {
 }
 
 /** The official instrumentations, configured for Flipturn (see the header). */
-export function selfInstrumentations(): Instrumentation[] {
+function selfInstrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => untraced(req.url),

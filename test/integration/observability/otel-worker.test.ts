@@ -7,15 +7,16 @@
  * instrumentations' spans (HTTP, Fastify, ioredis) inside it.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_ROUTES } from '../../../src/ingress/gate.js';
 import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
-import { ALERT_SEC, CHANNEL, killAll, post, REPO, serviceEnv, slackAlertEvent, slackHeaders, spawnFlipturn, until, type Child } from '../service/harness.js';
+import { ALERT_SEC, CHANNEL, killAll, post, serviceEnv, slackAlertEvent, slackHeaders, spawnFlipturn, until, type Child } from '../service/harness.js';
 
 const skip = skipRedisTests();
-const VERSION = (JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
 
 describe.skipIf(skip)('self-tracing of a worker and a gate from the standard OTEL_* variables (child processes)', () => {
   let redis: RedisServerHandle;
