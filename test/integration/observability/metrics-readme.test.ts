@@ -24,7 +24,8 @@ async function servedFamilies(role: Role, standin: SlackStandin, redisUrl?: stri
     LOG_LEVEL: 'silent',
     SLACK_BOT_TOKEN: standin.token,
     SLACK_API_URL: standin.apiUrl,
-    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    // The in-process queue keeps nothing on disk: allowed here on purpose (`start` without Redis).
+    ...(redisUrl ? { REDIS_URL: redisUrl } : { FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true' }),
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const svc = await startService({ role, config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: `metrics-readme-${role}` });
