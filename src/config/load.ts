@@ -21,7 +21,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(SETTINGS)) input[key] = env[key];
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: toProblems(parsed.error) };
+  if (!parsed.success) return { ok: false, problems: toProblems(parsed.error, input) };
   const config = Object.freeze({ ...parsed.data }) as Config;
   const scrubber = new SecretScrubber();
   for (const key of Object.keys(SETTINGS) as SettingName[]) {
@@ -43,17 +43,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): {
   return { config: r.config, scrubber: r.scrubber };
 }
 
-function toProblems(error: z.ZodError): ConfigProblem[] {
+function toProblems(error: z.ZodError, input: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
   const problems = error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(environment)');
+    const raw = input[variable];
     let message = issue.message;
-    if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
-    // Never echo a secret's value back: zod messages do not include input, and we add none.
+    if (raw === undefined && issue.code === 'invalid_type') message = 'is required';
+    else if (issue.code === 'invalid_value' && issue.values.length > 0) message = `must be one of ${issue.values.map(String).join(', ')}`;
+    // Say what was given, for settings that are not secret and values that cannot hide a credential (no '@', '/').
+    const shown = raw !== undefined && !SECRET_SETTINGS.includes(variable as SettingName) ? showable(raw) : undefined;
+    if (shown !== undefined && message !== 'is required') message = `${message}, got '${shown}'`;
     return { variable, message };
   });
   // Stable order: by variable name, then message.
   problems.sort((a, b) => (a.variable === b.variable ? cmp(a.message, b.message) : cmp(a.variable, b.variable)));
   return problems;
+}
+
+/** The value as given, when it is short and plain (no URL, path or credential-like characters); else undefined. */
+function showable(raw: string): string | undefined {
+  return /^[\w .,;:|*+=-]{0,64}$/.test(raw) ? raw : undefined;
 }
 
 function cmp(a: string, b: string): number {

@@ -32,8 +32,11 @@ const optionalUrl = (protocols: readonly string[] = ['http:', 'https:']) =>
       .refine((v) => isUrl(v, protocols), { message: `must be a URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}...)` })
       .optional(),
   );
-const intIn = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+/** An integer setting in [min, max]; every failure says what is expected (load.ts adds the value it got). */
+const intIn = (min: number, max: number, fallback: number) => {
+  const expected = { error: () => `must be ${min === 1 && max === 65535 ? 'a port number (1-65535)' : `an integer from ${min} to ${max}`}` };
+  return z.preprocess(emptyToUndefined, z.coerce.number(expected).int(expected).min(min, expected).max(max, expected).default(fallback));
+};
 
 function isJsonObject(value: string): boolean {
   try {
