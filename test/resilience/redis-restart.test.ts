@@ -91,7 +91,11 @@ describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF
     // The senders retry what was refused; the acknowledged alerts were in the AOF and are still in the stream.
     for (const m of refused) {
       const a = await deliver(svc.url, ddAlert(m));
-      expect((JSON.parse(a.body) as { queued?: number }).queued).toBe(1);
+      // Stored exactly once: by this 2xx, or by an earlier retry whose answer was a 503 although Redis applied the
+      // write (the gate's command timeout fired first, as it can on a loaded machine right after the restart); the
+      // idempotency claim then reports this delivery as a duplicate. Either way one entry, answered once (below).
+      const body = JSON.parse(a.body) as { queued?: number; duplicates?: number };
+      expect((body.queued ?? 0) + (body.duplicates ?? 0)).toBe(1);
       acked.push(m);
     }
     // A duplicate delivery of an alert acknowledged before the outage is still recognised (the claim survived).
