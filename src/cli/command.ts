@@ -5,7 +5,15 @@ import type { Config } from '../config/schema.js';
 import type { SecretScrubber } from '../kernel/secrets.js';
 import type { Logger } from '../kernel/logger.js';
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** One command-line option: node:util parseArgs' option plus what `--help` says about it. */
+export type CliOption = NonNullable<ParseArgsConfig['options']>[string] & {
+  /** One line for `--help`: what the option does. */
+  readonly description: string;
+  /** The value's name in `--help` for a string option ("FILE", "URL", "N"); default "VALUE". */
+  readonly valueName?: string;
+};
+
+export type OptionSpec = Readonly<Record<string, CliOption>>;
 
 export interface ParsedArgs {
   readonly values: Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;

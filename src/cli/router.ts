@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseConfig, formatProblems } from '../config/load.js';
 import { errorMessage, isFlipturnError } from '../kernel/errors.js';
 import { createLogger } from '../kernel/logger.js';
-import { EXIT, type CommandContext, type CommandSpec } from './command.js';
+import { EXIT, type CommandContext, type CommandSpec, type OptionSpec } from './command.js';
 
 export interface RunCliOptions {
   readonly argv: readonly string[];
@@ -22,8 +22,23 @@ export function matchCommand(argv: readonly string[], commands: readonly Command
   return undefined;
 }
 
+/** Command groups ("lab", "config", "dlq", ...): the first word of two-word command names, with their commands. */
+function groupsOf(commands: readonly CommandSpec[]): Map<string, CommandSpec[]> {
+  const groups = new Map<string, CommandSpec[]>();
+  for (const c of commands) {
+    const [group, sub] = c.name.split(' ');
+    if (!group || !sub) continue;
+    groups.set(group, [...(groups.get(group) ?? []), c]);
+  }
+  return groups;
+}
+
+function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(10, ...rows.map(([a]) => a.length));
+  return rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`);
+}
+
 function renderHelp(commands: readonly CommandSpec[], version: string): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 10);
   const lines = [
     `flipturn ${version}: root-cause analysis for alerts, answered in the alert's Slack thread.`,
     '',
@@ -31,29 +46,45 @@ function renderHelp(commands: readonly CommandSpec[], version: string): string {
     '       npm run flipturn -- <command> [options]',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...table(commands.map((c) => [c.name, c.summary])),
     '',
     'Options:',
-    '  --help, -h     Show help (also after a command: flipturn <command> --help)',
-    '  --version, -v  Print the version',
+    ...table([
+      ['-h, --help', 'Show help (also after a command or a group: flipturn <command> --help, flipturn lab --help)'],
+      ['-v, --version', 'Print the version'],
+    ]),
     '',
     'Configuration comes from environment variables: run `flipturn config check` to see them.',
   ];
   return `${lines.join('\n')}\n`;
 }
 
+function renderGroupHelp(group: string, members: readonly CommandSpec[]): string {
+  const lines = [
+    `Usage: flipturn ${group} <${members.map((c) => c.name.split(' ')[1]).join('|')}> [options]`,
+    '',
+    'Commands:',
+    ...table(members.map((c) => [c.name, c.summary])),
+    '',
+    `Run 'flipturn ${group} <command> --help' for the options and examples of one.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 export function renderCommandHelp(c: CommandSpec): string {
-  const opts = Object.entries(c.options ?? {}).map(([name, o]) => {
-    const flag = `--${name}${o.short ? `, -${o.short}` : ''}${o.type === 'string' ? ' <value>' : ''}`;
+  const options: Array<readonly [string, string]> = Object.entries(c.options ?? {}).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : ''}`;
     const def = o.default !== undefined && o.type === 'string' ? ` (default ${String(o.default)})` : '';
-    return `  ${flag}${def}`;
+    return [flag, `${o.description}${def}`];
   });
   const lines = [
-    `flipturn ${c.name}${c.usage ? ` ${c.usage}` : ''}`,
+    `Usage: flipturn ${c.name}${c.usage ? ` ${c.usage}` : ''}`,
     '',
     c.summary,
     ...(c.description ? ['', c.description] : []),
-    ...(opts.length ? ['', 'Options:', ...opts, '  --help, -h'] : ['', 'Options:', '  --help, -h']),
+    '',
+    'Options:',
+    ...table([...options, ['-h, --help', 'Show this help']]),
     '',
     'Examples:',
     ...c.examples.map((e) => `  ${e}`),
@@ -61,12 +92,23 @@ export function renderCommandHelp(c: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** node:util parseArgs options (the help-only fields removed). */
+function parseArgsOptions(options: OptionSpec | undefined): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(options ?? {}).map(([name, o]) => {
+    const { description: _description, valueName: _valueName, ...parseOption } = o;
+    return [name, parseOption];
+  }));
+}
+
+const isHelp = (a: string | undefined) => a === '--help' || a === '-h';
+
 /** The whole CLI as a function of argv and streams: returns the exit code. */
 export async function runCli(o: RunCliOptions): Promise<number> {
   const { argv, commands, version, base } = o;
   const out = (s: string) => base.stdout.write(s);
   const err = (s: string) => base.stderr.write(s);
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  const groups = groupsOf(commands);
+  if (argv.length === 0 || (argv.length === 1 && (isHelp(argv[0]) || argv[0] === 'help'))) {
     out(renderHelp(commands, version));
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
@@ -74,19 +116,31 @@ export async function runCli(o: RunCliOptions): Promise<number> {
     out(`${version}\n`);
     return EXIT.ok;
   }
-  const match = matchCommand(argv, commands);
+  // `flipturn help <command>` is `flipturn <command> --help`.
+  const words = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv;
+  const match = matchCommand(words, commands);
   if (!match) {
-    err(`flipturn: unknown command '${argv.slice(0, 2).join(' ')}'. Run 'flipturn --help' for the list of commands.\n`);
+    const group = groups.get(words[0] ?? '');
+    if (group && (words.length === 1 || isHelp(words[1]))) {
+      // A group alone (`flipturn config`) prints its commands; with --help too, and succeeds.
+      out(renderGroupHelp(words[0]!, group));
+      return words.length === 1 ? EXIT.usage : EXIT.ok;
+    }
+    const name = words.slice(0, group ? 2 : 1).join(' ');
+    const hint = group
+      ? ` 'flipturn ${words[0]}' has: ${group.map((c) => c.name.split(' ')[1]).join(', ')} (flipturn ${words[0]} --help).`
+      : ` Run 'flipturn --help' for the list of commands.`;
+    err(`flipturn: unknown command '${name}'.${hint}\n`);
     return EXIT.usage;
   }
   const { command, rest } = match;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (rest.some(isHelp)) {
     out(renderCommandHelp(command));
     return EXIT.ok;
   }
   let args;
   try {
-    const parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: rest, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
     args = { values: parsed.values, positionals: parsed.positionals };
   } catch (e) {
     err(`flipturn ${command.name}: ${errorMessage(e)}. Run 'flipturn ${command.name} --help'.\n`);
@@ -113,7 +167,8 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   } catch (e) {
     const text = ctx.scrubber ? ctx.scrubber.scrub(errorMessage(e)) : errorMessage(e);
     const code = isFlipturnError(e) ? ` [${e.code}]` : '';
-    err(`flipturn ${command.name}: ${text}${code}\n`);
+    // A message that already names the command ("flipturn serve needs REDIS_URL ...") is not prefixed twice.
+    err(`${text.startsWith('flipturn ') ? '' : `flipturn ${command.name}: `}${text}${code}\n`);
     return isFlipturnError(e, 'FT_USAGE') ? EXIT.usage : EXIT.failure;
   }
 }

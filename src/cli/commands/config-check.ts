@@ -14,7 +14,7 @@ export const configCheckCommand: CommandSpec = {
   examples: ['flipturn config check', 'REDIS_URL=redis://127.0.0.1:6379 flipturn config check --json'],
   // It reports problems itself (exit 1) instead of failing before it runs, so it can print them as data too.
   needsConfig: false,
-  options: { json: { type: 'boolean', default: false } },
+  options: { json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' } },
   run(ctx, args) {
     const result = parseConfig(ctx.env);
     const json = args.values.json === true;

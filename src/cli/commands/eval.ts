@@ -92,11 +92,11 @@ export const evalCommand: CommandSpec = {
   needsConfig: false,
   maxPositionals: 100,
   options: {
-    json: { type: 'boolean', default: false },
-    cv: { type: 'boolean', default: false },
-    ablate: { type: 'boolean', default: false },
-    'fit-calibration': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'src/rca/calibration-fitted.ts' },
+    json: { type: 'boolean', default: false, description: 'Print every case and the summaries as JSON' },
+    cv: { type: 'boolean', default: false, description: 'Leave-one-source-out cross-validation of the calibration' },
+    ablate: { type: 'boolean', default: false, description: 'Switch each engine mechanism off in turn and show the change' },
+    'fit-calibration': { type: 'boolean', default: false, description: 'Fit the calibration on the labelled scenarios and write it to --out' },
+    out: { type: 'string', default: 'src/rca/calibration-fitted.ts', valueName: 'FILE', description: 'Where --fit-calibration writes the generated module' },
   },
   async run(ctx, args) {
     const roots = args.positionals.length ? args.positionals : ['scenarios'];

@@ -89,7 +89,11 @@ export const investigateCommand: CommandSpec = {
   examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate --alert alert.json --source datadog_webhook'],
   needsConfig: false,
   maxPositionals: 1,
-  options: { json: { type: 'boolean', default: false }, alert: { type: 'string' }, source: { type: 'string' } },
+  options: {
+    json: { type: 'boolean', default: false, description: 'Print the whole report as JSON instead of the reply text' },
+    alert: { type: 'string', valueName: 'FILE', description: 'Investigate this alert body (as its source delivers it) against the configured providers' },
+    source: { type: 'string', valueName: 'SOURCE', description: 'The alert\'s source: datadog_webhook, slack_event or alertmanager (default: guessed from the body)' },
+  },
   async run(ctx, args) {
     const json = args.values.json === true;
     const alert = typeof args.values.alert === 'string' ? args.values.alert : undefined;

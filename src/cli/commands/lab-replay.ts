@@ -21,14 +21,14 @@ export const labReplayCommand: CommandSpec = {
   needsConfig: false,
   maxPositionals: 1,
   options: {
-    'shift-to-now': { type: 'boolean', default: false },
-    'traces-url': { type: 'string' },
-    'logs-url': { type: 'string' },
-    'metrics-url': { type: 'string' },
-    'alert-url': { type: 'string' },
-    'alert-token': { type: 'string' },
-    'wait-ms': { type: 'string', default: '5000' },
-    json: { type: 'boolean', default: false },
+    'shift-to-now': { type: 'boolean', default: false, description: 'Re-time the telemetry so that the alert fires now' },
+    'traces-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP traces endpoint (Tempo :4318/v1/traces or a Collector)' },
+    'logs-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP logs endpoint (Loki /otlp/v1/logs or a Collector)' },
+    'metrics-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP metrics endpoint (Prometheus /api/v1/otlp/v1/metrics or a Collector)' },
+    'alert-url': { type: 'string', valueName: 'URL', description: "Base URL of a Flipturn gate to send the scenario's alert to" },
+    'alert-token': { type: 'string', valueName: 'TOKEN', description: 'Datadog token, Alertmanager bearer token or Slack signing secret for --alert-url' },
+    'wait-ms': { type: 'string', default: '5000', valueName: 'MS', description: 'How long to let the backends index before the alert is sent, in milliseconds' },
+    json: { type: 'boolean', default: false, description: 'Print the summary (what was sent, what failed, the gate\'s answer) as JSON' },
   },
   async run(ctx, args) {
     const dir = args.positionals[0];
@@ -38,7 +38,7 @@ export const labReplayCommand: CommandSpec = {
     }
     const waitMs = Number(args.values['wait-ms']);
     if (!Number.isInteger(waitMs) || waitMs < 0) {
-      ctx.stderr.write('flipturn lab replay: --wait-ms must be a non-negative integer.\n');
+      ctx.stderr.write(`flipturn lab replay: --wait-ms must be a non-negative integer, got '${String(args.values['wait-ms'])}'.\n`);
       return EXIT.usage;
     }
     const urls = {

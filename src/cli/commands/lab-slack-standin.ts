@@ -16,14 +16,14 @@ export const labSlackStandinCommand: CommandSpec = {
   examples: ['flipturn lab slack-standin --port 3300', 'SLACK_API_URL=http://127.0.0.1:3300/api/ SLACK_BOT_TOKEN=xoxb-lab-standin-token flipturn start'],
   needsConfig: false,
   options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '3300' },
-    token: { type: 'string', default: 'xoxb-lab-standin-token' },
+    host: { type: 'string', default: '127.0.0.1', valueName: 'HOST', description: 'Address to bind (0.0.0.0 only inside a container network)' },
+    port: { type: 'string', default: '3300', valueName: 'PORT', description: 'TCP port to listen on (0: a free port)' },
+    token: { type: 'string', default: 'xoxb-lab-standin-token', valueName: 'TOKEN', description: 'The bot token the stand-in accepts (SLACK_BOT_TOKEN of the Flipturn it serves)' },
   },
   async run(ctx, args) {
     const port = Number(args.values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      ctx.stderr.write('flipturn lab slack-standin: --port must be 0..65535.\n');
+      ctx.stderr.write(`flipturn lab slack-standin: --port must be a port number (0-65535), got '${String(args.values.port)}'.\n`);
       return EXIT.usage;
     }
     const standin = await startSlackStandin({ host: String(args.values.host), port, token: String(args.values.token) });

@@ -25,7 +25,7 @@ export const labListCommand: CommandSpec = {
   description: 'One row per built-in lab scenario: its fault type, the injected faults, the topology, the alert source, and whether scenarios/<name> under the current folder holds a recording (with its seed). --json prints the rows as data.',
   examples: ['flipturn lab list', 'flipturn lab list --json'],
   needsConfig: false,
-  options: { json: { type: 'boolean', default: false } },
+  options: { json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' } },
   run(ctx, args) {
     const rows = LAB_SCENARIOS.map((d) => {
       const lab = labScenarioSchema.parse(d.lab);
@@ -60,7 +60,10 @@ export const labRecordCommand: CommandSpec = {
   examples: ['flipturn lab record cache_poison_pill', 'flipturn lab record cache_poison_pill --out /tmp/cpp --seed 7'],
   needsConfig: false,
   maxPositionals: 1,
-  options: { out: { type: 'string' }, seed: { type: 'string' } },
+  options: {
+    out: { type: 'string', valueName: 'DIR', description: 'Where to write the scenario folder (default scenarios/<scenario>)' },
+    seed: { type: 'string', valueName: 'N', description: 'Seed of the load generator and fault timing (default: the scenario\'s own), for a different recording' },
+  },
   async run(ctx, args) {
     const name = args.positionals[0];
     if (!name) throw new FlipturnError('FT_USAGE', 'name the scenario to record (see flipturn lab list)');
@@ -68,7 +71,7 @@ export const labRecordCommand: CommandSpec = {
     if (!def) throw new FlipturnError('FT_LAB_UNKNOWN_SCENARIO', `no lab scenario named ${name} (see flipturn lab list)`);
     const seedText = typeof args.values.seed === 'string' ? args.values.seed : undefined;
     const seed = seedText === undefined ? undefined : Number(seedText);
-    if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new FlipturnError('FT_USAGE', `--seed must be a non-negative integer, got ${seedText}`);
+    if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new FlipturnError('FT_USAGE', `--seed must be a non-negative integer, got '${seedText}'`);
     const outDir = resolve(ctx.cwd, typeof args.values.out === 'string' ? args.values.out : join('scenarios', name));
     const t0 = Date.now();
     const progress = (line: string) => ctx.stderr.write(`[lab ${name} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}\n`);

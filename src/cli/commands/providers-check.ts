@@ -58,7 +58,10 @@ export function createProvidersCheckCommand(factories: readonly ProviderFactory[
       'configured, 1 when any configured provider failed. --no-health skips the network checks.',
     examples: ['OTLP_DIR=./scenarios/checkout/otlp flipturn providers check', 'flipturn providers check --json --no-health'],
     needsConfig: true,
-    options: { json: { type: 'boolean', default: false }, 'no-health': { type: 'boolean', default: false } },
+    options: {
+      json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' },
+      'no-health': { type: 'boolean', default: false, description: 'Build the providers without their network health checks' },
+    },
     run: (ctx, args) => runProvidersCheck(ctx, args, factories),
   };
 }

@@ -13,7 +13,7 @@ export const scenarioValidateCommand: CommandSpec = {
   examples: ['flipturn scenario validate scenarios/*', 'flipturn scenario validate scenarios/cache_poison_pill --json'],
   needsConfig: false,
   maxPositionals: 10_000,
-  options: { json: { type: 'boolean', default: false } },
+  options: { json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' } },
   run(ctx, args) {
     if (args.positionals.length === 0) throw new FlipturnError('FT_USAGE', 'name at least one scenario directory');
     // A shell glob such as scenarios/* also matches plain files (PROVENANCE.md, README.md): those are skipped.
