@@ -32,6 +32,8 @@ const optionalUrl = (protocols: readonly string[] = ['http:', 'https:']) =>
       .refine((v) => isUrl(v, protocols), { message: `must be a URL (${protocols.map((p) => p.replace(':', '://')).join(' or ')}...)` })
       .optional(),
   );
+/** A ratio setting: every failure says what is expected (load.ts adds the value it got). */
+const ratio = { error: () => 'must be a number from 0 to 1' };
 /** An integer setting in [min, max]; every failure says what is expected (load.ts adds the value it got). */
 const intIn = (min: number, max: number, fallback: number) => {
   const expected = { error: () => `must be ${min === 1 && max === 65535 ? 'a port number (1-65535)' : `an integer from ${min} to ${max}`}` };
@@ -229,7 +231,7 @@ const configSchemaBase = z.object({
     OTEL_SERVICE_NAME: optionalString(),
     OTEL_RESOURCE_ATTRIBUTES: z.preprocess(emptyToUndefined, z.string().refine(isKeyValueList, 'must be key=value pairs, comma-separated').optional()),
     OTEL_TRACES_SAMPLER: z.preprocess(emptyToUndefined, z.enum(TRACES_SAMPLERS).optional()),
-    OTEL_TRACES_SAMPLER_ARG: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).optional()),
+    OTEL_TRACES_SAMPLER_ARG: z.preprocess(emptyToUndefined, z.coerce.number(ratio).min(0, ratio).max(1, ratio).optional()),
     OTEL_SDK_DISABLED: z.preprocess(
       (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
       z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
