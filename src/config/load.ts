@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { FlipturnError } from '../kernel/errors.js';
+import { parseRedisUrl } from '../kernel/redis-url.js';
 import { SecretScrubber, SECRET_MASK } from '../kernel/secrets.js';
 import { configSchema, SECRET_SETTINGS, SETTINGS, type Config, type SettingName } from './schema.js';
 
@@ -94,6 +95,10 @@ export function configWarnings(config: Config): ConfigProblem[] {
 
 /** https://user:token@host -> https://[REDACTED]@host for display. Non-URLs are returned unchanged. */
 export function maskUrlCredentials(value: string): string {
+  const cluster = parseRedisUrl(value);
+  if (cluster.ok && cluster.target.kind === 'cluster') {
+    return cluster.target.username === undefined && cluster.target.password === undefined ? value : value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, `$1${SECRET_MASK}@`);
+  }
   try {
     const u = new URL(value);
     if (!u.username && !u.password) return value;
@@ -103,8 +108,10 @@ export function maskUrlCredentials(value: string): string {
   }
 }
 
-/** Passwords and user names embedded in URLs (redis://:pass@host) are secrets too. */
+/** Passwords and user names embedded in URLs (redis://:pass@host, redis+cluster://user:pass@a:1,b:2) are secrets too. */
 function urlSecrets(value: string): string[] {
+  const cluster = parseRedisUrl(value);
+  if (cluster.ok && cluster.target.kind === 'cluster') return [cluster.target.password ?? '', cluster.target.username ?? ''].filter((s) => s.length >= 4);
   try {
     const u = new URL(value);
     return [decodeURIComponent(u.password), decodeURIComponent(u.username)].filter((s) => s.length >= 4);

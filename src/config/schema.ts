@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../kernel/redis-url.js';
 
 /**
  * Every setting Flipturn reads, in one zod schema over the environment. Each entry carries a description
@@ -70,12 +71,13 @@ export const SETTINGS = {
   PORT: { group: 'service', description: 'TCP port of the HTTP trust gate (serve/start).', example: '3000' },
   HOST: { group: 'service', description: 'Address the HTTP gate binds to. 127.0.0.1 locally, 0.0.0.0 in a container.', example: '127.0.0.1' },
   LOG_LEVEL: { group: 'service', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.', example: 'info' },
-  REDIS_URL: { group: 'redis', secret: true, description: 'Redis connection URL (redis:// or rediss://). Unset: in-process queue and memory (single process only).', example: 'redis://127.0.0.1:6379' },
+  REDIS_URL: { group: 'redis', secret: true, description: 'Redis connection URL: redis:// or rediss:// for one Redis, redis+cluster://host:port,host:port,... (rediss+cluster:// for TLS, user:password@ before the nodes) for a Redis Cluster, listing any reachable nodes as seeds. Unset: in-process queue and memory (single process only).', example: 'redis://127.0.0.1:6379' },
   FLIPTURN_ALLOW_VOLATILE_QUEUE: { group: 'redis', description: 'Run even though the queue keeps nothing on disk (Redis without appendonly, or no REDIS_URL: the in-process queue). Without it the service refuses to start on such a queue, because a 2xx from the gate would not mean the alert is stored. true only for demos, trials and tests.', example: 'false' },
   MEMORY_TTL_SECONDS: { group: 'redis', description: 'How long thread memory (incident evidence, thread context, delivery ledger, follow-up history) is kept, in seconds. Default 14 days.', example: '1209600' },
   WORKER_CONCURRENCY: { group: 'service', description: 'Most signals (alerts, follow-ups) one worker process handles at once. Alerts of one incident never run in parallel.', example: '4' },
   RECLAIM_IDLE_MS: { group: 'redis', description: 'A queued signal left unacknowledged this long (its worker crashed or hung) is taken over by another worker, in milliseconds. Keep it above FLIPTURN_INVESTIGATION_DEADLINE_MS.', example: '300000' },
   QUEUE_MAX_LENGTH: { group: 'redis', description: 'Most entries the signal stream keeps (XADD MAXLEN ~): past it the oldest entries are trimmed, read or not. Size it above the largest backlog you expect (peak alerts per second x the longest time no worker reads); each entry takes about 1.5 KB of Redis memory.', example: '100000' },
+  QUEUE_REPLICA_ACKS: { group: 'redis', description: 'Replicas that must confirm each accepted signal (Redis WAIT, up to 1 s) before the gate answers 2xx; otherwise it answers 503 and the sender retries. 0: the master alone. With replicas (Redis Cluster, or a replicated Redis behind failover), 1 keeps every accepted alert through the loss of a master.', example: '1' },
   MAX_DELIVERIES: { group: 'redis', description: 'Deliveries of one signal before it is moved to the dead-letter stream with the reason (poison messages).', example: '5' },
   SHUTDOWN_GRACE_MS: { group: 'service', description: 'On SIGTERM/SIGINT, how long in-flight work may finish before it is aborted and left for another worker, in milliseconds.', example: '20000' },
   FLIPTURN_TEST_INVESTIGATION_DELAY_MS: { group: 'analysis', description: 'Testing aid only: an extra wait (ms) before each investigation, so crash-recovery tests can kill a worker mid-investigation. Leave unset in production.', example: '0' },
@@ -153,12 +155,16 @@ const configSchemaBase = z.object({
     PORT: intIn(1, 65535, 3000),
     HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
-    REDIS_URL: optionalSecret().refine((v) => v === undefined || v.trim() === '' || isUrl(v, ['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL'),
+    REDIS_URL: optionalSecret().superRefine((v, ctx) => {
+      const r = v === undefined || v.trim() === '' ? undefined : parseRedisUrl(v);
+      if (r && !r.ok) ctx.addIssue({ code: 'custom', message: r.message });
+    }),
     FLIPTURN_ALLOW_VOLATILE_QUEUE: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1')),
     MEMORY_TTL_SECONDS: intIn(60, 31_536_000, 1_209_600),
     WORKER_CONCURRENCY: intIn(1, 256, 4),
     RECLAIM_IDLE_MS: intIn(500, 86_400_000, 300_000),
     QUEUE_MAX_LENGTH: intIn(1000, 1_000_000_000, 100_000),
+    QUEUE_REPLICA_ACKS: intIn(0, 16, 0),
     MAX_DELIVERIES: intIn(1, 100, 5),
     SHUTDOWN_GRACE_MS: intIn(0, 600_000, 20_000),
     FLIPTURN_TEST_INVESTIGATION_DELAY_MS: intIn(0, 600_000, 0),
