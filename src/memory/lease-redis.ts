@@ -4,15 +4,15 @@
  * taken by another can never extend or free the new holder's lease. Its own connection, offline queue off (a call
  * never hangs while Redis is down): failures reject with FT_MEMORY_UNAVAILABLE.
  */
-import type { Redis } from 'ioredis';
+
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import { validTtl, type IncidentLease } from './lease.js';
-import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedisOptions } from './redis-connection.js';
+import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedis, type MemoryRedisOptions } from './redis-connection.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
-type LeaseRedis = Redis & {
+type LeaseRedis = MemoryRedis & {
   leaseRenew(key: string, owner: string, ttlMs: number): Promise<number>;
   leaseRelease(key: string, owner: string): Promise<number>;
 };

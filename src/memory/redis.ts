@@ -3,10 +3,10 @@
  * LTRIM + PEXPIRE in one MULTI). Connection errors reject with FT_MEMORY_UNAVAILABLE; the offline queue is off so
  * a call never hangs while Redis is down.
  */
-import type { Redis } from 'ioredis';
+
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { KeyValueBackend } from './port.js';
-import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedisOptions } from './redis-connection.js';
+import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedis, type MemoryRedisOptions } from './redis-connection.js';
 
 export type RedisMemoryOptions = MemoryRedisOptions;
 
@@ -16,7 +16,7 @@ function unavailable(what: string, cause: unknown): FlipturnError {
 }
 
 export class RedisKeyValue implements KeyValueBackend {
-  private readonly redis: Redis;
+  private readonly redis: MemoryRedis;
   private closed = false;
 
   constructor(options: RedisMemoryOptions) {
@@ -28,7 +28,7 @@ export class RedisKeyValue implements KeyValueBackend {
     return whenRedisReady(this.redis, timeoutMs);
   }
 
-  private async run<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+  private async run<T>(what: string, fn: (r: MemoryRedis) => Promise<T>): Promise<T> {
     if (this.closed) throw new FlipturnError('FT_MEMORY_UNAVAILABLE', 'memory store is closed');
     try {
       return await fn(this.redis);

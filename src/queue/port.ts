@@ -113,7 +113,7 @@ export interface IdempotencyStore {
 }
 
 export interface QueueSettings {
-  /** Stream key. Default 'flipturn:signals'. */
+  /** Stream key. Default '{flipturn}:signals' (the hash tag keeps the queue's keys in one Redis Cluster slot). */
   readonly stream: string;
   /** Consumer group. Default 'flipturn-workers'. */
   readonly group: string;
@@ -124,7 +124,7 @@ export interface QueueSettings {
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = Object.freeze({
-  stream: 'flipturn:signals',
+  stream: '{flipturn}:signals',
   group: 'flipturn-workers',
   maxLen: 100_000,
   maxDeliveries: 5,

@@ -1,10 +1,10 @@
 /** IdempotencyStore on Redis: SET key 1 PX ttl NX to claim, DEL to release, SET XX PX to extend. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { queueUnavailable, type IdempotencyStore } from './port.js';
 
 export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,7 +1,8 @@
 /**
  * Redis Streams SignalQueue (ioredis 6). One stream, one consumer group, a dead-letter stream beside it.
  * - append: XADD <stream> MAXLEN ~ <cap> * signal <json>
- * - appendOnce (the gate): one EVALSHA claiming the idempotency key and appending together (./redis-append-once.ts)
+ * - appendOnce (the gate): a Lua script claiming the idempotency key and appending together; the appends of one
+ *   event-loop turn go as one script call (./redis-append-once.ts), optionally followed by WAIT for replicas
  * - read: XREADGROUP GROUP <group> <consumer> COUNT n [BLOCK ms] STREAMS <stream> >   (on a per-consumer
  *   connection, so a blocking read never stalls appends or other consumers)
  * - ack: XACK; reclaim: XAUTOCLAIM <min-idle> then XPENDING for each entry's delivery count
@@ -11,18 +12,24 @@
  * reject with FT_QUEUE_UNAVAILABLE; ioredis reconnects in the background and the next call works again.
  * The command connection auto-pipelines (ioredis enableAutoPipelining): commands issued in the same event-loop tick
  * (concurrent webhooks, several alerts of one delivery) go out in one socket write.
+ *
+ * Redis Cluster (REDIS_URL=redis+cluster://...): the stream, its dead-letter stream and every idempotency claim
+ * share one hash slot (the stream's hash tag, default `{flipturn}`), because the append script and the
+ * dead-letter MULTI touch them together. So the queue lives on one master (and its replicas); thread memory and
+ * incident leases spread over every master. One master takes far more appends per second than any alert source
+ * sends; what grows with the team is memory, and that is what spreads.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Clock } from '../kernel/clock.js';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { inSlotOf, parseRedisUrl, type RedisTarget } from '../kernel/redis-url.js';
 import type { QueuedSignal } from '../kernel/signal.js';
-import { appendOnceScript, defineAppendOnce } from './redis-append-once.js';
+import { APPEND_ONCE_COMMAND, AppendOnceBatcher } from './redis-append-once.js';
+import { createRedisClient, whenClientReady, type RedisClient } from './redis-client.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
 import {
   DEFAULT_QUEUE_SETTINGS,
   decodeSignal,
-  dlqKey,
   encodeSignal,
   maxDeliveriesReason,
   queueUnavailable,
@@ -38,47 +45,59 @@ import {
 } from './port.js';
 
 export interface RedisQueueOptions {
+  /** REDIS_URL: redis://, rediss://, or redis+cluster:// / rediss+cluster:// for a Redis Cluster (src/kernel/redis-url.ts). */
   readonly url: string;
   readonly clock: Clock;
   readonly settings?: Partial<QueueSettings>;
   readonly logger?: Logger;
   /** Most time one non-blocking command may take before it fails (and the gate answers 503). Default 2000. */
   readonly commandTimeoutMs?: number;
-  /** Key prefix of idempotency claims (appendOnce and the default idempotencyStore()). Default 'flipturn:idem:'. */
+  /**
+   * Key prefix of idempotency claims (appendOnce and the default idempotencyStore()). Default '{flipturn}:idem:'.
+   * Claims always live in the stream's hash slot (the prefix gets the stream's hash tag when it lacks it).
+   */
   readonly idempotencyPrefix?: string;
   /** Auto-pipelining on the command connection. Default true. */
   readonly autoPipelining?: boolean;
+  /** Replicas that must confirm each accepted signal before appendOnce resolves (WAIT). Default 0. */
+  readonly replicaAcks?: number;
+  /** How long appendOnce waits for those replicas, ms. Default half the command timeout (1000). */
+  readonly replicaAckTimeoutMs?: number;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
 
 export class RedisSignalQueue implements SignalQueue {
   readonly settings: QueueSettings;
-  private readonly redis: Redis;
-  private readonly idempotencyPrefix: string;
-  private readonly readers = new Map<string, Redis>();
+  /** Where the stream, its dead letters and every idempotency claim live: one hash slot (see the file header). */
+  readonly keys: { readonly stream: string; readonly deadLetters: string; readonly idempotencyPrefix: string };
+  private readonly target: RedisTarget;
+  private readonly redis: RedisClient;
+  private readonly readers = new Map<string, RedisClient>();
+  private readonly appender: AppendOnceBatcher;
   private groupReady = false;
   private closed = false;
 
   constructor(private readonly options: RedisQueueOptions) {
     this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
-    this.idempotencyPrefix = options.idempotencyPrefix ?? 'flipturn:idem:';
-    this.redis = new Redis(options.url, this.connectionOptions({ commandTimeout: options.commandTimeoutMs ?? 2000, enableAutoPipelining: options.autoPipelining ?? true }));
-    defineAppendOnce(this.redis);
+    const stream = this.settings.stream;
+    this.keys = { stream, deadLetters: inSlotOf(stream, `${stream}:dlq`), idempotencyPrefix: inSlotOf(stream, options.idempotencyPrefix ?? '{flipturn}:idem:') };
+    const parsed = parseRedisUrl(options.url);
+    if (!parsed.ok) throw new FlipturnError('FT_CONFIG_INVALID', `REDIS_URL ${parsed.message}`);
+    this.target = parsed.target;
+    this.redis = createRedisClient(this.target, {
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      enableAutoPipelining: options.autoPipelining ?? true,
+      autoPipeliningIgnoredCommands: [APPEND_ONCE_COMMAND],
+    });
+    this.appender = new AppendOnceBatcher(this.redis, {
+      stream,
+      maxLen: this.settings.maxLen,
+      replicaAcks: options.replicaAcks ?? 0,
+      replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? Math.max(100, Math.floor((options.commandTimeoutMs ?? 2000) / 2)),
+    });
     // ioredis emits 'error' on every failed reconnect: log it (once per distinct message), never crash.
     this.redis.on('error', this.connectionErrorHandler('commands'));
-  }
-
-  private connectionOptions(extra: RedisOptions): RedisOptions {
-    return {
-      lazyConnect: false,
-      // RESP2: the reply shapes parsed below (ioredis 6 defaults to RESP3, where XREADGROUP returns a map).
-      protocol: 2,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-      ...extra,
-    };
   }
 
   private connectionErrorHandler(which: string): (e: unknown) => void {
@@ -92,12 +111,12 @@ export class RedisSignalQueue implements SignalQueue {
 
   /** Resolves true once connected (or already), false after timeoutMs. The queue works without it; this is for startup. */
   waitReady(timeoutMs: number): Promise<boolean> {
-    return whenReady(this.redis, timeoutMs);
+    return whenClientReady(this.redis, timeoutMs);
   }
 
   /** An IdempotencyStore on the same connection (SET key 1 PX ttl NX); by default in appendOnce's key space. */
-  idempotencyStore(prefix = this.idempotencyPrefix): IdempotencyStore {
-    return new RedisIdempotencyStore(this.redis, prefix);
+  idempotencyStore(prefix = this.keys.idempotencyPrefix): IdempotencyStore {
+    return new RedisIdempotencyStore(this.redis, inSlotOf(this.settings.stream, prefix));
   }
 
   async append(signal: QueuedSignal): Promise<{ id: string }> {
@@ -109,13 +128,7 @@ export class RedisSignalQueue implements SignalQueue {
     const payload = encodeSignal(signal);
     this.assertOpen();
     try {
-      const id = await appendOnceScript(this.redis, {
-        idemKey: `${this.idempotencyPrefix}${signal.idempotencyKey}`,
-        stream: this.settings.stream,
-        ttlMs,
-        maxLen: this.settings.maxLen,
-        payload,
-      });
+      const id = await this.appender.append(`${this.keys.idempotencyPrefix}${signal.idempotencyKey}`, payload, ttlMs);
       return id === null ? { appended: false } : { appended: true, id };
     } catch (e) {
       throw queueUnavailable('append', e);
@@ -142,7 +155,13 @@ export class RedisSignalQueue implements SignalQueue {
     this.assertOpen();
     const count = options.count ?? 10;
     const block = options.blockMs ?? 0;
-    const conn = block > 0 ? await this.reader(options.consumer) : this.redis;
+    let conn: RedisClient;
+    try {
+      conn = block > 0 ? await this.reader(options.consumer) : this.redis;
+    } catch (e) {
+      if (this.closed) return []; // close() while the reader connection was being set up
+      throw e;
+    }
     let reply: Array<[string, RawEntry[]]> | null;
     try {
       reply = await this.withGroup('read', async () => {
@@ -170,15 +189,15 @@ export class RedisSignalQueue implements SignalQueue {
   }
 
   /** The consumer's own connection for blocking reads, once connected (FT_QUEUE_UNAVAILABLE if it cannot connect). */
-  private async reader(consumer: string): Promise<Redis> {
+  private async reader(consumer: string): Promise<RedisClient> {
     let r = this.readers.get(consumer);
     if (!r) {
       // No command timeout on a blocking connection; blockingTimeout guards BLOCK ms + grace instead.
-      r = this.redis.duplicate(this.connectionOptions({ commandTimeout: undefined, blockingTimeout: 1000, enableAutoPipelining: false }));
+      r = createRedisClient(this.target, { blockingTimeout: 1000, enableAutoPipelining: false });
       r.on('error', this.connectionErrorHandler(`reader:${consumer}`));
       this.readers.set(consumer, r);
     }
-    if (r.status !== 'ready' && !(await whenReady(r, this.options.commandTimeoutMs ?? 2000))) {
+    if (r.status !== 'ready' && !(await whenClientReady(r, this.options.commandTimeoutMs ?? 2000))) {
       throw queueUnavailable('read', new Error(`reader connection is ${r.status}`));
     }
     return r;
@@ -259,7 +278,7 @@ export class RedisSignalQueue implements SignalQueue {
     try {
       await this.redis
         .multi()
-        .xadd(dlqKey(this.settings), 'MAXLEN', '~', this.settings.maxLen, '*', 'originalId', id, 'reason', reason, 'deliveries', String(deliveries), 'signal', payload, 'deadAt', new Date(this.options.clock.nowMs()).toISOString())
+        .xadd(this.keys.deadLetters, 'MAXLEN', '~', this.settings.maxLen, '*', 'originalId', id, 'reason', reason, 'deliveries', String(deliveries), 'signal', payload, 'deadAt', new Date(this.options.clock.nowMs()).toISOString())
         .xack(this.settings.stream, this.settings.group, id)
         .exec();
       this.options.logger?.warn({ entry: id, reason, deliveries }, 'signal dead-lettered');
@@ -271,7 +290,7 @@ export class RedisSignalQueue implements SignalQueue {
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     this.assertOpen();
     try {
-      const rows = (await this.redis.xrevrange(dlqKey(this.settings), '+', '-', 'COUNT', limit)) as RawEntry[];
+      const rows = (await this.redis.xrevrange(this.keys.deadLetters, '+', '-', 'COUNT', limit)) as RawEntry[];
       return rows.map(([id, fields]) => ({
         id,
         originalId: field(fields, 'originalId') ?? '',
@@ -289,7 +308,7 @@ export class RedisSignalQueue implements SignalQueue {
     this.assertOpen();
     const groups = await this.withGroup('stats', async () => (await this.redis.call('XINFO', 'GROUPS', this.settings.stream)) as unknown[][]);
     try {
-      const [len, dlqLen] = await Promise.all([this.redis.xlen(this.settings.stream), this.redis.xlen(dlqKey(this.settings))]);
+      const [len, dlqLen] = await Promise.all([this.redis.xlen(this.settings.stream), this.redis.xlen(this.keys.deadLetters)]);
       const mine = groups.map(pairs).find((g) => g.name === this.settings.group);
       const lag = mine?.lag;
       return {
@@ -355,21 +374,6 @@ export class RedisSignalQueue implements SignalQueue {
   private assertOpen(): void {
     if (this.closed) throw new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue is closed');
   }
-}
-
-function whenReady(r: Redis, timeoutMs: number): Promise<boolean> {
-  if (r.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      r.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    r.once('ready', onReady);
-  });
 }
 
 function field(fields: string[] | null, name: string): string | undefined {

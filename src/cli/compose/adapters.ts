@@ -50,7 +50,7 @@ export function buildAdapters(config: Config, options: AdapterOptions): Adapters
     const lease = new InProcessIncidentLease(clock);
     return { mode: 'in-process', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };
   }
-  const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES, maxLen: config.QUEUE_MAX_LENGTH } });
+  const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES, maxLen: config.QUEUE_MAX_LENGTH }, replicaAcks: config.QUEUE_REPLICA_ACKS });
   const idempotency = queue.idempotencyStore();
   const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
   const lease = new RedisIncidentLease({ url, logger });
