@@ -130,10 +130,6 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = Object.freeze({
   maxDeliveries: 5,
 });
 
-export function dlqKey(settings: QueueSettings): string {
-  return `${settings.stream}:dlq`;
-}
-
 /**
  * Validates before storing: nothing invalid ever enters the stream through the port. A signal the fast guard
  * (src/kernel/signal-guard.ts) vouches for is encoded as is (zod would return an equal copy); anything else goes

@@ -53,7 +53,7 @@ type ScriptResult = Array<string | number>;
 type WithAppendOnce = Record<typeof COMMAND, (numberOfKeys: number, ...args: Array<string | number>) => Promise<ScriptResult>>;
 
 /** Registers the script on a connection (once per connection object; ioredis caches it per socket). */
-export function defineAppendOnce(redis: RedisClient): void {
+function defineAppendOnce(redis: RedisClient): void {
   redis.defineCommand(COMMAND, { lua: APPEND_ONCE_LUA });
 }
 

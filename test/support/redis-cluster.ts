@@ -9,8 +9,8 @@
  * catches up with its master first), killMaster() ends a master with SIGKILL; both wait until the cluster serves
  * every slot again with the replica promoted.
  *
- * When redis-server or redis-cli is missing the tests fail loudly (FLIPTURN_SKIP_REDIS=1 skips them on purpose,
- * as for the single-node tests).
+ * A test file skips with `skipWithout('redis-server') || skipWithoutRedisCli()`: skipped on a machine without them,
+ * required (a loud failure) in CI, as every server-backed test (./servers.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/kernel/net.js';
+import { serversRequired } from './servers.js';
 
 export interface ClusterNode {
   readonly port: number;
@@ -44,18 +45,15 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
 }
 
-export function redisClusterToolsAvailable(): boolean {
-  const ok = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
-  return ok('redis-server') && ok('redis-cli');
-}
-
-/** True when Redis Cluster tests should be skipped (only when explicitly asked to). */
-export function skipRedisClusterTests(): boolean {
-  if (process.env.FLIPTURN_SKIP_REDIS === '1') return true;
-  if (!redisClusterToolsAvailable()) {
-    throw new Error('redis-server and redis-cli are needed for the Redis Cluster tests (apt-get install -y redis-server); set FLIPTURN_SKIP_REDIS=1 to skip them on purpose.');
-  }
-  return false;
+/**
+ * True when the cluster tests are to be skipped: as for every Redis test (./servers.ts: skip where servers are not
+ * required and redis-server is missing or skipped on request), or when redis-cli (Debian: redis-tools, installed
+ * with redis-server) is missing where servers are not required. Throws where they are required (CI).
+ */
+export function skipWithoutRedisCli(): boolean {
+  if (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0) return false;
+  if (serversRequired()) throw new Error('redis-cli is not installed, and the Redis Cluster tests are required here (CI). Install the Debian package: apt-get install -y redis-tools');
+  return true;
 }
 
 const NODE_TIMEOUT_MS = 1500;

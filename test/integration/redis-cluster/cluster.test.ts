@@ -19,10 +19,11 @@ import { RedisSignalQueue } from '../../../src/queue/redis.js';
 import { runLeaseConformance } from '../../conformance/lease-conformance.js';
 import { runMemoryConformance } from '../../conformance/memory-conformance.js';
 import { runQueueConformance } from '../../conformance/queue-conformance.js';
-import { skipRedisClusterTests, startRedisCluster, type RedisClusterHandle } from '../../support/redis-cluster.js';
+import { skipWithoutRedisCli, startRedisCluster, type RedisClusterHandle } from '../../support/redis-cluster.js';
+import { skipWithout } from '../../support/servers.js';
 import { DD_TOKEN, makeGate, NOW_MS } from '../ingress/gate-helpers.js';
 
-const skip = skipRedisClusterTests();
+const skip = skipWithout('redis-server') || skipWithoutRedisCli();
 
 function admin(cluster: RedisClusterHandle): Cluster {
   const c = new Cluster(
