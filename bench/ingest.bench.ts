@@ -124,7 +124,8 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
     // The bench writes more entries than the default stream cap keeps; the loss check reads them all back.
     QUEUE_MAX_LENGTH: '10000000',
     LOG_LEVEL: production ? 'info' : 'silent',
-    ...(production ? { OTEL_EXPORTER_OTLP_ENDPOINT: production.otlp } : {}),
+    // The SDK's default OTLP encoding is protobuf; the stand-in sink counts spans in JSON bodies.
+    ...(production ? { OTEL_EXPORTER_OTLP_ENDPOINT: production.otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
   };
   const fd = production ? openSync(production.logFile, 'w') : undefined;
   const child = node(['src/cli/main.ts', 'serve'], env, fd ?? 'ignore');
