@@ -4,6 +4,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config/schema.js';
 import type { SecretScrubber } from '../kernel/secrets.js';
 import type { Logger } from '../kernel/logger.js';
+import type { TestHooks } from './compose/service.js';
 
 /** One command-line option: node:util parseArgs' option plus what `--help` says about it. */
 export type CliOption = NonNullable<ParseArgsConfig['options']>[string] & {
@@ -33,6 +34,8 @@ export interface CommandContext {
   readonly logger: Logger;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
+  /** Testing aids for the long-running roles, set only by a test entry point (test/support/flipturn-test-entry.ts). */
+  readonly testHooks?: TestHooks;
 }
 
 export interface CommandSpec {

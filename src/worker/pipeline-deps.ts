@@ -27,7 +27,7 @@ export interface PipelineDeps {
   readonly clock: Clock;
   readonly coalesceWindowMs: number;
   readonly scrub?: (text: string) => string;
-  /** FLIPTURN_TEST_INVESTIGATION_DELAY_MS: a testing aid that widens the crash window. 0 in production. */
+  /** A testing aid that widens the crash window (TestHooks.investigationDelayMs, injected by a test harness). Unset in production. */
   readonly testDelayMs?: number;
   /** The agent (agentFromConfig): with a model, replies and follow-ups are model-written and verified; else deterministic. */
   readonly agent?: AgentDeps;

@@ -34,9 +34,9 @@ export interface WorkerSettings {
   readonly incidentWaitMs: number;
   readonly incidentWaitPollMs: number;
   /**
-   * FLIPTURN_TEST_PAUSE_BEFORE_ACK_MS: a testing aid (like FLIPTURN_TEST_INVESTIGATION_DELAY_MS) that waits after a
-   * signal was handled (reply posted, memory saved) and before the ack, so a crash-after-post test can kill the
-   * worker deterministically inside that window. 0 or absent in production.
+   * A testing aid (TestHooks.pauseBeforeAckMs, injected by a test harness, never read from the environment by the
+   * product) that waits after a signal was handled (reply posted, memory saved) and before the ack, so a
+   * crash-after-post test can kill the worker deterministically inside that window. Absent in production.
    */
   readonly testPauseBeforeAckMs?: number;
 }

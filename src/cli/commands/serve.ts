@@ -19,7 +19,7 @@ export async function runRole(ctx: CommandContext, role: Role): Promise<number> 
   const telemetry = startSelfTelemetry(config, scrubber, { role });
   if (telemetry.tracing) ctx.logger.info({ destination: telemetry.tracing.destination }, 'self-telemetry: traces exported (OTEL_* settings)');
   if (telemetry.errors) ctx.logger.info('self-telemetry: errors reported to Sentry');
-  const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger, ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}) }).catch(async (e: unknown) => {
+  const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger, ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}), ...(ctx.testHooks ? { testHooks: ctx.testHooks } : {}) }).catch(async (e: unknown) => {
     await telemetry.stop();
     throw e;
   });

@@ -51,6 +51,16 @@ export interface ServiceOptions {
   readonly onEvent?: (event: PipelineEvent) => void;
   /** Flipturn's own unexpected errors (Sentry, started by the CLI when SENTRY_DSN is set). */
   readonly reporter?: ErrorReporter;
+  /** Testing aids, injected by a test harness (test/support/flipturn-test-entry.ts); never from the environment. */
+  readonly testHooks?: TestHooks;
+}
+
+/** Crash-test windows: waits that let a test kill a worker mid-investigation or after posting and before the ack. */
+export interface TestHooks {
+  /** An extra wait before each investigation, in milliseconds. */
+  readonly investigationDelayMs?: number;
+  /** A wait after a signal was handled (reply posted, memory saved) and before its queue entry is acked. */
+  readonly pauseBeforeAckMs?: number;
 }
 
 export interface RunningService {
@@ -149,7 +159,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
         incidentLeaseTtlMs: config.FLIPTURN_INVESTIGATION_DEADLINE_MS,
         incidentWaitMs: config.INCIDENT_WAIT_MS,
-        testPauseBeforeAckMs: config.FLIPTURN_TEST_PAUSE_BEFORE_ACK_MS,
+        ...(o.testHooks?.pauseBeforeAckMs ? { testPauseBeforeAckMs: o.testHooks.pauseBeforeAckMs } : {}),
       });
       const delivery = new ObservedSlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer }, (outcome) => slackPosts.count(outcome));
       const pipeline = new Pipeline({
@@ -162,7 +172,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         clock,
         coalesceWindowMs: settings.coalesceWindowMs,
         scrub: (t) => o.scrubber.scrub(t),
-        testDelayMs: config.FLIPTURN_TEST_INVESTIGATION_DELAY_MS,
+        ...(o.testHooks?.investigationDelayMs ? { testDelayMs: o.testHooks.investigationDelayMs } : {}),
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
         observer: combineObservers(metricsObserver(investigationMetrics(metrics), clock), tracingObserver()),

@@ -44,7 +44,8 @@ const children = new Set<Child>();
 
 export async function spawnFlipturn(role: 'start' | 'worker' | 'serve', env: Record<string, string>): Promise<Child> {
   const port = env.PORT ?? String(await freePort());
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', role], {
+  // The CLI with the testing aids (FLIPTURN_TEST_* in env become TestHooks): test/support/flipturn-test-entry.ts.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/flipturn-test-entry.ts', role], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
