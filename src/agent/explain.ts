@@ -6,8 +6,8 @@
  *     explanation from the scrubbed alert text, the ledger, the scored candidates, the prefetched evidence (via
  *     the providers' formatter) and the thread history, may use the evidence tools within caps and the API
  *     budget, and its sentences pass the code verifier (./verify.ts). The reply is the narrator's, with its
- *     "What happened" section replaced by the model's verified sections; header lines stay the report's,
- *     verbatim. Anything unverifiable -> the narrator's reply, with the reason logged.
+ *     "What happened" section replaced by the model's verified sections; the cause-first summary stays
+ *     the narrator's (built from the report's typed fields). Anything unverifiable -> the narrator's reply, with the reason logged.
  *
  *   answerWithModel(question, memory, deps) -> FollowUpAnswer
  *     The deterministic follow-up answer (./followups/answer.ts) is the grounding and the fallback; with a
@@ -127,7 +127,7 @@ export function composeNarrative(base: Narrative, model: readonly NarrativeSecti
   const sections = [...base.sections];
   if (at >= 0) sections.splice(at, 1, ...model);
   else sections.splice(Math.min(1, sections.length), 0, ...model);
-  return { header: [base.header[0], base.header[1], base.header[2]], sections, author: { kind: 'model', model: modelName } };
+  return { summary: base.summary, sections, author: { kind: 'model', model: modelName } };
 }
 
 export async function explain(report: RcaReport, context: ExplainContext, deps: AgentDeps): Promise<Narrative> {

@@ -86,7 +86,7 @@ export function explainUserPrompt(i: ExplainPromptInput, scrub: Scrub): string {
   if (i.prefetched) blocks.push(fence('prefetched telemetry', scrub(i.prefetched)));
   if (i.history?.length) blocks.push(fence('thread history', scrub(i.history.join('\n'))));
   blocks.push(
-    'TASK: write the reply in 2 to 4 sections (for example "What happened", "Why this and not that", "What to check"). The header lines with verdict and confidence are posted above your text verbatim; do not repeat them word for word. ' +
+    'TASK: write the reply in 2 to 4 sections (for example "What happened", "Why this and not that", "What to check"). A summary with the cause, the roles and the confidence is posted above your text; do not repeat it word for word. Use plain words: no internal feature names or status codes. ' +
       OUTPUT_FORMAT,
   );
   return blocks.join('\n\n');

@@ -112,7 +112,7 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     const report = await this.investigate(signal, ctx.signal);
     const narrative = await this.timed('narrate', () => explain(report, { signal, abort: ctx.signal }, this.d.agent ?? { clock: this.d.clock }));
     const title = recheck ? `Re-triggered: ${signal.title}` : signal.title;
-    const messages = renderReply(narrative, { title, evidenceCount: report.timeline.length });
+    const messages = renderReply(narrative, { title, evidenceCount: report.timeline.length, incident: { incidentId, version } });
     const where: DeliveryTarget = recheck ? { teamId: index.teamId, channel: index.channel, threadTs: index.threadTs } : target;
     const posted = await this.deliver(`answer:${incidentId}:${version}`, where, messages);
     log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs, parts: posted.parts.length }, 'reply delivered');

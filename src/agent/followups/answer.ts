@@ -11,9 +11,11 @@
 import type { RcaReport, TimelineEntry } from '../../rca/contract.js';
 import type { IncidentMemory } from '../../memory/port.js';
 import type { CitedSentence, NarrativeSection } from '../narrative.js';
-import { candidateContrast, featureDiffs } from './contrast.js';
+import { featureDiffs } from './contrast.js';
 import { CAUSE_KINDS, evidenceFor, ids, kindWords, prefer } from './evidence.js';
-import { appendCites, citeExisting, clockTime, confidenceFeatures, confidenceNotes, criticalPath, entriesByScore, fmtMs, fmtScore, gates, gaps, idsInText, pct, sortedCandidates, strongestLead } from './extras.js';
+import { appendCites, citeExisting, confidenceFeatures, confidenceNotes, criticalPath, entriesByScore, fmtMs, fmtScore, gates, gaps, pct, sortedCandidates, strongestLead } from './extras.js';
+import { causeSentence, cleanSummary, confidenceWords, evidenceGroups, gapText, groupText, linkLabel, runnerUpReason } from '../plain.js';
+import { narrate } from '../narrator.js';
 import { HELP_LINES, classify, mentionedService, type FollowUpIntent } from './intents.js';
 
 export interface FollowUpAnswer {
@@ -35,8 +37,20 @@ function cited(r: RcaReport, text: string, cites: readonly string[], max = 4): S
   return { text: appendCites(text, c), cites: c };
 }
 
-function line(e: TimelineEntry): string {
-  return `${e.id} [score ${fmtScore(e.score)}${e.role ? `, ${e.role}` : ''}] ${e.service} at ${clockTime(e.time)}: ${e.summary}`;
+const ROLE_WORDS: Record<string, string> = { rootCause: 'root cause', propagation: 'propagation', bottleneck: 'bottleneck', symptom: 'symptom' };
+const roleWord = (role: string | undefined): string => (role ? (ROLE_WORDS[role] ?? role) : '');
+
+/** An evidence line in plain words, with its link: the entry's group (lines saying the same thing) speaks. */
+function line(r: RcaReport, e: TimelineEntry): Sentence {
+  const g = evidenceGroups(r).find((x) => x.entries.some((y) => y.id === e.id));
+  const url = e.link ?? g?.entries.find((y) => y.link)?.link;
+  const idsOf = g ? g.entries.map((y) => y.id) : [e.id];
+  return { text: `${idsOf.join(', ')} · ${g ? groupText(g) : cleanSummary(e.summary)} (score ${fmtScore(e.score)}${e.role ? `, ${roleWord(e.role)}` : ''})`, cites: idsOf, ...(url ? { url, linkLabel: linkLabel(url) } : {}) };
+}
+
+function proofLine(r: RcaReport): string {
+  if (!r.representativeTraceId) return 'No proof trace: no incident trace reaches the alerting service';
+  return `Proof trace ${r.representativeTraceId}${r.baselineTraceId ? ` (compare with baseline trace ${r.baselineTraceId})` : ''}`;
 }
 
 /** The root cause's candidate (or the strongest lead) and the line that best supports it. */
@@ -50,19 +64,20 @@ function causalFocus(r: RcaReport) {
 function mostCausal(r: RcaReport): NarrativeSection[] {
   const { root, entry, sorted } = causalFocus(r);
   if (!entry) return [{ title: 'Most causal evidence', sentences: [{ text: 'The report has no evidence lines.', cites: [] }] }];
-  const out: Sentence[] = [{ text: line(entry), cites: [entry.id] }];
+  const out: Sentence[] = [line(r, entry)];
   const why: Sentence[] = [];
   const status = r.verdict === 'inconclusive' ? 'the strongest lead' : 'the root cause';
   why.push(cited(r, `It is the best-scored line supporting ${status} ${entry.service}: it shows the service ${kindWords(entry.kind)} (causal score ${fmtScore(entry.score)})`, [entry.id]));
   const top = entriesByScore(r)[0];
   if (top && top.id !== entry.id) {
-    why.push(cited(r, `${top.id} scores higher (${fmtScore(top.score)}) but is ${top.role ? `${top.role} evidence` : 'not evidence for the leading candidate'} for ${top.service}: it shows where the incident was felt, not where it started`, [top.id]));
+    why.push(cited(r, `${top.id} scores higher (${fmtScore(top.score)}) but is ${top.role ? `${roleWord(top.role)} evidence` : 'not evidence for the leading candidate'} for ${top.service}: it shows where the incident was felt, not where it started`, [top.id]));
   }
-  for (const other of entriesByScore(r).filter((e) => e.id !== entry.id && e.service !== entry.service).slice(0, 2)) {
-    why.push(cited(r, `${other.id} (${other.service}, score ${fmtScore(other.score)}) ${kindWords(other.kind)}${other.role ? `, as ${other.role}` : ''}`, [other.id]));
+  const leads = evidenceGroups(r).map((g) => g.lead);
+  for (const other of leads.filter((e) => e.id !== entry.id && e.service !== entry.service).slice(0, 2)) {
+    why.push(cited(r, `${other.id} (${other.service}, score ${fmtScore(other.score)}) ${kindWords(other.kind)}${other.role ? `, as ${roleWord(other.role)}` : ''}`, [other.id]));
   }
   if (root) {
-    for (const c of sorted.filter((c) => c !== root).slice(0, 2)) why.push(cited(r, candidateContrast(root, c), [...root.evidence.slice(0, 1), ...c.evidence.slice(0, 2)]));
+    for (const c of sorted.filter((c) => c !== root).slice(0, 2)) why.push(cited(r, runnerUpReason(root, c), [...root.evidence.slice(0, 1), ...c.evidence.slice(0, 2)]));
   }
   return [{ title: 'Most causal evidence', sentences: out }, { title: 'Why it beats the alternatives', sentences: why }];
 }
@@ -86,15 +101,15 @@ function whyNot(r: RcaReport, service: string): NarrativeSection[] {
   else if (roles.length) out.push(cited(r, `${service} plays the ${roles.join(' and ')} role: ${roles.includes('symptom') ? 'it is where the pain surfaced' : roles.includes('bottleneck') ? 'it is where latency piled up' : 'it reacted to its dependency'}, not where the failure started`, ids(own, 2)));
   if (cand && root && cand !== root) {
     const rank = sorted.indexOf(cand) + 1;
-    out.push(cited(r, `Ranked ${rank} of ${sorted.length}: ${candidateContrast(root, cand, 3)}`, [...cand.evidence.slice(0, 2), ...rootIds.slice(0, 1)]));
+    out.push(cited(r, `Ranked ${rank} of ${sorted.length}: ${runnerUpReason(root, cand)}`, [...cand.evidence.slice(0, 2), ...rootIds.slice(0, 1)]));
     const diffs = featureDiffs(root, cand).filter((d) => d.b > d.a);
-    if (!diffs.length) out.push(cited(r, `No feature of ${service} beats ${root.service}`, rootIds));
+    if (!diffs.length) out.push(cited(r, `Nothing in the evidence for ${service} is stronger than for ${root.service}`, rootIds));
   } else if (cand && root === cand) {
     out.push(cited(r, `${service} is the top candidate (score ${fmtScore(cand.score)}); the verdict is ${r.verdict} at ${pct(r.confidence)}`, cand.evidence));
   } else if (!cand) {
     out.push(cited(r, `${service} appears in the evidence but was never scored as a candidate`, ids(own, 2)));
   }
-  for (const e of own.slice(0, 2)) out.push({ text: line(e), cites: [e.id] });
+  for (const e of own.slice(0, 2)) out.push(line(r, e));
   return [{ title: `Why not ${service}?`, sentences: out }];
 }
 
@@ -102,8 +117,9 @@ function proofTrace(r: RcaReport): NarrativeSection[] {
   const rep = r.representativeTraceId;
   const onTrace = rep ? r.timeline.filter((e) => e.traceId === rep) : [];
   const traceIds = ids(prefer(onTrace, ['symptom']), 1);
-  if (!rep) return [{ title: 'Proof trace', sentences: [cited(r, r.header[2], [])] }];
-  const out: Sentence[] = [cited(r, `${r.header[2]}`, traceIds)];
+  if (!rep) return [{ title: 'Proof trace', sentences: [cited(r, proofLine(r), [])] }];
+  const repLink = onTrace.find((e) => e.source === 'span' && e.link)?.link;
+  const out: Sentence[] = [{ ...cited(r, proofLine(r), traceIds), ...(repLink ? { url: repLink, linkLabel: linkLabel(repLink) } : {}) }];
   const steps = criticalPath(r);
   const bySpan = new Map(onTrace.filter((e) => e.spanId).map((e) => [e.spanId as string, e.id]));
   const keep = [...steps].sort((a, b) => b.exclusiveMs - a.exclusiveMs || a.startOffsetMs - b.startOffsetMs).slice(0, 12);
@@ -117,7 +133,7 @@ function proofTrace(r: RcaReport): NarrativeSection[] {
   return [
     { title: 'Proof trace', sentences: out },
     ...(path.length ? [{ title: 'Critical path', sentences: path }] : []),
-    ...(marked.length ? [{ title: 'Evidence on this trace', sentences: marked.map((e) => ({ text: line(e), cites: [e.id] })) }] : []),
+    ...(marked.length ? [{ title: 'Evidence on this trace', sentences: marked.map((e) => line(r, e)) }] : []),
   ];
 }
 
@@ -134,7 +150,7 @@ function whatChanged(r: RcaReport): NarrativeSection[] {
   const sections: NarrativeSection[] = [];
   for (const [title, test] of CHANGE_GROUPS) {
     const hits = byScore.filter((e) => test(e.kind)).slice(0, 3);
-    if (hits.length) sections.push({ title, sentences: hits.map((e) => ({ text: line(e), cites: [e.id] })) });
+    if (hits.length) sections.push({ title, sentences: hits.map((e) => line(r, e)) });
   }
   if (!sections.length) sections.push({ title: 'What changed', sentences: [{ text: 'No change against the baseline was found in the evidence.', cites: [] }] });
   const base = r.baselineTraceId && r.representativeTraceId ? [cited(r, `Compared: incident trace ${r.representativeTraceId} against baseline trace ${r.baselineTraceId}`, ids(prefer(r.timeline.filter((e) => e.traceId === r.representativeTraceId), ['symptom']), 1))] : [];
@@ -142,31 +158,32 @@ function whatChanged(r: RcaReport): NarrativeSection[] {
 }
 
 function whatFirst(r: RcaReport): NarrativeSection[] {
-  const [first, ...rest] = r.actions;
-  if (!first) return [{ title: 'What to do first', sentences: [{ text: 'The report has no action; start from the proof trace.', cites: [] }] }];
-  return [
-    { title: 'What to do first', sentences: [cited(r, `First: ${first.replace(/\s*\((E\d+(, )?)+\)\s*$/, '')}`, idsInText(first))] },
-    ...(rest.length ? [{ title: 'Then', sentences: rest.map((a) => cited(r, a.replace(/\s*\((E\d+(, )?)+\)\s*$/, ''), idsInText(a))) }] : []),
-  ];
+  const steps = narrate(r).sections.find((x) => x.title === 'What to do first')?.sentences ?? [];
+  const [first, ...rest] = steps;
+  if (!first) return [{ title: 'What to do first', sentences: [{ text: 'Nothing specific stands out; start from the proof trace.', cites: [] }] }];
+  return [{ title: 'What to do first', sentences: [{ ...first, text: `First: ${first.text}` }] }, ...(rest.length ? [{ title: 'Then', sentences: rest }] : [])];
 }
+
+const GATE_WORDS: Record<string, string> = { path: 'a call path from the cause to the alerting service', precedence: 'the cause changed first', significance: 'the change stands out from normal variation' };
+const FEATURE_WORDS: Record<string, string> = { magnitude: 'size of the change', support: 'share of incident traces showing it', corroboration: 'kinds of signal agreeing', separation: 'lead over the runner-up' };
 
 function howSure(r: RcaReport): NarrativeSection[] {
   const { root } = causalFocus(r);
   const support = root ? root.evidence : [];
-  const out: Sentence[] = [cited(r, r.header[0], support, 3)];
-  const g = gates(r);
-  const f = confidenceFeatures(r);
-  if (Object.keys(g).length) out.push(cited(r, `Gates (all must hold for a confirmed verdict): ${Object.entries(g).map(([k, v]) => `${k} ${fmtScore(v)}`).join(', ')}`, support, 2));
-  if (Object.keys(f).length) out.push(cited(r, `Confidence features: ${Object.entries(f).map(([k, v]) => `${k} ${fmtScore(v)}`).join(', ')}`, support, 2));
-  for (const n of confidenceNotes(r)) out.push(cited(r, `Note: ${n}`, idsInText(n)));
-  const gapLines = gaps(r).map((x) => ({ text: `${x.provider} ${x.signal}: ${x.status} (${x.reason})`, cites: [] }));
+  const out: Sentence[] = [cited(r, `Confidence: ${confidenceWords(r)}`, support, 3)];
+  const g = Object.entries(gates(r)).filter(([k]) => GATE_WORDS[k]);
+  const f = Object.entries(confidenceFeatures(r)).filter(([k]) => FEATURE_WORDS[k]);
+  if (g.length) out.push(cited(r, `Checks that must hold for a confirmed cause: ${g.map(([k, v]) => `${GATE_WORDS[k]} (${pct(v)})`).join(', ')}`, support, 2));
+  if (f.length) out.push(cited(r, `What the confidence rests on: ${f.map(([k, v]) => `${FEATURE_WORDS[k]} ${pct(v)}`).join(', ')}`, support, 2));
+  for (const n of confidenceNotes(r).filter((x) => !/evidence gap/i.test(x))) out.push(cited(r, `Note: ${cleanSummary(n)}`, []));
+  const gapLines = [...new Set(gaps(r).map(gapText))].map((text) => ({ text, cites: [] }));
   return [{ title: 'How sure', sentences: out }, ...(gapLines.length ? [{ title: 'Evidence gaps (they lower confidence)', sentences: gapLines }] : [])];
 }
 
 function summary(r: RcaReport): NarrativeSection[] {
   const { entry } = causalFocus(r);
   return [
-    { title: 'Summary', sentences: [cited(r, r.header[0], entry ? [entry.id] : []), cited(r, r.header[1], idsInText(r.header[1]))] },
+    { title: 'Summary', sentences: [cited(r, causeSentence(r), entry ? [entry.id] : []), cited(r, `Confidence: ${confidenceWords(r)}`, [])] },
     { title: 'You can ask', sentences: HELP_LINES.map((h) => ({ text: h, cites: [] })) },
   ];
 }
@@ -182,7 +199,20 @@ const TITLES: Record<FollowUpIntent, string> = {
   unknown: 'I did not recognise the question',
 };
 
+/** The same sentence twice in one answer (two ledger lines of one group) is said once. */
+function once(a: FollowUpAnswer): FollowUpAnswer {
+  const seen = new Set<string>();
+  const sections = a.sections
+    .map((s) => ({ ...s, sentences: s.sentences.filter((x) => (seen.has(x.text) ? false : (seen.add(x.text), true))) }))
+    .filter((s) => s.sentences.length > 0);
+  return { ...a, sections };
+}
+
 export function answerFollowUp(question: string, memory: Pick<IncidentMemory, 'report'>): FollowUpAnswer {
+  return once(answerRaw(question, memory));
+}
+
+function answerRaw(question: string, memory: Pick<IncidentMemory, 'report'>): FollowUpAnswer {
   const r = memory.report;
   const intent = classify(question, r);
   const base = { intent, question, recheck: false, title: TITLES[intent] };

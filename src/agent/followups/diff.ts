@@ -11,6 +11,7 @@ import type { RcaReport, TimelineEntry } from '../../rca/contract.js';
 import type { CitedSentence } from '../narrative.js';
 import { evidenceFor, ids } from './evidence.js';
 import { appendCites, citeExisting, compareIds, pct } from './extras.js';
+import { cleanSummary, evidenceGroups, groupText } from '../plain.js';
 
 export interface ReportDiff {
   /** False when nothing a reader would care about changed. */
@@ -53,8 +54,14 @@ export function diffReports(previous: RcaReport, current: RcaReport): ReportDiff
   if (previous.roles.symptom !== cur.roles.symptom) say(`Symptom: ${previous.roles.symptom} -> ${cur.roles.symptom}`, ids(evidenceFor(cur, cur.roles.symptom, 'symptom'), 2));
   const seen = new Set(previous.timeline.map(fingerprint));
   const fresh = cur.timeline.filter((e) => !seen.has(fingerprint(e))).sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
-  for (const e of fresh.slice(0, 5)) say(`New evidence: ${e.service}: ${e.summary}`, [e.id]);
-  if (fresh.length > 5) say(`${fresh.length - 5} more new evidence lines`, fresh.slice(5, 9).map((e) => e.id));
+  const groups = evidenceGroups(cur);
+  const plain = (e: TimelineEntry) => {
+    const g = groups.find((x) => x.lead.id === e.id || x.entries.some((y) => y.id === e.id));
+    return g ? groupText(g) : `${e.service}: ${cleanSummary(e.summary)}`;
+  };
+  const freshShown = [...new Map(fresh.map((e) => [plain(e), e])).values()];
+  for (const e of freshShown.slice(0, 5)) say(`New evidence: ${plain(e)}`, [e.id]);
+  if (freshShown.length > 5) say(`${freshShown.length - 5} more new evidence lines`, freshShown.slice(5, 9).map((e) => e.id));
   const gone = previous.timeline.length - (cur.timeline.length - fresh.length);
   if (gone > 0) say(`${gone} evidence line(s) from the previous run are no longer seen`, []);
   const changed = out.length > 0;

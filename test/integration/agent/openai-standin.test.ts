@@ -38,7 +38,7 @@ describe('explain over HTTP (real @langchain/openai client, local stand-in)', ()
     const before = standin.requests.length;
     const n = await explain(report, { incidentText: 'search p99 latency high' }, { model: m, clock });
     expect(n.author).toEqual({ kind: 'model', model: 'standin-1' });
-    expect(n.header).toEqual(report.header);
+    expect(n.summary).toEqual(narrate(report).summary);
     expect(n.sections.find((s) => s.title === 'What happened (model)')?.sentences.length).toBe(4);
     expect(allCited(n)).toBe(true);
     const req = standin.requests[before];

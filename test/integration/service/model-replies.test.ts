@@ -77,7 +77,9 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
 
 /** The mrkdwn / plain texts of a message's blocks, in order. */
 function blockTexts(m: StandinMessage): string[] {
-  return (m.blocks as Block[]).flatMap((b) => (b.type === 'section' || b.type === 'header' ? [b.text.text] : b.type === 'context' ? b.elements.map((e) => e.text) : []));
+  return (m.blocks as Block[]).flatMap((b) =>
+    b.type === 'section' || b.type === 'header' ? [b.text?.text ?? ''] : b.type === 'context' ? b.elements.map((e) => ('text' in e && typeof e.text === 'string' ? e.text : '')) : [],
+  );
 }
 
 const citedIds = (texts: readonly string[]): string[] => [...new Set(texts.flatMap((t) => t.match(/\bE\d+\b/g) ?? []))].sort();

@@ -63,12 +63,12 @@ describe('explain with a scripted model', () => {
     expect(await explain(report, {}, { clock })).toEqual(narrate(report));
   });
 
-  it('a grounded answer replaces "What happened", keeps the header verbatim', async () => {
+  it('a grounded answer replaces "What happened", keeps the cause-first summary the narrator built', async () => {
     const n = await explain(report, { incidentText: 'search p99 high' }, deps(new ScriptedModel([{ content: GOOD }])));
     expect(n.author).toEqual({ kind: 'model', model: 'scripted' });
-    expect(n.header).toEqual(report.header);
+    expect(n.summary).toEqual(narrate(report).summary);
     expect(n.sections.map((s) => s.title)).toEqual(narrate(report).sections.map((s) => s.title));
-    expect(n.sections[1]?.sentences[0]?.text).toContain('SerializationException');
+    expect(n.sections[0]?.sentences[0]?.text).toContain('SerializationException');
   });
 
   it('an invented evidence id is repaired once with the findings', async () => {

@@ -58,7 +58,8 @@ describe('answerFollowUp', () => {
     expect(a.sections[0]?.sentences[0]?.cites).toEqual(['E1']);
     const why = a.sections[1]?.sentences.map((s) => s.text).join('\n') ?? '';
     expect(why).toContain('causal score 0.90');
-    expect(why).toContain('db scored 0.50 vs 0.80 for cache serialize');
+    expect(why).toContain('db is less likely (score 0.50 vs 0.80): for cache, its own spans fail first');
+    expect(why).not.toMatch(/errorOrigin|ownLatency|rootCause/);
   });
 
   it('why not: a bottleneck is named as such with its rank and feature contrast; an unknown service has no evidence', () => {
@@ -79,10 +80,14 @@ describe('answerFollowUp', () => {
   });
 
   it('what first: the first action, then the rest; how sure: confidence, gates, gaps', () => {
-    expect(answerFollowUp('what should I do first', { report: smallReport() }).sections[0]?.sentences[0]?.text).toBe('First: Roll back or fix cache serialize (E1, E2)');
+    expect(answerFollowUp('what should I do first', { report: smallReport() }).sections[0]?.sentences[0]?.text).toBe(
+      'First: Open the failing requests of cache (serialize) and their error lines; check recent changes to that code path and its input data',
+    );
     const sure = answerFollowUp('how sure are you', { report: smallReport() });
-    expect(sure.sections[0]?.sentences.map((s) => s.text)).toContain('Gates (all must hold for a confirmed verdict): path 1.00, precedence 1.00, significance 1.00 (E1, E2)');
-    expect(sure.sections[1]?.sentences[0]?.text).toBe('sentry errors: failed (HTTP 503)');
+    expect(sure.sections[0]?.sentences.map((s) => s.text)).toContain(
+      'Checks that must hold for a confirmed cause: a call path from the cause to the alerting service (100%), the cause changed first (100%), the change stands out from normal variation (100%) (E1, E2)',
+    );
+    expect(sure.sections[1]?.sentences[0]?.text).toBe('Error-tracker issues from Sentry failed: confidence lowered.');
   });
 
   it('recheck asks the worker for a fresh run; an unknown question gets a summary and the list of what can be asked', () => {
