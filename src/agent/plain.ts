@@ -173,6 +173,7 @@ export function groupText(g: EvidenceGroup): string {
     case 'bottleneck':
       return `${e.service}${op(e)} held ${m ? fmtMs(m.during) : 'the most time'} of the proof trace's critical path`;
     case 'calls': {
+      if (!m) return `${e.service}: ${cleanSummary(e.summary)}${more}`;
       const before = m?.before ?? 0;
       const during = m?.during ?? 0;
       const what = before === 0 ? 'a new call' : during === 0 ? 'a call no longer made' : during > before ? 'more calls' : 'fewer calls';

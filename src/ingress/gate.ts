@@ -6,6 +6,7 @@
  *
  * Routes
  *   POST /api/v1/webhooks/slack/events   X-Slack-Signature (v0) over the raw body, timestamp within 5 min
+ *   POST /api/v1/webhooks/slack/interactions  the same signature rules; form-encoded payload=<json> (button clicks)
  *   POST /api/v1/webhooks/datadog        X-Flipturn-Token shared token
  *   POST /api/v1/webhooks/alertmanager   Authorization: Bearer <token>
  *   GET  /healthz  /readyz  /metrics
@@ -62,6 +63,7 @@ export interface GateDeps {
 
 export const GATE_ROUTES = {
   slack: '/api/v1/webhooks/slack/events',
+  slackInteractions: '/api/v1/webhooks/slack/interactions',
   datadog: '/api/v1/webhooks/datadog',
   alertmanager: '/api/v1/webhooks/alertmanager',
 } as const;
@@ -116,6 +118,8 @@ export function buildGate(deps: GateDeps): FastifyInstance {
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
 
   app.post(GATE_ROUTES.slack, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx) }, (req, reply) => slackRoute(ctx, req, reply));
+  // Button clicks: same signature rules as events, form-encoded payload=<json>, idempotent per click (./normalize/interaction.ts).
+  app.post(GATE_ROUTES.slackInteractions, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx, 'slack_interaction') }, (req, reply) => slackRoute(ctx, req, reply, 'slack_interaction'));
   const ddToken = settings.datadogToken;
   app.post(
     GATE_ROUTES.datadog,
@@ -162,9 +166,8 @@ function tokenGuard(ctx: Ctx, source: Source, expected: string | undefined, pres
 }
 
 /** onRequest of the Slack route: configured, signature headers present, well formed and fresh; the HMAC follows the body. */
-function slackGuard(ctx: Ctx): onRequestHookHandler {
+function slackGuard(ctx: Ctx, source: 'slack_event' | 'slack_interaction' = 'slack_event'): onRequestHookHandler {
   return (req, reply, done) => {
-    const source = 'slack_event';
     if (ctx.deps.settings.slackSigningSecret === undefined) {
       return refuseEarly(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', 'Slack events are not configured (SLACK_SIGNING_SECRET is unset)');
     }
@@ -215,8 +218,7 @@ function unavailable(ctx: Ctx, reply: FastifyReply, e: unknown, source = 'readyz
     .send(errorBody('FT_QUEUE_UNAVAILABLE', 'the signal queue is unreachable: retry later'));
 }
 
-async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const source = 'slack_event';
+async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: 'slack_event' | 'slack_interaction' = 'slack_event'): Promise<FastifyReply> {
   const secret = ctx.deps.settings.slackSigningSecret ?? '';
   if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a body is required', '');
   const verdict = verifySlackSignature({
@@ -254,7 +256,7 @@ async function tokenRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, so
 async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source, body: unknown, log: Record<string, string>): Promise<FastifyReply> {
   const result = normalizeAlert(source, body, ctx.deps.clock, ctx.normalizeOptions);
   if (!result.ok) return reject(ctx, reply, source, result.rejection.code, result.rejection.message, result.rejection.path);
-  const signals: QueuedSignal[] = [...result.signals, ...result.followUps];
+  const signals: QueuedSignal[] = [...result.signals, ...result.followUps, ...(result.interactions ?? [])];
   if (signals.length === 0) {
     const reason = result.ignored?.reason ?? 'no_alerts';
     ctx.metrics.ignored.inc({ source, reason });
@@ -313,6 +315,7 @@ function handleError(ctx: Ctx, error: unknown, req: FastifyRequest, reply: Fasti
 }
 
 function sourceOf(url: string): string {
+  if (url.startsWith(GATE_ROUTES.slackInteractions)) return 'slack_interaction';
   if (url.startsWith(GATE_ROUTES.slack)) return 'slack_event';
   if (url.startsWith(GATE_ROUTES.datadog)) return 'datadog_webhook';
   if (url.startsWith(GATE_ROUTES.alertmanager)) return 'alertmanager';

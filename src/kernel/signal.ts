@@ -87,5 +87,32 @@ export const followUpSignalSchema = z.object({
 
 export type FollowUpSignal = z.infer<typeof followUpSignalSchema>;
 
-export const queuedSignalSchema = z.discriminatedUnion('kind', [incidentSignalSchema, followUpSignalSchema]);
+/** The reply's buttons (action ids flipturn_<action> in Block Kit), and the feedback typed in the thread. */
+export const INTERACTION_ACTIONS = ['details', 'recheck', 'feedback_correct', 'feedback_wrong', 'feedback_cause'] as const;
+export type InteractionAction = (typeof INTERACTION_ACTIONS)[number];
+
+/**
+ * A click on one of the reply's buttons (Slack block_actions, over the interactions route or Socket Mode), or the
+ * real cause typed in the thread after "Wrong cause". Keyed by the click itself (team, channel, message, action,
+ * action_ts): Slack's retry of one click maps to the same key, two clicks are two signals.
+ */
+export const interactionSignalSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('interaction'),
+  idempotencyKey: z.string().min(1).max(512),
+  receivedAt: isoInstant,
+  action: z.enum(INTERACTION_ACTIONS),
+  /** The incident and version the button was rendered for. */
+  incidentId: z.string().min(1).max(200).optional(),
+  version: z.number().int().min(1).optional(),
+  user: z.string().max(100).optional(),
+  /** feedback_cause: "the real cause was ..." as typed. */
+  text: z.string().max(4000).optional(),
+  slack: slackThreadSchema.extend({ threadTs: z.string().min(1) }),
+  trace: traceContextSchema.optional(),
+});
+
+export type InteractionSignal = z.infer<typeof interactionSignalSchema>;
+
+export const queuedSignalSchema = z.discriminatedUnion('kind', [incidentSignalSchema, followUpSignalSchema, interactionSignalSchema]);
 export type QueuedSignal = z.infer<typeof queuedSignalSchema>;

@@ -5,6 +5,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { InProcessKeyValue } from './in-process.js';
 import { RedisKeyValue } from './redis.js';
+import type { KeyValueBackend } from './port.js';
 import { ThreadMemory } from './store.js';
 
 export interface MemoryFactoryOptions {
@@ -16,10 +17,13 @@ export interface MemoryFactoryOptions {
   readonly prefix?: string;
 }
 
-export function createThreadMemory(options: MemoryFactoryOptions): ThreadMemory {
-  const backend = options.redisUrl
-    ? new RedisKeyValue({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) })
-    : new InProcessKeyValue(options.clock);
+/** The key-value backend (Redis or in-process) that thread memory and the feedback store share. */
+export function createMemoryBackend(options: Pick<MemoryFactoryOptions, 'redisUrl' | 'clock' | 'logger'>): KeyValueBackend {
+  return options.redisUrl ? new RedisKeyValue({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) }) : new InProcessKeyValue(options.clock);
+}
+
+export function createThreadMemory(options: MemoryFactoryOptions, shared?: KeyValueBackend): ThreadMemory {
+  const backend = shared ?? createMemoryBackend(options);
   return new ThreadMemory(backend, options.clock, {
     ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

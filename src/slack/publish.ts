@@ -100,8 +100,9 @@ export class SlackPublisher {
   async publishInvestigation(inv: InvestigationToPublish, prefix?: Narrative['sections']): Promise<PublishResult> {
     const t = await this.target(inv.signal);
     const key = `answer:${inv.incidentId}:${inv.version}`;
-    const narrative = prefix?.length ? { ...inv.narrative, sections: [...prefix, ...inv.narrative.sections] } : inv.narrative;
-    const messages = renderReply(narrative, { title: inv.signal.title || `Alert on ${inv.report.roles.symptom}`, evidenceCount: inv.report.timeline.length });
+    const title = inv.signal.title || `Alert on ${inv.report.roles.symptom}`;
+    const reply = renderReply(inv.narrative, { title, evidenceCount: inv.report.timeline.length, incident: { incidentId: inv.incidentId, version: inv.version } });
+    const messages = prefix?.length ? [...renderDocument({ title, lead: [], sections: prefix }), ...reply] : reply;
     const res = await this.o.delivery.deliver(key, t.threadTs ? { teamId: t.teamId, channel: t.channel, threadTs: t.threadTs } : { teamId: t.teamId, channel: t.channel }, messages);
     const thread: ThreadRef = { teamId: t.teamId, channel: res.channel, threadTs: res.threadTs };
     const savedAt = this.now();

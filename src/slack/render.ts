@@ -243,18 +243,19 @@ export function renderReply(narrative: Narrative, options: ReplyOptions = {}): S
   );
   if (sum.evidence.length) blocks.push(section(truncate(sum.evidence.slice(0, 3).map((e) => sentenceLine(e)).join('\n'), SECTION_TEXT_LIMIT)));
   if (options.incident) blocks.push(replyActions(options.incident));
-  const author = narrative.author.kind === 'narrator' ? 'the deterministic narrator' : `model ${narrative.author.model}, checked against the evidence`;
-  const count = options.evidenceCount !== undefined ? ` from ${options.evidenceCount} evidence lines` : '';
+  const count = options.evidenceCount !== undefined ? `From ${options.evidenceCount} evidence lines. ` : '';
   const p = sum.proofTrace;
   const proof = p ? `Proof trace ${traceRef(p.id, p.url)}${p.baselineId ? ` vs baseline ${traceRef(p.baselineId, p.baselineUrl)}` : ''} · ` : '';
-  blocks.push(context(`${proof}${escapeMrkdwn(`Written by ${author}${count}. Mention me in this thread to ask why.`)}`));
+  blocks.push(context(`${proof}${escapeMrkdwn(`${count}Mention me in this thread to ask why.`)}`));
   const text = truncate(escapeMrkdwn(`${options.title ? `${options.title}: ` : ''}${sum.cause.text}`), FALLBACK_TEXT_LIMIT);
   return [{ text, blocks }];
 }
 
 /** The details message(s): the full ledger, runners-up, what to do, gaps, where to look. */
-export function renderDetails(narrative: Narrative, options: RenderOptions & { readonly title?: string } = {}): SlackMessage[] {
-  return renderDocument({ title: `Details: ${options.title ?? 'root-cause analysis'}`, lead: [], sections: narrative.sections }, options);
+export function renderDetails(narrative: Narrative, options: RenderOptions & { readonly title?: string; readonly evidenceCount?: number } = {}): SlackMessage[] {
+  const author = narrative.author.kind === 'narrator' ? 'the deterministic narrator' : `model ${narrative.author.model}, every cited line checked against the evidence`;
+  const count = options.evidenceCount !== undefined ? ` from ${options.evidenceCount} evidence lines` : '';
+  return renderDocument({ title: `Details: ${options.title ?? 'root-cause analysis'}`, lead: [], sections: narrative.sections, footer: `Written by ${author}${count}.` }, options);
 }
 
 /** Lines of text a message shows (header 1, each section text line, each context or actions block 1). */

@@ -10,7 +10,8 @@ import type { FollowUpAnswer } from '../agent/followups/answer.js';
 import { diffReports } from '../agent/followups/diff.js';
 import type { FollowUpSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { IncidentMemory, ThreadRef } from '../memory/port.js';
-import { renderDocument, type SlackMessage } from '../slack/render.js';
+import { narrate } from '../agent/narrator.js';
+import { renderDocument, renderReply, type SlackMessage } from '../slack/render.js';
 import type { PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome } from './worker.js';
 
@@ -34,7 +35,7 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
   let messages: SlackMessage[];
   let cites: string[];
   if (answer.recheck) {
-    ({ messages, cites } = await recheck(p, memory, answer, ctx));
+    ({ messages, cites } = await runRecheck(p, memory, answer.title, ctx));
   } else {
     messages = renderDocument({ title: answer.title, lead: [], sections: answer.sections, footer: `Answered from the saved evidence of version ${memory.version} (${memory.savedAt}).` });
     cites = citesOf(answer);
@@ -53,9 +54,13 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
   return 'answered';
 }
 
-async function recheck(p: PipelineSteps, memory: IncidentMemory, answer: FollowUpAnswer, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
+/**
+ * A fresh investigation of the stored alert with "now" as its time (is it still happening?), saved as the
+ * incident's next version; the answer leads with what changed since the last analysis, then the new reply with
+ * its buttons (for the new version). Used by the "recheck" follow-up and the Recheck button.
+ */
+export async function runRecheck(p: PipelineSteps, memory: IncidentMemory, title: string, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
   const d = p.deps;
-  // The stored alert, investigated again with "now" as its time: a recheck asks whether it is still happening.
   const now = new Date(d.clock.nowMs()).toISOString();
   const signal: UniversalIncidentSignal = { ...memory.signal, firedAt: now };
   const report = await p.investigate(signal, ctx.signal);
@@ -63,7 +68,10 @@ async function recheck(p: PipelineSteps, memory: IncidentMemory, answer: FollowU
   const version = memory.version + 1;
   await p.remember(memory.signal, report, memory.thread, memory.incidentId, version, false);
   const section = { title: 'What changed since the last analysis', sentences: changes.changed ? changes.sentences : [{ text: 'Nothing a reader would care about changed.', cites: [] }] };
-  const messages = renderDocument({ title: answer.title, lead: report.header, sections: [section], footer: `Recheck: version ${version} of this incident.` });
+  const messages = [
+    ...renderDocument({ title, lead: [], sections: [section], footer: `Recheck on fresh evidence: version ${version} of this incident.` }),
+    ...renderReply(narrate(report), { title: `Rechecked: ${memory.signal.title}`, incident: { incidentId: memory.incidentId, version }, evidenceCount: report.timeline.length }),
+  ];
   return { messages, cites: [...new Set(changes.sentences.flatMap((x) => x.cites))] };
 }
 

@@ -13,6 +13,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { RcaReport } from '../rca/contract.js';
 import type { DeliveryResult, DeliveryTarget, SlackDelivery } from '../slack/delivery.js';
 import type { SlackMessage } from '../slack/render.js';
+import type { FeedbackStore, FeedbackVerdict } from '../memory/feedback.js';
 
 export interface PipelineDeps {
   readonly registry: ProviderRegistry;
@@ -38,10 +39,20 @@ export interface PipelineDeps {
    * the worker's stages narrate, deliver and save. Without one nothing is timed.
    */
   readonly observer?: InvestigationObserver;
+  /** Where "Correct cause" / "Wrong cause" feedback is stored and counted (src/memory/feedback.ts). */
+  readonly feedback?: FeedbackDeps;
+}
+
+export interface FeedbackDeps {
+  readonly store: FeedbackStore;
+  /** flipturn_feedback_total{verdict}: correct, wrong, cause (the real cause typed in the thread). */
+  readonly count?: (verdict: FeedbackVerdict | 'cause') => void;
 }
 
 export interface PipelineEvent {
-  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated';
+  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated' | 'interaction_answered';
+  /** For interaction_answered: which button (details, recheck, feedback_correct, ...). */
+  readonly action?: string;
   readonly idempotencyKey: string;
   readonly incidentId?: string;
   readonly channel?: string;

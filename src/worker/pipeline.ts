@@ -17,17 +17,18 @@
  * Follow-ups: see ./followup.ts.
  */
 import { createHash } from 'node:crypto';
-import { explain } from '../agent/explain.js';
+import { narrate } from '../agent/narrator.js';
 import { investigate } from '../evidence/investigate.js';
 import { inStage, type InvestigationStage } from '../evidence/observer.js';
 import { FixedClock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
-import type { QueuedSignal, UniversalIncidentSignal } from '../kernel/signal.js';
+import type { FollowUpSignal, InteractionSignal, QueuedSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { IncidentMemory, ThreadRef } from '../memory/port.js';
 import type { RcaReport } from '../rca/contract.js';
 import type { DeliveryResult, DeliveryTarget } from '../slack/delivery.js';
 import { renderDocument, renderReply, type SlackMessage } from '../slack/render.js';
 import { handleFollowUp } from './followup.js';
+import { handleInteraction } from './interaction.js';
 import { delay } from './delay.js';
 import type { PipelineDeps, PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome, SignalHandler } from './worker.js';
@@ -38,7 +39,12 @@ export class Pipeline implements SignalHandler, PipelineSteps {
   constructor(private readonly d: PipelineDeps) {}
 
   async handle(signal: QueuedSignal, ctx: HandleContext): Promise<HandleOutcome> {
-    if (signal.kind === 'followup') return handleFollowUp(this, signal, ctx);
+    if (signal.kind === 'interaction') return handleInteraction(this, this.d.feedback, signal, ctx);
+    if (signal.kind === 'followup') {
+      // "the real cause was ..." after a Wrong-cause click is feedback, not a question.
+      if (REAL_CAUSE.test(signal.question)) return handleInteraction(this, this.d.feedback, realCauseSignal(signal), ctx);
+      return handleFollowUp(this, signal, ctx);
+    }
     switch (signal.state) {
       case 'triggered':
       case 'retriggered':
@@ -110,7 +116,9 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     log.info('investigating');
     this.d.onEvent?.({ stage: 'investigating', idempotencyKey: signal.idempotencyKey, incidentId });
     const report = await this.investigate(signal, ctx.signal);
-    const narrative = await this.timed('narrate', () => explain(report, { signal, abort: ctx.signal }, this.d.agent ?? { clock: this.d.clock }));
+    // The thread reply is the cause-first summary, built from the report's typed fields (no model call); a model,
+    // when configured, writes the details message when someone asks for it (./interaction.ts).
+    const narrative = await this.timed('narrate', () => narrate(report));
     const title = recheck ? `Re-triggered: ${signal.title}` : signal.title;
     const messages = renderReply(narrative, { title, evidenceCount: report.timeline.length, incident: { incidentId, version } });
     const where: DeliveryTarget = recheck ? { teamId: index.teamId, channel: index.channel, threadTs: index.threadTs } : target;
@@ -164,6 +172,15 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     this.d.onEvent?.({ stage: 'updated', idempotencyKey: signal.idempotencyKey, incidentId: index.incidentId, channel: index.channel, threadTs: index.threadTs });
     return 'updated';
   }
+}
+
+const REAL_CAUSE = /\b(?:real|actual|true)\s+(?:root\s+)?cause\s+(?:was|is)\b/i;
+
+function realCauseSignal(f: FollowUpSignal): InteractionSignal {
+  return {
+    schemaVersion: 1, kind: 'interaction', idempotencyKey: f.idempotencyKey, receivedAt: f.receivedAt, action: 'feedback_cause', text: f.question,
+    ...(f.user ? { user: f.user } : {}), slack: f.slack, ...(f.trace ? { trace: f.trace } : {}),
+  };
 }
 
 /** Stable per team + incidentKey + firedAt: a redelivered or reclaimed alert maps to the same incident and ledger key. */

@@ -4,10 +4,11 @@
  * every cited evidence id exists.
  *
  * The demo prints the thread, not its report. The report is recomputed here, in this process, from the same
- * committed scenario (investigateScenario: otlp-file over scenarios/cache_poison_pill/telemetry); the printed RCA
- * header and every printed "Top evidence" line must equal that report's, which ties the demo's evidence timeline to
- * this one. Then every E-id cited anywhere in the printed thread must be in that timeline, and each sentence of the
- * model's section must cite evidence of the service it names.
+ * committed scenario (investigateScenario: otlp-file over scenarios/cache_poison_pill/telemetry); the printed cause
+ * sentence and every printed ledger line of the details message (posted by the demo's "Details" click, written by
+ * the model) must be that report's, which ties the demo's evidence timeline to this one. Then every E-id cited
+ * anywhere in the printed thread must be in that timeline, and each sentence of the model's section must cite
+ * evidence of the service it names.
  */
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { DEMO_DEFAULT_SCENARIO } from '../../src/cli/commands/demo.js';
 import { investigateScenario, loadScenario } from '../../src/cli/commands/investigate-scenario.js';
 import { FixedClock } from '../../src/kernel/clock.js';
 import type { RcaReport } from '../../src/rca/contract.js';
+import { narrate } from '../../src/agent/narrator.js';
 
 
 
@@ -53,25 +55,22 @@ describe('npm run demo with FLIPTURN_DEMO_MODEL=standin', () => {
     expect(r.code, `stderr:\n${r.stderr}`).toBe(0);
     expect(r.stderr).toMatch(/replies by model stand-in on http:\/\/127\.0\.0\.1:\d+\/v1/);
 
-    const [reply = '', followUp = ''] = r.stdout.split('=== Follow-up in the thread ===');
-    expect(reply).toContain('=== Slack thread (as it would appear) ===');
-    // The renderer's author marker: the model wrote it, not the narrator.
-    expect(reply).toContain('Written by model flipturn-standin from');
+    const [thread = '', followUp = ''] = r.stdout.split('=== Follow-up in the thread ===');
+    const [summary = '', reply = ''] = thread.split('=== "Details" clicked: posted in the thread ===');
+    expect(summary).toContain('=== Slack thread (as it would appear) ===');
+    // The details' author marker: the model wrote them, not the narrator.
+    expect(reply).toContain('Written by model flipturn-standin, every cited line checked against the evidence from');
     expect(reply).not.toContain('Written by the deterministic narrator');
 
-    // The printed thread is this report's: same header, same evidence lines, same evidence count.
-    for (const line of report.header) expect(reply).toContain(line);
+    // The printed thread is this report's: same cause sentence, same ledger, same evidence count.
+    const narrative = narrate(report);
+    expect(summary).toContain(narrative.summary.cause.text);
     expect(reply).toContain(`from ${report.timeline.length} evidence lines`);
     const timeline = new Map(report.timeline.map((e) => [e.id, e]));
-    const top = sectionBullets(reply, 'Top evidence');
-    expect(top.length).toBeGreaterThan(0);
-    for (const line of top) {
-      const m = /^(E\d+) \[score [\d.]+, (\w+)\] (\S+) at [^:]+:\d\d:[\d.]+ UTC: (.*)$/.exec(line);
-      expect(m, line).not.toBeNull();
-      const e = timeline.get(m?.[1] ?? '');
-      expect(e, line).toBeDefined();
-      expect([m?.[2], m?.[3], m?.[4]]).toEqual([e?.role, e?.service, e?.summary]);
-    }
+    const ledger = sectionBullets(reply, 'Evidence, in time order');
+    expect(ledger.length).toBeGreaterThan(0);
+    const expected = narrative.sections.find((x) => x.title === 'Evidence, in time order')?.sentences.map((x) => x.text) ?? [];
+    expect(ledger).toEqual(expected);
 
     // Every id the thread cites (reply and follow-up answer) is in that timeline.
     const cited = idsIn(r.stdout);

@@ -15,11 +15,12 @@ import { FlipturnError } from '../../kernel/errors.js';
 import { createLogger } from '../../kernel/logger.js';
 import { freePort } from '../../kernel/net.js';
 import { renderTranscript, startSlackStandin, type SlackStandin } from '../../lab/standins/slack.js';
+import { ACTION_IDS } from '../../slack/render.js';
 import { demoModel } from '../../lab/standins/demo-model.js';
 import type { PipelineEvent } from '../../worker/pipeline.js';
 import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
 import { startService, type RunningService } from '../compose/service.js';
-import { sendWebhook, slackThreadQuestion, type WebhookSecrets } from '../compose/webhooks.js';
+import { sendInteraction, sendWebhook, slackButtonClick, slackThreadQuestion, type WebhookSecrets } from '../compose/webhooks.js';
 import { loadScenario, type Scenario } from './investigate-scenario.js';
 
 export const DEMO_DEFAULT_SCENARIO = 'cache_poison_pill';
@@ -98,6 +99,29 @@ async function sendAlert(run: DemoRun): Promise<PipelineEvent> {
   return run.events.wait((e) => e.stage === 'answered', 'the answer to the alert', run.ctx.signal);
 }
 
+/** The reply's button of this action id (the reply is the thread message that carries the buttons). */
+function findButton(run: DemoRun, channel: string, threadTs: string, actionId: string): { messageTs: string; value: string } | undefined {
+  for (const m of run.standin.thread(channel, threadTs)) {
+    for (const b of m.blocks as Array<{ type?: string; elements?: Array<{ action_id?: string; value?: string }> }>) {
+      const e = b.type === 'actions' ? b.elements?.find((x) => x.action_id === actionId) : undefined;
+      if (e?.value) return { messageTs: m.ts, value: e.value };
+    }
+  }
+  return undefined;
+}
+
+/** Clicks the reply's Details button the way Slack delivers a click: a signed block_actions payload. */
+async function clickDetails(run: DemoRun, channel: string, threadTs: string): Promise<void> {
+  const button = findButton(run, channel, threadTs, ACTION_IDS.details);
+  if (!button) throw new FlipturnError('FT_INTERNAL', 'the reply has no Details button');
+  const teamId = run.svc.slack?.teamId ?? run.standin.teamId;
+  const form = slackButtonClick({ teamId, channel, messageTs: button.messageTs, ...(button.messageTs !== threadTs ? { threadTs } : {}), user: 'U0OPERATOR', actionId: ACTION_IDS.details, value: button.value, actionTs: `${Math.floor(run.ctx.clock.nowMs() / 1000)}.000100` });
+  const answer = await sendInteraction(run.svc.url, form, run.secrets.slackSigningSecret ?? '', run.ctx.clock);
+  if (answer.status !== 200) throw new FlipturnError('FT_INTERNAL', `the gate refused the click: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+  run.note('clicked', `signed "Details" button click accepted (HTTP ${answer.status}, ${answer.elapsedMs} ms)`);
+  await run.events.wait((e) => e.stage === 'interaction_answered' && e.action === 'details', 'the details message', run.ctx.signal);
+}
+
 async function askFollowUp(run: DemoRun, channel: string, threadTs: string): Promise<void> {
   const teamId = run.svc.slack?.teamId ?? run.standin.teamId;
   const botUserId = run.svc.slack?.userId ?? 'U0BOT';
@@ -156,6 +180,7 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
     if (e.stage === 'investigating') later(() => note('investigating', `incident ${e.incidentId ?? '?'} (started at ${at}s)`));
     if (e.stage === 'posted') later(() => note('posted', `reply in #${e.channel ?? '?'} thread ${e.threadTs ?? '?'} (at ${at}s)`));
     if (e.stage === 'followup_answered') later(() => note('answered', `follow-up answered in thread ${e.threadTs ?? '?'}`));
+    if (e.stage === 'interaction_answered') later(() => note('answered', `"${e.action ?? '?'}" button handled in thread ${e.threadTs ?? '?'}`));
   });
   let svc: RunningService | undefined;
   try {
@@ -166,6 +191,10 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
     const channel = answered.channel ?? DEMO_CHANNEL;
     const threadTs = answered.threadTs ?? '';
     ctx.stdout.write(`=== Slack thread (as it would appear) ===\n${readable(renderTranscript(new Map([[channel, standin.thread(channel, threadTs)]])))}\n`);
+    const before = standin.thread(channel, threadTs).length;
+    await clickDetails(run, channel, threadTs);
+    const details = standin.thread(channel, threadTs).slice(before).map((m) => ({ ...m, threadTs: undefined }));
+    ctx.stdout.write(`\n=== "Details" clicked: posted in the thread ===\n${readable(renderTranscript(new Map([[channel, details]])))}\n`);
     await askFollowUp(run, channel, threadTs);
     note('done', 'shutting down');
     return EXIT.ok;

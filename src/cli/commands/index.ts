@@ -6,6 +6,7 @@ import { labReplayCommand } from './lab-replay.js';
 import { labSlackStandinCommand } from './lab-slack-standin.js';
 import { scenarioValidateCommand } from './scenario-validate.js';
 import { evalCommand } from './eval.js';
+import { feedbackExportCommand } from './feedback.js';
 import { investigateCommand } from './investigate.js';
 import { providersCheckCommand } from './providers-check.js';
 import { serveCommand } from './serve.js';
@@ -16,4 +17,4 @@ import { workerCommand } from './worker.js';
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, serveCommand, workerCommand, startCommand, demoCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, feedbackExportCommand, serveCommand, workerCommand, startCommand, demoCommand];

@@ -6,7 +6,8 @@ import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../kernel/clock.js';
 import { FlipturnError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
-import { createThreadMemory } from '../../memory/factory.js';
+import { createMemoryBackend, createThreadMemory } from '../../memory/factory.js';
+import { FeedbackStore } from '../../memory/feedback.js';
 import { InProcessIncidentLease, type IncidentLease } from '../../memory/lease.js';
 import { RedisIncidentLease } from '../../memory/lease-redis.js';
 import type { ThreadMemory } from '../../memory/store.js';
@@ -21,6 +22,8 @@ export interface Adapters {
   readonly queue: SignalQueue;
   readonly idempotency: IdempotencyStore;
   readonly memory: ThreadMemory;
+  /** Feedback on replies (Correct / Wrong cause), on the memory's backend. */
+  readonly feedback: FeedbackStore;
   /** One investigation per incident across worker processes (src/worker/coordination.ts). */
   readonly lease: IncidentLease;
   close(): Promise<void>;
@@ -46,15 +49,19 @@ export function buildAdapters(config: Config, options: AdapterOptions): Adapters
     // One key space: the gate's appendOnce claims in the store that adapters.idempotency exposes.
     const idempotency = new InProcessIdempotencyStore(clock);
     const queue = new InProcessQueue(clock, { maxDeliveries: config.MAX_DELIVERIES }, idempotency);
-    const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
+    const kv = createMemoryBackend({ clock, logger });
+    const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger }, kv);
+    const feedback = new FeedbackStore(kv, clock);
     const lease = new InProcessIncidentLease(clock);
-    return { mode: 'in-process', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };
+    return { mode: 'in-process', queue, idempotency, memory, feedback, lease, close: () => closeAll(queue, memory, lease) };
   }
   const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES, maxLen: config.QUEUE_MAX_LENGTH }, replicaAcks: config.QUEUE_REPLICA_ACKS });
   const idempotency = queue.idempotencyStore();
-  const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger });
+  const kv = createMemoryBackend({ redisUrl: url, clock, logger });
+  const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger }, kv);
+  const feedback = new FeedbackStore(kv, clock);
   const lease = new RedisIncidentLease({ url, logger });
-  return { mode: 'redis', queue, idempotency, memory, lease, close: () => closeAll(queue, memory, lease) };
+  return { mode: 'redis', queue, idempotency, memory, feedback, lease, close: () => closeAll(queue, memory, lease) };
 }
 
 async function closeAll(queue: SignalQueue, memory: ThreadMemory, lease: IncidentLease): Promise<void> {

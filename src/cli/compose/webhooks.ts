@@ -72,3 +72,40 @@ export function slackThreadQuestion(o: { teamId: string; channel: string; thread
     },
   });
 }
+
+/**
+ * A Slack block_actions click on one of a reply's buttons, as Slack sends it to the interactions route: the
+ * documented payload shape (team, user, container with message_ts / channel_id / thread_ts, channel, message,
+ * actions[{action_id, value, action_ts}]), form-encoded as payload=<json>.
+ */
+export function slackButtonClick(o: { teamId: string; channel: string; messageTs: string; threadTs?: string; user: string; actionId: string; value: string; actionTs: string }): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: o.user, username: 'operator', name: 'operator', team_id: o.teamId },
+    api_app_id: 'A0FLIPTURN',
+    token: 'verification-token-unused',
+    container: { type: 'message', message_ts: o.messageTs, channel_id: o.channel, is_ephemeral: false, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
+    trigger_id: `${o.actionTs}.trigger`,
+    team: { id: o.teamId, domain: 'demo' },
+    channel: { id: o.channel, name: 'alerts' },
+    message: { type: 'message', ts: o.messageTs, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
+    actions: [{ action_id: o.actionId, block_id: 'flipturn_reply', type: 'button', value: o.value, action_ts: o.actionTs }],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** POSTs a signed interaction (form body) to the gate's interactions route. */
+export async function sendInteraction(baseUrl: string, formBody: string, signingSecret: string, clock: Clock): Promise<WebhookAnswer> {
+  const ts = Math.floor(clock.nowMs() / 1000);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlackBody(signingSecret, ts, formBody) };
+  const t0 = clock.nowMs();
+  const res = await fetch(new URL(GATE_ROUTES.slackInteractions, baseUrl), { method: 'POST', headers, body: formBody });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body, elapsedMs: clock.nowMs() - t0 };
+}

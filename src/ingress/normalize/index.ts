@@ -6,6 +6,7 @@
 import type { Clock } from '../../kernel/clock.js';
 import { normalizeAlertmanager } from './alertmanager.js';
 import { normalizeDatadog } from './datadog.js';
+import { normalizeInteraction } from './interaction.js';
 import { normalizeSlack } from './slack.js';
 import type { NormalizeOptions, NormalizeResult, NormalizeSource } from './types.js';
 
@@ -17,6 +18,8 @@ export function normalizeAlert(source: NormalizeSource, body: unknown, clock: Cl
       return normalizeSlack(body, clock, options);
     case 'alertmanager':
       return normalizeAlertmanager(body, clock);
+    case 'slack_interaction':
+      return normalizeInteraction(body, clock, options);
   }
 }
 

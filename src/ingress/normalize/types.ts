@@ -8,11 +8,12 @@ import {
   followUpSignalSchema,
   incidentSignalSchema,
   type FollowUpSignal,
+  type InteractionSignal,
   type UniversalIncidentSignal,
 } from '../../kernel/signal.js';
 import { surelyValidAlert, surelyValidFollowUp } from '../../kernel/signal-guard.js';
 
-export type NormalizeSource = 'datadog_webhook' | 'slack_event' | 'alertmanager';
+export type NormalizeSource = 'datadog_webhook' | 'slack_event' | 'alertmanager' | 'slack_interaction';
 
 /** Why a well-formed body produced no signal. Stable strings: the gate counts them in a metric label. */
 export const IGNORE_REASONS = [
@@ -26,6 +27,8 @@ export const IGNORE_REASONS = [
   'no_bot_mention',
   'empty_message',
   'no_alerts',
+  'not_block_actions',
+  'not_our_action',
 ] as const;
 export type IgnoreReason = (typeof IGNORE_REASONS)[number];
 
@@ -47,6 +50,8 @@ export type NormalizeResult =
       readonly signals: readonly UniversalIncidentSignal[];
       /** Follow-up questions asked in an alert thread (Slack only), validated with followUpSignalSchema. */
       readonly followUps: readonly FollowUpSignal[];
+      /** Clicks on the reply's buttons (Slack interactions only), validated with interactionSignalSchema. */
+      readonly interactions?: readonly InteractionSignal[];
       /** Present when nothing was produced on purpose. */
       readonly ignored?: { readonly reason: IgnoreReason; readonly detail: string };
     }

@@ -268,8 +268,14 @@ function blockText(blocks: readonly unknown[]): string {
   const out: string[] = [];
   for (const b of blocks) {
     if (typeof b !== 'object' || b === null) continue;
-    const o = b as { text?: { text?: unknown }; elements?: Array<{ text?: unknown }> };
+    const o = b as { type?: unknown; text?: { text?: unknown }; elements?: Array<{ type?: unknown; text?: unknown }> };
     if (typeof o.text?.text === 'string') out.push(o.text.text);
+    if (o.type === 'actions') {
+      // Buttons as Slack shows them: [Details] [Recheck] ...
+      const labels = (o.elements ?? []).map((e) => (typeof e.text === 'object' && e.text !== null ? (e.text as { text?: unknown }).text : undefined)).filter((t): t is string => typeof t === 'string');
+      if (labels.length) out.push(labels.map((l) => `[${l}]`).join(' '));
+      continue;
+    }
     for (const e of o.elements ?? []) if (typeof e.text === 'string') out.push(e.text);
   }
   return out.join('\n');

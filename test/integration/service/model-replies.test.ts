@@ -20,7 +20,8 @@ import { parseConfig } from '../../../src/config/load.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { createLogger } from '../../../src/kernel/logger.js';
 import type { IncidentMemory } from '../../../src/memory/port.js';
-import type { Block } from '../../../src/slack/render.js';
+import { ACTION_IDS, type Block } from '../../../src/slack/render.js';
+import { postClick } from '../../support/slack-interaction.js';
 import { eventually } from '../../conformance/queue-conformance.js';
 import { incidentOfAnswer, topLevelMessages } from '../../support/service-harness.js';
 import { startSlackStandin, type SlackStandin, type StandinMessage } from '../../support/slack-standin.js';
@@ -37,6 +38,7 @@ interface Rig {
   readonly slack: SlackStandin;
   readonly svc: RunningService;
   readonly datadogToken: string;
+  readonly signingSecret: string;
 }
 
 let rig: Rig | undefined;
@@ -53,7 +55,9 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
   const model = await startOpenAIStandin(script);
   const slack = await startSlackStandin({ token: `xoxb-model-replies-${randomBytes(6).toString('hex')}`, teamId: 'T0MODEL' });
   const datadogToken = randomBytes(16).toString('hex');
+  const signingSecret = randomBytes(16).toString('hex');
   const parsed = parseConfig({
+    SLACK_SIGNING_SECRET: signingSecret,
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOG_LEVEL: 'silent',
@@ -71,7 +75,7 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'model-replies-test' });
-  rig = { model, slack, svc, datadogToken };
+  rig = { model, slack, svc, datadogToken, signingSecret };
   return rig;
 }
 
@@ -84,24 +88,33 @@ function blockTexts(m: StandinMessage): string[] {
 
 const citedIds = (texts: readonly string[]): string[] => [...new Set(texts.flatMap((t) => t.match(/\bE\d+\b/g) ?? []))].sort();
 
-/** Sends the scenario's alert, polls the Slack stand-in for the complete reply, reads the incident back from memory. */
+/**
+ * Sends the scenario's alert, polls the Slack stand-in for the cause-first reply, clicks its Details button (the
+ * model writes the details), waits for the details message and reads the incident back from memory.
+ */
 async function alertAndWait(r: Rig): Promise<{ texts: string[]; memory: IncidentMemory }> {
   const answer = await sendWebhook(r.svc.url, 'datadog_webhook', ALERT_BODY, { datadogToken: r.datadogToken }, systemClock);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   const root = await eventually(() => Promise.resolve(topLevelMessages(r.slack, CHANNEL)[0]), 'the reply in Slack', WAIT_MS);
-  // A long reply is split into several messages (the continuation parts go in the thread): wait for the footer.
+  const incidentId = incidentOfAnswer(root);
+  const teamId = r.svc.slack?.teamId;
+  expect(incidentId, 'answer metadata names its incident').toBeDefined();
+  expect(teamId).toBe('T0MODEL');
+  const value = (root.blocks as Array<{ type?: string; elements?: Array<{ action_id?: string; value?: string }> }>)
+    .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
+    .find((e) => e.action_id === ACTION_IDS.details)?.value;
+  expect(value).toBeDefined();
+  const click = await postClick(r.svc.url, { teamId: teamId ?? '', channel: CHANNEL, messageTs: root.ts, actionId: ACTION_IDS.details, value: value ?? '', actionTs: '1769681000.000001' }, r.signingSecret);
+  expect(click.status).toBe(200);
+  // The details message may be split into several messages: wait for its footer.
   const parts = await eventually(
     () => {
       const all = [root, ...r.slack.thread(CHANNEL, root.ts).filter((m) => m.ts !== root.ts)];
       return Promise.resolve(all.some((m) => blockTexts(m).some((t) => t.startsWith('Written by'))) ? all : undefined);
     },
-    'the reply footer',
+    'the details footer',
     WAIT_MS,
   );
-  const incidentId = incidentOfAnswer(root);
-  const teamId = r.svc.slack?.teamId;
-  expect(incidentId, 'answer metadata names its incident').toBeDefined();
-  expect(teamId).toBe('T0MODEL');
   const memory = await eventually(() => r.svc.adapters.memory.getIncident(teamId ?? '', incidentId ?? ''), 'the incident memory', WAIT_MS);
   return { texts: parts.flatMap(blockTexts), memory };
 }

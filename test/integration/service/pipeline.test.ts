@@ -64,7 +64,7 @@ describe('Pipeline', () => {
     const signal = alert(1);
     expect(await pipeline.handle(signal, ctx())).toBe('answered');
     const [root] = rootsSince(roots);
-    expect(root?.text).toContain('Confidence');
+    expect(JSON.stringify(root?.blocks)).toContain('*Confidence:*');
     const index = await memory.findThreadByIncidentKey(standin.teamId, signal.incidentKey);
     expect(index).toMatchObject({ channel: CHANNEL, threadTs: root?.ts });
     const saved = await memory.getIncident(standin.teamId, index?.incidentId ?? '');

@@ -50,7 +50,7 @@ describe('Slack delivery against the local stand-in', () => {
     const thread = slack.thread('C0ALERTS', res.threadTs);
     expect(thread).toHaveLength(2);
     expect(thread[1]?.threadTs).toBe(res.threadTs);
-    expect(thread[1]?.text).toContain('Confidence 80% (confirmed)');
+    expect(JSON.stringify(thread[1]?.blocks)).toContain('*Confidence:* fairly high (80%, cause confirmed by the evidence)');
     expect(thread[1]?.metadata).toEqual({ event_type: 'flipturn_delivery', event_payload: { key: 'answer:inc-1:1', part: 0 } });
     expect(res).toMatchObject({ status: 'posted', teamId: 'T1', channel: 'C0ALERTS', parts: [thread[1]?.ts] });
     const ref = { teamId: 'T1', channel: 'C0ALERTS', threadTs: res.threadTs };
@@ -173,9 +173,11 @@ describe('Slack delivery against the local stand-in', () => {
     if (recheck.kind === 'recheck') {
       const re = await publisher().publishRecheck(recheck.previous, { incidentId: 'inc-1', signal, report: fixtureReport('nezha-tt-2023-01-29-1020'), narrative: narrate(fixtureReport('nezha-tt-2023-01-29-1020')) });
       expect(re.deliveryKey).toBe('answer:inc-1:2');
-      const last = slack.thread('C0ALERTS', res.threadTs).at(-1);
-      expect(JSON.stringify(last?.blocks)).toContain('What changed since the last run');
-      expect(JSON.stringify(last?.blocks)).toContain('Verdict: confirmed -&gt; inconclusive');
+      // What changed first, then the new reply (with its buttons for version 2).
+      const [changed, reply] = slack.thread('C0ALERTS', res.threadTs).slice(-2);
+      expect(JSON.stringify(changed?.blocks)).toContain('What changed since the last run');
+      expect(JSON.stringify(changed?.blocks)).toContain('Verdict: confirmed -&gt; inconclusive');
+      expect(JSON.stringify(reply?.blocks)).toContain('{\\"incidentId\\":\\"inc-1\\",\\"version\\":2}');
       expect((await memory.getIncident('T1', 'inc-1'))?.version).toBe(2);
     }
   });
