@@ -14,7 +14,7 @@ import type { EvidenceGap, RcaReport, RootCauseCandidate, TimelineEntry } from '
 import { clockTime, compareIds, fmtMs, pct, sortedCandidates, strongestLead } from './followups/extras.js';
 
 /** Provider names as a person knows them (provider instances keep their configured name otherwise). */
-export function providerName(provider: string | undefined): string {
+function providerName(provider: string | undefined): string {
   const p = (provider ?? '').toLowerCase();
   if (p.startsWith('datadog')) return 'Datadog';
   if (p.startsWith('sentry')) return 'Sentry';
@@ -43,7 +43,7 @@ export function linkLabel(url: string, provider?: string): string {
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** A real line shortened for a sentence (cut at a word when possible). */
-export function quote(text: string, max = 140): string {
+function quote(text: string, max = 140): string {
   const t = oneLine(text);
   if (t.length <= max) return t;
   const cut = t.slice(0, max - 1);
@@ -61,7 +61,7 @@ function shapeOf(text: string): string {
 
 export type Family = 'log' | 'error' | 'issue' | 'latency' | 'network' | 'calls' | 'metric' | 'symptom' | 'bottleneck' | 'other';
 
-export function familyOf(kind: string): Family {
+function familyOf(kind: string): Family {
   if (kind === 'new_log_template' || kind === 'log_surge') return 'log';
   if (kind === 'error_origin') return 'error';
   if (kind === 'error_issue') return 'issue';
@@ -276,7 +276,7 @@ export function causeSentence(r: RcaReport): string {
   return `${head}${spread}${bn}${sym}.`;
 }
 
-export function confidenceLevel(x: number): string {
+function confidenceLevel(x: number): string {
   if (x >= 0.85) return 'high';
   if (x >= 0.7) return 'fairly high';
   if (x >= 0.4) return 'moderate';

@@ -78,8 +78,8 @@ export interface FeedbackExport {
   readonly invalid: number;
 }
 
-export const FEEDBACK_LOG_MAX = 100_000;
-export const DEFAULT_FEEDBACK_TTL_SECONDS = 400 * 24 * 3600;
+const FEEDBACK_LOG_MAX = 100_000;
+const DEFAULT_FEEDBACK_TTL_SECONDS = 400 * 24 * 3600;
 
 /** A record for `mem`'s incident: the alert and the predicted roles it judges. */
 export function feedbackRecord(

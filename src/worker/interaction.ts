@@ -32,7 +32,7 @@ async function incidentOf(p: PipelineSteps, signal: InteractionSignal, ref: Thre
 }
 
 /** "the real cause was catalog-db's disk" -> the service named, when it is one the incident knows. */
-export function namedService(text: string, mem: Pick<IncidentMemory, 'report'>): string | undefined {
+function namedService(text: string, mem: Pick<IncidentMemory, 'report'>): string | undefined {
   const r = mem.report;
   const known = [...new Set([...r.rootCauseCandidates.map((c) => c.service), ...r.timeline.map((e) => e.service), ...(r.serviceEdges ?? []).flatMap((e) => [e.caller, e.callee]), r.roles.symptom])];
   const hits = known.filter((s) => new RegExp(`(^|[^\\w-])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(text));

@@ -23,7 +23,7 @@ export function messageTexts(m: SlackMessage): string[] {
 }
 
 /** The texts Slack parses as mrkdwn (plain_text headers and button labels are shown as they are). */
-export function mrkdwnTexts(m: SlackMessage): string[] {
+function mrkdwnTexts(m: SlackMessage): string[] {
   const out = [m.text];
   for (const b of m.blocks) {
     if (b.type === 'section') {
@@ -69,7 +69,7 @@ export function checkMessage(m: SlackMessage, opts: { maxLines?: number } = {}):
 }
 
 /** Internal names a person must never read: feature and role identifiers, ledger kinds, provider status words, templates. */
-export const DENY_LIST: readonly RegExp[] = [
+const DENY_LIST: readonly RegExp[] = [
   /\b(?:metricsAny|ownLatency|errorOrigin|pathToSymptom|rootCause|skipped_budget|no_data|retryable)\b/,
   /\b(?:error_origin|own_latency|network_gap|call_structure|new_log_template|log_surge|error_issue|metric_[a-z]+)\b/,
   /\bstronger in (?:own|support|structure|logs|metrics|issues|precedence)\b/,

@@ -39,7 +39,7 @@ export function blockActionsPayload(c: Click): Record<string, unknown> {
 }
 
 /** The raw form body and headers Slack sends for the click. */
-export function signedClick(c: Click, signingSecret: string, nowSec: number, retryNum?: number): { body: string; headers: Record<string, string> } {
+function signedClick(c: Click, signingSecret: string, nowSec: number, retryNum?: number): { body: string; headers: Record<string, string> } {
   const body = `payload=${encodeURIComponent(JSON.stringify(blockActionsPayload(c)))}`;
   return {
     body,

@@ -3,7 +3,7 @@
  * service in a role, and how a timeline kind reads in operator words (generic, never scenario-specific).
  */
 import type { CausalRole, RcaReport, TimelineEntry } from '../../rca/contract.js';
-import { compareIds, entriesByScore, roleEvidence } from './extras.js';
+import { compareIds, roleEvidence } from './extras.js';
 
 /** What an entry of each kind says happened, in operator words. */
 export function kindWords(kind: string): string {
@@ -54,12 +54,6 @@ export function evidenceFor(r: RcaReport, service: string, role?: CausalRole): T
   }
   if (picked.size === 0) for (const e of r.timeline) if (e.service === service) add(e);
   return [...picked.values()].sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
-}
-
-/** For role evidence of the symptom/bottleneck, role-tagged entries may name another service: use them too. */
-export function roleEntries(r: RcaReport, role: CausalRole): TimelineEntry[] {
-  const ids = new Set(roleEvidence(r, role));
-  return entriesByScore(r).filter((e) => e.role === role || ids.has(e.id));
 }
 
 export function ids(entries: readonly TimelineEntry[], max = 3): string[] {

@@ -130,7 +130,7 @@ export function citeExisting(r: RcaReport, ids: readonly string[], max = 4): str
 }
 
 /** Evidence ids written inside a text: "(E5, E6)". */
-export function idsInText(text: string): string[] {
+function idsInText(text: string): string[] {
   return [...text.matchAll(/\bE\d+\b/g)].map((m) => m[0]);
 }
 
