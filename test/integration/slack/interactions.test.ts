@@ -51,7 +51,7 @@ async function idle(): Promise<void> {
 beforeAll(async () => {
   standin = await startSlackStandin({ teamId: 'T0INTERACT' });
   const parsed = parseConfig({
-    HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: standin.token,
+    HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'silent', FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true', SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: standin.token,
     SLACK_API_URL: standin.apiUrl, SLACK_DEFAULT_CHANNEL: CHANNEL, DATADOG_WEBHOOK_TOKEN: ddToken, OTLP_DIR: GATEWAY_SCENARIO_TELEMETRY,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
