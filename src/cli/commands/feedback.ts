@@ -25,7 +25,10 @@ export const feedbackExportCommand: CommandSpec = {
     '--out writes the same JSON to a file. Needs REDIS_URL (where the service keeps feedback).',
   examples: ['REDIS_URL=redis://127.0.0.1:6379 flipturn feedback export --json', 'flipturn feedback export --out labels.json'],
   needsConfig: true,
-  options: { json: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    json: { type: 'boolean', default: false, description: 'Print {incidents, unlabelled, invalid} as JSON.' },
+    out: { type: 'string', valueName: 'FILE', description: 'Also write the JSON to FILE.' },
+  },
   async run(ctx, args) {
     const url = ctx.config?.REDIS_URL;
     if (!url) throw new FlipturnError('FT_CONFIG_INVALID', 'feedback export needs REDIS_URL: feedback is stored with the incidents in Redis');
