@@ -14,8 +14,10 @@
  *   - INFO refused or unreadable: unknown, refused (say FLIPTURN_ALLOW_VOLATILE_QUEUE=true after checking by hand).
  * The in-process queue (no REDIS_URL) is volatile by construction: same rule.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { errorMessage } from '../kernel/errors.js';
+import { parseRedisUrl, type RedisTarget } from '../kernel/redis-url.js';
+import { createRedisClient, whenClientReady } from './redis-client.js';
 
 export type Persistence = 'aof' | 'rdb' | 'none' | 'unknown' | 'in-process';
 
@@ -101,8 +103,14 @@ export function inProcessDurability(volatileAllowed: boolean): QueueDurability {
   };
 }
 
-/** Reads persistence over a short-lived connection of its own (start-up and /readyz). */
+/**
+ * Reads persistence over a short-lived connection of its own (start-up and /readyz). On a Redis Cluster every
+ * master is read, and the cluster is as durable as its least durable master (any of them may hold the queue's slot
+ * after a failover, and thread memory spreads over all of them).
+ */
 export async function checkRedisPersistence(url: string, volatileAllowed: boolean, timeoutMs = 3000): Promise<QueueDurability> {
+  const parsed = parseRedisUrl(url);
+  if (parsed.ok && parsed.target.kind === 'cluster') return checkClusterPersistence(parsed.target, volatileAllowed, timeoutMs);
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: timeoutMs, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {
@@ -172,4 +180,21 @@ export function fixedDurability(d: QueueDurability): DurabilityMonitor {
   const m = new DurabilityMonitor(() => Promise.resolve(d), () => 0, Number.POSITIVE_INFINITY);
   m.record(d);
   return m;
+}
+
+async function checkClusterPersistence(target: RedisTarget, volatileAllowed: boolean, timeoutMs: number): Promise<QueueDurability> {
+  const cluster = createRedisClient(target, { commandTimeout: timeoutMs });
+  cluster.on('error', () => undefined);
+  try {
+    if (!(cluster instanceof Cluster) || !(await whenClientReady(cluster, timeoutMs))) {
+      return { persistence: 'unknown', durable: false, volatileAllowed, detail: 'cannot reach the Redis Cluster to read its persistence' };
+    }
+    const masters = cluster.nodes('master');
+    const verdicts = await Promise.all(masters.map(async (m) => ({ at: `${m.options.host ?? '?'}:${m.options.port ?? '?'}`, v: await readPersistence(m, volatileAllowed) })));
+    const worst = verdicts.find((x) => !x.v.durable) ?? verdicts[0];
+    if (!worst) return { persistence: 'unknown', durable: false, volatileAllowed, detail: 'the Redis Cluster reported no master' };
+    return { ...worst.v, detail: worst.v.durable ? `all ${masters.length} cluster masters: ${worst.v.detail}` : `cluster master ${worst.at}: ${worst.v.detail}` };
+  } finally {
+    cluster.disconnect();
+  }
 }

@@ -15,6 +15,7 @@ import { hashTag } from '../../../src/kernel/redis-url.js';
 import { RedisIncidentLease } from '../../../src/memory/lease-redis.js';
 import { RedisKeyValue } from '../../../src/memory/redis.js';
 import { ThreadMemory } from '../../../src/memory/store.js';
+import { checkRedisPersistence } from '../../../src/queue/durability.js';
 import { RedisSignalQueue } from '../../../src/queue/redis.js';
 import { runLeaseConformance } from '../../conformance/lease-conformance.js';
 import { runMemoryConformance } from '../../conformance/memory-conformance.js';
@@ -107,6 +108,15 @@ describe.skipIf(skip)('Redis adapters on a Redis Cluster (3 masters, 3 replicas)
     } finally {
       await queue.close();
     }
+  });
+
+  it('reads persistence from every master: durable only when all of them write an append-only file', async () => {
+    const before = await checkRedisPersistence(cluster.url, false);
+    expect(before).toMatchObject({ persistence: 'none', durable: false });
+    expect(before.detail).toMatch(/^cluster master 127\.0\.0\.1:\d+: /);
+    const masters = keys.nodes('master');
+    await Promise.all(masters.map((m) => m.config('SET', 'appendonly', 'yes')));
+    expect(await checkRedisPersistence(cluster.url, false)).toMatchObject({ persistence: 'aof', durable: true, detail: expect.stringMatching(/^all 3 cluster masters: /) });
   });
 
   /**
