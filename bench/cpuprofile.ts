@@ -44,7 +44,7 @@ function shortUrl(url: string): string {
   if (url === '') return '(native)';
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) return url.slice(nm + '/node_modules/'.length);
-  const src = url.search(/\/(src|bench|test)\//);
+  const src = url.search(/\/(src|bench|test|dist)\//);
   if (src >= 0) return url.slice(src + 1);
   return url.replace(/^file:\/\//, '');
 }
@@ -57,8 +57,8 @@ function packageOf(url: string): string {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? '?');
   }
-  const src = /\/(src\/[^/]+|bench|test)\//.exec(url);
-  return src?.[1] ?? url;
+  const src = /\/((?:src|dist)\/[^/]+|bench|test)\//.exec(url);
+  return src?.[1]?.replace(/^dist\//, 'src/') ?? url;
 }
 
 function label(f: CallFrame): string {

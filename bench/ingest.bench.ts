@@ -1,8 +1,9 @@
 /**
  * Ingest: deliveries per second, ack latency and CPU time per delivery through the real trust gate, run as
- * production runs it (`flipturn serve` in its own process, on a private redis-server), against the ceiling on this
- * machine (./ingest.server.ts: a bare Fastify route doing only the authentication and the JSON parse, same
- * process layout), measured by a load generator in a third process over loopback keep-alive connections.
+ * production runs it (`node dist/cli/main.js serve`, the compiled build, in its own process, on a private
+ * redis-server with appendonly yes / appendfsync everysec), against the ceiling on this machine (./ingest.server.ts
+ * compiled to plain JavaScript: a bare Fastify route doing only the authentication and the JSON parse, same process
+ * layout), measured by a load generator in a third process over loopback keep-alive connections.
  *
  * Three servers per source and round, one after the other so they see the same machine:
  *   ceiling     the bare route
@@ -30,9 +31,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/queue/port.js';
+import { compileBenchChild, DIST_MAIN, ensureBuilt } from './build.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { cpuWindow, processCpuMs, redisCpuMs } from './cpu-time.js';
-import { INGEST_ALERTMANAGER_TOKEN, INGEST_DATADOG_TOKEN, INGEST_SECRET, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
+import { INGEST_ALERTMANAGER_TOKEN, INGEST_DATADOG_TOKEN, INGEST_PATHS, INGEST_SECRET, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
 import type { LoadResult } from './ingest.load.js';
 import type { BenchModule, BenchResult } from './types.js';
 
@@ -54,14 +56,20 @@ interface Run extends LoadResult {
   readonly serverCpuMs: number | undefined;
   readonly redisCpuMs: number | undefined;
   readonly lost?: number;
-  /** Production: "webhook accepted" log lines, and spans the trace sink received. */
+  /** Production: "webhook accepted" log lines, and what the trace sink received. */
   readonly logLines?: number;
-  readonly spans?: number;
+  readonly exports?: { readonly requests: number; readonly bytes: number };
 }
 
-function node(args: readonly string[], env: NodeJS.ProcessEnv, stdout: 'pipe' | 'ignore' | number, profile = true): ChildProcess {
-  const prof = CPU_PROF_DIR && profile ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', stdout, 'inherit'] });
+/** A server child: plain node on compiled JavaScript (optionally profiled). */
+function node(args: readonly string[], env: NodeJS.ProcessEnv, stdout: 'pipe' | 'ignore' | number): ChildProcess {
+  const prof = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  return spawn(process.execPath, [...prof, ...args], { cwd: ROOT, env, stdio: ['ignore', stdout, 'inherit'] });
+}
+
+/** The load generator (tsx: the same for every variant; it is not what is measured). */
+function tsx(args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -102,7 +110,8 @@ interface Server0 {
 }
 
 async function startCeiling(): Promise<Server0> {
-  const child = node([fileURLToPath(new URL('./ingest.server.ts', import.meta.url)), INGEST_SECRET, INGEST_DATADOG_TOKEN, INGEST_ALERTMANAGER_TOKEN], process.env, 'pipe');
+  const script = compileBenchChild('./ingest.server.ts');
+  const child = node([script, INGEST_SECRET, INGEST_DATADOG_TOKEN, INGEST_ALERTMANAGER_TOKEN, INGEST_PATHS.slack, INGEST_PATHS.datadog, INGEST_PATHS.alertmanager], process.env, 'pipe');
   const { port } = JSON.parse(await firstLine(child)) as { port: number };
   return { port, pid: child.pid, stop: () => stopChild(child) };
 }
@@ -128,7 +137,7 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
     ...(production ? { OTEL_EXPORTER_OTLP_ENDPOINT: production.otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
   };
   const fd = production ? openSync(production.logFile, 'w') : undefined;
-  const child = node(['src/cli/main.ts', 'serve'], env, fd ?? 'ignore');
+  const child = node([DIST_MAIN, 'serve'], env, fd ?? 'ignore');
   if (fd !== undefined) closeSync(fd);
   const deadline = Date.now() + 60_000;
   while ((await get(port, '/readyz')) !== 200) {
@@ -144,7 +153,7 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
 
 /** Runs the load generator; the server's and Redis' CPU time are read when it starts and ends its measured window. */
 async function load(port: number, source: IngestSource, serverPid: number | undefined, redis: Redis | undefined): Promise<LoadResult & { serverCpuMs?: number; redisCpuMs?: number }> {
-  const child = node([fileURLToPath(new URL('./ingest.load.ts', import.meta.url)), String(port), source, String(DURATION_MS), String(CONCURRENCY), String(WARMUP_MS)], process.env, 'pipe', false);
+  const child = tsx([fileURLToPath(new URL('./ingest.load.ts', import.meta.url)), String(port), source, String(DURATION_MS), String(CONCURRENCY), String(WARMUP_MS)]);
   if (!child.stdout) throw new Error('load generator has no stdout');
   const rl = createInterface({ input: child.stdout });
   let server: { since(): Promise<number | undefined> } | undefined;
@@ -183,19 +192,16 @@ async function lost(redis: Redis, acked: LoadResult['acked']): Promise<number> {
   return acked.filter(([id, key]) => keys.get(id) !== key).length;
 }
 
-/** A stand-in OTLP/HTTP collector: answers 200 and counts the spans (JSON encoding) it receives. */
-async function traceSink(): Promise<{ url: string; spans(): number; stop(): Promise<void> }> {
-  let spans = 0;
+/** A stand-in OTLP/HTTP collector: answers 200 (an empty ExportTraceServiceResponse) and counts exports and bytes. */
+async function traceSink(): Promise<{ url: string; exports(): { requests: number; bytes: number }; stop(): Promise<void> }> {
+  let requests = 0;
+  let bytes = 0;
   const server: Server = createServer((req, res) => {
-    let carry = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      const text = carry + chunk;
-      spans += text.split('"spanId"').length - 1;
-      carry = text.slice(-8);
-    });
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      requests += 1;
+      const json = (req.headers['content-type'] ?? '').includes('json');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
     });
   });
   server.listen(0, '127.0.0.1');
@@ -204,7 +210,7 @@ async function traceSink(): Promise<{ url: string; spans(): number; stop(): Prom
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    spans: () => spans,
+    exports: () => ({ requests, bytes }),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -241,7 +247,7 @@ async function runGate(source: IngestSource, variant: 'production' | 'silent'): 
       redisCpuMs: r.redisCpuMs,
       lost: await lost(redis, [...r.warmupAcked, ...r.acked]),
       ...(logLines !== undefined ? { logLines } : {}),
-      ...(sink ? { spans: sink.spans() } : {}),
+      ...(sink ? { exports: sink.exports() } : {}),
     };
   } finally {
     redis.disconnect();
@@ -272,7 +278,8 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
   const prodRuns = runs.filter((r) => r.variant === 'production');
   const accepted = prodRuns.reduce((n, r) => n + r.ok + r.warmupOk, 0);
   const logLines = prodRuns.reduce((n, r) => n + (r.logLines ?? 0), 0);
-  const spans = prodRuns.reduce((n, r) => n + (r.spans ?? 0), 0);
+  const exportRequests = prodRuns.reduce((n, r) => n + (r.exports?.requests ?? 0), 0);
+  const exportMb = prodRuns.reduce((n, r) => n + (r.exports?.bytes ?? 0), 0) / 1e6;
   const cpu = (r: Run) =>
     `CPU per delivery: server ${us(perDelivery(r.serverCpuMs, r))}${r.redisCpuMs !== undefined ? `, redis ${us(perDelivery(r.redisCpuMs, r))}` : ''}, load generator ${us(perDelivery(r.cpuMs, r))}`;
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -289,7 +296,7 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
       metric: 'gate, production: log lines per accepted delivery',
       value: Number((logLines / Math.max(1, accepted)).toFixed(3)),
       unit: 'lines',
-      note: `${logLines} "webhook accepted" lines; ${spans} spans received by the trace sink`,
+      note: `${logLines} "webhook accepted" lines; self-tracing: ${exportRequests} OTLP exports (${exportMb.toFixed(1)} MB) received by the trace sink`,
     },
     {
       bench: b,
@@ -304,6 +311,7 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
 export const ingestBench: BenchModule = {
   name: 'ingest',
   async run(): Promise<BenchResult[]> {
+    ensureBuilt();
     const out: BenchResult[] = [];
     for (const source of SOURCES) {
       const rounds = source === 'slack' ? ROUNDS : 1;

@@ -5,12 +5,12 @@
  *   Slack events:  raw-body capture, the Slack v0 HMAC check (timingSafeEqual) and JSON.parse
  *   Datadog:       a constant-time shared-token check and JSON.parse
  *   Alertmanager:  a constant-time bearer-token check and JSON.parse
- * argv: <slack signing secret> <datadog token> <alertmanager token>
- * Prints one JSON line {"port":n} once listening; exits on SIGTERM.
+ * argv: <slack signing secret> <datadog token> <alertmanager token> <slack path> <datadog path> <alertmanager path>
+ * Prints one JSON line {"port":n} once listening; exits on SIGTERM. Self-contained (node: modules and fastify only):
+ * the bench compiles it to plain JavaScript (bench/build.ts) and runs it without a loader, as the gate runs.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { INGEST_PATHS } from './ingest.bodies.js';
 
 function tokenOk(presented: string | undefined, expected: string): boolean {
   const a = createHmac('sha256', 'ceiling').update(presented ?? '').digest();
@@ -22,11 +22,11 @@ function answer(reply: FastifyReply, ids: string[]): FastifyReply {
   return reply.code(200).send({ ok: true, queued: ids.length, duplicates: 0, ids });
 }
 
-export function ceiling(secret: string, datadogToken: string, alertmanagerToken: string): FastifyInstance {
+export function ceiling(secret: string, datadogToken: string, alertmanagerToken: string, paths: { slack: string; datadog: string; alertmanager: string }): FastifyInstance {
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.post(INGEST_PATHS.slack, (req, reply) => {
+  app.post(paths.slack, (req, reply) => {
     const raw = req.body as Buffer;
     const ts = String(req.headers['x-slack-request-timestamp'] ?? '');
     const sig = /^v0=([0-9a-f]{64})$/.exec(String(req.headers['x-slack-signature'] ?? ''))?.[1];
@@ -37,12 +37,12 @@ export function ceiling(secret: string, datadogToken: string, alertmanagerToken:
     const body = JSON.parse(raw.toString('utf8')) as { event_id?: unknown };
     return answer(reply, [String(body.event_id)]);
   });
-  app.post(INGEST_PATHS.datadog, (req, reply) => {
+  app.post(paths.datadog, (req, reply) => {
     if (!tokenOk(req.headers['x-flipturn-token'] as string | undefined, datadogToken)) return reply.code(401).send({ ok: false });
     const body = JSON.parse((req.body as Buffer).toString('utf8')) as { id?: unknown };
     return answer(reply, [String(body.id)]);
   });
-  app.post(INGEST_PATHS.alertmanager, (req, reply) => {
+  app.post(paths.alertmanager, (req, reply) => {
     if (!tokenOk(/^Bearer\s+(\S+)$/.exec(req.headers.authorization ?? '')?.[1], alertmanagerToken)) return reply.code(401).send({ ok: false });
     const body = JSON.parse((req.body as Buffer).toString('utf8')) as { alerts?: Array<{ fingerprint?: unknown }> };
     return answer(reply, (body.alerts ?? []).map((a) => String(a.fingerprint)));
@@ -51,9 +51,9 @@ export function ceiling(secret: string, datadogToken: string, alertmanagerToken:
 }
 
 async function main(): Promise<void> {
-  const [secret, dd, am] = process.argv.slice(2);
-  if (!secret || !dd || !am) throw new Error('usage: ingest.server.ts <slack signing secret> <datadog token> <alertmanager token>');
-  const app = ceiling(secret, dd, am);
+  const [secret, dd, am, slack, datadog, alertmanager] = process.argv.slice(2);
+  if (!secret || !dd || !am || !slack || !datadog || !alertmanager) throw new Error('usage: ingest.server <slack signing secret> <datadog token> <alertmanager token> <slack path> <datadog path> <alertmanager path>');
+  const app = ceiling(secret, dd, am, { slack, datadog, alertmanager });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0 })}\n`);
@@ -62,4 +62,4 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[1]?.endsWith('ingest.server.ts')) await main();
+if (/ingest\.server\.[jt]s$/.test(process.argv[1] ?? '')) await main();
