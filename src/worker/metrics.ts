@@ -15,6 +15,8 @@ export interface WorkerMetrics {
   readonly inFlight: Gauge;
   readonly queueErrors: Counter<'op'>;
   readonly incidentLeases: Counter<'result'>;
+  /** Correct / Wrong cause clicks and real causes typed in the thread. */
+  readonly feedback: Counter<'verdict'>;
 }
 
 /** A signal may wait for its incident (INCIDENT_WAIT_MS) and then run a whole investigation: up to minutes. */
@@ -44,5 +46,6 @@ export function workerMetrics(registry: MetricsRegistry): WorkerMetrics {
       'Cross-worker incident leases (src/worker/coordination.ts), by result: acquired, coalesced (held by another worker), taken_over (from an earlier delivery of the same entry), waited, wait_expired, lost (renewal found it gone), error.',
       ['result'],
     ),
+    feedback: registry.counter('flipturn_feedback_total', 'Feedback on replies, by verdict: correct, wrong (the buttons), cause (the real cause typed in the thread).', ['verdict']),
   };
 }

@@ -118,12 +118,6 @@ async function checkDurability(config: Config, role: Role, clock: Clock, logger:
   return { monitor, stop: () => clearInterval(timer) };
 }
 
-/** flipturn_feedback_total{verdict}: Correct / Wrong cause clicks and real causes typed in the thread. */
-function feedbackCounter(metrics: MetricsRegistry): (verdict: string) => void {
-  const c = metrics.counter('flipturn_feedback_total', 'Feedback on replies, by verdict: correct, wrong (the buttons), cause (the real cause typed in the thread).', ['verdict']);
-  return (verdict) => c.inc({ verdict });
-}
-
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const { config, clock, logger, role } = o;
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
@@ -182,7 +176,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
         observer: combineObservers(metricsObserver(investigationMetrics(metrics), clock), tracingObserver()),
-        feedback: { store: adapters.feedback, count: feedbackCounter(metrics) },
+        feedback: { store: adapters.feedback, count: (verdict: string) => wm.feedback.inc({ verdict }) },
       });
       // One investigation per incident across every worker process (src/worker/coordination.ts).
       const coordination = { lease: adapters.lease, teamId: identity?.teamId ?? '' };
