@@ -1,5 +1,6 @@
 /**
- * `flipturn investigate <scenario-dir> [--json]` and `flipturn investigate --alert FILE [--source S] [--json]`.
+ * `flipturn investigate <scenario-dir> [--json | --blocks [--details]]` and
+ * `flipturn investigate --alert FILE [--source S] [--json | --blocks [--details]]`.
  *
  * needsConfig is false: a scenario run needs no configuration at all (its telemetry folder is the only backend,
  * served by otlp-file; budget settings are read from the environment when set and valid, defaults otherwise).
@@ -18,6 +19,9 @@ import { investigate } from '../../evidence/investigate.js';
 import { settingsFromConfig, type InvestigationSettings } from '../../evidence/settings.js';
 import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
 import { renderReport } from './investigate-render.js';
+import { narrate } from '../../agent/narrator.js';
+import { renderDetails, renderReply } from '../../slack/render.js';
+import type { RcaReport } from '../../rca/contract.js';
 import { paintFor } from '../colour.js';
 import { investigateScenario, loadScenario } from './investigate-scenario.js';
 
@@ -40,7 +44,19 @@ function guessSource(body: unknown): NormalizeSource {
   return 'datadog_webhook';
 }
 
-async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | undefined, json: boolean): Promise<number> {
+/** What to print: the reply text (default), the report as JSON, or the Slack message as Block Kit JSON. */
+interface OutputMode {
+  readonly json: boolean;
+  readonly blocks: boolean;
+  readonly details: boolean;
+}
+
+function writeOutput(ctx: CommandContext, report: RcaReport, title: string, heading: string, mode: OutputMode): void {
+  if (mode.blocks) ctx.stdout.write(blockKitJson(report, title, mode.details));
+  else ctx.stdout.write(mode.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, heading, paintFor(ctx.stdout, ctx.env)));
+}
+
+async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | undefined, mode: OutputMode): Promise<number> {
   const parsed = parseConfig(ctx.env);
   if (!parsed.ok) {
     ctx.stderr.write(`flipturn investigate: ${formatProblems(parsed.problems)}\n`);
@@ -71,11 +87,22 @@ async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | u
       signal: ctx.signal,
       scrub: (t) => parsed.scrubber.scrub(t),
     });
-    ctx.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, `Alert: ${signal.title}`, paintFor(ctx.stdout, ctx.env)));
+    writeOutput(ctx, report, signal.title, `Alert: ${signal.title}`, mode);
     return EXIT.ok;
   } finally {
     await registry.close();
   }
+}
+
+/**
+ * The reply (or the details message) as Block Kit Builder takes it: {"blocks": [...]}. The buttons carry a
+ * placeholder incident (the service names incidents when it posts). A details message longer than one Slack
+ * message prints its first part.
+ */
+function blockKitJson(report: RcaReport, title: string, details: boolean): string {
+  const n = narrate(report);
+  const [m] = details ? renderDetails(n, { title, evidenceCount: report.timeline.length }) : renderReply(n, { title, evidenceCount: report.timeline.length, incident: { incidentId: 'inc_preview', version: 1 } });
+  return `${JSON.stringify({ blocks: m?.blocks ?? [] }, null, 2)}\n`;
 }
 
 export const investigateCommand: CommandSpec = {
@@ -86,25 +113,29 @@ export const investigateCommand: CommandSpec = {
     'A scenario folder (scenario.json, alert.json, telemetry/) is investigated with its alert time as "now" and ' +
     'its telemetry served by the otlp-file provider: no configuration needed. With --alert, the alert body is ' +
     'normalized and investigated against the providers configured in the environment (see `flipturn config check`).',
-  examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate --alert alert.json --source datadog_webhook'],
+  examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate scenarios/cache_poison_pill --blocks', 'flipturn investigate --alert alert.json --source datadog_webhook'],
   needsConfig: false,
   maxPositionals: 1,
   options: {
     json: { type: 'boolean', default: false, description: 'Print the whole report as JSON instead of the reply text' },
     alert: { type: 'string', valueName: 'FILE', description: 'Investigate this alert body (as its source delivers it) against the configured providers' },
     source: { type: 'string', valueName: 'SOURCE', description: 'The alert\'s source: datadog_webhook, slack_event or alertmanager (default: guessed from the body)' },
+    blocks: { type: 'boolean', default: false, description: 'Print the Slack reply as Block Kit JSON ({"blocks": [...]}, ready for Block Kit Builder)' },
+    details: { type: 'boolean', default: false, description: 'With --blocks: print the details message (posted on "Details") instead of the reply' },
   },
   async run(ctx, args) {
-    const json = args.values.json === true;
+    const mode: OutputMode = { json: args.values.json === true, blocks: args.values.blocks === true, details: args.values.details === true };
+    if (mode.blocks && mode.json) throw new FlipturnError('FT_USAGE', 'give --json or --blocks, not both');
+    if (mode.details && !mode.blocks) throw new FlipturnError('FT_USAGE', '--details goes with --blocks');
     const alert = typeof args.values.alert === 'string' ? args.values.alert : undefined;
     const source = typeof args.values.source === 'string' ? args.values.source : undefined;
     const dir = args.positionals[0];
     if (alert !== undefined && dir !== undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder or --alert FILE, not both');
-    if (alert !== undefined) return runAlert(ctx, alert, source, json);
+    if (alert !== undefined) return runAlert(ctx, alert, source, mode);
     if (dir === undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder (or --alert FILE)');
     const scenario = await loadScenario(dir);
     const run = await investigateScenario(scenario, { wallClock: ctx.clock, settings: scenarioSettings(ctx), signal: ctx.signal });
-    ctx.stdout.write(json ? `${JSON.stringify(run.report, null, 2)}\n` : renderReport(run.report, `Scenario ${scenario.meta.name}: ${run.signal.title}`, paintFor(ctx.stdout, ctx.env)));
+    writeOutput(ctx, run.report, run.signal.title, `Scenario ${scenario.meta.name}: ${run.signal.title}`, mode);
     return EXIT.ok;
   },
 };
