@@ -32,7 +32,7 @@ import { DEFAULT_LIMITS, type AgentLimits } from './model.js';
 import type { CitedSentence, Narrative, NarrativeSection } from './narrative.js';
 import { narrate } from './narrator.js';
 import { explainUserPrompt, followUpUserPrompt, systemPrompt } from './prompt.js';
-import { scrubText } from './scrub.js';
+import { scrubText } from '../kernel/redact.js';
 
 export interface ExplainContext {
   /** The alert's own text; default: the signal's title, description and query. */

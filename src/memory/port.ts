@@ -51,9 +51,29 @@ export interface IncidentMemory {
   readonly savedAt: string;
 }
 
-/** The incident -> thread index entry (incidentKey groups deliveries of one monitor/group). */
+/** A thread that answered one episode of an incident. */
+export interface EpisodeRef extends ThreadRef {
+  readonly incidentId: string;
+  /** When the episode's alert fired. */
+  readonly firedAt?: string;
+}
+
+/**
+ * The incident -> thread index entry (incidentKey groups deliveries of one monitor/group): the current episode of
+ * the incident (one alert cycle: triggered until recovered) and the thread that has its answer.
+ */
 export interface IncidentThreadIndex extends ThreadRef {
   readonly incidentId: string;
+  /** When the current episode's alert fired. */
+  readonly firedAt?: string;
+  /** When its answer was posted. */
+  readonly answeredAt?: string;
+  /** When it recovered (the Recovered alert's time); absent while it is open. */
+  readonly recoveredAt?: string;
+  /** The latest firing taken into the open episode without an investigation (its alert is kept: foldedAlert). */
+  readonly lastFiredAt?: string;
+  /** The episode before it, so a Recovered that arrives late still finds its own thread. */
+  readonly previous?: EpisodeRef;
 }
 
 /**
@@ -72,9 +92,13 @@ export interface DeliveryRecord {
   /** The attempt holding the lease (for diagnostics). */
   readonly owner: string;
   readonly updatedAtMs: number;
+  /** Parts Slack accepted (ok + ts) whose thread could not be confirmed (recorded, never re-posted). */
+  readonly unconfirmed?: number;
 }
 
 export interface FollowUpTurn {
+  /** The follow-up signal's idempotency key: a reclaimed follow-up never adds a second turn. */
+  readonly id?: string;
   readonly question: string;
   readonly intent: string;
   /** The answer as posted (plain text). */

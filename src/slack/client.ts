@@ -9,10 +9,20 @@
  *     or conversations.history for a new thread root) before posting again, so a retry never duplicates.
  *   - any other platform error (channel_not_found, invalid_auth, not_in_channel...): FT_SLACK_DELIVERY_FAILED.
  * At most maxAttempts calls per operation; then FT_SLACK_DELIVERY_FAILED with the last error (never the token).
- * postMessage checks that the answer has a ts, the right channel and, for a reply, the right thread_ts.
+ *
+ * Exactly once, keyed on our own idempotency key: a post that carries a delivery marker stores it as message
+ * metadata ({event_type: flipturn_delivery, event_payload: {key, part}}). Whenever the answer to a post is
+ * ambiguous, the marker decides, never a blind re-post:
+ *   - no answer (5xx, network, timeout) or `ok` without a ts: look the marker up (conversations.replies of the
+ *     thread, or conversations.history of the channel for a new root, every page back to the delivery's start);
+ *     found: that is our message; not found: post again.
+ *   - `ok` with a ts but the echo does not say it landed where asked (message.thread_ts missing or different,
+ *     another channel): the message exists, so it is never posted again; the thread is checked by marker and the
+ *     part is returned `confirmed: false` when it cannot be seen there (the ledger records it, the worker logs it).
  */
 import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, LogLevel } from '@slack/web-api';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
+import { scrubValue } from '../kernel/redact.js';
 import type { Block } from './render.js';
 
 const DELIVERY_EVENT_TYPE = 'flipturn_delivery';
@@ -43,6 +53,8 @@ export interface PostedMessage {
   readonly threadTs: string;
   /** True when an earlier attempt had posted it already (found by marker, nothing new posted). */
   readonly recovered: boolean;
+  /** False when Slack accepted it (ok + ts) but neither its answer nor a marker lookup shows it where it was asked to go. */
+  readonly confirmed: boolean;
 }
 
 export interface HistoryMessage {
@@ -66,14 +78,27 @@ export interface SlackClientOptions {
   readonly timeoutMs?: number;
   /** Called for every call Slack answered 429 (before the wait and retry): Flipturn's own metrics. */
   readonly onRateLimited?: (method: string) => void;
+  /**
+   * Applied to every string this client sends to Slack (message text, every string inside the blocks): configured
+   * secret values and secret-shaped text masked (src/kernel/redact.ts, wired by the composition root). Delivery
+   * markers (our own keys) are sent as they are: the lookup matches them exactly.
+   */
+  readonly scrub?: (text: string) => string;
 }
 
 const RETRYABLE_PLATFORM = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+
+/** Pages of conversations.replies / conversations.history a marker lookup reads at most (200 messages each). */
+const LOOKUP_PAGES = 10;
+
+/** Slack answered ok but without what a successful post returns: whether it posted is unknown. */
+class AmbiguousAnswer extends Error {}
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type Failure = { kind: 'rate_limited'; waitMs: number } | { kind: 'ambiguous'; message: string } | { kind: 'fatal'; message: string };
 
 function classify(e: unknown, maxRetryAfterMs: number): Failure {
+  if (e instanceof AmbiguousAnswer) return { kind: 'ambiguous', message: e.message };
   if (e instanceof WebAPIRateLimitedError) return { kind: 'rate_limited', waitMs: Math.min(Math.max(0, e.retryAfter) * 1000, maxRetryAfterMs) };
   if (e instanceof WebAPIHTTPError) return e.statusCode >= 500 ? { kind: 'ambiguous', message: `HTTP ${e.statusCode}` } : { kind: 'fatal', message: `HTTP ${e.statusCode}` };
   if (e instanceof WebAPIRequestError) return { kind: 'ambiguous', message: `request failed: ${errorMessage(e.original)}` };
@@ -96,6 +121,7 @@ export class SlackClient {
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
   private readonly onRateLimited: ((method: string) => void) | undefined;
+  private readonly scrub: ((text: string) => string) | undefined;
 
   constructor(options: SlackClientOptions) {
     this.web = new WebClient(options.token, {
@@ -110,6 +136,13 @@ export class SlackClient {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.onRateLimited = options.onRateLimited;
+    this.scrub = options.scrub;
+  }
+
+  /** Text and blocks as they may leave the process. */
+  private outgoing(text: string, blocks: readonly Block[]): { text: string; blocks: readonly Block[] } {
+    const scrub = this.scrub;
+    return scrub ? { text: scrub(text), blocks: scrubValue(blocks, scrub) } : { text, blocks };
   }
 
   /**
@@ -145,56 +178,71 @@ export class SlackClient {
   }
 
   async postMessage(args: PostArgs): Promise<PostedMessage> {
-    const lookup = args.marker ? () => this.findMarked(args.channel, args.marker as DeliveryMarker, args.threadTs, args.notBeforeMs) : undefined;
-    return this.withRetry(
+    const marker = args.marker;
+    const lookup = marker ? () => this.findMarked(args.channel, marker, args.threadTs, args.notBeforeMs) : undefined;
+    const out = this.outgoing(args.text, args.blocks);
+    const posted = await this.withRetry(
       'chat.postMessage',
       async () => {
         const r = await this.web.chat.postMessage({
           channel: args.channel,
-          text: args.text,
-          blocks: args.blocks as never,
+          text: out.text,
+          blocks: out.blocks as never,
           ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
           unfurl_links: false,
           unfurl_media: false,
-          ...(args.marker ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: args.marker.key, part: args.marker.part } } } : {}),
+          ...(marker ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: marker.key, part: marker.part } } } : {}),
         });
-        const ts = r.ts;
-        const landedThread = r.message?.thread_ts;
-        if (!ts) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack chat.postMessage answered without a ts');
-        if (/^[CDG][A-Z0-9]{2,}$/.test(args.channel) && r.channel !== args.channel) {
-          throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack posted to channel ${r.channel ?? '?'} instead of ${args.channel}`);
-        }
-        if (args.threadTs && landedThread !== args.threadTs) {
-          throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `reply did not land in thread ${args.threadTs} (thread_ts ${landedThread ?? 'none'})`);
-        }
-        return { channel: r.channel ?? args.channel, ts, threadTs: args.threadTs ?? ts, recovered: false };
+        if (!r.ts) throw new AmbiguousAnswer('chat.postMessage answered ok without a ts');
+        const channelOk = !/^[CDG][A-Z0-9]{2,}$/.test(args.channel) || r.channel === undefined || r.channel === args.channel;
+        const threadOk = !args.threadTs || r.message?.thread_ts === args.threadTs;
+        return { channel: r.channel ?? args.channel, ts: r.ts, threadTs: args.threadTs ?? r.ts, recovered: false, confirmed: channelOk && threadOk };
       },
       lookup,
     );
+    if (posted.confirmed || posted.recovered || !marker) return posted;
+    // Slack said ok with a ts, so the message exists: never post it again. Check by marker where it went.
+    const seen = await this.findMarked(args.channel, marker, args.threadTs, args.notBeforeMs).catch(() => undefined);
+    return seen?.ts === posted.ts ? { ...posted, confirmed: true } : posted;
   }
 
   async updateMessage(args: { channel: string; ts: string; text: string; blocks: readonly Block[] }): Promise<void> {
     // chat.update is idempotent: retrying an ambiguous failure cannot duplicate anything.
-    await this.withRetry('chat.update', () => this.web.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks as never }));
+    const out = this.outgoing(args.text, args.blocks);
+    await this.withRetry('chat.update', () => this.web.chat.update({ channel: args.channel, ts: args.ts, text: out.text, blocks: out.blocks as never }));
   }
 
-  /** The root and replies of a thread, with delivery markers. */
+  /** The root and replies of a thread, with delivery markers (every page, up to LOOKUP_PAGES). */
   async replies(channel: string, threadTs: string): Promise<HistoryMessage[]> {
-    const r = await this.withRetry('conversations.replies', () => this.web.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 }));
-    return (r.messages ?? []).flatMap((m) => (m.ts ? [toHistory(m)] : []));
+    return this.pages('conversations.replies', (cursor) => this.web.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
   }
 
-  /** Top-level messages of a channel since `oldestTs` (newest first), with delivery markers. */
+  /** Top-level messages of a channel since `oldestTs` (newest first), with delivery markers (up to LOOKUP_PAGES pages). */
   async history(channel: string, oldestTs: string): Promise<HistoryMessage[]> {
-    const r = await this.withRetry('conversations.history', () => this.web.conversations.history({ channel, oldest: oldestTs, include_all_metadata: true, limit: 200 }));
-    return (r.messages ?? []).flatMap((m) => (m.ts ? [toHistory(m)] : []));
+    return this.pages('conversations.history', (cursor) => this.web.conversations.history({ channel, oldest: oldestTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
+  }
+
+  private async pages(
+    what: string,
+    call: (cursor: string | undefined) => Promise<{ messages?: Array<{ ts?: string; thread_ts?: string; text?: string }>; response_metadata?: { next_cursor?: string } }>,
+  ): Promise<HistoryMessage[]> {
+    const out: HistoryMessage[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const c = cursor;
+      const r = await this.withRetry(what, () => call(c));
+      for (const m of r.messages ?? []) if (m.ts) out.push(toHistory(m));
+      cursor = r.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return out;
   }
 
   /** The message an earlier attempt posted for `marker`, if Slack has it. */
   async findMarked(channel: string, marker: DeliveryMarker, threadTs: string | undefined, notBeforeMs = 0): Promise<PostedMessage | undefined> {
     const msgs = threadTs ? await this.replies(channel, threadTs) : await this.history(channel, (Math.max(0, notBeforeMs - 60_000) / 1000).toFixed(6));
     const hit = msgs.find((m) => m.marker?.key === marker.key && m.marker.part === marker.part);
-    return hit ? { channel, ts: hit.ts, threadTs: threadTs ?? hit.ts, recovered: true } : undefined;
+    return hit ? { channel, ts: hit.ts, threadTs: threadTs ?? hit.ts, recovered: true, confirmed: true } : undefined;
   }
 }
 

@@ -9,6 +9,7 @@ import type { ThreadMemory } from '../../src/memory/store.js';
 import type { RcaReport } from '../../src/rca/contract.js';
 import { makeSignal, eventually } from './queue-conformance.js';
 import type { UniversalIncidentSignal } from '../../src/kernel/signal.js';
+import { fixtureReport } from '../unit/agent/report-builders.js';
 
 export interface MemoryHarness {
   /** Built with the long default TTL. */
@@ -20,7 +21,8 @@ export interface MemoryHarness {
   cleanup(): Promise<void>;
 }
 
-const report = { verdict: 'likely', confidence: 0.7, header: ['a', 'b', 'c'], timeline: [], actions: [] } as unknown as RcaReport;
+/** A real report (stored reports are checked against the report schema on read). */
+const report: RcaReport = fixtureReport('nezha-tt-2023-01-29-0921');
 
 function threadCtx(teamId: string, threadTs = '1700000000.000100'): ThreadContext {
   return { teamId, channel: 'C1', threadTs, incidentId: 'inc-1', incidentKey: 'dd:monitor:1', runId: 'run-1', ownRoot: false, savedAt: '2026-11-21T10:00:00Z' };

@@ -28,6 +28,7 @@
  * investigated (it is not guessed from alert_type).
  */
 import type { Clock } from '../../kernel/clock.js';
+import { scrubText } from '../../kernel/redact.js';
 import {
   canonicalScope,
   eventIdFromText,
@@ -131,10 +132,11 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   if (eventId === undefined && monitorId === undefined) {
     return reject('id', 'needs the event id ($ID, as "id" or "event_id") or the monitor id ($ALERT_ID, as "monitor_id" or "alert_id") to deduplicate deliveries');
   }
-  const transitionKey = (transitionRaw ?? state).toLowerCase().replace(/\s+/g, '_');
+  // Identifiers end up in logs and keys: alert text in them (a title, an unknown transition) loses anything secret-shaped.
+  const transitionKey = scrubText(transitionRaw ?? state).toLowerCase().replace(/\s+/g, '_');
   const idempotencyKey = eventId !== undefined ? `datadog:event:${eventId}` : `datadog:monitor:${monitorId ?? ''}:${firedAt}:${transitionKey}`;
   const incidentKey =
-    monitorId !== undefined ? `datadog:monitor:${monitorId}:${canonicalScope(scope)}` : `datadog:title:${title.name}:${canonicalScope(scope)}`;
+    monitorId !== undefined ? `datadog:monitor:${monitorId}:${canonicalScope(scope)}` : `datadog:title:${scrubText(title.name)}:${canonicalScope(scope)}`;
 
   const sourceIds: Record<string, string> = {};
   if (eventId !== undefined) sourceIds.eventId = eventId;
@@ -145,7 +147,7 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   if (eventType !== undefined) sourceIds.eventType = eventType;
   const cycle = pick(body, 'alert_cycle_key', 'aggreg_key');
   if (cycle !== undefined) sourceIds.alertCycleKey = truncate(cycle, 200);
-  if (state === 'unknown' && transitionRaw !== undefined) sourceIds.transition = truncate(transitionRaw, 64);
+  if (state === 'unknown' && transitionRaw !== undefined) sourceIds.transition = truncate(scrubText(transitionRaw), 64);
 
   const links: Link[] = [];
   if (url !== undefined) links.push({ label: 'Datadog event', url });

@@ -16,6 +16,7 @@
  * one signal. Retries repeat the event_id and the ts, so they dedupe either way. The event_id is kept in sourceIds.
  */
 import type { Clock } from '../../kernel/clock.js';
+import { scrubText } from '../../kernel/redact.js';
 import {
   canonicalScope,
   eventIdFromText,
@@ -173,7 +174,7 @@ function alertFromBotMessage(ctx: SlackCtx, botId: string | undefined): Normaliz
   const incidentKey =
     monitorId !== undefined
       ? `datadog:monitor:${monitorId}:${canonicalScope(scope)}`
-      : `slack:${ctx.teamId ?? '-'}:${ctx.channel}:${botId ?? str(ctx.event.username) ?? 'bot'}:${title.name.toLowerCase()}`;
+      : `slack:${ctx.teamId ?? '-'}:${ctx.channel}:${botId ?? str(ctx.event.username) ?? 'bot'}:${scrubText(title.name).toLowerCase()}`;
   const description = unslack(content.text);
   const value = extractValue(description);
   const threshold = extractThreshold(description, query);

@@ -11,10 +11,16 @@
  * the same channel (else thread_not_found); message ts are deterministic ("1763700000.000001", ...). Message
  * metadata is stored and returned by conversations.* when include_all_metadata is set.
  *
+ * conversations.replies and conversations.history page like Slack's: `limit` (default 100 for history, 1000 for
+ * replies, at most 1000), `cursor` from the previous page's `response_metadata.next_cursor`, `has_more`; history
+ * honours `oldest` and `latest` and lists newest first; replies lists the root, then the replies, oldest first.
+ *
  * Scripted failures: `failNext(method, ...responses)` answers the next calls of a method with the given HTTP
  * responses (429 with Retry-After, 500...) before the real handling; `{ commit: true, status: 500 }` performs
- * the call and then answers 500 (the "Slack posted it but the answer was lost" case). `transcript()` renders
- * the channels and threads as text, as an operator would see them.
+ * the call and then answers 500 (the "Slack posted it but the answer was lost" case); `{ commit: true, status: 200,
+ * transform }` performs it and answers the real body passed through `transform` (an answer that says ok and gives
+ * the ts but not the thread, for instance). `transcript()` renders the channels and threads as text, as an operator
+ * would see them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -35,6 +41,8 @@ export interface ScriptedResponse {
   readonly body?: unknown;
   /** Perform the call, then answer with this status/body instead of the real answer. */
   readonly commit?: boolean;
+  /** With commit: answer the real body passed through this (status `status`). */
+  readonly transform?: (realBody: Record<string, unknown>) => unknown;
 }
 
 export interface StandinCall {
@@ -165,16 +173,35 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
       const root = ts ? find(channel, ts) : undefined;
       if (!root || !ts) return platform('thread_not_found');
       const msgs = [root, ...list(channel).filter((m) => m.threadTs === ts && m.ts !== ts)];
-      return { status: 200, body: { ok: true, messages: msgs.map((m) => view(m, truthy(p.include_all_metadata))), has_more: false } };
+      return page(msgs, p, 1000);
     },
     'conversations.history': (p) => {
       const channel = str(p.channel);
       if (!channel || unknown.has(channel)) return platform('channel_not_found');
       const oldest = Number(str(p.oldest) ?? '0');
-      const limit = Number(str(p.limit) ?? p.limit ?? 100) || 100;
-      const msgs = list(channel).filter((m) => !m.threadTs && Number(m.ts) >= oldest).reverse().slice(0, limit);
-      return { status: 200, body: { ok: true, messages: msgs.map((m) => view(m, truthy(p.include_all_metadata))), has_more: false } };
+      const latest = Number(str(p.latest) ?? 'Infinity');
+      const msgs = list(channel).filter((m) => !m.threadTs && Number(m.ts) >= oldest && Number(m.ts) <= latest).reverse();
+      return page(msgs, p, 100);
     },
+  };
+
+  /** One page of messages with Slack's cursor pagination (the cursor is the offset, base64 like Slack's opaque ones). */
+  const page = (msgs: readonly StandinMessage[], p: Params, defaultLimit: number): Answer => {
+    const limit = Math.min(1000, Math.max(1, Number(str(p.limit) ?? p.limit ?? defaultLimit) || defaultLimit));
+    const cursor = str(p.cursor);
+    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(offset) || offset < 0) return platform('invalid_cursor');
+    const slice = msgs.slice(offset, offset + limit);
+    const more = offset + limit < msgs.length;
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        messages: slice.map((m) => view(m, truthy(p.include_all_metadata))),
+        has_more: more,
+        response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '' },
+      },
+    };
   };
 
   const handle = (req: IncomingMessage, raw: string): Answer & { method: string; params: Params } => {
@@ -195,6 +222,7 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     const scripted = scripts.get(method)?.shift();
     if (scripted && !scripted.commit) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
     const real = fn(params);
+    if (scripted?.transform) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.transform(real.body as Record<string, unknown>) };
     if (scripted) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
     return { method, params, ...real };
   };

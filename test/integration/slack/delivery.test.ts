@@ -1,68 +1,72 @@
+/**
+ * The Slack client and the delivery ledger against the local stand-in over HTTP: retries, and exactly-once posting
+ * keyed on our own idempotency key carried in message metadata. The routing of replies (which thread, pointers,
+ * episodes, follow-ups) is the worker's and is tested on its pipeline (test/integration/service/pipeline.test.ts).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { narrate } from '../../../src/agent/narrator.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
 import { isFlipturnError } from '../../../src/kernel/errors.js';
-import type { UniversalIncidentSignal } from '../../../src/kernel/signal.js';
 import { InProcessKeyValue } from '../../../src/memory/in-process.js';
-import { ThreadMemory } from '../../../src/memory/store.js';
+import { ThreadMemory, type InvalidRecord } from '../../../src/memory/store.js';
 import { SlackClient } from '../../../src/slack/client.js';
 import { SlackDelivery } from '../../../src/slack/delivery.js';
-import { SlackPublisher } from '../../../src/slack/publish.js';
-import { renderDocument } from '../../../src/slack/render.js';
-import { makeSignal } from '../../conformance/queue-conformance.js';
+import { scrubText } from '../../../src/kernel/redact.js';
+import { renderDocument, renderReply } from '../../../src/slack/render.js';
 import { fixtureReport } from '../../unit/agent/report-builders.js';
 import { startSlackStandin, type SlackStandin } from '../../support/slack-standin.js';
 
 const report = fixtureReport('nezha-tt-2023-01-29-0921');
+const reply = renderReply(narrate(report), { title: 'p99 latency on ts-gateway-service', evidenceCount: report.timeline.length });
 
 describe('Slack delivery against the local stand-in', () => {
   let slack: SlackStandin;
   let clock: FixedClock;
+  let kv: InProcessKeyValue;
   let memory: ThreadMemory;
+  let invalid: InvalidRecord[];
   let sleeps: number[];
-  const client = (token = slack.token) => new SlackClient({ token, apiUrl: slack.apiUrl, sleep: (ms) => {
-    sleeps.push(ms);
-    return Promise.resolve();
-  }, maxAttempts: 4 });
+  const client = (token = slack.token) =>
+    new SlackClient({
+      token,
+      apiUrl: slack.apiUrl,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      maxAttempts: 4,
+    });
   const delivery = (owner: string) => new SlackDelivery({ client: client(), memory, clock, owner, leaseMs: 60_000 });
-  const publisher = (owner = 'w1', defaultChannel = 'C0DEFAULT') => new SlackPublisher({ client: client(), memory, delivery: delivery(owner), clock, defaultChannel });
   const posts = () => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200);
   const doc = (text: string) => renderDocument({ title: 'T', lead: [text], sections: [] });
+  const alertThread = () => ({ teamId: 'T1', channel: 'C0ALERTS', threadTs: slack.seed('C0ALERTS', 'Datadog: [Triggered] p99 latency on ts-gateway-service').ts });
 
   beforeEach(async () => {
     slack = await startSlackStandin({ teamId: 'T0BOT' });
     clock = new FixedClock(new Date('2026-11-21T10:00:00Z'));
-    memory = new ThreadMemory(new InProcessKeyValue(clock), clock);
+    kv = new InProcessKeyValue(clock);
+    invalid = [];
+    memory = new ThreadMemory(kv, clock, { onInvalid: (r) => invalid.push(r) });
     sleeps = [];
   });
   afterEach(async () => {
     await slack.stop();
   });
 
-  function slackAlert(): UniversalIncidentSignal {
-    const root = slack.seed('C0ALERTS', 'Datadog: [Triggered] p99 latency on ts-gateway-service');
-    return makeSignal(1, { source: 'slack_event', title: 'p99 latency on ts-gateway-service', slack: { teamId: 'T1', channel: 'C0ALERTS', messageTs: root.ts } }) as UniversalIncidentSignal;
-  }
-
-  it('posts the reply in the alert thread and remembers thread, incident and index', async () => {
-    const signal = slackAlert();
-    const res = await publisher().publishInvestigation({ incidentId: 'inc-1', version: 1, signal, report, narrative: narrate(report), runId: 'run-7' });
-    const thread = slack.thread('C0ALERTS', res.threadTs);
+  it('posts a reply in the alert thread with its idempotency key in the message metadata', async () => {
+    const target = alertThread();
+    const res = await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    const thread = slack.thread('C0ALERTS', target.threadTs);
     expect(thread).toHaveLength(2);
-    expect(thread[1]?.threadTs).toBe(res.threadTs);
+    expect(thread[1]?.threadTs).toBe(target.threadTs);
     expect(JSON.stringify(thread[1]?.blocks)).toContain('*Confidence:* fairly high (80%, cause confirmed by the evidence)');
     expect(thread[1]?.metadata).toEqual({ event_type: 'flipturn_delivery', event_payload: { key: 'answer:inc-1:1', part: 0 } });
-    expect(res).toMatchObject({ status: 'posted', teamId: 'T1', channel: 'C0ALERTS', parts: [thread[1]?.ts] });
-    const ref = { teamId: 'T1', channel: 'C0ALERTS', threadTs: res.threadTs };
-    expect(await memory.getThread(ref)).toMatchObject({ incidentId: 'inc-1', runId: 'run-7', ownRoot: false });
-    expect((await memory.incidentForThread(ref))?.report.header).toEqual(report.header);
-    expect(await memory.findThreadByIncidentKey('T1', signal.incidentKey)).toMatchObject({ threadTs: res.threadTs });
-    expect(await memory.getThread({ ...ref, teamId: 'T0BOT' })).toBeUndefined();
+    expect(res).toMatchObject({ status: 'posted', channel: 'C0ALERTS', threadTs: target.threadTs, parts: [thread[1]?.ts], unconfirmed: 0 });
   });
 
   it('honours 429 Retry-After, then posts exactly one message', async () => {
     slack.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '2' } });
-    await publisher().publishInvestigation({ incidentId: 'inc-1', version: 1, signal: slackAlert(), report, narrative: narrate(report) });
+    await delivery('w1').deliver('answer:inc-1:1', alertThread(), reply);
     expect(sleeps).toEqual([2000]);
     expect(posts()).toHaveLength(1);
     expect(slack.messages('C0ALERTS')).toHaveLength(2);
@@ -70,9 +74,10 @@ describe('Slack delivery against the local stand-in', () => {
 
   it('retries 5xx with bounded backoff and gives up with FT_SLACK_DELIVERY_FAILED', async () => {
     slack.failNext('chat.postMessage', { status: 500 }, { status: 503 });
-    await publisher().publishInvestigation({ incidentId: 'inc-1', version: 1, signal: slackAlert(), report, narrative: narrate(report) });
+    const target = alertThread();
+    await delivery('w1').deliver('answer:inc-1:1', target, reply);
     expect(sleeps).toEqual([250, 500]);
-    expect(slack.messages('C0ALERTS')).toHaveLength(2);
+    expect(slack.thread('C0ALERTS', target.threadTs)).toHaveLength(2);
 
     slack.failNext('chat.postMessage', { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
     sleeps = [];
@@ -82,26 +87,43 @@ describe('Slack delivery against the local stand-in', () => {
   });
 
   it('does not duplicate when Slack posted but answered 500: the retry finds its own message by marker', async () => {
-    const signal = slackAlert();
+    const target = alertThread();
     slack.failNext('chat.postMessage', { status: 500, commit: true });
-    const res = await publisher().publishInvestigation({ incidentId: 'inc-1', version: 1, signal, report, narrative: narrate(report) });
-    expect(slack.thread('C0ALERTS', res.threadTs)).toHaveLength(2);
+    await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    expect(slack.thread('C0ALERTS', target.threadTs)).toHaveLength(2);
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
     expect(slack.calls.some((c) => c.method === 'conversations.replies')).toBe(true);
   });
 
+  it('never re-posts when Slack says ok with a ts but does not echo the thread: it checks by marker and records once', async () => {
+    const target = alertThread();
+    const noEcho = (b: Record<string, unknown>) => ({ ...b, message: { ...(b.message as Record<string, unknown>), thread_ts: undefined } });
+    slack.failNext('chat.postMessage', { status: 200, commit: true, transform: noEcho });
+    const first = await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    expect(first).toMatchObject({ status: 'posted', unconfirmed: 0 });
+    // The same answer without an echo where the marker lookup cannot see it either (another thread): recorded, flagged.
+    const other = alertThread();
+    slack.failNext('chat.postMessage', { status: 200, commit: true, transform: (b) => ({ ...noEcho(b), ts: '1763700999.000001' }) });
+    const second = await delivery('w1').deliver('answer:inc-2:1', other, reply);
+    expect(second).toMatchObject({ status: 'posted', parts: ['1763700999.000001'], unconfirmed: 1 });
+    // A redelivery of either (the worker left it pending) posts nothing.
+    await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    await delivery('w2').deliver('answer:inc-2:1', other, reply);
+    expect(posts()).toHaveLength(2);
+    expect(slack.thread('C0ALERTS', target.threadTs)).toHaveLength(2);
+  });
+
   it('delivery ledger: a reclaimed entry after a crash past posting does not post again', async () => {
-    const signal = slackAlert();
-    const inv = { incidentId: 'inc-1', version: 1, signal, report, narrative: narrate(report) };
-    await publisher('w1').publishInvestigation(inv);
+    const target = alertThread();
+    await delivery('w1').deliver('answer:inc-1:1', target, reply);
     // w1 crashed before acking; w2 reclaims the entry and runs it again.
-    const again = await publisher('w2').publishInvestigation(inv);
+    const again = await delivery('w2').deliver('answer:inc-1:1', target, reply);
     expect(again.status).toBe('already_posted');
     expect(posts()).toHaveLength(1);
   });
 
   it('delivery ledger: a crash between the post and its record is recovered by the marker lookup, not reposted', async () => {
-    const target = { teamId: 'T1', channel: 'C0ALERTS', threadTs: slack.seed('C0ALERTS', 'alert').ts };
+    const target = alertThread();
     // w1 wrote its lease, posted part 0, and died before recording the ts.
     await memory.createDelivery('T1', { key: 'k', state: 'posting', channel: 'C0ALERTS', threadTs: target.threadTs, parts: [], startedAtMs: clock.nowMs(), owner: 'w1', updatedAtMs: clock.nowMs() });
     const [part] = doc('part zero');
@@ -117,26 +139,51 @@ describe('Slack delivery against the local stand-in', () => {
     expect((await memory.getDelivery('T1', 'k'))?.state).toBe('posted');
   });
 
-  it('a webhook alert opens a thread in the default channel; Recovered and a retrigger land in that thread', async () => {
-    const signal = makeSignal(2) as UniversalIncidentSignal; // datadog_webhook, no slack ref
-    const res = await publisher().publishInvestigation({ incidentId: 'inc-2', version: 1, signal, report, narrative: narrate(report) });
-    expect(res.channel).toBe('C0DEFAULT');
-    expect(res.teamId).toBe('T0BOT');
-    expect(res.threadTs).toBe(res.parts[0]);
-    expect(await memory.getThread({ teamId: 'T0BOT', channel: 'C0DEFAULT', threadTs: res.threadTs })).toMatchObject({ ownRoot: true, incidentId: 'inc-2' });
-    const recovered = await publisher().publishRecovery({ ...signal, state: 'recovered', idempotencyKey: 'datadog:event:9' });
-    expect(recovered?.threadTs).toBe(res.threadTs);
-    const retrigger = await publisher().publishInvestigation({ incidentId: 'inc-2', version: 2, signal: { ...signal, idempotencyKey: 'datadog:event:10' }, report, narrative: narrate(report) });
-    expect(retrigger.threadTs).toBe(res.threadTs);
-    const thread = slack.thread('C0DEFAULT', res.threadTs);
-    expect(thread).toHaveLength(3);
-    expect(thread[1]?.text).toContain('Recovered at');
-    expect(slack.messages('C0DEFAULT').filter((m) => !m.threadTs)).toHaveLength(1);
-    expect(await publisher().publishRecovery({ ...signal, incidentKey: 'never-seen', state: 'recovered' })).toBeUndefined();
+  it('delivery ledger: the same worker resuming its own failed attempt looks for what it posted (no duplicate)', async () => {
+    const target = alertThread();
+    // w1's earlier attempt: lease written, part 0 accepted by Slack, the ts never recorded (its answer was lost and
+    // the attempt failed as transient). The entry stays pending and the reclaim lands on w1 again, lease still fresh.
+    await memory.createDelivery('T1', { key: 'answer:inc-1:1', state: 'posting', channel: 'C0ALERTS', threadTs: target.threadTs, parts: [], startedAtMs: clock.nowMs(), owner: 'w1', updatedAtMs: clock.nowMs() });
+    const [part] = reply;
+    if (!part) throw new Error('no part');
+    const landed = await client().postMessage({ channel: 'C0ALERTS', threadTs: target.threadTs, ...part, marker: { key: 'answer:inc-1:1', part: 0 } });
+    const res = await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    expect(res.parts[0]).toBe(landed.ts);
+    expect(slack.thread('C0ALERTS', target.threadTs)).toHaveLength(1 + reply.length);
+    expect(posts()).toHaveLength(reply.length);
+  });
+
+  it('delivery ledger: a record that fails its check is reported, rebuilt and reconciled by marker, not trusted', async () => {
+    const target = alertThread();
+    await delivery('w1').deliver('answer:inc-1:1', target, reply);
+    // Someone (an older version, a bad write) left a record that is not a DeliveryRecord under the key.
+    const key = 'flipturn:mem:T1:delivery:answer%3Ainc-1%3A1';
+    expect(await kv.get(key)).toBeDefined();
+    await kv.set(key, JSON.stringify({ key: 'answer:inc-1:1', state: 'done', parts: 'nope' }), 60_000);
+    const res = await delivery('w2').deliver('answer:inc-1:1', target, reply);
+    expect(res.status).toBe('posted');
+    expect(posts()).toHaveLength(1);
+    expect(invalid.map((r) => r.kind)).toContain('delivery');
+    expect((await memory.getDelivery('T1', 'answer:inc-1:1'))?.state).toBe('posted');
+  });
+
+  it('finds a new thread root by marker on a later page of conversations.history', async () => {
+    // w1 posted a new root (webhook alert) and died before recording it; 450 messages came after it. (The stand-in's
+    // ts start at 1763700000: the delivery started then.)
+    const startedAtMs = 1_763_700_000_000;
+    await memory.createDelivery('T1', { key: 'root', state: 'posting', channel: 'C0BUSY', parts: [], startedAtMs, owner: 'w1', updatedAtMs: startedAtMs });
+    const [part] = doc('the answer');
+    if (!part) throw new Error('no part');
+    const lost = await client().postMessage({ channel: 'C0BUSY', ...part, marker: { key: 'root', part: 0 } });
+    for (let i = 0; i < 450; i++) slack.seed('C0BUSY', `chatter ${i}`);
+    const res = await delivery('w2').deliver('root', { teamId: 'T1', channel: 'C0BUSY' }, doc('the answer'));
+    expect(res).toMatchObject({ threadTs: lost.ts, parts: [lost.ts] });
+    expect(posts()).toHaveLength(1);
+    expect(slack.calls.filter((c) => c.method === 'conversations.history').length).toBeGreaterThanOrEqual(3);
   });
 
   it('splits a long reply into parts posted in order in one thread, recorded in the ledger', async () => {
-    const target = { teamId: 'T1', channel: 'C0ALERTS', threadTs: slack.seed('C0ALERTS', 'alert').ts };
+    const target = alertThread();
     const long = renderDocument({ title: 'T', lead: ['x'], sections: Array.from({ length: 12 }, (_, i) => ({ title: `s${i}`, sentences: [{ text: `${i} ${'y'.repeat(2500)}`, cites: [] }] })) });
     expect(long.length).toBeGreaterThan(1);
     const res = await delivery('w1').deliver('long', target, long);
@@ -146,7 +193,7 @@ describe('Slack delivery against the local stand-in', () => {
   });
 
   it('edits a reply in place with chat.update (a new confidence), no new message', async () => {
-    const target = { teamId: 'T1', channel: 'C0ALERTS', threadTs: slack.seed('C0ALERTS', 'alert').ts };
+    const target = alertThread();
     const first = await delivery('w1').deliver('answer:inc-1:1', target, doc('Confidence 40% (inconclusive)'));
     const edited = await delivery('w1').edit('T1', 'answer:inc-1:1', doc('Confidence 85% (confirmed)'));
     expect(edited.parts).toEqual(first.parts);
@@ -156,30 +203,20 @@ describe('Slack delivery against the local stand-in', () => {
     expect(posts()).toHaveLength(1);
   });
 
-  it('answers a follow-up in the thread once and keeps the history; recheck is handed back to the worker', async () => {
-    const signal = slackAlert();
-    const res = await publisher().publishInvestigation({ incidentId: 'inc-1', version: 1, signal, report, narrative: narrate(report) });
-    const q = { schemaVersion: 1 as const, kind: 'followup' as const, idempotencyKey: 'slack:Ev1', receivedAt: '2026-11-21T10:05:00Z', question: 'why not ts-seat-service?', slack: { teamId: 'T1', channel: 'C0ALERTS', threadTs: res.threadTs } };
-    const out = await publisher().publishFollowUp(q);
-    expect(out.kind).toBe('answered');
-    const again = await publisher('w2').publishFollowUp(q);
-    expect(again.kind === 'answered' && again.result.status).toBe('already_posted');
-    expect(slack.thread('C0ALERTS', res.threadTs)).toHaveLength(3);
-    expect(slack.thread('C0ALERTS', res.threadTs)[2]?.text).toBe('Why not ts-seat-service?');
-    const history = await memory.followUps({ teamId: 'T1', channel: 'C0ALERTS', threadTs: res.threadTs });
-    expect(history.map((h) => h.intent)).toEqual(['why_not']);
-    const recheck = await publisher().publishFollowUp({ ...q, idempotencyKey: 'slack:Ev2', question: 'recheck' });
-    expect(recheck.kind).toBe('recheck');
-    if (recheck.kind === 'recheck') {
-      const re = await publisher().publishRecheck(recheck.previous, { incidentId: 'inc-1', signal, report: fixtureReport('nezha-tt-2023-01-29-1020'), narrative: narrate(fixtureReport('nezha-tt-2023-01-29-1020')) });
-      expect(re.deliveryKey).toBe('answer:inc-1:2');
-      // What changed first, then the new reply (with its buttons for version 2).
-      const [changed, reply] = slack.thread('C0ALERTS', res.threadTs).slice(-2);
-      expect(JSON.stringify(changed?.blocks)).toContain('What changed since the last run');
-      expect(JSON.stringify(changed?.blocks)).toContain('Verdict: confirmed -&gt; inconclusive');
-      expect(JSON.stringify(reply?.blocks)).toContain('{\\"incidentId\\":\\"inc-1\\",\\"version\\":2}');
-      expect((await memory.getIncident('T1', 'inc-1'))?.version).toBe(2);
-    }
+  it('scrubs every string it sends (text and blocks, on post and update), never the delivery marker', async () => {
+    const secret = 'configured-token-value-0123';
+    const scrub = (t: string) => scrubText(t, { known: (x) => x.split(secret).join('[REDACTED]') });
+    const scrubbing = new SlackClient({ token: slack.token, apiUrl: slack.apiUrl, sleep: () => Promise.resolve(), scrub });
+    const d = new SlackDelivery({ client: scrubbing, memory, clock, owner: 'w1' });
+    const target = alertThread();
+    const dirty = renderDocument({ title: `Title with ${secret}`, lead: ['key AKIAIOSFODNN7EXAMPLE in the alert'], sections: [] });
+    await d.deliver('answer:inc-9:1', target, dirty);
+    await d.edit('T1', 'answer:inc-9:1', renderDocument({ title: 'edited', lead: [`still ${secret}`], sections: [] }));
+    const sent = JSON.stringify(slack.calls.filter((c) => c.method.startsWith('chat.')).map((c) => c.params));
+    expect(sent).not.toContain(secret);
+    expect(sent).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(sent).toContain('[REDACTED:aws_access_key]');
+    expect(slack.thread('C0ALERTS', target.threadTs)[1]?.metadata?.event_payload).toEqual({ key: 'answer:inc-9:1', part: 0 });
   });
 
   it('fails without retrying on a platform error (channel_not_found) and on a wrong token', async () => {

@@ -1,8 +1,11 @@
 /**
- * Secret and personal-data scrubbing of everything that leaves the process towards a language model: alert
- * text, log lines, attributes, tool answers, thread history, and the model's own output before it is posted.
- * Each match is replaced with a typed placeholder ([REDACTED:jwt], [REDACTED:email]...), so the model still sees
- * that something was there and of which kind.
+ * Secret and personal-data scrubbing of text that leaves the process: everything posted to Slack (text, blocks,
+ * file names: the Slack client applies it, src/slack/client.ts), everything sent to a language model (alert text,
+ * log lines, attributes, tool answers, thread history, and the model's own output before it is posted: src/agent),
+ * and alert text that becomes part of an identifier written to logs (title-derived incident keys, unknown
+ * transitions: src/ingress/normalize). Configured secret values are masked first (`known`, the configuration's
+ * SecretScrubber); then each pattern match is replaced with a typed placeholder ([REDACTED:jwt],
+ * [REDACTED:email]...), so a reader still sees that something was there and of which kind.
  *
  * Pure and deterministic. The patterns are anchored on vendor prefixes or on a secret-looking key, never on bare
  * hex: trace ids (32 hex), span ids (16 hex), UUIDs, git SHAs, timestamps, durations and version strings pass

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { luhnValid, scrubDetailed, scrubText, scrubValue } from '../../../src/agent/scrub.js';
+import { luhnValid, scrubDetailed, scrubText, scrubValue } from '../../../src/kernel/redact.js';
 import { SecretScrubber } from '../../../src/kernel/secrets.js';
 
 // Real-looking samples (vendor documentation examples or random strings of the right shape; none is live).
