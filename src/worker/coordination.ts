@@ -1,21 +1,22 @@
 /**
- * One investigation per incident across ALL worker processes of the consumer group, on the IncidentLease port
- * (src/memory/lease.ts). src/worker/lanes.ts still serializes inside one process; this adds the cross-process rule:
+ * One handler per incident across ALL worker processes of the consumer group, on the IncidentLease port
+ * (src/memory/lease.ts). src/worker/lanes.ts serializes inside one process; this adds the cross-process rule:
  *
- * - An investigation (triggered, retriggered) takes the incident lease `flipturn:lease:<team>:incident:<incidentKey>`
- *   (and, for an alert posted in Slack, the thread lease of its thread) with owner token
- *   `<entryId>#<delivery>@<consumer>`. If another worker holds the incident lease, the delivery is coalesced into
- *   that running investigation: acked as `coalesced`, exactly like the in-process rule.
+ * - An alert that may start, re-open or end an episode (triggered, retriggered, recovered) takes the incident lease
+ *   `flipturn:lease:<team>:incident:<incidentKey>` (and, for an alert posted in Slack, the thread lease of its
+ *   thread) with owner token `<entryId>#<delivery>@<consumer>`. If another worker holds the incident lease it waits,
+ *   polling every incidentWaitPollMs for at most incidentWaitMs (INCIDENT_WAIT_MS), then takes it; still held after
+ *   that (a stuck holder): the entry is left pending (outcome `retry`) and a later reclaim retries it, never
+ *   dropped. Once it runs, the handler reads the episode the holder left behind (src/worker/episodes.ts): nothing is
+ *   coalesced before the answer it would point to exists.
  * - The TTL is the investigation deadline (incidentLeaseTtlMs) and the lease is renewed every third of it while the
  *   work runs (a slow investigation keeps it); it is released (compare-and-delete) when the work ends, answered or
  *   failed. A crashed holder stops renewing and its lease expires.
  * - A reclaimed entry whose lease is still held by an earlier delivery of the SAME entry (its worker crashed, or
- *   stalled past RECLAIM_IDLE_MS: the queue has handed the entry over) takes the lease over instead of coalescing
- *   into itself; the delivery ledger keeps the reply single if the stalled worker wakes up.
- * - Everything else (recovered, warn, no_data alerts and follow-ups) never coalesces: while an investigation of its
- *   incident (alerts) or of its Slack thread holds a lease anywhere, it waits, polling every incidentWaitPollMs for
- *   at most incidentWaitMs (INCIDENT_WAIT_MS), then runs. Still held after that (a stuck holder): it is left
- *   pending (outcome `retry`) and a later reclaim retries it; it is never dropped. It holds no lease itself.
+ *   stalled past RECLAIM_IDLE_MS: the queue has handed the entry over) takes the lease over instead of waiting for
+ *   itself; the delivery ledger keeps the reply single if the stalled worker wakes up.
+ * - Follow-ups hold no lease: while an investigation of their incident or thread holds a lease anywhere, they wait
+ *   the same bounded way, then run. Alerts that are only recorded (warn, no_data, unknown) do not wait.
  * Lease keys use the Slack team of the alert, or the bot's team for webhook alerts (as the memory keys do).
  * Lease backend failures are FT_MEMORY_UNAVAILABLE: transient, the entry stays pending.
  */
@@ -36,8 +37,6 @@ export interface CoordinationDeps {
 export type Admission =
   /** Go ahead; call release() when the work ended (whatever its outcome). */
   | { readonly kind: 'run'; readonly release: () => Promise<void> }
-  /** Another worker investigates this incident: ack as coalesced. */
-  | { readonly kind: 'coalesce'; readonly holder: string }
   /** Still held by another investigation after the bounded wait: leave pending. */
   | { readonly kind: 'busy'; readonly holder: string };
 
@@ -65,15 +64,25 @@ export class IncidentCoordinator {
     return `${entry.id}#${entry.deliveries}@${this.settings.consumer}`;
   }
 
-  /** For an investigation: the incident lease (coalesce when another worker holds it), then its thread's. */
-  async claim(entry: QueueEntry, log: Logger): Promise<Admission> {
+  /** For an alert that holds its incident: the incident lease (waiting, bounded, while another worker has it), then its thread's. */
+  async claim(entry: QueueEntry, abort: AbortSignal, log: Logger): Promise<Admission> {
     const { incident, thread } = this.keys(entry.signal);
     if (incident === undefined) return NOTHING_HELD;
     const owner = this.owner(entry);
-    const first = await this.take(incident, owner, entry, log);
-    if (first !== true) {
-      this.metrics.incidentLeases.inc({ result: 'coalesced' });
-      return { kind: 'coalesce', holder: first };
+    const { incidentWaitMs, incidentWaitPollMs } = this.settings;
+    const polls = Math.ceil(incidentWaitMs / Math.max(1, incidentWaitPollMs));
+    for (let i = 0; ; i++) {
+      const got = await this.take(incident, owner, entry, log);
+      if (got === true) break;
+      if (i === 0) {
+        this.metrics.incidentLeases.inc({ result: 'waited' });
+        log.info({ holder: got }, 'waiting for the work of another worker on this incident');
+      }
+      if (i >= polls || abort.aborted) {
+        this.metrics.incidentLeases.inc({ result: 'wait_expired' });
+        return { kind: 'busy', holder: got };
+      }
+      await delay(incidentWaitPollMs, abort);
     }
     this.metrics.incidentLeases.inc({ result: 'acquired' });
     const held = [incident];

@@ -1,8 +1,11 @@
 /**
- * A follow-up question in an incident thread: restore the incident memory of the thread and answer it from the
- * persisted evidence (answerFollowUp, deterministic). "recheck" runs a fresh investigation of the stored alert
- * at the current time, posts what changed (diffReports) and saves it as the incident's next version. Each answer
- * is delivered once (`followup:<idempotencyKey>`) and appended to the thread's follow-up history.
+ * A follow-up question in an incident thread (the thread of its answer, or of any alert message of the episode that
+ * got a pointer): restore the incident memory of the thread and answer it from the persisted evidence
+ * (answerWithModel: deterministic without a model). "recheck" runs a fresh investigation of the stored alert at the
+ * current time, posts what changed (diffReports) and saves it as the incident's next version. Each answer is
+ * delivered once (`followup:<idempotencyKey>`) and, only once it is posted, appended to the thread's follow-up
+ * history under the same key: a reclaimed follow-up (its worker died after posting) neither posts nor records a
+ * second turn, and a follow-up already answered is not worked on again.
  * A question in a thread Flipturn knows nothing about gets a short reply saying so (once).
  */
 import { answerWithModel } from '../agent/explain.js';
@@ -31,6 +34,13 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
     return 'ignored';
   }
   const log = ctx.logger.child({ incidentId: memory.incidentId, version: memory.version });
+  const done = await d.memory.getDelivery(ref.teamId, key);
+  if (done?.state === 'posted') {
+    // A redelivery of a follow-up already answered: record the turn if the first attempt died before it did.
+    const recorded = await d.memory.appendFollowUpOnce(ref, { id: signal.idempotencyKey, question: signal.question, intent: 'answered_earlier', answer: memory.header.join('\n'), cites: [], at: new Date(d.clock.nowMs()).toISOString(), ...(done.parts[0] ? { ts: done.parts[0] } : {}) });
+    log.info({ recorded }, 'follow-up already answered: nothing posted again');
+    return 'answered';
+  }
   const answer = await answerWithModel(signal.question, memory, p.deps.agent ?? { clock: p.deps.clock }, { abort: ctx.signal });
   let messages: SlackMessage[];
   let cites: string[];
@@ -41,7 +51,9 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
     cites = citesOf(answer);
   }
   const posted = await p.deliver(key, ref, messages);
-  await d.memory.appendFollowUp(ref, {
+  // Only after the post: a failed post (left pending, retried) never leaves a turn behind, and the key keeps it single.
+  await d.memory.appendFollowUpOnce(ref, {
+    id: signal.idempotencyKey,
     question: signal.question,
     intent: answer.intent,
     answer: messages.map((m) => m.text).join('\n'),
@@ -66,7 +78,7 @@ export async function runRecheck(p: PipelineSteps, memory: IncidentMemory, title
   const report = await p.investigate(signal, ctx.signal);
   const changes = diffReports(memory.report, report);
   const version = memory.version + 1;
-  await p.remember(memory.signal, report, memory.thread, memory.incidentId, version, false);
+  await p.saveAnswer(memory.signal, report, memory.thread, memory.incidentId, version, false);
   const section = { title: 'What changed since the last analysis', sentences: changes.changed ? changes.sentences : [{ text: 'Nothing a reader would care about changed.', cites: [] }] };
   const messages = [
     ...renderDocument({ title, lead: [], sections: [section], footer: `Recheck on fresh evidence: version ${version} of this incident.` }),

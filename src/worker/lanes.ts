@@ -1,12 +1,11 @@
 /**
  * Lanes: one piece of work per incident (and per Slack thread) at a time, inside one worker process.
  *
- * Rules (documented in src/worker/worker.ts):
- * - An alert that starts an investigation (triggered, retriggered) while another one of the same incidentKey is
- *   running is coalesced into it: acked without work, counted and logged.
- * - Any other alert state (recovered, warn, no_data) and every follow-up waits for the running work of its
- *   incident or thread, then runs: a Recovered after a Triggered updates the thread the Triggered answered, and
- *   a question asked while the answer is being written is answered from that answer.
+ * Rules (documented in src/worker/worker.ts): every alert that may start, re-open or end an episode (triggered,
+ * retriggered, recovered) and every follow-up waits for the running work of its incident or thread, then runs: a
+ * second channel's message of the same alert finds the answer it points to, a Recovered after a Triggered updates the
+ * thread the Triggered answered, and a question asked while the answer is being written is answered from that answer.
+ * Alerts that are only recorded (warn, no_data, unknown) take no lane.
  */
 import type { QueuedSignal } from '../kernel/signal.js';
 
@@ -19,17 +18,18 @@ export function laneKeys(signal: QueuedSignal): string[] {
   return keys;
 }
 
-export function startsInvestigation(signal: QueuedSignal): boolean {
-  return signal.kind === 'alert' && (signal.state === 'triggered' || signal.state === 'retriggered');
+/** Alerts that read and write their incident's episode: they hold the incident exclusively (lane and lease). */
+export function holdsIncident(signal: QueuedSignal): boolean {
+  return signal.kind === 'alert' && (signal.state === 'triggered' || signal.state === 'retriggered' || signal.state === 'recovered');
+}
+
+/** Alerts that are only recorded (warn, no_data, unknown): they wait for nothing. */
+export function recordOnly(signal: QueuedSignal): boolean {
+  return signal.kind === 'alert' && !holdsIncident(signal);
 }
 
 export class Lanes {
   private readonly running = new Map<string, Promise<void>>();
-
-  /** True when some work holds one of these keys. */
-  busy(keys: readonly string[]): boolean {
-    return keys.some((k) => this.running.has(k));
-  }
 
   /** Waits until none of the keys is held, then holds them all (check and hold in one synchronous step). */
   async acquire(keys: readonly string[]): Promise<() => void> {

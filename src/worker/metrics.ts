@@ -17,6 +17,8 @@ export interface WorkerMetrics {
   readonly incidentLeases: Counter<'result'>;
   /** Correct / Wrong cause clicks and real causes typed in the thread. */
   readonly feedback: Counter<'verdict'>;
+  readonly notInvestigated: Counter<'state'>;
+  readonly invalidRecords: Counter<'kind'>;
 }
 
 /** A signal may wait for its incident (INCIDENT_WAIT_MS) and then run a whole investigation: up to minutes. */
@@ -28,7 +30,7 @@ export function workerMetrics(registry: MetricsRegistry): WorkerMetrics {
   return {
     signals: registry.counter(
       'flipturn_worker_signals_total',
-      'Signals the worker finished, by kind (alert, followup) and outcome (answered, updated, coalesced, ignored, retry, dead_letter, handed_back).',
+      'Signals the worker finished, by kind (alert, followup) and outcome (answered, updated, pointed, coalesced, ignored, retry, dead_letter, handed_back).',
       ['kind', 'outcome'],
     ),
     signalSeconds: registry.histogram(
@@ -43,9 +45,19 @@ export function workerMetrics(registry: MetricsRegistry): WorkerMetrics {
     queueErrors: registry.counter('flipturn_worker_queue_errors_total', 'Failed queue calls (read, reclaim, ack, dead_letter), by operation.', ['op']),
     incidentLeases: registry.counter(
       'flipturn_worker_incident_lease_total',
-      'Cross-worker incident leases (src/worker/coordination.ts), by result: acquired, coalesced (held by another worker), taken_over (from an earlier delivery of the same entry), waited, wait_expired, lost (renewal found it gone), error.',
+      'Cross-worker incident leases (src/worker/coordination.ts), by result: acquired, taken_over (from an earlier delivery of the same entry), waited (held by another worker), wait_expired, lost (renewal found it gone), error.',
       ['result'],
     ),
     feedback: registry.counter('flipturn_feedback_total', 'Feedback on replies, by verdict: correct, wrong (the buttons), cause (the real cause typed in the thread).', ['verdict']),
+    notInvestigated: registry.counter(
+      'flipturn_worker_alerts_not_investigated_total',
+      'Alerts recorded without an investigation, by state: warn (a pre-alert threshold), no_data, unknown (a transition Flipturn does not know).',
+      ['state'],
+    ),
+    invalidRecords: registry.counter(
+      'flipturn_memory_invalid_records_total',
+      'Records read back from thread memory that failed their schema and were skipped, by kind (thread, incident, incident_index, delivery, followup).',
+      ['kind'],
+    ),
   };
 }

@@ -3,7 +3,7 @@
  * ./pipeline.ts so that pipeline.ts (which dispatches follow-ups) and followup.ts do not import each other.
  */
 import type { AgentDeps } from '../agent/explain.js';
-import type { InvestigationObserver } from '../evidence/observer.js';
+import type { InvestigationObserver, InvestigationStage } from '../evidence/observer.js';
 import type { InvestigationSettings } from '../evidence/settings.js';
 import type { Clock } from '../kernel/clock.js';
 import type { UniversalIncidentSignal } from '../kernel/signal.js';
@@ -26,7 +26,13 @@ export interface PipelineDeps {
   readonly investigation?: InvestigationSettings;
   /** Real time (durations, deadlines, savedAt). */
   readonly clock: Clock;
-  readonly coalesceWindowMs: number;
+  /**
+   * REFIRE_WINDOW_MS: a new episode of an incident whose previous episode recovered (or was answered) less than this
+   * ago is answered as "fired again" with what changed (./episodes.ts).
+   */
+  readonly refireWindowMs: number;
+  /** Counts an alert recorded without an investigation, by state (warn, no_data, unknown). */
+  readonly notInvestigated?: (state: string) => void;
   readonly scrub?: (text: string) => string;
   /** A testing aid that widens the crash window (TestHooks.investigationDelayMs, injected by a test harness). Unset in production. */
   readonly testDelayMs?: number;
@@ -50,7 +56,7 @@ export interface FeedbackDeps {
 }
 
 export interface PipelineEvent {
-  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated' | 'interaction_answered';
+  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated' | 'pointed' | 'interaction_answered';
   /** For interaction_answered: which button (details, recheck, feedback_correct, ...). */
   readonly action?: string;
   readonly idempotencyKey: string;
@@ -59,10 +65,13 @@ export interface PipelineEvent {
   readonly threadTs?: string;
 }
 
-/** What a follow-up answer uses of the pipeline (the Pipeline class implements it). */
+/** What the alert and follow-up handlers (./alerts.ts, ./followup.ts) use of the pipeline (the Pipeline class implements it). */
 export interface PipelineSteps {
   readonly deps: PipelineDeps;
   investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport>;
   deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult>;
-  remember(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, ownRoot: boolean): Promise<void>;
+  /** Runs one of the worker's stages through the observer (its duration and span). */
+  timed<T>(stage: InvestigationStage, fn: () => Promise<T> | T): Promise<T>;
+  /** The thread context of `thread` and the incident memory of this version (the index entry is the caller's). */
+  saveAnswer(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, ownRoot: boolean): Promise<void>;
 }

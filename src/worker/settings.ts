@@ -15,10 +15,10 @@ export interface WorkerSettings {
   /** Pause after a failed queue call before the next (the queue reconnects in the background). */
   readonly errorBackoffMs: number;
   /**
-   * After an investigation of an incident completed, a new `triggered` delivery of the same incidentKey within
-   * this window is acked as coalesced (an alert storm); `retriggered` always re-investigates.
+   * REFIRE_WINDOW_MS: a new episode of an incident whose previous episode recovered (or was answered) less than
+   * this ago is answered as "fired again", with what changed (src/worker/episodes.ts).
    */
-  readonly coalesceWindowMs: number;
+  readonly refireWindowMs: number;
   /** On shutdown, in-flight work gets this long to finish before it is aborted and handed back (left pending). */
   readonly shutdownGraceMs: number;
   /**
@@ -41,7 +41,7 @@ export interface WorkerSettings {
   readonly testPauseBeforeAckMs?: number;
 }
 
-const DEFAULT_COALESCE_WINDOW_MS = 10 * 60 * 1000;
+const DEFAULT_REFIRE_WINDOW_MS = 30 * 60 * 1000;
 const DEFAULT_INCIDENT_LEASE_TTL_MS = 60_000;
 const DEFAULT_INCIDENT_WAIT_MS = 60_000;
 
@@ -55,7 +55,7 @@ export function workerSettings(partial: Partial<WorkerSettings> & Pick<WorkerSet
     concurrency: 4,
     blockMs: 1000,
     errorBackoffMs: 1000,
-    coalesceWindowMs: DEFAULT_COALESCE_WINDOW_MS,
+    refireWindowMs: DEFAULT_REFIRE_WINDOW_MS,
     shutdownGraceMs: 20_000,
     incidentLeaseTtlMs: DEFAULT_INCIDENT_LEASE_TTL_MS,
     incidentWaitMs: DEFAULT_INCIDENT_WAIT_MS,

@@ -1,24 +1,26 @@
 /**
  * The stream worker: a consumer-group reader over the SignalQueue port that hands each signal to a
- * SignalHandler (src/worker/handler.ts: investigate, narrate, post once, remember) and acks it when done.
+ * SignalHandler (src/worker/pipeline.ts: investigate, narrate, post once, remember) and acks it when done.
  *
  * - Concurrency: at most `concurrency` signals at once; a read asks only for as many entries as there are free
  *   slots, so nothing is taken from the group that this worker cannot start.
- * - One investigation per incident (src/worker/lanes.ts): a triggered/retriggered delivery whose incidentKey is
- *   being investigated is acked as coalesced (counted in flipturn_worker_signals_total{outcome="coalesced"} and
- *   logged with the incident). After completion the handler decides (src/worker/handler.ts): a `triggered` within
- *   coalesceWindowMs of the last completed investigation of the incidentKey is coalesced; a `retriggered` re-
- *   investigates and posts what changed in the incident's thread.
- *   Across worker processes the same rule holds through the incident lease (src/worker/coordination.ts): a
- *   triggered/retriggered whose incident another worker investigates is coalesced; a recovered or follow-up waits
- *   (bounded, then left pending for a reclaim).
+ * - One investigation per incident, one handler per incident at a time: an alert that may start, re-open or end an
+ *   episode (triggered, retriggered, recovered) holds its incident exclusively, in this process (src/worker/lanes.ts)
+ *   and across worker processes (the incident lease, src/worker/coordination.ts); another alert of the same incident
+ *   waits for it (bounded by incidentWaitMs across processes, then left pending for a reclaim), and then the handler
+ *   decides from thread memory what it is (src/worker/episodes.ts): the same firing (pointer to the answer, nothing
+ *   investigated), a Re-Triggered (investigated again), or a new episode (a fire after a recovery: investigated
+ *   again). Nothing is acked as coalesced before the answer it would point to exists. A follow-up waits while an
+ *   investigation of its thread or incident runs. Warn, No Data and unknown alerts are recorded without waiting.
  * - Crash recovery: every reclaimIntervalMs, entries pending longer than reclaimIdleMs (their consumer died or
  *   hung) are taken over with reclaim() (XAUTOCLAIM). The queue dead-letters an entry once it would exceed its
  *   maxDeliveries, with the reason. Entries this process is still working on are skipped if reclaimed.
  * - Failures: a transient failure (queue, memory or Slack unreachable, shutdown) leaves the entry pending, so a
  *   reclaim retries it later; anything else is a poison message and is dead-lettered at once with its code.
- * - Shutdown (stop): stop reading, give in-flight work shutdownGraceMs to finish, then abort it; aborted work is
+ * - Shutdown (stop): stop reading, give in-flight work the grace period to finish, then abort it; aborted work is
  *   not acked (handed back: another worker reclaims it).
+ * - settings.testPauseBeforeAckMs (a testing aid, 0 in production) waits between the handler and the ack, so a
+ *   crash test can kill the worker after it posted and before it acked.
  */
 import type { Clock } from '../kernel/clock.js';
 import { errorMessage, isFlipturnError, type ErrorCode } from '../kernel/errors.js';
@@ -29,11 +31,11 @@ import type { ErrorReporter } from '../observability/reporter.js';
 import { flipturnTracer, inSpan, keyHash, traceContextOf } from '../observability/trace-context.js';
 import { IncidentCoordinator, type CoordinationDeps } from './coordination.js';
 import { delay } from './delay.js';
-import { Lanes, laneKeys, startsInvestigation } from './lanes.js';
+import { holdsIncident, Lanes, laneKeys, recordOnly } from './lanes.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { WorkerSettings } from './settings.js';
 
-export type HandleOutcome = 'answered' | 'updated' | 'coalesced' | 'ignored';
+export type HandleOutcome = 'answered' | 'updated' | 'pointed' | 'coalesced' | 'ignored';
 
 export interface HandleContext {
   readonly entryId: string;
@@ -212,21 +214,19 @@ export class Worker {
   private async process(entry: QueueEntry, abort: AbortSignal): Promise<void> {
     const { signal } = entry;
     const log = this.deps.logger.child({ entry: entry.id, kind: signal.kind, deliveries: entry.deliveries, ...ids(signal) });
-    const keys = laneKeys(signal);
-    if (startsInvestigation(signal) && this.lanes.busy(keys.slice(0, 1))) {
-      log.info('coalesced into the running investigation of this incident');
-      await this.finish(entry, log, 'coalesced');
-      return;
-    }
-    if (!startsInvestigation(signal) && !(await this.coordinate(entry, log, abort, 'wait'))) return;
-    const release = await this.lanes.acquire(keys);
+    // Across processes first (the incident lease, or the wait for it), then this process's lanes: a signal never
+    // holds a lane while it waits for another worker, so a reclaimed entry that takes a lease over is never stuck
+    // behind a lane held by a signal waiting for that same lease.
+    const exclusive = holdsIncident(signal);
+    const unlease = recordOnly(signal) ? noLease : await this.coordinate(entry, log, abort, exclusive ? 'claim' : 'wait');
+    if (!unlease) return;
+    const release = recordOnly(signal) ? () => undefined : await this.lanes.acquire(laneKeys(signal));
     if (abort.aborted) {
       release(); // shutdown came while it waited for its incident or thread: not started, left pending
+      await unlease();
       this.handBack(entry, 'shutdown while waiting for its incident');
       return;
     }
-    const unlease = startsInvestigation(signal) ? await this.coordinate(entry, log, abort, 'claim') : noLease;
-    if (!unlease) return release();
     const t0 = this.deps.clock.nowMs();
     try {
       const outcome = await this.traced(entry, () => this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log }));
@@ -244,9 +244,9 @@ export class Worker {
   private coordinator: IncidentCoordinator | undefined;
 
   /**
-   * The cross-worker rule (src/worker/coordination.ts): 'claim' takes the incident lease for an investigation,
-   * 'wait' waits while another worker investigates. Gives the lease's release function when the work may go ahead;
-   * undefined when the entry was settled here (coalesced and acked, left pending, or failed).
+   * The cross-worker rule (src/worker/coordination.ts): 'claim' takes the incident lease (waiting, bounded, while
+   * another worker holds it), 'wait' waits while another worker investigates. Gives the lease's release function when
+   * the work may go ahead; undefined when the entry was settled here (left pending, or failed).
    */
   private async coordinate(entry: QueueEntry, log: Logger, abort: AbortSignal, mode: 'claim' | 'wait'): Promise<(() => Promise<void>) | undefined> {
     const c = this.deps.coordination;
@@ -254,16 +254,13 @@ export class Worker {
     this.coordinator ??= new IncidentCoordinator(c, this.deps.settings, this.deps.metrics);
     let admission;
     try {
-      admission = mode === 'claim' ? await this.coordinator.claim(entry, log) : await this.coordinator.waitFree(entry, abort, log);
+      admission = mode === 'claim' ? await this.coordinator.claim(entry, abort, log) : await this.coordinator.waitFree(entry, abort, log);
     } catch (e) {
       await this.failed(entry, log, e, abort);
       return undefined;
     }
     if (admission.kind === 'run') return admission.release;
-    if (admission.kind === 'coalesce') {
-      log.info({ holder: admission.holder }, 'coalesced into the running investigation of this incident on another worker');
-      await this.finish(entry, log, 'coalesced');
-    } else if (abort.aborted) {
+    if (abort.aborted) {
       this.handBack(entry, "shutdown while waiting for another worker's investigation");
     } else {
       this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'retry' });

@@ -17,6 +17,7 @@ import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
 import type { Clock } from '../../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
+import { scrubText } from '../../kernel/redact.js';
 import type { SecretScrubber } from '../../kernel/secrets.js';
 import { bootstrapProviders, type ProviderStatusRow } from '../../providers/bootstrap.js';
 import { PROVIDER_FACTORIES } from '../../providers/factories.js';
@@ -77,9 +78,14 @@ export interface RunningService {
 }
 
 /** Learns the bot's identity (team, user id, bot id): the gate ignores our own messages, memory is keyed by team. */
-async function slackIdentity(config: Config, logger: Logger, onRateLimited?: () => void): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
+async function slackIdentity(
+  config: Config,
+  logger: Logger,
+  scrub: (text: string) => string,
+  onRateLimited?: () => void,
+): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
   if (config.SLACK_BOT_TOKEN === undefined) return undefined;
-  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, ...(onRateLimited ? { onRateLimited } : {}) });
+  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, scrub, ...(onRateLimited ? { onRateLimited } : {}) });
   try {
     return { client, identity: await client.authTest() };
   } catch (e) {
@@ -137,7 +143,9 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     // One registry per process: the gate's, the worker's and the investigation's series, plus process/GC/event-loop metrics.
     const metrics = new MetricsRegistry({ defaultMetrics: true });
     const slackPosts = slackMetrics(metrics);
-    const slack = await slackIdentity(config, logger, () => slackPosts.count('rate_limited'));
+    // Everything posted to Slack, titles included: configured secret values, then secret-shaped text (src/kernel/redact.ts).
+    const scrubOutgoing = (text: string) => scrubText(text, { known: (t) => o.scrubber.scrub(t) });
+    const slack = await slackIdentity(config, logger, scrubOutgoing, () => slackPosts.count('rate_limited'));
     const identity = slack?.identity;
     if (runsWorker && identity === undefined) {
       // Memory is keyed by the Slack team: guessing it would file answers where follow-ups never look.
@@ -159,7 +167,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
         incidentLeaseTtlMs: config.FLIPTURN_INVESTIGATION_DEADLINE_MS,
         incidentWaitMs: config.INCIDENT_WAIT_MS,
+        refireWindowMs: config.REFIRE_WINDOW_MS,
         ...(o.testHooks?.pauseBeforeAckMs ? { testPauseBeforeAckMs: o.testHooks.pauseBeforeAckMs } : {}),
+      });
+      // A record in thread memory that fails its schema is skipped, never trusted: said in the log and counted.
+      adapters.memory.reportInvalidTo((r) => {
+        wm.invalidRecords.inc({ kind: r.kind });
+        logger.warn({ kind: r.kind, key: o.scrubber.scrub(r.key), reason: r.reason }, 'stored record failed its check: skipped');
       });
       const delivery = new ObservedSlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer }, (outcome) => slackPosts.count(outcome));
       const pipeline = new Pipeline({
@@ -170,7 +184,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         ...(config.SLACK_DEFAULT_CHANNEL ? { defaultChannel: config.SLACK_DEFAULT_CHANNEL } : {}),
         investigation: settingsFromConfig(config),
         clock,
-        coalesceWindowMs: settings.coalesceWindowMs,
+        refireWindowMs: settings.refireWindowMs,
+        notInvestigated: (state) => wm.notInvestigated.inc({ state }),
         scrub: (t) => o.scrubber.scrub(t),
         ...(o.testHooks?.investigationDelayMs ? { testDelayMs: o.testHooks.investigationDelayMs } : {}),
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),

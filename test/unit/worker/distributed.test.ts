@@ -100,7 +100,7 @@ function node(c: Cluster, consumer: string, settings: Partial<WorkerSettings> = 
     teamId: standin.teamId,
     defaultChannel: c.channel,
     clock: c.clock,
-    coalesceWindowMs: 600_000,
+    refireWindowMs: 1_800_000,
     onEvent: (e) => c.events.push(e),
   });
   const handler = new HeldPipeline(pipeline);
@@ -129,30 +129,37 @@ afterEach(async () => {
 const sum = (c: Cluster, f: (n: Node) => number) => c.nodes.reduce((a, n) => a + f(n), 0);
 const outcome = (n: Node, o: string, kind = 'alert') => seriesValue(n.metrics.signals, { kind, outcome: o });
 const roots = (c: Cluster) => standin.messages(c.channel).filter((m) => m.threadTs === undefined);
-/** A storm delivery: same monitor (incidentKey), its own event id and notification time. */
+/**
+ * A storm delivery: the same Datadog notification (event 5000) delivered again under its own delivery id (as the
+ * Datadog app's message in many channels is), or, for `recovered`, the monitor's recovery notification.
+ */
 const storm = (i: number, state: 'triggered' | 'recovered' = 'triggered') =>
-  makeSignal(i, { incidentKey: INCIDENT, state, firedAt: new Date(Date.parse('2026-11-21T10:00:00Z') + i * 1000).toISOString() });
+  makeSignal(i, {
+    incidentKey: INCIDENT,
+    state,
+    sourceIds: { eventId: state === 'triggered' ? '5000' : '5001' },
+    firedAt: new Date(Date.parse('2026-11-21T10:00:00Z') + (state === 'triggered' ? 0 : i * 1000)).toISOString(),
+  });
 
 describe('two workers sharing the queue, memory and incident lease', () => {
-  it('an alert storm of 200 Triggered deliveries for one monitor across both workers: one investigation, one reply', async () => {
+  it('an alert storm of 200 deliveries of one notification across both workers: they wait for the one investigation, then none is investigated again', async () => {
     const c = cluster();
     const a = node(c, 'w-a', { concurrency: 2 });
     const b = node(c, 'w-b');
+    b.handler.held = false;
     await c.queue.append(storm(0));
     a.worker.start();
     await until(() => a.handler.waiting() === 1, 'worker A holding the first investigation');
     expect(await c.lease.holder(incidentLeaseKey(standin.teamId, INCIDENT))).toMatch(/#1@w-a$/);
     b.worker.start();
     for (let i = 1; i < 200; i++) await c.queue.append(storm(i));
-    await until(() => sum(c, (n) => outcome(n, 'coalesced')) === 199, '199 deliveries coalesced');
-    // Worker A coalesced through its lanes; worker B through the lease (and its own lanes while a lease check of
-    // the same incident was in flight): B never called its handler.
+    // Worker B waits on the lease (nothing is acked before the answer it would point to exists).
+    await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) > 0, 'worker B waiting for the incident');
     expect(b.handler.calls).toHaveLength(0);
-    expect(outcome(b, 'coalesced')).toBeGreaterThan(0);
-    expect(seriesValue(b.metrics.incidentLeases, { result: 'coalesced' })).toBeGreaterThan(0);
-    expect(seriesValue(b.metrics.incidentLeases, { result: 'acquired' })).toBe(0);
+    expect(sum(c, (n) => outcome(n, 'coalesced'))).toBe(0);
     a.handler.open();
-    await until(async () => sum(c, (n) => outcome(n, 'answered')) === 1 && (await c.queue.stats()).pending === 0, 'one answer, nothing pending');
+    await until(async () => sum(c, (n) => outcome(n, 'coalesced')) === 199 && (await c.queue.stats()).pending === 0, '199 deliveries coalesced after the answer');
+    expect(sum(c, (n) => outcome(n, 'answered'))).toBe(1);
     expect(c.events.filter((e) => e.stage === 'investigating')).toHaveLength(1);
     expect(roots(c)).toHaveLength(1);
     expect(await c.lease.holder(incidentLeaseKey(standin.teamId, INCIDENT))).toBeUndefined();
@@ -171,7 +178,6 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await c.queue.append(storm(1, 'recovered'));
     await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) === 1, 'worker B waiting');
     expect(b.handler.calls).toHaveLength(0);
-    expect(outcome(b, 'coalesced')).toBe(0);
     a.handler.open();
     await until(async () => outcome(b, 'updated') === 1 && (await c.queue.stats()).pending === 0, 'the recovery posted after the answer');
     const [root] = roots(c);
@@ -198,7 +204,7 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     expect(seriesValue(b.metrics.reclaimed)).toBe(1);
   });
 
-  it('a reclaimed entry whose crashed earlier delivery still holds the lease takes it over and proceeds; others stay coalesced', async () => {
+  it('a reclaimed entry whose crashed earlier delivery still holds the lease takes it over and proceeds; a duplicate waits, then is coalesced', async () => {
     const c = cluster();
     const { id } = await c.queue.append(storm(0));
     // Worker "w-dead" read the entry, took the lease and crashed: the entry is pending, the lease not yet expired.
@@ -208,10 +214,10 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     const b = node(c, 'w-b');
     b.handler.held = false;
     b.worker.start();
-    await c.queue.append(storm(1)); // storm during the crash window: coalesced into the (dead) holder's incident
-    await until(() => outcome(b, 'coalesced') === 1, 'storm delivery coalesced');
+    await c.queue.append(storm(1)); // a duplicate during the crash window: it waits for the (dead) holder's incident
+    await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) === 1, 'the duplicate waiting');
     c.clock.advanceMs(60_000);
-    await until(async () => outcome(b, 'answered') === 1 && (await c.queue.stats()).pending === 0, 'the reclaimed entry answered');
+    await until(async () => outcome(b, 'answered') === 1 && outcome(b, 'coalesced') === 1 && (await c.queue.stats()).pending === 0, 'the reclaimed entry answered, the duplicate coalesced');
     expect(seriesValue(b.metrics.incidentLeases, { result: 'taken_over' })).toBe(1);
     expect(seriesValue(b.metrics.reclaimed)).toBe(1);
     expect(roots(c)).toHaveLength(1);

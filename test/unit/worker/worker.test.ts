@@ -134,7 +134,7 @@ describe('Worker', () => {
     expect(r.handler.maxActive).toBe(2);
   });
 
-  it('coalesces an alert storm on one incident into the running investigation', async () => {
+  it('an alert storm on one incident waits for the running investigation and reaches the handler one at a time, after it', async () => {
     const r = rig();
     r.handler.hold = true;
     const incidentKey = 'datadog:monitor:7:service:search';
@@ -143,11 +143,28 @@ describe('Worker', () => {
     await until(() => r.handler.waiting() === 1, 'first investigation running');
     await r.queue.append(makeSignal(2, { incidentKey }));
     await r.queue.append(makeSignal(3, { incidentKey, state: 'retriggered' }));
-    await until(() => outcome(r, 'alert', 'coalesced') === 2, 'two coalesced');
-    r.handler.release();
-    await until(() => outcome(r, 'alert', 'answered') === 1, 'one answer');
+    await until(async () => (await r.queue.stats()).pending === 3, 'all three delivered');
+    // Nothing is acked before the answer it would point to exists: the two wait, unhandled.
     expect(r.handler.calls).toHaveLength(1);
-    expect((await r.queue.stats()).pending).toBe(0);
+    expect(outcome(r, 'alert', 'coalesced')).toBe(0);
+    r.handler.releaseAll();
+    await until(async () => r.handler.calls.length === 3 && (await r.queue.stats()).pending === 0, 'all three handled');
+    expect(r.handler.calls.map((c) => c.signal.idempotencyKey)).toEqual(['datadog:event:1001', 'datadog:event:1002', 'datadog:event:1003']);
+    expect(r.handler.maxActive).toBe(1);
+  });
+
+  it('Warn, No Data and unknown alerts are handed to the handler at once, without waiting for their incident', async () => {
+    const r = rig();
+    r.handler.hold = true;
+    const incidentKey = 'datadog:monitor:8:service:search';
+    await r.queue.append(makeSignal(1, { incidentKey }));
+    r.worker.start();
+    await until(() => r.handler.waiting() === 1, 'investigation running');
+    r.handler.hold = false;
+    await r.queue.append(makeSignal(2, { incidentKey, state: 'warn' }));
+    await until(() => r.handler.calls.length === 2 && outcome(r, 'alert', 'answered') === 1, 'the warn recorded while the investigation runs');
+    r.handler.releaseAll();
+    await until(() => outcome(r, 'alert', 'answered') === 2, 'both done');
   });
 
   it('a recovered update and a follow-up in the thread wait for the running investigation instead of coalescing', async () => {
