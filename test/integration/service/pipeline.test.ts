@@ -94,8 +94,10 @@ describe('Pipeline', () => {
     clock.advanceMs(600_000);
     expect(await pipeline.handle(alert(3, { state: 'retriggered' }), ctx())).toBe('answered');
     expect(rootsSince(roots)).toHaveLength(1);
-    const last = botReplies(root?.ts ?? '').at(-1);
-    expect(JSON.stringify(last?.blocks)).toContain('What changed since the last analysis');
+    // The Re-Triggered answer: what changed, then the reply of the new version with its buttons.
+    const [changes, reply] = botReplies(root?.ts ?? '').slice(-2);
+    expect(JSON.stringify(changes?.blocks)).toContain('What changed since the last analysis');
+    expect(JSON.stringify(reply?.blocks)).toContain('"version\\":2');
     const index = await memory.findThreadByIncidentKey(standin.teamId, alert(1).incidentKey);
     expect((await memory.getIncident(standin.teamId, index?.incidentId ?? ''))?.version).toBe(2);
   });

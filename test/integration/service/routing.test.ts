@@ -138,7 +138,8 @@ describe('episodes: fire, recover, fire again', () => {
     expect(await pipeline.handle(webhook('e3', 'triggered'), ctx())).toBe('answered');
     expect(investigations()).toBe(2);
     const thread = replies(HOOKS, root?.ts ?? '');
-    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again')]);
+    // "Recovered", then the re-fire's answer: what changed (or that the same cause holds), then the reply with its buttons.
+    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again'), expect.stringMatching(/Fired again[\s\S]*Confidence/)]);
     expect(text(thread[1])).toMatch(/recovered at 10:00:05 UTC/);
     // The thread does not end on "Recovered" while the monitor fires: the incident's episode is open again.
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'datadog:monitor:777:service:checkout');
@@ -187,7 +188,8 @@ describe('episodes: fire, recover, fire again', () => {
     expect(await pipeline.handle(recovery, ctx())).toBe('updated');
     expect(investigations()).toBe(2);
     const thread = replies(HOOKS, root?.ts ?? '');
-    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again')]);
+    // "Recovered", then the re-fire's answer: what changed (or that the same cause holds), then the reply with its buttons.
+    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again'), expect.stringMatching(/Fired again[\s\S]*Confidence/)]);
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'inc:race');
     expect(index?.recoveredAt).toBeUndefined();
     expect(index?.firedAt).toBe(refire.firedAt);
