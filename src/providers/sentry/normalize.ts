@@ -79,6 +79,8 @@ export interface IssueContext {
   readonly provider: string;
   /** The service the query asked for, used when the event carries no service tag. */
   readonly service?: string;
+  /** The issue's page when the answer carries no permalink (built from the provider's config, links.ts). */
+  readonly issueUrl?: (issueId: string) => string;
 }
 
 /** One issue, enriched by its latest event when given. Throws on an issue without an id (malformed answer). */
@@ -100,7 +102,7 @@ export function normalizeIssue(issue: unknown, latestEvent: unknown, ctx: IssueC
   const stackTrace = readableStack(latestEvent);
   const count = Number(str(issue['count']) ?? '0');
   const culprit = str(issue['culprit']);
-  const link = str(issue['permalink']);
+  const link = str(issue['permalink']) ?? ctx.issueUrl?.(id);
   return {
     sourceProvider: ctx.provider,
     id,

@@ -10,6 +10,7 @@ import type { CanonicalQuery, ErrorQuery } from '../queries.js';
 import { SentryClient } from './client.js';
 import type { SentrySettings } from './config.js';
 import { normalizeIssue } from './normalize.js';
+import { issueLink, issueSearchLink } from './links.js';
 import { issueListParams, issueSearchQuery, MAX_ISSUES_PAGE, timeParams } from './translate.js';
 
 export interface SentryProviderOptions extends HttpClientDeps {
@@ -83,7 +84,7 @@ export class SentryProvider implements ErrorsProvider {
         else if (e.status !== 'no_data') warnings.push(`latest event of issue ${String(id)}: ${e.reason}`);
       }
       try {
-        out.push(normalizeIssue(raw, event, { provider: this.name, ...(q.service ? { service: q.service } : {}) }));
+        out.push(normalizeIssue(raw, event, { provider: this.name, ...(q.service ? { service: q.service } : {}), issueUrl: (id) => issueLink(this.settings.apiBaseUrl, this.settings.org, id) }));
       } catch {
         malformed++;
       }
@@ -110,12 +111,7 @@ export class SentryProvider implements ErrorsProvider {
   describeQuery(q: CanonicalQuery): { readonly query: string; readonly url?: string } | undefined {
     if (q.signal !== 'errors') return undefined;
     const query = issueSearchQuery(q);
-    // The issue stream in Sentry's UI (sentry.io redirects the path form to the organization's subdomain).
-    const u = new URL(`organizations/${encodeURIComponent(this.settings.org)}/issues/`, this.settings.apiBaseUrl.endsWith('/') ? this.settings.apiBaseUrl : `${this.settings.apiBaseUrl}/`);
-    u.searchParams.set('query', query);
     const t = timeParams(q.range);
-    u.searchParams.set('start', t.start);
-    u.searchParams.set('end', t.end);
-    return { query, url: u.toString() };
+    return { query, url: issueSearchLink(this.settings.apiBaseUrl, this.settings.org, query, t.start, t.end) };
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIsoNanos } from '../../../../src/kernel/time.js';
+import { issueLink } from '../../../../src/providers/sentry/links.js';
 import { normalizeIssue, readableStack, sentryInstant } from '../../../../src/providers/sentry/normalize.js';
 import { filterTerm, issueListParams, issueSearchQuery, nextCursor, searchValue, sentryTime } from '../../../../src/providers/sentry/translate.js';
 import { errorQuery, type AttributeFilter } from '../../../../src/providers/queries.js';
@@ -89,6 +90,13 @@ describe('Sentry normalizer', () => {
     expect(sentryInstant('2026-11-21T10:05:30.5Z')).toBe(parseIsoNanos('2026-11-21T10:05:30.500Z'));
     expect(sentryInstant('2001-12-14T12:34:56.7890')).toBe(parseIsoNanos('2001-12-14T12:34:56.789Z'));
     expect(sentryInstant(undefined)).toBeUndefined();
+  });
+
+  it('links an issue without a permalink to its page on the configured Sentry', () => {
+    const { permalink: _drop, ...bare } = first as Record<string, unknown>;
+    const i = normalizeIssue(bare, undefined, { provider: 'sentry', issueUrl: (id) => issueLink('https://sentry.example.com', 'acme corp', id) });
+    expect(i.link).toBe('https://sentry.example.com/organizations/acme%20corp/issues/4821907315/');
+    expect(normalizeIssue(first, undefined, { provider: 'sentry', issueUrl: () => 'https://unused/' }).link).toBe('https://acme.sentry.io/issues/4821907315/');
   });
 
   it('rejects an issue without an id', () => {
