@@ -7,6 +7,7 @@
  * The queue has the same factory (src/queue/redis-client.ts): the two folders may not import each other.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { withCommandDeadline } from '../kernel/command-deadline.js';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { parseRedisUrl } from '../kernel/redis-url.js';
@@ -27,7 +28,8 @@ export function connectMemoryRedis(options: MemoryRedisOptions, label: string): 
   const parsed = parseRedisUrl(options.url);
   if (!parsed.ok) throw new FlipturnError('FT_CONFIG_INVALID', `REDIS_URL ${parsed.message}`);
   const t = parsed.target;
-  const node: RedisOptions = { protocol: 2, maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs ?? 2000 };
+  // The command timeout is src/kernel/command-deadline.ts (a stall of this process is not taken for a silent Redis).
+  const node: RedisOptions = { protocol: 2, maxRetriesPerRequest: 0 };
   const redis: MemoryRedis =
     t.kind === 'single'
       ? new Redis(t.url, { ...node, enableOfflineQueue: false, retryStrategy: backoff })
@@ -45,6 +47,7 @@ export function connectMemoryRedis(options: MemoryRedisOptions, label: string): 
             scaleReads: 'master',
           },
         );
+  withCommandDeadline(redis, options.commandTimeoutMs ?? 2000);
   let last = '';
   redis.on('error', (e: unknown) => {
     const msg = errorMessage(e);

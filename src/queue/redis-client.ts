@@ -9,12 +9,16 @@
  * not import each other.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { withCommandDeadline } from '../kernel/command-deadline.js';
 import type { RedisTarget } from '../kernel/redis-url.js';
 
 export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
-  /** Per-command timeout; undefined: none (blocking connections guard with blockingTimeout instead). */
+  /**
+   * Per-command timeout, ms (src/kernel/command-deadline.ts: a stall of this process is not taken for a silent Redis);
+   * undefined: none (blocking connections guard with blockingTimeout instead).
+   */
   readonly commandTimeout?: number;
   readonly blockingTimeout?: number;
   readonly enableAutoPipelining?: boolean;
@@ -28,7 +32,6 @@ function nodeOptions(o: RedisClientOptions): RedisOptions {
   return {
     protocol: 2,
     maxRetriesPerRequest: 0,
-    ...(o.commandTimeout !== undefined ? { commandTimeout: o.commandTimeout } : {}),
     ...(o.blockingTimeout !== undefined ? { blockingTimeout: o.blockingTimeout } : {}),
   };
 }
@@ -38,6 +41,11 @@ function pipelining(o: RedisClientOptions): { enableAutoPipelining: boolean; aut
 }
 
 export function createRedisClient(target: RedisTarget, o: RedisClientOptions): RedisClient {
+  const client = connect(target, o);
+  return o.commandTimeout === undefined ? client : withCommandDeadline(client, o.commandTimeout);
+}
+
+function connect(target: RedisTarget, o: RedisClientOptions): RedisClient {
   if (target.kind === 'single') {
     return new Redis(target.url, { ...nodeOptions(o), ...pipelining(o), lazyConnect: false, enableOfflineQueue: false, retryStrategy: backoff });
   }
