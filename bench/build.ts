@@ -3,10 +3,15 @@
  * does), not tsx: the benchmarks that time whole processes start dist/. ensureBuilt() runs the production build
  * when dist/ is missing or older than any source file. compileBenchChild() compiles one self-contained bench file
  * (imports of node: modules and packages only) to plain JavaScript under dist/bench/, so a bench's own servers run
- * the same way (no loader, no tsx transforms) as the code they are compared with.
+ * the same way (no loader, no tsx transforms) as the code they are compared with. serverNode() is the Node binary
+ * those servers run on: the target runtime of .nvmrc (24 LTS), as the Docker image runs it, when it can be found
+ * (this process' own Node, FLIPTURN_BENCH_NODE, or the copy .ci/run caches from the npm registry), else this
+ * process' Node with a note: on Node 20 the same gate costs about twice the CPU per request with self-tracing on
+ * (AsyncLocalStorage on async_hooks there, on AsyncContextFrame in Node 24).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -53,4 +58,41 @@ export function compileBenchChild(file: string): string {
   mkdirSync(join(ROOT, 'dist', 'bench'), { recursive: true });
   writeFileSync(out, js);
   return out;
+}
+
+interface ServerNode {
+  readonly path: string;
+  readonly version: string;
+  /** Whether it is the major of .nvmrc (what production runs). */
+  readonly target: boolean;
+}
+
+let chosen: ServerNode | undefined;
+
+function versionOf(path: string): string | undefined {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The Node the benchmarks' servers run on (see the header); chosen once per run. */
+export function serverNode(): ServerNode {
+  if (chosen) return chosen;
+  const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim().replace(/^v/, '').split('.')[0] ?? '';
+  const isTarget = (v: string | undefined) => v !== undefined && v.replace(/^v/, '').split('.')[0] === major;
+  const candidates: string[] = [];
+  if (process.env.FLIPTURN_BENCH_NODE) candidates.push(process.env.FLIPTURN_BENCH_NODE);
+  candidates.push(process.execPath);
+  const cache = process.env.FLIPTURN_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'flipturn', 'node');
+  if (existsSync(cache)) {
+    const dirs = readdirSync(cache)
+      .filter((d) => d.startsWith(`node-${process.platform}-${process.arch}-${major}.`))
+      .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+    candidates.push(...dirs.map((d) => join(cache, d, 'bin', 'node')));
+  }
+  for (const path of candidates) {
+    const version = path === process.execPath ? process.version : existsSync(path) ? versionOf(path) : undefined;
+    if (isTarget(version)) return (chosen = { path, version: version ?? '', target: true });
+  }
+  console.error(`  no Node ${major} found (.nvmrc; FLIPTURN_BENCH_NODE or .ci/run's cache): the servers run on ${process.version}, not what production runs`);
+  return (chosen = { path: process.execPath, version: process.version, target: false });
 }

@@ -3,10 +3,11 @@
  * where the time went: self time per function, and inclusive time per function, per source file and per package.
  * Inclusive time counts a function once per sample even when it is on the stack twice (recursion).
  *
- *   npx tsx bench/cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>]
+ *   npx tsx bench/cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>] [--from <ms>] [--to <ms>]
  *
  * --match keeps only samples whose stack contains a frame whose "function file" text contains the substring
- * (e.g. --match gate.ts), to see what one piece costs.
+ * (e.g. --match gate.ts), to see what one piece costs. --from / --to keep only the samples taken that many ms
+ * after the profile started (e.g. leave out a server's start-up, module loading, before the load began).
  */
 import { readFileSync } from 'node:fs';
 
@@ -69,7 +70,7 @@ function sorted(m: Map<string, number>, top: number): Array<[string, number]> {
   return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, top);
 }
 
-export function summarize(profile: CpuProfile, options: { top?: number; match?: string } = {}): ProfileSummary {
+export function summarize(profile: CpuProfile, options: { top?: number; match?: string; fromMs?: number; toMs?: number } = {}): ProfileSummary {
   const top = options.top ?? 25;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -97,9 +98,14 @@ export function summarize(profile: CpuProfile, options: { top?: number; match?: 
   let gc = 0;
   let total = 0;
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  const fromUs = (options.fromMs ?? 0) * 1000;
+  const toUs = options.toMs === undefined ? Infinity : options.toMs * 1000;
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] ?? 0;
     // timeDeltas[i] is the time before sample i; the sample's own duration is the next delta.
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) continue;
     const us = profile.timeDeltas[i + 1] ?? 0;
     const leaf = byId.get(id);
     if (!leaf) continue;
@@ -148,14 +154,19 @@ function print(title: string, rows: ReadonlyArray<readonly [string, number]>, to
 
 function main(): void {
   const args = process.argv.slice(2);
-  const fileArg = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--top' && args[args.indexOf(a) - 1] !== '--match');
-  if (!fileArg) throw new Error('usage: cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>]');
+  const valued = ['--top', '--match', '--from', '--to'];
+  const fileArg = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1] ?? ''));
+  if (!fileArg) throw new Error('usage: cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>] [--from <ms>] [--to <ms>]');
   const topI = args.indexOf('--top');
   const matchI = args.indexOf('--match');
+  const fromI = args.indexOf('--from');
+  const toI = args.indexOf('--to');
   const profile = JSON.parse(readFileSync(fileArg, 'utf8')) as CpuProfile;
   const s = summarize(profile, {
     ...(topI >= 0 ? { top: Number(args[topI + 1]) } : {}),
     ...(matchI >= 0 && args[matchI + 1] ? { match: args[matchI + 1] } : {}),
+    ...(fromI >= 0 ? { fromMs: Number(args[fromI + 1]) } : {}),
+    ...(toI >= 0 ? { toMs: Number(args[toI + 1]) } : {}),
   });
   console.log(`busy ${s.totalMs.toFixed(0)} ms (GC ${s.gcMs.toFixed(0)} ms), idle ${s.idleMs.toFixed(0)} ms, wall ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms`);
   print('self time by package', s.selfByPackage, s.totalMs);

@@ -31,7 +31,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/queue/port.js';
-import { compileBenchChild, DIST_MAIN, ensureBuilt } from './build.js';
+import { compileBenchChild, DIST_MAIN, ensureBuilt, serverNode } from './build.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { cpuWindow, processCpuMs, redisCpuMs } from './cpu-time.js';
 import { INGEST_ALERTMANAGER_TOKEN, INGEST_DATADOG_TOKEN, INGEST_PATHS, INGEST_SECRET, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
@@ -61,10 +61,10 @@ interface Run extends LoadResult {
   readonly exports?: { readonly requests: number; readonly bytes: number };
 }
 
-/** A server child: plain node on compiled JavaScript (optionally profiled). */
+/** A server child: plain node (the target runtime, ./build.ts serverNode) on compiled JavaScript (optionally profiled). */
 function node(args: readonly string[], env: NodeJS.ProcessEnv, stdout: 'pipe' | 'ignore' | number): ChildProcess {
   const prof = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
-  return spawn(process.execPath, [...prof, ...args], { cwd: ROOT, env, stdio: ['ignore', stdout, 'inherit'] });
+  return spawn(serverNode().path, [...prof, ...args], { cwd: ROOT, env, stdio: ['ignore', stdout, 'inherit'] });
 }
 
 /** The load generator (tsx: the same for every variant; it is not what is measured). */
@@ -133,8 +133,8 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
     // The bench writes more entries than the default stream cap keeps; the loss check reads them all back.
     QUEUE_MAX_LENGTH: '10000000',
     LOG_LEVEL: production ? 'info' : 'silent',
-    // The SDK's default OTLP encoding is protobuf; the stand-in sink counts spans in JSON bodies.
-    ...(production ? { OTEL_EXPORTER_OTLP_ENDPOINT: production.otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
+    // The SDK's default OTLP encoding (http/protobuf), as production exports unless told otherwise.
+    ...(production ? { OTEL_EXPORTER_OTLP_ENDPOINT: production.otlp } : {}),
   };
   const fd = production ? openSync(production.logFile, 'w') : undefined;
   const child = node([DIST_MAIN, 'serve'], env, fd ?? 'ignore');
@@ -268,7 +268,7 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
   const s = best(runs, 'silent');
   if (!c || !p || !s) return [];
   const b = `ingest ${source}`;
-  const note = `${CONCURRENCY} conns, ${DURATION_MS / 1000} s, best of ${rounds}`;
+  const note = `${CONCURRENCY} conns, ${DURATION_MS / 1000} s, best of ${rounds}, servers on Node ${serverNode().version}`;
   const gates = runs.filter((r) => r.variant !== 'ceiling');
   const totalLost = gates.reduce((n, x) => n + (x.lost ?? 0), 0);
   const totalAcked = gates.reduce((n, x) => n + x.acked.length + x.warmupAcked.length, 0);

@@ -4,8 +4,10 @@
  * exporting a BenchModule (./types.ts) and add it to MODULES. Speed targets live here, never in timed tests.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ingestBench } from './ingest.bench.js';
+import { serverNode } from './build.js';
 import { investigationBench } from './investigation.bench.js';
 import { normalizeBench } from './normalize.bench.js';
 import { otlpFileBench } from './otlp-file.bench.js';
@@ -32,13 +34,20 @@ async function main(): Promise<void> {
   }
   const selected = wanted.length ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES;
   const results: BenchResult[] = [];
+  // Other work on the machine skews every rate: the load average is printed with each module (CPU times skew less).
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loads: Record<string, { before: string; after: string }> = {};
   for (const m of selected) {
-    console.error(`running ${m.name} ...`);
+    const before = load();
+    console.error(`running ${m.name} ... (load average ${before})`);
     results.push(...(await m.run()));
+    loads[m.name] = { before, after: load() };
+    console.error(`  ${m.name} done (load average ${loads[m.name]?.after ?? ''})`);
   }
   console.log(table(results));
+  for (const [name, l] of Object.entries(loads)) console.log(`load average (1/5/15 min) ${name}: ${l.before} before, ${l.after} after`);
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
-  writeFileSync(out, `${JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ node: process.version, serverNode: serverNode().version, loads, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString(), results }, null, 2)}\n`);
   console.error(`wrote ${out}`);
 }
 
