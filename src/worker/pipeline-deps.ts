@@ -33,7 +33,13 @@ export interface PipelineDeps {
   readonly refireWindowMs: number;
   /** Counts an alert recorded without an investigation, by state (warn, no_data, unknown). */
   readonly notInvestigated?: (state: string) => void;
+  /** Configured secret values masked: applied to provider messages during the investigation. */
   readonly scrub?: (text: string) => string;
+  /**
+   * Configured secret values, then secret-shaped text, masked (src/kernel/redact.ts): applied to each signal's own
+   * text (alert title, description, tags, query, links; follow-up questions) as the worker takes it (./redact-signal.ts).
+   */
+  readonly redactText?: (text: string) => string;
   /** A testing aid that widens the crash window (TestHooks.investigationDelayMs, injected by a test harness). Unset in production. */
   readonly testDelayMs?: number;
   /** The agent (agentFromConfig): with a model, replies and follow-ups are model-written and verified; else deterministic. */

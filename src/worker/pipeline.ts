@@ -12,6 +12,7 @@
  * - warn, no_data, unknown: recorded (log line and flipturn_worker_alerts_not_investigated_total{state}), never
  *   investigated. Warn is a pre-alert threshold: the alert that follows it is investigated.
  * Follow-ups: ./followup.ts.
+ * Every signal's own text (title, description, tags, question...) is masked first (./redact-signal.ts).
  */
 import { investigate } from '../evidence/investigate.js';
 import { inStage, type InvestigationStage } from '../evidence/observer.js';
@@ -26,6 +27,7 @@ import { handleFiring, handleRecovered, incidentMemory } from './alerts.js';
 import { handleFollowUp } from './followup.js';
 import { handleInteraction } from './interaction.js';
 import { delay } from './delay.js';
+import { redactSignal } from './redact-signal.js';
 import type { PipelineDeps, PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome, SignalHandler } from './worker.js';
 
@@ -34,7 +36,9 @@ export type { PipelineDeps, PipelineEvent } from './pipeline-deps.js';
 export class Pipeline implements SignalHandler, PipelineSteps {
   constructor(private readonly d: PipelineDeps) {}
 
-  async handle(signal: QueuedSignal, ctx: HandleContext): Promise<HandleOutcome> {
+  async handle(queued: QueuedSignal, ctx: HandleContext): Promise<HandleOutcome> {
+    // Secrets in the alert's own text are masked before anything renders, cuts, stores or sends it (./redact-signal.ts).
+    const signal = this.d.redactText ? redactSignal(queued, this.d.redactText) : queued;
     if (signal.kind === 'interaction') return handleInteraction(this, this.d.feedback, signal, ctx);
     if (signal.kind === 'followup') {
       // "the real cause was ..." after a Wrong-cause click is feedback, not a question.

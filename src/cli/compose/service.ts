@@ -187,6 +187,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         refireWindowMs: settings.refireWindowMs,
         notInvestigated: (state) => wm.notInvestigated.inc({ state }),
         scrub: (t) => o.scrubber.scrub(t),
+        redactText: scrubOutgoing,
         ...(o.testHooks?.investigationDelayMs ? { testDelayMs: o.testHooks.investigationDelayMs } : {}),
         agent: agentFromConfig(config, { clock, registry, logger, knownSecrets: (t) => o.scrubber.scrub(t) }),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../src/kernel/clock.js';
+import { scrubText } from '../../../src/kernel/redact.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import type { FollowUpSignal, UniversalIncidentSignal } from '../../../src/kernel/signal.js';
 import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
@@ -256,5 +257,26 @@ describe('states that are recorded, not investigated, and stored records that ar
     expect(await memory.getIncident(standin.teamId, index?.incidentId ?? '')).toBeUndefined();
     expect(invalid.some((r) => r.kind === 'incident' && r.key === key)).toBe(true);
     expect(await pipeline.handle(webhook('r2', 'triggered', 'inc:corrupt'), ctx())).toBe('answered');
+  });
+});
+
+describe('secrets in the alert text', () => {
+  it('are masked before the reply is rendered: a secret cut by the header limit leaves no part behind', async () => {
+    const configured = 'configured-webhook-token-0123456789';
+    const redact = (t: string) => scrubText(t, { known: (x) => x.replaceAll(configured, '********') });
+    // As composed in production: the client scrubs what it sends too; that alone would let the cut secret through.
+    const client = new SlackClient({ token: standin.token, apiUrl: standin.apiUrl, sleep: () => Promise.resolve(), maxAttempts: 2, scrub: redact });
+    const masked = new Pipeline({ ...pipeline.deps, delivery: new SlackDelivery({ client, memory, clock, owner: 'w1' }), redactText: redact });
+    // 140 characters, then the secrets: the 150-character header would cut the first one after its 9th character.
+    const title = `${'checkout 5xx on the payment path '.repeat(5).slice(0, 140)} AKIAIOSFODNN7EXAMPLE ${configured}`;
+    const alert = { ...webhook('x1', 'triggered', 'inc:secret-title'), title, description: `token=${configured}`, tags: { password: 'hunter2hunter2', service: 'checkout' } };
+    const before = standin.calls.length;
+    expect(await masked.handle(alert, ctx())).toBe('answered');
+    const sent = JSON.stringify(standin.calls.slice(before).map((c) => c.params));
+    expect(sent).toContain('[REDACTED:aws_access_key]');
+    for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2']) expect(sent).not.toContain(secret.slice(0, 8));
+    const index = await memory.findThreadByIncidentKey(standin.teamId, 'inc:secret-title');
+    const stored = JSON.stringify(await memory.getIncident(standin.teamId, index?.incidentId ?? ''));
+    for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2']) expect(stored).not.toContain(secret);
   });
 });
