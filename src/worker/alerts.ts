@@ -57,7 +57,7 @@ export async function handleFiring(p: PipelineSteps, signal: UniversalIncidentSi
   const own = ownThread(p, signal);
   const teamId = own?.teamId ?? p.deps.teamId;
   const current = await currentEpisode(p, teamId, signal.incidentKey);
-  const plan = planAlert(signal, current, p.deps.clock.nowMs(), p.deps.refireWindowMs);
+  const plan = planAlert(signal, current, p.deps.refireWindowMs);
   switch (plan.kind) {
     case 'same_episode':
       return pointToAnswer(p, signal, own, plan.current, ctx);

@@ -40,15 +40,16 @@ export type AlertPlan =
 
 const ms = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
 
-export function planAlert(signal: UniversalIncidentSignal, current: Episode | undefined, nowMs: number, refireWindowMs: number): AlertPlan {
+export function planAlert(signal: UniversalIncidentSignal, current: Episode | undefined, refireWindowMs: number): AlertPlan {
   if (current === undefined) return { kind: 'new_episode', refire: false };
   if (signal.idempotencyKey === current.memory.signal.idempotencyKey) return { kind: 'same_episode', current };
   const fired = ms(signal.firedAt);
   const recoveredAt = current.index.recoveredAt;
   if (recoveredAt !== undefined) {
     if (!(fired > ms(recoveredAt))) return { kind: 'same_episode', current };
-    const age = nowMs - ms(recoveredAt);
-    return { kind: 'new_episode', previous: current, refire: Number.isFinite(age) && age < refireWindowMs };
+    // Measured between the two events (when it recovered, when it fired again), not against the time it is handled:
+    // a backlog or a replay decides the same way.
+    return { kind: 'new_episode', previous: current, refire: fired - ms(recoveredAt) < refireWindowMs };
   }
   if (signal.state === 'retriggered') return { kind: 'recheck', current };
   const answeredAt = ms(current.index.answeredAt ?? current.memory.savedAt);
