@@ -56,8 +56,10 @@ function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { re
   if (labelsOwn === undefined) return { rejection: { path: at('labels'), message: 'must be an object of strings' } };
   if (annotationsOwn === undefined) return { rejection: { path: at('annotations'), message: 'must be an object of strings' } };
   const labels = sortKeys({ ...ctx.common, ...labelsOwn });
-  const overBound = labelsWithinBounds(labels) ?? labelsWithinBounds(annotationsOwn);
-  if (overBound !== undefined) return { rejection: { path: at('labels'), message: overBound, tooLarge: true } };
+  const labelsOver = labelsWithinBounds(labels);
+  if (labelsOver !== undefined) return { rejection: { path: at('labels'), message: labelsOver, tooLarge: true } };
+  const annotationsOver = labelsWithinBounds(annotationsOwn, 'annotations');
+  if (annotationsOver !== undefined) return { rejection: { path: at('annotations'), message: annotationsOver, tooLarge: true } };
   const annotations = { ...ctx.commonAnnotations, ...annotationsOwn };
   const status = str(a.status) ?? str(ctx.body.status);
   if (status !== 'firing' && status !== 'resolved') return { rejection: { path: at('status'), message: 'must be "firing" or "resolved"' } };

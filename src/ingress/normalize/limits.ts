@@ -45,14 +45,20 @@ export function boundedTags(v: unknown): Bounded<string[]> {
   return { ok: true, value: out };
 }
 
-/** A label map (Alertmanager) within bounds: key count and key/value lengths. */
-export function labelsWithinBounds(m: Readonly<Record<string, string>>): string | undefined {
+/**
+ * A label map (Alertmanager) within bounds: key count and key/value lengths. Annotations (`what: 'annotations'`) are
+ * bounded by count and key length only: their values are prose (a summary, a description, a runbook) that is read
+ * by key, never split or sorted, and is cut to the signal's own limits later; the body limit bounds them.
+ */
+export function labelsWithinBounds(m: Readonly<Record<string, string>>, what: 'labels' | 'annotations' = 'labels'): string | undefined {
   const { maxTags, maxTagChars } = NORMALIZE_LIMITS;
+  const maxValueChars = what === 'labels' ? maxTagChars : Number.POSITIVE_INFINITY;
   let n = 0;
   for (const k in m) {
     n += 1;
-    if (n > maxTags) return `has more than ${maxTags} labels`;
-    if (k.length > maxTagChars || (m[k] ?? '').length > maxTagChars) return `has a label longer than ${maxTagChars} characters`;
+    if (n > maxTags) return `has more than ${maxTags} ${what}`;
+    if (k.length > maxTagChars) return `has a ${what === 'labels' ? 'label' : 'annotation'} name longer than ${maxTagChars} characters`;
+    if ((m[k] ?? '').length > maxValueChars) return `has a label longer than ${maxTagChars} characters`;
   }
   return undefined;
 }

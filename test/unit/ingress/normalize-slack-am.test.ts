@@ -144,6 +144,16 @@ describe('normalizeAlert alertmanager', () => {
     expect(first?.links.map((l) => l.label)).toEqual(['Prometheus graph', 'Runbook', 'Alertmanager']);
   });
 
+  it('a long summary or description annotation (prose, a runbook) is accepted; too many annotations are 413 on their path', () => {
+    const prose = 'p99 latency of search is 2.31s; see the runbook. '.repeat(200);
+    const long = normalizeAlert('alertmanager', { ...body, alerts: [{ ...body.alerts[0], annotations: { summary: prose.slice(0, 3000), description: prose } }] }, clock);
+    if (!long.ok) throw new Error(`${long.rejection.path}: ${long.rejection.message}`);
+    expect(long.signals[0]?.description).toBe(prose);
+    const many = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`a${i}`, 'x']));
+    const r = normalizeAlert('alertmanager', { ...body, alerts: [{ ...body.alerts[0], annotations: many }] }, clock);
+    expect(r.ok ? '(accepted)' : [r.rejection.path, r.rejection.code]).toEqual(['alerts[0].annotations', 'FT_INGRESS_FIELD_TOO_LARGE']);
+  });
+
   it('documents the service label order', () => {
     expect(ALERTMANAGER_SERVICE_LABELS).toEqual(['service', 'service_name', 'job', 'app', 'app_kubernetes_io_name', 'container']);
   });
