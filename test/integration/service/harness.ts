@@ -13,7 +13,7 @@ import { freePort } from '../../support/redis-server.js';
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const SCENARIO = join(REPO, 'scenarios', 'cache_poison_pill');
 const TELEMETRY = join(SCENARIO, 'telemetry');
-const SIGNING_SECRET = 'blackbox-signing-secret-0123456789';
+export const SIGNING_SECRET = 'blackbox-signing-secret-0123456789';
 export const CHANNEL = 'C0BLACKBOX';
 
 interface ScenarioAlert {
@@ -94,7 +94,8 @@ export function metric(page: string, name: string, labels: Record<string, string
  * The scenario's Datadog monitor as the Datadog Slack app posts it (a bot message with an attachment), in a
  * message the stand-in holds (`ts`), with its own monitor id so tests do not coalesce into each other.
  */
-export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: string; eventId: string }): string {
+export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: string; eventId: string; channel?: string; title?: string; text?: string; tags?: string }): string {
+  const title = o.title ?? ALERT.title;
   const scope = 'env:lab,service:search';
   const link = `https://app.datadoghq.com/monitors/${o.monitorId}?group=${encodeURIComponent(scope)}&event_id=${o.eventId}&link_source=monitor_notif`;
   return JSON.stringify({
@@ -111,18 +112,18 @@ export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: stri
       ts: o.ts,
       username: 'Datadog',
       bot_id: 'B0DATADOG',
-      channel: CHANNEL,
+      channel: o.channel ?? CHANNEL,
       event_ts: o.ts,
       attachments: [
         {
           id: 1,
           color: 'd00000',
-          fallback: `Triggered: ${ALERT.title}`,
-          title: ALERT.title,
+          fallback: `Triggered: ${title}`,
+          title,
           title_link: link,
-          text: 'Request latency on search (APM traces) is above threshold: p99 latency 693ms > 300ms.',
+          text: o.text ?? 'Request latency on search (APM traces) is above threshold: p99 latency 693ms > 300ms.',
           fields: [
-            { title: 'Tags', value: ALERT.tags.split(',').join(', '), short: false },
+            { title: 'Tags', value: (o.tags ?? ALERT.tags).split(',').join(', '), short: false },
             { title: 'Query', value: ALERT.alert_query, short: false },
           ],
           footer: 'Datadog',
@@ -130,6 +131,20 @@ export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: stri
         },
       ],
     },
+  });
+}
+
+/** Someone mentions the bot in a thread (an app_mention event): a follow-up question. */
+export function slackMentionEvent(o: { teamId: string; channel: string; threadTs: string; ts: string; text: string }): string {
+  return JSON.stringify({
+    token: 'unused',
+    team_id: o.teamId,
+    api_app_id: 'A0FLIPTURN',
+    type: 'event_callback',
+    event_id: `EvQ${o.ts.replace('.', '')}`,
+    event_time: Number(o.ts.split('.')[0]),
+    event: { type: 'app_mention', user: 'U0OPERATR', text: o.text, ts: o.ts, thread_ts: o.threadTs, team: o.teamId, channel: o.channel, event_ts: o.ts },
+    authorizations: [{ team_id: o.teamId, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
   });
 }
 
