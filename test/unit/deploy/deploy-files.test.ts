@@ -74,7 +74,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gate?.command).toEqual(['serve']);
     expect(compose.services.worker?.command).toEqual(['worker']);
     expect((compose.services.worker as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
-    expect((compose.services.redis as { command?: string[] }).command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    const redis = (compose.services.redis as { command?: string[] }).command ?? [];
+    expect(redis).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    // AOF fsynced at least every second (the default 'everysec' or 'always'; 'no' leaves it to the OS).
+    expect(['everysec', 'always']).toContain(redis[redis.indexOf('--appendfsync') + 1]);
     expect(compose.services.gate?.ports?.[0]).toMatch(/:3000$/);
   });
 });
