@@ -62,6 +62,37 @@ export interface HistoryMessage {
   readonly threadTs?: string;
   readonly text: string;
   readonly marker?: DeliveryMarker;
+  /** The files shared with the message. */
+  readonly files?: readonly { readonly id: string; readonly name?: string }[];
+}
+
+export interface UploadArgs {
+  readonly channel: string;
+  /** The thread the file is shared in (its root's ts). */
+  readonly threadTs: string;
+  readonly filename: string;
+  readonly title: string;
+  /** Read to screen-reader users. */
+  readonly altText: string;
+  readonly bytes: Uint8Array;
+  /** The message text introducing the file. */
+  readonly comment?: string;
+}
+
+export interface UploadedFile {
+  readonly fileId: string;
+  /** True when completeUploadExternal's answer was lost and the share was found in the thread instead. */
+  readonly recovered: boolean;
+}
+
+/** The upload URL's answer (step 2 of the external upload): 5xx and network failures are retried. */
+class UploadFailed extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface SlackClientOptions {
@@ -99,6 +130,7 @@ type Failure = { kind: 'rate_limited'; waitMs: number } | { kind: 'ambiguous'; m
 
 function classify(e: unknown, maxRetryAfterMs: number): Failure {
   if (e instanceof AmbiguousAnswer) return { kind: 'ambiguous', message: e.message };
+  if (e instanceof UploadFailed) return e.retryable ? { kind: 'ambiguous', message: e.message } : { kind: 'fatal', message: e.message };
   if (e instanceof WebAPIRateLimitedError) return { kind: 'rate_limited', waitMs: Math.min(Math.max(0, e.retryAfter) * 1000, maxRetryAfterMs) };
   if (e instanceof WebAPIHTTPError) return e.statusCode >= 500 ? { kind: 'ambiguous', message: `HTTP ${e.statusCode}` } : { kind: 'fatal', message: `HTTP ${e.statusCode}` };
   if (e instanceof WebAPIRequestError) return { kind: 'ambiguous', message: `request failed: ${errorMessage(e.original)}` };
@@ -122,6 +154,8 @@ export class SlackClient {
   private readonly maxRetryAfterMs: number;
   private readonly onRateLimited: ((method: string) => void) | undefined;
   private readonly scrub: ((text: string) => string) | undefined;
+  private readonly apiOrigin: string;
+  private readonly timeoutMs: number;
 
   constructor(options: SlackClientOptions) {
     this.web = new WebClient(options.token, {
@@ -137,6 +171,8 @@ export class SlackClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.onRateLimited = options.onRateLimited;
     this.scrub = options.scrub;
+    this.apiOrigin = new URL(options.apiUrl).origin;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /** Text and blocks as they may leave the process. */
@@ -212,6 +248,49 @@ export class SlackClient {
     await this.withRetry('chat.update', () => this.web.chat.update({ channel: args.channel, ts: args.ts, text: out.text, blocks: out.blocks as never }));
   }
 
+  /**
+   * Shares a file in a thread with Slack's external upload flow: files.getUploadURLExternal (a file id and a
+   * one-time upload URL), the bytes POSTed to that URL (multipart, field `file`), then files.completeUploadExternal
+   * shares it in the thread. Written by hand rather than WebClient.filesUploadV2 because that posts the bytes
+   * through the client's own request path, which this client keeps from absolute URLs (allowAbsoluteUrls: false,
+   * so the bot token never leaves for a host that is not the API), and because the retry policy here is ours.
+   * An ambiguous completeUploadExternal is checked in the thread by file id before it is sent again.
+   */
+  async uploadFile(args: UploadArgs): Promise<UploadedFile> {
+    const title = this.scrub ? this.scrub(args.title) : args.title;
+    const altText = this.scrub ? this.scrub(args.altText) : args.altText;
+    const comment = args.comment === undefined ? undefined : this.scrub ? this.scrub(args.comment) : args.comment;
+    const got = await this.withRetry('files.getUploadURLExternal', () => this.web.files.getUploadURLExternal({ filename: args.filename, length: args.bytes.length, alt_text: altText }));
+    const fileId = got.file_id;
+    const uploadUrl = got.upload_url;
+    if (!fileId || !uploadUrl) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack files.getUploadURLExternal gave no file_id/upload_url');
+    const target = new URL(uploadUrl);
+    if (target.protocol !== 'https:' && target.origin !== this.apiOrigin) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack gave an upload URL that is neither https nor the API's host: ${target.origin}`);
+    await this.withRetry('upload', () => this.postBytes(uploadUrl, args.filename, args.bytes));
+    const shared = () => this.replies(args.channel, args.threadTs).then((msgs) => (msgs.some((m) => m.files?.some((f) => f.id === fileId)) ? { fileId, recovered: true } : undefined));
+    return this.withRetry(
+      'files.completeUploadExternal',
+      async () => {
+        await this.web.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: args.channel, thread_ts: args.threadTs, ...(comment ? { initial_comment: comment } : {}) });
+        return { fileId, recovered: false };
+      },
+      shared,
+    );
+  }
+
+  private async postBytes(url: string, filename: string, bytes: Uint8Array): Promise<void> {
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), filename);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw new UploadFailed(`upload failed: ${errorMessage(e)}`, true);
+    }
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status !== 200) throw new UploadFailed(`upload answered HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+  }
+
   /** The root and replies of a thread, with delivery markers (every page, up to LOOKUP_PAGES). */
   async replies(channel: string, threadTs: string): Promise<HistoryMessage[]> {
     return this.pages('conversations.replies', (cursor) => this.web.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
@@ -224,7 +303,7 @@ export class SlackClient {
 
   private async pages(
     what: string,
-    call: (cursor: string | undefined) => Promise<{ messages?: Array<{ ts?: string; thread_ts?: string; text?: string }>; response_metadata?: { next_cursor?: string } }>,
+    call: (cursor: string | undefined) => Promise<{ messages?: Array<{ ts?: string; thread_ts?: string; text?: string; files?: Array<{ id?: string; name?: string }> }>; response_metadata?: { next_cursor?: string } }>,
   ): Promise<HistoryMessage[]> {
     const out: HistoryMessage[] = [];
     let cursor: string | undefined;
@@ -246,7 +325,8 @@ export class SlackClient {
   }
 }
 
-function toHistory(m: { ts?: string; thread_ts?: string; text?: string }): HistoryMessage {
+function toHistory(m: { ts?: string; thread_ts?: string; text?: string; files?: Array<{ id?: string; name?: string }> }): HistoryMessage {
   const marker = markerOf(m);
-  return { ts: m.ts ?? '', text: m.text ?? '', ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), ...(marker ? { marker } : {}) };
+  const files = (m.files ?? []).flatMap((f) => (typeof f.id === 'string' ? [{ id: f.id, ...(typeof f.name === 'string' ? { name: f.name } : {}) }] : []));
+  return { ts: m.ts ?? '', text: m.text ?? '', ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), ...(marker ? { marker } : {}), ...(files.length ? { files } : {}) };
 }

@@ -27,7 +27,7 @@ import type { Clock } from '../kernel/clock.js';
 import { FlipturnError } from '../kernel/errors.js';
 import type { DeliveryRecord } from '../memory/port.js';
 import type { ThreadMemory } from '../memory/store.js';
-import type { SlackClient } from './client.js';
+import type { SlackClient, UploadArgs } from './client.js';
 import type { SlackMessage } from './render.js';
 
 export interface DeliveryTarget {
@@ -109,6 +109,22 @@ export class SlackDelivery {
     rec = { ...rec, state: 'posted', updatedAtMs: this.o.clock.nowMs() };
     await this.o.memory.putDelivery(target.teamId, rec);
     return { status: 'posted', channel: rec.channel, threadTs: rec.threadTs ?? '', parts: rec.parts, unconfirmed: rec.unconfirmed ?? 0 };
+  }
+
+  /**
+   * Shares a file in a thread once, through the same ledger: `key` names the file (e.g. `picture:<incidentId>:<v>`)
+   * and so does its file name, so a resumed upload first looks for a file of that name in the thread
+   * (conversations.replies) and shares it again only when it is not there. The record's one part is the file id.
+   */
+  async upload(key: string, target: DeliveryTarget & { readonly threadTs: string }, file: Omit<UploadArgs, 'channel' | 'threadTs'>): Promise<DeliveryResult> {
+    const { record, resumed } = await this.acquire(key, target);
+    const done = (rec: DeliveryRecord, status: DeliveryResult['status']): DeliveryResult => ({ status, channel: rec.channel, threadTs: target.threadTs, parts: rec.parts, unconfirmed: 0 });
+    if (record.state === 'posted') return done(record, 'already_posted');
+    const seen = resumed ? (await this.o.client.replies(target.channel, target.threadTs)).flatMap((m) => m.files ?? []).find((f) => f.name === file.filename) : undefined;
+    const fileId = seen?.id ?? (await this.o.client.uploadFile({ ...file, channel: target.channel, threadTs: target.threadTs })).fileId;
+    const rec: DeliveryRecord = { ...record, threadTs: target.threadTs, parts: [fileId], state: 'posted', updatedAtMs: this.o.clock.nowMs() };
+    await this.o.memory.putDelivery(target.teamId, rec);
+    return done(rec, 'posted');
   }
 
   /** Rewrites a posted reply in place. The record must be `posted`. */

@@ -100,6 +100,7 @@ async function newEpisode(
   const event = { idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs };
   log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs, parts: posted.parts.length }, 'reply delivered');
   d.onEvent?.({ stage: 'posted', ...event });
+  await p.postPicture(incidentId, 1, thread, report, title, log);
   const now = new Date(d.clock.nowMs()).toISOString();
   const index: IncidentThreadIndex = {
     ...thread,
@@ -177,6 +178,7 @@ async function investigateAgain(p: PipelineSteps, signal: UniversalIncidentSigna
   const posted = await p.deliver(`answer:${incidentId}:${version}`, target, messages);
   const thread: ThreadRef = { teamId: target.teamId, channel: posted.channel, threadTs: posted.threadTs };
   d.onEvent?.({ stage: 'posted', idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs });
+  await p.postPicture(incidentId, version, thread, report, title, log);
   await p.timed('save', async () => {
     // The episode's first alert stays the stored one (its thread and firing); this version's report is added.
     await p.saveAnswer(current.memory.signal, report, current.memory.thread, incidentId, version, false);

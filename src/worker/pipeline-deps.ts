@@ -13,6 +13,8 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { RcaReport } from '../rca/contract.js';
 import type { DeliveryResult, DeliveryTarget, SlackDelivery } from '../slack/delivery.js';
 import type { SlackMessage } from '../slack/render.js';
+import type { Picture } from '../slack/picture-png.js';
+import type { Logger } from '../kernel/logger.js';
 import type { FeedbackStore, FeedbackVerdict } from '../memory/feedback.js';
 
 export interface PipelineDeps {
@@ -51,6 +53,11 @@ export interface PipelineDeps {
    * the worker's stages narrate, deliver and save. Without one nothing is timed.
    */
   readonly observer?: InvestigationObserver;
+  /**
+   * The picture of an analysis (causal chain, critical path vs baseline: src/slack/picture-png.ts), shared in the
+   * thread after the reply. Unset: no picture.
+   */
+  readonly picture?: (report: RcaReport, title: string) => Picture | undefined;
   /** Where "Correct cause" / "Wrong cause" feedback is stored and counted (src/memory/feedback.ts). */
   readonly feedback?: FeedbackDeps;
 }
@@ -76,6 +83,8 @@ export interface PipelineSteps {
   readonly deps: PipelineDeps;
   investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport>;
   deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult>;
+  /** Shares the analysis' picture in the thread once (keyed `picture:<incidentId>:<version>`); never fails the reply. */
+  postPicture(incidentId: string, version: number, thread: ThreadRef, report: RcaReport, title: string, log: Logger): Promise<void>;
   /** Runs one of the worker's stages through the observer (its duration and span). */
   timed<T>(stage: InvestigationStage, fn: () => Promise<T> | T): Promise<T>;
   /** The thread context of `thread` and the incident memory of this version (the index entry is the caller's). */

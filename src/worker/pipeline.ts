@@ -17,7 +17,8 @@
 import { investigate } from '../evidence/investigate.js';
 import { inStage, type InvestigationStage } from '../evidence/observer.js';
 import { FixedClock } from '../kernel/clock.js';
-import { FlipturnError } from '../kernel/errors.js';
+import { errorMessage, FlipturnError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import type { FollowUpSignal, InteractionSignal, QueuedSignal, UniversalIncidentSignal } from '../kernel/signal.js';
 import type { ThreadRef } from '../memory/port.js';
 import type { RcaReport } from '../rca/contract.js';
@@ -88,6 +89,22 @@ export class Pipeline implements SignalHandler, PipelineSteps {
   /** Delivers through the Slack delivery (its observer counts outcomes: src/observability/slack.ts). */
   deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult> {
     return this.timed('deliver', () => this.d.delivery.deliver(key, target, messages));
+  }
+
+  async postPicture(incidentId: string, version: number, thread: ThreadRef, report: RcaReport, title: string, log: Logger): Promise<void> {
+    const picture = this.d.picture;
+    if (!picture) return;
+    try {
+      const p = await this.timed('deliver', () => picture(report, title));
+      if (!p) return;
+      const key = `picture:${incidentId}:${version}`;
+      const filename = `flipturn-${incidentId.replace(/[^A-Za-z0-9_-]/g, '_')}-v${version}.png`;
+      const r = await this.timed('deliver', () => this.d.delivery.upload(key, thread, { filename, title: `Causal chain and critical path: ${title}`, altText: p.altText, bytes: p.png }));
+      log.info({ delivery: r.status, fileId: r.parts[0], bytes: p.png.length }, 'picture shared in the thread');
+    } catch (e) {
+      // The reply is what matters: a picture that cannot be drawn or shared is logged, not retried.
+      log.warn({ err: errorMessage(e) }, 'picture not shared');
+    }
   }
 
   /** Thread context of `thread` and the incident memory of this version. */

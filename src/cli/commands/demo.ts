@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProblems, parseConfig } from '../../config/load.js';
@@ -136,7 +137,21 @@ async function askFollowUp(run: DemoRun, channel: string, threadTs: string): Pro
   run.ctx.stdout.write(`\n=== Follow-up in the thread ===\n${readable(renderTranscript(new Map([[channel, turn]])))}\n`);
 }
 
-async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
+/** The picture the worker shared in the thread (the stand-in recorded the upload); written to `pngFile` when asked. */
+async function showPicture(run: DemoRun, channel: string, threadTs: string, pngFile: string | undefined): Promise<void> {
+  const file = run.standin.uploads().find((f) => f.channel === channel && f.threadTs === threadTs);
+  if (!file) {
+    run.note('picture', 'no picture was shared in the thread');
+    return;
+  }
+  run.note('picture', `${file.name} shared in the thread (${file.bytes.length} bytes, files.getUploadURLExternal + files.completeUploadExternal)`);
+  if (pngFile === undefined) return;
+  const path = resolve(run.ctx.cwd, pngFile);
+  await writeFile(path, file.bytes);
+  run.note('picture', `written to ${path}`);
+}
+
+async function demo(ctx: CommandContext, scenarioArg: string, pngFile: string | undefined): Promise<number> {
   const scenario = await loadScenario(resolveScenarioDir(scenarioArg, ctx.cwd));
   const t0 = ctx.clock.nowMs();
   const note = (stage: string, text: string) => ctx.stderr.write(`[${((ctx.clock.nowMs() - t0) / 1000).toFixed(3).padStart(7)}s] ${stage.padEnd(13)} ${text}\n`);
@@ -191,6 +206,7 @@ async function demo(ctx: CommandContext, scenarioArg: string): Promise<number> {
     const channel = answered.channel ?? DEMO_CHANNEL;
     const threadTs = answered.threadTs ?? '';
     ctx.stdout.write(`=== Slack thread (as it would appear) ===\n${readable(renderTranscript(new Map([[channel, standin.thread(channel, threadTs)]])))}\n`);
+    await showPicture(run, channel, threadTs, pngFile);
     const before = standin.thread(channel, threadTs).length;
     await clickDetails(run, channel, threadTs);
     const details = standin.thread(channel, threadTs).slice(before).map((m) => ({ ...m, threadTs: undefined }));
@@ -213,8 +229,11 @@ export const demoCommand: CommandSpec = {
     `Starts gate + worker in-process with a local Slack stand-in, sends the scenario's alert as a signed webhook, ` +
     `prints the thread as it would appear in Slack, asks "${DEMO_QUESTION}" in the thread and prints the answer. ` +
     `The scenario is a name under scenarios/ or a folder (default ${DEMO_DEFAULT_SCENARIO}).`,
-  examples: ['npm run demo', 'flipturn demo cache_poison_pill', 'flipturn demo scenarios/nezha-tt-2023-01-29-1020'],
+  examples: ['npm run demo', 'flipturn demo cache_poison_pill', 'flipturn demo scenarios/nezha-tt-2023-01-29-1020', 'flipturn demo --png thread-picture.png'],
   needsConfig: false,
   maxPositionals: 1,
-  run: (ctx, args) => demo(ctx, args.positionals[0] ?? DEMO_DEFAULT_SCENARIO),
+  options: {
+    png: { type: 'string', valueName: 'FILE', description: 'Also write the picture shared in the thread (causal chain, critical path vs baseline) to this PNG file' },
+  },
+  run: (ctx, args) => demo(ctx, args.positionals[0] ?? DEMO_DEFAULT_SCENARIO, typeof args.values.png === 'string' ? args.values.png : undefined),
 };

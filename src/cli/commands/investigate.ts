@@ -1,13 +1,14 @@
 /**
- * `flipturn investigate <scenario-dir> [--json | --blocks [--details]]` and
- * `flipturn investigate --alert FILE [--source S] [--json | --blocks [--details]]`.
+ * `flipturn investigate <scenario-dir> [--json | --blocks [--details]] [--png FILE]` and
+ * `flipturn investigate --alert FILE [--source S] [--json | --blocks [--details]] [--png FILE]`.
  *
  * needsConfig is false: a scenario run needs no configuration at all (its telemetry folder is the only backend,
  * served by otlp-file; budget settings are read from the environment when set and valid, defaults otherwise).
  * `--alert` runs against the configured live providers, so that mode parses the configuration itself and
  * stops with every problem listed, exactly as needsConfig would.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { configSchema } from '../../config/schema.js';
 import { formatProblems, parseConfig } from '../../config/load.js';
 import { FixedClock } from '../../kernel/clock.js';
@@ -21,6 +22,7 @@ import { EXIT, type CommandContext, type CommandSpec } from '../command.js';
 import { renderReport } from './investigate-render.js';
 import { narrate } from '../../agent/narrator.js';
 import { renderDetails, renderReply } from '../../slack/render.js';
+import { renderPicture } from '../../slack/picture-png.js';
 import type { RcaReport } from '../../rca/contract.js';
 import { paintFor } from '../colour.js';
 import { investigateScenario, loadScenario } from './investigate-scenario.js';
@@ -49,9 +51,18 @@ interface OutputMode {
   readonly json: boolean;
   readonly blocks: boolean;
   readonly details: boolean;
+  /** Also write the picture (causal chain, critical path vs baseline) to this PNG file. */
+  readonly png?: string;
 }
 
-function writeOutput(ctx: CommandContext, report: RcaReport, title: string, heading: string, mode: OutputMode): void {
+async function writeOutput(ctx: CommandContext, report: RcaReport, title: string, heading: string, mode: OutputMode): Promise<void> {
+  if (mode.png !== undefined) {
+    const picture = renderPicture(report, title);
+    if (!picture) throw new FlipturnError('FT_USAGE', 'this analysis has nothing to draw (no service map and no critical path)');
+    const path = resolve(ctx.cwd, mode.png);
+    await writeFile(path, picture.png);
+    ctx.stderr.write(`picture written to ${path} (${picture.width}x${picture.height}, ${picture.png.length} bytes)\n`);
+  }
   if (mode.blocks) ctx.stdout.write(blockKitJson(report, title, mode.details));
   else ctx.stdout.write(mode.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, heading, paintFor(ctx.stdout, ctx.env)));
 }
@@ -87,7 +98,7 @@ async function runAlert(ctx: CommandContext, file: string, sourceOpt: string | u
       signal: ctx.signal,
       scrub: (t) => parsed.scrubber.scrub(t),
     });
-    writeOutput(ctx, report, signal.title, `Alert: ${signal.title}`, mode);
+    await writeOutput(ctx, report, signal.title, `Alert: ${signal.title}`, mode);
     return EXIT.ok;
   } finally {
     await registry.close();
@@ -113,7 +124,7 @@ export const investigateCommand: CommandSpec = {
     'A scenario folder (scenario.json, alert.json, telemetry/) is investigated with its alert time as "now" and ' +
     'its telemetry served by the otlp-file provider: no configuration needed. With --alert, the alert body is ' +
     'normalized and investigated against the providers configured in the environment (see `flipturn config check`).',
-  examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate scenarios/cache_poison_pill --blocks', 'flipturn investigate --alert alert.json --source datadog_webhook'],
+  examples: ['flipturn investigate scenarios/nezha-tt-2023-01-29-1020', 'flipturn investigate scenarios/nezha-tt-2023-01-29-1020 --json', 'flipturn investigate scenarios/cache_poison_pill --blocks', 'flipturn investigate scenarios/cache_poison_pill --png chain.png', 'flipturn investigate --alert alert.json --source datadog_webhook'],
   needsConfig: false,
   maxPositionals: 1,
   options: {
@@ -122,9 +133,11 @@ export const investigateCommand: CommandSpec = {
     source: { type: 'string', valueName: 'SOURCE', description: 'The alert\'s source: datadog_webhook, slack_event or alertmanager (default: guessed from the body)' },
     blocks: { type: 'boolean', default: false, description: 'Print the Slack reply as Block Kit JSON ({"blocks": [...]}, ready for Block Kit Builder)' },
     details: { type: 'boolean', default: false, description: 'With --blocks: print the details message (posted on "Details") instead of the reply' },
+    png: { type: 'string', valueName: 'FILE', description: 'Also write the picture shared in the thread (causal chain on the service map, critical path vs baseline) to this PNG file' },
   },
   async run(ctx, args) {
-    const mode: OutputMode = { json: args.values.json === true, blocks: args.values.blocks === true, details: args.values.details === true };
+    const png = typeof args.values.png === 'string' ? args.values.png : undefined;
+    const mode: OutputMode = { json: args.values.json === true, blocks: args.values.blocks === true, details: args.values.details === true, ...(png !== undefined ? { png } : {}) };
     if (mode.blocks && mode.json) throw new FlipturnError('FT_USAGE', 'give --json or --blocks, not both');
     if (mode.details && !mode.blocks) throw new FlipturnError('FT_USAGE', '--details goes with --blocks');
     const alert = typeof args.values.alert === 'string' ? args.values.alert : undefined;
@@ -135,7 +148,7 @@ export const investigateCommand: CommandSpec = {
     if (dir === undefined) throw new FlipturnError('FT_USAGE', 'give a scenario folder (or --alert FILE)');
     const scenario = await loadScenario(dir);
     const run = await investigateScenario(scenario, { wallClock: ctx.clock, settings: scenarioSettings(ctx), signal: ctx.signal });
-    writeOutput(ctx, run.report, run.signal.title, `Scenario ${scenario.meta.name}: ${run.signal.title}`, mode);
+    await writeOutput(ctx, run.report, run.signal.title, `Scenario ${scenario.meta.name}: ${run.signal.title}`, mode);
     return EXIT.ok;
   },
 };

@@ -26,6 +26,7 @@ import { queueMetrics } from '../../observability/queue.js';
 import { checkRedisPersistence, DurabilityMonitor, inProcessDurability } from '../../queue/durability.js';
 import { RedisSignalQueue } from '../../queue/redis.js';
 import { SlackClient } from '../../slack/client.js';
+import { renderPicture } from '../../slack/picture-png.js';
 import { buildWorkerHttp } from '../../worker/http.js';
 import { workerMetrics } from '../../worker/metrics.js';
 import { Pipeline, type PipelineEvent } from '../../worker/pipeline.js';
@@ -193,6 +194,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
         observer: combineObservers(metricsObserver(investigationMetrics(metrics), clock), tracingObserver()),
         feedback: { store: adapters.feedback, count: (verdict: string) => wm.feedback.inc({ verdict }) },
+        picture: renderPicture,
       });
       // One investigation per incident across every worker process (src/worker/coordination.ts).
       const coordination = { lease: adapters.lease, teamId: identity?.teamId ?? '' };

@@ -4,7 +4,11 @@
  * run it, so the CLI and the built image must reach it; tests import it from test/support/slack-standin.ts):
  * node:http on 127.0.0.1 and a random free port. Point WebClient at `apiUrl` (SLACK_API_URL).
  *
- * Methods: auth.test, chat.postMessage, chat.update, conversations.replies, conversations.history. Bodies are
+ * Methods: auth.test, chat.postMessage, chat.update, conversations.replies, conversations.history, and the external
+ * file upload: files.getUploadURLExternal (a file id and an upload URL on this server, /upload/<file id>), the
+ * bytes POSTed there (multipart with a file field, or the raw body), files.completeUploadExternal (shares the
+ * uploaded file in the channel or thread as a message with `files`, as Slack does; a file not uploaded yet, or
+ * completed twice, is an error). `uploads()` lists the shared files with their bytes. Bodies are
  * accepted as application/x-www-form-urlencoded (what WebClient sends; `blocks` and `metadata` arrive as JSON
  * strings) or application/json. The token comes from `Authorization: Bearer` or the `token` field and must
  * equal the configured one (else invalid_auth). Threads are tracked: a reply's thread_ts must name a root in
@@ -33,6 +37,18 @@ export interface StandinMessage {
   blocks: unknown[];
   readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
   edited: number;
+  readonly files?: readonly StandinFile[];
+}
+
+export interface StandinFile {
+  readonly id: string;
+  readonly name: string;
+  readonly title: string;
+  readonly altText: string;
+  readonly bytes: Buffer;
+  /** Where it was shared (completeUploadExternal). */
+  readonly channel: string;
+  readonly threadTs?: string;
 }
 
 export interface ScriptedResponse {
@@ -62,6 +78,8 @@ export interface SlackStandin {
   messages(channel?: string): StandinMessage[];
   /** The root and replies of a thread, in order. */
   thread(channel: string, threadTs: string): StandinMessage[];
+  /** Files shared through the external upload flow, in completion order. */
+  uploads(): StandinFile[];
   /** Posts a message as a user or alerting integration (e.g. the Datadog alert a thread hangs off). */
   seed(channel: string, text: string, threadTs?: string): StandinMessage;
   failNext(method: string, ...responses: ScriptedResponse[]): void;
@@ -116,6 +134,9 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   const calls: StandinCall[] = [];
   const scripts = new Map<string, ScriptedResponse[]>();
   const sockets = new Set<Socket>();
+  const pending = new Map<string, { name: string; length: number; altText: string; bytes?: Buffer }>();
+  const shared: StandinFile[] = [];
+  let baseUrl = '';
   let seq = 0;
   const nextTs = () => {
     seq += 1;
@@ -132,9 +153,10 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.edited ? { edited: { user: 'U0BOT', ts: m.ts } } : {}),
     ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+    ...(m.files ? { files: m.files.map((f) => ({ id: f.id, name: f.name, title: f.title, mimetype: 'image/png', filetype: 'png', size: f.bytes.length, alt_txt: f.altText })) } : {}),
   });
-  const add = (channel: string, text: string, blocks: unknown[], threadTs?: string, metadata?: StandinMessage['metadata']) => {
-    const m: StandinMessage = { channel, ts: nextTs(), text, blocks, edited: 0, ...(threadTs ? { threadTs } : {}), ...(metadata ? { metadata } : {}) };
+  const add = (channel: string, text: string, blocks: unknown[], threadTs?: string, metadata?: StandinMessage['metadata'], files?: StandinFile[]) => {
+    const m: StandinMessage = { channel, ts: nextTs(), text, blocks, edited: 0, ...(threadTs ? { threadTs } : {}), ...(metadata ? { metadata } : {}), ...(files ? { files } : {}) };
     list(channel).push(m);
     return m;
   };
@@ -165,6 +187,37 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
       if (Array.isArray(p.blocks)) m.blocks = p.blocks as unknown[];
       m.edited += 1;
       return { status: 200, body: { ok: true, channel, ts: m.ts, text: m.text, message: view(m, false) } };
+    },
+    'files.getUploadURLExternal': (p) => {
+      const name = str(p.filename);
+      const length = Number(str(p.length) ?? p.length);
+      if (!name) return platform('invalid_arguments');
+      if (!Number.isInteger(length) || length <= 0) return platform('invalid_arguments');
+      const id = `F0STANDIN${String(pending.size + shared.length + 1).padStart(4, '0')}`;
+      pending.set(id, { name, length, altText: str(p.alt_text) ?? '' });
+      return { status: 200, body: { ok: true, file_id: id, upload_url: `${baseUrl}/upload/${id}` } };
+    },
+    'files.completeUploadExternal': (p) => {
+      let list: unknown = p.files;
+      try {
+        if (typeof list === 'string') list = JSON.parse(list) as unknown;
+      } catch {
+        return platform('invalid_arguments');
+      }
+      const first = Array.isArray(list) ? (list[0] as { id?: unknown; title?: unknown } | undefined) : undefined;
+      const id = typeof first?.id === 'string' ? first.id : undefined;
+      const up = id ? pending.get(id) : undefined;
+      if (!id || !up?.bytes) return platform('file_not_found');
+      if (up.bytes.length !== up.length) return platform('file_size_mismatch');
+      const channel = str(p.channel_id);
+      if (!channel || unknown.has(channel)) return platform('channel_not_found');
+      const threadTs = str(p.thread_ts);
+      if (threadTs && !find(channel, threadTs)) return platform('thread_not_found');
+      pending.delete(id);
+      const file: StandinFile = { id, name: up.name, title: typeof first?.title === 'string' ? first.title : up.name, altText: up.altText, bytes: up.bytes, channel, ...(threadTs ? { threadTs } : {}) };
+      shared.push(file);
+      add(channel, str(p.initial_comment) ?? '', [], threadTs, undefined, [file]);
+      return { status: 200, body: { ok: true, files: [{ id, name: up.name, title: file.title }] } };
     },
     'conversations.replies': (p) => {
       const channel = str(p.channel);
@@ -227,10 +280,35 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     return { method, params, ...real };
   };
 
+  /** The upload URL (no token: Slack's upload URLs are one-time and pre-authorized). */
+  const receiveUpload = async (req: IncomingMessage, raw: Buffer): Promise<number> => {
+    const id = (req.url ?? '').replace(/^\/upload\//, '');
+    const up = pending.get(id);
+    if (req.method !== 'POST' || !up) return 404;
+    const type = req.headers['content-type'] ?? '';
+    let bytes = raw;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+      const file = [...form.values()].find((v): v is File => typeof v !== 'string');
+      if (!file) return 400;
+      bytes = Buffer.from(await file.arrayBuffer());
+    }
+    up.bytes = bytes;
+    return 200;
+  };
+
   const server: Server = createServer((req, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if ((req.url ?? '').startsWith('/upload/')) {
+        void receiveUpload(req, Buffer.concat(chunks)).then((status) => {
+          calls.push({ method: 'upload', params: { url: req.url ?? '' }, status });
+          res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(status === 200 ? `OK - ${Buffer.concat(chunks).length}` : 'failed');
+        });
+        return;
+      }
       const a = handle(req, Buffer.concat(chunks).toString('utf8'));
       calls.push({ method: a.method, params: a.params, status: a.status });
       res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', ...(a.headers ?? {}) });
@@ -248,6 +326,7 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  baseUrl = `http://${host}:${port}`;
 
   return {
     apiUrl: `http://${host}:${port}/api/`,
@@ -256,6 +335,7 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     calls,
     messages: (channel) => (channel === undefined ? [...byChannel.values()].flat() : [...(byChannel.get(channel) ?? [])]),
     thread: (channel, threadTs) => list(channel).filter((m) => m.ts === threadTs || m.threadTs === threadTs),
+    uploads: () => [...shared],
     seed: (channel, text, threadTs) => add(channel, text, [], threadTs),
     failNext: (method, ...responses) => scripts.set(method, [...(scripts.get(method) ?? []), ...responses]),
     transcript: () => renderTranscript(byChannel),
@@ -286,7 +366,8 @@ export function renderTranscript(byChannel: ReadonlyMap<string, readonly Standin
 
 function messageLines(m: StandinMessage, indent: string): string[] {
   // Shown as Slack displays it: mrkdwn entities decoded (the raw payload stays escaped).
-  const body = (blockText(m.blocks) || m.text).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const files = (m.files ?? []).map((f) => `[picture: ${f.title} (${f.name}, ${f.bytes.length} bytes)]`).join(' ');
+  const body = [blockText(m.blocks) || m.text, files].filter(Boolean).join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const [first = '', ...rest] = body.split('\n');
   const pad = ' '.repeat(indent.length);
   return [`${indent}[${m.ts}${m.edited ? `, edited ${m.edited}x` : ''}] ${first}`, ...rest.map((l) => `${pad}${l}`)];

@@ -22,7 +22,9 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     const root = standin.seed(CHANNEL, `[Triggered] High p99 latency on search (monitor ${monitor})`);
     return { root, raw: slackAlertEvent({ teamId: standin.teamId, ts: root.ts, monitorId: String(monitor), eventId: String(monitor) }) };
   };
-  const replies = (threadTs: string) => standin.thread(CHANNEL, threadTs).filter((m) => m.ts !== threadTs);
+  /** The bot's messages in the thread (the picture shared after the reply is counted apart: pictures()). */
+  const replies = (threadTs: string) => standin.thread(CHANNEL, threadTs).filter((m) => m.ts !== threadTs && !m.files);
+  const pictures = (threadTs: string) => standin.uploads().filter((f) => f.threadTs === threadTs);
   const env = (extra: Record<string, string>) => serviceEnv({ redisUrl: redis.url, slackApiUrl: standin.apiUrl, token: standin.token, extra });
 
   beforeAll(async () => {
@@ -57,6 +59,7 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     const page = await scrape(second.url);
     expect(metric(page, 'flipturn_worker_reclaimed_total')).toBe(1);
     expect(replies(root.ts)).toHaveLength(1);
+    expect(pictures(root.ts)).toHaveLength(1);
     expect(await second.kill('SIGTERM')).toBe(0);
   }, 400_000);
 

@@ -23,7 +23,9 @@ describe.skipIf(skip)('flipturn start (black box)', () => {
     const root = standin.seed(CHANNEL, `[Triggered] High p99 latency on search (monitor ${monitor})`);
     return { root, raw: slackAlertEvent({ teamId: standin.teamId, ts: root.ts, monitorId: String(monitor), eventId: String(monitor) }) };
   };
-  const replies = (threadTs: string) => standin.thread(CHANNEL, threadTs).filter((m) => m.ts !== threadTs);
+  /** The bot's messages in the thread (the picture shared after the reply is counted apart: pictures()). */
+  const replies = (threadTs: string) => standin.thread(CHANNEL, threadTs).filter((m) => m.ts !== threadTs && !m.files);
+  const pictures = (threadTs: string) => standin.uploads().filter((f) => f.threadTs === threadTs);
   /** Everything queued so far was handled and acked. */
   const settled = async (answered: number) => {
     const page = await scrape(svc.url);
@@ -56,6 +58,7 @@ describe.skipIf(skip)('flipturn start (black box)', () => {
     await until(() => settled(1), 'the alert to be acked');
     const answer = replies(root.ts);
     expect(answer).toHaveLength(1);
+    expect(pictures(root.ts)).toHaveLength(1);
     const text = JSON.stringify(answer[0]?.blocks);
     expect(text).toContain('Root cause');
     expect(text).toContain('catalog-cache');
@@ -95,6 +98,7 @@ describe.skipIf(skip)('flipturn start (black box)', () => {
     await until(() => replies(root.ts).length > 0, 'the answer');
     await until(() => settled(answeredBefore + 1), 'everything handled');
     expect(replies(root.ts)).toHaveLength(1);
+    expect(pictures(root.ts)).toHaveLength(1);
     expect(metric(await scrape(svc.url), 'flipturn_ingress_duplicates_total', { source: 'slack_event' })).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
