@@ -21,6 +21,7 @@ import {
   type QueueStats,
   type ReadOptions,
   type ReclaimOptions,
+  type RedriveResult,
   type SignalQueue,
 } from './port.js';
 
@@ -197,6 +198,23 @@ export class InProcessQueue implements SignalQueue {
 
   deadLetters(limit = 100): Promise<DeadLetter[]> {
     return Promise.resolve(this.dead.slice(-limit).reverse());
+  }
+
+  findDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    if (this.closed) return closedError();
+    return Promise.resolve(this.dead.find((d) => d.id === id));
+  }
+
+  redrive(id: string): Promise<RedriveResult> {
+    if (this.closed) return closedError();
+    // One synchronous step: nothing interleaves between the removal and the append.
+    const at = this.dead.findIndex((d) => d.id === id);
+    const dead = this.dead[at];
+    if (!dead) return Promise.resolve({ outcome: 'not_found' });
+    const signal = decodeSignal(dead.payload);
+    if (typeof signal === 'string') return Promise.resolve({ outcome: 'refused', reason: signal });
+    this.dead.splice(at, 1);
+    return Promise.resolve({ outcome: 'redriven', ...this.appendPayload(dead.payload) });
   }
 
   stats(): Promise<QueueStats> {

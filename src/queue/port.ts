@@ -64,6 +64,16 @@ export interface QueueStats {
   readonly consumers: number;
 }
 
+/**
+ * What redrive did: put the dead letter's signal back on the main stream (under a new id, delivery 1 again) and
+ * removed it from the dead-letter stream; found no such dead letter (never there, already redriven, or trimmed);
+ * or refused it because its payload is not a valid signal (a worker would only dead-letter it again).
+ */
+export type RedriveResult =
+  | { readonly outcome: 'redriven'; readonly id: string }
+  | { readonly outcome: 'not_found' }
+  | { readonly outcome: 'refused'; readonly reason: string };
+
 /** What appendOnce did: stored the signal under a new id, or found its idempotency key already claimed. */
 export type AppendOnceResult = { readonly appended: true; readonly id: string } | { readonly appended: false };
 
@@ -95,6 +105,15 @@ export interface SignalQueue {
   deadLetter(id: string, reason: string): Promise<void>;
   /** The newest dead letters first. */
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** One dead letter by its id in the dead-letter stream; undefined when there is none (or the id is malformed). */
+  findDeadLetter(id: string): Promise<DeadLetter | undefined>;
+  /**
+   * Moves a dead letter back to the main stream (`flipturn dlq redrive`): appends its payload as a new entry and
+   * removes it from the dead-letter stream in one atomic step, so it is never in both and never lost; redriving the
+   * same id again (or concurrently) finds nothing (not_found) and appends nothing. A payload that is not a valid
+   * signal is refused and stays where it is.
+   */
+  redrive(id: string): Promise<RedriveResult>;
   stats(): Promise<QueueStats>;
   /** Resolves when the backend answers (readiness); rejects FT_QUEUE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
@@ -158,6 +177,11 @@ export function decodeSignal(payload: string | undefined): QueuedSignal | string
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   return `poison: payload is not a valid signal at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
+}
+
+/** A Redis stream id ("1763717400000-0"); anything else names no entry. */
+export function isStreamId(id: string): boolean {
+  return /^\d{1,20}-\d{1,20}$/.test(id);
 }
 
 export function queueUnavailable(what: string, cause: unknown): FlipturnError {

@@ -7,6 +7,7 @@
  *   connection, so a blocking read never stalls appends or other consumers)
  * - ack: XACK; reclaim: XAUTOCLAIM <min-idle> then XPENDING for each entry's delivery count
  * - dead-letter: MULTI { XADD <stream>:dlq ...; XACK } so an entry is never both pending and dead
+ * - redrive: a Lua script XRANGE + XADD <stream> + XDEL <stream>:dlq (./redis-redrive.ts), one atomic step
  * The group is created with XGROUP CREATE ... 0 MKSTREAM (entries appended before any worker started are read);
  * BUSYGROUP means it exists. Commands fail fast while Redis is down (no offline queue, command timeout) and
  * reject with FT_QUEUE_UNAVAILABLE; ioredis reconnects in the background and the next call works again.
@@ -27,10 +28,12 @@ import type { QueuedSignal } from '../kernel/signal.js';
 import { APPEND_ONCE_COMMAND, AppendOnceBatcher } from './redis-append-once.js';
 import { createRedisClient, whenClientReady, type RedisClient } from './redis-client.js';
 import { RedisIdempotencyStore } from './redis-idempotency.js';
+import { defineRedrive, runRedrive } from './redis-redrive.js';
 import {
   DEFAULT_QUEUE_SETTINGS,
   decodeSignal,
   encodeSignal,
+  isStreamId,
   maxDeliveriesReason,
   queueUnavailable,
   type AppendOnceResult,
@@ -41,6 +44,7 @@ import {
   type QueueStats,
   type ReadOptions,
   type ReclaimOptions,
+  type RedriveResult,
   type SignalQueue,
 } from './port.js';
 
@@ -96,6 +100,7 @@ export class RedisSignalQueue implements SignalQueue {
       replicaAcks: options.replicaAcks ?? 0,
       replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? Math.max(100, Math.floor((options.commandTimeoutMs ?? 2000) / 2)),
     });
+    defineRedrive(this.redis);
     // ioredis emits 'error' on every failed reconnect: log it (once per distinct message), never crash.
     this.redis.on('error', this.connectionErrorHandler('commands'));
   }
@@ -291,16 +296,34 @@ export class RedisSignalQueue implements SignalQueue {
     this.assertOpen();
     try {
       const rows = (await this.redis.xrevrange(this.keys.deadLetters, '+', '-', 'COUNT', limit)) as RawEntry[];
-      return rows.map(([id, fields]) => ({
-        id,
-        originalId: field(fields, 'originalId') ?? '',
-        reason: field(fields, 'reason') ?? '',
-        deliveries: Number(field(fields, 'deliveries') ?? '0'),
-        payload: field(fields, 'signal') ?? '',
-        deadAt: field(fields, 'deadAt') ?? '',
-      }));
+      return rows.map(toDeadLetter);
     } catch (e) {
       throw queueUnavailable('dead-letters', e);
+    }
+  }
+
+  async findDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    this.assertOpen();
+    if (!isStreamId(id)) return undefined;
+    try {
+      const rows = (await this.redis.xrange(this.keys.deadLetters, id, id)) as RawEntry[];
+      return rows[0] ? toDeadLetter(rows[0]) : undefined;
+    } catch (e) {
+      throw queueUnavailable('dead-letter lookup', e);
+    }
+  }
+
+  async redrive(id: string): Promise<RedriveResult> {
+    const dead = await this.findDeadLetter(id);
+    if (!dead) return { outcome: 'not_found' };
+    const signal = decodeSignal(dead.payload);
+    if (typeof signal === 'string') return { outcome: 'refused', reason: signal };
+    try {
+      const newId = await runRedrive(this.redis, { deadLetters: this.keys.deadLetters, stream: this.settings.stream }, id, this.settings.maxLen);
+      if (newId === null) return { outcome: 'not_found' }; // redriven by someone else in between
+      return { outcome: 'redriven', id: newId };
+    } catch (e) {
+      throw queueUnavailable('redrive', e);
     }
   }
 
@@ -374,6 +397,17 @@ export class RedisSignalQueue implements SignalQueue {
   private assertOpen(): void {
     if (this.closed) throw new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue is closed');
   }
+}
+
+function toDeadLetter([id, fields]: RawEntry): DeadLetter {
+  return {
+    id,
+    originalId: field(fields, 'originalId') ?? '',
+    reason: field(fields, 'reason') ?? '',
+    deliveries: Number(field(fields, 'deliveries') ?? '0'),
+    payload: field(fields, 'signal') ?? '',
+    deadAt: field(fields, 'deadAt') ?? '',
+  };
 }
 
 function field(fields: string[] | null, name: string): string | undefined {

@@ -6,8 +6,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFlipturnError } from '../../src/kernel/errors.js';
-import type { QueuedSignal, UniversalIncidentSignal } from '../../src/kernel/signal.js';
+import type { QueuedSignal } from '../../src/kernel/signal.js';
 import type { IdempotencyStore, QueueEntry, SignalQueue } from '../../src/queue/port.js';
+import { deadLetterCases } from './dead-letter-conformance.js';
+import { makeSignal } from './signal.js';
+
+export { makeSignal };
 
 export interface QueueHarness {
   readonly queue: SignalQueue;
@@ -30,27 +34,6 @@ export interface QueueHarness {
   cleanup(): Promise<void>;
 }
 
-export function makeSignal(i: number, overrides: Partial<UniversalIncidentSignal> = {}): QueuedSignal {
-  return {
-    schemaVersion: 1,
-    kind: 'alert',
-    source: 'datadog_webhook',
-    idempotencyKey: `datadog:event:${1000 + i}`,
-    incidentKey: `datadog:monitor:42:service:svc-${i}`,
-    state: 'triggered',
-    title: `alert ${i}`,
-    description: '',
-    severity: 'high',
-    firedAt: '2026-11-21T10:00:00.000Z',
-    receivedAt: '2026-11-21T10:00:01.000Z',
-    tags: { service: `svc-${i}` },
-    service: `svc-${i}`,
-    sourceIds: { eventId: String(1000 + i) },
-    links: [],
-    hints: { traceIds: [], spanIds: [], requestIds: [], correlationIds: [], runIds: [] },
-    ...overrides,
-  };
-}
 
 export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -264,6 +247,8 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       await h.idempotency.extend('never-claimed', 600_000);
       expect(await h.idempotency.claim('never-claimed', 600_000)).toBe(true);
     });
+
+    deadLetterCases(() => h);
 
     it('ping answers; after close, blocked reads return [] and calls reject FT_QUEUE_UNAVAILABLE', async () => {
       await h.queue.ping();

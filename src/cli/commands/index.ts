@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { configCheckCommand } from './config-check.js';
 import { demoCommand } from './demo.js';
+import { dlqCommands } from './dlq.js';
 import { labListCommand, labRecordCommand } from './lab.js';
 import { labReplayCommand } from './lab-replay.js';
 import { labSlackStandinCommand } from './lab-slack-standin.js';
@@ -17,4 +18,4 @@ import { workerCommand } from './worker.js';
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, feedbackExportCommand, serveCommand, workerCommand, startCommand, demoCommand];
+export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, feedbackExportCommand, ...dlqCommands(), serveCommand, workerCommand, startCommand, demoCommand];

@@ -82,6 +82,12 @@ export class DownQueue implements SignalQueue {
   deadLetters() {
     return this.fail();
   }
+  findDeadLetter() {
+    return this.fail();
+  }
+  redrive() {
+    return this.fail();
+  }
   stats() {
     return this.fail();
   }
