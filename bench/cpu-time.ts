@@ -43,3 +43,18 @@ export async function cpuWindow(read: () => Promise<number | undefined> | number
     },
   };
 }
+
+/**
+ * Time the main thread of a process spent runnable but waiting for a CPU (run-queue wait, /proc/<pid>/schedstat
+ * field 2, Linux with schedstats), ms; undefined when not readable. High next to its CPU time: the process was
+ * starved by other work on the machine, not waiting on I/O.
+ */
+export function runQueueWaitMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const wait = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(wait) ? wait / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -9,7 +9,7 @@
  *   ceiling     the bare route
  *   production  `flipturn serve` with LOG_LEVEL=info (one JSON line per request through the async stdout
  *               destination, here a file), /metrics on, self-tracing on (OTEL_EXPORTER_OTLP_ENDPOINT = a local
- *               sink in this process that counts the spans it receives)
+ *               sink in this process that counts the OTLP exports and their bytes)
  *   silent      `flipturn serve` with LOG_LEVEL=silent and no tracing
  * Sources: Slack events (the headline, ROUNDS rounds, best of each reported), Datadog webhooks and Alertmanager
  * groups of two alerts (one round each). After every gate run each 2xx-acked stream id is read back from Redis and
@@ -34,6 +34,7 @@ import { DEFAULT_QUEUE_SETTINGS } from '../src/queue/port.js';
 import { compileBenchChild, DIST_MAIN, ensureBuilt, serverNode } from './build.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { cpuWindow, processCpuMs, redisCpuMs } from './cpu-time.js';
+import { redisMemory } from './redis-memory.js';
 import { INGEST_ALERTMANAGER_TOKEN, INGEST_DATADOG_TOKEN, INGEST_PATHS, INGEST_SECRET, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
 import type { LoadResult } from './ingest.load.js';
 import type { BenchModule, BenchResult } from './types.js';
@@ -59,6 +60,8 @@ interface Run extends LoadResult {
   /** Production: "webhook accepted" log lines, and what the trace sink received. */
   readonly logLines?: number;
   readonly exports?: { readonly requests: number; readonly bytes: number };
+  /** Gate runs: MEMORY USAGE of the stream per entry and of the idempotency claims per claim, at the end. */
+  readonly stored?: { readonly entryBytes: number; readonly claimBytes: number; readonly entries: number };
 }
 
 /** A server child: plain node (the target runtime, ./build.ts serverNode) on compiled JavaScript (optionally profiled). */
@@ -192,6 +195,15 @@ async function lost(redis: Redis, acked: LoadResult['acked']): Promise<number> {
   return acked.filter(([id, key]) => keys.get(id) !== key).length;
 }
 
+/** Redis memory per stored signal: the stream's MEMORY USAGE per entry, the idempotency claims' per claim. */
+async function stored(redis: Redis): Promise<{ entryBytes: number; claimBytes: number; entries: number }> {
+  const m = await redisMemory(redis);
+  const stream = m.classes.find((c) => c.cls === DEFAULT_QUEUE_SETTINGS.stream);
+  const claims = m.classes.find((c) => c.cls.endsWith(':idem:*'));
+  const entries = stream?.entries ?? 0;
+  return { entryBytes: entries ? (stream?.bytes ?? 0) / entries : 0, claimBytes: claims?.keys ? claims.bytes / claims.keys : 0, entries };
+}
+
 /** A stand-in OTLP/HTTP collector: answers 200 (an empty ExportTraceServiceResponse) and counts exports and bytes. */
 async function traceSink(): Promise<{ url: string; exports(): { requests: number; bytes: number }; stop(): Promise<void> }> {
   let requests = 0;
@@ -246,6 +258,7 @@ async function runGate(source: IngestSource, variant: 'production' | 'silent'): 
       serverCpuMs: r.serverCpuMs,
       redisCpuMs: r.redisCpuMs,
       lost: await lost(redis, [...r.warmupAcked, ...r.acked]),
+      stored: await stored(redis),
       ...(logLines !== undefined ? { logLines } : {}),
       ...(sink ? { exports: sink.exports() } : {}),
     };
@@ -297,6 +310,13 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
       value: Number((logLines / Math.max(1, accepted)).toFixed(3)),
       unit: 'lines',
       note: `${logLines} "webhook accepted" lines; self-tracing: ${exportRequests} OTLP exports (${exportMb.toFixed(1)} MB) received by the trace sink`,
+    },
+    {
+      bench: b,
+      metric: 'redis: per stored signal (stream entry + idempotency claim)',
+      value: Math.round((s.stored?.entryBytes ?? 0) + (s.stored?.claimBytes ?? 0)),
+      unit: 'bytes',
+      note: `MEMORY USAGE after the silent run: stream ${Math.round(s.stored?.entryBytes ?? 0)} bytes per entry (${s.stored?.entries ?? 0} entries, kept up to QUEUE_MAX_LENGTH), claim ${Math.round(s.stored?.claimBytes ?? 0)} bytes (kept 24 h)`,
     },
     {
       bench: b,

@@ -35,7 +35,7 @@ import { RedisSignalQueue } from '../src/queue/redis.js';
 import { GATEWAY_SCENARIO_TELEMETRY, gatewayLatencyAlert } from '../test/support/gateway-alert.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { DIST_MAIN, ensureBuilt, serverNode } from './build.js';
-import { processCpuMs, redisCpuMs } from './cpu-time.js';
+import { processCpuMs, redisCpuMs, runQueueWaitMs } from './cpu-time.js';
 import { redisMemory, usedMemory, type RedisMemory } from './redis-memory.js';
 import type { BenchModule, BenchResult } from './types.js';
 
@@ -119,6 +119,8 @@ interface RunResult {
   readonly redisCpuMs: number | undefined;
   /** This process (the Slack stand-in the workers post to, the appends, the polling) in the window. */
   readonly benchCpuMs: number;
+  /** The workers' main threads: time runnable but waiting for a CPU (other work on the machine), summed. */
+  readonly waitMs: number | undefined;
   /** Answered per worker in the measured window. */
   readonly split: readonly number[];
   /** Redis at the end (every incident answered): used_memory, MEMORY USAGE per key class; and used_memory's growth in the window. */
@@ -173,6 +175,7 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
     // Measured window: the burst is appended first (one pipelined write), then the clock runs until every reply.
     const signals = Array.from({ length: INCIDENTS }, () => alert(monitor++));
     const cpu0 = started.map((w) => processCpuMs(w.proc.pid));
+    const wait0 = started.map((w) => runQueueWaitMs(w.proc.pid));
     const redis0 = await redisCpuMs(admin);
     const mem0 = await usedMemory(admin);
     const self0 = process.cpuUsage();
@@ -184,6 +187,7 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
     const ms = performance.now() - t0;
     const self1 = process.cpuUsage(self0);
     const cpu1 = started.map((w) => processCpuMs(w.proc.pid));
+    const wait1 = started.map((w) => runQueueWaitMs(w.proc.pid));
     const redis1 = await redisCpuMs(admin);
     // Outside the window: the reply is posted before the incident memory is saved and the entry acked; wait for
     // every worker to count the incident answered (after its save) before Redis' memory is read.
@@ -205,6 +209,7 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
       workerCpuMs: workerCpu,
       redisCpuMs: redis0 !== undefined && redis1 !== undefined ? redis1 - redis0 : undefined,
       benchCpuMs: (self1.user + self1.system) / 1000,
+      waitMs: wait0.every((c) => c !== undefined) && wait1.every((c) => c !== undefined) ? wait1.reduce((n: number, c, i) => n + (c ?? 0) - (wait0[i] ?? 0), 0) : undefined,
       split: after.map((a, i) => a - (before[i] ?? 0)),
       memory: await redisMemory(admin),
       memoryGrowth,
@@ -247,7 +252,8 @@ export const scaleoutBench: BenchModule = {
         `best of ${ROUNDS} (${rounds(r.workers)}); ${r.answered}/${INCIDENTS} answered in ${(r.ms / 1000).toFixed(1)} s${r.capped ? ' (CUT at the cap)' : ''} (split ${r.split.join('/')}) after ${r.warmup} warm-up; ` +
         `CPU per incident: workers ${r.workerCpuMs === undefined ? 'n/a' : `${(r.workerCpuMs / Math.max(1, r.answered)).toFixed(1)} ms`}, ` +
         `redis ${r.redisCpuMs === undefined ? 'n/a' : `${(r.redisCpuMs / Math.max(1, r.answered)).toFixed(2)} ms`}, ` +
-        `bench process (Slack stand-in) ${(r.benchCpuMs / Math.max(1, r.answered)).toFixed(1)} ms; WORKER_CONCURRENCY ${CONCURRENCY}; ${availableParallelism()} cores; Node ${serverNode().version}`,
+        `bench process (Slack stand-in) ${(r.benchCpuMs / Math.max(1, r.answered)).toFixed(1)} ms; ` +
+        `workers waited for a CPU ${r.waitMs === undefined ? 'n/a' : `${(r.waitMs / 1000).toFixed(1)} s (${((r.waitMs / r.ms / r.workers) * 100).toFixed(0)} % of each one's window)`}; WORKER_CONCURRENCY ${CONCURRENCY}; ${availableParallelism()} cores; Node ${serverNode().version}`,
     }));
     const two = results.find((r) => r.workers === 2);
     if (one && two) {
