@@ -14,6 +14,7 @@ import { settingsFromConfig } from '../../evidence/settings.js';
 import { buildGate } from '../../ingress/gate.js';
 import { closeGate, DEFAULT_DRAIN_MS, gateLimits, serverOptions } from '../../ingress/gate-limits.js';
 import { gateSettingsFromConfig } from '../../ingress/gate-support.js';
+import { startSocketMode, type SocketModeIntake } from '../../ingress/socket-mode.js';
 import type { Clock } from '../../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -213,6 +214,21 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     }
     const url = await http.listen({ host: config.HOST, port: config.PORT });
     closers.push(() => http.close());
+    // Socket Mode: the same normalizer, idempotency and queue as the HTTP routes, over bolt's receiver.
+    let socket: SocketModeIntake | undefined;
+    if (role !== 'worker' && config.SLACK_APP_TOKEN !== undefined) {
+      socket = await startSocketMode({
+        appToken: config.SLACK_APP_TOKEN,
+        apiUrl: config.SLACK_API_URL,
+        queue: adapters.queue,
+        clock,
+        logger,
+        durability: durability.monitor,
+        normalizeOptions: { ...(identity?.userId ? { botUserId: identity.userId } : {}), ...(identity?.botId ? { botId: identity.botId } : {}) },
+      });
+      const opened = socket;
+      closers.push(() => opened.stop());
+    }
     worker?.start();
     let stopped: Promise<void> | undefined;
     // Within SHUTDOWN_GRACE_MS in all: the HTTP server first (stop accepting, idle connections closed at once,
@@ -223,6 +239,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       (stopped ??= (async () => {
         const t0 = clock.nowMs();
         durability.stop();
+        await socket?.stop().catch(() => undefined);
         await closeGate(http, Math.min(DEFAULT_DRAIN_MS, graceMs)).catch(() => undefined); // nothing answered 2xx is lost
         await worker?.stop(Math.max(0, graceMs - (clock.nowMs() - t0)));
         await registry?.close().catch(() => undefined);

@@ -4,7 +4,8 @@
  * run it, so the CLI and the built image must reach it; tests import it from test/support/slack-standin.ts):
  * node:http on 127.0.0.1 and a random free port. Point WebClient at `apiUrl` (SLACK_API_URL).
  *
- * Methods: auth.test, chat.postMessage, chat.update, conversations.replies, conversations.history, and the external
+ * Methods: auth.test, apps.connections.open (Socket Mode, with the app token: answers the URL set by
+ * useSocketMode), chat.postMessage, chat.update, conversations.replies, conversations.history, and the external
  * file upload: files.getUploadURLExternal (a file id and an upload URL on this server, /upload/<file id>), the
  * bytes POSTed there (multipart with a file field, or the raw body), files.completeUploadExternal (shares the
  * uploaded file in the channel or thread as a message with `files`, as Slack does; a file not uploaded yet, or
@@ -78,6 +79,8 @@ export interface SlackStandin {
   messages(channel?: string): StandinMessage[];
   /** The root and replies of a thread, in order. */
   thread(channel: string, threadTs: string): StandinMessage[];
+  /** The WebSocket URL apps.connections.open hands out (a Socket Mode stand-in, test/support/socket-mode-standin.ts). */
+  useSocketMode(url: string): void;
   /** Files shared through the external upload flow, in completion order. */
   uploads(): StandinFile[];
   /** Posts a message as a user or alerting integration (e.g. the Datadog alert a thread hangs off). */
@@ -98,6 +101,8 @@ export interface StandinOptions {
   readonly host?: string;
   /** Port to bind. Default 0 (a free port). */
   readonly port?: number;
+  /** App-level token (xapp-...) accepted by apps.connections.open, which answers the URL given to useSocketMode(). */
+  readonly appToken?: string;
 }
 
 type Params = Record<string, unknown>;
@@ -137,6 +142,7 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   const pending = new Map<string, { name: string; length: number; altText: string; bytes?: Buffer }>();
   const shared: StandinFile[] = [];
   let baseUrl = '';
+  let socketUrl: string | undefined;
   let seq = 0;
   const nextTs = () => {
     seq += 1;
@@ -269,6 +275,11 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     const auth = req.headers.authorization;
     const given = auth?.startsWith('Bearer ') ? auth.slice(7) : str(params.token);
     if (given === undefined) return { method, params, ...platform('not_authed') };
+    if (method === 'apps.connections.open') {
+      // Socket Mode: only the app-level token opens a connection (a bot token is not_allowed_token_type).
+      if (options.appToken === undefined || given !== options.appToken) return { method, params, ...platform(given === token ? 'not_allowed_token_type' : 'invalid_auth') };
+      return socketUrl ? { method, params, status: 200, body: { ok: true, url: socketUrl } } : { method, params, ...platform('internal_error') };
+    }
     if (given !== token) return { method, params, ...platform('invalid_auth') };
     const fn = methods[method];
     if (!fn) return { method, params, status: 200, body: { ok: false, error: 'unknown_method' } };
@@ -336,6 +347,9 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     messages: (channel) => (channel === undefined ? [...byChannel.values()].flat() : [...(byChannel.get(channel) ?? [])]),
     thread: (channel, threadTs) => list(channel).filter((m) => m.ts === threadTs || m.threadTs === threadTs),
     uploads: () => [...shared],
+    useSocketMode: (url) => {
+      socketUrl = url;
+    },
     seed: (channel, text, threadTs) => add(channel, text, [], threadTs),
     failNext: (method, ...responses) => scripts.set(method, [...(scripts.get(method) ?? []), ...responses]),
     transcript: () => renderTranscript(byChannel),

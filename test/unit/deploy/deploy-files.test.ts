@@ -88,6 +88,7 @@ const manifestSchema = z.object({
   oauth_config: z.object({ scopes: z.object({ bot: z.array(z.string().regex(/^[a-z_]+:[a-z_.]+$/)).min(1) }) }),
   settings: z.object({
     event_subscriptions: z.object({ request_url: z.string().url(), bot_events: z.array(z.string()).min(1) }),
+    interactivity: z.object({ is_enabled: z.boolean(), request_url: z.string().url() }),
     org_deploy_enabled: z.boolean().optional(),
     socket_mode_enabled: z.boolean().optional(),
     token_rotation_enabled: z.boolean().optional(),
@@ -111,5 +112,16 @@ describe('Slack app manifest', () => {
     // Every bot event needs its scope.
     const needs: Record<string, string> = { app_mention: 'app_mentions:read', 'message.channels': 'channels:history', 'message.groups': 'groups:history' };
     for (const e of m.settings.event_subscriptions.bot_events) expect(m.oauth_config.scopes.bot, e).toContain(needs[e]);
+  });
+
+  it("points the buttons at the interactions route, may share the picture, and documents Socket Mode's token", () => {
+    const m = manifestSchema.parse(manifest);
+    expect(m.settings.interactivity.is_enabled).toBe(true);
+    expect(new URL(m.settings.interactivity.request_url).pathname).toBe('/api/v1/webhooks/slack/interactions');
+    expect(m.oauth_config.scopes.bot).toContain('files:write');
+    const text = readFileSync('manifest.yml', 'utf8');
+    expect(text).toContain('SLACK_APP_TOKEN');
+    expect(text).toContain('connections:write');
+    expect('SLACK_APP_TOKEN' in SETTINGS).toBe(true);
   });
 });
