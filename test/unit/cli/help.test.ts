@@ -3,6 +3,7 @@
  * without its subcommand prints its commands; every option carries a description shown in --help; a message that
  * already names its command is not prefixed twice.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../../src/cli/command.js';
 import { COMMANDS } from '../../../src/cli/commands/index.js';
@@ -74,4 +75,14 @@ describe('help', () => {
     const plain = await cli(['serve'], [failing('REDIS_URL is unreachable')]);
     expect(plain.err).toBe('flipturn serve: REDIS_URL is unreachable [FT_CONFIG_INVALID]\n');
   });
+
+  it('the standalone lab root (src/cli/lab-main.ts) answers --help like `flipturn lab`', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/lab-main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const group = run(['--help']);
+    expect([group.status, group.stderr]).toEqual([0, '']);
+    expect(group.stdout).toContain('Usage: flipturn lab <list|record> [options]');
+    const record = run(['record', '--help']);
+    expect(record.status).toBe(0);
+    expect(record.stdout).toMatch(/--seed N\s+\S/);
+  }, 120_000);
 });
