@@ -29,6 +29,7 @@ import { handleFollowUp } from './followup.js';
 import { handleInteraction } from './interaction.js';
 import { delay } from './delay.js';
 import { redactSignal } from './redact-signal.js';
+import { scrubValue } from '../kernel/redact.js';
 import type { PipelineDeps, PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome, SignalHandler } from './worker.js';
 
@@ -95,7 +96,11 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     const picture = this.d.picture;
     if (!picture) return;
     try {
-      const p = await this.timed('deliver', () => picture(report, title));
+      // Text drawn into the image leaves as pixels, past the Slack client's scrub: the report's strings (span names,
+      // operations, services) are masked before they are drawn (the title already is: ./redact-signal.ts).
+      const redact = this.d.redactText;
+      const shown = redact ? scrubValue(report, redact) : report;
+      const p = await this.timed('deliver', () => picture(shown, title));
       if (!p) return;
       const key = `picture:${incidentId}:${version}`;
       const filename = `flipturn-${incidentId.replace(/[^A-Za-z0-9_-]/g, '_')}-v${version}.png`;

@@ -18,6 +18,7 @@ import { SlackDelivery } from '../../../src/slack/delivery.js';
 import { Pipeline, type PipelineEvent } from '../../../src/worker/pipeline.js';
 import type { HandleContext } from '../../../src/worker/worker.js';
 import { makeSignal } from '../../conformance/queue-conformance.js';
+import { fixtureReport } from '../../unit/agent/report-builders.js';
 
 const A = 'C0CHANA';
 const B = 'C0CHANB';
@@ -278,5 +279,27 @@ describe('secrets in the alert text', () => {
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'inc:secret-title');
     const stored = JSON.stringify(await memory.getIncident(standin.teamId, index?.incidentId ?? ''));
     for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2']) expect(stored).not.toContain(secret);
+  });
+});
+
+describe('the picture of the analysis', () => {
+  it('is drawn from the report with secret-shaped text masked (pixels pass no scrub on the way out)', async () => {
+    const drawn: string[] = [];
+    const base = fixtureReport('nezha-tt-2023-01-29-1020');
+    // An operation (span name) carrying a credential, as instrumented URLs sometimes do.
+    const report = JSON.parse(JSON.stringify(base).replaceAll('FilteringWebHandler.handle', 'GET /pay?key=AKIAIOSFODNN7EXAMPLE')) as typeof base;
+    expect(JSON.stringify(report)).toContain('AKIAIOSFODNN7EXAMPLE');
+    const withPicture = new Pipeline({
+      ...pipeline.deps,
+      redactText: (t) => scrubText(t),
+      picture: (r, title) => {
+        drawn.push(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + title);
+        return undefined;
+      },
+    });
+    await withPicture.postPicture('inc_p1', 1, { teamId: standin.teamId, channel: HOOKS, threadTs: '1.1' }, report, 'title', silentLogger());
+    expect(drawn).toHaveLength(1);
+    expect(drawn[0]).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(drawn[0]).toContain('[REDACTED:aws_access_key]');
   });
 });
