@@ -100,7 +100,6 @@ async function newEpisode(
   const event = { idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs };
   log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs, parts: posted.parts.length }, 'reply delivered');
   d.onEvent?.({ stage: 'posted', ...event });
-  await p.postPicture(incidentId, 1, thread, report, title, log);
   const now = new Date(d.clock.nowMs()).toISOString();
   const index: IncidentThreadIndex = {
     ...thread,
@@ -113,6 +112,8 @@ async function newEpisode(
     await p.saveAnswer(signal, report, thread, incidentId, 1, own === undefined && back === undefined);
     await d.memory.indexIncident(thread.teamId, signal.incidentKey, index);
   });
+  // After the save: a click or a question in the new thread finds the incident while the picture is drawn.
+  await p.postPicture(incidentId, 1, thread, report, title, log);
   d.onEvent?.({ stage: 'answered', ...event });
   return 'answered';
 }
@@ -178,7 +179,6 @@ async function investigateAgain(p: PipelineSteps, signal: UniversalIncidentSigna
   const posted = await p.deliver(`answer:${incidentId}:${version}`, target, messages);
   const thread: ThreadRef = { teamId: target.teamId, channel: posted.channel, threadTs: posted.threadTs };
   d.onEvent?.({ stage: 'posted', idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs });
-  await p.postPicture(incidentId, version, thread, report, title, log);
   await p.timed('save', async () => {
     // The episode's first alert stays the stored one (its thread and firing); this version's report is added.
     await p.saveAnswer(current.memory.signal, report, current.memory.thread, incidentId, version, false);
@@ -187,6 +187,8 @@ async function investigateAgain(p: PipelineSteps, signal: UniversalIncidentSigna
     }
     await d.memory.indexIncident(current.index.teamId, signal.incidentKey, { ...current.index, answeredAt: new Date(d.clock.nowMs()).toISOString() });
   });
+  // After the save: a click or a question in the new thread finds the incident while the picture is drawn.
+  await p.postPicture(incidentId, version, thread, report, title, log);
   log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs }, 're-triggered answer delivered');
   d.onEvent?.({ stage: 'answered', idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs });
   return 'answered';
