@@ -12,8 +12,8 @@
  */
 import type { Clock } from '../kernel/clock.js';
 import { errorMessage, FlipturnError } from '../kernel/errors.js';
-import type { ErrorIssue, LogEntry, MetricSeries, Span } from '../providers/models.js';
-import { outcome, type QueryOutcome } from '../providers/outcome.js';
+import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../providers/models.js';
+import { outcome, type Coverage, type QueryOutcome } from '../providers/outcome.js';
 import type { AnyProvider, CallContext, Capability } from '../providers/protocols.js';
 import type { CanonicalQuery, ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../providers/queries.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -36,6 +36,8 @@ export interface CallRecord {
   /** HTTP attempts the provider reported through the context's onCall hook (retries and pages included). */
   readonly httpAttempts: number;
   readonly reason?: string;
+  /** For a sampled or capped search: traces returned of traces matched. */
+  readonly coverage?: Coverage;
 }
 
 export interface CallOptions {
@@ -66,6 +68,7 @@ const SIGNAL_OF: Readonly<Record<AccessMethod, Capability>> = {
   fetchLogs: 'logs',
   fetchMetrics: 'metrics',
   fetchIssues: 'errors',
+  fetchServiceMap: 'topology',
 };
 
 export class EvidenceAccess {
@@ -122,6 +125,10 @@ export class EvidenceAccess {
 
   fetchIssues(provider: string, q: ErrorQuery, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly ErrorIssue[]>> {
     return this.#call(provider, 'fetchIssues', purpose, opts, (p, limit, ctx) => p.fetchIssues!({ ...q, limit: Math.min(q.limit, limit) }, ctx), count, trimList);
+  }
+
+  fetchServiceMap(provider: string, range: TimeRange, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly ServiceEdge[]>> {
+    return this.#call(provider, 'fetchServiceMap', purpose, opts, (p, _limit, ctx) => p.fetchServiceMap!(range, ctx), count, trimList);
   }
 
   /** Gaps so far, in call order. */
@@ -249,6 +256,7 @@ export class EvidenceAccess {
       rows,
       truncated: r.status === 'ok' ? r.truncated : false,
       httpAttempts: attempts,
+      ...(r.status === 'ok' && r.coverage ? { coverage: r.coverage } : {}),
       ...(reason !== undefined ? { reason } : {}),
     });
     if (r.status !== 'ok' && !(r.status === 'no_data' && opts.emptyIsAnswer)) this.#gaps.push({ provider, signal: SIGNAL_OF[method], status: r.status, reason: `${purpose}: ${reason ?? ''}` });

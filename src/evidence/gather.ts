@@ -87,8 +87,9 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     rowsPerCall: settings.rowBudget,
     symptomService: envelope.strong.service,
     fetchedTraces: [],
-    heldSpans: [],
     notes: [],
+    serviceMap: { source: '', edges: [] },
+    coverage: [],
   };
   await inStage(deps.observer, 'prefetch', async () => {
     await prefetch(st);
@@ -114,6 +115,8 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     gaps: access.gaps(),
     providerCalls: budget.stats(),
     pivots: buildPivots(access, st.fetchedTraces, spans, st.pivots),
+    coverage: coverageOf(st.coverage),
+    ...(st.serviceMap.edges.length ? { topology: { source: st.serviceMap.source, edges: dedupEdges(st.serviceMap.edges) } } : {}),
   };
   const details: GatherDetails = {
     strategy,
@@ -131,4 +134,22 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     },
   };
   return { evidence, details, access };
+}
+
+function dedupEdges(edges: readonly { caller: string; callee: string }[]): { caller: string; callee: string }[] {
+  const seen = new Map<string, { caller: string; callee: string }>();
+  for (const e of edges) seen.set(`${e.caller}\u0000${e.callee}`, e);
+  return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, e]) => e);
+}
+
+/** Traces read of traces seen, per provider, over the sampled span reads. */
+function coverageOf(parts: readonly { provider: string; returned: number; matched: number }[]): { provider: string; tracesRead: number; tracesSeen: number }[] {
+  const by = new Map<string, { provider: string; tracesRead: number; tracesSeen: number }>();
+  for (const p of parts) {
+    const e = by.get(p.provider) ?? { provider: p.provider, tracesRead: 0, tracesSeen: 0 };
+    e.tracesRead += p.returned;
+    e.tracesSeen += p.matched;
+    by.set(p.provider, e);
+  }
+  return [...by.values()].sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
 }

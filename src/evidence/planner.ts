@@ -4,9 +4,8 @@
  * Order, most exact first:
  *   1. named trace ids not fetched yet (the prefetch takes the first three);
  *   2. logs carrying each request / correlation id (run ids were searched in the prefetch when run-first);
- *   3. every log line of the incident window (not only warnings: changed sequences of ordinary lines matter);
- *   4. service + env fallbacks when nothing tied to a trace was found: the symptom service's logs;
- *   5. weak text: the first weak term of the alert as a log search, only when no log was found at all.
+ *   3. service + env fallbacks when nothing tied to a trace was found: the symptom service's logs;
+ *   4. weak text: the first weak term of the alert as a log search, only when no log was found at all.
  */
 import { logQuery } from '../providers/queries.js';
 import { TimeRange } from '../providers/time-range.js';
@@ -46,11 +45,6 @@ function planSteps(st: InvestigationState): PlannedStep[] {
     }
   }
   if (st.access.has('logs')) {
-    steps.push(async () => {
-      const q = logQuery(incident, { order: 'time_asc', limit: st.rowsPerCall });
-      const a = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'every log line of the incident window'));
-      st.evidence.addLogs(okItems(a));
-    });
     steps.push(async () => {
       if (st.fetchedTraces.length > 0 || !st.symptomService) return;
       const env = st.envelope.strong.env;

@@ -1,31 +1,24 @@
 /**
- * Trace-first prefetch, in the order the evidence is worth most (each step is skipped, and said, when the budget
- * refuses it):
- *   1. candidates: the symptom service's slowest entry spans in the incident window, and the slowest error spans
- *      of any service there (skipped when the alert names trace ids: those are the candidates);
- *   2. representative trace(s): the named traces, else the slowest symptom entry trace that carries an error,
- *      else the slowest one; plus the slowest error trace when it is a different trace: fetched whole;
- *   3. logs on those trace ids;
- *   4. metrics of every service over baseline + incident (the symptom's series included: one call where two were
- *      spent before, so the resource series that speak for a cause are not the first thing the budget refuses);
- *   5. error-tracker issues over baseline + incident, all services;
- *   6. cohorts: spans of every service in the incident and the baseline window, sampled when capped (see
- *      spanCohorts);
- *   7. error / warning logs of both windows; the symptom's metrics by the alert's family (latency or errors) only
- *      when step 4's answer was capped or empty.
- * Run-first adds a step 0: logs carrying the run id, whose trace ids become candidates.
+ * The prefetch, in the order the evidence is worth most (each step is skipped, and said, when the budget refuses
+ * it):
+ *   1. traces the alert names (or, run-first, the traces of the run's logs): fetched whole;
+ *   2. in parallel: metrics of every service over both windows (series discover services when there are no spans),
+ *      error-tracker issues, and the service map from a topology source;
+ *   3. the spans of every service over both windows, sampled, in as many disjoint parts as the budget allows after
+ *      the log reads (see spanCohorts): the analysis finds each signal's onset in this sample;
+ *   4. every log line of both windows, sampled uniformly (template rates before and after any onset), and every
+ *      warning and error line of both windows (rare error lines are not left to the sample); the symptom's
+ *      metrics by the alert's family only when step 2's answer was capped or empty.
+ * The alert's windows are the range to read, not a verdict on when the incident started.
  */
-import { toIsoNanos } from '../kernel/time.js';
 import type { Span } from '../providers/models.js';
 import { errorQuery, logQuery, metricQuery, traceSearchQuery } from '../providers/queries.js';
 import { TimeRange } from '../providers/time-range.js';
 import { anyTruncated, okItems, onEveryProvider, type InvestigationState } from './steps.js';
 
-const CANDIDATES = 50;
 /** Whether the every-service metrics read was capped or empty (then step 7 reads the symptom's series). */
 const metricsCapped = new WeakMap<InvestigationState, boolean>();
 const MAX_NAMED_TRACES = 3;
-const MINUTE_NS = 60_000_000_000n;
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -42,6 +35,14 @@ function fullRange(st: InvestigationState): TimeRange {
   return TimeRange.of(st.windows.baseline.start, st.windows.incident.end);
 }
 
+/**
+ * Metrics: both windows and the alert's own instant. A point stamped at the alert summarizes the period that ended
+ * then (a CloudWatch period, a Prometheus evaluation): it is what the monitor saw, not data from after it.
+ */
+function metricRange(st: InvestigationState): TimeRange {
+  return TimeRange.of(st.windows.baseline.start, st.windows.incident.end + 1n);
+}
+
 async function runFirstCandidates(st: InvestigationState): Promise<string[]> {
   const runId = st.envelope.exact.runIds[0];
   if (!runId || !st.access.has('logs')) return [];
@@ -53,36 +54,16 @@ async function runFirstCandidates(st: InvestigationState): Promise<string[]> {
   return [...new Set(ranked.map((l) => l.traceId as string))].slice(0, 2);
 }
 
-/** Steps 1-2. Returns the spans that stood for each fetched trace (for ranges and links). */
-async function representativeTraces(st: InvestigationState, fromRun: readonly string[]): Promise<void> {
-  const incident = st.windows.incident;
-  const named = st.envelope.exact.traceIds.slice(0, MAX_NAMED_TRACES);
-  const chosen: { traceId: string; around?: Span }[] = [...named, ...fromRun].map((traceId) => ({ traceId }));
-  if (named.length === 0) {
-    const sym = st.symptomService;
-    const slowQ = sym ? traceSearchQuery(incident, { service: sym, entryOnly: true, order: 'duration_desc', limit: CANDIDATES }) : undefined;
-    const errQ = traceSearchQuery(incident, { status: 'error', order: 'duration_desc', limit: CANDIDATES });
-    const [slow, errs] = await Promise.all([
-      slowQ ? onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, slowQ, `candidate slow traces of ${sym}`), { label: `slowest requests of ${sym}`, query: slowQ }) : Promise.resolve([]),
-      onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, errQ, 'candidate error spans of any service', { emptyIsAnswer: true }), { label: 'failing spans, any service', query: errQ }),
-    ]);
-    const slowSpans = okItems(slow);
-    const errSpans = okItems(errs);
-    st.heldSpans.push(...slowSpans, ...errSpans);
-    const errTraces = new Set(errSpans.map((s) => s.traceId));
-    const rankedSlow = [...slowSpans].sort((a, b) => Number(errTraces.has(b.traceId)) - Number(errTraces.has(a.traceId)) || b.durationNanos - a.durationNanos || cmpStr(a.traceId, b.traceId));
-    const rankedErr = [...errSpans].sort((a, b) => b.durationNanos - a.durationNanos || cmpStr(a.traceId, b.traceId));
-    for (const s of [rankedSlow[0], rankedErr[0]]) if (s && !chosen.some((c) => c.traceId === s.traceId)) chosen.push({ traceId: s.traceId, around: s });
-  }
-  for (const c of chosen) {
-    const range = c.around ? TimeRange.of(c.around.start - MINUTE_NS, c.around.start + BigInt(Math.round(c.around.durationNanos)) + MINUTE_NS) : fullRange(st);
+/** Step 1: the traces the alert names (and those of the run's logs), fetched whole. */
+async function namedTraces(st: InvestigationState, fromRun: readonly string[]): Promise<void> {
+  const chosen = [...new Set([...st.envelope.exact.traceIds.slice(0, MAX_NAMED_TRACES), ...fromRun])];
+  for (const traceId of chosen) {
     // A trace lives in one backend: ask the providers in order and stop at the first that has it.
     for (const p of st.access.providers('traces')) {
-      if (c.around && c.around.sourceProvider !== p) continue;
-      const r = await st.access.fetchTrace(p, c.traceId, range, `representative trace ${c.traceId}`);
+      const r = await st.access.fetchTrace(p, traceId, fullRange(st), `trace ${traceId} named by the alert`);
       if (r.status === 'ok') {
         st.evidence.addSpans(r.data);
-        st.fetchedTraces.push(c.traceId);
+        st.fetchedTraces.push(traceId);
         if (!st.symptomService) st.symptomService = rootService(r.data);
         break;
       }
@@ -97,22 +78,33 @@ function rootService(spans: readonly Span[]): string | undefined {
 }
 
 /** Steps 3-5. */
+/** Step 2 (and the logs of named traces). */
 async function aroundTheTraces(st: InvestigationState): Promise<void> {
   const full = fullRange(st);
   const jobs: Promise<unknown>[] = [];
   if (st.fetchedTraces.length > 0 && st.access.has('logs')) {
     const q = logQuery(full.widen(0, 60_000), { traceIds: st.fetchedTraces, order: 'time_asc', limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'logs on the representative trace(s)', { emptyIsAnswer: true }), { label: 'logs of the representative trace', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
+    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'logs on the named trace(s)', { emptyIsAnswer: true }), { label: 'logs of the named trace', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
   }
   if (st.access.has('metrics')) {
     // One read of every service's metrics over both windows: the symptom's own series are among them, and so are
     // the resource series (cpu, memory, GC, pools) that speak for a cause. Only when that answer is capped does
     // step 7 ask for the symptom's series alone (metricsCapped).
-    const q = metricQuery(full, { family: 'any', aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
+    const q = metricQuery(metricRange(st), { family: 'any', aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
     jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, 'metrics of every service'), { label: 'metrics of every service', query: q }).then((a) => {
       st.evidence.addMetrics(okItems(a));
       metricsCapped.set(st, anyTruncated(a) || okItems(a).length === 0);
     }));
+  }
+  if (st.access.has('topology')) {
+    // The service map: where the spans do not draw it (no spans, uninstrumented services), a topology source does.
+    jobs.push(
+      onEveryProvider(st, 'topology', (p) => st.access.fetchServiceMap(p, full, 'the service map (who calls whom)', { emptyIsAnswer: true })).then((a) => {
+        for (const e of okItems(a)) st.serviceMap.edges.push({ caller: e.caller, callee: e.callee });
+        const from = [...new Set(okItems(a).map((e) => e.sourceProvider))].sort(cmpStr);
+        if (from.length) st.serviceMap.source = from.join(', ');
+      }),
+    );
   }
   if (st.access.has('errors')) {
     const q = errorQuery(full, { limit: Math.min(st.rowsPerCall, 200) });
@@ -122,63 +114,28 @@ async function aroundTheTraces(st: InvestigationState): Promise<void> {
 }
 
 /**
- * Step 6: span cohorts of both windows. Rows are capped, and dense traffic fills the cap in seconds, so:
- * - the incident window is read earliest-first; when that is capped after covering d (from the first span it
- *   returned, not from the window start: the window may begin before any telemetry exists), a second read takes
- *   the last d before the alert (the part the monitor saw), so the sample holds both ends of the window whatever
- *   the onset's place in it;
- * - the baseline window is read earliest-first too: when capped, the sample is the part farthest from the alert.
- *   A late alert (minutes after the onset) puts the onset inside the baseline window; its earliest part is the
- *   least likely to hold the fault. Staleness over a few minutes costs less than a contaminated baseline.
- * A capped read stops at a start time (the cut): a trace with a span still open at the cut may have children that
- * start after it, in the unread stretch, and would look like a request that did all its work itself (a root with
- * no children reads as the root's own latency). The same holds at the alert: requests still running then are not
- * finished evidence. Such traces are dropped from the cohort sample unless a later read covers the stretch (see
- * dropCutTraces).
+ * Step 3: the spans of every service over both windows, as one sample. Rows are capped, and dense traffic fills
+ * the cap in seconds: read earliest first, the "incident" would be its first seconds (often before the fault) and
+ * the baseline its oldest part. So the range is read `sampled` (whole traces spread over time and over the
+ * services that take part; see providers/memory/sample.ts), in disjoint parts of the traces (split by a hash of
+ * the trace id): each part adds a row budget's worth of new traces, none twice. The analysis finds each signal's onset in the
+ * whole sample (rca/changepoint.ts), so the alert's windows are only the range to read.
+ * A trace with a span still open at the alert is not finished evidence (a live backend would not even hold its
+ * later spans yet): such traces are dropped (see dropCutTraces).
  */
-async function spanCohorts(st: InvestigationState): Promise<void> {
-  const { incident, baseline } = st.windows;
-  const qi = traceSearchQuery(incident, { order: 'time_asc', limit: st.rowsPerCall });
-  const inc = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, qi, 'incident cohort: spans of every service, earliest first'));
-  const incSpans = okItems(inc);
-  const reads: CohortRead[] = [{ spans: incSpans, start: incident.start, end: incident.end, truncated: anyTruncated(inc) }];
-  if (anyTruncated(inc) && incSpans.length > 0) {
-    let first = incident.end;
-    let last = incident.start;
-    for (const s of incSpans) {
-      if (s.start > last) last = s.start;
-      if (s.start < first) first = s.start;
-    }
-    const covered = last - (first > incident.start ? first : incident.start) + 1n;
-    const lateStart = incident.end - covered > last ? incident.end - covered : last + 1n;
-    if (lateStart < incident.end) {
-      const ql = traceSearchQuery(TimeRange.of(lateStart, incident.end), { order: 'time_asc', limit: st.rowsPerCall });
-      const late = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, ql, 'incident cohort: spans of every service, just before the alert', { emptyIsAnswer: true }));
-      reads.push({ spans: okItems(late), start: lateStart, end: incident.end, truncated: anyTruncated(late) });
-      st.notes.push(`incident spans capped at ${incSpans.length} rows: sampled ${toIsoNanos(first)}..${toIsoNanos(last)} and from ${toIsoNanos(lateStart)} to the alert`);
-    }
+async function spanCohorts(st: InvestigationState, parts: number): Promise<void> {
+  const range = fullRange(st);
+  const reads: CohortRead[] = [];
+  for (let index = 0; index < parts; index++) {
+    const q = traceSearchQuery(range, { order: 'sampled', part: { index, of: parts }, limit: st.rowsPerCall });
+    const what = `spans of every service over both windows, sampled (part ${index + 1} of ${parts})`;
+    const answers = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, q, what, { emptyIsAnswer: index > 0 }));
+    reads.push({ spans: okItems(answers), start: range.start, end: range.end, truncated: anyTruncated(answers), sampled: true });
+    for (const a of answers) if (a.result.status === 'ok' && a.result.coverage) st.coverage.push({ provider: a.provider, part: index + 1, ...a.result.coverage });
   }
-  const qb = traceSearchQuery(baseline, { order: 'time_asc', limit: st.rowsPerCall });
-  const base = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, qb, 'baseline cohort: spans of every service, earliest first'));
-  reads.push({ spans: okItems(base), start: baseline.start, end: baseline.end, truncated: anyTruncated(base) });
   const { kept, dropped } = dropCutTraces(reads);
   st.evidence.addSpans(kept);
-  if (dropped > 0) st.notes.push(`${dropped} trace(s) left out of the cohorts: in flight where a capped read stopped, their later spans were not read`);
-}
-
-/**
- * The candidate searches picked spans by their outcome (slowest, failing). Mixed into the cohorts they would
- * skew every rate and latency toward the fault, and each would stand for a whole request while holding one span
- * (a slow entry span without its children reads as the entry service's own time). They are used only when the
- * traces are otherwise unknown: when the cohort reads brought no span at all, they are the only span evidence.
- */
-function releaseHeldSpans(st: InvestigationState): void {
-  if (st.heldSpans.length === 0) return;
-  if (st.evidence.counts().spans === 0) {
-    st.evidence.addSpans(st.heldSpans);
-    st.notes.push(`no cohort spans could be read: the analysis uses the ${st.heldSpans.length} candidate spans (slowest and failing), a sample selected by outcome`);
-  }
-  st.heldSpans.length = 0;
+  if (dropped > 0) st.notes.push(`${dropped} trace(s) left out: still running at the alert, their later spans were not recorded yet`);
 }
 
 export interface CohortRead {
@@ -187,6 +144,8 @@ export interface CohortRead {
   readonly start: bigint;
   readonly end: bigint;
   readonly truncated: boolean;
+  /** A sampled read covers its whole range (whole traces drawn across it), capped or not. */
+  readonly sampled?: boolean;
 }
 
 /**
@@ -201,7 +160,7 @@ export function dropCutTraces(reads: readonly CohortRead[]): { kept: Span[]; dro
   for (const r of reads) {
     if (r.spans.length === 0) continue;
     let cut = r.end;
-    if (r.truncated) {
+    if (r.truncated && !r.sampled) {
       cut = r.spans[0]!.start;
       for (const s of r.spans) if (s.start > cut) cut = s.start;
     }
@@ -229,16 +188,21 @@ export function dropCutTraces(reads: readonly CohortRead[]): { kept: Span[]; dro
   return { kept: all.filter((s) => !cutTraces.has(s.traceId)), dropped: cutTraces.size };
 }
 
-/** Step 7: error / warning logs of both windows (one read, newest first), metrics of every service. */
+/** Log reads of step 4. */
+const LOG_READS = 2;
+
+/** Step 4: every log line (sampled) and every warning and error line of both windows; the symptom's metrics if needed. */
 async function windowLogsAndMetrics(st: InvestigationState): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   if (st.access.has('logs')) {
-    const q = logQuery(fullRange(st), { minSeverity: 'warn', order: 'time_desc', limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows'), { label: 'warnings and errors, every service', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
+    const all = logQuery(fullRange(st), { order: 'sampled', limit: st.rowsPerCall });
+    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, all, 'every log line of both windows, sampled'), { label: 'logs, every service', query: all }).then((a) => st.evidence.addLogs(okItems(a))));
+    const q = logQuery(fullRange(st), { minSeverity: 'warn', order: 'sampled', limit: st.rowsPerCall });
+    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows', { emptyIsAnswer: true }), { label: 'warnings and errors, every service', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
   }
   if (st.access.has('metrics') && st.symptomService && metricsCapped.get(st) === true) {
     const family = alertFamily(`${st.signal.query ?? ''} ${st.signal.title}`);
-    const q = metricQuery(fullRange(st), { service: st.symptomService, family, aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
+    const q = metricQuery(metricRange(st), { service: st.symptomService, family, aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
     const label = `${family === 'any' ? 'metrics' : family} of ${st.symptomService}`;
     jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, `symptom confirmation: ${label}`), { label, query: q }).then((a) => st.evidence.addMetrics(okItems(a))));
   }
@@ -249,11 +213,31 @@ export async function prefetch(st: InvestigationState): Promise<void> {
   const traceFirst = st.envelope.strategy !== 'dimension-first' && st.access.has('traces');
   if (traceFirst) {
     const fromRun = st.envelope.strategy === 'run-first' ? await runFirstCandidates(st) : [];
-    await representativeTraces(st, fromRun);
-    if (st.fetchedTraces.length === 0) st.notes.push('no representative trace could be fetched: the analysis works from cohorts and logs');
+    await namedTraces(st, fromRun);
   }
   await aroundTheTraces(st);
-  if (st.access.has('traces')) await spanCohorts(st);
-  releaseHeldSpans(st);
+  if (st.access.has('traces')) {
+    // As many sample parts as the budget allows once the log reads are kept back (at least one).
+    const reserve = st.access.has('logs') ? LOG_READS * st.access.providers('logs').length : 0;
+    const perPart = st.access.providers('traces').length;
+    const parts = Math.max(1, Math.min(MAX_PARTS, Math.floor((st.access.callsLeft() - reserve) / Math.max(1, perPart))));
+    await spanCohorts(st, parts);
+    if (!st.symptomService) st.symptomService = commonRoot(st.evidence.spanList());
+  }
   await windowLogsAndMetrics(st);
+}
+
+/** Most parts a span sample is split into (each part is one call per trace provider). */
+const MAX_PARTS = 8;
+
+/** The service most traces start in: the entry service, when the alert does not name one. */
+function commonRoot(spans: readonly Span[]): string | undefined {
+  const byTrace = new Map<string, Span[]>();
+  for (const s of spans) (byTrace.get(s.traceId) ?? byTrace.set(s.traceId, []).get(s.traceId)!).push(s);
+  const counts = new Map<string, number>();
+  for (const list of byTrace.values()) {
+    const root = rootService(list);
+    if (root) counts.set(root, (counts.get(root) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || cmpStr(a[0], b[0]))[0]?.[0];
 }

@@ -4,7 +4,6 @@
  * registration order (so budget admissions are deterministic) and run concurrently.
  */
 import type { UniversalIncidentSignal } from '../kernel/signal.js';
-import type { Span } from '../providers/models.js';
 import type { Capability } from '../providers/protocols.js';
 import type { CanonicalQuery } from '../providers/queries.js';
 import type { CorrelationEnvelope } from '../rca/contract.js';
@@ -31,13 +30,12 @@ export interface InvestigationState {
   symptomService: string | undefined;
   /** Traces fetched whole, in the order they were chosen. */
   readonly fetchedTraces: string[];
-  /**
-   * Spans found by outcome-selected searches (slowest entries, failing spans): they choose the representative
-   * traces but stay out of the cohorts, which must be unselected samples (see prefetch.ts).
-   */
-  readonly heldSpans: Span[];
   /** Notes on how the strategy played out ("trace search found nothing: fell back to dimensions"). */
   readonly notes: string[];
+  /** Coverage of the sampled span reads: traces returned of traces matched, per provider and part. */
+  readonly coverage: { provider: string; part: number; returned: number; matched: number }[];
+  /** Service map links from a topology provider, with where they came from. */
+  readonly serviceMap: { source: string; edges: { caller: string; callee: string }[] };
 }
 
 export interface StepAnswer<T> {

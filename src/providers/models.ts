@@ -146,6 +146,13 @@ export interface MetricSeries {
 }
 
 /** An error-tracker issue: occurrences of one error grouped like Sentry groups them. */
+/** One caller -> callee link of a service map (by service name, as the telemetry names services). */
+export interface ServiceEdge {
+  readonly sourceProvider: string;
+  readonly caller: string;
+  readonly callee: string;
+}
+
 export interface ErrorIssue {
   readonly sourceProvider: string;
   /** Stable id within the provider (Sentry's issue id; for otlp-file a hash of service + type + culprit). */

@@ -2,13 +2,17 @@
  * Provider protocols, one per signal type. A provider implements one or several and declares them in
  * `capabilities`; the registry checks the declaration against the object at registration.
  */
-import type { ErrorIssue, LogEntry, MetricSeries, Span } from './models.js';
+import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from './models.js';
 import type { QueryOutcome } from './outcome.js';
 import type { CanonicalQuery, ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from './queries.js';
 import type { TimeRange } from './time-range.js';
 
-export type Capability = 'logs' | 'traces' | 'metrics' | 'errors';
-export const CAPABILITIES: readonly Capability[] = ['traces', 'logs', 'metrics', 'errors'];
+/** The four kinds of evidence a provider can serve. */
+export type EvidenceCapability = 'logs' | 'traces' | 'metrics' | 'errors';
+/** Evidence plus the service map (who calls whom), which some backends know without spans. */
+export type Capability = EvidenceCapability | 'topology';
+export const CAPABILITIES: readonly EvidenceCapability[] = ['traces', 'logs', 'metrics', 'errors'];
+export const ALL_CAPABILITIES: readonly Capability[] = [...CAPABILITIES, 'topology'];
 
 /** Per-call context: cancellation and the deadline of the investigation. */
 export interface CallContext {
@@ -57,7 +61,15 @@ export interface ErrorsProvider extends ProviderBase {
   fetchIssues(query: ErrorQuery, ctx?: CallContext): Promise<QueryOutcome<readonly ErrorIssue[]>>;
 }
 
-export type AnyProvider = ProviderBase & Partial<Pick<LogsProvider, 'fetchLogs'>> & Partial<Pick<TracesProvider, 'searchSpans' | 'fetchTrace'>> & Partial<Pick<MetricsProvider, 'fetchMetrics'>> & Partial<Pick<ErrorsProvider, 'fetchIssues'>>;
+/**
+ * The service map: caller -> callee links seen in the range (from a topology file, service-graph metrics such as
+ * `traces_service_graph_request_total{client,server}`, or a vendor's service dependencies API).
+ */
+export interface TopologyProvider extends ProviderBase {
+  fetchServiceMap(range: TimeRange, ctx?: CallContext): Promise<QueryOutcome<readonly ServiceEdge[]>>;
+}
+
+export type AnyProvider = ProviderBase & Partial<Pick<LogsProvider, 'fetchLogs'>> & Partial<Pick<TracesProvider, 'searchSpans' | 'fetchTrace'>> & Partial<Pick<MetricsProvider, 'fetchMetrics'>> & Partial<Pick<ErrorsProvider, 'fetchIssues'>> & Partial<Pick<TopologyProvider, 'fetchServiceMap'>>;
 
 /** Methods each capability requires. */
 export const REQUIRED_METHODS: Readonly<Record<Capability, readonly string[]>> = {
@@ -65,6 +77,7 @@ export const REQUIRED_METHODS: Readonly<Record<Capability, readonly string[]>> =
   traces: ['searchSpans', 'fetchTrace'],
   metrics: ['fetchMetrics'],
   errors: ['fetchIssues'],
+  topology: ['fetchServiceMap'],
 };
 
 export interface ProviderByCapability {
@@ -72,4 +85,5 @@ export interface ProviderByCapability {
   traces: TracesProvider;
   metrics: MetricsProvider;
   errors: ErrorsProvider;
+  topology: TopologyProvider;
 }

@@ -30,7 +30,12 @@ export interface LogQuery extends BaseQuery {
   readonly minSeverity?: LogSeverity;
   /** Case-insensitive substring that the body must contain. */
   readonly text?: string;
-  readonly order: 'time_asc' | 'time_desc';
+  /**
+   * Which records to keep when limiting: earliest first, newest first, or `sampled`: a uniform thinning over the
+   * whole range (every record kept with the same chance, decided by a hash of the record), which keeps the rate of
+   * every template proportional so rates before and after an onset can still be compared. Returned in time order.
+   */
+  readonly order: 'time_asc' | 'time_desc' | 'sampled';
 }
 
 export interface TraceSearchQuery extends BaseQuery {
@@ -39,8 +44,17 @@ export interface TraceSearchQuery extends BaseQuery {
   /** Spans at least this long. */
   readonly minDurationNanos?: number;
   readonly status?: SpanStatus;
-  /** Which spans to prefer when limiting: the slowest first, or earliest first. */
-  readonly order: 'duration_desc' | 'time_asc';
+  /**
+   * Which spans to prefer when limiting: the slowest first, earliest first, or `sampled`: whole traces spread over
+   * the range and over the services that take part (a sample that represents the whole window, not its first
+   * seconds; see providers/memory/sample.ts). A backend that cannot sample answers earliest first and says so.
+   */
+  readonly order: 'duration_desc' | 'time_asc' | 'sampled';
+  /**
+   * With `sampled`: the sample is drawn from one of `of` disjoint parts of the traces (split by a hash of the trace
+   * id), so repeated reads of a busy window add new traces instead of returning the same ones.
+   */
+  readonly part?: { readonly index: number; readonly of: number };
   /** Only root / entry spans of the service (kind server or no parent). */
   readonly entryOnly?: boolean;
 }
@@ -108,6 +122,9 @@ export function traceSearchQuery(range: TimeRange, o: Partial<Omit<TraceSearchQu
   if (o.minDurationNanos !== undefined && !(o.minDurationNanos >= 0)) {
     throw new FlipturnError('FT_QUERY_INVALID', 'minDurationNanos must be >= 0');
   }
+  if (o.part && !(Number.isInteger(o.part.of) && o.part.of >= 1 && Number.isInteger(o.part.index) && o.part.index >= 0 && o.part.index < o.part.of)) {
+    throw new FlipturnError('FT_QUERY_INVALID', `part must be an index in 0..of-1, got ${o.part.index} of ${o.part.of}`);
+  }
   return Object.freeze({
     ...base(range, o),
     signal: 'traces' as const,
@@ -116,6 +133,7 @@ export function traceSearchQuery(range: TimeRange, o: Partial<Omit<TraceSearchQu
     ...(o.status ? { status: o.status } : {}),
     order: o.order ?? 'duration_desc',
     ...(o.entryOnly ? { entryOnly: true } : {}),
+    ...(o.part ? { part: Object.freeze({ ...o.part }) } : {}),
   });
 }
 

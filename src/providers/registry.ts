@@ -1,5 +1,5 @@
 import { FlipturnError } from '../kernel/errors.js';
-import { CAPABILITIES, REQUIRED_METHODS, type AnyProvider, type Capability, type ProviderByCapability } from './protocols.js';
+import { ALL_CAPABILITIES, REQUIRED_METHODS, type AnyProvider, type Capability, type ProviderByCapability } from './protocols.js';
 
 /**
  * Holds the providers of one process. A provider is registered under every capability it declares; the
@@ -8,7 +8,7 @@ import { CAPABILITIES, REQUIRED_METHODS, type AnyProvider, type Capability, type
  */
 export class ProviderRegistry {
   private readonly byName = new Map<string, AnyProvider>();
-  private readonly byCapability: { [C in Capability]: Array<ProviderByCapability[C]> } = { logs: [], traces: [], metrics: [], errors: [] };
+  private readonly byCapability: { [C in Capability]: Array<ProviderByCapability[C]> } = { logs: [], traces: [], metrics: [], errors: [], topology: [] };
 
   register(provider: AnyProvider): this {
     validateProvider(provider);
@@ -43,7 +43,7 @@ export class ProviderRegistry {
   }
 
   capabilities(): Capability[] {
-    return CAPABILITIES.filter((c) => this.has(c));
+    return ALL_CAPABILITIES.filter((c) => this.has(c));
   }
 
   async close(): Promise<void> {
@@ -58,10 +58,10 @@ export function validateProvider(provider: unknown): asserts provider is AnyProv
   if (p === null || typeof p !== 'object') throw new FlipturnError('FT_PROVIDER_INVALID', 'provider must be an object');
   if (typeof p.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(p.name)) problems.push('name must be a lower-case identifier');
   if (typeof p.healthCheck !== 'function') problems.push('healthCheck() is missing');
-  if (!Array.isArray(p.capabilities) || p.capabilities.length === 0) problems.push('capabilities must list at least one of logs, traces, metrics, errors');
+  if (!Array.isArray(p.capabilities) || p.capabilities.length === 0) problems.push('capabilities must list at least one of logs, traces, metrics, errors, topology');
   const seen = new Set<string>();
   for (const c of p.capabilities ?? []) {
-    if (!CAPABILITIES.includes(c)) {
+    if (!ALL_CAPABILITIES.includes(c)) {
       problems.push(`unknown capability '${String(c)}'`);
       continue;
     }

@@ -15,12 +15,12 @@ import { errorMessage } from '../kernel/errors.js';
 import { msToNanos, parseIsoNanos, type UnixNanos } from '../kernel/time.js';
 import { formatErrorIssuesOutcome, formatLogsOutcome, formatMetricsOutcome, formatSpansOutcome, isoMs, type FormatOptions } from './format.js';
 import { outcome, type QueryOutcome } from './outcome.js';
-import type { CallContext, Capability } from './protocols.js';
+import { CAPABILITIES, type CallContext, type EvidenceCapability } from './protocols.js';
 import { parseQueryString, toErrorQuery, toLogQuery, toMetricQuery, toTraceSearchQuery, type ParsedQueryString } from './query-string.js';
 import type { ProviderRegistry } from './registry.js';
 import { TimeRange } from './time-range.js';
 
-const EVIDENCE_TOOL_NAMES: Readonly<Record<Capability, string>> = {
+const EVIDENCE_TOOL_NAMES: Readonly<Record<EvidenceCapability, string>> = {
   logs: 'fetch_logs',
   traces: 'fetch_traces',
   metrics: 'fetch_metrics',
@@ -48,9 +48,9 @@ export interface EvidenceToolOptions {
   /** Deadline and cancellation for provider calls (the runnable config's signal is used when present). */
   readonly ctx?: CallContext;
   /** Asked before each provider call; false: the call is not made and the tool says the budget is exhausted. */
-  beforeCall?(provider: string, capability: Capability): boolean | Promise<boolean>;
+  beforeCall?(provider: string, capability: EvidenceCapability): boolean | Promise<boolean>;
   /** Told every outcome of a call that was made. */
-  afterCall?(result: QueryOutcome<unknown>, call: { readonly provider: string; readonly capability: Capability }): void;
+  afterCall?(result: QueryOutcome<unknown>, call: { readonly provider: string; readonly capability: EvidenceCapability }): void;
 }
 
 interface ToolArgs {
@@ -66,14 +66,14 @@ interface ToolArgs {
 const SYNTAX =
   'Query syntax: space-separated terms such as service:checkout env:prod, attributes as key:value or @http.status_code:500, ' +
   'quoted values key:"two words", negation -service:x, key:* (exists), key:*part* (contains).';
-const SPECIFIC: Readonly<Record<Capability, string>> = {
+const SPECIFIC: Readonly<Record<EvidenceCapability, string>> = {
   logs: 'Logs terms: level:warn (minimum severity), trace_id:<hex> (several allowed), bare words = text the body must contain.',
   traces:
     'Trace terms: operation:"GET /search", status:error|ok, duration:>500ms (ns, us, ms, s). trace_id:<hex> (or the trace_id argument) fetches whole traces and must be alone.',
   metrics: 'Metric terms: metric:<name> or family:latency|errors|throughput|cpu|memory|saturation, agg:avg|sum|min|max|count|rate|p50|p90|p95|p99, by:service,route, step:30s.',
   errors: 'Issue terms: is:unresolved|all, trace_id:<hex>, tag filters as key:value.',
 };
-const WHAT: Readonly<Record<Capability, string>> = {
+const WHAT: Readonly<Record<EvidenceCapability, string>> = {
   logs: 'Fetch log records',
   traces: 'Search spans (slowest first) or fetch whole traces',
   metrics: 'Fetch metric series, summarized (min/avg/max/last and any obvious change point)',
@@ -123,15 +123,15 @@ interface Plan {
 }
 
 type Fmt = FormatOptions | undefined;
-const FORMATTERS: Readonly<Record<Capability, (o: QueryOutcome<readonly never[]>, f: Fmt) => string>> = {
+const FORMATTERS: Readonly<Record<EvidenceCapability, (o: QueryOutcome<readonly never[]>, f: Fmt) => string>> = {
   logs: (o, f) => formatLogsOutcome(o, f),
   traces: (o, f) => formatSpansOutcome(o, f),
   metrics: (o, f) => formatMetricsOutcome(o, f),
   errors: (o, f) => formatErrorIssuesOutcome(o, f),
 };
-const KIND_LABEL: Readonly<Record<Capability, string>> = { logs: 'logs', traces: 'spans', metrics: 'metrics', errors: 'error issues' };
+const KIND_LABEL: Readonly<Record<EvidenceCapability, string>> = { logs: 'logs', traces: 'spans', metrics: 'metrics', errors: 'error issues' };
 
-function plans(registry: ProviderRegistry, capability: Capability, p: ParsedQueryString, range: TimeRange, limit: number, names: readonly string[], o: EvidenceToolOptions): Plan[] {
+function plans(registry: ProviderRegistry, capability: EvidenceCapability, p: ParsedQueryString, range: TimeRange, limit: number, names: readonly string[], o: EvidenceToolOptions): Plan[] {
   const fmt = (ou: QueryOutcome<readonly unknown[]>) => FORMATTERS[capability](ou as QueryOutcome<readonly never[]>, o.format);
   const label = KIND_LABEL[capability];
   const pick = <T extends { name: string }>(list: readonly T[]) => list.filter((x) => names.includes(x.name));
@@ -171,10 +171,10 @@ async function safeCall(plan: Plan, ctx: CallContext): Promise<QueryOutcome<read
 /** Builds the tools for every capability the registry holds, in CAPABILITIES order. */
 export function createEvidenceTools(registry: ProviderRegistry, options: EvidenceToolOptions): StructuredToolInterface[] {
   const state = { calls: 0 };
-  return registry.capabilities().map((c) => evidenceTool(registry, c, options, state));
+  return CAPABILITIES.filter((c) => registry.has(c)).map((c) => evidenceTool(registry, c, options, state));
 }
 
-function evidenceTool(registry: ProviderRegistry, capability: Capability, o: EvidenceToolOptions, state: { calls: number }): StructuredToolInterface {
+function evidenceTool(registry: ProviderRegistry, capability: EvidenceCapability, o: EvidenceToolOptions, state: { calls: number }): StructuredToolInterface {
   const names = registry.for(capability).map((p) => p.name);
   const name = EVIDENCE_TOOL_NAMES[capability];
   const schema = z.object({
@@ -190,7 +190,7 @@ function evidenceTool(registry: ProviderRegistry, capability: Capability, o: Evi
   return tool(async (args: ToolArgs, config?: ToolRunnableConfig) => runTool(registry, capability, args, o, state, names, config?.signal), { name, description, schema });
 }
 
-async function runTool(registry: ProviderRegistry, capability: Capability, args: ToolArgs, o: EvidenceToolOptions, state: { calls: number }, names: readonly string[], signal: AbortSignal | undefined): Promise<string> {
+async function runTool(registry: ProviderRegistry, capability: EvidenceCapability, args: ToolArgs, o: EvidenceToolOptions, state: { calls: number }, names: readonly string[], signal: AbortSignal | undefined): Promise<string> {
   const name = EVIDENCE_TOOL_NAMES[capability];
   let list: Plan[];
   let range: TimeRange;
@@ -229,7 +229,7 @@ async function runTool(registry: ProviderRegistry, capability: Capability, args:
   return [`${name} ${JSON.stringify(args.query ?? args.trace_id ?? '')} window ${window}${limitNote}`, ...blocks].join('\n\n');
 }
 
-async function permit(provider: string, capability: Capability, o: EvidenceToolOptions, state: { calls: number }): Promise<boolean> {
+async function permit(provider: string, capability: EvidenceCapability, o: EvidenceToolOptions, state: { calls: number }): Promise<boolean> {
   if (o.maxCalls !== undefined && state.calls >= o.maxCalls) return false;
   let ok = true;
   try {

@@ -3,114 +3,86 @@
  * IO; inputs are sorted by explicit total orders, so any permutation of the same evidence gives byte-identical
  * JSON. `durationMs` is 0 here: the caller measures and fills it.
  *
- * Steps (one module each): sanitized span trees (spantree) -> cohorts (cohorts) -> per-trace summaries with
- * critical paths (trace-summary, critical-path) -> per-service span features (span-features), log features
- * (logs), metric change points (metrics) -> ranked candidates (candidates) -> roles (roles) -> proof trace
- * (representative) -> confidence (confidence) -> evidence ledger (evidence-items, timeline) -> header and
- * actions (narrate).
+ * Steps: sanitized span trees (spantree) -> one summary per trace (trace-summary) -> signals of every modality,
+ * each with its own onset and p-value (spans-signals, logs-signals, metrics-signals), fused per service and ranked
+ * (signals, rank) -> confidence basis and calibration (confidence, calibration) -> the incident onset (the top
+ * candidate's) splits the traces into baseline and incident for the descriptive parts: roles (roles), proof trace
+ * (representative), evidence ledger (evidence-items, timeline), header and actions (narrate).
  */
 import type { IncidentEvidence, RcaReport, CausalRole, CriticalPathStep } from './contract.js';
 import { toIsoNanos } from '../kernel/time.js';
-import { scoreCandidates, versionsByService, type ScoredCandidate } from './candidates.js';
-import { splitCohorts } from './cohorts.js';
-import { assessConfidence, type ConfidenceResult } from './confidence.js';
+import { IDENTITY_CALIBRATION, calibratedProbability, verdictFor, type Calibration } from './calibration.js';
+import { toCandidate, type ScoredCandidate } from './candidates.js';
+import { assessConfidence } from './confidence.js';
 import { EchoJudge } from './echo.js';
 import { collectItems } from './evidence-items.js';
 import { joinLogs, logFeatures } from './logs.js';
-import { metricChanges, metricScoreByService } from './metrics.js';
+import type { Mechanism } from './mechanisms.js';
+import { metricChanges } from './metrics.js';
 import { actions, header } from './narrate.js';
+import { rankServices, type Ranking } from './rank.js';
 import { pickRepresentative } from './representative.js';
-import { pickBottleneck, pickRoots, propagationOf, reach, serviceGraph } from './roles.js';
+import { pickBottleneck, pickRoots, propagationOf, reach, serviceGraph, type ServiceGraph } from './roles.js';
 import { computeSpanFeatures } from './span-features.js';
 import { buildForest, nanosToMsFrom } from './spantree.js';
-import { cmpStr, round } from './stats.js';
-import { calibratedProbability, verdictFor, type Calibration } from './calibration.js';
-import type { Mechanism } from './mechanisms.js';
+import { cmpNum, cmpStr, round } from './stats.js';
 import { buildLedger, idsFor } from './timeline.js';
-import { summarizeTrace } from './trace-summary.js';
+import { summarizeTrace, type TraceSummary } from './trace-summary.js';
 
 export interface AnalysisOptions {
   /** A child poking out of its parent by less than this is not clock skew (ms). Default 2. */
   readonly skewMarginMs?: number;
-  /** Fewer baseline traces than this in the evidence's baseline window: estimate the onset. Default 10. */
-  readonly minBaselineTraces?: number;
   /** Ledger size. Default 32. */
   readonly timelineLimit?: number;
-  /** Confidence thresholds. Defaults 0.7 (confirmed) and 0.4 (likely). */
-  readonly confirmAt?: number;
-  readonly likelyAt?: number;
-  /** Onsets within this margin of the earliest strong one count as simultaneous (ms). Default 5000. */
-  readonly precedenceMarginMs?: number;
   /** Root-cause candidates listed. Default 8. */
   readonly maxCandidates?: number;
   /** Mechanisms switched off (eval --ablate). */
   readonly disabled?: ReadonlySet<Mechanism>;
-  /** Maps the confidence basis to a probability and a verdict. Unset: the built-in thresholds. */
+  /** Maps the confidence basis to a probability and a verdict. Default: the fitted calibration. */
   readonly calibration?: Calibration;
+  /** Sees the ranking (signals and fused evidence): development tools and tests. */
+  readonly onRanking?: (r: Ranking) => void;
 }
 
 export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOptions = {}): RcaReport {
-  const opt = {
-    skewMarginMs: options.skewMarginMs ?? 2, minBaselineTraces: options.minBaselineTraces ?? 10,
-    timelineLimit: options.timelineLimit ?? 32, confirmAt: options.confirmAt ?? 0.7, likelyAt: options.likelyAt ?? 0.4,
-    precedenceMarginMs: options.precedenceMarginMs ?? 5000, maxCandidates: options.maxCandidates ?? 8,
-  };
+  const opt = { skewMarginMs: options.skewMarginMs ?? 2, timelineLimit: options.timelineLimit ?? 32, maxCandidates: options.maxCandidates ?? 8 };
   const symptom = evidence.symptomService;
   const forest = buildForest(evidence.spans, { skewMarginMs: opt.skewMarginMs });
   const origin = forest.traces.length ? forest.origin : minTime(evidence);
   joinLogs(forest, evidence.logs);
-  const split = splitCohorts(forest, evidence.incidentWindow, evidence.baselineWindow, symptom, { minBaselineTraces: opt.minBaselineTraces });
-  const relevant = (list: typeof split.baseline): typeof split.baseline => {
-    const withSymptom = list.filter((t) => t.nodes.some((n) => n.service === symptom));
+  const endMs = nanosToMsFrom(origin, evidence.alertTime);
+  const sums = forest.traces.map(summarizeTrace).sort((a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId));
+  const graph = mergeGraph(serviceGraph(sums), evidence.topology?.edges ?? []);
+  const echo = new EchoJudge(forest);
+  const ranking = rankServices({
+    sums, logs: evidence.logs, metrics: evidence.metrics, issues: evidence.issues, origin, endMs, startMs: startOf(evidence, origin), symptom,
+    callees: graph.callees, echo: (l) => echo.log(l), issueEcho: (i) => echo.issueShare(i), ...(options.disabled ? { disabled: options.disabled } : {}),
+  });
+  options.onRanking?.(ranking);
+  const candidates: ScoredCandidate[] = ranking.services.map((s) => toCandidate(s, ranking.opSamples));
+  const lead = candidates[0];
+  const onsetMs = lead?.onsetMs ?? nanosToMsFrom(origin, evidence.incidentWindow.start);
+  const inWindow = (s: TraceSummary): boolean => s.trace.root.start < endMs;
+  const relevant = (list: TraceSummary[]): TraceSummary[] => {
+    const withSymptom = list.filter((t) => t.services.has(symptom));
     return withSymptom.length >= Math.min(3, list.length) && withSymptom.length > 0 ? withSymptom : list;
   };
-  const base = relevant(split.baseline).map(summarizeTrace);
-  const inc = relevant(split.incident).map(summarizeTrace);
-  const baseW = split.source === 'evidence_windows' ? split.baseWindow : ([-Infinity, split.onsetMs] as const);
-  const incW = split.source === 'evidence_windows' ? split.incWindow : ([split.onsetMs, Infinity] as const);
-  const spanBaseW: readonly [number, number] = split.baseWindow;
-  const spanIncW: readonly [number, number] = split.incWindow;
-  const covered = (list: typeof base, w: readonly [number, number]): number => {
+  const base = relevant(sums.filter((s) => s.trace.root.start < onsetMs));
+  const inc = relevant(sums.filter((s) => s.trace.root.start >= onsetMs && inWindow(s)));
+  const covered = (list: readonly TraceSummary[]): number => {
     if (list.length === 0) return 0;
     const starts = list.map((s) => s.trace.root.start);
-    return Math.max(1, Math.min(w[1], Math.max(...starts)) - Math.max(w[0], Math.min(...starts)));
+    return Math.max(1, Math.max(...starts) - Math.min(...starts));
   };
-  const spanFeat = computeSpanFeatures(base, inc, covered(base, spanBaseW), covered(inc, spanIncW));
-  const logW = logWindows(evidence, origin, baseW, incW);
-  const echo = new EchoJudge(forest);
-  const logFeat = logFeatures(evidence.logs, origin, logW[0], logW[1], (l) => echo.log(l));
-  const mChanges = metricChanges(evidence.metrics, origin, baseW[0], incW[0], incW[1]);
-  const mScores = metricScoreByService(mChanges);
-  const graph = serviceGraph(inc.length ? inc : base);
-  const reachable = reach(symptom, graph.callees);
-  const spanServices = new Set<string>();
-  for (const t of forest.traces) for (const n of t.nodes) spanServices.add(n.service);
-  const cohortOf = split.cohortOf;
-  const versions = versionsByService(evidence.spans, (s) => {
-    const c = cohortOf.get(s.traceId);
-    return c === 'incident' ? true : c === 'baseline' ? false : undefined;
-  });
-  const logOnset = new Map<string, number>();
-  for (const [svc, lf] of logFeat) {
-    const first = lf.changes.reduce((m, c) => Math.min(m, nanosToMsFrom(origin, c.sample.time)), Infinity);
-    if (Number.isFinite(first)) logOnset.set(svc, first);
-  }
-  const incStartNs = origin + BigInt(Math.round(Math.max(incW[0], -1e12) * 1e6));
-  const candidates = scoreCandidates({
-    span: spanFeat.services, logs: logFeat, metrics: mScores, issues: evidence.issues, issueEcho: (i) => echo.issueShare(i), reachable, spanServices, versions,
-    incStartMs: incW[0], issueWindow: [Number.isFinite(incW[0]) ? incStartNs : evidence.incidentWindow.start, evidence.incidentWindow.end],
-    precedenceMarginMs: opt.precedenceMarginMs, logOnset, symptom, ...(options.disabled ? { disabled: options.disabled } : {}),
-  });
-  const services = [...spanFeat.services.values()].filter((f) => f.nInc >= 3);
-  // Saturation from traffic slows everything: own code (cpu, event loop) and the time before each server span
-  // starts (accept queues), which reads as a gap on every edge. A fault slows one service or one edge.
-  const slowed = (f: (typeof services)[number]): boolean => (f.latency.significance > 0.8 && f.latency.robustShift > 1) || f.networkScore >= 0.3;
-  const broadSlowdown = services.length ? services.filter(slowed).length / services.length : 0;
-  const leadName = candidates[0]?.service;
-  const delayedElsewhere = spanFeat.edges.filter((e) => e.score >= 0.3 && e.stats.nInc >= 2 && e.stats.nBase >= 2 && e.caller !== leadName && e.callee !== leadName).length;
-  const assessed = assessConfidence({ candidates, gaps: evidence.gaps, loadRatio: spanFeat.loadRatio, broadSlowdown, delayedElsewhere, confirmAt: opt.confirmAt, likelyAt: opt.likelyAt, surgeGate: !options.disabled?.has('surgeGate') });
-  const conf = options.calibration ? calibrated(assessed, options.calibration) : assessed;
-  const roots: ScoredCandidate[] = conf.verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
+  const spanFeat = computeSpanFeatures(base, inc, covered(base), covered(inc));
+  const dataStart = startOf(evidence, origin);
+  const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l));
+  const mChanges = metricChanges(evidence.metrics, origin, dataStart, onsetMs, endMs + 1);
+  const conf = assessConfidence({ candidates, gaps: evidence.gaps });
+  const cal = options.calibration ?? IDENTITY_CALIBRATION;
+  const confidence = round(calibratedProbability(cal, conf.basis.raw), 3);
+  const verdict = verdictFor(conf.basis, confidence);
+  const roots: ScoredCandidate[] = verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
   const rootNames = roots.map((r) => r.service);
   const propagation = roots.length ? propagationOf(rootNames, symptom, graph, spanFeat.services) : [];
   const entryDelta = spanFeat.entry.incMedian - spanFeat.entry.baseMedian;
@@ -123,18 +95,17 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     issues: evidence.issues, rep: rep.incident, inc, symptom, bottleneck,
   });
   const ledger = buildLedger(items, opt.timelineLimit);
-  const lead = candidates[0];
   const narration = {
-    verdict: conf.verdict, confidence: conf.confidence, roots, lead, propagation, bottleneck, symptom, ledger,
+    verdict, confidence, roots, lead, propagation, bottleneck, symptom, ledger,
     representativeTraceId: rep.incident?.trace.traceId ?? null, baselineTraceId: rep.baseline?.trace.traceId ?? null, reasons: conf.reasons,
   };
-  const rootCauseCandidates = candidates.slice(0, opt.maxCandidates).filter((c) => c.score > 0).map((c) => ({
+  const rootCauseCandidates = candidates.slice(0, opt.maxCandidates).filter((c) => c.evidence > 0 || c.service === lead?.service).map((c) => ({
     service: c.service,
     ...(c.operation ? { operation: c.operation } : {}),
     score: round(c.score, 3),
     evidence: idsFor(ledger, c.service),
-    features: Object.fromEntries(Object.entries(c.features as unknown as Record<string, number>).map(([k, v]) => [k, round(v, 3)])),
-    reason: `${c.mechanism}`,
+    features: c.features,
+    reason: c.mechanism,
   }));
   const pathOf = (sum: typeof rep.incident): CriticalPathStep[] => (sum?.path ?? []).map((s) => ({
     service: s.node.service, operation: s.node.operation, startOffsetMs: round(s.offset, 3),
@@ -145,8 +116,8 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const serviceEdges = [...graph.callees].flatMap(([caller, callees]) => [...callees].map((callee) => ({ caller, callee })))
     .sort((a, b) => cmpStr(a.caller, b.caller) || cmpStr(a.callee, b.callee));
   return {
-    verdict: conf.verdict,
-    confidence: conf.confidence,
+    verdict,
+    confidence,
     rootCauseCandidates,
     roles: { rootCause: rootNames, propagation, bottleneck, symptom },
     representativeTraceId: narration.representativeTraceId,
@@ -157,19 +128,18 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     providerCalls: evidence.providerCalls,
     strategy: evidence.envelope.strategy,
     durationMs: 0,
-    gates: conf.gates,
-    features: conf.features,
-    confidenceNotes: conf.reasons,
     confidenceBasis: conf.basis,
+    confidenceNotes: conf.reasons,
     criticalPath,
     baselineCriticalPath,
     serviceEdges,
     gaps: evidence.gaps,
+    coverage: evidence.coverage ?? [],
     pivots: evidence.pivots,
     strongestLead: lead ? { service: lead.service, ...(lead.operation ? { operation: lead.operation } : {}), score: round(lead.score, 3), evidence: idsFor(ledger, lead.service) } : null,
     cohorts: {
-      source: split.source, baselineTraces: base.length, incidentTraces: inc.length,
-      onset: toIsoNanos(origin + BigInt(Math.round(split.onsetMs * 1e6))), loadRatio: round(spanFeat.loadRatio, 3),
+      source: 'estimated_onset', baselineTraces: base.length, incidentTraces: inc.length,
+      onset: toIsoNanos(origin + BigInt(Math.round(onsetMs * 1e6))), loadRatio: round(spanFeat.loadRatio, 3),
     },
     skewCorrections: forest.skew.map((s) => ({ ...s, shiftMs: round(s.shiftMs, 3) })),
     sanitation: { orphanSpans: forest.orphanCount, clampedSpans: forest.clampedCount },
@@ -182,29 +152,32 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   };
 }
 
-function calibrated(c: ConfidenceResult, cal: Calibration): ConfidenceResult {
-  const p = round(calibratedProbability(cal, c.basis.raw), 3);
-  return { ...c, confidence: p, verdict: verdictFor(c.basis, p) };
+function mergeGraph(g: ServiceGraph, edges: readonly { readonly caller: string; readonly callee: string }[]): ServiceGraph {
+  if (edges.length === 0) return g;
+  const callees = new Map<string, Set<string>>([...g.callees].map(([k, v]) => [k, new Set(v)]));
+  const callers = new Map<string, Set<string>>([...g.callers].map(([k, v]) => [k, new Set(v)]));
+  for (const e of edges) {
+    if (e.caller === e.callee) continue;
+    (callees.get(e.caller) ?? callees.set(e.caller, new Set()).get(e.caller)!).add(e.callee);
+    (callers.get(e.callee) ?? callers.set(e.callee, new Set()).get(e.callee)!).add(e.caller);
+  }
+  return { callees, callers };
 }
 
 function minTime(e: IncidentEvidence): bigint {
-  let m = e.incidentWindow.start;
+  let m = e.incidentWindow.start < e.baselineWindow.start ? e.incidentWindow.start : e.baselineWindow.start;
   for (const l of e.logs) if (l.time < m) m = l.time;
-  return m < e.baselineWindow.start ? m : e.baselineWindow.start;
+  for (const s of e.metrics) for (const p of s.points) if (p.time < m) m = p.time;
+  return m;
 }
 
-function logWindows(
-  e: IncidentEvidence, origin: bigint, baseW: readonly [number, number], incW: readonly [number, number],
-): [readonly [number, number], readonly [number, number]] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const l of e.logs) {
-    const t = nanosToMsFrom(origin, l.time);
-    lo = Math.min(lo, t);
-    hi = Math.max(hi, t + 1e-3);
-  }
-  const b: [number, number] = [Math.max(baseW[0], lo), Math.min(baseW[1], hi)];
-  const i: [number, number] = [Math.max(incW[0], lo), Math.min(incW[1], hi)];
-  return [b, i];
+/** ms from origin of the first telemetry of any kind. */
+function startOf(e: IncidentEvidence, origin: bigint): number {
+  let m: bigint | undefined;
+  for (const s of e.spans) if (m === undefined || s.start < m) m = s.start;
+  for (const l of e.logs) if (m === undefined || l.time < m) m = l.time;
+  for (const s of e.metrics) for (const p of s.points) if (m === undefined || p.time < m) m = p.time;
+  return m === undefined ? 0 : nanosToMsFrom(origin, m);
 }
 
+export { reach };

@@ -34,7 +34,7 @@ export interface CorrelationEnvelope {
 /** A provider call that did not give data, said in the report rather than hidden. */
 export interface EvidenceGap {
   readonly provider: string;
-  readonly signal: 'logs' | 'traces' | 'metrics' | 'errors';
+  readonly signal: 'logs' | 'traces' | 'metrics' | 'errors' | 'topology';
   readonly status: 'no_data' | 'unsupported' | 'retryable' | 'failed' | 'skipped_budget';
   readonly reason: string;
 }
@@ -60,8 +60,24 @@ export interface IncidentEvidence {
   readonly issues: readonly ErrorIssue[];
   readonly gaps: readonly EvidenceGap[];
   readonly providerCalls: ProviderCallStats;
+  /** Of the traces each provider held in the range, how many the sampled span reads returned. */
+  readonly coverage?: readonly TraceCoverage[];
+  /** The service map, when a topology source gave one (the spans give their own). */
+  readonly topology?: ServiceMap;
   /** Pivot queries per backend, built by the providers' translators (human-pasteable). */
   readonly pivots: readonly { readonly backend: string; readonly label: string; readonly query: string; readonly url?: string }[];
+}
+
+export interface TraceCoverage {
+  readonly provider: string;
+  readonly tracesRead: number;
+  readonly tracesSeen: number;
+}
+
+export interface ServiceMap {
+  /** Where the map came from (spans, topology.json, service-graph metrics, Datadog service dependencies). */
+  readonly source: string;
+  readonly edges: readonly { readonly caller: string; readonly callee: string }[];
 }
 
 export type Verdict = 'confirmed' | 'likely' | 'inconclusive';

@@ -7,15 +7,11 @@ export const MECHANISMS = [
   'ownLatency',
   'network',
   'errorOrigin',
+  'structure',
   'logs',
   'metrics',
   'issues',
-  'deploy',
-  'structure',
-  'pathToSymptom',
-  'precedence',
-  'support',
-  'surgeGate',
+  'topology',
 ] as const;
 
 export type Mechanism = (typeof MECHANISMS)[number];

@@ -59,7 +59,7 @@ const UP_BAD: [RegExp, string][] = [
   [/(usage|utili[sz]ation|saturation|active|used)/i, 'saturation'],
 ];
 
-function classify(name: string): { direction: 'up' | 'down'; category: string } | undefined {
+export function classify(name: string): { direction: 'up' | 'down'; category: string } | undefined {
   if (DOWN_BAD.test(name)) return { direction: 'down', category: /hit/i.test(name) ? 'cache' : 'availability' };
   for (const [re, cat] of UP_BAD) if (re.test(name)) return { direction: 'up', category: cat };
   return undefined;

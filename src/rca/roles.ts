@@ -50,14 +50,16 @@ export function reach(start: string, next: ReadonlyMap<string, ReadonlySet<strin
 
 export function pickRoots(cands: readonly ScoredCandidate[], graph: ServiceGraph): ScoredCandidate[] {
   const top = cands[0];
-  if (!top || top.score <= 0) return [];
+  if (!top || top.p >= 0.05) return [];
   const roots = [top];
   const ancestorsOfTop = reach(top.service, graph.callers);
   const descendantsOfTop = reach(top.service, graph.callees);
   for (const c of cands.slice(1, 4)) {
-    if (c.score < 0.8 * top.score || c.features.own < 0.5) continue;
+    // A second, independent fault: nearly as strong (within a factor of 10 in p-value once both are overwhelming,
+    // i.e. evidence within 20%), its own kind of defect, and not on the first one's call chain.
+    if (c.p >= 1e-6 || c.evidence < 0.8 * top.evidence) continue;
     if (ancestorsOfTop.has(c.service) || descendantsOfTop.has(c.service)) continue;
-    if (c.mechanism === 'metrics' || c.mechanism === 'structure') continue;
+    if (c.mechanism === 'metrics' || c.mechanism === 'structure' || c.mechanism === 'none') continue;
     roots.push(c);
     break;
   }

@@ -142,7 +142,7 @@ export function spansListBody(query: string, range: TimeRange, opts: { limit: nu
 
 /** Datadog sorts span search by time only: slowest-first is applied after fetching (newest first). */
 export function spanSort(q: TraceSearchQuery): 'timestamp' | '-timestamp' {
-  return q.order === 'time_asc' ? 'timestamp' : '-timestamp';
+  return q.order === 'duration_desc' ? '-timestamp' : 'timestamp';
 }
 
 // ---------------------------------------------------------------- logs

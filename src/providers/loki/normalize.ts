@@ -116,7 +116,7 @@ function traceInLine(line: string): string | undefined {
 }
 
 /** Total order: time (per `order`), then service, then body; duplicates (same stream, time, line) removed. */
-export function orderEntries(entries: readonly LogEntry[], order: 'time_asc' | 'time_desc'): LogEntry[] {
+export function orderEntries(entries: readonly LogEntry[], order: 'time_asc' | 'time_desc' | 'sampled'): LogEntry[] {
   const seen = new Set<string>();
   const unique = entries.filter((e) => {
     const key = `${e.time}\u0000${e.service}\u0000${JSON.stringify(e.resource)}\u0000${e.body}`;

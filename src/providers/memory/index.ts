@@ -2,7 +2,7 @@
  * The in-memory evidence index: normalized models sorted once into explicit total orders, spans grouped by
  * trace, error issues given or derived. Queries (./query.ts, ./metrics.ts) read it; nothing mutates it.
  */
-import type { ErrorIssue, LogEntry, MetricSeries, Span } from '../models.js';
+import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import { deriveIssues } from './issues.js';
 import { cmpIssue, cmpLogTime, cmpSeries, cmpSpanTime } from './order.js';
 
@@ -12,6 +12,8 @@ export interface EvidenceData {
   readonly metrics: readonly MetricSeries[];
   /** Issues as an error tracker reported them. Absent: derived from exception events and error logs. */
   readonly issues?: readonly ErrorIssue[];
+  /** A service map the source gave (a topology file, a service graph). Absent: derived from the spans. */
+  readonly serviceMap?: readonly ServiceEdge[];
 }
 
 function sortedCopy<T>(list: readonly T[], cmp: (a: T, b: T) => number): T[] {
@@ -33,10 +35,13 @@ export class EvidenceIndex {
   readonly issues: readonly ErrorIssue[];
   /** Whether the issues were derived (true) or given by the source. */
   readonly issuesDerived: boolean;
+  /** The service map the source gave, by caller and callee; empty when it gave none. */
+  readonly serviceMap: readonly ServiceEdge[];
   private readonly traces: ReadonlyMap<string, readonly Span[]>;
   private readonly issueTraces: ReadonlyMap<string, ReadonlySet<string>>;
 
   private constructor(provider: string, data: EvidenceData) {
+    this.serviceMap = [...(data.serviceMap ?? [])].sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
     this.spans = sortedCopy(data.spans, cmpSpanTime);
     this.logs = sortedCopy(data.logs, cmpLogTime);
     this.metrics = sortedCopy(data.metrics, cmpSeries);

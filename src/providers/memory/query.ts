@@ -13,14 +13,16 @@
  *   effect: in-process issues carry no resolution state, all count as unresolved.
  * - limit: the first `limit` items of the order, truncated = more matched.
  */
-import type { ErrorIssue, LogEntry, Span } from '../models.js';
+import type { ErrorIssue, LogEntry, ServiceEdge, Span } from '../models.js';
 import { severityRank } from '../models.js';
 import type { QueryOutcome } from '../outcome.js';
 import { outcome } from '../outcome.js';
 import type { ErrorQuery, LogQuery, TraceSearchQuery } from '../queries.js';
+import type { TimeRange } from '../time-range.js';
 import type { EvidenceIndex } from './index.js';
 import { envOf, matchFilters } from './match.js';
 import { cmpLogTimeDesc, cmpSpanDurationDesc, lowerBound } from './order.js';
+import { sampledSpans, traceHash } from './sample.js';
 
 export interface Answer {
   readonly provider: string;
@@ -53,6 +55,7 @@ function pushTopK<T>(top: T[], item: T, k: number, cmp: (a: T, b: T) => number):
 }
 
 export function searchSpans(ix: EvidenceIndex, q: TraceSearchQuery, a: Answer): QueryOutcome<readonly Span[]> {
+  if (q.order === 'sampled') return sampledSpans(ix, q, a, (s) => spanMatches(ix, q, s));
   const spans = ix.spans;
   const from = lowerBound(spans, q.range.start, (s) => s.start);
   const to = lowerBound(spans, q.range.end, (s) => s.start);
@@ -104,6 +107,10 @@ export function fetchLogs(ix: EvidenceIndex, q: LogQuery, a: Answer): QueryOutco
   }
   if (q.order === 'time_desc') matches.sort(cmpLogTimeDesc);
   const truncated = matches.length > q.limit;
+  if (q.order === 'sampled' && truncated) {
+    const kept = thinLogs(matches, q.limit);
+    return outcome.fromList(a.provider, kept, 'no log record matches the query in the time range', { truncated, warnings: [...a.warnings, `sampled ${kept.length} of ${matches.length} log records uniformly`] });
+  }
   return outcome.fromList(a.provider, truncated ? matches.slice(0, q.limit) : matches, 'no log record matches the query in the time range', { truncated, warnings: a.warnings });
 }
 
@@ -123,4 +130,38 @@ export function fetchIssues(ix: EvidenceIndex, q: ErrorQuery, a: Answer): QueryO
   const matches = ix.issues.filter((i) => issueMatches(ix, q, i));
   const truncated = matches.length > q.limit;
   return outcome.fromList(a.provider, truncated ? matches.slice(0, q.limit) : matches, 'no error issue matches the query in the time range', { truncated, warnings: a.warnings });
+}
+
+/**
+ * The service map in a range: the one the source gave (a topology file) when it gave one, else the caller ->
+ * callee links of the spans that start in the range (a span whose parent runs in another service), as a
+ * service-graph processor would count them. Sorted by caller, callee.
+ */
+export function fetchServiceMap(ix: EvidenceIndex, range: TimeRange, a: Answer): QueryOutcome<readonly ServiceEdge[]> {
+  if (ix.serviceMap.length > 0) return outcome.fromList(a.provider, ix.serviceMap, 'no service map', { truncated: false, warnings: a.warnings });
+  const byId = new Map<string, Span>();
+  for (const s of ix.spans) byId.set(`${s.traceId}/${s.spanId}`, s);
+  const seen = new Set<string>();
+  const edges: ServiceEdge[] = [];
+  for (const s of ix.spans) {
+    if (s.start < range.start || s.start >= range.end || !s.parentSpanId) continue;
+    const parent = byId.get(`${s.traceId}/${s.parentSpanId}`);
+    if (!parent || parent.service === s.service) continue;
+    const key = `${parent.service}\u0000${s.service}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    edges.push({ sourceProvider: a.provider, caller: parent.service, callee: s.service });
+  }
+  edges.sort((x, y) => (x.caller < y.caller ? -1 : x.caller > y.caller ? 1 : x.callee < y.callee ? -1 : x.callee > y.callee ? 1 : 0));
+  return outcome.fromList(a.provider, edges, 'no spans with a parent in another service in the time range', { truncated: false, warnings: a.warnings });
+}
+
+/**
+ * Uniform thinning: the `limit` records with the smallest hash of (time, service, body), back in time order. Every
+ * record has the same chance, whatever its time or template, so rates stay comparable across the range.
+ */
+function thinLogs(matches: readonly LogEntry[], limit: number): LogEntry[] {
+  const keyed = matches.map((l, i) => ({ l, h: traceHash(`${l.time}\u0000${l.service}\u0000${l.body}`), i }));
+  keyed.sort((x, y) => x.h - y.h || x.i - y.i);
+  return keyed.slice(0, limit).sort((x, y) => x.i - y.i).map((x) => x.l);
 }

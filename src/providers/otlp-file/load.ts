@@ -6,15 +6,18 @@
  * truncated or corrupt gzip stream keeps what was read before the damage and is reported as a problem.
  * File-system errors (folder missing, file unreadable) reject with FT_OTLP_FILE_UNREADABLE.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlipturnError, errorMessage } from '../../kernel/errors.js';
-import type { LogEntry, MetricSeries, Span } from '../models.js';
+import type { LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
+import { z } from 'zod';
 import { EvidenceIndex } from '../memory/index.js';
 import { forEachLine, isCompressionError, isGzipFile } from './lines.js';
 import type { NormalizeContext, SeriesPart } from './normalize.js';
 import { detectSignal, newNormalizeContext, normalizeLogsRequest, normalizeMetricsRequest, normalizeTraceRequest } from './normalize.js';
 
+/** The service map file of the scenario format (optional). */
+const TOPOLOGY_FILE = 'topology.json';
 const TELEMETRY_FILE = /\.(jsonl|jsonl\.gz|json\.gz)$/i;
 /** Problems kept in the report (all are counted). */
 const MAX_PROBLEMS = 200;
@@ -166,7 +169,8 @@ export async function loadOtlpDir(dir: string, provider: string): Promise<Loaded
   const reports: FileReport[] = [];
   for (const f of files) reports.push(await loadFile(acc, dir, f));
   const metrics = [...acc.series.values()].map((p) => toSeries(p, provider));
-  const index = EvidenceIndex.build(provider, { spans: acc.spans, logs: acc.logs, metrics });
+  const serviceMap = await loadTopology(dir, provider, acc);
+  const index = EvidenceIndex.build(provider, { spans: acc.spans, logs: acc.logs, metrics, ...(serviceMap ? { serviceMap } : {}) });
   const sum = (k: 'lines' | 'spans' | 'logs' | 'points') => reports.reduce((a, r) => a + r[k], 0);
   const report: LoadReport = {
     dir,
@@ -182,6 +186,34 @@ export async function loadOtlpDir(dir: string, provider: string): Promise<Loaded
     problemCount: acc.problemCount,
   };
   return { index, report };
+}
+
+const topologySchema = z.object({
+  source: z.string().min(1),
+  edges: z.array(z.object({ caller: z.string().min(1), callee: z.string().min(1) })),
+});
+
+/** topology.json beside the telemetry files (the scenario format's service map), when there is one. */
+async function loadTopology(dir: string, provider: string, acc: Accumulator): Promise<ServiceEdge[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, TOPOLOGY_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    acc.problem(TOPOLOGY_FILE, undefined, `invalid JSON (${errorMessage(e).slice(0, 120)})`);
+    return undefined;
+  }
+  const r = topologySchema.safeParse(parsed);
+  if (!r.success) {
+    acc.problem(TOPOLOGY_FILE, undefined, `not a service map: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    return undefined;
+  }
+  return r.data.edges.map((e) => ({ sourceProvider: provider, caller: e.caller, callee: e.callee }));
 }
 
 /** Problems as outcome warnings: the first few, then how many more. */

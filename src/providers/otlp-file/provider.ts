@@ -9,16 +9,17 @@ import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../../kernel/errors.js';
-import type { ErrorIssue, LogEntry, MetricSeries, Span } from '../models.js';
+import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import type { QueryOutcome } from '../outcome.js';
 import { outcome } from '../outcome.js';
-import type { CallContext, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TracesProvider } from '../protocols.js';
-import { CAPABILITIES } from '../protocols.js';
+import type { CallContext, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TopologyProvider, TracesProvider } from '../protocols.js';
+import { ALL_CAPABILITIES } from '../protocols.js';
 import type { ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
 import type { EvidenceIndex } from '../memory/index.js';
 import { fetchMetrics } from '../memory/metrics.js';
 import type { Answer } from '../memory/query.js';
-import { fetchIssues, fetchLogs, fetchTrace, searchSpans } from '../memory/query.js';
+import { fetchIssues, fetchLogs, fetchServiceMap, fetchTrace, searchSpans } from '../memory/query.js';
+import type { TimeRange } from '../time-range.js';
 import type { Loaded, LoadReport } from './load.js';
 import { discoverFiles, loadOtlpDir, reportWarnings } from './load.js';
 
@@ -27,7 +28,7 @@ export interface OtlpFileProviderOptions {
   readonly name?: string;
 }
 
-export interface OtlpFileProvider extends LogsProvider, TracesProvider, MetricsProvider, ErrorsProvider {
+export interface OtlpFileProvider extends LogsProvider, TracesProvider, MetricsProvider, ErrorsProvider, TopologyProvider {
   readonly dir: string;
   /** Loads the folder (once) and returns the load report. Rejects with FT_OTLP_FILE_UNREADABLE on IO errors. */
   load(): Promise<LoadReport>;
@@ -90,7 +91,7 @@ export function createOtlpFileProvider(o: OtlpFileProviderOptions): OtlpFileProv
   return {
     name,
     dir,
-    capabilities: CAPABILITIES,
+    capabilities: ALL_CAPABILITIES,
     healthCheck,
     load: async () => (await ensure()).report,
     report: () => loaded?.report,
@@ -99,6 +100,7 @@ export function createOtlpFileProvider(o: OtlpFileProviderOptions): OtlpFileProv
     fetchLogs: (q: LogQuery, ctx?: CallContext) => run<readonly LogEntry[]>(ctx, (ix, a) => fetchLogs(ix, q, a)),
     fetchMetrics: (q: MetricQuery, ctx?: CallContext) => run<readonly MetricSeries[]>(ctx, (ix, a) => fetchMetrics(ix, q, a)),
     fetchIssues: (q: ErrorQuery, ctx?: CallContext) => run<readonly ErrorIssue[]>(ctx, (ix, a) => fetchIssues(ix, q, a)),
+    fetchServiceMap: (range: TimeRange, ctx?: CallContext) => run<readonly ServiceEdge[]>(ctx, (ix, a) => fetchServiceMap(ix, range, a)),
     close: () => Promise.resolve(),
   };
 }

@@ -73,7 +73,7 @@ function spanOf(raw: unknown, t: Record<string, unknown>, traceId: string, q: Tr
 }
 
 /** Total orders: duration_desc (longest first) or time_asc; ties by traceId then spanId. */
-export function orderSpans(spans: readonly Span[], order: 'duration_desc' | 'time_asc'): Span[] {
+export function orderSpans(spans: readonly Span[], order: 'duration_desc' | 'time_asc' | 'sampled'): Span[] {
   const tie = (a: Span, b: Span) => cmp(a.traceId, b.traceId) || cmp(a.spanId, b.spanId);
   return [...spans].sort((a, b) => {
     if (order === 'duration_desc') return b.durationNanos - a.durationNanos || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0) || tie(a, b);

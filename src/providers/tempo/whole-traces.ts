@@ -41,7 +41,7 @@ const FETCH_MARGIN_SECONDS = 3600;
 
 /** Whether a search is answered with whole traces (see the module comment). */
 export function readsWholeTraces(q: TraceSearchQuery, s: TempoSettings): boolean {
-  return s.traceFetchLimit > 0 && q.order === 'time_asc' && !q.entryOnly;
+  return s.traceFetchLimit > 0 && q.order !== 'duration_desc' && !q.entryOnly;
 }
 
 function wholeTraceSearchParams(q: TraceSearchQuery, s: TempoSettings): SearchParams {

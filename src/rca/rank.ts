@@ -1,0 +1,130 @@
+/**
+ * The ranking: signals from every modality there is (spans-signals, logs-signals, metrics-signals, error-tracker
+ * issues), fused per service (signals.ts). Pure.
+ *
+ * When no service carries evidence at the conventional 5% level, the symptom is ranked first: the alert itself
+ * says something is wrong there, and nothing downstream shows a change of its own (a defect inside the alerting
+ * service that changes neither its latency nor its calls: a wrong answer, a rejected request).
+ */
+import type { ErrorIssue, LogEntry, MetricSeries } from '../providers/models.js';
+import { logSignals } from './logs-signals.js';
+import type { Mechanism } from './mechanisms.js';
+import { metricSignals } from './metrics-signals.js';
+import { fuse, type Modality, type ServiceEvidence, type Signal } from './signals.js';
+import { spanSignals } from './spans-signals.js';
+import { nanosToMsFrom } from './spantree.js';
+import { cmpNum, cmpStr } from './stats.js';
+import { evidenceOf, poissonRateTest } from './tests.js';
+import type { TraceSummary } from './trace-summary.js';
+import type { TimedValue } from './changepoint.js';
+
+export interface RankInputs {
+  readonly sums: readonly TraceSummary[];
+  readonly logs: readonly LogEntry[];
+  readonly metrics: readonly MetricSeries[];
+  readonly issues: readonly ErrorIssue[];
+  readonly origin: bigint;
+  /** The alert, ms from origin: nothing after it is used. */
+  readonly endMs: number;
+  /** ms from origin of the first telemetry. */
+  readonly startMs: number;
+  readonly symptom: string;
+  readonly callees?: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly echo?: (l: LogEntry) => boolean | undefined;
+  readonly issueEcho?: (i: ErrorIssue) => number | undefined;
+  readonly disabled?: ReadonlySet<Mechanism>;
+}
+
+export interface Ranking {
+  readonly services: readonly ServiceEvidence[];
+  readonly signals: readonly Signal[];
+  readonly opSamples: ReadonlyMap<string, TimedValue[]>;
+  /** Whether the symptom was put first for lack of evidence elsewhere. */
+  readonly symptomFallback: boolean;
+}
+
+const RANK_ALPHA = 0.05;
+
+function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] {
+  const out: Signal[] = [];
+  for (const i of issues) {
+    if (!i.service) continue;
+    const first = nanosToMsFrom(inp.origin, i.firstSeen);
+    if (!(first < inp.endMs) || i.count < 1) continue;
+    const echo = inp.issueEcho?.(i);
+    if (echo !== undefined && echo > 0.5) continue;
+    // An issue first seen inside the data: no occurrence before it, `count` after.
+    const before = Math.max(0, first - inp.startMs);
+    const test = before > 0 ? poissonRateTest(0, before, i.count, Math.max(1, inp.endMs - first)) : { up: 1 };
+    out.push({
+      id: `issue|${i.service}|${i.id}`, kind: 'issue', modality: 'errors', services: [i.service], family: 'issue', direction: 'up',
+      p: test.up, effect: Math.log1p(i.count), onsetMs: first, before: 0, after: i.count, nBefore: 0, nAfter: i.count,
+      label: `error issue in ${i.service}: ${i.type}: ${i.message.slice(0, 160)} (${i.count} events)`, detail: i.id,
+    });
+  }
+  return out;
+}
+
+/**
+ * A caller that now calls a service more or less often changed its behaviour, but the reason is often the callee:
+ * retries when it fails, a fallback when it times out, a skipped call when it errs. The change speaks for the
+ * caller only as far as the callee shows no anomaly of its own: intersection-union, p = max(p_calls, 1 - p_callee),
+ * with p_callee the callee's fused evidence without call-count signals.
+ */
+function explainCalls(signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>, off: ReadonlySet<Mechanism>): Signal[] {
+  if (off.has('topology') || !signals.some((s) => s.kind === 'calls')) return [...signals];
+  const without = fuse(signals.filter((s) => s.kind !== 'calls'), present);
+  const pOf = new Map(without.map((e) => [e.service, e.p]));
+  return signals.map((s) => {
+    if (s.kind !== 'calls' || !s.detail) return s;
+    const pCallee = pOf.get(s.detail) ?? 1;
+    return { ...s, p: Math.max(s.p, 1 - pCallee) };
+  });
+}
+
+/**
+ * The service map as a prior: a service the symptom cannot reach through calls (when the map knows the symptom)
+ * is an unlikely cause of what the symptom shows, so its p-value is multiplied by the number of services in the
+ * map (its prior odds against all the on-path ones). It can still lead on overwhelming evidence (a shared
+ * dependency the map does not show); on-path services are untouched.
+ */
+function offPath(list: ServiceEvidence[], inp: RankInputs, off: ReadonlySet<Mechanism>): ServiceEvidence[] {
+  const callees = inp.callees;
+  if (off.has('topology') || !callees || !callees.has(inp.symptom)) return list;
+  const seen = new Set<string>([inp.symptom]);
+  const stack = [inp.symptom];
+  while (stack.length) for (const c of callees.get(stack.pop()!) ?? []) if (!seen.has(c)) (seen.add(c), stack.push(c));
+  const known = new Set<string>([...callees.keys(), ...[...callees.values()].flatMap((v) => [...v])]);
+  const n = Math.max(2, known.size);
+  return list
+    .map((e) => (seen.has(e.service) ? e : { ...e, p: Math.min(1, e.p * n), evidence: evidenceOf(Math.min(1, e.p * n)) }))
+    .sort((a, b) => cmpNum(a.p, b.p) || cmpStr(a.service, b.service));
+}
+
+export function rankServices(inp: RankInputs): Ranking {
+  const off = inp.disabled ?? new Set<Mechanism>();
+  const span = spanSignals(inp.sums, { endMs: inp.endMs, symptom: inp.symptom, disabled: off });
+  const signals: Signal[] = [...span.signals];
+  if (!off.has('logs')) signals.push(...logSignals(inp.logs, { origin: inp.origin, endMs: inp.endMs, ...(inp.echo ? { echo: inp.echo } : {}) }));
+  if (!off.has('metrics')) signals.push(...metricSignals(inp.metrics, { origin: inp.origin, endMs: inp.endMs, ...(inp.callees && !off.has('topology') ? { callees: inp.callees } : {}) }));
+  if (!off.has('issues')) signals.push(...issueSignals(inp.issues, inp));
+  const present = new Map<string, Set<Modality>>();
+  const mark = (svc: string, m: Modality): void => {
+    (present.get(svc) ?? present.set(svc, new Set()).get(svc)!).add(m);
+  };
+  for (const svc of span.services) mark(svc, 'traces');
+  for (const l of inp.logs) mark(l.service, 'logs');
+  for (const s of signals) for (const svc of s.services) mark(svc, s.modality);
+  let services = offPath(fuse(explainCalls(signals, present, off), present), inp, off);
+  let symptomFallback = false;
+  const top = services[0];
+  if ((!top || top.p >= RANK_ALPHA) && inp.symptom) {
+    const sym = services.find((s) => s.service === inp.symptom);
+    services = [
+      sym ?? { service: inp.symptom, p: 1, evidence: 0, modalities: {}, top: [], onsetMs: undefined },
+      ...services.filter((s) => s.service !== inp.symptom),
+    ];
+    symptomFallback = true;
+  }
+  return { services, signals: [...signals].sort((a, b) => cmpStr(a.id, b.id)), opSamples: span.opSamples, symptomFallback };
+}
