@@ -170,6 +170,11 @@ export interface ErrorIssue {
   /** Traces that carry occurrences, when known (a few, not all). */
   readonly traceIds: readonly string[];
   readonly link?: string;
+  /**
+   * The provider grouped it from the spans' exception events and error logs it also serves (no error tracker
+   * behind it): the same evidence as those, and firstSeen is only the first occurrence in the data it holds.
+   */
+  readonly derived?: boolean;
 }
 
 /** Attribute value as display text (arrays joined), or undefined when absent. */

@@ -56,6 +56,8 @@ export interface ChangeOptions {
   readonly splits?: number;
   /** Baseline quantile for exceedance (default 0.95, or 0.05 for 'down'). */
   readonly quantile?: number;
+  /** Smallest relative change of interest for durations (0.1 = 10%); 0 for indicators and counts. */
+  readonly margin?: number;
   /** Peers' samples (sorted by t) to complete a sparse baseline. */
   readonly pool?: readonly TimedValue[];
   /**
@@ -86,8 +88,11 @@ function logOffset(a: Float64Array, b: Float64Array): number {
 }
 
 /** Test one split: `before` and `after` values, in the given direction. */
-export function splitTest(before: readonly number[], after: readonly number[], direction: Direction, quantile?: number): Omit<ChangeResult, 'onsetMs' | 'pooled'> & { readonly rawP: number } {
-  const sb = sortedOf(before);
+export function splitTest(before: readonly number[], after: readonly number[], direction: Direction, quantile?: number, margin = 0): Omit<ChangeResult, 'onsetMs' | 'pooled'> & { readonly rawP: number } {
+  // The smallest change of interest: the baseline is moved by the margin in the trouble direction before testing,
+  // so thousands of samples do not turn a 3% wiggle into overwhelming evidence.
+  const scaled = margin > 0 ? before.map((v) => (direction === 'up' ? v * (1 + margin) : v * (1 - margin))) : before;
+  const sb = sortedOf(scaled);
   const sa = sortedOf(after);
   const nb = sb.length;
   const na = sa.length;
@@ -107,13 +112,13 @@ export function splitTest(before: readonly number[], after: readonly number[], d
     p0 = rl / (nb + 1);
   }
   const pExc = na > 0 && nb > 0 ? binomialSf(exceeding, na, p0) : 1;
-  const z = rankSumZ(before, after);
+  const z = rankSumZ(scaled, after);
   const pRank = normalSf(direction === 'up' ? z : -z);
-  const pLog = logWelchP(before, after, logOffset(sb, sa), direction);
+  const pLog = logWelchP(scaled, after, logOffset(sb, sa), direction);
   const rawP = Math.min(1, 3 * Math.min(pExc, pRank, pLog));
   return {
     direction, p: rawP, rawP, effect: na > 0 ? exceeding / na - p0 : 0, nBefore: nb, nAfter: na, exceeding,
-    beforeMedian: medianOf(sb), afterMedian: medianOf(sa),
+    beforeMedian: medianOf(sortedOf(before)), afterMedian: medianOf(sa),
   };
 }
 
@@ -156,7 +161,7 @@ export function changePoint(samples: readonly TimedValue[], opt: ChangeOptions):
     }
     if (before.length < minBefore) continue;
     const after = used.slice(cut).map((s) => s.v);
-    const r = splitTest(before, after, opt.direction, quantile);
+    const r = splitTest(before, after, opt.direction, quantile, opt.margin ?? 0);
     if (!best || r.rawP < best.rawP || (r.rawP === best.rawP && r.effect > best.effect)) best = { ...r, onsetMs: onset, pooled };
   }
   if (!best) return undefined;

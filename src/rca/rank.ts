@@ -48,7 +48,8 @@ const RANK_ALPHA = 0.05;
 function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] {
   const out: Signal[] = [];
   for (const i of issues) {
-    if (!i.service) continue;
+    // An issue grouped from the same spans and logs the analysis reads is not a second witness.
+    if (!i.service || i.derived) continue;
     const first = nanosToMsFrom(inp.origin, i.firstSeen);
     if (!(first < inp.endMs) || i.count < 1) continue;
     const echo = inp.issueEcho?.(i);

@@ -191,10 +191,16 @@ function incidentOnset(signals: readonly Signal[]): number | undefined {
   return best?.onsetMs;
 }
 
+/**
+ * Durations: a change counts from 10% on. Timings jitter by a few percent with scheduling, GC and co-located load;
+ * with thousands of samples such jitter is "significant" and would drown a hundredfold delay on a rare call.
+ */
+const DURATION_MARGIN = 0.1;
+
 function test(j: Job, endMs: number, at: number | undefined): Signal | undefined {
   const base = { endMs, ...(at !== undefined ? { at } : {}) };
   if (j.kind === 'own') {
-    const r = changePoint(j.samples, { direction: 'up', ...base });
+    const r = changePoint(j.samples, { direction: 'up', margin: DURATION_MARGIN, ...base });
     return r && signalOf(`own|${j.key}`, 'own', [j.key], 'own', r, `${j.key} own time per call`);
   }
   if (j.kind === 'error') {
@@ -203,7 +209,7 @@ function test(j: Job, endMs: number, at: number | undefined): Signal | undefined
   }
   const [a, b] = j.key.split(SEP) as [string, string];
   if (j.kind === 'gap') {
-    const r = changePoint(j.samples, { direction: 'up', ...base, ...(j.pool ? { pool: j.pool } : {}) });
+    const r = changePoint(j.samples, { direction: 'up', margin: DURATION_MARGIN, ...base, ...(j.pool ? { pool: j.pool } : {}) });
     return r && signalOf(`gap|${a}|${b}`, 'gap', [a, b], 'gap', r, `call ${a} -> ${b}: time outside ${b}'s own span`);
   }
   const r = changePointEither(j.samples, base);

@@ -152,6 +152,7 @@ function toIssue(provider: string, id: string, group: readonly Occurrence[]): { 
     level,
     tags,
     traceIds,
+    derived: true,
   };
   return { issue, traces };
 }
