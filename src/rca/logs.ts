@@ -25,7 +25,7 @@ export function joinLogs(forest: Forest, logs: readonly LogEntry[]): number {
   return joined;
 }
 
-function isError(s: LogSeverity): boolean {
+export function isError(s: LogSeverity): boolean {
   return s === 'error' || s === 'fatal';
 }
 
