@@ -7,8 +7,8 @@
 import type { Signal, ServiceEvidence, Modality } from './signals.js';
 import { MODALITIES } from './signals.js';
 import type { TimedValue } from './changepoint.js';
-import { cmpNum, cmpStr, median, round } from './stats.js';
-import { evidenceOf } from './tests.js';
+import { cmpStr, median, round } from './stats.js';
+import { evidenceOfLn } from './tests.js';
 import { SEP } from './trace-summary.js';
 
 export type Mechanism = 'latency' | 'network' | 'error' | 'logs' | 'deploy' | 'structure' | 'metrics' | 'none';
@@ -19,8 +19,9 @@ export interface ScoredCandidate {
   readonly service: string;
   readonly operation: string | undefined;
   readonly score: number;
-  /** Fused p-value and evidence (-log10 p). */
+  /** Fused p-value (floored), its natural log (exact) and evidence (-log10 p). */
   readonly p: number;
+  readonly lnP: number;
   readonly evidence: number;
   /** Evidence per modality with data (0: data, no change). */
   readonly features: CandidateFeatures;
@@ -41,10 +42,10 @@ export function scoreOf(evidence: number): number {
 export function toCandidate(e: ServiceEvidence, opSamples: ReadonlyMap<string, TimedValue[]>): ScoredCandidate {
   const lead = e.top[0];
   const features: CandidateFeatures = {};
-  for (const m of MODALITIES) if (e.modalities[m] !== undefined) features[m] = round(evidenceOf(e.modalities[m]!), 3);
+  for (const m of MODALITIES) if (e.modalities[m] !== undefined) features[m] = round(evidenceOfLn(e.modalities[m]!), 3);
   const mechanism: Mechanism = lead && lead.p < 0.05 ? MECH_OF[lead.kind] : 'none';
   return {
-    service: e.service, operation: operationOf(e, opSamples), score: scoreOf(e.evidence), p: e.p, evidence: e.evidence, features,
+    service: e.service, operation: operationOf(e, opSamples), score: scoreOf(e.evidence), p: e.p, lnP: e.lnP, evidence: e.evidence, features,
     onsetMs: e.onsetMs, mechanism, signals: e.top,
   };
 }
@@ -65,8 +66,4 @@ function operationOf(e: ServiceEvidence, opSamples: ReadonlyMap<string, TimedVal
     if (!best || d > best.d || (d === best.d && cmpStr(k, prefix + best.op) < 0)) best = { op: k.slice(prefix.length), d };
   }
   return best && best.d > 0 ? best.op : undefined;
-}
-
-export function byEvidence(a: ScoredCandidate, b: ScoredCandidate): number {
-  return cmpNum(a.p, b.p) || cmpStr(a.service, b.service);
 }

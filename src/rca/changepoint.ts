@@ -19,7 +19,7 @@
  * called), the baseline is completed with its peers' samples before the same time (hierarchical baseline:
  * the caller, the callee, all links; see spans-signals.ts).
  */
-import { binomialSf, logWelchP, normalSf, rankSumZ, P_FLOOR } from './tests.js';
+import { lnBinomialSf, lnNormalSf, logWelchLnP, rankSumZ, P_FLOOR } from './tests.js';
 
 export interface TimedValue {
   /** ms from the analysis origin */
@@ -32,8 +32,9 @@ export type Direction = 'up' | 'down';
 export interface ChangeResult {
   readonly direction: Direction;
   readonly onsetMs: number;
-  /** Corrected p-value of "worse after the onset". */
+  /** Corrected p-value of "worse after the onset" (floored at 1e-300, for display) and its natural log (exact). */
   readonly p: number;
+  readonly lnP: number;
   /** Share of after-samples beyond the baseline quantile, minus the share expected without a change (-1..1). */
   readonly effect: number;
   readonly nBefore: number;
@@ -88,7 +89,7 @@ function logOffset(a: Float64Array, b: Float64Array): number {
 }
 
 /** Test one split: `before` and `after` values, in the given direction. */
-export function splitTest(before: readonly number[], after: readonly number[], direction: Direction, quantile?: number, margin = 0): Omit<ChangeResult, 'onsetMs' | 'pooled'> & { readonly rawP: number } {
+export function splitTest(before: readonly number[], after: readonly number[], direction: Direction, quantile?: number, margin = 0): Omit<ChangeResult, 'onsetMs' | 'pooled'> {
   // The smallest change of interest: the baseline is moved by the margin in the trouble direction before testing,
   // so thousands of samples do not turn a 3% wiggle into overwhelming evidence.
   const scaled = margin > 0 ? before.map((v) => (direction === 'up' ? v * (1 + margin) : v * (1 - margin))) : before;
@@ -111,13 +112,13 @@ export function splitTest(before: readonly number[], after: readonly number[], d
     for (const v of sa) if (v < thr) exceeding++;
     p0 = rl / (nb + 1);
   }
-  const pExc = na > 0 && nb > 0 ? binomialSf(exceeding, na, p0) : 1;
+  const lnExc = na > 0 && nb > 0 ? lnBinomialSf(exceeding, na, p0) : 0;
   const z = rankSumZ(scaled, after);
-  const pRank = normalSf(direction === 'up' ? z : -z);
-  const pLog = logWelchP(scaled, after, logOffset(sb, sa), direction);
-  const rawP = Math.min(1, 3 * Math.min(pExc, pRank, pLog));
+  const lnRank = lnNormalSf(direction === 'up' ? z : -z);
+  const lnLog = logWelchLnP(scaled, after, logOffset(sb, sa), direction);
+  const lnP = Math.min(0, Math.log(3) + Math.min(lnExc, lnRank, lnLog));
   return {
-    direction, p: rawP, rawP, effect: na > 0 ? exceeding / na - p0 : 0, nBefore: nb, nAfter: na, exceeding,
+    direction, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, effect: na > 0 ? exceeding / na - p0 : 0, nBefore: nb, nAfter: na, exceeding,
     beforeMedian: medianOf(sortedOf(before)), afterMedian: medianOf(sa),
   };
 }
@@ -143,7 +144,7 @@ export function changePoint(samples: readonly TimedValue[], opt: ChangeOptions):
     if (i < lo || i > hi) return undefined;
     positions.add(i);
   } else for (let i = 0; i < k; i++) positions.add(lo + Math.round((i * (hi - lo)) / Math.max(1, k - 1)));
-  let best: (ChangeResult & { rawP: number }) | undefined;
+  let best: ChangeResult | undefined;
   for (const i of [...positions].sort((a, b) => a - b)) {
     // Samples at the same instant stay on one side.
     let cut = i;
@@ -162,20 +163,23 @@ export function changePoint(samples: readonly TimedValue[], opt: ChangeOptions):
     if (before.length < minBefore) continue;
     const after = used.slice(cut).map((s) => s.v);
     const r = splitTest(before, after, opt.direction, quantile, opt.margin ?? 0);
-    if (!best || r.rawP < best.rawP || (r.rawP === best.rawP && r.effect > best.effect)) best = { ...r, onsetMs: onset, pooled };
+    if (!best || r.lnP < best.lnP || (r.lnP === best.lnP && r.effect > best.effect)) best = { ...r, onsetMs: onset, pooled };
   }
   if (!best) return undefined;
-  const p = Math.min(1, Math.max(P_FLOOR, best.rawP * positions.size));
-  const { rawP: _r, ...rest } = best;
-  return { ...rest, p };
+  return corrected(best, positions.size);
+}
+
+/** A result's p-value multiplied by m (Bonferroni), at most 1. */
+function corrected(r: ChangeResult, m: number): ChangeResult {
+  const lnP = Math.min(0, r.lnP + Math.log(Math.max(1, m)));
+  return { ...r, lnP, p: Math.max(P_FLOOR, Math.exp(lnP)) };
 }
 
 /** The change point in whichever direction is worse (smaller p); for signals where both directions mean trouble. */
 export function changePointEither(samples: readonly TimedValue[], opt: Omit<ChangeOptions, 'direction'>): ChangeResult | undefined {
   const up = changePoint(samples, { ...opt, direction: 'up' });
   const down = changePoint(samples, { ...opt, direction: 'down' });
-  if (!up) return down && { ...down, p: Math.min(1, down.p * 2) };
-  if (!down) return { ...up, p: Math.min(1, up.p * 2) };
-  const b = up.p <= down.p ? up : down;
-  return { ...b, p: Math.min(1, b.p * 2) };
+  if (!up) return down && corrected(down, 2);
+  if (!down) return corrected(up, 2);
+  return corrected(up.lnP <= down.lnP ? up : down, 2);
 }

@@ -1,7 +1,7 @@
 /**
- * Confidence of the answer. The basis (calibration.ts) is the posterior of the top candidate against the
- * runner-up if their fused p-values were likelihoods, weighed by how far the top one is from chance:
- * raw = (1 - p1) * p2 / (p1 + p2). The modalities carrying the top candidate's evidence (p < 0.01 each) and
+ * Confidence of the answer. The basis (calibration.ts) is the margin of the top candidate over the runner-up in
+ * decades of evidence (log10 p2 / p1), on a saturating scale (margin / (margin + 2)), weighed by how far the top
+ * one is from chance (1 - p1); the calibration turns it into a probability. The modalities carrying the top candidate's evidence (p < 0.01 each) and
  * whether one is overwhelming (p < 1e-4 with the runner-up 100 times weaker) decide whether "confirmed" may be
  * said. Evidence gaps (a backend that failed, a budget that ran out) are named and lower the basis: the missing
  * evidence could have changed the ranking.
@@ -32,11 +32,10 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
     return { basis: { raw: 0, modalities: 0, overwhelming: false }, margin: 0, reasons: ['no service shows a significant change of its own'] };
   }
   const p1 = top.p;
-  const p2 = second?.p ?? 1;
-  let raw = (1 - p1) * (p2 / (p1 + p2));
+  const margin = ((second?.lnP ?? 0) - top.lnP) / Math.LN10;
+  let raw = (1 - p1) * (margin / (margin + 2));
   const modalities = MODALITIES.filter((m) => (top.features[m] ?? 0) >= 2).length;
   const best = Math.max(0, ...MODALITIES.map((m) => top.features[m] ?? 0));
-  const margin = Math.log10(p2 / p1);
   const overwhelming = best >= 4 && margin >= 2;
   for (const n of inp.notes ?? []) {
     raw *= n.factor;

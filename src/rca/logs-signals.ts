@@ -17,7 +17,7 @@ import { logTemplate, isError } from './logs.js';
 import type { Signal } from './signals.js';
 import { nanosToMsFrom } from './spantree.js';
 import { cmpNum, cmpStr, median } from './stats.js';
-import { normalSf, poissonRateTest } from './tests.js';
+import { lnNormalSf, P_FLOOR, poissonRateTest } from './tests.js';
 
 export interface LogSignalOptions {
   readonly origin: bigint;
@@ -90,7 +90,7 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
   const k = opt.splits ?? 12;
   const splits: number[] = [];
   for (let i = 1; i <= k; i++) splits.push(lo + ((hi - lo) * i) / (k + 1));
-  const tested: { g: Group; r: { p: number; effect: number; onset: number; a: number; b: number; dir: 'up' | 'down' } }[] = [];
+  const tested: { g: Group; r: { lnP: number; effect: number; onset: number; a: number; b: number; dir: 'up' | 'down' } }[] = [];
   for (const key of [...groups.keys()].sort(cmpStr)) {
     const g = groups.get(key)!;
     if (g.judged > 0 && g.echoes / g.judged > 0.5) continue;
@@ -109,13 +109,13 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
       const rise = trouble || a === 0;
       const effectUp = Math.log(((b + 0.5) / eb) / ((a + 0.5) / ea));
       const cand: ((typeof tested)[number]['r'])[] = [];
-      if (rise && b >= 2) cand.push({ p: test.up, effect: effectUp, onset: s, a, b, dir: 'up' });
+      if (rise && b >= 2) cand.push({ lnP: test.up, effect: effectUp, onset: s, a, b, dir: 'up' });
       // A template vanishes only while the service keeps logging otherwise (a silent service is a gap in the data
       // or a crash, not a changed code path).
-      if (a >= 5 && restB >= 5) cand.push({ p: test.down, effect: -effectUp, onset: s, a, b, dir: 'down' });
-      for (const c of cand) if (!best || c.p < best.p || (c.p === best.p && c.effect > best.effect)) best = c;
+      if (a >= 5 && restB >= 5) cand.push({ lnP: test.down, effect: -effectUp, onset: s, a, b, dir: 'down' });
+      for (const c of cand) if (!best || c.lnP < best.lnP || (c.lnP === best.lnP && c.effect > best.effect)) best = c;
     }
-    if (best) tested.push({ g, r: { ...best, p: Math.min(1, best.p * splits.length * 2) } });
+    if (best) tested.push({ g, r: { ...best, lnP: Math.min(0, best.lnP + Math.log(splits.length * 2)) } });
   }
   const effects = tested.map((x) => x.r.effect);
   const med = median(effects);
@@ -124,12 +124,12 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
   const out: Signal[] = [];
   for (const { g, r } of tested) {
     if (!(r.effect > 0)) continue;
-    const pCross = tested.length >= 4 ? normalSf((r.effect - med) / scale) : 1;
-    const p = Math.max(r.p, pCross);
+    const lnCross = tested.length >= 4 ? lnNormalSf((r.effect - med) / scale) : 0;
+    const lnP = Math.max(r.lnP, lnCross);
     const what = r.dir === 'up' ? (r.a === 0 ? 'new' : 'more frequent') : 'no longer logged';
     out.push({
       id: `log|${g.service}|${g.severity}|${g.template}`, kind: 'log', modality: 'logs', services: [g.service], family: `log:${r.dir}`,
-      direction: r.dir, p, effect: r.effect, onsetMs: r.onset, before: r.a, after: r.b, nBefore: r.a, nAfter: r.b,
+      direction: r.dir, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, effect: r.effect, onsetMs: r.onset, before: r.a, after: r.b, nBefore: r.a, nAfter: r.b,
       label: `${g.severity} log ${what} in ${g.service}: "${g.sample.body.slice(0, 160)}"`, detail: g.template,
     });
   }

@@ -24,7 +24,7 @@
  * a callee's same-metric rise explains is taken off first, so only a service's own share is tested.
  */
 import { isHistogramPoint, type MetricSeries } from '../providers/models.js';
-import type { Signal } from './signals.js';
+import { lnOf, type Signal } from './signals.js';
 import { classify, metricService, seriesKey } from './metrics.js';
 import { nanosToMsFrom } from './spantree.js';
 import { cmpNum, cmpStr, median } from './stats.js';
@@ -189,7 +189,7 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
     const p = Math.min(1, Math.max(pChange, pCross) * splits(m));
     out.push({
       id: `metric|${m.service}|${seriesKey(m.series)}`, kind: 'metric', modality: 'metrics', services: [m.service], family,
-      direction: m.direction, p, effect: l.effect, onsetMs: l.split, before: l.b, after: l.a, nBefore: l.before.length,
+      direction: m.direction, p, lnP: lnOf(p), effect: l.effect, onsetMs: l.split, before: l.b, after: l.a, nBefore: l.before.length,
       nAfter: l.after.length, label: `${m.series.name}${family.includes('|') ? ` (${family.split('|')[1]})` : ''} of ${m.service}`,
       detail: seriesKey(m.series),
     });

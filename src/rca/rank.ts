@@ -7,14 +7,15 @@
  * service that changes neither its latency nor its calls: a wrong answer, a rejected request).
  */
 import type { ErrorIssue, LogEntry, MetricSeries } from '../providers/models.js';
+import { attributeGaps } from './gaps.js';
 import { logSignals } from './logs-signals.js';
 import type { Mechanism } from './mechanisms.js';
 import { metricSignals } from './metrics-signals.js';
-import { fuse, type Modality, type ServiceEvidence, type Signal } from './signals.js';
+import { byEvidence, fuse, withLnP, type Modality, type ServiceEvidence, type Signal } from './signals.js';
 import { spanSignals } from './spans-signals.js';
 import { nanosToMsFrom } from './spantree.js';
 import { cmpNum, cmpStr } from './stats.js';
-import { evidenceOf, poissonRateTest } from './tests.js';
+import { evidenceOfLn, P_FLOOR, poissonRateTest } from './tests.js';
 import type { TraceSummary } from './trace-summary.js';
 import type { TimedValue } from './changepoint.js';
 
@@ -56,10 +57,10 @@ function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] 
     if (echo !== undefined && echo > 0.5) continue;
     // An issue first seen inside the data: no occurrence before it, `count` after.
     const before = Math.max(0, first - inp.startMs);
-    const test = before > 0 ? poissonRateTest(0, before, i.count, Math.max(1, inp.endMs - first)) : { up: 1 };
+    const test = before > 0 ? poissonRateTest(0, before, i.count, Math.max(1, inp.endMs - first)) : { up: 0 };
     out.push({
       id: `issue|${i.service}|${i.id}`, kind: 'issue', modality: 'errors', services: [i.service], family: 'issue', direction: 'up',
-      p: test.up, effect: Math.log1p(i.count), onsetMs: first, before: 0, after: i.count, nBefore: 0, nAfter: i.count,
+      p: Math.max(P_FLOOR, Math.exp(test.up)), lnP: test.up, effect: Math.log1p(i.count), onsetMs: first, before: 0, after: i.count, nBefore: 0, nAfter: i.count,
       label: `error issue in ${i.service}: ${i.type}: ${i.message.slice(0, 160)} (${i.count} events)`, detail: i.id,
     });
   }
@@ -79,7 +80,7 @@ function explainCalls(signals: readonly Signal[], present: ReadonlyMap<string, R
   return signals.map((s) => {
     if (s.kind !== 'calls' || !s.detail) return s;
     const pCallee = pOf.get(s.detail) ?? 1;
-    return { ...s, p: Math.max(s.p, 1 - pCallee) };
+    return withLnP(s, Math.max(s.lnP, Math.log1p(-Math.min(pCallee, 1 - 1e-16))));
   });
 }
 
@@ -98,8 +99,12 @@ function offPath(list: ServiceEvidence[], inp: RankInputs, off: ReadonlySet<Mech
   const known = new Set<string>([...callees.keys(), ...[...callees.values()].flatMap((v) => [...v])]);
   const n = Math.max(2, known.size);
   return list
-    .map((e) => (seen.has(e.service) ? e : { ...e, p: Math.min(1, e.p * n), evidence: evidenceOf(Math.min(1, e.p * n)) }))
-    .sort((a, b) => cmpNum(a.p, b.p) || cmpStr(a.service, b.service));
+    .map((e) => {
+      if (seen.has(e.service)) return e;
+      const lnP = Math.min(0, e.lnP + Math.log(n));
+      return { ...e, lnP, p: Math.max(P_FLOOR, Math.exp(lnP)), evidence: evidenceOfLn(lnP) };
+    })
+    .sort(byEvidence);
 }
 
 export function rankServices(inp: RankInputs): Ranking {
@@ -116,13 +121,13 @@ export function rankServices(inp: RankInputs): Ranking {
   for (const svc of span.services) mark(svc, 'traces');
   for (const l of inp.logs) mark(l.service, 'logs');
   for (const s of signals) for (const svc of s.services) mark(svc, s.modality);
-  let services = offPath(fuse(explainCalls(signals, present, off), present), inp, off);
+  let services = offPath(fuse(explainCalls(attributeGaps(signals), present, off), present), inp, off);
   let symptomFallback = false;
   const top = services[0];
   if ((!top || top.p >= RANK_ALPHA) && inp.symptom) {
     const sym = services.find((s) => s.service === inp.symptom);
     services = [
-      sym ?? { service: inp.symptom, p: 1, evidence: 0, modalities: {}, top: [], onsetMs: undefined },
+      sym ?? { service: inp.symptom, p: 1, lnP: 0, evidence: 0, modalities: {}, top: [], onsetMs: undefined },
       ...services.filter((s) => s.service !== inp.symptom),
     ];
     symptomFallback = true;

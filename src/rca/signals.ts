@@ -5,16 +5,15 @@
  * corrected p-value of "it got worse at its onset" (changepoint.ts), and names the service(s) it speaks for.
  *
  * Fusion, by fixed rules (nothing fitted, nothing tuned per system):
- * 1. per service and kind, one p-value: Stouffer over the links of the service for `gap` (a fault at a service
- *    delays its links consistently, in and out, so a delayed link counts for the end it explains best: the one whose
- *    other links are delayed too); the smallest p-value with a Bonferroni correction for every other kind;
+ * 1. per service and kind, one p-value: the smallest with a Bonferroni correction for the service's signals of that
+ *    kind (a delayed link has first been attributed to the end that explains it: see gaps.ts);
  * 2. per service and modality (traces, logs, metrics, errors): the Cauchy combination of its kinds;
  * 3. per service: the Cauchy combination of its modalities with data. A modality the service has no data in is
  *    left out (not scored zero); one it has data in but no change dilutes the weight of the others, as Bonferroni
  *    would.
  * The ranking is by the fused p-value (as evidence, -log10 p), ties by name.
  */
-import { bonferroni, cauchyCombine, evidenceOf, lnNormalSf, normalSf, P_FLOOR } from './tests.js';
+import { evidenceOfLn, lnBonferroni, lnCauchyCombine, P_FLOOR } from './tests.js';
 import { cmpNum, cmpStr } from './stats.js';
 
 export type Modality = 'traces' | 'logs' | 'metrics' | 'errors';
@@ -32,8 +31,9 @@ export interface Signal {
   /** Peer group for the "does it move everywhere" comparison (metric family, log severity, ...). */
   readonly family: string;
   readonly direction: 'up' | 'down';
-  /** Corrected p-value of "worse after its onset" within the signal's own data. */
+  /** Corrected p-value of "worse after its onset" (floored at 1e-300, for display) and its natural log (exact). */
   readonly p: number;
+  readonly lnP: number;
   /** Effect in the signal's own scale, >= 0 when worse (exceedance share, log ratio). */
   readonly effect: number;
   readonly onsetMs: number | undefined;
@@ -49,10 +49,11 @@ export interface Signal {
 
 export interface ServiceEvidence {
   readonly service: string;
-  /** Fused p-value and its evidence (-log10 p). */
+  /** Fused p-value (floored, for display), its natural log (exact) and its evidence (-log10 p, exact). */
   readonly p: number;
+  readonly lnP: number;
   readonly evidence: number;
-  /** Per modality with data: the modality's p-value (1: data, no change). */
+  /** Per modality with data: the natural log of the modality's p-value (0: data, no change). */
   readonly modalities: Partial<Record<Modality, number>>;
   /** The signals that carry it, strongest first (at most 6). */
   readonly top: readonly Signal[];
@@ -60,36 +61,15 @@ export interface ServiceEvidence {
   readonly onsetMs: number | undefined;
 }
 
-/** p-value of one service from its links' p-values (one-sided z, clipped at 0, Stouffer). */
-function stoufferLinks(ps: readonly number[]): number {
-  if (ps.length === 0) return 1;
-  let z = 0;
-  for (const p of ps) z += Math.max(0, probit(p));
-  return normalSf(z / Math.sqrt(ps.length));
+/** The signal with a new p-value given as its natural log (at most 1). */
+export function withLnP<S extends Signal>(s: S, lnP: number): S {
+  const l = Math.min(0, lnP);
+  return { ...s, lnP: l, p: Math.max(P_FLOOR, Math.exp(l)) };
 }
 
-/** z such that P(Z > z) = p (Acklam's inverse normal, refined once by Newton in log space). */
-export function probit(p: number): number {
-  const q = Math.min(1 - 1e-16, Math.max(P_FLOOR, p));
-  // Tail approximation for small p: z ~ sqrt(-2 ln p - ln(-2 ln p) - ln 2pi), then Newton on ln sf.
-  let z: number;
-  if (q < 0.5) {
-    const l = -2 * Math.log(q);
-    z = Math.sqrt(Math.max(0, l - Math.log(Math.max(l, 1e-12)) - Math.log(2 * Math.PI)));
-  } else {
-    z = -probit(1 - q);
-    return z;
-  }
-  for (let i = 0; i < 3; i++) {
-    const lsf = lnNormalSf(z);
-    const lpdf = -0.5 * z * z - 0.5 * Math.log(2 * Math.PI);
-    // d/dz ln sf = -pdf/sf
-    const f = lsf - Math.log(q);
-    const d = -Math.exp(lpdf - lsf);
-    if (!Number.isFinite(d) || d === 0) break;
-    z -= f / d;
-  }
-  return z;
+/** The plain p-value as a natural log (for tests computed on the plain scale). */
+export function lnOf(p: number): number {
+  return Math.log(Math.min(1, Math.max(Number.MIN_VALUE, p)));
 }
 
 interface Bucket {
@@ -99,13 +79,14 @@ interface Bucket {
 
 /**
  * Fuses signals into per-service evidence. `present` says which modalities each service has data in (a service
- * with spans has traces data even when no trace signal changed).
+ * with spans has traces data even when no trace signal changed). All arithmetic is on natural logs of p-values, so
+ * overwhelming evidence keeps its order instead of flooring.
  */
 export function fuse(signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>): ServiceEvidence[] {
   const buckets = new Map<string, Map<Modality, Bucket>>();
   const bucket = (svc: string, m: Modality): Bucket => {
     let bm = buckets.get(svc);
-    if (!bm) buckets.set(svc, (bm = new Map()));
+    if (!bm) buckets.set(svc, (bm = new Map<Modality, Bucket>()));
     let b = bm.get(m);
     if (!b) bm.set(m, (b = { byKind: new Map(), signals: [] }));
     return b;
@@ -114,7 +95,7 @@ export function fuse(signals: readonly Signal[], present: ReadonlyMap<string, Re
     for (const svc of s.services) {
       const b = bucket(svc, s.modality);
       const list = b.byKind.get(s.kind) ?? [];
-      list.push(s.p);
+      list.push(s.lnP);
       b.byKind.set(s.kind, list);
       b.signals.push(s);
     }
@@ -129,22 +110,24 @@ export function fuse(signals: readonly Signal[], present: ReadonlyMap<string, Re
       if (!mods.has(m)) continue;
       const b = buckets.get(svc)?.get(m);
       if (!b) {
-        modal[m] = 1;
+        modal[m] = 0;
         continue;
       }
-      const kindPs: number[] = [];
-      for (const [kind, ps] of [...b.byKind.entries()].sort((x, y) => cmpStr(x[0], y[0]))) {
-        kindPs.push(kind === 'gap' ? stoufferLinks(ps) : bonferroni(Math.min(...ps), ps.length));
-      }
-      modal[m] = cauchyCombine(kindPs);
+      const kindPs = [...b.byKind.entries()].sort((x, y) => cmpStr(x[0], y[0])).map(([, ps]) => lnBonferroni(Math.min(...ps), ps.length));
+      modal[m] = lnCauchyCombine(kindPs);
       all.push(...b.signals);
     }
-    const ps = MODALITIES.filter((m) => modal[m] !== undefined).map((m) => modal[m]!);
-    const p = ps.length ? cauchyCombine(ps) : 1;
-    const top = [...new Set(all)].sort((a, b) => cmpNum(a.p, b.p) || cmpNum(b.effect, a.effect) || cmpStr(a.id, b.id)).slice(0, 6);
+    const lns = MODALITIES.filter((m) => modal[m] !== undefined).map((m) => modal[m]!);
+    const lnP = lns.length ? lnCauchyCombine(lns) : 0;
+    const top = [...new Set(all)].sort((a, b) => cmpNum(a.lnP, b.lnP) || cmpNum(b.effect, a.effect) || cmpStr(a.id, b.id)).slice(0, 6);
     let onset: number | undefined;
     for (const s of top) if (s.p < 0.01 && s.onsetMs !== undefined && (onset === undefined || s.onsetMs < onset)) onset = s.onsetMs;
-    out.push({ service: svc, p, evidence: evidenceOf(p), modalities: modal, top, onsetMs: onset });
+    out.push({ service: svc, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, evidence: evidenceOfLn(lnP), modalities: modal, top, onsetMs: onset });
   }
-  return out.sort((a, b) => cmpNum(a.p, b.p) || cmpStr(a.service, b.service));
+  return out.sort(byEvidence);
+}
+
+/** Strongest first: fused p-value, then the strongest signal's effect, then name. */
+export function byEvidence(a: ServiceEvidence, b: ServiceEvidence): number {
+  return cmpNum(a.lnP, b.lnP) || cmpNum(b.top[0]?.effect ?? 0, a.top[0]?.effect ?? 0) || cmpStr(a.service, b.service);
 }

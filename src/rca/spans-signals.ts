@@ -10,7 +10,7 @@
  */
 import { changePoint, changePointEither, type ChangeResult, type TimedValue } from './changepoint.js';
 import type { Mechanism } from './mechanisms.js';
-import type { Signal } from './signals.js';
+import { withLnP, type Signal } from './signals.js';
 import { cmpNum, cmpStr } from './stats.js';
 import { SEP, type TraceSummary } from './trace-summary.js';
 
@@ -103,7 +103,7 @@ function mergeSorted(lists: readonly (readonly TimedValue[])[]): TimedValue[] {
 
 function signalOf(id: string, kind: Signal['kind'], services: string[], family: string, r: ChangeResult, label: string, detail?: string): Signal {
   return {
-    id, kind, modality: 'traces', services, family, direction: r.direction, p: r.p, effect: Math.max(0, r.effect), onsetMs: r.onsetMs,
+    id, kind, modality: 'traces', services, family, direction: r.direction, p: r.p, lnP: r.lnP, effect: Math.max(0, r.effect), onsetMs: r.onsetMs,
     before: r.beforeMedian, after: r.afterMedian, nBefore: r.nBefore, nAfter: r.nAfter, label, ...(detail ? { detail } : {}),
   };
 }
@@ -143,7 +143,7 @@ export function spanSignals(sums: readonly TraceSummary[], opt: SpanSignalOption
     const searched = test(j, endMs, undefined);
     const fixed = onset !== undefined ? test(j, endMs, onset) : undefined;
     const sig = !fixed ? searched : !searched || fixed.p <= searched.p ? fixed : searched;
-    if (sig) out.push({ ...sig, p: Math.min(1, sig.p * (fixed && searched ? 2 : 1)) });
+    if (sig) out.push(withLnP(sig, sig.lnP + (fixed && searched ? Math.LN2 : 0)));
   }
   return { signals: out, services: s.services, opSamples: s.ops, onsetMs: onset };
 }
@@ -186,7 +186,7 @@ function incidentOnset(signals: readonly Signal[]): number | undefined {
   let best: Signal | undefined;
   for (const s of signals) {
     if (s.kind === 'calls' || s.onsetMs === undefined || s.p >= 0.01) continue;
-    if (!best || s.p < best.p || (s.p === best.p && s.effect > best.effect)) best = s;
+    if (!best || s.lnP < best.lnP || (s.lnP === best.lnP && s.effect > best.effect)) best = s;
   }
   return best?.onsetMs;
 }

@@ -54,10 +54,15 @@ function lnChoose(n: number, k: number): number {
 
 /** P(X >= k) for X ~ Binomial(n, p), exact (summed in log space from the largest term). */
 export function binomialSf(k: number, n: number, p: number): number {
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
+  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnBinomialSf(k, n, p))));
+}
+
+/** ln P(X >= k) for X ~ Binomial(n, p), without a floor. */
+export function lnBinomialSf(k: number, n: number, p: number): number {
+  if (k <= 0) return 0;
+  if (k > n) return -Infinity;
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return 0;
   const lp = Math.log(p);
   const lq = Math.log1p(-p);
   const terms: number[] = [];
@@ -66,12 +71,17 @@ export function binomialSf(k: number, n: number, p: number): number {
   for (const t of terms) if (t > m) m = t;
   let s = 0;
   for (const t of terms) s += Math.exp(t - m);
-  return Math.min(1, Math.max(P_FLOOR, Math.exp(m + Math.log(s))));
+  return Math.min(0, m + Math.log(s));
 }
 
 /** P(X <= k) for X ~ Binomial(n, p). */
 export function binomialCdf(k: number, n: number, p: number): number {
   return binomialSf(n - k, n, 1 - p);
+}
+
+/** ln P(X <= k) for X ~ Binomial(n, p). */
+export function lnBinomialCdf(k: number, n: number, p: number): number {
+  return lnBinomialSf(n - k, n, 1 - p);
 }
 
 /**
@@ -115,44 +125,70 @@ export function rankSumZ(before: readonly number[], after: readonly number[]): n
 
 /**
  * Two Poisson rates: `a` events over exposure `ta` (before) against `b` over `tb` (after). Conditional on the total,
- * b ~ Binomial(a + b, tb / (ta + tb)) when the rate did not change. Returns the one-sided p-values of a rise and of
- * a fall.
+ * b ~ Binomial(a + b, tb / (ta + tb)) when the rate did not change. Returns the natural logs of the one-sided
+ * p-values of a rise and of a fall.
  */
 export function poissonRateTest(a: number, ta: number, b: number, tb: number): { readonly up: number; readonly down: number } {
   const n = a + b;
-  if (n === 0 || !(ta > 0) || !(tb > 0)) return { up: 1, down: 1 };
+  if (n === 0 || !(ta > 0) || !(tb > 0)) return { up: 0, down: 0 };
   const q = tb / (ta + tb);
-  return { up: binomialSf(b, n, q), down: binomialCdf(b, n, q) };
+  return { up: lnBinomialSf(b, n, q), down: lnBinomialCdf(b, n, q) };
 }
 
 /**
- * Cauchy combination of p-values with weights (normalized to sum 1): T = sum w tan((0.5 - p) pi),
- * p = 0.5 - atan(T) / pi. Valid under arbitrary dependence for small p; dominated by the smallest p-value, and
- * several small ones give a smaller result than any of them alone. Tiny p-values are handled through
- * tan((0.5 - p) pi) = cot(p pi) ~ 1 / (p pi). A p-value above 0.5 (no sign of a change in the tested
- * direction) counts as 0.5: it adds nothing and dilutes the others' weight, like a Bonferroni term; taken at face
- * value, tan of a p-value near 1 tends to minus infinity and one quiet input would cancel any evidence.
- * Empty input: 1.
+ * Cauchy combination of p-values given as natural logs, with weights (normalized to sum 1):
+ * T = sum w tan((0.5 - p) pi), p = 0.5 - atan(T) / pi (Liu & Xie 2020). Valid under arbitrary dependence for small
+ * p; dominated by the smallest p-value, and several small ones give a smaller result than any of them alone. Tiny
+ * p-values are handled in log space through tan((0.5 - p) pi) = cot(p pi) ~ 1 / (p pi), so evidence beyond any
+ * floating-point floor keeps its order. A p-value above 0.5 (no sign of a change in the tested direction) counts
+ * as 0.5: it adds nothing and dilutes the others' weight, like a Bonferroni term; taken at face value, tan of a
+ * p-value near 1 tends to minus infinity and one quiet input would cancel any evidence. Empty input: ln 1 = 0.
  */
-export function cauchyCombine(ps: readonly number[], weights?: readonly number[]): number {
-  if (ps.length === 0) return 1;
-  const w = weights ?? ps.map(() => 1);
+export function lnCauchyCombine(lnPs: readonly number[], weights?: readonly number[]): number {
+  if (lnPs.length === 0) return 0;
+  const w = weights ?? lnPs.map(() => 1);
   let wsum = 0;
   for (const x of w) wsum += x;
-  if (!(wsum > 0)) return 1;
+  if (!(wsum > 0)) return 0;
+  const SMALL = Math.log(1e-12);
+  const big: number[] = [];
   let t = 0;
-  for (let i = 0; i < ps.length; i++) {
-    const p = Math.min(0.5, Math.max(P_FLOOR, ps[i]!));
+  for (let i = 0; i < lnPs.length; i++) {
+    const lp = Math.min(Math.log(0.5), lnPs[i]!);
     const wi = (w[i] ?? 0) / wsum;
-    t += wi * (p < 1e-12 ? 1 / (p * Math.PI) : Math.tan((0.5 - p) * Math.PI));
+    if (!(wi > 0)) continue;
+    if (lp < SMALL) big.push(Math.log(wi) - lp - Math.log(Math.PI));
+    else t += wi * Math.tan((0.5 - Math.exp(lp)) * Math.PI);
   }
-  if (t > 1e12) return Math.max(P_FLOOR, 1 / (t * Math.PI));
-  return Math.min(1, Math.max(P_FLOOR, 0.5 - Math.atan(t) / Math.PI));
+  if (big.length > 0) {
+    const m = Math.max(...big);
+    let s = t > 0 ? t * Math.exp(-m) : 0;
+    for (const x of big) s += Math.exp(x - m);
+    const lnT = m + Math.log(s);
+    return -lnT - Math.log(Math.PI);
+  }
+  if (t > 1e12) return -Math.log(t) - Math.log(Math.PI);
+  return Math.log(Math.min(1, Math.max(Number.MIN_VALUE, 0.5 - Math.atan(t) / Math.PI)));
+}
+
+/** The same on plain p-values (floored at P_FLOOR). */
+export function cauchyCombine(ps: readonly number[], weights?: readonly number[]): number {
+  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnCauchyCombine(ps.map((p) => Math.log(Math.max(p, Number.MIN_VALUE))), weights))));
 }
 
 /** Bonferroni: p times the number of hypotheses it was the best of, at most 1. */
 export function bonferroni(p: number, m: number): number {
   return Math.min(1, p * Math.max(1, m));
+}
+
+/** Bonferroni on a log p-value. */
+export function lnBonferroni(lnP: number, m: number): number {
+  return Math.min(0, lnP + Math.log(Math.max(1, m)));
+}
+
+/** -log10 of a p-value given as a natural log (no floor): the evidence scale of the analysis. */
+export function evidenceOfLn(lnP: number): number {
+  return Math.max(0, -lnP / Math.LN10);
 }
 
 /** Continued fraction of the regularized incomplete beta function (Lentz), for x < (a + 1) / (a + b + 2). */
@@ -194,24 +230,30 @@ function lnIncBeta(x: number, a: number, b: number): number {
   return Math.log1p(-Math.exp(lnFront + Math.log(betacf(b, a, 1 - x)) - Math.log(b)));
 }
 
-/** P(T > t) for Student's t with `df` degrees of freedom (exact, through the incomplete beta function). */
-export function studentSf(t: number, df: number): number {
-  if (!(df > 0)) return 1;
+/** ln P(T > t) for Student's t with `df` degrees of freedom (exact, through the incomplete beta function). */
+export function lnStudentSf(t: number, df: number): number {
+  if (!(df > 0)) return 0;
   const x = df / (df + t * t);
-  const tail = 0.5 * Math.exp(lnIncBeta(x, df / 2, 0.5));
-  return Math.min(1, Math.max(P_FLOOR, t >= 0 ? tail : 1 - tail));
+  const lnTail = Math.log(0.5) + lnIncBeta(x, df / 2, 0.5);
+  return t >= 0 ? Math.min(0, lnTail) : Math.log1p(-Math.exp(lnTail));
+}
+
+/** P(T > t) for Student's t, floored at P_FLOOR. */
+export function studentSf(t: number, df: number): number {
+  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnStudentSf(t, df))));
 }
 
 /**
  * Welch's t-test of a rise of the mean of log values (`after` larger than `before`): latencies are closer to
  * log-normal than normal, and a shift on the log scale is a ratio. Unlike rank tests it sees how far the new values
  * lie (540 ms against a baseline of 8 ms is not the same as 9 ms), and Student's tail keeps small samples honest.
- * `offset` keeps zeros finite (log(v + offset)). One-sided p-value; 1 when a side has fewer than 2 values.
+ * `offset` keeps zeros finite (log(v + offset)). The natural log of the one-sided p-value; 0 (p = 1) when a side
+ * has fewer than 2 values.
  */
-export function logWelchP(before: readonly number[], after: readonly number[], offset: number, direction: 'up' | 'down'): number {
+export function logWelchLnP(before: readonly number[], after: readonly number[], offset: number, direction: 'up' | 'down'): number {
   const n1 = before.length;
   const n2 = after.length;
-  if (n1 < 2 || n2 < 2) return 1;
+  if (n1 < 2 || n2 < 2) return 0;
   const lb = before.map((v) => Math.log(Math.max(0, v) + offset));
   const la = after.map((v) => Math.log(Math.max(0, v) + offset));
   const m1 = lb.reduce((s, v) => s + v, 0) / n1;
@@ -219,8 +261,8 @@ export function logWelchP(before: readonly number[], after: readonly number[], o
   const v1 = lb.reduce((s, v) => s + (v - m1) ** 2, 0) / (n1 - 1);
   const v2 = la.reduce((s, v) => s + (v - m2) ** 2, 0) / (n2 - 1);
   const se2 = v1 / n1 + v2 / n2;
-  if (!(se2 > 0)) return m2 === m1 ? 1 : (direction === 'up') === m2 > m1 ? P_FLOOR : 1;
+  if (!(se2 > 0)) return m2 === m1 ? 0 : (direction === 'up') === m2 > m1 ? Math.log(P_FLOOR) : 0;
   const t = (m2 - m1) / Math.sqrt(se2);
   const df = (se2 * se2) / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1));
-  return studentSf(direction === 'up' ? t : -t, df);
+  return lnStudentSf(direction === 'up' ? t : -t, df);
 }
