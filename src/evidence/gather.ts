@@ -30,6 +30,11 @@ export interface GatherDeps {
   readonly scrub?: (text: string) => string;
   /** Metrics and traces of Flipturn itself (stages correlate and prefetch, provider calls, budget refusals). */
   readonly observer?: InvestigationObserver;
+  /**
+   * Read spans and logs as samples spread over the windows (default true). False: earliest first, capped (the
+   * way the first versions read them; kept so `eval --ablate` can show what sampling earns).
+   */
+  readonly sampled?: boolean;
 }
 
 /** What the gathering adds to the contract's IncidentEvidence, for the report and the agent. */
@@ -90,6 +95,7 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     notes: [],
     serviceMap: { source: '', edges: [] },
     coverage: [],
+    sampled: deps.sampled !== false,
   };
   await inStage(deps.observer, 'prefetch', async () => {
     await prefetch(st);

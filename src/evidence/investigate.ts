@@ -54,6 +54,7 @@ async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, 
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(deps.scrub ? { scrub: deps.scrub } : {}),
     ...(deps.observer ? { observer: deps.observer } : {}),
+    ...(deps.analysis?.disabled?.has('sampling') ? { sampled: false } : {}),
   });
   deps.onEvidence?.(gathered);
   const { evidence, details } = gathered;

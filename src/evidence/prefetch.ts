@@ -127,10 +127,11 @@ async function spanCohorts(st: InvestigationState, parts: number): Promise<void>
   const range = fullRange(st);
   const reads: CohortRead[] = [];
   for (let index = 0; index < parts; index++) {
-    const q = traceSearchQuery(range, { order: 'sampled', part: { index, of: parts }, limit: st.rowsPerCall });
+    if (!st.sampled && index > 0) break;
+    const q = st.sampled ? traceSearchQuery(range, { order: 'sampled', part: { index, of: parts }, limit: st.rowsPerCall }) : traceSearchQuery(range, { order: 'time_asc', limit: st.rowsPerCall });
     const what = `spans of every service over both windows, sampled (part ${index + 1} of ${parts})`;
     const answers = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, q, what, { emptyIsAnswer: index > 0 }));
-    reads.push({ spans: okItems(answers), start: range.start, end: range.end, truncated: anyTruncated(answers), sampled: true });
+    reads.push({ spans: okItems(answers), start: range.start, end: range.end, truncated: anyTruncated(answers), sampled: st.sampled });
     for (const a of answers) if (a.result.status === 'ok' && a.result.coverage) st.coverage.push({ provider: a.provider, part: index + 1, ...a.result.coverage });
   }
   const { kept, dropped } = dropCutTraces(reads);
@@ -195,9 +196,10 @@ const LOG_READS = 2;
 async function windowLogsAndMetrics(st: InvestigationState): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   if (st.access.has('logs')) {
-    const all = logQuery(fullRange(st), { order: 'sampled', limit: st.rowsPerCall });
+    const order = st.sampled ? 'sampled' : 'time_asc';
+    const all = logQuery(fullRange(st), { order, limit: st.rowsPerCall });
     jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, all, 'every log line of both windows, sampled'), { label: 'logs, every service', query: all }).then((a) => st.evidence.addLogs(okItems(a))));
-    const q = logQuery(fullRange(st), { minSeverity: 'warn', order: 'sampled', limit: st.rowsPerCall });
+    const q = logQuery(fullRange(st), { minSeverity: 'warn', order, limit: st.rowsPerCall });
     jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows', { emptyIsAnswer: true }), { label: 'warnings and errors, every service', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
   }
   if (st.access.has('metrics') && st.symptomService && metricsCapped.get(st) === true) {

@@ -32,6 +32,8 @@ export interface InvestigationState {
   readonly fetchedTraces: string[];
   /** Notes on how the strategy played out ("trace search found nothing: fell back to dimensions"). */
   readonly notes: string[];
+  /** Spans and logs are read as samples over the windows (false: earliest first). */
+  readonly sampled: boolean;
   /** Coverage of the sampled span reads: traces returned of traces matched, per provider and part. */
   readonly coverage: { provider: string; part: number; returned: number; matched: number }[];
   /** Service map links from a topology provider, with where they came from. */

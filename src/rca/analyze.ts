@@ -54,9 +54,10 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const sums = forest.traces.map(summarizeTrace).sort((a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId));
   const graph = mergeGraph(serviceGraph(sums), evidence.topology?.edges ?? []);
   const echo = new EchoJudge(forest);
+  const templates = new Map<string, string>();
   const ranking = rankServices({
     sums, logs: evidence.logs, metrics: evidence.metrics, issues: evidence.issues, origin, endMs, startMs: startOf(evidence, origin), symptom,
-    callees: graph.callees, echo: (l) => echo.log(l), issueEcho: (i) => echo.issueShare(i), ...(options.disabled ? { disabled: options.disabled } : {}),
+    callees: graph.callees, templates, echo: (l) => echo.log(l), issueEcho: (i) => echo.issueShare(i), ...(options.disabled ? { disabled: options.disabled } : {}),
   });
   options.onRanking?.(ranking);
   const candidates: ScoredCandidate[] = ranking.services.map((s) => toCandidate(s, ranking.opSamples));
@@ -76,7 +77,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   };
   const spanFeat = computeSpanFeatures(base, inc, covered(base), covered(inc));
   const dataStart = startOf(evidence, origin);
-  const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l));
+  const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l), templates);
   const mChanges = metricChanges(evidence.metrics, origin, dataStart, onsetMs, endMs + 1);
   const conf = assessConfidence({ candidates, gaps: evidence.gaps });
   const cal = options.calibration ?? IDENTITY_CALIBRATION;

@@ -16,7 +16,7 @@ import { cmpStr } from './stats.js';
 
 const DELAYED = 0.01;
 
-export function attributeGaps(signals: readonly Signal[]): Signal[] {
+export function attributeGaps(signals: readonly Signal[], bySpecificity = true): Signal[] {
   const gaps = signals.filter((s) => s.kind === 'gap' && s.services.length === 2);
   if (gaps.length === 0) return [...signals];
   const into = new Map<string, Signal[]>();
@@ -33,7 +33,7 @@ export function attributeGaps(signals: readonly Signal[]): Signal[] {
     const wA = share((outOf.get(a) ?? []).filter((o) => o !== g));
     const wB = share((into.get(b) ?? []).filter((o) => o !== g));
     const total = wA + wB;
-    const [fa, fb] = total > 0 ? [wA / total, wB / total] : [0.5, 0.5];
+    const [fa, fb] = bySpecificity && total > 0 ? [wA / total, wB / total] : [0.5, 0.5];
     if (fa > 0) out.push(withLnP({ ...g, id: `${g.id}|egress`, services: [a] }, fa * g.lnP));
     if (fb > 0) out.push(withLnP({ ...g, id: `${g.id}|ingress`, services: [b] }, fb * g.lnP));
   }

@@ -24,6 +24,10 @@ export interface LogSignalOptions {
   readonly endMs: number;
   readonly echo?: (l: LogEntry) => boolean | undefined;
   readonly splits?: number;
+  /** Compare each template's change with the other templates' (default true). */
+  readonly crossSectional?: boolean;
+  /** Body -> template, shared with other readers of the same logs. */
+  readonly templates?: Map<string, string>;
 }
 
 const TROUBLE_WORDS = /\b(error|errors|exception|fail|failed|failure|fatal|panic|refused|timeout|timed out|unavailable|denied|cannot|can't|unable)\b/i;
@@ -58,7 +62,7 @@ function countBefore(sorted: readonly number[], t: number): number {
 export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Signal[] {
   const groups = new Map<string, Group>();
   const serviceTimes = new Map<string, number[]>();
-  const templates = new Map<string, string>();
+  const templates = opt.templates ?? new Map<string, string>();
   let lo = Infinity;
   let hi = -Infinity;
   for (const l of logs) {
@@ -124,7 +128,7 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
   const out: Signal[] = [];
   for (const { g, r } of tested) {
     if (!(r.effect > 0)) continue;
-    const lnCross = tested.length >= 4 ? lnNormalSf((r.effect - med) / scale) : 0;
+    const lnCross = opt.crossSectional !== false && tested.length >= 4 ? lnNormalSf((r.effect - med) / scale) : -Infinity;
     const lnP = Math.max(r.lnP, lnCross);
     const what = r.dir === 'up' ? (r.a === 0 ? 'new' : 'more frequent') : 'no longer logged';
     out.push({

@@ -35,7 +35,11 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
 const LONG_HEX = /\b[0-9a-f]{12,}\b/gi;
 const HAS_ID = /id/i;
 
-export function logTemplate(body: string): string {
+/** Templates are cut to 120 characters; the masking never needs more than the first 400 of a body. */
+const TEMPLATE_INPUT = 400;
+
+export function logTemplate(raw: string): string {
+  const body = raw.length > TEMPLATE_INPUT ? raw.slice(0, TEMPLATE_INPUT) : raw;
   // The regexes are compiled once; the two that need a literal ("id", "-") are skipped when it is absent.
   let t = HAS_ID.test(body) ? body.replace(ID_FIELD, '$1') : body;
   t = t.replace(LEADING_DATE, '');
@@ -77,13 +81,13 @@ function severityWeight(s: LogSeverity, isNew: boolean): number {
 
 export function logFeatures(
   logs: readonly LogEntry[], origin: bigint, baseW: readonly [number, number], incW: readonly [number, number],
-  echo: (l: LogEntry) => boolean | undefined = () => undefined,
+  echo: (l: LogEntry) => boolean | undefined = () => undefined, cache?: Map<string, string>,
 ): Map<string, ServiceLogFeatures> {
   const groups = new Map<string, { b: number; i: number; joined: number; echoes: number; sample?: LogEntry; sev: LogSeverity; service: string; template: string }>();
   const baseLen = Math.max(baseW[1] - baseW[0], 1);
   const incLen = Math.max(incW[1] - incW[0], 1);
   // Many lines repeat a body verbatim: each distinct body is reduced once.
-  const templates = new Map<string, string>();
+  const templates = cache ?? new Map<string, string>();
   const sorted = [...logs].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || cmpStr(a.service, b.service) || cmpStr(a.body, b.body));
   for (const l of sorted) {
     const t = nanosToMsFrom(origin, l.time);

@@ -4,6 +4,7 @@
  * mechanism contributes nothing (a feature reads as absent, a gate as neutral); the analysis must still run.
  */
 export const MECHANISMS = [
+  // Signals, by kind.
   'ownLatency',
   'network',
   'errorOrigin',
@@ -11,7 +12,17 @@ export const MECHANISMS = [
   'logs',
   'metrics',
   'issues',
-  'topology',
+  // How signals are tested.
+  'durationMargin',
+  'pooledBaseline',
+  'crossSectional',
+  // How evidence is attributed and fused.
+  'gapAttribution',
+  'explainAway',
+  'offPathPrior',
+  'symptomFallback',
+  // Evidence gathering.
+  'sampling',
 ] as const;
 
 export type Mechanism = (typeof MECHANISMS)[number];
@@ -22,7 +33,7 @@ export type Mechanism = (typeof MECHANISMS)[number];
  * InvestigateDeps.analysis, which the evidence layer must honour); every other mechanism is ablated by
  * re-running only the pure analysis on evidence gathered once.
  */
-export const EVIDENCE_MECHANISMS: readonly Mechanism[] = [];
+export const EVIDENCE_MECHANISMS: readonly Mechanism[] = ['sampling'];
 
 export function isMechanism(name: string): name is Mechanism {
   return (MECHANISMS as readonly string[]).includes(name);

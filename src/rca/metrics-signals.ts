@@ -33,13 +33,17 @@ export interface MetricSignalOptions {
   readonly origin: bigint;
   /** Points after this time are not used (ms from origin); a point at the alert (a period ending then) is. */
   readonly endMs: number;
-  /** caller -> callees, when known. */
+  /** caller -> callees, when known (for explaining a rise away by the callees' rises). */
   readonly callees?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Compare each series with its peers (default true). Off: a series is judged against its own history only. */
+  readonly crossSectional?: boolean;
 }
 
 const TRAFFIC = /(request|workload|\(ops\)|\bops\b|bytes|syscall|throughput)/i;
 const HOST = /^(node|host)[A-Z_.\s]|^(node|host)$|\bnode[_.](cpu|memory|mem|network|disk|load)/i;
 const MIN_PEERS = 4;
+/** Points before a split for a series to be judged against its own history. */
+const OWN_HISTORY = 5;
 /** Changes within 5% are noise (log-ratio units). */
 const NOISE_FLOOR = Math.log(1.05);
 
@@ -108,10 +112,15 @@ interface Level {
   readonly env: number;
 }
 
-/** Candidate splits: every point with at least one point before it. */
+/**
+ * Candidate splits. A series with enough points (OWN_HISTORY before a split plus a few after) is judged against its
+ * own history, so its splits keep at least OWN_HISTORY points before; a short series (monitoring at coarse
+ * resolution often keeps only a few periods) may split after its first point and is judged against its peers.
+ */
 function levels(p: Prepared): Level[] {
   const out: Level[] = [];
-  for (let i = 1; i < p.pts.length; i++) {
+  const first = p.pts.length >= OWN_HISTORY + 3 ? OWN_HISTORY : 1;
+  for (let i = first; i < p.pts.length; i++) {
     const before = p.pts.slice(0, i).map((x) => x.v);
     const after = p.pts.slice(i).map((x) => x.v);
     const sorted = [...before].sort(cmpNum);
@@ -181,11 +190,11 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
     const quiet = Math.max(swing(m, l.split), NOISE_FLOOR);
     const pool = members.filter((x) => x !== m && swing(x, l.split) <= quiet).flatMap((x) => diffs(x, l.split));
     const pChange =
-      l.before.length >= 5
+      l.before.length >= OWN_HISTORY
         ? Math.max(tailP(l.effect, l.before.map((v) => lr(m, v, l.b))), permutationFloor(l.before.length, l.after.length))
         : 0;
     const peerEffects = members.filter((x) => x !== m).map((x) => best.get(x)?.effect).filter((x): x is number => x !== undefined);
-    const pCross = peerEffects.length >= MIN_PEERS ? laplaceP(l.effect, peerEffects) : 1;
+    const pCross = opt.crossSectional === false ? (l.before.length >= OWN_HISTORY ? 0 : 1) : peerEffects.length >= MIN_PEERS ? laplaceP(l.effect, peerEffects) : 1;
     const p = Math.min(1, Math.max(pChange, pCross) * splits(m));
     out.push({
       id: `metric|${m.service}|${seriesKey(m.series)}`, kind: 'metric', modality: 'metrics', services: [m.service], family,
@@ -223,6 +232,16 @@ export function tailP(x: number, sample: readonly number[]): number {
   }
   const beta = Math.max(k ? excess / k : 0, NOISE_FLOOR);
   return Math.max(1e-300, ((k + 1) / (n + 1)) * Math.exp(-(x - u) / beta));
+}
+
+/**
+ * The conformal p-value of x among a sample: (1 + #{v >= x}) / (N + 1). Exact under exchangeability and never below
+ * 1 / (N + 1): comparing one series with N peers cannot claim more than being the most extreme of N + 1.
+ */
+export function conformalP(x: number, sample: readonly number[]): number {
+  let ge = 0;
+  for (const v of sample) if (v >= x) ge++;
+  return (1 + ge) / (sample.length + 1);
 }
 
 /**

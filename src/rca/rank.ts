@@ -34,6 +34,8 @@ export interface RankInputs {
   readonly echo?: (l: LogEntry) => boolean | undefined;
   readonly issueEcho?: (i: ErrorIssue) => number | undefined;
   readonly disabled?: ReadonlySet<Mechanism>;
+  /** Body -> log template cache shared with the rest of the analysis. */
+  readonly templates?: Map<string, string>;
 }
 
 export interface Ranking {
@@ -74,7 +76,7 @@ function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] 
  * with p_callee the callee's fused evidence without call-count signals.
  */
 function explainCalls(signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>, off: ReadonlySet<Mechanism>): Signal[] {
-  if (off.has('topology') || !signals.some((s) => s.kind === 'calls')) return [...signals];
+  if (off.has('explainAway') || !signals.some((s) => s.kind === 'calls')) return [...signals];
   const without = fuse(signals.filter((s) => s.kind !== 'calls'), present);
   const pOf = new Map(without.map((e) => [e.service, e.p]));
   return signals.map((s) => {
@@ -92,7 +94,7 @@ function explainCalls(signals: readonly Signal[], present: ReadonlyMap<string, R
  */
 function offPath(list: ServiceEvidence[], inp: RankInputs, off: ReadonlySet<Mechanism>): ServiceEvidence[] {
   const callees = inp.callees;
-  if (off.has('topology') || !callees || !callees.has(inp.symptom)) return list;
+  if (off.has('offPathPrior') || !callees || !callees.has(inp.symptom)) return list;
   const seen = new Set<string>([inp.symptom]);
   const stack = [inp.symptom];
   while (stack.length) for (const c of callees.get(stack.pop()!) ?? []) if (!seen.has(c)) (seen.add(c), stack.push(c));
@@ -111,8 +113,8 @@ export function rankServices(inp: RankInputs): Ranking {
   const off = inp.disabled ?? new Set<Mechanism>();
   const span = spanSignals(inp.sums, { endMs: inp.endMs, symptom: inp.symptom, disabled: off });
   const signals: Signal[] = [...span.signals];
-  if (!off.has('logs')) signals.push(...logSignals(inp.logs, { origin: inp.origin, endMs: inp.endMs, ...(inp.echo ? { echo: inp.echo } : {}) }));
-  if (!off.has('metrics')) signals.push(...metricSignals(inp.metrics, { origin: inp.origin, endMs: inp.endMs, ...(inp.callees && !off.has('topology') ? { callees: inp.callees } : {}) }));
+  if (!off.has('logs')) signals.push(...logSignals(inp.logs, { origin: inp.origin, endMs: inp.endMs, crossSectional: !off.has('crossSectional'), ...(inp.echo ? { echo: inp.echo } : {}), ...(inp.templates ? { templates: inp.templates } : {}) }));
+  if (!off.has('metrics')) signals.push(...metricSignals(inp.metrics, { origin: inp.origin, endMs: inp.endMs, crossSectional: !off.has('crossSectional'), ...(inp.callees && !off.has('explainAway') ? { callees: inp.callees } : {}) }));
   if (!off.has('issues')) signals.push(...issueSignals(inp.issues, inp));
   const present = new Map<string, Set<Modality>>();
   const mark = (svc: string, m: Modality): void => {
@@ -121,10 +123,10 @@ export function rankServices(inp: RankInputs): Ranking {
   for (const svc of span.services) mark(svc, 'traces');
   for (const l of inp.logs) mark(l.service, 'logs');
   for (const s of signals) for (const svc of s.services) mark(svc, s.modality);
-  let services = offPath(fuse(explainCalls(attributeGaps(signals), present, off), present), inp, off);
+  let services = offPath(fuse(explainCalls(attributeGaps(signals, !off.has('gapAttribution')), present, off), present), inp, off);
   let symptomFallback = false;
   const top = services[0];
-  if ((!top || top.p >= RANK_ALPHA) && inp.symptom) {
+  if ((!top || top.p >= RANK_ALPHA) && inp.symptom && !off.has('symptomFallback')) {
     const sym = services.find((s) => s.service === inp.symptom);
     services = [
       sym ?? { service: inp.symptom, p: 1, lnP: 0, evidence: 0, modalities: {}, top: [], onsetMs: undefined },

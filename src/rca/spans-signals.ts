@@ -128,20 +128,21 @@ export function spanSignals(sums: readonly TraceSummary[], opt: SpanSignalOption
   }
   if (!off.has('network')) {
     const pools = new Map<string, TimedValue[]>();
-    for (const k of [...s.gap.keys()].sort(cmpStr)) jobs.push({ kind: 'gap', key: k, samples: s.gap.get(k)!, pool: gapPool(s.gap, k, pools) });
+    for (const k of [...s.gap.keys()].sort(cmpStr)) jobs.push({ kind: 'gap', key: k, samples: s.gap.get(k)!, pool: off.has('pooledBaseline') ? undefined : gapPool(s.gap, k, pools) });
   }
+  const margin = off.has('durationMargin') ? 0 : DURATION_MARGIN;
   if (!off.has('structure')) for (const k of [...s.calls.keys()].sort(cmpStr)) jobs.push({ kind: 'calls', key: k, samples: s.calls.get(k)! });
   const isDense = (j: Job): boolean => countBefore(j.samples, endMs) >= DENSE;
   const out: Signal[] = [];
   for (const j of jobs.filter(isDense)) {
-    const sig = test(j, endMs, undefined);
+    const sig = test(j, endMs, undefined, margin);
     if (sig) out.push(sig);
   }
   const onset = symptomOnset(sums, opt.symptom, endMs) ?? incidentOnset(out);
   for (const j of jobs.filter((x) => !isDense(x))) {
     // A sparse series: at the incident's onset, or at its own best split (both tried: Bonferroni 2).
-    const searched = test(j, endMs, undefined);
-    const fixed = onset !== undefined ? test(j, endMs, onset) : undefined;
+    const searched = test(j, endMs, undefined, margin);
+    const fixed = onset !== undefined ? test(j, endMs, onset, margin) : undefined;
     const sig = !fixed ? searched : !searched || fixed.p <= searched.p ? fixed : searched;
     if (sig) out.push(withLnP(sig, sig.lnP + (fixed && searched ? Math.LN2 : 0)));
   }
@@ -197,10 +198,10 @@ function incidentOnset(signals: readonly Signal[]): number | undefined {
  */
 const DURATION_MARGIN = 0.1;
 
-function test(j: Job, endMs: number, at: number | undefined): Signal | undefined {
+function test(j: Job, endMs: number, at: number | undefined, margin: number): Signal | undefined {
   const base = { endMs, ...(at !== undefined ? { at } : {}) };
   if (j.kind === 'own') {
-    const r = changePoint(j.samples, { direction: 'up', margin: DURATION_MARGIN, ...base });
+    const r = changePoint(j.samples, { direction: 'up', margin, ...base });
     return r && signalOf(`own|${j.key}`, 'own', [j.key], 'own', r, `${j.key} own time per call`);
   }
   if (j.kind === 'error') {
@@ -209,7 +210,7 @@ function test(j: Job, endMs: number, at: number | undefined): Signal | undefined
   }
   const [a, b] = j.key.split(SEP) as [string, string];
   if (j.kind === 'gap') {
-    const r = changePoint(j.samples, { direction: 'up', margin: DURATION_MARGIN, ...base, ...(j.pool ? { pool: j.pool } : {}) });
+    const r = changePoint(j.samples, { direction: 'up', margin, ...base, ...(j.pool ? { pool: j.pool } : {}) });
     return r && signalOf(`gap|${a}|${b}`, 'gap', [a, b], 'gap', r, `call ${a} -> ${b}: time outside ${b}'s own span`);
   }
   const r = changePointEither(j.samples, base);
