@@ -11,7 +11,8 @@
  */
 import type { IncidentEvidence, RcaReport, CausalRole, CriticalPathStep } from './contract.js';
 import { toIsoNanos } from '../kernel/time.js';
-import { IDENTITY_CALIBRATION, calibratedProbability, verdictFor, type Calibration } from './calibration.js';
+import { calibratedProbability, verdictFor, type Calibration } from './calibration.js';
+import { FITTED_CALIBRATION } from './calibration-fitted.js';
 import { toCandidate, type ScoredCandidate } from './candidates.js';
 import { assessConfidence } from './confidence.js';
 import { EchoJudge } from './echo.js';
@@ -80,7 +81,7 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l), templates);
   const mChanges = metricChanges(evidence.metrics, origin, dataStart, onsetMs, endMs + 1);
   const conf = assessConfidence({ candidates, gaps: evidence.gaps });
-  const cal = options.calibration ?? IDENTITY_CALIBRATION;
+  const cal = options.calibration ?? FITTED_CALIBRATION;
   const confidence = round(calibratedProbability(cal, conf.basis.raw), 3);
   const verdict = verdictFor(conf.basis, confidence);
   const roots: ScoredCandidate[] = verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);

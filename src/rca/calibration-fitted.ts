@@ -23,11 +23,11 @@ import type { Calibration } from './calibration.js';
 export const FITTED_CALIBRATION: Calibration = {
   version: 1,
   steps: [
-    { raw: 0, p: 0.0417 },
-    { raw: 0.088, p: 0.25 },
-    { raw: 0.508, p: 0.5 },
-    { raw: 0.66, p: 0.7143 },
-    { raw: 0.73, p: 0.9444 },
+    { raw: 0.0157, p: 0.2727 },
+    { raw: 0.7884, p: 0.6 },
+    { raw: 0.8356, p: 0.6667 },
+    { raw: 0.8606, p: 0.75 },
+    { raw: 0.9779, p: 0.8889 },
   ],
   fittedOn: '59 development scenarios (lab 16, nezha-ob 10, nezha-tt 11, petshop 22), fitted 2026-12-03 by flipturn eval --fit-calibration',
   cases: 59,

@@ -70,19 +70,31 @@ function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] 
 }
 
 /**
- * A caller that now calls a service more or less often changed its behaviour, but the reason is often the callee:
- * retries when it fails, a fallback when it times out, a skipped call when it errs. The change speaks for the
- * caller only as far as the callee shows no anomaly of its own: intersection-union, p = max(p_calls, 1 - p_callee),
- * with p_callee the callee's fused evidence without call-count signals.
+ * A caller reacts to its callees: it calls a failing service more (retries) or less (a skipped step), and it does
+ * extra work of its own when a callee fails (a fallback path, error handling). Such a change speaks for the caller
+ * only as far as the callee shows no anomaly of its own: intersection-union, p = max(p_change, 1 - p_callee).
+ * - calls A -> B: p_callee is B's fused evidence without call-count signals;
+ * - A's own time: p_callee is the strongest failure (error-origin signal) among A's callees.
  */
-function explainCalls(signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>, off: ReadonlySet<Mechanism>): Signal[] {
-  if (off.has('explainAway') || !signals.some((s) => s.kind === 'calls')) return [...signals];
+function explainCalls(
+  signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>, off: ReadonlySet<Mechanism>,
+  callees: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): Signal[] {
+  if (off.has('explainAway')) return [...signals];
   const without = fuse(signals.filter((s) => s.kind !== 'calls'), present);
   const pOf = new Map(without.map((e) => [e.service, e.p]));
+  const failing = new Map<string, number>();
+  for (const s of signals) if (s.kind === 'error') for (const svc of s.services) failing.set(svc, Math.min(failing.get(svc) ?? 1, s.p));
+  const iut = (s: Signal, pOther: number): Signal => withLnP(s, Math.max(s.lnP, Math.log1p(-Math.min(pOther, 1 - 1e-16))));
   return signals.map((s) => {
-    if (s.kind !== 'calls' || !s.detail) return s;
-    const pCallee = pOf.get(s.detail) ?? 1;
-    return withLnP(s, Math.max(s.lnP, Math.log1p(-Math.min(pCallee, 1 - 1e-16))));
+    if (s.kind === 'calls' && s.detail) return iut(s, pOf.get(s.detail) ?? 1);
+    if (s.kind === 'own' && callees) {
+      const svc = s.services[0]!;
+      let p = 1;
+      for (const c of callees.get(svc) ?? []) if (c !== svc) p = Math.min(p, failing.get(c) ?? 1);
+      return p < 1 ? iut(s, p) : s;
+    }
+    return s;
   });
 }
 
@@ -123,7 +135,7 @@ export function rankServices(inp: RankInputs): Ranking {
   for (const svc of span.services) mark(svc, 'traces');
   for (const l of inp.logs) mark(l.service, 'logs');
   for (const s of signals) for (const svc of s.services) mark(svc, s.modality);
-  let services = offPath(fuse(explainCalls(attributeGaps(signals, !off.has('gapAttribution')), present, off), present), inp, off);
+  let services = offPath(fuse(explainCalls(attributeGaps(signals, !off.has('gapAttribution')), present, off, inp.callees), present), inp, off);
   let symptomFallback = false;
   const top = services[0];
   if ((!top || top.p >= RANK_ALPHA) && inp.symptom && !off.has('symptomFallback')) {

@@ -1,7 +1,7 @@
 /**
  * Unit tests of the accuracy mechanisms on hand-built trees: pool waits charged to the pooled downstream, a
  * service's own time as open-and-not-calling wall time, rejected answers blamed on the callee, unanswered calls
- * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the surge gate, the
+ * resolved through the endpoint, error echoes, the bottleneck gate on the entry latency, the confidence basis, the
  * cohort reads' cut-trace filter, tail leads weighed against the entry's own tail shift, propagation through
  * services that pass a failure on, and timeouts (the callee's slowness, or the caller's own doing).
  */
@@ -150,28 +150,32 @@ describe('bottleneck gate', () => {
   });
 });
 
-describe('surge gate', () => {
-  const cand = (mechanism: ScoredCandidate['mechanism'], f: Partial<ScoredCandidate['features']>): ScoredCandidate => ({
-    service: 'db', operation: undefined, score: 0.6, onsetMs: 0, mechanism,
-    features: { ownLatency: 0, network: 0, errorOrigin: 0, logs: 0, metrics: 0, metricsAny: 0, issues: 0, deploy: 0, structure: 0, pathToSymptom: 1, precedence: 1, support: 0.5, own: 0.6, ...f },
-  });
-  const conf = (c: ScoredCandidate, loadRatio: number, broad = 0, delayedElsewhere = 0) =>
-    assessConfidence({ candidates: [c], gaps: [], loadRatio, broadSlowdown: broad, delayedElsewhere, confirmAt: 0.7, likelyAt: 0.4 });
-
-  it('a lead resting on saturation metrics under a load rise is not a defect', () => {
-    expect(conf(cand('metrics', { metrics: 1 }), 3).verdict).toBe('inconclusive');
-    expect(conf(cand('metrics', { metrics: 1 }), 1).verdict).not.toBe('inconclusive');
+describe('confidence basis', () => {
+  const cand = (service: string, lnP: number, features: ScoredCandidate['features'] = { traces: -lnP / Math.LN10 }): ScoredCandidate => ({
+    service, operation: undefined, score: 0.9, p: Math.exp(lnP), lnP, evidence: -lnP / Math.LN10, features, onsetMs: 0, mechanism: 'latency', signals: [],
   });
 
-  it('a strong network lead is a defect only when the delayed links all touch it', () => {
-    const net = cand('network', { network: 0.9, own: 0.9 });
-    expect(conf(net, 3, 0.8, 0).verdict).not.toBe('inconclusive');
-    expect(conf(net, 3, 0.8, 1).verdict).toBe('inconclusive');
-    expect(conf(net, 1, 0.8, 1).verdict).not.toBe('inconclusive');
+  it('grows with the margin over the runner-up, in decades of evidence', () => {
+    const near = assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -19 * Math.LN10)], gaps: [] });
+    const far = assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -2 * Math.LN10)], gaps: [] });
+    expect(far.basis.raw).toBeGreaterThan(near.basis.raw);
+    expect(near.margin).toBeCloseTo(1, 6);
+    expect(near.reasons.join(' ')).toContain('b is nearly as strong');
   });
 
-  it('a defect signal (error origin) keeps the verdict under the same load rise', () => {
-    expect(conf(cand('error', { errorOrigin: 0.9, own: 0.9 }), 3, 0.8).verdict).not.toBe('inconclusive');
+  it('says nothing without significant evidence, and lowers the basis for every backend that could not be read', () => {
+    expect(assessConfidence({ candidates: [cand('a', Math.log(0.2))], gaps: [] }).basis.raw).toBe(0);
+    const ok = assessConfidence({ candidates: [cand('a', -10 * Math.LN10)], gaps: [] }).basis.raw;
+    const gap = { provider: 'loki', signal: 'logs' as const, status: 'failed' as const, reason: 'down' };
+    expect(assessConfidence({ candidates: [cand('a', -10 * Math.LN10)], gaps: [gap] }).basis.raw).toBeLessThan(ok);
+  });
+
+  it('counts the modalities that carry the lead and calls one overwhelming only with a wide margin', () => {
+    const two = assessConfidence({ candidates: [cand('a', -9 * Math.LN10, { traces: 6, metrics: 3, logs: 0.5 }), cand('b', -1)], gaps: [] });
+    expect(two.basis.modalities).toBe(2);
+    expect(two.basis.overwhelming).toBe(true);
+    const tied = assessConfidence({ candidates: [cand('a', -9 * Math.LN10, { traces: 9 }), cand('b', -8.5 * Math.LN10)], gaps: [] });
+    expect(tied.basis.overwhelming).toBe(false);
   });
 });
 
