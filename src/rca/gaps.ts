@@ -8,6 +8,8 @@
  * - egress(A) = the median added delay of A's other outgoing links over d (at most 1); ingress(B) likewise over B's
  *   other incoming links;
  * - an end with no other such link gives no information either way (counted as even, 1/2);
+ * - a caller whose own time rose too (p < 0.01) is busy or starved: it cannot send or time its calls promptly
+ *   whatever their destination, so its egress explains the link fully (1);
  * - the link's evidence (-log p) is split between the ends in proportion, as responsibilities split a likelihood
  *   ratio between two explanations. When neither end's other links moved, the fault is on the path between them
  *   and both ends share it. Pure.
@@ -31,11 +33,13 @@ export function attributeGaps(signals: readonly Signal[], bySpecificity = true):
     if (!(d > 0)) return 0.5;
     return Math.min(1, median(others.map(added)) / d);
   };
+  const busy = new Set<string>();
+  for (const s of signals) if (s.kind === 'own' && s.p < 0.01) for (const svc of s.services) busy.add(svc);
   const out: Signal[] = signals.filter((s) => !(s.kind === 'gap' && s.services.length === 2));
   for (const g of [...gaps].sort((x, y) => cmpStr(x.id, y.id))) {
     const [a, b] = g.services as [string, string];
     const d = added(g);
-    const wA = explains((outOf.get(a) ?? []).filter((o) => o !== g), d);
+    const wA = busy.has(a) ? 1 : explains((outOf.get(a) ?? []).filter((o) => o !== g), d);
     const wB = explains((into.get(b) ?? []).filter((o) => o !== g), d);
     const total = wA + wB;
     const [fa, fb] = bySpecificity && total > 0 ? [wA / total, wB / total] : [0.5, 0.5];
