@@ -42,7 +42,7 @@ export function scoreOf(evidence: number): number {
 export function toCandidate(e: ServiceEvidence, opSamples: ReadonlyMap<string, TimedValue[]>): ScoredCandidate {
   const lead = e.top[0];
   const features: CandidateFeatures = {};
-  for (const m of MODALITIES) if (e.modalities[m] !== undefined) features[m] = round(evidenceOfLn(e.modalities[m]!), 3);
+  for (const m of MODALITIES) if (e.modalities[m] !== undefined) features[m] = round(evidenceOfLn(e.modalities[m]), 3);
   const mechanism: Mechanism = lead && lead.p < 0.05 ? MECH_OF[lead.kind] : 'none';
   return {
     service: e.service, operation: operationOf(e, opSamples), score: scoreOf(e.evidence), p: e.p, lnP: e.lnP, evidence: e.evidence, features,

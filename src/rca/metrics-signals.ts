@@ -155,7 +155,6 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
   const e = eps(members);
   const sign = (p: Prepared): number => (p.direction === 'up' ? 1 : -1);
   const lr = (p: Prepared, a: number, b: number): number => sign(p) * Math.log((Math.max(a, 0) + e) / (Math.max(b, 0) + e));
-  const logOf = (v: number): number => Math.log(Math.max(v, 0) + e);
   // Each member's best split by effect, with its own share after explaining away callees' same-metric rises.
   const best = new Map<Prepared, Level & { effect: number; ownAfter: number }>();
   const byService = new Map<string, Prepared>();
@@ -169,26 +168,13 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
     }
     if (top) best.set(m, top);
   }
-  // How much each series swung before a time (range of its log values), and its period-to-period changes then.
-  const swing = (m: Prepared, t: number): number => {
-    const v = m.pts.filter((p) => p.t < t).map((p) => logOf(p.v));
-    return v.length ? Math.max(...v) - Math.min(...v) : Infinity;
-  };
-  const diffs = (m: Prepared, t: number): number[] => {
-    const out: number[] = [];
-    for (let i = 1; i < m.pts.length && m.pts[i]!.t < t; i++) out.push(lr(m, m.pts[i]!.v, m.pts[i - 1]!.v));
-    return out;
-  };
   const splits = (m: Prepared): number => Math.max(1, m.pts.length - 1);
   const out: Signal[] = [];
   for (const m of members) {
     const l = best.get(m);
     if (!l || !(l.effect > 0)) continue;
-    // With enough history, the series is judged against itself; with a few periods only (real monitoring often
-    // keeps little at coarse resolution), against how much series of the same metric that were as quiet as it was
-    // moved from one period to the next.
-    const quiet = Math.max(swing(m, l.split), NOISE_FLOOR);
-    const pool = members.filter((x) => x !== m && swing(x, l.split) <= quiet).flatMap((x) => diffs(x, l.split));
+    // With enough history, the series is judged against itself (and its peers); with a few periods only (real
+    // monitoring often keeps little at coarse resolution), against its peers alone.
     const pChange =
       l.before.length >= OWN_HISTORY
         ? Math.max(tailP(l.effect, l.before.map((v) => lr(m, v, l.b))), permutationFloor(l.before.length, l.after.length))

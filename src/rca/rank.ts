@@ -14,7 +14,7 @@ import { metricSignals } from './metrics-signals.js';
 import { byEvidence, fuse, withLnP, type Modality, type ServiceEvidence, type Signal } from './signals.js';
 import { spanSignals } from './spans-signals.js';
 import { nanosToMsFrom } from './spantree.js';
-import { cmpNum, cmpStr } from './stats.js';
+import { cmpStr } from './stats.js';
 import { evidenceOfLn, P_FLOOR, poissonRateTest } from './tests.js';
 import type { TraceSummary } from './trace-summary.js';
 import type { TimedValue } from './changepoint.js';
@@ -109,7 +109,13 @@ function offPath(list: ServiceEvidence[], inp: RankInputs, off: ReadonlySet<Mech
   if (off.has('offPathPrior') || !callees || !callees.has(inp.symptom)) return list;
   const seen = new Set<string>([inp.symptom]);
   const stack = [inp.symptom];
-  while (stack.length) for (const c of callees.get(stack.pop()!) ?? []) if (!seen.has(c)) (seen.add(c), stack.push(c));
+  while (stack.length) {
+    for (const c of callees.get(stack.pop()!) ?? []) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      stack.push(c);
+    }
+  }
   const known = new Set<string>([...callees.keys(), ...[...callees.values()].flatMap((v) => [...v])]);
   const n = Math.max(2, known.size);
   return list
