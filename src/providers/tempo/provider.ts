@@ -9,6 +9,9 @@
  *   caller then fetches whole): one TraceQL search (translate.ts) -> the matched spans of each trace's span sets
  *   (normalize.ts: no parent ids, events or resources), kept inside the half-open range, ordered, limited. One
  *   HTTP request. Also the path of every search when traceFetchLimit is 0.
+ * - searchSpans, `sampled` (the investigation's span samples, optionally one `part` of the traces): time-sliced
+ *   searches, then whole traces chosen to represent every service and the whole range (sampled.ts). Cost: one
+ *   search per slice (8, plus a second pass over busy slices) + up to TEMPO_SEARCH_TRACE_FETCH_LIMIT fetches.
  * - fetchTrace: /api/traces/<id> -> every span (otlp.ts); 404 and an empty trace are no_data. One HTTP request.
  */
 import type { Clock } from '../../kernel/clock.js';
@@ -23,6 +26,7 @@ import type { TempoClient } from './client.js';
 import type { TempoSettings } from './config.js';
 import { normalizeSearch, orderSpans } from './normalize.js';
 import { normalizeOtlpTrace, TempoShapeError } from './otlp.js';
+import { searchSampled } from './sampled.js';
 import { searchParams } from './translate.js';
 import { readsWholeTraces, searchWholeTraces } from './whole-traces.js';
 
@@ -43,15 +47,15 @@ export class TempoProvider implements TracesProvider {
   }
 
   async searchSpans(q: TraceSearchQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
-    if (readsWholeTraces(q, this.settings)) {
-      const link = (id: string) => this.traceLink(id, q.range.startMs, q.range.endMs);
-      return searchWholeTraces({ provider: this.name, client: this.client, settings: this.settings, link }, q, ctx);
-    }
+    const link = (id: string) => this.traceLink(id, q.range.startMs, q.range.endMs);
+    const deps = { provider: this.name, client: this.client, settings: this.settings, link };
+    if (q.order === 'sampled') return searchSampled(deps, q, ctx);
+    if (readsWholeTraces(q, this.settings)) return searchWholeTraces(deps, q, ctx);
     const p = searchParams(q, this.settings);
     const res = await this.client.search(p, ctx);
     if (res.status !== 'ok') return res;
     try {
-      const { spans, traces } = normalizeSearch(res.data, q, this.name, (id) => this.traceLink(id, q.range.startMs, q.range.endMs));
+      const { spans, traces } = normalizeSearch(res.data, q, this.name, link);
       const inRange = orderSpans(spans.filter((s) => q.range.contains(s.start)), q.order);
       const truncated = inRange.length > q.limit || traces >= p.limit;
       return outcome.fromList(this.name, inRange.slice(0, q.limit), `no spans match ${p.q}`, { truncated });

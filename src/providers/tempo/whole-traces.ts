@@ -84,7 +84,7 @@ function traceSummaries(body: unknown): TraceSummary[] {
 }
 
 /** The canonical span match (src/providers/memory/query.ts), entryOnly aside: those searches never come here. */
-function spanMatchesQuery(q: TraceSearchQuery, s: Span): boolean {
+export function spanMatchesQuery(q: TraceSearchQuery, s: Span): boolean {
   if (!q.range.contains(s.start)) return false;
   if (q.service !== undefined && s.service !== q.service) return false;
   if (q.operation !== undefined && s.operation !== q.operation) return false;
@@ -101,14 +101,14 @@ export interface WholeTraceDeps {
   readonly link: (traceId: string) => string;
 }
 
-interface Fetched {
+export interface Fetched {
   readonly spans: Span[];
   /** How many of the chosen traces were read (found or not found), in time order, before a stop. */
   readonly read: number;
   readonly stop?: Exclude<QueryOutcome<unknown>, { status: 'ok' | 'no_data' }>;
 }
 
-async function fetchInOrder(d: WholeTraceDeps, chosen: readonly TraceSummary[], p: SearchParams, ctx: HttpCallContext | undefined): Promise<Fetched> {
+export async function fetchInOrder(d: WholeTraceDeps, chosen: readonly TraceSummary[], p: Pick<SearchParams, 'start' | 'end'>, ctx: HttpCallContext | undefined): Promise<Fetched> {
   const window = { start: p.start - FETCH_MARGIN_SECONDS, end: p.end + FETCH_MARGIN_SECONDS };
   const spans: Span[] = [];
   let read = 0;
