@@ -1,11 +1,11 @@
 /**
  * The PromQL subset the Prometheus translator emits, parsed and evaluated over in-memory series (test support):
- * vector selectors (legacy names and Prometheus 3 quoted UTF-8 names, = != =~ !~ matchers), rate(sel[w]),
+ * vector selectors (legacy names and Prometheus 3 quoted UTF-8 names, = != =~ !~ matchers), rate(sel[w]), increase(sel[w]),
  * sum/avg/min/max/count [by (...)] (expr), quantile [by (...)] (φ, expr), histogram_quantile(φ, expr), `/` (one-to-one
  * on all labels but __name__), `or` (union by label set), parentheses and number literals. Anything else is a
  * QueryParseError (the server answers 400 bad_data). Evaluation: instant vectors at each step with the 5-minute
- * lookback; rate = increase over the window (counter resets handled) / the time between its first and last sample
- * (no extrapolation: a documented simplification).
+ * lookback; increase = the rise over the window's samples (counter resets handled), rate = that increase / the time
+ * between its first and last sample (no extrapolation for either: a documented simplification).
  */
 import { labelMatches, QueryParseError, readMatchers, skipSpace, type LabelMatcher } from './common.js';
 
@@ -17,7 +17,7 @@ export interface PromSeries {
 }
 export type Expr =
   | { readonly type: 'selector'; readonly matchers: readonly LabelMatcher[] }
-  | { readonly type: 'rate'; readonly selector: Expr; readonly windowMs: number }
+  | { readonly type: 'rate'; readonly fn: 'rate' | 'increase'; readonly selector: Expr; readonly windowMs: number }
   | { readonly type: 'agg'; readonly op: string; readonly by: readonly string[]; readonly param?: number; readonly expr: Expr }
   | { readonly type: 'hq'; readonly q: number; readonly expr: Expr }
   | { readonly type: 'binary'; readonly op: '/' | 'or'; readonly lhs: Expr; readonly rhs: Expr }
@@ -86,7 +86,7 @@ class Parser {
     if (this.peek(/^-?\d/)) return { type: 'number', value: this.number() };
     const word = this.peek(/^[A-Za-z_:][A-Za-z0-9_:]*/)?.[0];
     if (word && AGGS.includes(word) && this.peek(new RegExp(`^${word}\\s*(by\\b|\\()`))) return this.agg(word);
-    if (word === 'rate') return this.rate();
+    if (word === 'rate' || word === 'increase') return this.rate(word);
     if (word === 'histogram_quantile') {
       this.i += word.length;
       this.eat('(');
@@ -112,8 +112,8 @@ class Parser {
     this.eat(')');
     return { type: 'agg', op, by, ...(param !== undefined ? { param } : {}), expr: e };
   }
-  rate(): Expr {
-    this.i += 4;
+  rate(fn: 'rate' | 'increase'): Expr {
+    this.i += fn.length;
     this.eat('(');
     const sel = this.selector();
     this.eat('[');
@@ -123,7 +123,7 @@ class Parser {
     this.eat(']');
     this.eat(')');
     const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-    return { type: 'rate', selector: sel, windowMs: Number(m[1]) * unit };
+    return { type: 'rate', fn, selector: sel, windowMs: Number(m[1]) * unit };
   }
   selector(): Expr {
     const matchers: LabelMatcher[] = [];
@@ -159,7 +159,7 @@ function select(series: readonly PromSeries[], matchers: readonly LabelMatcher[]
   return series.filter((s) => matchers.every((m) => labelMatches(m, s.labels[m.name])));
 }
 
-function rateOf(samples: PromSeries['samples']): number | undefined {
+function rateOf(samples: PromSeries['samples'], fn: 'rate' | 'increase'): number | undefined {
   if (samples.length < 2) return undefined;
   let inc = 0;
   for (let i = 1; i < samples.length; i++) {
@@ -168,6 +168,7 @@ function rateOf(samples: PromSeries['samples']): number | undefined {
     inc += b >= a ? b - a : b;
   }
   const secs = ((samples[samples.length - 1]?.t ?? 0) - (samples[0]?.t ?? 0)) / 1000;
+  if (fn === 'increase') return inc;
   return secs > 0 ? inc / secs : undefined;
 }
 
@@ -211,7 +212,7 @@ export function evaluate(e: Expr, series: readonly PromSeries[], t: number): Sam
     case 'rate': {
       if (e.selector.type !== 'selector') throw new QueryParseError('rate() needs a range vector');
       return select(series, e.selector.matchers).flatMap((s) => {
-        const r = rateOf(s.samples.filter((p) => p.t <= t && p.t > t - e.windowMs));
+        const r = rateOf(s.samples.filter((p) => p.t <= t && p.t > t - e.windowMs), e.fn);
         return r === undefined ? [] : [{ labels: without(s.labels, ['__name__']), v: r }];
       });
     }
