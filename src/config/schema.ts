@@ -95,6 +95,7 @@ export const SETTINGS = {
   DD_APP_KEY: { group: 'datadog', secret: true, description: 'Datadog application key (read scopes for APM spans, logs, metrics).' },
   DD_SITE: { group: 'datadog', description: 'Datadog site, for example datadoghq.com or datadoghq.eu.', example: 'datadoghq.com' },
   DD_API_URL: { group: 'datadog', description: 'Override of the Datadog API base URL (tests and proxies).' },
+  DD_SERVICE_MAP_ENV: { group: 'datadog', description: 'APM environment(s) whose service map (the service dependencies API) investigations read, comma-separated: one request per environment, their edges merged. Unset: no service map from Datadog (the API needs an environment).', example: 'prod' },
   SENTRY_AUTH_TOKEN: { group: 'sentry', secret: true, description: 'Sentry auth token (bearer) with event:read and project:read: enables the Sentry provider.' },
   SENTRY_ORG: { group: 'sentry', description: 'Sentry organization slug.' },
   SENTRY_PROJECTS: { group: 'sentry', description: 'Comma-separated Sentry project slugs or ids to search. Unset: every project the token can read.', example: 'checkout,search' },
@@ -182,6 +183,7 @@ const configSchemaBase = z.object({
     DD_APP_KEY: optionalSecret(),
     DD_SITE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9.-]+$/, 'must be a Datadog site such as datadoghq.com').default('datadoghq.com')),
     DD_API_URL: optionalUrl(),
+    DD_SERVICE_MAP_ENV: z.preprocess(emptyToUndefined, z.string().regex(/^\s*[^,\s]+(\s*,\s*[^,\s]+)*\s*$/, 'must be comma-separated APM environment names').optional()),
     SENTRY_AUTH_TOKEN: optionalSecret(),
     SENTRY_ORG: optionalString(),
     SENTRY_PROJECTS: z.preprocess(

@@ -22,6 +22,7 @@ const ENDPOINTS: Readonly<Record<string, string>> = {
   '/api/v1/query': 'metrics_query',
   '/api/v2/query/timeseries': 'timeseries_query',
   '/api/v1/validate': 'validate',
+  '/api/v1/service_dependencies': 'service_dependencies',
 };
 
 interface RawAnswer {
@@ -131,6 +132,15 @@ export class DatadogClient {
   /** v2 timeseries query: from/to in epoch milliseconds inside the body. */
   queryTimeseries(body: v2.TimeseriesFormulaQueryRequest, ctx: HttpCallContext = {}): Promise<QueryOutcome<v2.TimeseriesFormulaQueryResponse>> {
     return this.call('timeseries_query', ctx, (conf) => new v2.MetricsApi(conf).queryTimeseriesData({ body }));
+  }
+
+  /**
+   * GET /api/v1/service_dependencies (APM service map, public beta; not in the official client): the raw answer,
+   * `{ "<service>": { "calls": ["<callee>", ...] }, ... }`, for one environment and a window in epoch seconds.
+   */
+  serviceDependencies(env: string, startSec: number, endSec: number, ctx: HttpCallContext = {}): Promise<QueryOutcome<unknown>> {
+    const query = { env, start: startSec, end: endSec };
+    return this.http.request({ endpoint: 'service_dependencies', path: '/api/v1/service_dependencies', query, decode: (body) => outcome.ok(this.provider, body) }, ctx);
   }
 
   /** GET /api/v1/validate: whether the API key is valid. */

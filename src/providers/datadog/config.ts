@@ -17,6 +17,8 @@ export interface DatadogSettings {
   readonly timeoutMs: number;
   /** Most rows one call may return (FLIPTURN_PROVIDER_ROW_BUDGET). */
   readonly rowBudget: number;
+  /** APM environments whose service map fetchServiceMap reads (DD_SERVICE_MAP_ENV); none: no topology. */
+  readonly serviceMapEnvs?: readonly string[];
 }
 
 export function datadogEnabled(config: Config): { readonly enabled: true } | { readonly enabled: false; readonly reason: string } {
@@ -48,5 +50,6 @@ export function datadogSettings(config: Config): DatadogSettings {
     appBaseUrl: urls.app,
     timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
     rowBudget: config.FLIPTURN_PROVIDER_ROW_BUDGET,
+    serviceMapEnvs: Object.freeze([...new Set((config.DD_SERVICE_MAP_ENV ?? '').split(',').map((e) => e.trim()).filter(Boolean))]),
   });
 }

@@ -1,20 +1,24 @@
 /**
- * The Datadog provider: traces (v2 spans search), logs (v2 logs search) and metrics (v1 query, v2 timeseries),
- * composing translate (canonical -> Datadog), client (IO) and normalize (Datadog -> models).
+ * The Datadog provider: traces (v2 spans search), logs (v2 logs search), metrics (v1 query, v2 timeseries) and the
+ * service map (v1 service dependencies, when DD_SERVICE_MAP_ENV names the environment), composing translate
+ * (canonical -> Datadog), client (IO) and normalize (Datadog -> models). Sampled span and log reads: sampled.ts.
  */
 import type { Clock } from '../../kernel/clock.js';
 import { httpClientDeps, type HttpCallContext, type HttpClientDeps } from '../http/index.js';
-import type { LogEntry, MetricSeries, Span } from '../models.js';
+import type { LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
-import type { CallContext, Capability, HealthResult, LogsProvider, MetricsProvider, TracesProvider } from '../protocols.js';
+import type { CallContext, Capability, HealthResult, LogsProvider, MetricsProvider, TopologyProvider, TracesProvider } from '../protocols.js';
 import type { CanonicalQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
 import { TimeRange } from '../time-range.js';
+import { edgeList } from '../topology.js';
 import { DatadogClient } from './client.js';
 import type { DatadogSettings } from './config.js';
 import { logExplorerLink, metricExplorerLink, spanSearchLink } from './links.js';
 import { compareSpans, normalizeLogs, normalizeSpans, type NormalizeContext } from './normalize.js';
 import { normalizeV1Metrics, normalizeV2Timeseries } from './normalize-metrics.js';
 import { paginate } from './paginate.js';
+import { sampledLogs, sampledSpans, type Rows } from './sampled.js';
+import { ServiceMapShapeError, serviceDependencyPairs } from './topology.js';
 import { logSearchQuery, logsListBody, MAX_PAGE_LIMIT, spanSearchQuery, spanSort, spansListBody, traceByIdQuery } from './translate.js';
 import { metricScope, planMetricQuery } from './translate-metrics.js';
 
@@ -32,9 +36,10 @@ const TRACE_LOOKBACK_MS = 15 * 24 * 3600 * 1000;
 /** How far around the given range a trace is searched. */
 const TRACE_MARGIN_MS = 3600 * 1000;
 
-export class DatadogProvider implements TracesProvider, LogsProvider, MetricsProvider {
+export class DatadogProvider implements TracesProvider, LogsProvider, MetricsProvider, TopologyProvider {
   readonly name: string;
-  readonly capabilities: readonly Capability[] = ['traces', 'logs', 'metrics'];
+  /** traces, logs, metrics; topology too when a service-map environment is configured (DD_SERVICE_MAP_ENV). */
+  readonly capabilities: readonly Capability[];
   private readonly client: DatadogClient;
   private readonly settings: DatadogSettings;
   private readonly clock: Clock;
@@ -45,6 +50,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
   constructor(o: DatadogProviderOptions) {
     this.name = o.name ?? 'datadog';
     this.settings = o.settings;
+    this.capabilities = Object.freeze(['traces', 'logs', 'metrics', ...((o.settings.serviceMapEnvs ?? []).length > 0 ? (['topology'] as const) : [])]);
     this.clock = o.clock;
     this.maxPages = o.maxPages ?? 20;
     this.pageLimit = Math.min(o.pageLimit ?? MAX_PAGE_LIMIT, MAX_PAGE_LIMIT);
@@ -75,6 +81,13 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
 
   async searchSpans(q: TraceSearchQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly Span[]>> {
     const limit = this.limit(q.limit);
+    if (q.order === 'sampled') {
+      const read = async (query: string, range: TimeRange, n: number) => {
+        const r = await this.spans(query, range, 'timestamp', n, ctx);
+        return r.status === 'ok' ? outcome.ok(this.name, { items: r.data.spans, truncated: r.data.truncated, warnings: r.data.warnings }) : r;
+      };
+      return sampledSpans(this.name, read, q, limit, this.settings.rowBudget);
+    }
     // Datadog sorts spans by time only: slowest-first and entry-only need every span of the window (up to the
     // row budget); time order needs one more than the limit to know whether the answer is truncated.
     const fetchN = q.order === 'duration_desc' || q.entryOnly ? this.settings.rowBudget : Math.min(limit + 1, this.settings.rowBudget);
@@ -103,7 +116,14 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
 
   async fetchLogs(q: LogQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly LogEntry[]>> {
     const limit = this.limit(q.limit);
-    const fetchN = Math.min(limit + 1, this.settings.rowBudget);
+    if (q.order === 'sampled') return sampledLogs(this.name, (sq, n) => this.readLogs(sq, n, ctx), q, limit, logSearchQuery(q));
+    const r = await this.readLogs(q, Math.min(limit + 1, this.settings.rowBudget), ctx);
+    if (r.status !== 'ok') return r;
+    return outcome.fromList(this.name, r.data.items.slice(0, limit), `no logs match ${logSearchQuery(q)} in ${q.range.toString()}`, { truncated: r.data.truncated || r.data.items.length > limit, warnings: r.data.warnings });
+  }
+
+  /** Up to `fetchN` log lines of the query (pages), kept inside its range and text filter, in its order. */
+  private async readLogs(q: LogQuery, fetchN: number, ctx: CallContext): Promise<QueryOutcome<Rows<LogEntry>>> {
     const paged = await paginate(
       this.name,
       (cursor, pageLimit) => this.client.listLogs(logsListBody(q, { limit: pageLimit, ...(cursor ? { cursor } : {}) }), ctx),
@@ -119,7 +139,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
     const kept = logs.filter((l) => q.range.contains(l.time) && (needle === undefined || l.body.toLowerCase().includes(needle)));
     const dir = q.order === 'time_desc' ? -1 : 1;
     kept.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -dir : dir) : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(a.link ?? '', b.link ?? '')));
-    return outcome.fromList(this.name, kept.slice(0, limit), `no logs match ${logSearchQuery(q)} in ${q.range.toString()}`, { truncated: paged.data.truncated || kept.length > limit, warnings });
+    return outcome.ok(this.name, { items: kept, truncated: paged.data.truncated, warnings });
   }
 
   async fetchMetrics(q: MetricQuery, ctx: CallContext = {}): Promise<QueryOutcome<readonly MetricSeries[]>> {
@@ -147,6 +167,39 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
       .filter((s) => s.points.length > 0);
     const limit = this.limit(q.limit);
     return outcome.fromList(this.name, clipped.slice(0, limit), `no points for ${described} in ${q.range.toString()}`, { truncated: clipped.length > limit });
+  }
+
+  /**
+   * The APM service map: the service dependencies of each configured environment (DD_SERVICE_MAP_ENV) over the
+   * range widened to whole seconds, merged (../topology.ts). One request per environment. An environment that fails
+   * is left out with a warning (truncated); when every one fails, the first failure is the answer.
+   */
+  async fetchServiceMap(range: TimeRange, ctx: CallContext = {}): Promise<QueryOutcome<readonly ServiceEdge[]>> {
+    const envs = this.settings.serviceMapEnvs ?? [];
+    if (envs.length === 0) return outcome.unsupported(this.name, 'the Datadog service map needs an APM environment: set DD_SERVICE_MAP_ENV');
+    const from = Number(range.start / 1_000_000_000n);
+    const to = Number((range.end + 999_999_999n) / 1_000_000_000n);
+    const pairs: Array<[string, string]> = [];
+    const warnings: string[] = [];
+    let first: QueryOutcome<never> | undefined;
+    for (const env of envs) {
+      const r = await this.client.serviceDependencies(env, from, to, ctx);
+      if (r.status === 'no_data') continue;
+      if (r.status !== 'ok') {
+        first ??= r as QueryOutcome<never>;
+        warnings.push(`env ${env}: ${r.reason}`);
+        continue;
+      }
+      try {
+        pairs.push(...serviceDependencyPairs(r.data));
+      } catch (err) {
+        if (!(err instanceof ServiceMapShapeError)) throw err;
+        return outcome.failed(this.name, 'malformed', `service_dependencies: ${err.message}`);
+      }
+    }
+    if (first && warnings.length === envs.length) return first;
+    const edges = edgeList(this.name, pairs);
+    return outcome.fromList(this.name, edges, `no service dependencies in env ${envs.join(', ')} in ${range.toString()}`, { truncated: warnings.length > 0, warnings });
   }
 
   async healthCheck(ctx: CallContext = {}): Promise<HealthResult> {

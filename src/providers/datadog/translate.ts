@@ -126,6 +126,16 @@ export function traceByIdQuery(traceId: string): string {
   return forms.decimal !== undefined ? `trace_id:${forms.decimal}` : `trace_id:${escapeValue(forms.hex)}`;
 }
 
+/** The spans of several traces that match `query`: `<query> trace_id:(<low 64 bits, decimal> OR ...)`. */
+export function traceIdsQuery(query: string, traceIds: readonly string[]): string {
+  const forms = traceIds.map((id) => {
+    const f = traceIdSearchForms(id);
+    return f.decimal ?? escapeValue(f.hex);
+  });
+  const term = `trace_id:(${[...new Set(forms)].join(' OR ')})`;
+  return query === '*' ? term : `${query} ${term}`;
+}
+
 export function spansListBody(query: string, range: TimeRange, opts: { limit: number; cursor?: string; sort: 'timestamp' | '-timestamp' }): v2.SpansListRequest {
   return {
     data: {

@@ -4,7 +4,7 @@
  * HTTP server with the server-side behaviour the provider relies on: the DD-API-KEY check, filter.from/to
  * ([from, to)), the search syntax the translator emits (reserved keys, @attributes, negation, OR groups, quoted
  * phrases, escapes, wildcards, @duration ranges), sort, cursor pagination, and v1 metric queries (comma-separated
- * queries, {scope} filters, from/to seconds).
+ * queries, {scope} filters, from/to seconds), and the APM service map (v1 service_dependencies, per env).
  */
 import { toIsoNanos } from '../../../../src/kernel/time.js';
 import type { Attributes, LogEntry, MetricSeries, Span } from '../../../../src/providers/models.js';
@@ -108,8 +108,16 @@ function terms(q: string): string[] {
   return out;
 }
 
-/** A value pattern: escapes become literals, unescaped `*` matches anything. */
+const patterns = new Map<string, RegExp>();
+
+/** A value pattern: escapes become literals, unescaped `*` matches anything (compiled once per pattern). */
 function valueMatches(pattern: string, value: string): boolean {
+  let compiled = patterns.get(pattern);
+  if (!compiled) patterns.set(pattern, (compiled = compilePattern(pattern)));
+  return compiled.test(value);
+}
+
+function compilePattern(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] ?? '';
@@ -119,7 +127,7 @@ function valueMatches(pattern: string, value: string): boolean {
     } else if (c === '*') re += '.*';
     else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, 'i').test(value);
+  return new RegExp(`^${re}$`, 'i');
 }
 
 function matchTerm(term: string, d: Doc): boolean {
@@ -201,6 +209,32 @@ function queryMetrics(metrics: readonly MetricSeries[], req: RecordedRequest): F
   return { status: 200, body: { status: 'ok', res_type: 'time_series', resp_version: 1, query: req.query.get('query'), from_date: fromMs, to_date: toMs, group_by: [], series } };
 }
 
+// ---------------------------------------------------------------- APM service map
+
+/**
+ * GET /api/v1/service_dependencies?env=&start=&end= as Datadog answers it: every service of the env seen in
+ * [start, end) (epoch seconds), each with the services its spans called (a child span in another service).
+ */
+function serviceDependencies(spans: readonly Span[], req: RecordedRequest): FakeResponse {
+  const env = req.query.get('env');
+  if (!env) return { status: 400, body: { errors: ["'env' is required"] } };
+  const from = BigInt(req.query.get('start') ?? '0') * 1_000_000_000n;
+  const to = BigInt(req.query.get('end') ?? String(Math.floor(Date.now() / 1000))) * 1_000_000_000n;
+  const byId = new Map(spans.map((x) => [`${x.traceId}/${x.spanId}`, x]));
+  const calls = new Map<string, Set<string>>();
+  for (const x of spans) {
+    if (x.start < from || x.start >= to || String(x.resource['deployment.environment.name'] ?? '') !== env) continue;
+    if (!calls.has(x.service)) calls.set(x.service, new Set());
+    const parent = x.parentSpanId ? byId.get(`${x.traceId}/${x.parentSpanId}`) : undefined;
+    if (parent && parent.service !== x.service) {
+      if (!calls.has(parent.service)) calls.set(parent.service, new Set());
+      calls.get(parent.service)?.add(x.service);
+    }
+  }
+  const body = Object.fromEntries([...calls.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([svc, set]) => [svc, { calls: [...set].sort() }]));
+  return { status: 200, body };
+}
+
 // ---------------------------------------------------------------- server
 
 export interface FakeDatadogOptions {
@@ -237,6 +271,7 @@ export async function startFakeDatadog(dataset: Pick<ConformanceDataset, 'spans'
     }),
   );
   server.route('GET', '/api/v1/query', guard((req) => queryMetrics(dataset.metrics, req)));
+  server.route('GET', '/api/v1/service_dependencies', guard((req) => serviceDependencies(dataset.spans, req)));
   server.route('POST', '/api/v2/query/timeseries', guard(() => ({ status: 200, body: { data: { id: '0', type: 'timeseries_response', attributes: { series: [], times: [], values: [] } } } })));
   return server;
 }
