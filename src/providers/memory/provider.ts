@@ -1,20 +1,21 @@
 /**
- * The in-memory provider: serves normalized models through all four protocols with the engine's exact
- * semantics (./query.ts, ./metrics.ts). It is the fake every test can use and it passes the shared conformance
+ * The in-memory provider: serves normalized models through all four protocols, and the service map, with the
+ * engine's exact semantics (./query.ts, ./metrics.ts). It is the fake every test can use and it passes the shared conformance
  * suite. Items are re-stamped with this provider's name. `failWith` makes every call answer a failure (a down or
  * misconfigured backend) and the health check unhealthy.
  */
-import type { ErrorIssue, LogEntry, MetricSeries, Span } from '../models.js';
+import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import type { FailureKind, QueryOutcome } from '../outcome.js';
 import { outcome } from '../outcome.js';
-import type { Capability, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TracesProvider } from '../protocols.js';
+import type { Capability, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TopologyProvider, TracesProvider } from '../protocols.js';
 import { CAPABILITIES } from '../protocols.js';
 import type { ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
 import { EvidenceIndex } from './index.js';
 import { fetchMetrics } from './metrics.js';
-import { fetchIssues, fetchLogs, fetchTrace, searchSpans } from './query.js';
+import type { TimeRange } from '../time-range.js';
+import { fetchIssues, fetchLogs, fetchServiceMap, fetchTrace, searchSpans } from './query.js';
 
-export type MemoryProvider = LogsProvider & TracesProvider & MetricsProvider & ErrorsProvider & { readonly index: EvidenceIndex };
+export type MemoryProvider = LogsProvider & TracesProvider & MetricsProvider & ErrorsProvider & TopologyProvider & { readonly index: EvidenceIndex };
 
 export interface MemoryProviderOptions {
   readonly name: string;
@@ -23,7 +24,9 @@ export interface MemoryProviderOptions {
   readonly metrics?: readonly MetricSeries[];
   /** Issues as a tracker reports them; absent: derived from exception events and error logs. */
   readonly issues?: readonly ErrorIssue[];
-  /** Declared capabilities (default all four). The methods exist either way. */
+  /** A service map as a source gives it; absent: fetchServiceMap derives it from the spans. */
+  readonly serviceMap?: readonly ServiceEdge[];
+  /** Declared capabilities (default the four evidence ones; add 'topology' to offer the service map). The methods exist either way. */
   readonly capabilities?: readonly Capability[];
   /** Answer every call with this failure. */
   readonly failWith?: { readonly kind: FailureKind; readonly retryable: boolean; readonly reason?: string };
@@ -41,6 +44,7 @@ export function createMemoryProvider(o: MemoryProviderOptions): MemoryProvider {
     logs: stamp(o.logs, name),
     metrics: stamp(o.metrics, name),
     ...(o.issues ? { issues: stamp(o.issues, name) } : {}),
+    ...(o.serviceMap ? { serviceMap: stamp(o.serviceMap, name) } : {}),
   });
   const fail = o.failWith;
   const failure = <T>(): QueryOutcome<T> | undefined => {
@@ -63,5 +67,6 @@ export function createMemoryProvider(o: MemoryProviderOptions): MemoryProvider {
     fetchLogs: (q: LogQuery) => Promise.resolve(failure<readonly LogEntry[]>() ?? fetchLogs(index, q, a)),
     fetchMetrics: (q: MetricQuery) => Promise.resolve(failure<readonly MetricSeries[]>() ?? fetchMetrics(index, q, a)),
     fetchIssues: (q: ErrorQuery) => Promise.resolve(failure<readonly ErrorIssue[]>() ?? fetchIssues(index, q, a)),
+    fetchServiceMap: (range: TimeRange) => Promise.resolve(failure<readonly ServiceEdge[]>() ?? fetchServiceMap(index, range, a)),
   };
 }
