@@ -211,6 +211,11 @@ export interface ConformanceDataset {
   readonly metrics: readonly MetricSeries[];
   /** The span exception events as tracker issues (same occurrences). */
   readonly issues: readonly ErrorIssue[];
+  /**
+   * The service map of the range (caller -> callee, sorted): the calls the spans starting in it make into another
+   * service (trace 8's checkout -> payments call starts at the range end and is not in it).
+   */
+  readonly serviceMap: ReadonlyArray<{ readonly caller: string; readonly callee: string }>;
 }
 
 export const CONFORMANCE_DATASET: ConformanceDataset = Object.freeze({
@@ -219,4 +224,8 @@ export const CONFORMANCE_DATASET: ConformanceDataset = Object.freeze({
   logs: Object.freeze(buildLogs()),
   metrics: Object.freeze(buildMetrics()),
   issues: Object.freeze(buildIssues()),
+  serviceMap: Object.freeze([
+    { caller: 'checkout', callee: 'payments' },
+    { caller: 'frontend', callee: 'checkout' },
+  ]),
 });

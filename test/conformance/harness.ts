@@ -6,7 +6,7 @@
  * The harness is the only provider-specific part. It knows how to put the canonical dataset (./dataset.ts) into
  * your provider's backend and how to make that backend fail:
  *
- * - capabilities: the protocols your provider implements (traces, logs, metrics, errors). The suite checks
+ * - capabilities: the protocols your provider implements (traces, logs, metrics, errors, topology). The suite checks
  *   exactly these, and checks that provider.capabilities equals this list.
  * - withData(dataset): a provider whose backend holds exactly the dataset. For a vendor, start a local fake HTTP
  *   server (bound to 127.0.0.1, on port 0) that answers the vendor's API with the dataset rendered in the vendor's
@@ -27,7 +27,10 @@
  *
  * What the suite checks (per declared capability): half-open time range (item exactly at start included, at
  * end excluded, 1 ns before start excluded), service filter, limit with truncated, fetch-by-trace-id
- * completeness (including spans past the range end) and start order, unknown trace -> no_data, empty backend
+ * completeness (including spans past the range end) and start order, unknown trace -> no_data, `sampled` span
+ * searches (whole traces within the limit, every service represented when the limit allows, disjoint trace-hash
+ * parts that together hold everything when each part fits, coverage), `sampled` log reads, the service map (edges
+ * by caller and callee, sorted, no duplicates; the harness serves dataset.serviceMap), empty backend
  * -> no_data (not failed), failures -> retryable/failed with a kind, no secret anywhere, sourceProvider ===
  * provider.name on every item, health check shapes, and determinism (the same query twice gives deep-equal
  * outcomes).
@@ -43,6 +46,8 @@ export const CHECKS = [
   'traces.limit',
   'traces.fetch',
   'traces.unknown',
+  'traces.sampled',
+  'traces.sampled.parts',
   'logs.range',
   'logs.service',
   'logs.limit',
@@ -50,6 +55,7 @@ export const CHECKS = [
   'logs.severity',
   'logs.text',
   'logs.order',
+  'logs.sampled',
   'metrics.range',
   'metrics.service',
   'metrics.family',
@@ -59,6 +65,7 @@ export const CHECKS = [
   'errors.service',
   'errors.shape',
   'errors.limit',
+  'topology.edges',
   'empty',
   'health',
   'determinism',

@@ -1,4 +1,5 @@
 import { createMemoryProvider } from '../../src/providers/memory/provider.js';
+import { ALL_CAPABILITIES } from '../../src/providers/protocols.js';
 import type { FailureMode } from './harness.js';
 import { runProviderConformance } from './suite.js';
 
@@ -8,13 +9,13 @@ const FAILURES: Record<FailureMode, { kind: 'unavailable' | 'auth' | 'timeout'; 
   timeout: { kind: 'timeout', retryable: true },
 };
 
-// Issues derived from the spans' exception events and error logs (what an OTLP source gives).
+// Issues derived from the spans' exception events and error logs (what an OTLP source gives); the service map from the spans.
 runProviderConformance('memory (derived issues)', {
-  capabilities: ['traces', 'logs', 'metrics', 'errors'],
-  withData: (d) => Promise.resolve(createMemoryProvider({ name: 'memory', spans: d.spans, logs: d.logs, metrics: d.metrics })),
-  empty: () => Promise.resolve(createMemoryProvider({ name: 'memory-empty' })),
+  capabilities: ALL_CAPABILITIES,
+  withData: (d) => Promise.resolve(createMemoryProvider({ name: 'memory', spans: d.spans, logs: d.logs, metrics: d.metrics, capabilities: ALL_CAPABILITIES })),
+  empty: () => Promise.resolve(createMemoryProvider({ name: 'memory-empty', capabilities: ALL_CAPABILITIES })),
   failureModes: ['unavailable', 'auth', 'timeout'],
-  failing: (mode) => Promise.resolve(createMemoryProvider({ name: `memory-${mode}`, failWith: FAILURES[mode] })),
+  failing: (mode) => Promise.resolve(createMemoryProvider({ name: `memory-${mode}`, failWith: FAILURES[mode], capabilities: ALL_CAPABILITIES })),
   secrets: [],
   cleanup: () => Promise.resolve(),
 });

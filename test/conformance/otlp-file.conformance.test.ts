@@ -25,8 +25,9 @@ function writeDataset(d: ConformanceDataset): string {
   return dir;
 }
 
+// No topology.json in the folder: the service map comes from the spans (topology.json itself: test/unit/providers/otlp-file).
 runProviderConformance('otlp-file', {
-  capabilities: ['traces', 'logs', 'metrics', 'errors'],
+  capabilities: ['traces', 'logs', 'metrics', 'errors', 'topology'],
   withData: (d) => Promise.resolve(createOtlpFileProvider({ dir: writeDataset(d) })),
   empty: () => {
     const dir = mkdtempSync(join(root, 'empty-'));

@@ -10,6 +10,7 @@ import { REQUIRED_METHODS } from '../../src/providers/protocols.js';
 import { validateProvider } from '../../src/providers/registry.js';
 import { errorQuery, logQuery, metricQuery, traceSearchQuery } from '../../src/providers/queries.js';
 import { registerErrorChecks, registerLogChecks, registerMetricChecks, registerTraceChecks, type SuiteContext } from './checks.js';
+import { registerSampledLogChecks, registerSampledTraceChecks, registerTopologyChecks } from './checks-sampled.js';
 import { CONFORMANCE_DATASET } from './dataset.js';
 import type { CheckName, ConformanceHarness, FailureMode } from './harness.js';
 import { toJson } from './harness.js';
@@ -23,11 +24,16 @@ function everyQuery(p: AnyProvider): Array<[string, () => Promise<QueryOutcome<u
   for (const c of p.capabilities) {
     if (c === 'traces') {
       out.push(['searchSpans', () => p.searchSpans!(traceSearchQuery(R, { limit: 50 }))]);
+      out.push(['searchSpans sampled', () => p.searchSpans!(traceSearchQuery(R, { limit: 12, order: 'sampled', part: { index: 1, of: 2 } }))]);
       out.push(['fetchTrace', () => p.fetchTrace!('4bf92f3577b34da6a3ce929d0e0e0001', R)]);
     }
-    if (c === 'logs') out.push(['fetchLogs', () => p.fetchLogs!(logQuery(R, { limit: 50 }))]);
+    if (c === 'logs') {
+      out.push(['fetchLogs', () => p.fetchLogs!(logQuery(R, { limit: 50 }))]);
+      out.push(['fetchLogs sampled', () => p.fetchLogs!(logQuery(R, { limit: 5, order: 'sampled' }))]);
+    }
     if (c === 'metrics') out.push(['fetchMetrics', () => p.fetchMetrics!(metricQuery(R, { family: 'any', limit: 50 }))]);
     if (c === 'errors') out.push(['fetchIssues', () => p.fetchIssues!(errorQuery(R, { limit: 50 }))]);
+    if (c === 'topology') out.push(['fetchServiceMap', () => p.fetchServiceMap!(R)]);
   }
   return out;
 }
@@ -83,10 +89,17 @@ export function runProviderConformance(label: string, harness: ConformanceHarnes
       }
     });
 
-    if (harness.capabilities.includes('traces')) registerTraceChecks(ctx);
-    if (harness.capabilities.includes('logs')) registerLogChecks(ctx);
+    if (harness.capabilities.includes('traces')) {
+      registerTraceChecks(ctx);
+      registerSampledTraceChecks(ctx);
+    }
+    if (harness.capabilities.includes('logs')) {
+      registerLogChecks(ctx);
+      registerSampledLogChecks(ctx);
+    }
     if (harness.capabilities.includes('metrics')) registerMetricChecks(ctx);
     if (harness.capabilities.includes('errors')) registerErrorChecks(ctx);
+    if (harness.capabilities.includes('topology')) registerTopologyChecks(ctx);
 
     ctx.check('empty', 'an empty backend answers no_data (not failed) to every query', async () => {
       const p = empty as AnyProvider;

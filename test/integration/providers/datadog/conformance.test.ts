@@ -15,7 +15,7 @@ const servers: FakeHttpServer[] = [];
 
 function provider(url: string, apiKey = API_KEY, timeoutMs = 2000): DatadogProvider {
   return new DatadogProvider({
-    settings: { apiKey, appKey: APP_KEY, site: 'datadoghq.com', apiBaseUrl: url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs, rowBudget: 5000 },
+    settings: { apiKey, appKey: APP_KEY, site: 'datadoghq.com', apiBaseUrl: url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs, rowBudget: 5000, serviceMapEnvs: ['prod'] },
     clock: systemClock,
     scrubber: new SecretScrubber().register(API_KEY, APP_KEY, WRONG_KEY),
     retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 },
@@ -30,7 +30,7 @@ async function serve(dataset: Parameters<typeof startFakeDatadog>[0], delayMs?: 
 }
 
 runProviderConformance('datadog', {
-  capabilities: ['traces', 'logs', 'metrics'],
+  capabilities: ['traces', 'logs', 'metrics', 'topology'],
   async withData(dataset) {
     return provider((await serve(dataset)).url);
   },

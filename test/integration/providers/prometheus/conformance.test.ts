@@ -11,7 +11,8 @@ import { PrometheusClient } from '../../../../src/providers/prometheus/client.js
 import { DEFAULT_FAMILIES, PROMETHEUS_DEFAULTS, type PrometheusSettings } from '../../../../src/providers/prometheus/config.js';
 import { PrometheusProvider } from '../../../../src/providers/prometheus/provider.js';
 import { metricQuery } from '../../../../src/providers/queries.js';
-import { CONFORMANCE_DATASET, T0, T1 } from '../../../conformance/dataset.js';
+import type { MetricSeries } from '../../../../src/providers/models.js';
+import { CONFORMANCE_DATASET, T0, T1, type ConformanceDataset } from '../../../conformance/dataset.js';
 import { runProviderConformance } from '../../../conformance/suite.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../../support/fake-http-server.js';
 import { startFakePrometheus } from '../../../support/vendor-fakes/prometheus.js';
@@ -41,9 +42,26 @@ async function serve(metrics: Parameters<typeof startFakePrometheus>[0], delayMs
   return s.url;
 }
 
+/**
+ * The dataset's service map as a servicegraph connector writes it: a request counter per client -> server pair,
+ * rising through the range for the calls the spans make, plus a pair that made no call in it (flat counter).
+ */
+function serviceGraph(d: ConformanceDataset): MetricSeries[] {
+  const counter = (client: string, server: string, perMinute: number): MetricSeries => ({
+    sourceProvider: '',
+    name: 'traces_service_graph_request_total',
+    type: 'sum',
+    monotonic: true,
+    cumulative: true,
+    labels: { client, server, connection_type: '' },
+    points: Array.from({ length: 12 }, (_, i) => ({ time: T0 + BigInt(i - 1) * 60_000_000_000n, value: 100 + i * perMinute })),
+  });
+  return [...d.serviceMap.map((e) => counter(e.caller, e.callee, 7)), counter('frontend', 'inventory', 0)];
+}
+
 runProviderConformance('prometheus', {
-  capabilities: ['metrics'],
-  withData: async (d) => provider(await serve(d.metrics), 'prometheus'),
+  capabilities: ['metrics', 'topology'],
+  withData: async (d) => provider(await serve([...d.metrics, ...serviceGraph(d)]), 'prometheus'),
   empty: async () => provider(await serve([]), 'prometheus-empty'),
   failureModes: ['unavailable', 'auth', 'timeout'],
   async failing(mode) {
