@@ -125,6 +125,6 @@ describe('otlpFileFactory', () => {
     expect(otlpFileFactory.enabled(on.config)).toEqual({ enabled: true });
     const p = otlpFileFactory.create(on.config, {} as never);
     expect(p.name).toBe('otlp-file');
-    expect(p.capabilities).toEqual(['traces', 'logs', 'metrics', 'errors']);
+    expect(p.capabilities).toEqual(['traces', 'logs', 'metrics', 'errors', 'topology']);
   });
 });
