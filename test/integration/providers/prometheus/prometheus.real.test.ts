@@ -1,7 +1,7 @@
 /**
  * The Prometheus provider against a REAL Prometheus server (Debian package `prometheus`): a private instance on a
- * free loopback port with a temp config and TSDB, scraping a tiny exporter this test serves (a counter, a gauge
- * and a histogram) every second. Skipped without the binary (one summary line names the Debian package), required
+ * free loopback port with a temp config and TSDB, scraping a tiny exporter this test serves (a counter, a gauge,
+ * a histogram and service-graph counters as the servicegraph connector writes them) every second. Skipped without the binary (one summary line names the Debian package), required
  * with CI=true: test/support/servers.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,6 +48,12 @@ function exposition(): string {
     bucket('+Inf', n * 10),
     `demo_latency_seconds_sum{service="checkout"} ${n * 2}`,
     `demo_latency_seconds_count{service="checkout"} ${n * 10}`,
+    // What the OpenTelemetry Collector's servicegraph connector exports: a request counter per client -> server.
+    '# HELP traces_service_graph_request_total Total count of requests between two nodes',
+    '# TYPE traces_service_graph_request_total counter',
+    `traces_service_graph_request_total{client="frontend",server="checkout",connection_type=""} ${n * 5}`,
+    `traces_service_graph_request_total{client="checkout",server="payments",connection_type=""} ${n * 3}`,
+    'traces_service_graph_request_total{client="frontend",server="inventory",connection_type=""} 7',
     '',
   ].join('\n');
 }
@@ -131,6 +137,20 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
     const o = await provider.fetchMetrics(metricQuery(window(), { service: 'flipturn-exporter', family: 'memory', aggregation: 'max', stepSeconds: 1 }));
     expect(o.status).toBe('ok');
     if (o.status === 'ok') expect(o.data[0]?.points.at(-1)?.value).toBe(52428800);
+  });
+
+  it('reads the service map from the service-graph counters: pairs that made calls in the range, sorted', async () => {
+    const o = await provider.fetchServiceMap(window());
+    expect(o.status === 'ok' ? o.data : o).toEqual([
+      { sourceProvider: 'prometheus', caller: 'checkout', callee: 'payments' },
+      { sourceProvider: 'prometheus', caller: 'frontend', callee: 'checkout' },
+    ]);
+    expect(provider.capabilities).toContain('topology');
+  });
+
+  it('answers no_data for the service map of a range with no service-graph samples', async () => {
+    const o = await provider.fetchServiceMap(TimeRange.fromMs(Date.now() - 48 * 3_600_000, Date.now() - 47 * 3_600_000));
+    expect(o).toMatchObject({ status: 'no_data', reason: expect.stringContaining('traces_service_graph_request_total') as unknown });
   });
 
   it('answers no_data for an unknown service and bad_request for invalid PromQL', async () => {
