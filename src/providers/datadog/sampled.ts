@@ -10,7 +10,10 @@
  * spread over time in hash order). A picked trace is known whole when its root span's interval lies where every
  * span was read (before the cut of each slice that stopped early); the other picked traces are read whole with one
  * more search, `trace_id:(id OR id ...)` over the range (50 ids per search), and traces that still cannot be read
- * whole are left out. Coverage: traces returned of the traces the slice searches found.
+ * whole are left out. Coverage: traces returned of the traces the slice searches found. Known limit: the picker can
+ * only represent services the slice reads reached; a rare service whose calls all lie past a busy slice's cut is not
+ * seen (the in-memory engine sees every matching span). An aggregate by service over the range (spans analytics)
+ * would find such services at one more request; not done.
  *
  * Cost matters: Datadog limits the spans search to 300 requests an hour per organization. A sampled read costs one
  * request per slice (8 when the share fits a page), one more per busy slice when thin slices left quota, and one per
