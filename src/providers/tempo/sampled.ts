@@ -8,8 +8,9 @@
  *    inside). With `part`, only the traces whose traceHash falls in the part are kept (../sampling.ts).
  * 2. Whole-trace mode (TEMPO_SEARCH_TRACE_FETCH_LIMIT > 0 and not entryOnly): up to traceFetchLimit listed traces
  *    are chosen by the shared picker (every service represented, the rest spread over time in hash order) and
- *    fetched whole by id (./whole-traces.ts: 8 at a time; a failed fetch ends the fetching, with a warning); their
- *    spans matching the query (the canonical contract) are picked again, whole traces within the row limit.
+ *    fetched whole by id (./whole-traces.ts: 8 at a time; a failed fetch ends the fetching, with a warning; when not
+ *    one could be fetched, the span sets answer); their spans matching the query (the canonical contract) are
+ *    picked again, whole traces within the row limit.
  *    Span-set mode (fetch limit 0, or entryOnly): the span-set spans inside the range are grouped by trace and
  *    picked within the row limit (a trace is then only as whole as its span set).
  * Coverage: traces returned of the traces the searches found. Truncated when a slice search came back full (Tempo
@@ -98,8 +99,8 @@ export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?
   const warnings = [...read.data.warnings];
   let truncated = read.data.partial || read.data.slices.some((s) => s.more);
   const listed = read.data.slices.flatMap((s) => s.items);
-  let groups: Listed[];
-  let matched: number;
+  let groups: Listed[] | undefined;
+  let matched = 0;
   if (whole) {
     const chosen = pickTraces(listed, d.settings.traceFetchLimit);
     const window = { start: Number(q.range.start / SECOND), end: Number((q.range.end + SECOND - 1n) / SECOND) };
@@ -110,18 +111,23 @@ export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?
       if (err instanceof TempoShapeError) return outcome.failed(d.provider, 'malformed', `trace_by_id: ${err.message}`);
       throw err;
     }
-    if (fetched.stop && fetched.read === 0) return fetched.stop;
-    if (fetched.stop) warnings.push(`whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`);
     truncated ||= chosen.length < listed.length || fetched.stop !== undefined;
-    const spans = new Map<string, Span[]>();
-    for (const s of fetched.spans) if (spanMatchesQuery(q, s)) (spans.get(s.traceId) ?? spans.set(s.traceId, []).get(s.traceId))?.push(s);
-    groups = chosen.slice(0, fetched.read).flatMap((c) => {
-      const list = spans.get(c.id) ?? [];
-      return list.length > 0 ? [group(c.id, c.start, list, list.length)] : [];
-    });
-    // A fetched trace none of whose spans matches (it only overlapped the range) was not a match.
-    matched = listed.length - (Math.min(chosen.length, fetched.read) - groups.length);
-  } else {
+    if (fetched.stop && fetched.read === 0) {
+      // Not one trace could be fetched (deadline, budget, outage): the search span sets are the answer.
+      warnings.push(`no trace could be fetched whole (${fetched.stop.reason}): answered from the search span sets`);
+    } else {
+      if (fetched.stop) warnings.push(`whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`);
+      const spans = new Map<string, Span[]>();
+      for (const s of fetched.spans) if (spanMatchesQuery(q, s)) (spans.get(s.traceId) ?? spans.set(s.traceId, []).get(s.traceId))?.push(s);
+      groups = chosen.slice(0, fetched.read).flatMap((c) => {
+        const list = spans.get(c.id) ?? [];
+        return list.length > 0 ? [group(c.id, c.start, list, list.length)] : [];
+      });
+      // A fetched trace none of whose spans matches (it only overlapped the range) was not a match.
+      matched = listed.length - (Math.min(chosen.length, fetched.read) - groups.length);
+    }
+  }
+  if (!groups) {
     groups = listed.filter((t) => t.spans.length > 0).map((t) => group(t.id, t.start, t.spans, t.spans.length));
     matched = groups.length;
   }
