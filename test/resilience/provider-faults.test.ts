@@ -20,6 +20,7 @@ import { FixedClock, systemClock } from '../../src/kernel/clock.js';
 import { SecretScrubber } from '../../src/kernel/secrets.js';
 import type { UniversalIncidentSignal } from '../../src/kernel/signal.js';
 import { DEFAULT_RETRY } from '../../src/providers/http/retry.js';
+import { SAMPLE_SLICES } from '../../src/providers/slices.js';
 import { LokiClient } from '../../src/providers/loki/client.js';
 import { LOKI_DEFAULTS } from '../../src/providers/loki/config.js';
 import { LokiProvider } from '../../src/providers/loki/provider.js';
@@ -155,7 +156,10 @@ describe('an investigation under provider 429 storms and timeouts', () => {
     expect(lokiCalls.every((c) => c.status === 'retryable')).toBe(true);
     expect(lokiRequests).toBe(attempts(faulty, 'loki'));
     expect(lokiRequests).toBeGreaterThan(lokiCalls.length); // Retry-After was honoured with a retry...
-    expect(lokiRequests).toBeLessThanOrEqual(lokiCalls.length * DEFAULT_RETRY.maxAttempts); // ...within the policy
+    // ...within the policy: a call makes at most 2 x 8 requests (a sampled read one per time slice, two passes at
+    // most; a paged read up to LOKI_DEFAULTS.maxPages), each retried at most up to the policy's attempts.
+    expect(LOKI_DEFAULTS.maxPages).toBeLessThanOrEqual(2 * SAMPLE_SLICES);
+    for (const c of lokiCalls) expect(c.httpAttempts).toBeLessThanOrEqual(2 * SAMPLE_SLICES * DEFAULT_RETRY.maxAttempts);
 
     // Prometheus: each admitted call's attempts were cut by the client's timeout, retried within the policy.
     const promCalls = byProvider(faulty, 'prometheus');
@@ -177,7 +181,8 @@ describe('an investigation under provider 429 storms and timeouts', () => {
     expect(loki.every((g) => g.signal === 'logs')).toBe(true);
     expect(loki.map((g) => g.reason).join('\n')).toMatch(/429|rate.?limit/i);
     expect(prom.length).toBeGreaterThan(0);
-    expect(prom.every((g) => g.signal === 'metrics')).toBe(true);
+    expect(prom.some((g) => g.signal === 'metrics')).toBe(true);
+    expect(prom.every((g) => g.signal === 'metrics' || g.signal === 'topology')).toBe(true); // the service map: service-graph metrics
     expect(prom.map((g) => g.reason).join('\n')).toMatch(/timeout|timed out|no answer within/i);
     expect(hardGaps(faulty.report, 'tempo')).toEqual([]);
   });
