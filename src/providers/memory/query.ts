@@ -22,7 +22,8 @@ import type { TimeRange } from '../time-range.js';
 import type { EvidenceIndex } from './index.js';
 import { envOf, matchFilters } from './match.js';
 import { cmpLogTimeDesc, cmpSpanDurationDesc, lowerBound } from './order.js';
-import { sampledSpans, traceHash } from './sample.js';
+import { traceHash } from '../sampling.js';
+import { sampledSpans } from './sample.js';
 
 export interface Answer {
   readonly provider: string;

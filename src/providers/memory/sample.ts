@@ -11,7 +11,6 @@ import type { TraceSearchQuery } from '../queries.js';
 import type { EvidenceIndex } from './index.js';
 import { pickTraces, traceHash, type TraceGroup } from '../sampling.js';
 import { lowerBound } from './order.js';
-import type { Answer } from './query.js';
 
 interface SpanGroup extends TraceGroup {
   readonly spans: Span[];
@@ -20,6 +19,12 @@ interface SpanGroup extends TraceGroup {
 }
 
 export { traceHash };
+
+/** The answering provider and its load warnings (query.ts's Answer; not imported: query.ts imports this module). */
+interface Answer {
+  readonly provider: string;
+  readonly warnings: readonly string[];
+}
 
 export function sampledSpans(ix: EvidenceIndex, q: TraceSearchQuery, a: Answer, matches: (s: Span) => boolean): QueryOutcome<readonly Span[]> {
   const spans = ix.spans;
