@@ -330,7 +330,7 @@ export function runnerUpReason(top: RootCauseCandidate, other: RootCauseCandidat
   return `${parts[0]}: ${why.join('; ')}`;
 }
 
-const SIGNAL_WORDS: Record<EvidenceGap['signal'], string> = { logs: 'logs', traces: 'traces', metrics: 'metrics', errors: 'error-tracker issues' };
+const SIGNAL_WORDS: Record<EvidenceGap['signal'], string> = { logs: 'logs', traces: 'traces', metrics: 'metrics', errors: 'error-tracker issues', topology: 'the service map' };
 const STATUS_WORDS: Record<EvidenceGap['status'], string> = {
   no_data: 'returned nothing',
   unsupported: 'cannot answer this kind of question',
