@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { criticalPath } from '../../../src/rca/critical-path.js';
-import { estimateOnsetZ } from '../../../src/rca/cohorts.js';
 import { logTemplate } from '../../../src/rca/logs.js';
 import { metricChanges, metricService, podServicePrefix } from '../../../src/rca/metrics.js';
 import { computeSpanFeatures } from '../../../src/rca/span-features.js';
@@ -118,15 +117,6 @@ describe('cohort statistics', () => {
     expect(big.significance).toBeGreaterThan(0.9);
     const noise = shiftStats([10, 10.1, 9.9, 10, 10.2], [10.1, 10, 9.9, 10.1, 10], 0.5);
     expect(Math.abs(noise.robustShift)).toBeLessThan(1);
-  });
-
-  it('finds the onset as the largest rank shift of entry durations', () => {
-    const spans = [];
-    for (let i = 0; i < 40; i++) spans.push(span({ traceId: i.toString().padStart(32, '0'), spanId: 'r', service: 'front', start: at(i * 1000), durationNanos: (i < 25 ? 10 + (i % 4) : 80 + (i % 4)) * 1e6 }));
-    const f = buildForest(spans, { skewMarginMs: 1 });
-    const est = estimateOnsetZ(f.traces.slice().sort((a, b) => a.root.start - b.root.start), 'front');
-    expect(est.onset).toBeCloseTo(25_000, 3);
-    expect(est.z).toBeGreaterThan(4);
   });
 
   it('detects a new call edge (fallback) and more calls per request (retries)', () => {
