@@ -156,11 +156,20 @@ describe('confidence basis', () => {
   });
 
   it('grows with the margin over the runner-up, in decades of evidence', () => {
-    const near = assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -19 * Math.LN10)], gaps: [] });
-    const far = assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -2 * Math.LN10)], gaps: [] });
-    expect(far.basis.raw).toBeGreaterThan(near.basis.raw);
-    expect(near.margin).toBeCloseTo(1, 6);
+    const basis = (second: number) => assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -second * Math.LN10)], gaps: [] });
+    const near = basis(19.5);
+    const decade = basis(19);
+    const far = basis(2);
+    expect(near.margin).toBeCloseTo(0.5, 6);
+    expect(decade.margin).toBeCloseTo(1, 6);
+    expect(far.margin).toBeCloseTo(18, 6);
+    expect(near.basis.raw).toBeLessThan(decade.basis.raw);
+    expect(decade.basis.raw).toBeLessThan(far.basis.raw);
+    // Alone (no runner-up), the margin is the top one's own evidence.
+    expect(assessConfidence({ candidates: [cand('a', -20 * Math.LN10)], gaps: [] }).margin).toBeCloseTo(20, 6);
+    // A runner-up within a decade is named (the boundary itself, 1 decade, is not "within").
     expect(near.reasons.join(' ')).toContain('b is nearly as strong');
+    expect(far.reasons.join(' ')).not.toContain('nearly as strong');
   });
 
   it('says nothing without significant evidence, and lowers the basis for every backend that could not be read', () => {
@@ -220,11 +229,36 @@ describe('tail leads', () => {
     return analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
   };
 
-  it('ranks the delay that explains the entry tail above a more frequent small one', () => {
+  // Fails today: see the h12t report. Every signal test (exceedance count, rank sum, Welch on logs) weighs how often
+  // a link is slower, not how much of the symptom's change it explains: price (25% of requests, +60 ms) outranks
+  // travel (20%, +1000 ms, the whole entry tail).
+  it.fails('ranks the delay that explains the entry tail above a more frequent small one', () => {
     const r = incident();
+    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features.traces ?? 0;
     expect(r.rootCauseCandidates[0]?.service).toBe('travel');
-    const net = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.network ?? 0;
-    expect(net('travel')).toBeGreaterThan(net('price') + 0.2);
+    expect(traces('travel')).toBeGreaterThan(traces('price'));
+  });
+
+  // Fails today: see the h12t report. A delayed link's evidence goes to the end whose other links carry the same
+  // added delay (gaps.ts), but the added delay is a shift of medians: an intermittent delay moves no median, so
+  // both ends count as "no information" and split the evidence evenly, however clean the caller's other link
+  // (with jittered fast calls the attribution flips on the sign of a median's noise; here the fast calls take a
+  // steady 1 ms, so both medians are equal and the split is even).
+  it.fails('attributes an intermittent delay to the callee when the caller other link stayed fast', () => {
+    const st = story((phase, r, i) => {
+      const slow = phase === 'inc' && i % 5 === 0;
+      return {
+        svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
+        children: [
+          { svc: 'auth', op: 'Check', client: true, work: jitter(r, 2) },
+          { svc: 'travel', op: 'Query', client: true, work: jitter(r, 5), net: slow ? jitter(r, 1000, 0.1) : 1 },
+        ],
+      };
+    }, { n: 100, nInc: 100 });
+    const r = analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
+    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features.traces ?? 0;
+    expect(r.rootCauseCandidates[0]?.service).toBe('travel');
+    expect(traces('travel')).toBeGreaterThan(traces('gateway') + 1);
   });
 });
 
@@ -274,16 +308,29 @@ describe('timeouts', () => {
     }
     return analyzeIncident(evidence({ spans, symptom: 'gateway', baseMs: [0, 40_000], incMs: [40_000, 80_000] }));
   };
-  const feature = (r: ReturnType<typeof incident>, svc: string, k: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.[k] ?? 0;
+  const cand = (r: ReturnType<typeof incident>, svc: string) => r.rootCauseCandidates.find((c) => c.service === svc);
+  const evidenceOf = (r: ReturnType<typeof incident>, svc: string) => cand(r, svc)?.features.traces ?? 0;
 
-  it('timeouts on a callee that got slower are its slowness surfacing, not the caller defect', () => {
+  // Fails today: see the h12t report. cart's timeouts (its own error-origin signal) are not explained by pricing's
+  // slowness: both carry the same overwhelming evidence, pricing leads by the dilution of cart's extra signal
+  // kinds only (0.3 decades), the verdict is inconclusive and no root is named.
+  it.fails('timeouts on a callee that got slower are its slowness surfacing, not the caller defect', () => {
     const r = incident({ pricingMs: 200, waitMs: 50, callsPerRequest: 1 });
     expect(r.rootCauseCandidates[0]?.service).toBe('pricing');
-    expect(feature(r, 'cart', 'errorOrigin')).toBe(0);
+    expect(r.roles.rootCause).toEqual(['pricing']);
+    expect(evidenceOf(r, 'cart')).toBeLessThan(evidenceOf(r, 'pricing') - 2);
   });
 
   it('timeouts on a callee that answers as fast as before, or that the caller now floods, stay the caller error', () => {
-    expect(feature(incident({ pricingMs: 5, waitMs: 3, callsPerRequest: 1 }), 'cart', 'errorOrigin')).toBeGreaterThan(0.5);
-    expect(feature(incident({ pricingMs: 200, waitMs: 50, callsPerRequest: 4 }), 'cart', 'errorOrigin')).toBeGreaterThan(0.5);
+    const fast = incident({ pricingMs: 5, waitMs: 3, callsPerRequest: 1 });
+    expect(fast.rootCauseCandidates[0]?.service).toBe('cart');
+    expect(cand(fast, 'cart')?.reason).toBe('error');
+    expect(fast.roles.rootCause).toEqual(['cart']);
+    expect(evidenceOf(fast, 'cart')).toBeGreaterThan(10);
+    expect(evidenceOf(fast, 'pricing')).toBeLessThan(1);
+    // Flooded: whichever leads, cart's own failures keep their evidence (nothing explains them away).
+    const flood = incident({ pricingMs: 200, waitMs: 50, callsPerRequest: 4 });
+    expect(cand(flood, 'cart')?.reason).toBe('error');
+    expect(evidenceOf(flood, 'cart')).toBeGreaterThan(10);
   });
 });
