@@ -6,6 +6,8 @@ import type { CanonicalQuery } from '../../../src/providers/queries.js';
 import { ProviderRegistry } from '../../../src/providers/registry.js';
 import { gatherEvidence } from '../../../src/evidence/gather.js';
 import { investigate } from '../../../src/evidence/investigate.js';
+import type { ConfidenceBasis } from '../../../src/rca/calibration.js';
+import type { RcaReport } from '../../../src/rca/contract.js';
 import { DEFAULT_SETTINGS } from '../../../src/evidence/settings.js';
 import { alertWindows, monitorWindowMs } from '../../../src/evidence/windows.js';
 import { ALERT, syntheticIncident, syntheticSignal, traceIdOf } from './synthetic.js';
@@ -175,6 +177,9 @@ describe('trace-first prefetch', () => {
   });
 });
 
+/** The report's basis is an untyped extra (RcaReport has an index signature). */
+const raw = (r: RcaReport): number => (r.confidenceBasis as ConfidenceBasis).raw;
+
 describe('investigate', () => {
   const failingLoki = () => registryOf(
     createMemoryProvider({ name: 'mem', ...data }),
@@ -193,10 +198,10 @@ describe('investigate', () => {
     expect(b.providerCalls.byProvider.loki).toBeGreaterThan(0);
     // Same evidence otherwise: the same ranking.
     expect(b.rootCauseCandidates.map((c) => c.service)).toEqual(a.rootCauseCandidates.map((c) => c.service));
-    expect(a.confidenceBasis?.raw).toBeGreaterThan(0);
-    expect(b.confidenceBasis!.raw).toBeLessThan(a.confidenceBasis!.raw);
+    expect(raw(a)).toBeGreaterThan(0);
+    expect(raw(b)).toBeLessThan(raw(a));
     expect(b.confidence).toBeLessThanOrEqual(a.confidence);
-    expect((b.confidenceNotes ?? []).join(' ')).toContain('loki');
+    expect((b.confidenceNotes as string[]).join(' ')).toContain('loki');
   });
 
   // Fails today: see the h12t report (rca fusion: cache, which has the slowed link's evidence plus its own

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../../src/rca/analyze.js';
+import type { ConfidenceBasis } from '../../../src/rca/calibration.js';
+import type { RcaReport } from '../../../src/rca/contract.js';
 import { evidence } from './builders.js';
 import { cacheFallback, cpuSaturation, networkDelay, trafficSurge, twoFaults } from './stories.js';
+
+/** The report's basis is an untyped extra (RcaReport has an index signature). */
+const raw = (r: RcaReport): number => (r.confidenceBasis as ConfidenceBasis).raw;
 
 describe('analyzeIncident: causal roles on small stories', () => {
   it('cache serialization failure with a database fallback: root cache, catalog propagates, database is the bottleneck', () => {
@@ -68,8 +73,8 @@ describe('analyzeIncident: causal roles on small stories', () => {
     const s = cpuSaturation();
     const clean = analyzeIncident(evidence({ ...s, symptom: 'frontend' }));
     const gappy = analyzeIncident(evidence({ ...s, symptom: 'frontend', gaps: [{ provider: 'loki', signal: 'logs', status: 'failed', reason: 'HTTP 503' }] }));
-    expect(clean.confidenceBasis!.raw).toBeGreaterThan(0);
-    expect(gappy.confidenceBasis!.raw).toBeLessThan(clean.confidenceBasis!.raw);
+    expect(raw(clean)).toBeGreaterThan(0);
+    expect(raw(gappy)).toBeLessThan(raw(clean));
     expect(gappy.confidence).toBeLessThanOrEqual(clean.confidence);
     expect(gappy.rootCauseCandidates.map((c) => c.service)).toEqual(clean.rootCauseCandidates.map((c) => c.service));
     expect(gappy.gaps).toHaveLength(1);
@@ -77,7 +82,7 @@ describe('analyzeIncident: causal roles on small stories', () => {
     expect(clean.confidenceNotes ?? []).not.toContainEqual(expect.stringContaining('loki'));
     // A source that has no data is not a gap in the evidence: the basis stays.
     const empty = analyzeIncident(evidence({ ...s, symptom: 'frontend', gaps: [{ provider: 'loki', signal: 'logs', status: 'no_data', reason: 'no rows' }] }));
-    expect(empty.confidenceBasis!.raw).toBe(clean.confidenceBasis!.raw);
+    expect(raw(empty)).toBe(raw(clean));
   });
 
   it('cites only ids that exist in the timeline, and the critical path starts at the proof trace root', () => {

@@ -234,7 +234,7 @@ describe('tail leads', () => {
   // travel (20%, +1000 ms, the whole entry tail).
   it.fails('ranks the delay that explains the entry tail above a more frequent small one', () => {
     const r = incident();
-    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features.traces ?? 0;
+    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.traces ?? 0;
     expect(r.rootCauseCandidates[0]?.service).toBe('travel');
     expect(traces('travel')).toBeGreaterThan(traces('price'));
   });
@@ -256,7 +256,7 @@ describe('tail leads', () => {
       };
     }, { n: 100, nInc: 100 });
     const r = analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
-    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features.traces ?? 0;
+    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.traces ?? 0;
     expect(r.rootCauseCandidates[0]?.service).toBe('travel');
     expect(traces('travel')).toBeGreaterThan(traces('gateway') + 1);
   });
@@ -309,7 +309,7 @@ describe('timeouts', () => {
     return analyzeIncident(evidence({ spans, symptom: 'gateway', baseMs: [0, 40_000], incMs: [40_000, 80_000] }));
   };
   const cand = (r: ReturnType<typeof incident>, svc: string) => r.rootCauseCandidates.find((c) => c.service === svc);
-  const evidenceOf = (r: ReturnType<typeof incident>, svc: string) => cand(r, svc)?.features.traces ?? 0;
+  const evidenceOf = (r: ReturnType<typeof incident>, svc: string) => cand(r, svc)?.features?.traces ?? 0;
 
   // Fails today: see the h12t report. cart's timeouts (its own error-origin signal) are not explained by pricing's
   // slowness: both carry the same overwhelming evidence, pricing leads by the dilution of cart's extra signal
