@@ -262,6 +262,37 @@ describe('tail leads', () => {
   });
 });
 
+describe('kind-less gaps', () => {
+  // gateway calls auth, then travel, with kind-less spans (no client spans: the gap of a call is estimated from the
+  // caller's idle time around it). Only the call into travel is delayed, in every incident request.
+  const incident = () => {
+    const st = story((phase, r) => ({
+      svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
+      children: [
+        { svc: 'auth', op: 'Check', work: jitter(r, 2) },
+        { svc: 'travel', op: 'Query', work: jitter(r, 5), net: phase === 'inc' ? jitter(r, 400, 0.1) : jitter(r, 1) },
+      ],
+    }), { n: 100, nInc: 100 });
+    return analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
+  };
+
+  it('a delayed kind-less call makes its callee the lead', () => {
+    const r = incident();
+    expect(r.rootCauseCandidates[0]?.service).toBe('travel');
+    expect(r.rootCauseCandidates[0]?.reason).toBe('network');
+  });
+
+  // Fails today: see the h12t report. spantree.ts computeGapOut takes 2 x the smaller idle interval around a
+  // child; the idle time after auth now ends only when travel's delayed call starts, so the smaller interval
+  // becomes the caller's own work before auth, and auth's "gap" rises in every delayed request (~1 ms -> ~4 ms):
+  // auth gets ~40 decades of network evidence for travel's delay, and gateway's egress is blamed too.
+  it.fails('the delay does not show on the sibling call made before it', () => {
+    const r = incident();
+    const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.traces ?? 0;
+    expect(traces('auth')).toBeLessThan(2);
+  });
+});
+
 describe('passed-on failures', () => {
   it('a caller that fails because its callee failed is on the propagation path', () => {
     const st = story((phase, r) => {
