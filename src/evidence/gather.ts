@@ -102,7 +102,7 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     await expand(st);
   });
   let strategy: CorrelationStrategy = envelope.strategy;
-  if (strategy === 'trace-first' && envelope.exact.traceIds.length === 0 && st.fetchedTraces.length === 0) {
+  if (strategy === 'trace-first' && envelope.exact.traceIds.length === 0 && st.fetchedTraces.length === 0 && st.evidence.counts().spans === 0) {
     strategy = 'dimension-first';
     st.notes.push('trace-first found no trace of the symptom service in the alert window: fell back to dimension-first');
   }

@@ -46,7 +46,7 @@ function planSteps(st: InvestigationState): PlannedStep[] {
   }
   if (st.access.has('logs')) {
     steps.push(async () => {
-      if (st.fetchedTraces.length > 0 || !st.symptomService) return;
+      if (st.fetchedTraces.length > 0 || st.evidence.counts().spans > 0 || !st.symptomService) return;
       const env = st.envelope.strong.env;
       const q = logQuery(full, { service: st.symptomService, ...(env ? { env } : {}), order: 'time_desc', limit: st.rowsPerCall });
       const a = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, `logs of ${st.symptomService}${env ? ` in ${env}` : ''}`), { label: `logs of ${st.symptomService}`, query: q });

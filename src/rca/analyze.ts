@@ -80,11 +80,14 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const dataStart = startOf(evidence, origin);
   const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l), templates);
   const mChanges = metricChanges(evidence.metrics, origin, dataStart, onsetMs, endMs + 1);
-  const conf = assessConfidence({ candidates, gaps: evidence.gaps });
+  // Two simultaneous faults are two roots, not a runner-up: the margin is taken over the first candidate that is
+  // not a root.
+  const coRoots = pickRoots(candidates, graph);
+  const conf = assessConfidence({ candidates: candidates.filter((c, i) => i === 0 || !coRoots.includes(c)), gaps: evidence.gaps });
   const cal = options.calibration ?? FITTED_CALIBRATION;
   const confidence = round(calibratedProbability(cal, conf.basis.raw), 3);
   const verdict = verdictFor(conf.basis, confidence);
-  const roots: ScoredCandidate[] = verdict === 'inconclusive' ? [] : pickRoots(candidates, graph);
+  const roots: ScoredCandidate[] = verdict === 'inconclusive' ? [] : coRoots;
   const rootNames = roots.map((r) => r.service);
   const propagation = roots.length ? propagationOf(rootNames, symptom, graph, spanFeat.services) : [];
   const entryDelta = spanFeat.entry.incMedian - spanFeat.entry.baseMedian;

@@ -7,8 +7,9 @@
  * The split is searched at K evenly spaced sample positions (at least `minBefore` samples before and `minAfter`
  * after). At each, two tests of "after is worse than before" in the signal's trouble direction:
  * - exceedance: how many `after` samples lie beyond the baseline's upper (lower) quantile. Under no change, a new
- *   sample exceeds the r-th order statistic of n baseline samples with probability (n + 1 - r) / (n + 1) exactly
- *   (exchangeability), so the count is Binomial: sensitive to intermittent faults that move only the tail;
+ *   sample exceeds the r-th order statistic of n baseline samples with probability (n + 1 - r) / (n + 1) on
+ *   average (exchangeability); the samples share that threshold, so the count is Beta-Binomial(m, n + 1 - r, r)
+ *   (a Binomial tail would be anti-conservative): sensitive to intermittent faults that move only the tail;
  * - the Mann-Whitney rank test: sensitive to a shift of the whole distribution.
  * - Welch's t-test on log values: sensitive to how far the new values lie, with Student's tail for small samples.
  * The split with the smallest p-value wins; its p-value is corrected (Bonferroni) for the three tests and the K
@@ -19,7 +20,7 @@
  * called), the baseline is completed with its peers' samples before the same time (hierarchical baseline:
  * the caller, the callee, all links; see spans-signals.ts).
  */
-import { lnBinomialSf, lnNormalSf, logWelchLnP, rankSumZ, P_FLOOR } from './tests.js';
+import { lnBetaBinomialSf, lnNormalSf, logWelchLnP, rankSumZ, P_FLOOR } from './tests.js';
 
 export interface TimedValue {
   /** ms from the analysis origin */
@@ -108,7 +109,8 @@ export function splitTest(before: readonly number[], after: readonly number[], d
     for (const v of sa) if (v < thr) exceeding++;
     p0 = rl / (nb + 1);
   }
-  const lnExc = na > 0 && nb > 0 ? lnBinomialSf(exceeding, na, p0) : 0;
+  // The threshold is itself a baseline sample, so the exceedances share it: Beta-Binomial, not Binomial.
+  const lnExc = na > 0 && nb > 0 ? lnBetaBinomialSf(exceeding, na, nb + 1 - r, r) : 0;
   const z = rankSumZ(scaled, after);
   const lnRank = lnNormalSf(direction === 'up' ? z : -z);
   const lnLog = logWelchLnP(scaled, after, logOffset(sb, sa), direction);

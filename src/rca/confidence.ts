@@ -44,7 +44,7 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const hard = inp.gaps.filter((g) => g.status !== 'no_data' && g.status !== 'unsupported');
   if (hard.length > 0) {
     raw *= Math.pow(0.9, hard.length);
-    reasons.push(`${hard.length} evidence source(s) could not be read: ${hard.map((g) => `${g.provider} ${g.signal}`).join(', ')}`);
+    reasons.push(`${hard.length} evidence source(s) could not be read (see the evidence gaps)`);
   }
   if (second && margin < 1) reasons.push(`${second.service} is nearly as strong a lead`);
   return { basis: { raw: round(raw, 4), modalities, overwhelming }, margin: round(margin, 3), reasons };

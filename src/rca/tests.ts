@@ -3,7 +3,8 @@
  * of 1e-12 must not read as 0): the normal upper tail through a Chebyshev erfc with relative error below 1.2e-7
  * everywhere, exact binomial tails in log space, the Mann-Whitney rank test with tie correction, a conditional
  * (binomial) test of two Poisson rates, and the Cauchy combination of dependent p-values (Liu & Xie 2020), which is
- * dominated by the smallest p-value, rewards agreement, and stays valid under arbitrary dependence.
+ * stays valid under arbitrary dependence and, for small p-values, is their weighted harmonic mean: never below the
+ * smallest one, at most the number of inputs times it (it does not reward agreement; it does not punish it much).
  * Pure and deterministic.
  */
 
@@ -74,6 +75,32 @@ export function lnBinomialSf(k: number, n: number, p: number): number {
   return Math.min(0, m + Math.log(s));
 }
 
+function lnBeta(a: number, b: number): number {
+  return lnGamma(a) + lnGamma(b) - lnGamma(a + b);
+}
+
+/**
+ * ln P(X >= k) for X ~ BetaBinomial(n, a, b): n draws whose success probability is itself Beta(a, b). This is the
+ * exact law of the number of new samples beyond the r-th order statistic of `nb` baseline samples under no change
+ * (a = nb + 1 - r, b = r): the threshold is random, so the exceedances are dependent and a Binomial tail with the
+ * mean probability would be anti-conservative.
+ */
+export function lnBetaBinomialSf(k: number, n: number, a: number, b: number): number {
+  if (k <= 0) return 0;
+  if (k > n) return -Infinity;
+  const base = lnBeta(a, b);
+  let m = -Infinity;
+  const terms: number[] = [];
+  for (let i = k; i <= n; i++) {
+    const t = lnChoose(n, i) + lnBeta(i + a, n - i + b) - base;
+    terms.push(t);
+    if (t > m) m = t;
+  }
+  let s = 0;
+  for (const t of terms) s += Math.exp(t - m);
+  return Math.min(0, m + Math.log(s));
+}
+
 /** P(X <= k) for X ~ Binomial(n, p). */
 export function binomialCdf(k: number, n: number, p: number): number {
   return binomialSf(n - k, n, 1 - p);
@@ -138,7 +165,9 @@ export function poissonRateTest(a: number, ta: number, b: number, tb: number): {
 /**
  * Cauchy combination of p-values given as natural logs, with weights (normalized to sum 1):
  * T = sum w tan((0.5 - p) pi), p = 0.5 - atan(T) / pi (Liu & Xie 2020). Valid under arbitrary dependence for small
- * p; dominated by the smallest p-value, and several small ones give a smaller result than any of them alone. Tiny
+ * p; for small p-values it is their weighted harmonic mean (1 / sum(w / p)): never below the smallest, so a weaker
+ * extra input costs at most a factor of the number of inputs, and agreement is not rewarded (the price of validity
+ * under dependence: the signals of one fault are not independent witnesses). Tiny
  * p-values are handled in log space through tan((0.5 - p) pi) = cot(p pi) ~ 1 / (p pi), so evidence beyond any
  * floating-point floor keeps its order. A p-value above 0.5 (no sign of a change in the tested direction) counts
  * as 0.5: it adds nothing and dilutes the others' weight, like a Bonferroni term; taken at face value, tan of a

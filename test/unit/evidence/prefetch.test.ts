@@ -224,9 +224,7 @@ describe('investigate', () => {
     expect(JSON.parse(JSON.stringify(r))).toMatchObject({ correlation: { envelopeStrategy: 'trace-first', strategy: r.strategy } });
   });
 
-  // Fails today: see the h12t report (gather.ts falls back to dimension-first whenever no trace was fetched whole,
-  // although the sampled span reads found the symptom's traces and the analysis ran on them).
-  it.fails('reports trace-first as the strategy that ran when the sampled span reads found the traces', async () => {
+  it('reports trace-first as the strategy that ran when the sampled span reads found the traces', async () => {
     const r = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), { clock });
     expect(r.strategy).toBe('trace-first');
     expect(JSON.parse(JSON.stringify(r))).toMatchObject({ correlation: { strategy: 'trace-first' } });

@@ -59,10 +59,7 @@ describe('analyzeIncident: causal roles on small stories', () => {
     expect(third!.score).toBeLessThan(0.5 * second!.score);
   });
 
-  // Fails today: see the h12t report. The confidence basis is the margin of the top candidate over the runner-up,
-  // and a second independent fault is that runner-up: the margin is ~0, the verdict inconclusive, and
-  // analyze.ts keeps no root at all when the verdict is inconclusive, although pickRoots would take both.
-  it.fails('two simultaneous faults in separate branches: two roots', () => {
+  it('two simultaneous faults in separate branches: two roots', () => {
     const s = twoFaults();
     const r = analyzeIncident(evidence({ ...s, symptom: 'gateway' }));
     expect([...r.roles.rootCause].sort()).toEqual(['inventory', 'pricing']);

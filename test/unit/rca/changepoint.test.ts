@@ -123,11 +123,9 @@ describe('changePoint: flat series', () => {
     for (let seed = 1; seed <= 20; seed++) expect(changePoint(flat(seed), { direction: 'up', endMs: END })!.lnP).toBeGreaterThan(real.lnP / 2);
   });
 
-  // Fails today: see the h12t report. 40 of these 200 flat series (20%) come out significant at 5%, the strongest at
-  // p = 1.7e-10. The exceedance count is tested as Binomial(nAfter, p0), but every after-sample is compared with the
-  // same baseline order statistic, so the exceedances are dependent: under no change the count is Beta-Binomial
-  // (nAfter, n + 1 - r, r). With a short baseline (early splits) the Binomial tail is orders of magnitude too small.
-  it.fails('is significant at 5% in at most about 5% of seeded flat series (the corrections keep the level)', () => {
+  // Under no change the exceedance count over a baseline order statistic is Beta-Binomial (the after-samples share
+  // the threshold); a Binomial tail made 40 of these 200 flat series significant at 5%, the strongest at p = 1.7e-10.
+  it('is significant at 5% in at most about 5% of seeded flat series (the corrections keep the level)', () => {
     let hits = 0;
     for (let seed = 1; seed <= 200; seed++) if (changePoint(flat(seed), { direction: 'up', endMs: END })!.p < 0.05) hits++;
     // valid at 5%: about 10 of 200 expected; 18 leaves room for chance (binomial sd ~3)

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  lnBinomialSf, lnBonferroni, lnCauchyCombine, lnNormalSf, lnStudentSf, logWelchLnP, poissonRateTest, rankSumZ,
+  lnBetaBinomialSf, lnBinomialSf, lnBonferroni, lnCauchyCombine, lnNormalSf, lnStudentSf, logWelchLnP, poissonRateTest, rankSumZ,
 } from '../../../src/rca/tests.js';
 
 const LN10 = Math.LN10;
@@ -217,5 +217,19 @@ describe('lnBonferroni', () => {
     expect(lnBonferroni(Math.log(0.01), 0)).toBeCloseTo(Math.log(0.01), 12);
     expect(lnBonferroni(Math.log(0.01), 0.5)).toBeCloseTo(Math.log(0.01), 12);
     expect(lnBonferroni(-2000, 10)).toBeCloseTo(-2000 + Math.log(10), 9);
+  });
+});
+
+describe('lnBetaBinomialSf', () => {
+  it('is uniform over 0..n for Beta(1, 1): P(X >= k) = (n - k + 1) / (n + 1)', () => {
+    for (const [k, n] of [[1, 10], [5, 10], [10, 10], [37, 100]] as const) expect(Math.exp(lnBetaBinomialSf(k, n, 1, 1))).toBeCloseTo((n - k + 1) / (n + 1), 12);
+  });
+
+  it('2 of 4 new samples beyond the largest of 19 baseline ones: 6/253, far above the Binomial tail', () => {
+    // Beta-Binomial(4, 1, 19): P(X >= 2) = 1 - P(0) - P(1) = 1 - 19/23 - 76/(23*22) = 6/253 (exact rational).
+    expect(Math.exp(lnBetaBinomialSf(2, 4, 1, 19))).toBeCloseTo(6 / 253, 12);
+    expect(lnBetaBinomialSf(2, 4, 1, 19)).toBeGreaterThan(lnBinomialSf(2, 4, 1 / 20));
+    expect(lnBetaBinomialSf(0, 4, 1, 19)).toBe(0);
+    expect(lnBetaBinomialSf(5, 4, 1, 19)).toBe(-Infinity);
   });
 });
