@@ -16,6 +16,7 @@ import { analyzeIncident, type AnalysisOptions } from '../rca/analyze.js';
 import type { IncidentEvidence, RcaReport } from '../rca/contract.js';
 import { gatherEvidence, type GatherResult } from './gather.js';
 import { inStage, type InvestigationObserver } from './observer.js';
+import { withAnalysisTraces } from './pivots.js';
 import type { InvestigationSettings } from './settings.js';
 
 export type Analyzer = (evidence: IncidentEvidence, options?: AnalysisOptions) => RcaReport;
@@ -66,7 +67,7 @@ async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, 
     strategy: details.strategy,
     durationMs,
     gaps: report.gaps ?? evidence.gaps,
-    pivots: report.pivots ?? evidence.pivots,
+    pivots: withAnalysisTraces((report.pivots as IncidentEvidence['pivots'] | undefined) ?? evidence.pivots, [report.representativeTraceId, report.baselineTraceId], evidence.spans),
     correlation: {
       strategy: details.strategy,
       envelopeStrategy: evidence.envelope.strategy,

@@ -19,18 +19,31 @@ export function buildPivots(access: EvidenceAccess, traceIds: readonly string[],
     seen.add(key);
     out.push(p);
   };
-  for (const traceId of traceIds) {
-    const ofTrace = spans.filter((s) => s.traceId === traceId);
-    const ids = new Set(ofTrace.map((s) => s.spanId));
-    const root = ofTrace.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? ofTrace[0];
-    const backend = root?.sourceProvider ?? 'trace';
-    const link = ofTrace.find((s) => s.link)?.link;
-    push({ backend, label: `trace ${traceId}${root ? ` (${root.service} ${root.operation})` : ''}`, query: traceId, ...(link ? { url: link } : {}) });
-  }
+  for (const traceId of traceIds) push(tracePivot(traceId, spans));
   for (const s of sources) {
     const d = access.describe(s.provider, s.query);
     if (!d || !d.query) continue;
     push({ backend: s.provider, label: s.label, query: d.query, ...(d.url ? { url: d.url } : {}) });
   }
   return out;
+}
+
+/** The pivot of one trace: its id, labelled with its root's service and operation, with the provider's deep link. */
+function tracePivot(traceId: string, spans: readonly Span[]): Pivot {
+  const ofTrace = spans.filter((s) => s.traceId === traceId);
+  const ids = new Set(ofTrace.map((s) => s.spanId));
+  const root = ofTrace.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? ofTrace[0];
+  const backend = root?.sourceProvider ?? 'trace';
+  const link = ofTrace.find((s) => s.link)?.link;
+  return { backend, label: `trace ${traceId}${root ? ` (${root.service} ${root.operation})` : ''}`, query: traceId, ...(link ? { url: link } : {}) };
+}
+
+/**
+ * The traces the analysis chose (proof trace, then its baseline) first, then the gathered pivots: with sampled
+ * span reads no trace is fetched whole, and the proof trace is the first place a person looks.
+ */
+export function withAnalysisTraces(pivots: readonly Pivot[], traceIds: readonly (string | null)[], spans: readonly Span[]): Pivot[] {
+  const have = new Set(pivots.filter((p) => p.label.startsWith('trace ')).map((p) => p.query));
+  const chosen = [...new Set(traceIds.filter((t): t is string => t !== null && !have.has(t)))];
+  return [...chosen.map((t) => tracePivot(t, spans)), ...pivots];
 }
