@@ -23,12 +23,10 @@ import type { Calibration } from './calibration.js';
 export const FITTED_CALIBRATION: Calibration = {
   version: 1,
   steps: [
-    { raw: 0.0157, p: 0.2813 },
-    { raw: 0.7892, p: 0.5 },
-    { raw: 0.8356, p: 0.6 },
-    { raw: 0.8606, p: 0.7778 },
-    { raw: 0.9368, p: 0.8333 },
-    { raw: 0.9937, p: 0.8571 },
+    { raw: 0, p: 0.2 },
+    { raw: 0.0437, p: 0.3438 },
+    { raw: 0.7818, p: 0.6667 },
+    { raw: 0.8606, p: 0.9524 },
   ],
   fittedOn: '59 development scenarios (lab 16, nezha-ob 10, nezha-tt 11, petshop 22), fitted 2026-12-03 by flipturn eval --fit-calibration',
   cases: 59,
