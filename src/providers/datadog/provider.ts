@@ -18,6 +18,7 @@ import { compareSpans, normalizeLogs, normalizeSpans, type NormalizeContext } fr
 import { normalizeV1Metrics, normalizeV2Timeseries } from './normalize-metrics.js';
 import { paginate } from './paginate.js';
 import { sampledLogs, sampledSpans, type Rows } from './sampled.js';
+import { SpanScanMemo } from './scan-memo.js';
 import { ServiceMapShapeError, serviceDependencyPairs } from './topology.js';
 import { logSearchQuery, logsListBody, MAX_PAGE_LIMIT, spanSearchQuery, spanSort, spansListBody, traceByIdQuery } from './translate.js';
 import { metricScope, planMetricQuery } from './translate-metrics.js';
@@ -46,12 +47,15 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
   private readonly maxPages: number;
   private readonly pageLimit: number;
   private readonly norm: NormalizeContext;
+  /** Slice searches of sampled span reads, shared by the parts of one sample (scan-memo.ts). */
+  private readonly scans: SpanScanMemo;
 
   constructor(o: DatadogProviderOptions) {
     this.name = o.name ?? 'datadog';
     this.settings = o.settings;
     this.capabilities = Object.freeze(['traces', 'logs', 'metrics', ...((o.settings.serviceMapEnvs ?? []).length > 0 ? (['topology'] as const) : [])]);
     this.clock = o.clock;
+    this.scans = new SpanScanMemo(o.clock);
     this.maxPages = o.maxPages ?? 20;
     this.pageLimit = Math.min(o.pageLimit ?? MAX_PAGE_LIMIT, MAX_PAGE_LIMIT);
     this.norm = { provider: this.name, appBaseUrl: o.settings.appBaseUrl };
@@ -86,7 +90,7 @@ export class DatadogProvider implements TracesProvider, LogsProvider, MetricsPro
         const r = await this.spans(query, range, 'timestamp', n, ctx);
         return r.status === 'ok' ? outcome.ok(this.name, { items: r.data.spans, truncated: r.data.truncated, warnings: r.data.warnings }) : r;
       };
-      return sampledSpans(this.name, read, q, limit, this.settings.rowBudget);
+      return sampledSpans(this.name, read, q, limit, this.settings.rowBudget, this.scans);
     }
     // Datadog sorts spans by time only: slowest-first and entry-only need every span of the window (up to the
     // row budget); time order needs one more than the limit to know whether the answer is truncated.

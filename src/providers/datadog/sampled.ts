@@ -4,8 +4,11 @@
  * searched with filter.from/to and page.limit for its share of the limit, the share of thin slices going to busy
  * ones in a second pass; a uniform-in-time thinning approximation: each slice keeps its earliest rows).
  *
- * Spans: with `part`, only spans whose trace falls in the part (traceHash, ../sampling.ts) are kept, so a slice
- * reads up to a page (or `of` times its share, whichever is less) to keep about its share. The spans read are grouped
+ * Spans: with `part`, only spans whose trace falls in the part (traceHash, ../sampling.ts) are kept (Datadog cannot
+ * filter by that hash), so a slice reads `of` times its share to keep about its share: up to a page in the first
+ * pass, and in the second pass (when thin slices left quota) `of` times its grown share, up to the row budget times
+ * `of` and the provider's page cap. So a part that fits the limit is returned whole, as on every other backend, even
+ * when the range's spans crowd into one slice (a quiet baseline, then the incident). The spans read are grouped
  * by trace and whole traces are picked within the limit by the shared picker (every service represented, the rest
  * spread over time in hash order). A picked trace is known whole when its root span's interval lies where every
  * span was read (before the cut of each slice that stopped early); the other picked traces are read whole with one
@@ -16,8 +19,11 @@
  * would find such services at one more request; not done.
  *
  * Cost matters: Datadog limits the spans search to 300 requests an hour per organization. A sampled read costs one
- * request per slice (8 when the share fits a page), one more per busy slice when thin slices left quota, and one per
- * 50 traces to complete: about the requests of an unsampled read of the same rows (5 for 5000 at 1000 a page).
+ * request per slice (8 when the share fits a page), the pages of a second read of each busy slice when thin slices
+ * left quota, and one per 50 traces to complete: about the requests of an unsampled read of the same rows (5 for
+ * 5000 at 1000 a page), `of` times that for a part. The parts of one sample search the same slices (the part filter
+ * applies to the answers), so the slice searches are kept a minute (scan-memo.ts) and the other parts reuse them:
+ * a sample in 8 parts costs the searches of about one part.
  *
  * Logs: each slice's earliest lines up to its share, merged in time order.
  */
@@ -28,6 +34,7 @@ import { inPart, pickTraces, traceHash, type TraceGroup } from '../sampling.js';
 import { readSlices, SAMPLE_SLICES, timeSlices, type SliceAnswer } from '../slices.js';
 import type { TimeRange } from '../time-range.js';
 import { compareSpans } from './normalize.js';
+import type { SpanScanMemo } from './scan-memo.js';
 import { spanSearchQuery, traceIdsQuery } from './translate.js';
 
 /** Slice searches in flight at once (Datadog's search endpoints are rate limited per organization). */
@@ -101,7 +108,7 @@ function knownWhole(g: SpanGroup, range: TimeRange, cuts: ReadonlyArray<{ readon
   return cuts.every((c) => c.range.end <= from || c.range.start > to || to < c.cut);
 }
 
-export async function sampledSpans(provider: string, read: SpanReader, q: TraceSearchQuery, limit: number, rowBudget: number): Promise<QueryOutcome<readonly Span[]>> {
+export async function sampledSpans(provider: string, read: SpanReader, q: TraceSearchQuery, limit: number, rowBudget: number, memo: SpanScanMemo): Promise<QueryOutcome<readonly Span[]>> {
   const query = spanSearchQuery(q);
   const factor = q.part?.of ?? 1;
   const entry = (s: Span) => !q.entryOnly || s.kind === 'server' || s.parentSpanId === undefined;
@@ -109,23 +116,30 @@ export async function sampledSpans(provider: string, read: SpanReader, q: TraceS
   const slices = timeSlices(q.range, Math.min(SAMPLE_SLICES, limit));
   // Where each slice's read stopped: every span starting before the cut was read.
   const cuts = new Map<bigint, bigint>();
-  // The last answer per slice and the rows it asked for: a second pass that cannot ask for more reuses it.
-  const last = new Map<bigint, { rows: number; answer: QueryOutcome<SliceAnswer<Span>> }>();
+  const asked = new Set<bigint>();
+  /** One slice search, served by the memo when an earlier search (this call's or another part's) holds it. */
+  const scan = async (slice: TimeRange, rows: number): Promise<QueryOutcome<Rows<Span>>> => {
+    const kept = memo.get(query, slice, rows);
+    if (kept) return outcome.ok(provider, { items: [...kept.items], truncated: kept.truncated, warnings: kept.warnings });
+    const o = await read(query, slice, rows);
+    if (o.status === 'ok') memo.set(query, slice, rows, o.data);
+    return o;
+  };
   const r = await readSlices<Span>(
     provider,
     slices,
     limit,
     async (slice, quota) => {
-      const rows = Math.min(rowBudget, Math.max(quota, Math.min(PAGE, Math.ceil(quota * factor))));
-      const before = last.get(slice.start);
-      if (before && before.rows >= rows) return before.answer;
-      const o = await read(query, slice, rows);
+      // A part keeps about 1/of of the spans read: to keep its share a slice reads `of` times it (up to a page in
+      // the first pass, all of it in the second, when thin slices left quota), or the part would not be whole.
+      const want = Math.min(rowBudget * factor, Math.max(quota, Math.ceil(quota * factor)));
+      const rows = asked.has(slice.start) ? want : Math.max(quota, Math.min(PAGE, want));
+      asked.add(slice.start);
+      const o = await scan(slice, rows);
       if (o.status !== 'ok') return o;
       const latest = o.data.items.reduce((m, s) => (s.start > m ? s.start : m), slice.start);
       cuts.set(slice.start, o.data.truncated ? latest : slice.end);
-      const answer = outcome.ok<SliceAnswer<Span>>(provider, { items: o.data.items.filter((s) => slice.contains(s.start) && keep(s)), more: o.data.truncated, warnings: o.data.warnings });
-      last.set(slice.start, { rows, answer });
-      return answer;
+      return outcome.ok<SliceAnswer<Span>>(provider, { items: o.data.items.filter((s) => slice.contains(s.start) && keep(s)), more: o.data.truncated, warnings: o.data.warnings });
     },
     CONCURRENCY,
   );

@@ -110,6 +110,32 @@ describe('datadog sampled span search', () => {
     for (const s of o.data) expect(traceHash(s.traceId) % 3).toBe(2);
   });
 
+  it('a part that fits is returned whole, however busy its slice; the other parts reuse the slice searches', async () => {
+    // An hour more in front: the 1200 spans fill the last two of the 8 slices (1050 of them in the last, more than a
+    // page), as an incident's spans do when the baseline window is quiet. Each part (~400 spans) fits the limit.
+    const wide = TimeRange.of(RANGE.start - 3_600_000n * MS, RANGE.end);
+    const p = provider(fake.url);
+    const seen = new Set<string>();
+    const searches: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      const o = await p.searchSpans(traceSearchQuery(wide, { order: 'sampled', limit: 1000, part: { index, of: 3 } }));
+      if (o.status !== 'ok') throw new Error(o.status);
+      expect([o.truncated, o.coverage?.returned], `part ${index}`).toEqual([false, o.coverage?.matched]);
+      for (const s of o.data) {
+        expect(traceHash(s.traceId) % 3).toBe(index);
+        seen.add(`${s.traceId}/${s.spanId}`);
+      }
+      searches.push(bodies().length);
+    }
+    expect(seen.size).toBe(1200);
+    // Part 1: the 8 slices (a page each at most), then the busy slice whole (2 pages); parts 2 and 3 search nothing.
+    expect(searches).toEqual([10, 10, 10]);
+    // Searches are kept a minute (scan-memo.ts): later, the range is searched again.
+    clock.advanceMs(60_000);
+    expect((await p.searchSpans(traceSearchQuery(wide, { order: 'sampled', limit: 1000, part: { index: 0, of: 3 } }))).status).toBe('ok');
+    expect(bodies().length).toBe(20);
+  });
+
   it('makes no request past the deadline, and answers the part read before it', async () => {
     expect(await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 300 }), { deadlineMs: NOW - 1 })).toMatchObject({ status: 'retryable', kind: 'timeout' });
     expect(fake.requests).toHaveLength(0);
