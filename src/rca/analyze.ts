@@ -23,7 +23,7 @@ import { metricChanges } from './metrics.js';
 import { actions, header } from './narrate.js';
 import { rankServices, type Ranking } from './rank.js';
 import { pickRepresentative } from './representative.js';
-import { pickBottleneck, pickRoots, propagationOf, reach, serviceGraph, type ServiceGraph } from './roles.js';
+import { pickBottleneck, pickRoots, propagationOf, serviceGraph, type ServiceGraph } from './roles.js';
 import { computeSpanFeatures } from './span-features.js';
 import { buildForest, nanosToMsFrom } from './spantree.js';
 import { cmpNum, cmpStr, round } from './stats.js';
@@ -185,4 +185,3 @@ function startOf(e: IncidentEvidence, origin: bigint): number {
   return m === undefined ? 0 : nanosToMsFrom(origin, m);
 }
 
-export { reach };

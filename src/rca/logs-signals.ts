@@ -33,7 +33,7 @@ export interface LogSignalOptions {
 const TROUBLE_WORDS = /\b(error|errors|exception|fail|failed|failure|fatal|panic|refused|timeout|timed out|unavailable|denied|cannot|can't|unable)\b/i;
 
 /** Severity as the analysis reads it: the record's, raised to error when an info/unset line says trouble. */
-export function effectiveSeverity(l: LogEntry): LogSeverity {
+function effectiveSeverity(l: LogEntry): LogSeverity {
   if (isError(l.severity) || l.severity === 'warn') return l.severity;
   return TROUBLE_WORDS.test(l.body) ? 'error' : l.severity;
 }

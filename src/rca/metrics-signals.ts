@@ -198,7 +198,7 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
  * exp(-(x - u) / beta), beta the mean excess, at least the noise floor). Metric deviations are heavy-tailed: a
  * normal tail would call a tenfold jump of a series that often jumps tenfold a one-in-10^300 event.
  */
-export function tailP(x: number, sample: readonly number[]): number {
+function tailP(x: number, sample: readonly number[]): number {
   const n = sample.length;
   if (n === 0) return 1;
   const sorted = [...sample].sort(cmpNum);
@@ -221,21 +221,11 @@ export function tailP(x: number, sample: readonly number[]): number {
 }
 
 /**
- * The conformal p-value of x among a sample: (1 + #{v >= x}) / (N + 1). Exact under exchangeability and never below
- * 1 / (N + 1): comparing one series with N peers cannot claim more than being the most extreme of N + 1.
- */
-export function conformalP(x: number, sample: readonly number[]): number {
-  let ge = 0;
-  for (const v of sample) if (v >= x) ge++;
-  return (1 + ge) / (sample.length + 1);
-}
-
-/**
  * P(X >= x) under a Laplace (double exponential) law with the sample's median and mean absolute deviation (at least
  * the noise floor): exponential tails, heavier than normal ones, estimated from the whole sample rather than from
  * its few largest values.
  */
-export function laplaceP(x: number, sample: readonly number[]): number {
+function laplaceP(x: number, sample: readonly number[]): number {
   if (sample.length === 0) return 1;
   const m = median(sample);
   const b = Math.max(sample.reduce((s, v) => s + Math.abs(v - m), 0) / sample.length, NOISE_FLOOR);
@@ -244,7 +234,7 @@ export function laplaceP(x: number, sample: readonly number[]): number {
 }
 
 /** 1 / C(n + k, k): the smallest p-value an exchangeability test of k new points against n old ones can give. */
-export function permutationFloor(n: number, k: number): number {
+function permutationFloor(n: number, k: number): number {
   let lnC = 0;
   for (let i = 1; i <= k; i++) lnC += Math.log(n + i) - Math.log(i);
   return Math.exp(-lnC);

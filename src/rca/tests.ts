@@ -28,16 +28,6 @@ export function lnNormalSf(z: number): number {
   return Math.log1p(-Math.exp(lnErfc(-z / Math.SQRT2) - Math.LN2));
 }
 
-/** P(Z > z), floored at P_FLOOR. */
-export function normalSf(z: number): number {
-  return Math.max(P_FLOOR, Math.exp(lnNormalSf(z)));
-}
-
-/** -log10 of a p-value, with the floor (the evidence scale of the analysis). */
-export function evidenceOf(p: number): number {
-  return -Math.log10(Math.min(1, Math.max(P_FLOOR, p)));
-}
-
 function lnGamma(x: number): number {
   // Lanczos (g=7, n=9): about 15 significant digits for x > 0.
   const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
@@ -51,11 +41,6 @@ function lnGamma(x: number): number {
 
 function lnChoose(n: number, k: number): number {
   return lnGamma(n + 1) - lnGamma(k + 1) - lnGamma(n - k + 1);
-}
-
-/** P(X >= k) for X ~ Binomial(n, p), exact (summed in log space from the largest term). */
-export function binomialSf(k: number, n: number, p: number): number {
-  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnBinomialSf(k, n, p))));
 }
 
 /** ln P(X >= k) for X ~ Binomial(n, p), without a floor. */
@@ -101,13 +86,8 @@ export function lnBetaBinomialSf(k: number, n: number, a: number, b: number): nu
   return Math.min(0, m + Math.log(s));
 }
 
-/** P(X <= k) for X ~ Binomial(n, p). */
-export function binomialCdf(k: number, n: number, p: number): number {
-  return binomialSf(n - k, n, 1 - p);
-}
-
 /** ln P(X <= k) for X ~ Binomial(n, p). */
-export function lnBinomialCdf(k: number, n: number, p: number): number {
+function lnBinomialCdf(k: number, n: number, p: number): number {
   return lnBinomialSf(n - k, n, 1 - p);
 }
 
@@ -200,16 +180,6 @@ export function lnCauchyCombine(lnPs: readonly number[], weights?: readonly numb
   return Math.log(Math.min(1, Math.max(Number.MIN_VALUE, 0.5 - Math.atan(t) / Math.PI)));
 }
 
-/** The same on plain p-values (floored at P_FLOOR). */
-export function cauchyCombine(ps: readonly number[], weights?: readonly number[]): number {
-  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnCauchyCombine(ps.map((p) => Math.log(Math.max(p, Number.MIN_VALUE))), weights))));
-}
-
-/** Bonferroni: p times the number of hypotheses it was the best of, at most 1. */
-export function bonferroni(p: number, m: number): number {
-  return Math.min(1, p * Math.max(1, m));
-}
-
 /** Bonferroni on a log p-value. */
 export function lnBonferroni(lnP: number, m: number): number {
   return Math.min(0, lnP + Math.log(Math.max(1, m)));
@@ -265,11 +235,6 @@ export function lnStudentSf(t: number, df: number): number {
   const x = df / (df + t * t);
   const lnTail = Math.log(0.5) + lnIncBeta(x, df / 2, 0.5);
   return t >= 0 ? Math.min(0, lnTail) : Math.log1p(-Math.exp(lnTail));
-}
-
-/** P(T > t) for Student's t, floored at P_FLOOR. */
-export function studentSf(t: number, df: number): number {
-  return Math.min(1, Math.max(P_FLOOR, Math.exp(lnStudentSf(t, df))));
 }
 
 /**

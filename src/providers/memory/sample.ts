@@ -18,8 +18,6 @@ interface SpanGroup extends TraceGroup {
   size: number;
 }
 
-export { traceHash };
-
 /** The answering provider and its load warnings (query.ts's Answer; not imported: query.ts imports this module). */
 interface Answer {
   readonly provider: string;
