@@ -3,7 +3,8 @@
  * 1. investigate(): the synthetic incident served by the memory provider, default settings (API budget and row
  *    caps), deterministic clocks for the pure parts, real time for the measurement.
  * 2. analyzeIncident() on the same evidence with every generated span in it (what the analysis costs when the
- *    whole incident reaches it, uncapped).
+ *    whole incident reaches it, uncapped), in wall time and in CPU time (process.cpuUsage: user + system of every
+ *    thread, GC included), which a loaded machine distorts far less.
  * Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
@@ -36,13 +37,20 @@ async function main(): Promise<void> {
   if (!signal) throw new Error('synthetic alert did not normalize');
   let gathered: GatherResult | undefined;
   const ti = performance.now();
-  const report = await investigate(signal, new ProviderRegistry().register(provider), { clock, wallClock: systemClock, onEvidence: (g) => (gathered = g) });
+  const report = await investigate(signal, new ProviderRegistry().register(provider), {
+    clock,
+    wallClock: systemClock,
+    onEvidence: (g) => (gathered = g),
+  });
   const investigateMs = performance.now() - ti;
   if (!gathered) throw new Error('no evidence gathered');
   const evidence = { ...gathered.evidence, spans };
   const ta = performance.now();
+  const ca = process.cpuUsage();
   const full = analyzeIncident(evidence);
+  const cpu = process.cpuUsage(ca);
   const analyzeMs = performance.now() - ta;
+  const analyzeCpuMs = (cpu.user + cpu.system) / 1000;
   process.stdout.write(
     `${JSON.stringify({
       spans: n,
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
       investigateSpans: gathered.evidence.spans.length,
       investigateRoot: report.rootCauseCandidates[0]?.service ?? '-',
       analyzeMs,
+      analyzeCpuMs,
       analyzeRoot: full.rootCauseCandidates[0]?.service ?? '-',
       verdict: full.verdict,
       rssAfterDataKb: rssAfterData,
