@@ -20,9 +20,9 @@
  *
  * Shifting the alert: the signal's firedAt (the investigation's "now", which sets the evidence windows) is moved
  * before investigating. A -60 s shift is only a ranking question when some of the fault is visible before the
- * shifted alert. When none is (lab recordings hold 30 s of baseline and 30 s of fault ending at the alert;
- * PetShop's faulty 5-minute period closes after the shifted alert), the right answer is to abstain, so those
- * cases expect an inconclusive verdict instead.
+ * shifted alert. When none is (a lab recording starts less than 60 s before its alert: 25-30 s of baseline, then
+ * the fault; PetShop's faulty 5-minute period closes after the shifted alert), the right answer is to abstain, so
+ * those cases expect an inconclusive verdict instead.
  *
  * Cases where a perturbation costs the right service are kept as `it.fails`, with the ranks observed when they
  * were written. Nothing was tuned to make the other cases pass.
@@ -70,7 +70,7 @@ interface RobustCase {
 // Removals without a carrier are left out (e.g. traces of cache_poison_pill: logs are only 0.95).
 const NO_LAB_DATA: Exception = {
   kind: 'abstain',
-  why: 'the lab recording is 30 s of baseline + 30 s of fault ending at the alert: 60 s earlier there is no telemetry at all',
+  why: 'the lab recording starts less than 60 s before the alert (25-30 s of baseline, then the fault): 60 s earlier there is no telemetry at all',
 };
 const CASES: readonly RobustCase[] = [
   {
@@ -151,7 +151,7 @@ const CASES: readonly RobustCase[] = [
     exceptions: {
       'alert -60 s': {
         kind: 'abstain',
-        why: 'the faulty 5-minute period (10:19:54-10:24:54) closes after the shifted alert (10:24:00): no fault data is visible yet',
+        why: 'the faulty 5-minute period (10:20-10:25, stamped at its end) closes after the shifted alert (10:24:00): no fault data is visible yet',
       },
     },
   },
