@@ -11,9 +11,20 @@ const TICKS_PER_SECOND = 100;
 
 /** User + system CPU time of a process (and its threads) in ms, or undefined when /proc is not readable. */
 export function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * User + system CPU time of this process's main thread in ms (/proc/self/task/<pid>/stat), or undefined off Linux:
+ * what JavaScript itself costs, without V8's helper threads (concurrent GC, background compilation). 10 ms ticks.
+ */
+export function mainThreadCpuMs(): number | undefined {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`);
+}
+
+function statCpuMs(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: fields are counted after its closing ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
