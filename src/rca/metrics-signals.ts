@@ -40,6 +40,13 @@ export interface MetricSignalOptions {
 }
 
 const TRAFFIC = /(request|workload|\(ops\)|\bops\b|bytes|syscall|throughput)/i;
+/**
+ * A name that speaks of requests or bytes is load (how much work came in), not a defect, unless the series measures
+ * how that work went: its duration, its errors, or a resource it holds (http.server.request.duration,
+ * process_resident_memory_bytes).
+ */
+const NOT_LOAD = new Set(['latency', 'errors', 'memory', 'cpu', 'gc', 'pool', 'queue']);
+const isLoad = (name: string, category: string): boolean => TRAFFIC.test(name) && !NOT_LOAD.has(category);
 const HOST = /^(node|host)[A-Z_.\s]|^(node|host)$|\bnode[_.](cpu|memory|mem|network|disk|load)/i;
 const MIN_PEERS = 4;
 /** Points before a split for a series to be judged against its own history. */
@@ -77,7 +84,7 @@ function prepare(series: readonly MetricSeries[], opt: MetricSignalOptions): Pre
   for (const s of series) {
     const cls = classify(s.name);
     const service = metricService(s);
-    if (!cls || !service || TRAFFIC.test(s.name) || HOST.test(s.name)) continue;
+    if (!cls || !service || isLoad(s.name, cls.category) || HOST.test(s.name)) continue;
     const pts = points(s, opt.origin, opt.endMs);
     if (pts.length < 2) continue;
     const stat = s.labels['statistic'] ?? s.labels['quantile'] ?? '';
