@@ -69,8 +69,12 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     const withSymptom = list.filter((t) => t.services.has(symptom));
     return withSymptom.length >= Math.min(3, list.length) && withSymptom.length > 0 ? withSymptom : list;
   };
-  const base = relevant(sums.filter((s) => s.trace.root.start < onsetMs));
-  const inc = relevant(sums.filter((s) => s.trace.root.start >= onsetMs && inWindow(s)));
+  // The lead's onset splits the traces; a lead whose onset no trace follows (a metric stamped at the alert) leaves
+  // the alert's incident window to pick the proof trace from.
+  const windowStart = nanosToMsFrom(origin, evidence.incidentWindow.start);
+  const split = sums.some((s) => s.trace.root.start >= onsetMs && inWindow(s)) ? onsetMs : Math.min(onsetMs, windowStart);
+  const base = relevant(sums.filter((s) => s.trace.root.start < split));
+  const inc = relevant(sums.filter((s) => s.trace.root.start >= split && inWindow(s)));
   const covered = (list: readonly TraceSummary[]): number => {
     if (list.length === 0) return 0;
     const starts = list.map((s) => s.trace.root.start);

@@ -72,8 +72,9 @@ function mostCausal(r: RcaReport): NarrativeSection[] {
   if (top && top.id !== entry.id) {
     why.push(cited(r, `${top.id} scores higher (${fmtScore(top.score)}) but is ${top.role ? `${roleWord(top.role)} evidence` : 'not evidence for the leading candidate'} for ${top.service}: it shows where the incident was felt, not where it started`, [top.id]));
   }
-  // One line per entry: two groups can share their lead line.
-  const leads = [...new Map(evidenceGroups(r).map((g) => [g.lead.id, g.lead] as const)).values()];
+  // One line per other service (its strongest group's lead): two lines of one service and kind read the same.
+  const seen = new Set<string>();
+  const leads = evidenceGroups(r).map((g) => g.lead).filter((e) => !seen.has(e.service) && seen.add(e.service));
   for (const other of leads.filter((e) => e.id !== entry.id && e.service !== entry.service).slice(0, 2)) {
     why.push(cited(r, `${other.id} (${other.service}, score ${fmtScore(other.score)}) ${kindWords(other.kind)}${other.role ? `, as ${roleWord(other.role)}` : ''}`, [other.id]));
   }

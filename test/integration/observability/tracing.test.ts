@@ -109,7 +109,7 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
       expect(c.parentSpanId).toBe(prefetch.spanId);
       const attrs = c.attributes;
       expect(attrs['flipturn.provider']).toBe('otlp-file');
-      expect(['traces', 'logs', 'metrics', 'errors']).toContain(attrs['flipturn.signal']);
+      expect(['traces', 'logs', 'metrics', 'errors', 'topology']).toContain(attrs['flipturn.signal']);
       expect(['ok', 'no_data', 'unsupported', 'retryable', 'failed', 'skipped_budget']).toContain(attrs['flipturn.outcome']);
     }
     const enqAttrs = enqueue.attributes;

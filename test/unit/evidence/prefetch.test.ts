@@ -198,15 +198,24 @@ describe('investigate', () => {
     expect(b.providerCalls.byProvider.loki).toBeGreaterThan(0);
     // Same evidence otherwise: the same ranking.
     expect(b.rootCauseCandidates.map((c) => c.service)).toEqual(a.rootCauseCandidates.map((c) => c.service));
-    expect(raw(a)).toBeGreaterThan(0);
-    expect(raw(b)).toBeLessThan(raw(a));
+    expect(raw(b)).toBeLessThanOrEqual(raw(a));
     expect(b.confidence).toBeLessThanOrEqual(a.confidence);
-    expect((b.confidenceNotes as string[]).join(' ')).toContain('loki');
+    expect((b.confidenceNotes as string[]).join(' ')).toContain('could not be read');
   });
 
-  // Fails today: see the h12t report (rca fusion: cache, which has the slowed link's evidence plus its own
-  // failures and error logs, ranks just below orders, which has only the link's share).
-  it.fails('names cache, whose failures and error logs start with the slowdown, as the strongest lead', async () => {
+  // Fails today: cache (link + own failures + error logs, 103.7 decades) and orders (link only, 103.9) tie, so the
+  // basis is 0 with or without the gap and cannot drop. The Cauchy fusion never rewards corroboration (its result is
+  // never below the smallest input): see fusion.test.ts.
+  it.fails('the failing provider lowers a positive confidence basis', async () => {
+    const a = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), budget20);
+    const b = await investigate(syntheticSignal(), failingLoki(), budget20);
+    expect(raw(a)).toBeGreaterThan(0);
+    expect(raw(b)).toBeLessThan(raw(a));
+  });
+
+  // A near tie (cache 103.7 decades on traces + 21.7 on logs, orders 103.9 on traces): cache leads on the fused
+  // p-value, not by a margin (see the test above).
+  it('names cache, whose failures and error logs start with the slowdown, as the strongest lead', async () => {
     const a = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), budget20);
     expect(a.rootCauseCandidates[0]?.service).toBe('cache');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../../src/rca/analyze.js';
-import type { ConfidenceBasis } from '../../../src/rca/calibration.js';
+import { IDENTITY_CALIBRATION, type ConfidenceBasis } from '../../../src/rca/calibration.js';
 import type { RcaReport } from '../../../src/rca/contract.js';
 import { evidence } from './builders.js';
 import { cacheFallback, cpuSaturation, networkDelay, trafficSurge, twoFaults } from './stories.js';
@@ -24,7 +24,10 @@ describe('analyzeIncident: causal roles on small stories', () => {
 
   it('network delay into a service: root and bottleneck are the callee of the delayed edge', () => {
     const s = networkDelay();
-    const r = analyzeIncident(evidence({ ...s, symptom: 'frontend' }));
+    // Roles are named only when the verdict is not inconclusive; the fitted calibration (measured by eval) puts this
+    // story's basis (0.78: checkout 22.5 decades, the runner-up 15.3) just below its first step, so the role
+    // mechanics are tested on the uncalibrated basis.
+    const r = analyzeIncident(evidence({ ...s, symptom: 'frontend' }), { calibration: IDENTITY_CALIBRATION });
     expect(r.roles.rootCause).toEqual(['checkout']);
     expect(r.roles.bottleneck).toBe('checkout');
     expect(r.timeline.some((e) => e.kind === 'network_gap' && e.service === 'frontend')).toBe(true);
@@ -75,7 +78,8 @@ describe('analyzeIncident: causal roles on small stories', () => {
     expect(gappy.confidence).toBeLessThanOrEqual(clean.confidence);
     expect(gappy.rootCauseCandidates.map((c) => c.service)).toEqual(clean.rootCauseCandidates.map((c) => c.service));
     expect(gappy.gaps).toHaveLength(1);
-    expect(String((gappy.confidenceNotes as string[]).join(' '))).toContain('loki');
+    expect(String((gappy.confidenceNotes as string[]).join(' '))).toContain('could not be read');
+    expect((gappy.gaps as { provider: string }[])[0]?.provider).toBe('loki');
     expect(clean.confidenceNotes ?? []).not.toContainEqual(expect.stringContaining('loki'));
     // A source that has no data is not a gap in the evidence: the basis stays.
     const empty = analyzeIncident(evidence({ ...s, symptom: 'frontend', gaps: [{ provider: 'loki', signal: 'logs', status: 'no_data', reason: 'no rows' }] }));
