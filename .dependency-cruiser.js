@@ -21,11 +21,52 @@ const LAYERS = {
   queue: ['kernel', 'config'],
   observability: ['kernel', 'config', 'queue', 'evidence', 'slack'],
   ingress: ['kernel', 'config', 'queue', 'observability'],
-  worker: ['kernel', 'config', 'queue', 'providers', 'correlation', 'evidence', 'rca', 'agent', 'slack', 'memory', 'observability'],
+  worker: [
+    'kernel',
+    'config',
+    'queue',
+    'providers',
+    'correlation',
+    'evidence',
+    'rca',
+    'agent',
+    'slack',
+    'memory',
+    'observability',
+  ],
   // The simulation lab and its stand-ins: a client of the production folders (never the other way round).
-  lab: ['kernel', 'config', 'providers', 'correlation', 'evidence', 'rca', 'agent', 'slack', 'memory', 'queue', 'observability', 'ingress', 'worker'],
+  lab: [
+    'kernel',
+    'config',
+    'providers',
+    'correlation',
+    'evidence',
+    'rca',
+    'agent',
+    'slack',
+    'memory',
+    'queue',
+    'observability',
+    'ingress',
+    'worker',
+  ],
   // Composition roots: everything.
-  cli: ['kernel', 'config', 'providers', 'correlation', 'evidence', 'rca', 'agent', 'slack', 'memory', 'queue', 'observability', 'ingress', 'worker', 'lab'],
+  cli: [
+    'kernel',
+    'config',
+    'providers',
+    'correlation',
+    'evidence',
+    'rca',
+    'agent',
+    'slack',
+    'memory',
+    'queue',
+    'observability',
+    'ingress',
+    'worker',
+    'lab',
+  ],
 };
 
 /**
@@ -70,7 +111,8 @@ export default {
     },
     {
       name: 'src-not-to-dev-deps',
-      comment: 'The image installs production dependencies only (npm ci --omit=dev): src/ may not load a devDependency.',
+      comment:
+        'The image installs production dependencies only (npm ci --omit=dev): src/ may not load a devDependency.',
       severity: 'error',
       from: { path: '^src/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
@@ -94,6 +136,9 @@ export default {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   if (!signal) throw new Error('synthetic alert did not normalize');
   let gathered: GatherResult | undefined;
   const ti = performance.now();
-  const report = await investigate(signal, new ProviderRegistry().register(provider), { clock, wallClock: systemClock, onEvidence: (g) => (gathered = g) });
+  const report = await investigate(signal, new ProviderRegistry().register(provider), {
+    clock,
+    wallClock: systemClock,
+    onEvidence: (g) => (gathered = g),
+  });
   const investigateMs = performance.now() - ti;
   if (!gathered) throw new Error('no evidence gathered');
   const evidence = { ...gathered.evidence, spans };

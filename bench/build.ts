@@ -42,7 +42,11 @@ export function ensureBuilt(): void {
   const built = mtime(DIST_MAIN);
   if (built > 0 && built >= Math.max(newestMtime(join(ROOT, 'src')), mtime(join(ROOT, 'package.json')))) return;
   console.error('  building dist/ (npm run build) for the benchmark');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error(`the production build failed (${String(r.status)})`);
 }
 
@@ -82,7 +86,9 @@ export function serverNode(): ServerNode {
   const candidates: string[] = [];
   if (process.env.FLIPTURN_BENCH_NODE) candidates.push(process.env.FLIPTURN_BENCH_NODE);
   candidates.push(process.execPath);
-  const cache = process.env.FLIPTURN_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'flipturn', 'node');
+  const cache =
+    process.env.FLIPTURN_NODE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'flipturn', 'node');
   if (existsSync(cache)) {
     const dirs = readdirSync(cache)
       .filter((d) => d.startsWith(`node-${process.platform}-${process.arch}-${major}.`))
@@ -93,6 +99,8 @@ export function serverNode(): ServerNode {
     const version = path === process.execPath ? process.version : existsSync(path) ? versionOf(path) : undefined;
     if (isTarget(version)) return (chosen = { path, version: version ?? '', target: true });
   }
-  console.error(`  no Node ${major} found (.nvmrc; FLIPTURN_BENCH_NODE or .ci/run's cache): the servers run on ${process.version}, not what production runs`);
+  console.error(
+    `  no Node ${major} found (.nvmrc; FLIPTURN_BENCH_NODE or .ci/run's cache): the servers run on ${process.version}, not what production runs`,
+  );
   return (chosen = { path: process.execPath, version: process.version, target: false });
 }

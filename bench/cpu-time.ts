@@ -45,7 +45,9 @@ export async function redisCpuMs(redis: Redis): Promise<number | undefined> {
 }
 
 /** A counter read at two instants: `since()` is the difference, undefined when either read failed. */
-export async function cpuWindow(read: () => Promise<number | undefined> | number | undefined): Promise<{ since(): Promise<number | undefined> }> {
+export async function cpuWindow(
+  read: () => Promise<number | undefined> | number | undefined,
+): Promise<{ since(): Promise<number | undefined> }> {
   const start = await read();
   return {
     async since() {

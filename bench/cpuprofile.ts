@@ -70,7 +70,10 @@ function sorted(m: Map<string, number>, top: number): Array<[string, number]> {
   return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, top);
 }
 
-export function summarize(profile: CpuProfile, options: { top?: number; match?: string; fromMs?: number; toMs?: number } = {}): ProfileSummary {
+export function summarize(
+  profile: CpuProfile,
+  options: { top?: number; match?: string; fromMs?: number; toMs?: number } = {},
+): ProfileSummary {
   const top = options.top ?? 25;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -149,14 +152,16 @@ export function summarize(profile: CpuProfile, options: { top?: number; match?: 
 
 function print(title: string, rows: ReadonlyArray<readonly [string, number]>, totalMs: number): void {
   console.log(`\n${title}`);
-  for (const [k, v] of rows) console.log(`  ${v.toFixed(1).padStart(9)} ms ${((v / totalMs) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  for (const [k, v] of rows)
+    console.log(`  ${v.toFixed(1).padStart(9)} ms ${((v / totalMs) * 100).toFixed(1).padStart(5)} %  ${k}`);
 }
 
 function main(): void {
   const args = process.argv.slice(2);
   const valued = ['--top', '--match', '--from', '--to'];
   const fileArg = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1] ?? ''));
-  if (!fileArg) throw new Error('usage: cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>] [--from <ms>] [--to <ms>]');
+  if (!fileArg)
+    throw new Error('usage: cpuprofile.ts <file.cpuprofile> [--top N] [--match <substring>] [--from <ms>] [--to <ms>]');
   const topI = args.indexOf('--top');
   const matchI = args.indexOf('--match');
   const fromI = args.indexOf('--from');
@@ -168,7 +173,9 @@ function main(): void {
     ...(fromI >= 0 ? { fromMs: Number(args[fromI + 1]) } : {}),
     ...(toI >= 0 ? { toMs: Number(args[toI + 1]) } : {}),
   });
-  console.log(`busy ${s.totalMs.toFixed(0)} ms (GC ${s.gcMs.toFixed(0)} ms), idle ${s.idleMs.toFixed(0)} ms, wall ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms`);
+  console.log(
+    `busy ${s.totalMs.toFixed(0)} ms (GC ${s.gcMs.toFixed(0)} ms), idle ${s.idleMs.toFixed(0)} ms, wall ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms`,
+  );
   print('self time by package', s.selfByPackage, s.totalMs);
   print('self time by function', s.selfByFunction, s.totalMs);
   print('inclusive time by file', s.totalByFile, s.totalMs);

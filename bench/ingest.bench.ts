@@ -35,7 +35,14 @@ import { compileBenchChild, DIST_MAIN, ensureBuilt, serverNode } from './build.j
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { cpuWindow, processCpuMs, redisCpuMs } from './cpu-time.js';
 import { redisMemory } from './redis-memory.js';
-import { INGEST_ALERTMANAGER_TOKEN, INGEST_DATADOG_TOKEN, INGEST_PATHS, INGEST_SECRET, INGEST_SOURCES, type IngestSource } from './ingest.bodies.js';
+import {
+  INGEST_ALERTMANAGER_TOKEN,
+  INGEST_DATADOG_TOKEN,
+  INGEST_PATHS,
+  INGEST_SECRET,
+  INGEST_SOURCES,
+  type IngestSource,
+} from './ingest.bodies.js';
 import type { LoadResult } from './ingest.load.js';
 import type { BenchModule, BenchResult } from './types.js';
 
@@ -43,7 +50,9 @@ const DURATION_MS = Number(process.env.FLIPTURN_BENCH_INGEST_MS ?? 5000);
 const WARMUP_MS = 1000;
 const CONCURRENCY = 16;
 const ROUNDS = 2;
-const SOURCES = (process.env.FLIPTURN_BENCH_INGEST_SOURCES?.split(',') ?? INGEST_SOURCES).filter((s): s is IngestSource => (INGEST_SOURCES as readonly string[]).includes(s));
+const SOURCES = (process.env.FLIPTURN_BENCH_INGEST_SOURCES?.split(',') ?? INGEST_SOURCES).filter(
+  (s): s is IngestSource => (INGEST_SOURCES as readonly string[]).includes(s),
+);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CPU_PROF_DIR = process.env.FLIPTURN_BENCH_CPU_PROF;
 const TARGET_SHARE = 0.6;
@@ -114,13 +123,28 @@ interface Server0 {
 
 async function startCeiling(): Promise<Server0> {
   const script = compileBenchChild('./ingest.server.ts');
-  const child = node([script, INGEST_SECRET, INGEST_DATADOG_TOKEN, INGEST_ALERTMANAGER_TOKEN, INGEST_PATHS.slack, INGEST_PATHS.datadog, INGEST_PATHS.alertmanager], process.env, 'pipe');
+  const child = node(
+    [
+      script,
+      INGEST_SECRET,
+      INGEST_DATADOG_TOKEN,
+      INGEST_ALERTMANAGER_TOKEN,
+      INGEST_PATHS.slack,
+      INGEST_PATHS.datadog,
+      INGEST_PATHS.alertmanager,
+    ],
+    process.env,
+    'pipe',
+  );
   const { port } = JSON.parse(await firstLine(child)) as { port: number };
   return { port, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /** `flipturn serve` as deployed: configuration from the environment only. */
-async function startGate(redisUrl: string, production: { logFile: string; otlp: string } | undefined): Promise<Server0> {
+async function startGate(
+  redisUrl: string,
+  production: { logFile: string; otlp: string } | undefined,
+): Promise<Server0> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
@@ -155,8 +179,20 @@ async function startGate(redisUrl: string, production: { logFile: string; otlp: 
 }
 
 /** Runs the load generator; the server's and Redis' CPU time are read when it starts and ends its measured window. */
-async function load(port: number, source: IngestSource, serverPid: number | undefined, redis: Redis | undefined): Promise<LoadResult & { serverCpuMs?: number; redisCpuMs?: number }> {
-  const child = tsx([fileURLToPath(new URL('./ingest.load.ts', import.meta.url)), String(port), source, String(DURATION_MS), String(CONCURRENCY), String(WARMUP_MS)]);
+async function load(
+  port: number,
+  source: IngestSource,
+  serverPid: number | undefined,
+  redis: Redis | undefined,
+): Promise<LoadResult & { serverCpuMs?: number; redisCpuMs?: number }> {
+  const child = tsx([
+    fileURLToPath(new URL('./ingest.load.ts', import.meta.url)),
+    String(port),
+    source,
+    String(DURATION_MS),
+    String(CONCURRENCY),
+    String(WARMUP_MS),
+  ]);
   if (!child.stdout) throw new Error('load generator has no stdout');
   const rl = createInterface({ input: child.stdout });
   let server: { since(): Promise<number | undefined> } | undefined;
@@ -167,7 +203,10 @@ async function load(port: number, source: IngestSource, serverPid: number | unde
   const exited = once(child, 'exit');
   for await (const line of rl) {
     if (line === 'measuring') {
-      [server, rds] = await Promise.all([cpuWindow(() => processCpuMs(serverPid)), cpuWindow(() => (redis ? redisCpuMs(redis) : undefined))]);
+      [server, rds] = await Promise.all([
+        cpuWindow(() => processCpuMs(serverPid)),
+        cpuWindow(() => (redis ? redisCpuMs(redis) : undefined)),
+      ]);
     } else if (line === 'done') {
       [serverCpu, redisCpu] = await Promise.all([server?.since(), rds?.since()]);
     } else if (line.startsWith('{')) {
@@ -176,7 +215,11 @@ async function load(port: number, source: IngestSource, serverPid: number | unde
   }
   const [code] = (await exited) as [number | null];
   if (code !== 0 || !result) throw new Error(`load generator failed (${String(code)})`);
-  return { ...result, ...(serverCpu !== undefined ? { serverCpuMs: serverCpu } : {}), ...(redisCpu !== undefined ? { redisCpuMs: redisCpu } : {}) };
+  return {
+    ...result,
+    ...(serverCpu !== undefined ? { serverCpuMs: serverCpu } : {}),
+    ...(redisCpu !== undefined ? { redisCpuMs: redisCpu } : {}),
+  };
 }
 
 /** Every acked id must be in the stream carrying the signal of the delivery that was acked. */
@@ -184,7 +227,9 @@ async function lost(redis: Redis, acked: LoadResult['acked']): Promise<number> {
   const keys = new Map<string, string>();
   let start = '-';
   for (;;) {
-    const rows = (await redis.xrange(DEFAULT_QUEUE_SETTINGS.stream, start, '+', 'COUNT', 5000)) as Array<[string, string[]]>;
+    const rows = (await redis.xrange(DEFAULT_QUEUE_SETTINGS.stream, start, '+', 'COUNT', 5000)) as Array<
+      [string, string[]]
+    >;
     for (const [id, fields] of rows) {
       const payload = fields[fields.indexOf('signal') + 1] ?? '{}';
       keys.set(id, (JSON.parse(payload) as { idempotencyKey?: string }).idempotencyKey ?? '');
@@ -201,11 +246,19 @@ async function stored(redis: Redis): Promise<{ entryBytes: number; claimBytes: n
   const stream = m.classes.find((c) => c.cls === DEFAULT_QUEUE_SETTINGS.stream);
   const claims = m.classes.find((c) => c.cls.endsWith(':idem:*'));
   const entries = stream?.entries ?? 0;
-  return { entryBytes: entries ? (stream?.bytes ?? 0) / entries : 0, claimBytes: claims?.keys ? claims.bytes / claims.keys : 0, entries };
+  return {
+    entryBytes: entries ? (stream?.bytes ?? 0) / entries : 0,
+    claimBytes: claims?.keys ? claims.bytes / claims.keys : 0,
+    entries,
+  };
 }
 
 /** A stand-in OTLP/HTTP collector: answers 200 (an empty ExportTraceServiceResponse) and counts exports and bytes. */
-async function traceSink(): Promise<{ url: string; exports(): { requests: number; bytes: number }; stop(): Promise<void> }> {
+async function traceSink(): Promise<{
+  url: string;
+  exports(): { requests: number; bytes: number };
+  stop(): Promise<void>;
+}> {
   let requests = 0;
   let bytes = 0;
   const server: Server = createServer((req, res) => {
@@ -213,7 +266,9 @@ async function traceSink(): Promise<{ url: string; exports(): { requests: number
     req.on('end', () => {
       requests += 1;
       const json = (req.headers['content-type'] ?? '').includes('json');
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
+      res
+        .writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' })
+        .end(json ? '{}' : '');
     });
   });
   server.listen(0, '127.0.0.1');
@@ -251,7 +306,11 @@ async function runGate(source: IngestSource, variant: 'production' | 'silent'): 
     } finally {
       await s.stop();
     }
-    const logLines = dir ? readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"webhook accepted"')).length : undefined;
+    const logLines = dir
+      ? readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"msg":"webhook accepted"')).length
+      : undefined;
     return {
       ...r,
       variant,
@@ -271,9 +330,11 @@ async function runGate(source: IngestSource, variant: 'production' | 'silent'): 
 }
 
 const rate = (r: LoadResult) => r.ok / r.seconds;
-const perDelivery = (ms: number | undefined, r: LoadResult) => (ms === undefined || r.sent === 0 ? undefined : (ms * 1000) / r.sent);
+const perDelivery = (ms: number | undefined, r: LoadResult) =>
+  ms === undefined || r.sent === 0 ? undefined : (ms * 1000) / r.sent;
 const us = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(0)} µs`);
-const best = (runs: readonly Run[], v: Variant): Run | undefined => runs.filter((r) => r.variant === v).sort((a, b) => rate(b) - rate(a))[0];
+const best = (runs: readonly Run[], v: Variant): Run | undefined =>
+  runs.filter((r) => r.variant === v).sort((a, b) => rate(b) - rate(a))[0];
 
 function rows(source: IngestSource, runs: readonly Run[], rounds: number): BenchResult[] {
   const c = best(runs, 'ceiling');
@@ -297,13 +358,55 @@ function rows(source: IngestSource, runs: readonly Run[], rounds: number): Bench
     `CPU per delivery: server ${us(perDelivery(r.serverCpuMs, r))}${r.redisCpuMs !== undefined ? `, redis ${us(perDelivery(r.redisCpuMs, r))}` : ''}, load generator ${us(perDelivery(r.cpuMs, r))}`;
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
   return [
-    { bench: b, metric: 'ceiling: bare Fastify auth + JSON.parse', value: Math.round(rate(c)), unit: 'req/s', note: `${note}; p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms; ${cpu(c)}` },
-    { bench: b, metric: 'gate, production (info logs, metrics, tracing)', value: Math.round(rate(p)), unit: 'req/s', note: `${note}; ${non2xx(p)} non-2xx/errors; ${cpu(p)}` },
-    { bench: b, metric: 'gate, production: share of ceiling', value: Number((share(p) * 100).toFixed(1)), unit: '%', note: `target >= ${TARGET_SHARE * 100}%: ${met(share(p) >= TARGET_SHARE)}` },
-    { bench: b, metric: 'gate, silent (no logs, no tracing)', value: Math.round(rate(s)), unit: 'req/s', note: `${note}; ${non2xx(s)} non-2xx/errors; ${cpu(s)}` },
-    { bench: b, metric: 'gate, silent: share of ceiling', value: Number((share(s) * 100).toFixed(1)), unit: '%', note: '' },
-    { bench: b, metric: 'gate, production: ack latency p50', value: Number(p.p50Ms.toFixed(2)), unit: 'ms', note: `p90 ${p.p90Ms.toFixed(2)} ms, max ${p.maxMs.toFixed(1)} ms; silent p50 ${s.p50Ms.toFixed(2)} ms` },
-    { bench: b, metric: 'gate, production: ack latency p99', value: Number(p.p99Ms.toFixed(2)), unit: 'ms', note: `target <= ${TARGET_P99_MS} ms: ${met(p.p99Ms <= TARGET_P99_MS)}; silent p99 ${s.p99Ms.toFixed(2)} ms` },
+    {
+      bench: b,
+      metric: 'ceiling: bare Fastify auth + JSON.parse',
+      value: Math.round(rate(c)),
+      unit: 'req/s',
+      note: `${note}; p50 ${c.p50Ms.toFixed(2)} ms, p99 ${c.p99Ms.toFixed(2)} ms; ${cpu(c)}`,
+    },
+    {
+      bench: b,
+      metric: 'gate, production (info logs, metrics, tracing)',
+      value: Math.round(rate(p)),
+      unit: 'req/s',
+      note: `${note}; ${non2xx(p)} non-2xx/errors; ${cpu(p)}`,
+    },
+    {
+      bench: b,
+      metric: 'gate, production: share of ceiling',
+      value: Number((share(p) * 100).toFixed(1)),
+      unit: '%',
+      note: `target >= ${TARGET_SHARE * 100}%: ${met(share(p) >= TARGET_SHARE)}`,
+    },
+    {
+      bench: b,
+      metric: 'gate, silent (no logs, no tracing)',
+      value: Math.round(rate(s)),
+      unit: 'req/s',
+      note: `${note}; ${non2xx(s)} non-2xx/errors; ${cpu(s)}`,
+    },
+    {
+      bench: b,
+      metric: 'gate, silent: share of ceiling',
+      value: Number((share(s) * 100).toFixed(1)),
+      unit: '%',
+      note: '',
+    },
+    {
+      bench: b,
+      metric: 'gate, production: ack latency p50',
+      value: Number(p.p50Ms.toFixed(2)),
+      unit: 'ms',
+      note: `p90 ${p.p90Ms.toFixed(2)} ms, max ${p.maxMs.toFixed(1)} ms; silent p50 ${s.p50Ms.toFixed(2)} ms`,
+    },
+    {
+      bench: b,
+      metric: 'gate, production: ack latency p99',
+      value: Number(p.p99Ms.toFixed(2)),
+      unit: 'ms',
+      note: `target <= ${TARGET_P99_MS} ms: ${met(p.p99Ms <= TARGET_P99_MS)}; silent p99 ${s.p99Ms.toFixed(2)} ms`,
+    },
     {
       bench: b,
       metric: 'gate, production: log lines per accepted delivery',

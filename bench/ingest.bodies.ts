@@ -110,14 +110,25 @@ function datadog(i: number, tsSec: number): Delivery {
     url: `https://app.datadoghq.com/event/event?id=${id}`,
     tags: `env:prod,monitor,service:${svc},team:discovery`,
   });
-  return { body, headers: { 'content-type': 'application/json', 'x-flipturn-token': INGEST_DATADOG_TOKEN }, keys: [`datadog:event:${id}`] };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'x-flipturn-token': INGEST_DATADOG_TOKEN },
+    keys: [`datadog:event:${id}`],
+  };
 }
 
 function alertmanager(i: number, tsSec: number): Delivery {
   const startsAt = new Date(tsSec * 1000 + (i % 1000)).toISOString();
   const alert = (k: number) => ({
     status: 'firing',
-    labels: { alertname: 'HighRequestLatency', namespace: 'prod', severity: 'critical', job: `svc-${k}-api`, service: `svc-${k}`, instance: `10.0.3.${k}:8080` },
+    labels: {
+      alertname: 'HighRequestLatency',
+      namespace: 'prod',
+      severity: 'critical',
+      job: `svc-${k}-api`,
+      service: `svc-${k}`,
+      instance: `10.0.3.${k}:8080`,
+    },
     annotations: {
       summary: `svc-${k} p99 latency above 1.5s`,
       description: `p99 latency of svc-${k} is 2.31s (threshold: 1.5). Example trace_id=4bf92f3577b34da6a3ce929d0e0e${String(k).padStart(4, '0')}.`,
@@ -148,4 +159,8 @@ function alertmanager(i: number, tsSec: number): Delivery {
   };
 }
 
-export const DELIVERIES: Readonly<Record<IngestSource, (i: number, tsSec: number) => Delivery>> = { slack, datadog, alertmanager };
+export const DELIVERIES: Readonly<Record<IngestSource, (i: number, tsSec: number) => Delivery>> = {
+  slack,
+  datadog,
+  alertmanager,
+};

@@ -43,7 +43,8 @@ function pct(sorted: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const [portS, sourceS, durS, concS, warmS] = process.argv.slice(2);
   const source = INGEST_SOURCES.find((s) => s === sourceS);
-  if (!portS || !source || !durS || !concS || !warmS) throw new Error('usage: ingest.load.ts <port> <slack|datadog|alertmanager> <durationMs> <concurrency> <warmupMs>');
+  if (!portS || !source || !durS || !concS || !warmS)
+    throw new Error('usage: ingest.load.ts <port> <slack|datadog|alertmanager> <durationMs> <concurrency> <warmupMs>');
   const port = Number(portS);
   const concurrency = Number(concS);
   const path = INGEST_PATHS[source];

@@ -13,7 +13,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 
 function tokenOk(presented: string | undefined, expected: string): boolean {
-  const a = createHmac('sha256', 'ceiling').update(presented ?? '').digest();
+  const a = createHmac('sha256', 'ceiling')
+    .update(presented ?? '')
+    .digest();
   const b = createHmac('sha256', 'ceiling').update(expected).digest();
   return presented !== undefined && timingSafeEqual(a, b);
 }
@@ -22,7 +24,12 @@ function answer(reply: FastifyReply, ids: string[]): FastifyReply {
   return reply.code(200).send({ ok: true, queued: ids.length, duplicates: 0, ids });
 }
 
-export function ceiling(secret: string, datadogToken: string, alertmanagerToken: string, paths: { slack: string; datadog: string; alertmanager: string }): FastifyInstance {
+export function ceiling(
+  secret: string,
+  datadogToken: string,
+  alertmanagerToken: string,
+  paths: { slack: string; datadog: string; alertmanager: string },
+): FastifyInstance {
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -30,29 +37,39 @@ export function ceiling(secret: string, datadogToken: string, alertmanagerToken:
     const raw = req.body as Buffer;
     const ts = String(req.headers['x-slack-request-timestamp'] ?? '');
     const sig = /^v0=([0-9a-f]{64})$/.exec(String(req.headers['x-slack-signature'] ?? ''))?.[1];
-    if (Math.abs(Math.floor(Date.now() / 1000) - Number(ts)) > 300 || sig === undefined) return reply.code(401).send({ ok: false });
+    if (Math.abs(Math.floor(Date.now() / 1000) - Number(ts)) > 300 || sig === undefined)
+      return reply.code(401).send({ ok: false });
     const expected = createHmac('sha256', secret).update(`v0:${ts}:`).update(raw).digest();
     const given = Buffer.from(sig, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reply.code(401).send({ ok: false });
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return reply.code(401).send({ ok: false });
     const body = JSON.parse(raw.toString('utf8')) as { event_id?: unknown };
     return answer(reply, [String(body.event_id)]);
   });
   app.post(paths.datadog, (req, reply) => {
-    if (!tokenOk(req.headers['x-flipturn-token'] as string | undefined, datadogToken)) return reply.code(401).send({ ok: false });
+    if (!tokenOk(req.headers['x-flipturn-token'] as string | undefined, datadogToken))
+      return reply.code(401).send({ ok: false });
     const body = JSON.parse((req.body as Buffer).toString('utf8')) as { id?: unknown };
     return answer(reply, [String(body.id)]);
   });
   app.post(paths.alertmanager, (req, reply) => {
-    if (!tokenOk(/^Bearer\s+(\S+)$/.exec(req.headers.authorization ?? '')?.[1], alertmanagerToken)) return reply.code(401).send({ ok: false });
+    if (!tokenOk(/^Bearer\s+(\S+)$/.exec(req.headers.authorization ?? '')?.[1], alertmanagerToken))
+      return reply.code(401).send({ ok: false });
     const body = JSON.parse((req.body as Buffer).toString('utf8')) as { alerts?: Array<{ fingerprint?: unknown }> };
-    return answer(reply, (body.alerts ?? []).map((a) => String(a.fingerprint)));
+    return answer(
+      reply,
+      (body.alerts ?? []).map((a) => String(a.fingerprint)),
+    );
   });
   return app;
 }
 
 async function main(): Promise<void> {
   const [secret, dd, am, slack, datadog, alertmanager] = process.argv.slice(2);
-  if (!secret || !dd || !am || !slack || !datadog || !alertmanager) throw new Error('usage: ingest.server <slack signing secret> <datadog token> <alertmanager token> <slack path> <datadog path> <alertmanager path>');
+  if (!secret || !dd || !am || !slack || !datadog || !alertmanager)
+    throw new Error(
+      'usage: ingest.server <slack signing secret> <datadog token> <alertmanager token> <slack path> <datadog path> <alertmanager path>',
+    );
   const app = ceiling(secret, dd, am, { slack, datadog, alertmanager });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

@@ -28,7 +28,13 @@ import { createMemoryProvider } from '../src/providers/memory/provider.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
 import { analyzeIncident } from '../src/rca/analyze.js';
 import type { IncidentEvidence, RcaReport } from '../src/rca/contract.js';
-import { MET_ALERT_MS, MET_FAULTY, MET_SERVICES, syntheticMetrics, syntheticMetricsAlertBody } from './synthetic-metrics.js';
+import {
+  MET_ALERT_MS,
+  MET_FAULTY,
+  MET_SERVICES,
+  syntheticMetrics,
+  syntheticMetricsAlertBody,
+} from './synthetic-metrics.js';
 import type { BenchModule, BenchResult } from './types.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -75,7 +81,12 @@ async function scenarios(): Promise<BenchResult[]> {
 
 function child(n: number): ChildResult | string {
   const script = fileURLToPath(new URL('./analysis.child.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', script, String(n)], { encoding: 'utf8', cwd: ROOT, timeout: CHILD_TIMEOUT_MS, maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', script, String(n)], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    timeout: CHILD_TIMEOUT_MS,
+    maxBuffer: 1 << 20,
+  });
   if (r.error) return `child failed: ${r.error.message}`;
   if (r.status !== 0) return `child exited ${String(r.status ?? r.signal)}: ${r.stderr.slice(-300)}`;
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
@@ -94,15 +105,37 @@ function scaling(): BenchResult[] {
       continue;
     }
     const per10k = (ms: number) => Math.round((ms * 10_000) / n);
-    const growth = (a: number, z: number | undefined) => (z === undefined ? '' : `, x${(a / z).toFixed(1)} vs 10x fewer`);
+    const growth = (a: number, z: number | undefined) =>
+      z === undefined ? '' : `, x${(a / z).toFixed(1)} vs 10x fewer`;
     out.push(
-      { bench: b, metric: `synthetic ${n} spans: investigate (budgeted)`, value: Math.round(c.investigateMs), unit: 'ms', note: `${c.investigateSpans} spans fetched, root ${c.investigateRoot}${growth(c.investigateMs, prev?.investigateMs)}` },
-      { bench: b, metric: `synthetic ${n} spans: analyzeIncident (all spans)`, value: Math.round(c.analyzeMs), unit: 'ms', note: `root ${c.analyzeRoot}, ${c.verdict}; growth per 10x ${prev ? (c.analyzeMs / prev.analyzeMs / 10).toFixed(2) : '-'} (1.0 = linear)${growth(c.analyzeMs, prev?.analyzeMs)}` },
       {
-        bench: b, metric: `synthetic ${n} spans: analysis per 10k spans`, value: per10k(c.analyzeMainCpuMs), unit: 'ms CPU',
+        bench: b,
+        metric: `synthetic ${n} spans: investigate (budgeted)`,
+        value: Math.round(c.investigateMs),
+        unit: 'ms',
+        note: `${c.investigateSpans} spans fetched, root ${c.investigateRoot}${growth(c.investigateMs, prev?.investigateMs)}`,
+      },
+      {
+        bench: b,
+        metric: `synthetic ${n} spans: analyzeIncident (all spans)`,
+        value: Math.round(c.analyzeMs),
+        unit: 'ms',
+        note: `root ${c.analyzeRoot}, ${c.verdict}; growth per 10x ${prev ? (c.analyzeMs / prev.analyzeMs / 10).toFixed(2) : '-'} (1.0 = linear)${growth(c.analyzeMs, prev?.analyzeMs)}`,
+      },
+      {
+        bench: b,
+        metric: `synthetic ${n} spans: analysis per 10k spans`,
+        value: per10k(c.analyzeMainCpuMs),
+        unit: 'ms CPU',
         note: `target <= 200 ms; main thread, warm; process CPU ${per10k(c.analyzeCpuMs)} ms (V8 helper threads too), wall ${per10k(c.analyzeMs)} ms per 10k`,
       },
-      { bench: b, metric: `synthetic ${n} spans: peak RSS (VmHWM)`, value: Math.round(c.hwmKb / 1024), unit: 'MiB', note: `child process, data included${growth(c.hwmKb, prev?.hwmKb)}` },
+      {
+        bench: b,
+        metric: `synthetic ${n} spans: peak RSS (VmHWM)`,
+        value: Math.round(c.hwmKb / 1024),
+        unit: 'MiB',
+        note: `child process, data included${growth(c.hwmKb, prev?.hwmKb)}`,
+      },
     );
     prev = c;
   }
@@ -121,25 +154,39 @@ async function measured<T>(f: () => Promise<T> | T): Promise<{ value: T; cpuMs: 
 }
 
 /** A cold run, then the median CPU and wall time of WARM_RUNS warm ones (the last run's value is kept). */
-async function medianOf<T>(f: () => Promise<T> | T): Promise<{ value: T; cpuMs: number; wallMs: number; coldCpuMs: number }> {
+async function medianOf<T>(
+  f: () => Promise<T> | T,
+): Promise<{ value: T; cpuMs: number; wallMs: number; coldCpuMs: number }> {
   const cold = await measured(f);
   const runs = [];
   for (let i = 0; i < WARM_RUNS; i++) runs.push(await measured(f));
   const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  return { value: runs[runs.length - 1]?.value ?? cold.value, cpuMs: mid(runs.map((r) => r.cpuMs)), wallMs: mid(runs.map((r) => r.wallMs)), coldCpuMs: cold.cpuMs };
+  return {
+    value: runs[runs.length - 1]?.value ?? cold.value,
+    cpuMs: mid(runs.map((r) => r.cpuMs)),
+    wallMs: mid(runs.map((r) => r.wallMs)),
+    coldCpuMs: cold.cpuMs,
+  };
 }
 
 async function metricsOnly(): Promise<BenchResult[]> {
   console.error(`  investigation: metrics only, ${MET_SERVICES} services x 5 series`);
   const metrics = syntheticMetrics();
-  const registry = new ProviderRegistry().register(createMemoryProvider({ name: 'memory', metrics, capabilities: ['metrics'] }));
+  const registry = new ProviderRegistry().register(
+    createMemoryProvider({ name: 'memory', metrics, capabilities: ['metrics'] }),
+  );
   const norm = normalizeAlert('alertmanager', syntheticMetricsAlertBody(), new FixedClock(MET_ALERT_MS));
   const signal = norm.ok ? norm.signals[0] : undefined;
   if (!signal) throw new Error('the synthetic metrics alert did not normalize');
   const what = `${MET_SERVICES} services x 5 series`;
   const run = async (settings: InvestigationSettings) => {
     let evidence: IncidentEvidence | undefined;
-    const report = await investigate(signal, registry, { clock: new FixedClock(MET_ALERT_MS), wallClock: systemClock, settings, onEvidence: (g) => (evidence = g.evidence) });
+    const report = await investigate(signal, registry, {
+      clock: new FixedClock(MET_ALERT_MS),
+      wallClock: systemClock,
+      settings,
+      onEvidence: (g) => (evidence = g.evidence),
+    });
     if (!evidence) throw new Error('no evidence gathered');
     return { report, evidence };
   };
@@ -157,13 +204,19 @@ async function metricsOnly(): Promise<BenchResult[]> {
   ] as const) {
     const m = await medianOf(() => run(settings));
     out.push({
-      bench: 'investigation', metric: `metrics only ${what}: investigate (${label})`, value: Math.round(m.cpuMs), unit: 'ms CPU',
+      bench: 'investigation',
+      metric: `metrics only ${what}: investigate (${label})`,
+      value: Math.round(m.cpuMs),
+      unit: 'ms CPU',
       note: `target < 1000 ms; wall ${Math.round(m.wallMs)} ms, cold ${Math.round(m.coldCpuMs)} ms CPU; ${m.value.evidence.metrics.length} series, ${points(m.value.evidence)} of ${total} points read; ${rank(m.value.report)}`,
     });
   }
   const a = await medianOf(() => analyzeIncident(all.evidence));
   out.push({
-    bench: 'investigation', metric: `metrics only ${what}: analyzeIncident (every point)`, value: Math.round(a.cpuMs), unit: 'ms CPU',
+    bench: 'investigation',
+    metric: `metrics only ${what}: analyzeIncident (every point)`,
+    value: Math.round(a.cpuMs),
+    unit: 'ms CPU',
     note: `wall ${Math.round(a.wallMs)} ms; ${all.evidence.metrics.length} series, ${total} points; ${rank(a.value)}`,
   });
   return out;

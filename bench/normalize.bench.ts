@@ -55,7 +55,14 @@ const DATADOG_BODY = {
 function alertmanagerBody(): unknown {
   const alert = (i: number, status: 'firing' | 'resolved') => ({
     status,
-    labels: { alertname: 'HighRequestLatency', namespace: 'prod', severity: 'critical', job: `svc-${i}-api`, service: `svc-${i}`, instance: `10.0.3.${i}:8080` },
+    labels: {
+      alertname: 'HighRequestLatency',
+      namespace: 'prod',
+      severity: 'critical',
+      job: `svc-${i}-api`,
+      service: `svc-${i}`,
+      instance: `10.0.3.${i}:8080`,
+    },
     annotations: {
       summary: `svc-${i} p99 latency above 1.5s`,
       description: `p99 latency of svc-${i} is 2.31s (threshold: 1.5). Example trace_id=4bf92f3577b34da6a3ce929d0e0e473${i}.`,
@@ -134,10 +141,28 @@ export const normalizeBench: BenchModule = {
     const encode = measure((i) => encodeSignal(signals[i % signals.length] as (typeof signals)[number]));
     const note = `warm, median of ${SLICES} x ${SLICE_MS} ms`;
     return Promise.resolve([
-      { bench: b, metric: 'ceiling work: Slack HMAC + JSON.parse (ingest body)', value: round(ceiling), unit: 'µs/req', note },
-      { bench: b, metric: 'normalizeAlert slack_event (ingest body, Datadog app)', value: round(slackUs), unit: 'µs/call', note: `${(slackUs / ceiling).toFixed(2)}x the ceiling work` },
+      {
+        bench: b,
+        metric: 'ceiling work: Slack HMAC + JSON.parse (ingest body)',
+        value: round(ceiling),
+        unit: 'µs/req',
+        note,
+      },
+      {
+        bench: b,
+        metric: 'normalizeAlert slack_event (ingest body, Datadog app)',
+        value: round(slackUs),
+        unit: 'µs/call',
+        note: `${(slackUs / ceiling).toFixed(2)}x the ceiling work`,
+      },
       { bench: b, metric: 'normalizeAlert datadog_webhook (rich template)', value: round(ddUs), unit: 'µs/call', note },
-      { bench: b, metric: 'normalizeAlert alertmanager (3 alerts)', value: round(amUs), unit: 'µs/call', note: `${(amUs / 3).toFixed(1)} µs per alert` },
+      {
+        bench: b,
+        metric: 'normalizeAlert alertmanager (3 alerts)',
+        value: round(amUs),
+        unit: 'µs/call',
+        note: `${(amUs / 3).toFixed(1)} µs per alert`,
+      },
       { bench: b, metric: 'encodeSignal (zod + JSON) one slack signal', value: round(encode), unit: 'µs/call', note },
     ]);
   },

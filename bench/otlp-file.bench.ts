@@ -16,8 +16,28 @@ import type { BenchModule, BenchResult } from './types.js';
 
 const SPANS = 1_000_000;
 const PER_LINE = 256;
-const SERVICES = ['frontend', 'api-gateway', 'orders', 'payments', 'catalog', 'inventory', 'users', 'search', 'shipping', 'notifications'];
-const ROUTES = ['/api/orders/{id}', '/api/orders', '/api/cart', '/api/products/{sku}', '/api/users/{id}', '/api/search', '/api/pay', '/api/ship/{id}'];
+const SERVICES = [
+  'frontend',
+  'api-gateway',
+  'orders',
+  'payments',
+  'catalog',
+  'inventory',
+  'users',
+  'search',
+  'shipping',
+  'notifications',
+];
+const ROUTES = [
+  '/api/orders/{id}',
+  '/api/orders',
+  '/api/cart',
+  '/api/products/{sku}',
+  '/api/users/{id}',
+  '/api/search',
+  '/api/pay',
+  '/api/ship/{id}',
+];
 
 const str = (key: string, v: string) => `{"key":"${key}","value":{"stringValue":"${v}"}}`;
 const int = (key: string, v: number) => `{"key":"${key}","value":{"intValue":"${v}"}}`;
@@ -75,7 +95,9 @@ async function generate(dir: string): Promise<Generated> {
       const attrs = db
         ? `[${str('db.system', 'postgresql')},${str('db.operation.name', 'SELECT')},${str('db.collection.name', 'orders')},${str('server.address', 'orders-db')}]`
         : `[${str('http.request.method', 'GET')},${str('http.route', route)},${int('http.response.status_code', error ? 500 : 200)},${str('url.scheme', 'http')}]`;
-      const events = error ? `,"events":[{"timeUnixNano":"${s + 1000n}","name":"exception","attributes":[${str('exception.type', 'TimeoutError')},${str('exception.message', 'upstream timed out')}]}]` : '';
+      const events = error
+        ? `,"events":[{"timeUnixNano":"${s + 1000n}","name":"exception","attributes":[${str('exception.type', 'TimeoutError')},${str('exception.message', 'upstream timed out')}]}]`
+        : '';
       const name = db ? 'SELECT orders' : `GET ${route}`;
       const span = `{"traceId":"${traceId}","spanId":"${id}"${parent ? `,"parentSpanId":"${parent}"` : ''},"name":"${name}","kind":${db ? 3 : 2},"startTimeUnixNano":"${s}","endTimeUnixNano":"${s + dur}","attributes":${attrs}${events},"status":{"code":${error ? 2 : 0}}}`;
       const list = buffers.get(service) ?? [];
@@ -115,21 +137,73 @@ export const otlpFileBench: BenchModule = {
     try {
       const g = await generate(dir);
       const child = fileURLToPath(new URL('./otlp-file.child.ts', import.meta.url));
-      const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', child, dir, g.probeTrace, 'payments'], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+      const r = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', child, dir, g.probeTrace, 'payments'],
+        { encoding: 'utf8', maxBuffer: 1 << 20, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+      );
       if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
       const c = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
       const b = 'otlp-file';
       return [
-        { bench: b, metric: 'spans loaded', value: c.spans, unit: 'spans', note: `${c.traces} traces, ${c.problems} problems` },
-        { bench: b, metric: 'file size (gzip)', value: Math.round(g.bytes / 1e6), unit: 'MB', note: `generated in ${g.seconds.toFixed(1)} s` },
-        { bench: b, metric: 'load + index (wall)', value: Math.round(c.loadMs), unit: 'ms', note: `load average ${loadavg()[0]?.toFixed(1)} when done` },
-        { bench: b, metric: 'load + index (CPU user+sys)', value: Math.round(c.loadCpuMs), unit: 'ms', note: 'includes GC threads' },
+        {
+          bench: b,
+          metric: 'spans loaded',
+          value: c.spans,
+          unit: 'spans',
+          note: `${c.traces} traces, ${c.problems} problems`,
+        },
+        {
+          bench: b,
+          metric: 'file size (gzip)',
+          value: Math.round(g.bytes / 1e6),
+          unit: 'MB',
+          note: `generated in ${g.seconds.toFixed(1)} s`,
+        },
+        {
+          bench: b,
+          metric: 'load + index (wall)',
+          value: Math.round(c.loadMs),
+          unit: 'ms',
+          note: `load average ${loadavg()[0]?.toFixed(1)} when done`,
+        },
+        {
+          bench: b,
+          metric: 'load + index (CPU user+sys)',
+          value: Math.round(c.loadCpuMs),
+          unit: 'ms',
+          note: 'includes GC threads',
+        },
         { bench: b, metric: 'throughput', value: Math.round(c.spans / (c.loadMs / 1000)), unit: 'spans/s' },
         { bench: b, metric: 'peak RSS (VmHWM)', value: Math.round(c.hwmKb / 1024), unit: 'MiB', note: 'child process' },
-        { bench: b, metric: 'retained heap after load', value: Math.round(c.heapAfterLoad / 2 ** 20), unit: 'MiB', note: `${Math.round(c.heapAfterLoad / c.spans)} B/span` },
-        { bench: b, metric: 'fetchTrace', value: Number(c.fetchMs.toFixed(3)), unit: 'ms', note: `${c.fetchSpans} spans` },
-        { bench: b, metric: 'searchSpans service+minDuration, duration_desc 100', value: Number(c.searchMs.toFixed(2)), unit: 'ms', note: c.searchStatus },
-        { bench: b, metric: 'searchSpans http.route eq, time_asc 100', value: Number(c.filterMs.toFixed(2)), unit: 'ms', note: c.filterStatus },
+        {
+          bench: b,
+          metric: 'retained heap after load',
+          value: Math.round(c.heapAfterLoad / 2 ** 20),
+          unit: 'MiB',
+          note: `${Math.round(c.heapAfterLoad / c.spans)} B/span`,
+        },
+        {
+          bench: b,
+          metric: 'fetchTrace',
+          value: Number(c.fetchMs.toFixed(3)),
+          unit: 'ms',
+          note: `${c.fetchSpans} spans`,
+        },
+        {
+          bench: b,
+          metric: 'searchSpans service+minDuration, duration_desc 100',
+          value: Number(c.searchMs.toFixed(2)),
+          unit: 'ms',
+          note: c.searchStatus,
+        },
+        {
+          bench: b,
+          metric: 'searchSpans http.route eq, time_asc 100',
+          value: Number(c.filterMs.toFixed(2)),
+          unit: 'ms',
+          note: c.filterStatus,
+        },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });

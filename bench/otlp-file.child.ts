@@ -30,10 +30,18 @@ async function main(): Promise<void> {
   const fetchMs = performance.now() - t1;
   const all = TimeRange.of(0n, 2n ** 62n);
   const t2 = performance.now();
-  const search = await p.searchSpans(traceSearchQuery(all, { service, minDurationNanos: 1_000_000, order: 'duration_desc', limit: 100 }));
+  const search = await p.searchSpans(
+    traceSearchQuery(all, { service, minDurationNanos: 1_000_000, order: 'duration_desc', limit: 100 }),
+  );
   const searchMs = performance.now() - t2;
   const t3 = performance.now();
-  const filtered = await p.searchSpans(traceSearchQuery(all, { filters: [{ key: 'http.route', op: 'eq', value: '/api/orders/{id}' }], order: 'time_asc', limit: 100 }));
+  const filtered = await p.searchSpans(
+    traceSearchQuery(all, {
+      filters: [{ key: 'http.route', op: 'eq', value: '/api/orders/{id}' }],
+      order: 'time_asc',
+      limit: 100,
+    }),
+  );
   const filterMs = performance.now() - t3;
   process.stdout.write(
     `${JSON.stringify({

@@ -24,7 +24,8 @@ export interface RedisMemory {
 /** The class of a key: its fixed parts, ids replaced by `*` (see the file header). */
 function keyClass(key: string): string {
   const parts = key.split(':');
-  if (parts[0] === 'flipturn' && (parts[1] === 'mem' || parts[1] === 'lease') && parts.length >= 4) return `flipturn:${parts[1]}:*:${parts[3] ?? ''}`;
+  if (parts[0] === 'flipturn' && (parts[1] === 'mem' || parts[1] === 'lease') && parts.length >= 4)
+    return `flipturn:${parts[1]}:*:${parts[3] ?? ''}`;
   const idem = key.indexOf(':idem:');
   if (idem >= 0) return `${key.slice(0, idem)}:idem:*`;
   if (parts.length > 2) return `${parts.slice(0, 2).join(':')}:*`;
@@ -67,6 +68,8 @@ export async function redisMemory(redis: Redis): Promise<RedisMemory> {
   return {
     usedMemory: await usedMemory(redis),
     usedMemoryDataset: await info(redis, 'used_memory_dataset'),
-    classes: [...classes.entries()].map(([cls, c]) => ({ cls, ...c })).sort((a, b) => b.bytes - a.bytes || (a.cls < b.cls ? -1 : 1)),
+    classes: [...classes.entries()]
+      .map(([cls, c]) => ({ cls, ...c }))
+      .sort((a, b) => b.bytes - a.bytes || (a.cls < b.cls ? -1 : 1)),
   };
 }

@@ -17,10 +17,20 @@ import type { BenchModule, BenchResult } from './types.js';
 const MODULES: readonly BenchModule[] = [ingestBench, normalizeBench, investigationBench, otlpFileBench, scaleoutBench];
 
 function table(rows: readonly BenchResult[]): string {
-  const cells = rows.map((r) => [r.bench, r.metric, Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2), r.unit, r.note ?? '']);
+  const cells = rows.map((r) => [
+    r.bench,
+    r.metric,
+    Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(2),
+    r.unit,
+    r.note ?? '',
+  ]);
   const header = ['bench', 'metric', 'value', 'unit', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]) => c.map((x, i) => (i === 2 ? x.padStart(widths[i] ?? 0) : x.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (c: readonly string[]) =>
+    c
+      .map((x, i) => (i === 2 ? x.padStart(widths[i] ?? 0) : x.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -35,7 +45,10 @@ async function main(): Promise<void> {
   const selected = wanted.length ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES;
   const results: BenchResult[] = [];
   // Other work on the machine skews every rate: the load average is printed with each module (CPU times skew less).
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const loads: Record<string, { before: string; after: string }> = {};
   for (const m of selected) {
     const before = load();
@@ -45,9 +58,13 @@ async function main(): Promise<void> {
     console.error(`  ${m.name} done (load average ${loads[m.name]?.after ?? ''})`);
   }
   console.log(table(results));
-  for (const [name, l] of Object.entries(loads)) console.log(`load average (1/5/15 min) ${name}: ${l.before} before, ${l.after} after`);
+  for (const [name, l] of Object.entries(loads))
+    console.log(`load average (1/5/15 min) ${name}: ${l.before} before, ${l.after} after`);
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
-  writeFileSync(out, `${JSON.stringify({ node: process.version, serverNode: serverNode().version, loads, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ node: process.version, serverNode: serverNode().version, loads, platform: `${process.platform}-${process.arch}`, at: new Date().toISOString(), results }, null, 2)}\n`,
+  );
   console.error(`wrote ${out}`);
 }
 

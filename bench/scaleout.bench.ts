@@ -68,10 +68,19 @@ interface Worker {
 
 async function startWorker(env: Record<string, string>): Promise<Worker> {
   const port = await freePort();
-  const prof = process.env.FLIPTURN_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FLIPTURN_BENCH_CPU_PROF] : [];
+  const prof = process.env.FLIPTURN_BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.FLIPTURN_BENCH_CPU_PROF]
+    : [];
   const proc = spawn(serverNode().path, [...prof, DIST_MAIN, 'worker'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -105,7 +114,9 @@ async function startWorker(env: Record<string, string>): Promise<Worker> {
 /** Alerts this worker answered, from its own /metrics. */
 async function answeredBy(w: Worker): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${w.port}/metrics`)).text();
-  const m = /^flipturn_worker_signals_total\{[^}]*kind="alert"[^}]*outcome="answered"[^}]*\} (\d+)/m.exec(text) ?? /^flipturn_worker_signals_total\{[^}]*outcome="answered"[^}]*kind="alert"[^}]*\} (\d+)/m.exec(text);
+  const m =
+    /^flipturn_worker_signals_total\{[^}]*kind="alert"[^}]*outcome="answered"[^}]*\} (\d+)/m.exec(text) ??
+    /^flipturn_worker_signals_total\{[^}]*outcome="answered"[^}]*kind="alert"[^}]*\} (\d+)/m.exec(text);
   return Number(m?.[1] ?? 0);
 }
 
@@ -166,7 +177,8 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
     for (let round = 0; round < 8; round++) {
       await burst(workers * CONCURRENCY);
       sent += workers * CONCURRENCY;
-      if (!(await waitFor(sent, RUN_CAP_MS))) throw new Error(`warm-up: ${roots()}/${sent} answered within ${RUN_CAP_MS} ms`);
+      if (!(await waitFor(sent, RUN_CAP_MS)))
+        throw new Error(`warm-up: ${roots()}/${sent} answered within ${RUN_CAP_MS} ms`);
       const per = await Promise.all(started.map(answeredBy));
       if (per.every((n) => n >= WARM_PER_WORKER)) break;
     }
@@ -193,13 +205,16 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
     // every worker to count the incident answered (after its save) before Redis' memory is read.
     const sum = (xs: readonly number[]) => xs.reduce((n, x) => n + x, 0);
     let after = await Promise.all(started.map(answeredBy));
-    for (const t = performance.now(); done && sum(after) - sum(before) < INCIDENTS && performance.now() - t < 10_000; ) {
+    for (const t = performance.now(); done && sum(after) - sum(before) < INCIDENTS && performance.now() - t < 10_000;) {
       await new Promise((r) => setTimeout(r, 50));
       after = await Promise.all(started.map(answeredBy));
     }
     const memoryGrowth = (await usedMemory(admin)) - mem0;
     if (!done) for (const w of started) console.error(`  scaleout: worker ${w.port} said:\n${w.output().slice(-3000)}`);
-    const workerCpu = cpu0.every((c) => c !== undefined) && cpu1.every((c) => c !== undefined) ? cpu1.reduce((n: number, c, i) => n + (c ?? 0) - (cpu0[i] ?? 0), 0) : undefined;
+    const workerCpu =
+      cpu0.every((c) => c !== undefined) && cpu1.every((c) => c !== undefined)
+        ? cpu1.reduce((n: number, c, i) => n + (c ?? 0) - (cpu0[i] ?? 0), 0)
+        : undefined;
     return {
       workers,
       answered: roots() - sent,
@@ -209,7 +224,10 @@ async function run(workers: number, standin: SlackStandin, monitorBase: number):
       workerCpuMs: workerCpu,
       redisCpuMs: redis0 !== undefined && redis1 !== undefined ? redis1 - redis0 : undefined,
       benchCpuMs: (self1.user + self1.system) / 1000,
-      waitMs: wait0.every((c) => c !== undefined) && wait1.every((c) => c !== undefined) ? wait1.reduce((n: number, c, i) => n + (c ?? 0) - (wait0[i] ?? 0), 0) : undefined,
+      waitMs:
+        wait0.every((c) => c !== undefined) && wait1.every((c) => c !== undefined)
+          ? wait1.reduce((n: number, c, i) => n + (c ?? 0) - (wait0[i] ?? 0), 0)
+          : undefined,
       split: after.map((a, i) => a - (before[i] ?? 0)),
       memory: await redisMemory(admin),
       memoryGrowth,
@@ -226,13 +244,19 @@ export const scaleoutBench: BenchModule = {
   name: 'scaleout',
   async run(): Promise<BenchResult[]> {
     ensureBuilt();
-    const standin = await startSlackStandin({ token: TOKEN, teamId: 'T0SCALE', tsBase: Math.floor(Date.now() / 1000) - 1 });
+    const standin = await startSlackStandin({
+      token: TOKEN,
+      teamId: 'T0SCALE',
+      tsBase: Math.floor(Date.now() / 1000) - 1,
+    });
     const all: RunResult[] = [];
     try {
       // Rounds interleave 1, 2, 1, 2 ... workers, so both counts see the same machine; the best of each is reported.
       for (let round = 0; round < ROUNDS; round++) {
         for (const w of WORKER_COUNTS) {
-          console.error(`  scaleout round ${round + 1}/${ROUNDS}: ${w} worker process(es), ${INCIDENTS} incidents after a warm-up`);
+          console.error(
+            `  scaleout round ${round + 1}/${ROUNDS}: ${w} worker process(es), ${INCIDENTS} incidents after a warm-up`,
+          );
           all.push(await run(w, standin, 800_000 + round * 100_000 + w * 10_000));
         }
       }
@@ -240,9 +264,15 @@ export const scaleoutBench: BenchModule = {
       await standin.stop();
     }
     const perMin = (r: RunResult) => (r.answered / r.ms) * 60_000;
-    const results = WORKER_COUNTS.map((w) => all.filter((r) => r.workers === w).sort((a, b) => perMin(b) - perMin(a))[0]).filter((r): r is RunResult => r !== undefined);
+    const results = WORKER_COUNTS.map(
+      (w) => all.filter((r) => r.workers === w).sort((a, b) => perMin(b) - perMin(a))[0],
+    ).filter((r): r is RunResult => r !== undefined);
     const one = results[0];
-    const rounds = (w: number) => all.filter((r) => r.workers === w).map((r) => Math.round(perMin(r))).join(' / ');
+    const rounds = (w: number) =>
+      all
+        .filter((r) => r.workers === w)
+        .map((r) => Math.round(perMin(r)))
+        .join(' / ');
     const rows: BenchResult[] = results.map((r) => ({
       bench: 'scaleout',
       metric: `${r.workers} worker process(es)`,
@@ -258,7 +288,13 @@ export const scaleoutBench: BenchModule = {
     const two = results.find((r) => r.workers === 2);
     if (one && two) {
       const x = perMin(two) / perMin(one);
-      rows.push({ bench: 'scaleout', metric: '2 workers vs 1', value: Number(x.toFixed(2)), unit: 'x', note: `target >= ${TARGET}x: ${x >= TARGET ? 'met' : 'MISSED'}` });
+      rows.push({
+        bench: 'scaleout',
+        metric: '2 workers vs 1',
+        value: Number(x.toFixed(2)),
+        unit: 'x',
+        note: `target >= ${TARGET}x: ${x >= TARGET ? 'met' : 'MISSED'}`,
+      });
     }
     if (one) rows.push(...memoryRows(one));
     return rows;

@@ -30,14 +30,56 @@ interface Tpl {
 }
 
 const TEMPLATE: readonly Tpl[] = [
-  { service: 'frontend', op: 'GET /search', kind: 'server', parent: -1, attrs: { 'http.request.method': 'GET', 'http.route': '/search' } },
-  { service: 'frontend', op: 'GET', kind: 'client', parent: 0, attrs: { 'http.request.method': 'GET', 'server.address': 'api' } },
-  { service: 'api', op: 'GET /api/search', kind: 'server', parent: 1, attrs: { 'http.request.method': 'GET', 'http.route': '/api/search' } },
-  { service: 'api', op: 'search.Query', kind: 'client', parent: 2, attrs: { 'rpc.system': 'grpc', 'rpc.service': 'search', 'server.address': 'search' } },
-  { service: 'search', op: 'search.Query', kind: 'server', parent: 3, attrs: { 'rpc.system': 'grpc', 'rpc.service': 'search' } },
-  { service: 'search', op: 'cache.Get', kind: 'client', parent: 4, attrs: { 'rpc.system': 'grpc', 'server.address': 'cache' } },
+  {
+    service: 'frontend',
+    op: 'GET /search',
+    kind: 'server',
+    parent: -1,
+    attrs: { 'http.request.method': 'GET', 'http.route': '/search' },
+  },
+  {
+    service: 'frontend',
+    op: 'GET',
+    kind: 'client',
+    parent: 0,
+    attrs: { 'http.request.method': 'GET', 'server.address': 'api' },
+  },
+  {
+    service: 'api',
+    op: 'GET /api/search',
+    kind: 'server',
+    parent: 1,
+    attrs: { 'http.request.method': 'GET', 'http.route': '/api/search' },
+  },
+  {
+    service: 'api',
+    op: 'search.Query',
+    kind: 'client',
+    parent: 2,
+    attrs: { 'rpc.system': 'grpc', 'rpc.service': 'search', 'server.address': 'search' },
+  },
+  {
+    service: 'search',
+    op: 'search.Query',
+    kind: 'server',
+    parent: 3,
+    attrs: { 'rpc.system': 'grpc', 'rpc.service': 'search' },
+  },
+  {
+    service: 'search',
+    op: 'cache.Get',
+    kind: 'client',
+    parent: 4,
+    attrs: { 'rpc.system': 'grpc', 'server.address': 'cache' },
+  },
   { service: 'cache', op: 'cache.Get', kind: 'server', parent: 5, attrs: { 'rpc.system': 'grpc' } },
-  { service: 'search', op: 'SELECT items', kind: 'client', parent: 4, attrs: { 'db.system': 'postgresql', 'db.operation.name': 'SELECT', 'server.address': 'postgres' } },
+  {
+    service: 'search',
+    op: 'SELECT items',
+    kind: 'client',
+    parent: 4,
+    attrs: { 'db.system': 'postgresql', 'db.operation.name': 'SELECT', 'server.address': 'postgres' },
+  },
   { service: 'search', op: 'rank', kind: 'internal', parent: 4, attrs: {} },
   { service: 'frontend', op: 'render', kind: 'internal', parent: 0, attrs: {} },
 ];
@@ -67,7 +109,12 @@ export function syntheticSpans(total: number, seed = 7): Span[] {
   const startMs = SYN_ALERT_MS - HISTORY_MS;
   const out: Span[] = [];
   const empty = Object.freeze({});
-  const resources = new Map(TEMPLATE.map((t) => [t.service, Object.freeze({ 'service.name': t.service, 'deployment.environment.name': 'prod' })]));
+  const resources = new Map(
+    TEMPLATE.map((t) => [
+      t.service,
+      Object.freeze({ 'service.name': t.service, 'deployment.environment.name': 'prod' }),
+    ]),
+  );
   for (let t = 0; t < traces && out.length < total; t++) {
     const t0 = startMs + (t * HISTORY_MS) / traces;
     const faulty = t0 >= SYN_ALERT_MS - FAULT_MS && rnd() < 0.33;
@@ -91,7 +138,15 @@ export function syntheticSpans(total: number, seed = 7): Span[] {
         durationNanos: Math.round((d[i] ?? 1) * 1e6),
         status: error || (faulty && i === 5) ? 'error' : 'unset',
         ...(error ? { errorMessage: 'SerializationError: cannot decode cached value' } : {}),
-        exceptions: error ? [{ time: start + 500_000n, type: 'SerializationError', message: 'cannot decode cached value (schema v3, expected v4)' }] : [],
+        exceptions: error
+          ? [
+              {
+                time: start + 500_000n,
+                type: 'SerializationError',
+                message: 'cannot decode cached value (schema v3, expected v4)',
+              },
+            ]
+          : [],
         events: [],
         links: [],
         attributes: Object.keys(tpl.attrs).length === 0 ? empty : tpl.attrs,

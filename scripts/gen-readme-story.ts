@@ -16,7 +16,15 @@ const code = await runCli({
   argv: ['demo'],
   commands: COMMANDS,
   version: 'docs',
-  base: { env: {}, stdout, stderr, clock: systemClock, cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() },
+  base: {
+    env: {},
+    stdout,
+    stderr,
+    clock: systemClock,
+    cwd: process.cwd(),
+    signal: new AbortController().signal,
+    logger: silentLogger(),
+  },
 });
 if (code !== 0) throw new Error(`the demo exited ${code}`);
 writeFileSync('README.md', spliceStory(readFileSync('README.md', 'utf8'), storyFromDemo(out)));

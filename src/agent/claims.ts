@@ -28,7 +28,7 @@ export interface TimeClaim {
 
 const DURATION_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
-  'µs': 1e-3,
+  µs: 1e-3,
   us: 1e-3,
   ms: 1,
   s: 1000,
@@ -56,7 +56,9 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A regex matching any of the names as a whole token (not inside a longer identifier), longest first. */
 function namesRegex(names: readonly string[]): RegExp | undefined {
-  const list = [...new Set(names.filter((n) => n.trim() !== ''))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const list = [...new Set(names.filter((n) => n.trim() !== ''))].sort(
+    (a, b) => b.length - a.length || (a < b ? -1 : 1),
+  );
   if (list.length === 0) return undefined;
   return new RegExp(`(?<![A-Za-z0-9_.-])(?:${list.map(escapeRe).join('|')})(?![A-Za-z0-9_-])`, 'gi');
 }
@@ -138,8 +140,10 @@ export function extractNumbers(rest: string): NumberClaim[] {
     if (!Number.isFinite(written)) continue;
     const unitRaw = m[3];
     const ulp = 0.5 * 10 ** -(frac?.length ?? 0);
-    if (unitRaw === '%' || unitRaw === 'percent') out.push({ raw: m[0], written, value: written, unit: 'percent', halfUlp: ulp });
-    else if (unitRaw === 'x' || unitRaw === '×') out.push({ raw: m[0], written, value: written, unit: 'times', halfUlp: ulp });
+    if (unitRaw === '%' || unitRaw === 'percent')
+      out.push({ raw: m[0], written, value: written, unit: 'percent', halfUlp: ulp });
+    else if (unitRaw === 'x' || unitRaw === '×')
+      out.push({ raw: m[0], written, value: written, unit: 'times', halfUlp: ulp });
     else if (unitRaw !== undefined && DURATION_MS[unitRaw] !== undefined) {
       const f = DURATION_MS[unitRaw];
       out.push({ raw: m[0], written, value: written * f, unit: 'duration', halfUlp: ulp * f });
@@ -151,9 +155,14 @@ export function extractNumbers(rest: string): NumberClaim[] {
 /** Does `claim` (from a sentence) agree with `fact` (from evidence) within rounding and 2%? */
 export function numberMatches(claim: NumberClaim, fact: NumberClaim): boolean {
   const close = (a: number, b: number, ulp: number) => Math.abs(a - b) <= Math.max(ulp, 0.02 * Math.abs(b), 1e-9);
-  if (claim.unit === 'duration') return fact.unit === 'duration' ? close(claim.value, fact.value, claim.halfUlp) : false;
+  if (claim.unit === 'duration')
+    return fact.unit === 'duration' ? close(claim.value, fact.value, claim.halfUlp) : false;
   if (claim.unit === 'percent') {
-    if (fact.unit === 'percent' || fact.unit === 'none') return close(claim.value, fact.written, claim.halfUlp) || (fact.written <= 1 && close(claim.value, fact.written * 100, claim.halfUlp));
+    if (fact.unit === 'percent' || fact.unit === 'none')
+      return (
+        close(claim.value, fact.written, claim.halfUlp) ||
+        (fact.written <= 1 && close(claim.value, fact.written * 100, claim.halfUlp))
+      );
     return false;
   }
   return close(claim.written, fact.written, claim.halfUlp);
@@ -166,7 +175,10 @@ export function timeMatches(claim: TimeClaim, fact: TimeClaim): boolean {
 }
 
 /** Numbers, times and dates stated by a piece of evidence text. */
-export function factsOf(text: string, names: readonly string[]): { numbers: NumberClaim[]; times: TimeClaim[]; dates: string[] } {
+export function factsOf(
+  text: string,
+  names: readonly string[],
+): { numbers: NumberClaim[]; times: TimeClaim[]; dates: string[] } {
   const { times, dates, rest } = extractTimes(maskIdentifiers(text, names));
   return { numbers: extractNumbers(rest), times, dates };
 }

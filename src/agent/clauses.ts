@@ -33,18 +33,29 @@ const ROLE_CUES: ReadonlyArray<{ readonly role: CausalRole; readonly re: RegExp 
     role: 'rootCause',
     re: /\broot[- ]causes?\b|\borigin(?:ated|ates|ating)?\b|\bfirst causal break\b|\bculprit\b|\bstart(?:ed|s)? (?:in|at|from|with) (?=\S)|\bwhere (?:it|the (?:failure|problem|incident|outage)) (?:all )?(?:started|began|begins|starts)\b|\bsource of (?:the )?(?:failure|incident|problem|outage|errors)\b/gi,
   },
-  { role: 'bottleneck', re: /\bbottleneck\b|\bpil(?:e[sd]?|ing) up\b|\blargest added (?:critical[- ]path )?(?:time|latency)\b/gi },
-  { role: 'symptom', re: /\bsymptoms?\b|\balert (?:fires|fired|is firing|was firing|triggered|went off) (?:on|for|in)\b|\b(?:pain|failure) surfaced\b|\bsurfaced (?:at|in|on)\b/gi },
+  {
+    role: 'bottleneck',
+    re: /\bbottleneck\b|\bpil(?:e[sd]?|ing) up\b|\blargest added (?:critical[- ]path )?(?:time|latency)\b/gi,
+  },
+  {
+    role: 'symptom',
+    re: /\bsymptoms?\b|\balert (?:fires|fired|is firing|was firing|triggered|went off) (?:on|for|in)\b|\b(?:pain|failure) surfaced\b|\bsurfaced (?:at|in|on)\b/gi,
+  },
   { role: 'propagation', re: /\bpropagat\w*|\bspread\w*|\bcascad\w*|\breacting to its dependenc/gi },
 ];
 
-const CAUSE_VERB = /\b(?:caused|causes|causing|triggered|triggers|triggering|led to|leads to|leading to|resulted in|results in|drove|drives|broke|slowed down|brought down)\b/i;
-const EFFECT_OF = /\b(?:due to|because of|caused by|triggered by|driven by|stems? from|stemming from|as a result of|downstream of|fallout from)\b/i;
-const NEGATION = /\b(?:not|never|no|isn't|wasn't|aren't|weren't|doesn't|didn't|rather than|instead of|ruled out|rules out|unlikely)\b|n't\b/i;
+const CAUSE_VERB =
+  /\b(?:caused|causes|causing|triggered|triggers|triggering|led to|leads to|leading to|resulted in|results in|drove|drives|broke|slowed down|brought down)\b/i;
+const EFFECT_OF =
+  /\b(?:due to|because of|caused by|triggered by|driven by|stems? from|stemming from|as a result of|downstream of|fallout from)\b/i;
+const NEGATION =
+  /\b(?:not|never|no|isn't|wasn't|aren't|weren't|doesn't|didn't|rather than|instead of|ruled out|rules out|unlikely)\b|n't\b/i;
 const UNKNOWN = /\bnot (?:yet )?(?:established|known|clear|determined|identified)\b|\bunknown\b|\bunclear\b/i;
-const HEDGE = /\b(?:candidates?|possible|possibly|may|might|could|perhaps|suspect(?:ed)?|leads?|runners?-up|alternatives?|hypothes[ie]s|strongest lead)\b/i;
+const HEDGE =
+  /\b(?:candidates?|possible|possibly|may|might|could|perhaps|suspect(?:ed)?|leads?|runners?-up|alternatives?|hypothes[ie]s|strongest lead)\b/i;
 
-const SPLIT = /;|\s+[—–-]{1,2}\s+|,\s*(?=(?:which|while|but|whereas|although|and|not|so|then|yet)\b)|\s+(?=(?:but|whereas|although|however|while|yet)\b)|[.!?]\s+/i;
+const SPLIT =
+  /;|\s+[—–-]{1,2}\s+|,\s*(?=(?:which|while|but|whereas|although|and|not|so|then|yet)\b)|\s+(?=(?:but|whereas|although|however|while|yet)\b)|[.!?]\s+/i;
 
 interface Segment {
   readonly text: string;
@@ -54,10 +65,19 @@ interface Segment {
 function segmentsOf(text: string): { before: Segment; after: Segment; kind: 'verb' | 'effect' | 'none' } {
   const verb = CAUSE_VERB.exec(text);
   const effect = EFFECT_OF.exec(text);
-  const pick = verb && (!effect || verb.index <= effect.index) ? { m: verb, kind: 'verb' as const } : effect ? { m: effect, kind: 'effect' as const } : undefined;
+  const pick =
+    verb && (!effect || verb.index <= effect.index)
+      ? { m: verb, kind: 'verb' as const }
+      : effect
+        ? { m: effect, kind: 'effect' as const }
+        : undefined;
   if (!pick) return { before: { text, start: 0 }, after: { text: '', start: text.length }, kind: 'none' };
   const end = pick.m.index + pick.m[0].length;
-  return { before: { text: text.slice(0, pick.m.index), start: 0 }, after: { text: text.slice(end), start: end }, kind: pick.kind };
+  return {
+    before: { text: text.slice(0, pick.m.index), start: 0 },
+    after: { text: text.slice(end), start: end },
+    kind: pick.kind,
+  };
 }
 
 function parseClause(text: string, services: readonly string[]): Clause {
@@ -71,8 +91,10 @@ function parseClause(text: string, services: readonly string[]): Clause {
       const part = inAfter ? seg.after : seg.before;
       const named = mentionedNames(part.text, services);
       // Negation before the cue ("X is not the root cause"); "rather than ..." after it negates something else.
-      const negated = NEGATION.test(text.slice(part.start, m.index + m[0].length)) || (named.length === 0 && UNKNOWN.test(part.text));
-      if (!roles.some((r) => r.role === cue.role && r.services.join() === named.join())) roles.push({ role: cue.role, services: named, negated, hedged });
+      const negated =
+        NEGATION.test(text.slice(part.start, m.index + m[0].length)) || (named.length === 0 && UNKNOWN.test(part.text));
+      if (!roles.some((r) => r.role === cue.role && r.services.join() === named.join()))
+        roles.push({ role: cue.role, services: named, negated, hedged });
     }
   }
   const edges: CausalEdge[] = [];

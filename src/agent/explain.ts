@@ -61,10 +61,17 @@ export interface AgentDeps {
 }
 
 type AuthorKind = 'model' | 'narrator';
-const sentenceText = (s: CitedSentence, scrub: (t: string) => string): CitedSentence => ({ text: scrub(s.text), cites: s.cites });
+const sentenceText = (s: CitedSentence, scrub: (t: string) => string): CitedSentence => ({
+  text: scrub(s.text),
+  cites: s.cites,
+});
 
 function scrubberOf(deps: AgentDeps, limits: AgentLimits): (text: string) => string {
-  return (text) => scrubText(text, { ipAddresses: limits.scrubIpAddresses, ...(deps.knownSecrets ? { known: deps.knownSecrets } : {}) });
+  return (text) =>
+    scrubText(text, {
+      ipAddresses: limits.scrubIpAddresses,
+      ...(deps.knownSecrets ? { known: deps.knownSecrets } : {}),
+    });
 }
 
 /** Budget hooks for the evidence tools: each provider call is admitted by, and settled in, the API budget. */
@@ -77,7 +84,10 @@ export function budgetHooks(budget: Budget, clock: Clock) {
       open.set(provider, [...(open.get(provider) ?? []), a.ticket]);
       return true;
     },
-    afterCall(result: { readonly status: string; readonly data?: unknown }, call: { readonly provider: string; readonly capability: Capability }): void {
+    afterCall(
+      result: { readonly status: string; readonly data?: unknown },
+      call: { readonly provider: string; readonly capability: Capability },
+    ): void {
       const tickets = open.get(call.provider) ?? [];
       const ticket = tickets.shift();
       if (ticket === undefined) return;
@@ -104,7 +114,12 @@ function toolsFor(deps: AgentDeps, limits: AgentLimits, signal?: AbortSignal): S
 export function prefetchedText(e: IncidentEvidence, maxChars: number): string {
   const each = Math.max(500, Math.floor(maxChars / 4));
   const opts = { maxItems: 15, maxTotalChars: each };
-  const text = [formatSpans(e.spans, {}, opts), formatLogs(e.logs, {}, opts), formatMetrics(e.metrics, {}, opts), formatErrorIssues(e.issues, {}, opts)].join('\n\n');
+  const text = [
+    formatSpans(e.spans, {}, opts),
+    formatLogs(e.logs, {}, opts),
+    formatMetrics(e.metrics, {}, opts),
+    formatErrorIssues(e.issues, {}, opts),
+  ].join('\n\n');
   return text.slice(0, maxChars);
 }
 
@@ -112,12 +127,26 @@ function incidentTextOf(c: ExplainContext): string {
   if (c.incidentText !== undefined) return c.incidentText;
   const s = c.signal;
   if (!s) return '(no alert text)';
-  return [s.title, s.description, s.query ? `query: ${s.query}` : '', s.service ? `service: ${s.service}` : ''].filter(Boolean).join('\n').slice(0, 8000);
+  return [s.title, s.description, s.query ? `query: ${s.query}` : '', s.service ? `service: ${s.service}` : '']
+    .filter(Boolean)
+    .join('\n')
+    .slice(0, 8000);
 }
 
 function logOutcome(deps: AgentDeps, what: string, o: GraphOutcome, author: AuthorKind): void {
-  const fields = { author, modelCalls: o.modelCalls, toolCalls: o.toolCalls, repaired: o.repaired, pruned: o.pruned, findings: o.findings.length };
-  if (author === 'narrator') deps.logger?.warn({ ...fields, reason: o.fallbackReason }, `${what}: model answer not used, deterministic fallback`);
+  const fields = {
+    author,
+    modelCalls: o.modelCalls,
+    toolCalls: o.toolCalls,
+    repaired: o.repaired,
+    pruned: o.pruned,
+    findings: o.findings.length,
+  };
+  if (author === 'narrator')
+    deps.logger?.warn(
+      { ...fields, reason: o.fallbackReason },
+      `${what}: model answer not used, deterministic fallback`,
+    );
   else deps.logger?.info(fields, `${what}: model answer verified`);
 }
 
@@ -146,14 +175,22 @@ export async function explain(report: RcaReport, context: ExplainContext, deps: 
       },
       scrub,
     );
-    const system = systemPrompt('explain', limits.maxSentences, tools.map((t) => t.name), limits.maxToolCalls);
+    const system = systemPrompt(
+      'explain',
+      limits.maxSentences,
+      tools.map((t) => t.name),
+      limits.maxToolCalls,
+    );
     const o = await runGraph(graphDeps(deps, limits, tools, scrub, context.abort), report, system, user);
     if (o.sections.length === 0) {
       logOutcome(deps, 'explain', o, 'narrator');
       return narrated;
     }
     logOutcome(deps, 'explain', o, 'model');
-    const sections = o.sections.map((s) => ({ title: scrub(s.title), sentences: s.sentences.map((x) => sentenceText(x, scrub)) }));
+    const sections = o.sections.map((s) => ({
+      title: scrub(s.title),
+      sentences: s.sentences.map((x) => sentenceText(x, scrub)),
+    }));
     return composeNarrative(narrated, sections, deps.model.name);
   } catch (err) {
     deps.logger?.warn({ reason: errorMessage(err) }, 'explain: explainer failed, deterministic fallback');
@@ -161,7 +198,13 @@ export async function explain(report: RcaReport, context: ExplainContext, deps: 
   }
 }
 
-function graphDeps(deps: AgentDeps, limits: AgentLimits, tools: StructuredToolInterface[], scrub: (t: string) => string, signal?: AbortSignal) {
+function graphDeps(
+  deps: AgentDeps,
+  limits: AgentLimits,
+  tools: StructuredToolInterface[],
+  scrub: (t: string) => string,
+  signal?: AbortSignal,
+) {
   if (!deps.model) throw new Error('no model');
   return {
     model: deps.model.model,
@@ -183,22 +226,46 @@ export interface AnswerOptions {
   readonly abort?: AbortSignal;
 }
 
-export async function answerWithModel(question: string, memory: Pick<IncidentMemory, 'report'>, deps: AgentDeps, options: AnswerOptions = {}): Promise<FollowUpAnswer> {
+export async function answerWithModel(
+  question: string,
+  memory: Pick<IncidentMemory, 'report'>,
+  deps: AgentDeps,
+  options: AnswerOptions = {},
+): Promise<FollowUpAnswer> {
   const grounded = answerFollowUp(question, memory);
   if (!deps.model || grounded.recheck) return grounded;
   const limits = deps.limits ?? DEFAULT_LIMITS;
   try {
     const scrub = scrubberOf(deps, limits);
     const cites = [...new Set(grounded.sections.flatMap((s) => s.sentences.flatMap((x) => x.cites)))];
-    const user = followUpUserPrompt({ report: memory.report, question, grounding: { text: answerText(grounded), cites }, ...(options.history ? { history: options.history } : {}) }, scrub);
+    const user = followUpUserPrompt(
+      {
+        report: memory.report,
+        question,
+        grounding: { text: answerText(grounded), cites },
+        ...(options.history ? { history: options.history } : {}),
+      },
+      scrub,
+    );
     const system = systemPrompt('followup', Math.min(limits.maxSentences, 8), [], 0);
-    const o = await runGraph(graphDeps(deps, { ...limits, maxToolCalls: 0 }, [], scrub, options.abort), memory.report, system, user);
+    const o = await runGraph(
+      graphDeps(deps, { ...limits, maxToolCalls: 0 }, [], scrub, options.abort),
+      memory.report,
+      system,
+      user,
+    );
     if (o.sections.length === 0) {
       logOutcome(deps, 'follow-up', o, 'narrator');
       return grounded;
     }
     logOutcome(deps, 'follow-up', o, 'model');
-    return { ...grounded, sections: o.sections.map((s) => ({ title: scrub(s.title), sentences: s.sentences.map((x) => sentenceText(x, scrub)) })) };
+    return {
+      ...grounded,
+      sections: o.sections.map((s) => ({
+        title: scrub(s.title),
+        sentences: s.sentences.map((x) => sentenceText(x, scrub)),
+      })),
+    };
   } catch (err) {
     deps.logger?.warn({ reason: errorMessage(err) }, 'follow-up: model answer failed, deterministic answer');
     return grounded;

@@ -77,12 +77,16 @@ async function callModel(d: GraphDeps, s: S, messages: BaseMessage[], withTools:
     const ai = await runnable.invoke(messages, d.signal ? { signal: d.signal } : {});
     return { messages: [ai], modelCalls: s.modelCalls + 1 };
   } catch (err) {
-    return { modelCalls: s.modelCalls + 1, error: `the model call failed: ${d.scrub(errorMessage(err)).slice(0, 300)}` };
+    return {
+      modelCalls: s.modelCalls + 1,
+      error: `the model call failed: ${d.scrub(errorMessage(err)).slice(0, 300)}`,
+    };
   }
 }
 
 /** Tools stay bound only while tool calls are left and a model call remains for the final answer. */
-const toolsAllowed = (d: GraphDeps, s: S) => d.tools.length > 0 && s.toolCalls < d.maxToolCalls && s.modelCalls + 1 < d.maxModelCalls;
+const toolsAllowed = (d: GraphDeps, s: S) =>
+  d.tools.length > 0 && s.toolCalls < d.maxToolCalls && s.modelCalls + 1 < d.maxModelCalls;
 
 async function runTools(d: GraphDeps, s: S): Promise<U> {
   const ai = lastAi(s.messages);
@@ -119,7 +123,11 @@ function verifyNode(d: GraphDeps, s: S): U {
   const ai = lastAi(s.messages);
   const parsed = parseModelAnswer(ai?.content ?? '', d.maxSentences);
   if (!parsed.ok) return { answer: undefined, parseError: parsed.reason, findings: [] };
-  return { answer: parsed.sections, parseError: undefined, findings: [...verifySections(s.report, parsed.sections).findings] };
+  return {
+    answer: parsed.sections,
+    parseError: undefined,
+    findings: [...verifySections(s.report, parsed.sections).findings],
+  };
 }
 
 function render(s: S): U {

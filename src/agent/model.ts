@@ -48,7 +48,9 @@ export function limitsFromConfig(config: Config): AgentLimits {
 
 /** Is a model configured? */
 function modelConfigured(config: Config): boolean {
-  return config.OPENAI_MODEL !== undefined && (config.OPENAI_BASE_URL !== undefined || config.OPENAI_API_KEY !== undefined);
+  return (
+    config.OPENAI_MODEL !== undefined && (config.OPENAI_BASE_URL !== undefined || config.OPENAI_API_KEY !== undefined)
+  );
 }
 
 export interface ChatModelOptions {

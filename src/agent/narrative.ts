@@ -37,7 +37,12 @@ export interface ReplySummary {
   /** At most three lines, each with its link when the provider could build one. */
   readonly evidence: readonly CitedSentence[];
   /** The proof trace and the baseline trace to compare it with, with links. */
-  readonly proofTrace?: { readonly id: string; readonly url?: string; readonly baselineId?: string; readonly baselineUrl?: string };
+  readonly proofTrace?: {
+    readonly id: string;
+    readonly url?: string;
+    readonly baselineId?: string;
+    readonly baselineUrl?: string;
+  };
 }
 
 export interface Narrative {

@@ -40,7 +40,12 @@ function groupUrl(g: EvidenceGroup): string | undefined {
 }
 
 function groupSentence(r: RcaReport, g: EvidenceGroup): CitedSentence {
-  return s(r, groupText(g), g.entries.map((e) => e.id), groupUrl(g));
+  return s(
+    r,
+    groupText(g),
+    g.entries.map((e) => e.id),
+    groupUrl(g),
+  );
 }
 
 const CAUSE: readonly Family[] = ['error', 'log', 'issue', 'latency', 'network', 'calls', 'metric'];
@@ -92,9 +97,13 @@ function summaryOf(r: RcaReport, groups: readonly EvidenceGroup[]): ReplySummary
   const evidence = summaryEvidence(r, groups).map((g) => groupSentence(r, g));
   // The cause sentence names every role: it cites the root cause's lines and one line for each other role.
   const causeCites = [
-    ...groups.filter((g) => r.roles.rootCause.includes(g.lead.service) || (r.roles.rootCause.length === 0 && g === groups[0])).flatMap((g) => g.entries.map((e) => e.id)),
+    ...groups
+      .filter((g) => r.roles.rootCause.includes(g.lead.service) || (r.roles.rootCause.length === 0 && g === groups[0]))
+      .flatMap((g) => g.entries.map((e) => e.id)),
     ...r.roles.propagation.flatMap((p) => (bestGroupFor(groups, p, CAUSE)?.entries ?? []).slice(0, 1).map((e) => e.id)),
-    ...(r.roles.bottleneck ? (bestGroupFor(groups, r.roles.bottleneck, BOTTLENECK)?.entries ?? []).slice(0, 1).map((e) => e.id) : []),
+    ...(r.roles.bottleneck
+      ? (bestGroupFor(groups, r.roles.bottleneck, BOTTLENECK)?.entries ?? []).slice(0, 1).map((e) => e.id)
+      : []),
     ...(bestGroupFor(groups, r.roles.symptom, SYMPTOM)?.entries ?? []).slice(0, 1).map((e) => e.id),
   ];
   const rep = r.representativeTraceId;
@@ -106,20 +115,35 @@ function summaryOf(r: RcaReport, groups: readonly EvidenceGroup[]): ReplySummary
     confidence: confidenceWords(r),
     evidence,
     ...(rep
-      ? { proofTrace: { id: rep, ...(repUrl ? { url: repUrl } : {}), ...(r.baselineTraceId ? { baselineId: r.baselineTraceId } : {}), ...(baseUrl ? { baselineUrl: baseUrl } : {}) } }
+      ? {
+          proofTrace: {
+            id: rep,
+            ...(repUrl ? { url: repUrl } : {}),
+            ...(r.baselineTraceId ? { baselineId: r.baselineTraceId } : {}),
+            ...(baseUrl ? { baselineUrl: baseUrl } : {}),
+          },
+        }
       : {}),
   };
 }
 
 function stage(r: RcaReport, lead: string, g: EvidenceGroup | undefined): CitedSentence | undefined {
-  return g ? s(r, `${lead} ${groupText(g)}`, g.entries.map((e) => e.id), groupUrl(g)) : undefined;
+  return g
+    ? s(
+        r,
+        `${lead} ${groupText(g)}`,
+        g.entries.map((e) => e.id),
+        groupUrl(g),
+      )
+    : undefined;
 }
 
 function whatHappened(r: RcaReport, groups: readonly EvidenceGroup[]): NarrativeSection {
   const out: CitedSentence[] = [];
   const confident = r.verdict !== 'inconclusive' && r.roles.rootCause.length > 0;
   const push = (x: CitedSentence | undefined) => x && out.push(x);
-  if (confident) for (const svc of r.roles.rootCause) push(stage(r, 'It started here:', bestGroupFor(groups, svc, CAUSE)));
+  if (confident)
+    for (const svc of r.roles.rootCause) push(stage(r, 'It started here:', bestGroupFor(groups, svc, CAUSE)));
   else {
     out.push(s(r, 'The evidence does not single out where it started.', []));
     const lead = r.rootCauseCandidates[0];
@@ -127,33 +151,66 @@ function whatHappened(r: RcaReport, groups: readonly EvidenceGroup[]): Narrative
   }
   for (const svc of r.roles.propagation) {
     const g = bestGroupFor(groups, svc, CAUSE);
-    out.push(g ? s(r, `It spread through ${svc}: ${groupText(g)}`, g.entries.map((e) => e.id), groupUrl(g)) : s(r, `It spread through ${svc}, which sits between the cause and the alert on the proof trace`, proofIds(r)));
+    out.push(
+      g
+        ? s(
+            r,
+            `It spread through ${svc}: ${groupText(g)}`,
+            g.entries.map((e) => e.id),
+            groupUrl(g),
+          )
+        : s(r, `It spread through ${svc}, which sits between the cause and the alert on the proof trace`, proofIds(r)),
+    );
   }
   const bn = r.roles.bottleneck;
-  if (bn && !(confident && r.roles.rootCause.includes(bn))) push(stage(r, 'Latency piled up here:', bestGroupFor(groups, bn, BOTTLENECK)));
+  if (bn && !(confident && r.roles.rootCause.includes(bn)))
+    push(stage(r, 'Latency piled up here:', bestGroupFor(groups, bn, BOTTLENECK)));
   push(stage(r, 'The pain surfaced here:', bestGroupFor(groups, r.roles.symptom, SYMPTOM)));
   return { title: 'What happened', sentences: out };
 }
 
 function proofIds(r: RcaReport): string[] {
-  return r.timeline.filter((e) => e.kind === 'symptom' || (r.representativeTraceId !== null && e.traceId === r.representativeTraceId)).slice(0, 1).map((e) => e.id);
+  return r.timeline
+    .filter((e) => e.kind === 'symptom' || (r.representativeTraceId !== null && e.traceId === r.representativeTraceId))
+    .slice(0, 1)
+    .map((e) => e.id);
 }
 
 function ledger(r: RcaReport, groups: readonly EvidenceGroup[]): NarrativeSection {
-  const byTime = [...groups].sort((a, b) => (a.lead.time < b.lead.time ? -1 : a.lead.time > b.lead.time ? 1 : 0) || a.lead.id.localeCompare(b.lead.id));
-  return { title: 'Evidence, in time order', sentences: byTime.map((g) => s(r, `${g.entries.map((e) => e.id).join(', ')} · ${groupText(g)}`, g.entries.map((e) => e.id), groupUrl(g))) };
+  const byTime = [...groups].sort(
+    (a, b) =>
+      (a.lead.time < b.lead.time ? -1 : a.lead.time > b.lead.time ? 1 : 0) || a.lead.id.localeCompare(b.lead.id),
+  );
+  return {
+    title: 'Evidence, in time order',
+    sentences: byTime.map((g) =>
+      s(
+        r,
+        `${g.entries.map((e) => e.id).join(', ')} · ${groupText(g)}`,
+        g.entries.map((e) => e.id),
+        groupUrl(g),
+      ),
+    ),
+  };
 }
 
 function whyNotOthers(r: RcaReport): NarrativeSection {
   const ru = runnersUp(r, RUNNERS_UP);
   if (!ru) return { title: 'Why not the others', sentences: [] };
-  return { title: 'Why not the others', sentences: ru.others.map((c) => s(r, runnerUpReason(ru.top, c), [...c.evidence.slice(0, 2), ...ru.top.evidence.slice(0, 1)])) };
+  return {
+    title: 'Why not the others',
+    sentences: ru.others.map((c) =>
+      s(r, runnerUpReason(ru.top, c), [...c.evidence.slice(0, 2), ...ru.top.evidence.slice(0, 1)]),
+    ),
+  };
 }
 
 const FIRST_STEP: Record<string, (svc: string, op: string) => string> = {
-  latency: (svc, op) => `Profile ${svc}${op}: CPU throttling or saturation, GC pauses, lock or pool waits on its hosts since onset`,
+  latency: (svc, op) =>
+    `Profile ${svc}${op}: CPU throttling or saturation, GC pauses, lock or pool waits on its hosts since onset`,
   network: (svc) => `Check the network path into ${svc} (packet loss, retransmits, DNS, sidecar or proxy) since onset`,
-  error: (svc, op) => `Open the failing requests of ${svc}${op} and their error lines; check recent changes to that code path and its input data`,
+  error: (svc, op) =>
+    `Open the failing requests of ${svc}${op} and their error lines; check recent changes to that code path and its input data`,
   logs: (svc) => `Read the new error lines of ${svc} around onset and follow their traces`,
   deploy: (svc) => `Compare the new version of ${svc} with the previous one; consider rolling it back`,
   structure: (svc) => `Check why ${svc} changed the calls it makes (fallbacks, retries, feature flags, configuration)`,
@@ -163,23 +220,54 @@ const FIRST_STEP: Record<string, (svc: string, op: string) => string> = {
 function whatToDo(r: RcaReport, groups: readonly EvidenceGroup[]): NarrativeSection {
   const out: CitedSentence[] = [];
   const confident = r.verdict !== 'inconclusive' && r.roles.rootCause.length > 0;
-  const focus = confident ? r.rootCauseCandidates.filter((c) => r.roles.rootCause.includes(c.service)) : r.rootCauseCandidates.slice(0, 1);
+  const focus = confident
+    ? r.rootCauseCandidates.filter((c) => r.roles.rootCause.includes(c.service))
+    : r.rootCauseCandidates.slice(0, 1);
   for (const c of focus) {
-    const step = FIRST_STEP[c.reason ?? ''] ?? ((svc: string) => `Compare ${svc} in the proof trace with the baseline trace`);
+    const step =
+      FIRST_STEP[c.reason ?? ''] ?? ((svc: string) => `Compare ${svc} in the proof trace with the baseline trace`);
     const g = bestGroupFor(groups, c.service, CAUSE);
-    out.push(s(r, step(c.service, c.operation ? ` (${c.operation})` : ''), c.evidence.slice(0, 3), g ? groupUrl(g) : undefined));
+    out.push(
+      s(
+        r,
+        step(c.service, c.operation ? ` (${c.operation})` : ''),
+        c.evidence.slice(0, 3),
+        g ? groupUrl(g) : undefined,
+      ),
+    );
   }
-  for (const p of r.roles.propagation) out.push(s(r, `Confirm ${p} is only reacting to its dependency (fallbacks, retries, timeouts) rather than failing itself`, (bestGroupFor(groups, p, CAUSE)?.entries ?? []).map((e) => e.id)));
+  for (const p of r.roles.propagation)
+    out.push(
+      s(
+        r,
+        `Confirm ${p} is only reacting to its dependency (fallbacks, retries, timeouts) rather than failing itself`,
+        (bestGroupFor(groups, p, CAUSE)?.entries ?? []).map((e) => e.id),
+      ),
+    );
   const bn = r.roles.bottleneck;
   if (bn && !focus.some((c) => c.service === bn)) {
     const g = bestGroupFor(groups, bn, BOTTLENECK);
-    out.push(s(r, `Relieve ${bn} while the cause is fixed: it holds the largest added time on the critical path`, (g?.entries ?? []).map((e) => e.id), g ? groupUrl(g) : undefined));
+    out.push(
+      s(
+        r,
+        `Relieve ${bn} while the cause is fixed: it holds the largest added time on the critical path`,
+        (g?.entries ?? []).map((e) => e.id),
+        g ? groupUrl(g) : undefined,
+      ),
+    );
   }
   const path = criticalPath(r);
   if (r.representativeTraceId && path.length) {
     const heavy = [...path].sort((a, b) => b.exclusiveMs - a.exclusiveMs || a.service.localeCompare(b.service))[0];
     const url = traceUrl(r, r.representativeTraceId);
-    out.push(s(r, `Walk the proof trace next to the baseline trace: ${path.length} steps on its critical path, the heaviest ${heavy ? `${heavy.service} ${heavy.operation} (${fmtMs(heavy.exclusiveMs)})` : ''}`, proofIds(r), url));
+    out.push(
+      s(
+        r,
+        `Walk the proof trace next to the baseline trace: ${path.length} steps on its critical path, the heaviest ${heavy ? `${heavy.service} ${heavy.operation} (${fmtMs(heavy.exclusiveMs)})` : ''}`,
+        proofIds(r),
+        url,
+      ),
+    );
   }
   return { title: 'What to do first', sentences: out };
 }
@@ -210,6 +298,17 @@ function whereToLook(r: RcaReport): NarrativeSection {
 export function narrate(report: RcaReport): Narrative {
   const r = report;
   const groups = evidenceGroups(r);
-  const sections: NarrativeSection[] = [whatHappened(r, groups), ledger(r, groups), whyNotOthers(r), whatToDo(r, groups), gapSection(r), whereToLook(r)];
-  return { summary: summaryOf(r, groups), sections: sections.filter((x) => x.sentences.length > 0), author: { kind: 'narrator' } };
+  const sections: NarrativeSection[] = [
+    whatHappened(r, groups),
+    ledger(r, groups),
+    whyNotOthers(r),
+    whatToDo(r, groups),
+    gapSection(r),
+    whereToLook(r),
+  ];
+  return {
+    summary: summaryOf(r, groups),
+    sections: sections.filter((x) => x.sentences.length > 0),
+    author: { kind: 'narrator' },
+  };
 }

@@ -7,7 +7,8 @@
 import type { CitedSentence, NarrativeSection } from './narrative.js';
 import { evidenceIdsIn } from './claims.js';
 
-export type ParseResult = { readonly ok: true; readonly sections: NarrativeSection[] } | { readonly ok: false; readonly reason: string };
+export type ParseResult =
+  { readonly ok: true; readonly sections: NarrativeSection[] } | { readonly ok: false; readonly reason: string };
 
 const MAX_TEXT = 600;
 const MAX_TITLE = 60;
@@ -53,7 +54,8 @@ function cleanText(v: unknown, max: number): string {
 
 function citesOf(v: unknown, text: string): string[] {
   let raw: string[] = [];
-  if (Array.isArray(v)) raw = v.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number').map(String);
+  if (Array.isArray(v))
+    raw = v.filter((x): x is string | number => typeof x === 'string' || typeof x === 'number').map(String);
   else if (typeof v === 'string') raw = v.split(/[\s,;]+/);
   const ids = raw.map((x) => x.trim().replace(/^[[(]+|[\])]+$/g, '')).filter((x) => x !== '');
   // A bare number is an id without its E; anything else is kept as written (the verifier rejects unknown ids).
@@ -84,7 +86,9 @@ function sectionOf(v: unknown, fallbackTitle: string): NarrativeSection | undefi
 export function parseModelAnswer(content: unknown, maxSentences: number, fallbackTitle = 'Explanation'): ParseResult {
   const text = contentText(content).trim();
   if (text === '') return { ok: false, reason: 'the answer was empty' };
-  const candidates = [text.replace(/^```(?:json)?\s*|\s*```$/g, ''), firstJson(text)].filter((x): x is string => x !== undefined);
+  const candidates = [text.replace(/^```(?:json)?\s*|\s*```$/g, ''), firstJson(text)].filter(
+    (x): x is string => x !== undefined,
+  );
   let value: unknown;
   let parsed = false;
   for (const c of candidates) {
@@ -102,12 +106,19 @@ export function parseModelAnswer(content: unknown, maxSentences: number, fallbac
     const s = sectionOf({ sentences: value }, fallbackTitle);
     sections = s ? [s] : [];
   } else if (isObj(value) && Array.isArray(value.sections)) {
-    sections = value.sections.map((x) => sectionOf(x, fallbackTitle)).filter((s): s is NarrativeSection => s !== undefined);
+    sections = value.sections
+      .map((x) => sectionOf(x, fallbackTitle))
+      .filter((s): s is NarrativeSection => s !== undefined);
   } else if (isObj(value)) {
     const s = sectionOf(value, fallbackTitle);
     sections = s ? [s] : [];
   }
-  if (sections.length === 0) return { ok: false, reason: 'the JSON had no sections with sentences ({"sections":[{"title":...,"sentences":[{"text":...,"cites":[...]}]}]})' };
+  if (sections.length === 0)
+    return {
+      ok: false,
+      reason:
+        'the JSON had no sections with sentences ({"sections":[{"title":...,"sentences":[{"text":...,"cites":[...]}]}]})',
+    };
   let left = maxSentences;
   const capped: NarrativeSection[] = [];
   for (const s of sections) {

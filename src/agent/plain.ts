@@ -18,7 +18,8 @@ function providerName(provider: string | undefined): string {
   const p = (provider ?? '').toLowerCase();
   if (p.startsWith('datadog')) return 'Datadog';
   if (p.startsWith('sentry')) return 'Sentry';
-  if (p.startsWith('tempo') || p.startsWith('loki') || p.startsWith('prometheus') || p.startsWith('grafana')) return 'Grafana';
+  if (p.startsWith('tempo') || p.startsWith('loki') || p.startsWith('prometheus') || p.startsWith('grafana'))
+    return 'Grafana';
   if (p.startsWith('otlp')) return 'the OTLP files';
   if (p.startsWith('memory')) return 'the test data';
   return provider ?? 'the backend';
@@ -59,7 +60,8 @@ function shapeOf(text: string): string {
     .replace(/\d+(?:\.\d+)?/g, '#');
 }
 
-export type Family = 'log' | 'error' | 'issue' | 'latency' | 'network' | 'calls' | 'metric' | 'symptom' | 'bottleneck' | 'other';
+export type Family =
+  'log' | 'error' | 'issue' | 'latency' | 'network' | 'calls' | 'metric' | 'symptom' | 'bottleneck' | 'other';
 
 function familyOf(kind: string): Family {
   if (kind === 'new_log_template' || kind === 'log_surge') return 'log';
@@ -84,8 +86,18 @@ export interface EvidenceGroup {
 
 function groupKey(e: TimelineEntry): string {
   const fam = familyOf(e.kind);
-  const what = fam === 'metric' ? (e.metric ?? e.summary) : fam === 'symptom' || fam === 'bottleneck' ? '' : shapeOf(e.example ?? e.summary);
-  return [e.service, fam, fam === 'error' || fam === 'latency' || fam === 'network' ? (e.operation ?? '') : '', what].join('\u0000');
+  const what =
+    fam === 'metric'
+      ? (e.metric ?? e.summary)
+      : fam === 'symptom' || fam === 'bottleneck'
+        ? ''
+        : shapeOf(e.example ?? e.summary);
+  return [
+    e.service,
+    fam,
+    fam === 'error' || fam === 'latency' || fam === 'network' ? (e.operation ?? '') : '',
+    what,
+  ].join('\u0000');
 }
 
 /**
@@ -102,12 +114,21 @@ export function evidenceGroups(r: Pick<RcaReport, 'timeline'>): EvidenceGroup[] 
     const hit = groups.find(
       (g) =>
         g.key === key ||
-        (g.family === family && g.lead.service === e.service && (family === 'log' || family === 'issue') && shape.length >= 12 && g.shape.length >= 12 && (g.shape.includes(shape) || shape.includes(g.shape))),
+        (g.family === family &&
+          g.lead.service === e.service &&
+          (family === 'log' || family === 'issue') &&
+          shape.length >= 12 &&
+          g.shape.length >= 12 &&
+          (g.shape.includes(shape) || shape.includes(g.shape))),
     );
     if (hit) hit.entries.push(e);
     else groups.push({ lead: e, entries: [e], family, key, shape });
   }
-  return groups.map((g) => ({ lead: g.lead, family: g.family, entries: [g.lead, ...g.entries.slice(1).sort((a, b) => compareIds(a.id, b.id))] }));
+  return groups.map((g) => ({
+    lead: g.lead,
+    family: g.family,
+    entries: [g.lead, ...g.entries.slice(1).sort((a, b) => compareIds(a.id, b.id))],
+  }));
 }
 
 function num(x: number): string {
@@ -131,7 +152,9 @@ function severityWord(e: TimelineEntry, n: number): string {
 
 /** The whole group's count: the largest during-count (the same failure logged twice is not twice the failures). */
 function groupCount(g: EvidenceGroup): number | undefined {
-  const counts = g.entries.map((e) => (e.measure?.unit === 'count' ? e.measure.during : undefined)).filter((x): x is number => x !== undefined);
+  const counts = g.entries
+    .map((e) => (e.measure?.unit === 'count' ? e.measure.during : undefined))
+    .filter((x): x is number => x !== undefined);
   return counts.length ? Math.max(...counts) : undefined;
 }
 
@@ -142,13 +165,17 @@ export function groupText(g: EvidenceGroup): string {
   const e = g.lead;
   const m = e.measure;
   const ex = e.example ? `: "${quote(e.example)}"` : '';
-  const more = g.entries.length > 1 && g.family !== 'log' && g.family !== 'issue' ? ` (${g.entries.length} lines like this)` : '';
+  const more =
+    g.entries.length > 1 && g.family !== 'log' && g.family !== 'issue' ? ` (${g.entries.length} lines like this)` : '';
   switch (g.family) {
     case 'log': {
       if (!m) return `${e.service}: ${cleanSummary(e.summary)}${ex}`;
       const n = groupCount(g) ?? 0;
       const before = m?.before ?? 0;
-      const since = before === 0 ? `since ${clockTime(e.time)}, none before` : `since ${clockTime(e.time)} (${num(before)} before onset)`;
+      const since =
+        before === 0
+          ? `since ${clockTime(e.time)}, none before`
+          : `since ${clockTime(e.time)} (${num(before)} before onset)`;
       return `${e.service} logged ${num(n)} ${severityWord(e, n)} like this ${since}${ex}`;
     }
     case 'issue': {
@@ -160,9 +187,13 @@ export function groupText(g: EvidenceGroup): string {
         ? `${e.service}${op(e)} fails in ${pct(m.during)} of incident requests (${pct(m.before ?? 0)} before)${ex}${more}`
         : `${e.service}${op(e)} fails${ex}${more}`;
     case 'latency':
-      return m ? `${e.service}${op(e)} spends longer in its own code: median ${fmtMs(m.before ?? 0)} -> ${fmtMs(m.during)}${more}` : `${e.service}${op(e)} spends longer in its own code${more}`;
+      return m
+        ? `${e.service}${op(e)} spends longer in its own code: median ${fmtMs(m.before ?? 0)} -> ${fmtMs(m.during)}${more}`
+        : `${e.service}${op(e)} spends longer in its own code${more}`;
     case 'network':
-      return m ? `calls into ${e.service}${op(e)} lose time between the caller and the callee: ${fmtMs(m.before ?? 0)} -> ${fmtMs(m.during)} median${more}` : `calls into ${e.service} lose time on the network${more}`;
+      return m
+        ? `calls into ${e.service}${op(e)} lose time between the caller and the callee: ${fmtMs(m.before ?? 0)} -> ${fmtMs(m.during)} median${more}`
+        : `calls into ${e.service} lose time on the network${more}`;
     case 'metric': {
       const name = e.metric ?? 'a metric';
       if (!m) return `${name} on ${e.service} changed at ${clockTime(e.time)}`;
@@ -176,7 +207,14 @@ export function groupText(g: EvidenceGroup): string {
       if (!m) return `${e.service}: ${cleanSummary(e.summary)}${more}`;
       const before = m?.before ?? 0;
       const during = m?.during ?? 0;
-      const what = before === 0 ? 'a new call' : during === 0 ? 'a call no longer made' : during > before ? 'more calls' : 'fewer calls';
+      const what =
+        before === 0
+          ? 'a new call'
+          : during === 0
+            ? 'a call no longer made'
+            : during > before
+              ? 'more calls'
+              : 'fewer calls';
       return `${what} into ${e.service}${op(e)}: ${num(before)} -> ${num(during)} per request${more}`;
     }
     default:
@@ -216,7 +254,11 @@ function rootCandidate(r: RcaReport): RootCauseCandidate | undefined {
 }
 
 /** The best group for a service (in a role when given), the families that say what is wrong first. */
-export function bestGroupFor(groups: readonly EvidenceGroup[], service: string, prefer: readonly Family[]): EvidenceGroup | undefined {
+export function bestGroupFor(
+  groups: readonly EvidenceGroup[],
+  service: string,
+  prefer: readonly Family[],
+): EvidenceGroup | undefined {
   const own = groups.filter((g) => g.lead.service === service);
   for (const f of prefer) {
     const hit = own.find((g) => g.family === f);
@@ -232,8 +274,10 @@ function causeDetail(r: RcaReport, groups: readonly EvidenceGroup[], service: st
   const g = bestGroupFor(groups, service, CAUSE_FAMILIES);
   if (!g) return '';
   const e = g.lead;
-  if ((g.family === 'log' || g.family === 'error' || g.family === 'issue') && e.example) return ` ("${quote(stripErrorPrefix(e.example), 110)}")`;
-  if (g.family === 'latency' && e.measure) return ` (median ${fmtMs(e.measure.before ?? 0)} -> ${fmtMs(e.measure.during)})`;
+  if ((g.family === 'log' || g.family === 'error' || g.family === 'issue') && e.example)
+    return ` ("${quote(stripErrorPrefix(e.example), 110)}")`;
+  if (g.family === 'latency' && e.measure)
+    return ` (median ${fmtMs(e.measure.before ?? 0)} -> ${fmtMs(e.measure.during)})`;
   if (g.family === 'metric' && e.metric) return ` (${e.metric})`;
   return '';
 }
@@ -247,7 +291,9 @@ function stripErrorPrefix(text: string): string {
 
 /** When the root cause's evidence starts (its earliest cause line). */
 function onsetOf(groups: readonly EvidenceGroup[], service: string): string | undefined {
-  const times = groups.filter((g) => g.lead.service === service && CAUSE_FAMILIES.includes(g.family)).flatMap((g) => g.entries.map((e) => e.time));
+  const times = groups
+    .filter((g) => g.lead.service === service && CAUSE_FAMILIES.includes(g.family))
+    .flatMap((g) => g.entries.map((e) => e.time));
   const first = times.sort()[0];
   return first ? clockTime(first).replace(/\.\d+ UTC$/, ' UTC') : undefined;
 }
@@ -257,7 +303,10 @@ export function causeSentence(r: RcaReport): string {
   const groups = evidenceGroups(r);
   const c = rootCandidate(r);
   const symptom = r.roles.symptom;
-  const tail = (name: string) => (r.roles.bottleneck && r.roles.bottleneck !== name && r.roles.bottleneck !== symptom ? `, ${r.roles.bottleneck} is now the bottleneck` : '');
+  const tail = (name: string) =>
+    r.roles.bottleneck && r.roles.bottleneck !== name && r.roles.bottleneck !== symptom
+      ? `, ${r.roles.bottleneck} is now the bottleneck`
+      : '';
   if (r.verdict === 'inconclusive' || r.roles.rootCause.length === 0 || !c) {
     if (!c) return `No clear root cause yet: ${symptom} is where the alert fires; start from the evidence below.`;
     return `No confident root cause yet; the strongest lead is ${c.service}${c.operation ? ` ${c.operation}` : ''}, which ${mechanismOf(c)}${causeDetail(r, groups, c.service)}: check it first; the alert fires on ${symptom}.`;
@@ -284,7 +333,12 @@ function confidenceLevel(x: number): string {
 }
 
 export function confidenceWords(r: Pick<RcaReport, 'confidence' | 'verdict'>): string {
-  const verdict = r.verdict === 'confirmed' ? 'cause confirmed by the evidence' : r.verdict === 'likely' ? 'likely cause' : 'no confident cause';
+  const verdict =
+    r.verdict === 'confirmed'
+      ? 'cause confirmed by the evidence'
+      : r.verdict === 'likely'
+        ? 'likely cause'
+        : 'no confident cause';
   return `${confidenceLevel(r.confidence)} (${pct(r.confidence)}, ${verdict})`;
 }
 
@@ -325,12 +379,19 @@ export function runnerUpReason(top: RootCauseCandidate, other: RootCauseCandidat
   const parts = [`${other.service} is less likely (score ${other.score.toFixed(2)} vs ${top.score.toFixed(2)})`];
   const why: string[] = [];
   if (topWins.length) why.push(`for ${top.service}, ${topWins.join(' and ')}`);
-  if (otherWins.length) why.push(`${other.service} only shows that ${otherWins.join(' and ')}, which can be a reaction to the failure`);
+  if (otherWins.length)
+    why.push(`${other.service} only shows that ${otherWins.join(' and ')}, which can be a reaction to the failure`);
   if (!why.length) why.push('the evidence is about the same for both');
   return `${parts[0]}: ${why.join('; ')}`;
 }
 
-const SIGNAL_WORDS: Record<EvidenceGap['signal'], string> = { logs: 'logs', traces: 'traces', metrics: 'metrics', errors: 'error-tracker issues', topology: 'the service map' };
+const SIGNAL_WORDS: Record<EvidenceGap['signal'], string> = {
+  logs: 'logs',
+  traces: 'traces',
+  metrics: 'metrics',
+  errors: 'error-tracker issues',
+  topology: 'the service map',
+};
 const STATUS_WORDS: Record<EvidenceGap['status'], string> = {
   no_data: 'returned nothing',
   unsupported: 'cannot answer this kind of question',
@@ -341,13 +402,20 @@ const STATUS_WORDS: Record<EvidenceGap['status'], string> = {
 
 /** "Traces from the OTLP files returned nothing for the window before onset: confidence lowered." */
 export function gapText(g: EvidenceGap): string {
-  const what = /baseline/i.test(g.reason) ? ' for the window before onset' : /incident/i.test(g.reason) ? ' for the incident window' : '';
+  const what = /baseline/i.test(g.reason)
+    ? ' for the window before onset'
+    : /incident/i.test(g.reason)
+      ? ' for the incident window'
+      : '';
   const signal = SIGNAL_WORDS[g.signal] ?? 'data';
   return `${signal[0]?.toUpperCase() ?? ''}${signal.slice(1)} from ${providerName(g.provider)} ${STATUS_WORDS[g.status] ?? 'were missing'}${what}: confidence lowered.`;
 }
 
 /** The runners-up worth naming, strongest first (the root cause itself left out). */
-export function runnersUp(r: RcaReport, max = 3): { top: RootCauseCandidate; others: RootCauseCandidate[] } | undefined {
+export function runnersUp(
+  r: RcaReport,
+  max = 3,
+): { top: RootCauseCandidate; others: RootCauseCandidate[] } | undefined {
   const sorted = sortedCandidates(r);
   const top = rootCandidate(r) ?? sorted[0];
   if (!top) return undefined;

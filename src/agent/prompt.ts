@@ -11,7 +11,12 @@ export type Scrub = (text: string) => string;
 export const OUTPUT_FORMAT =
   'Answer with one JSON object and nothing else: {"sections":[{"title":"<short title>","sentences":[{"text":"<one sentence>","cites":["E1","E2"]}]}]}.';
 
-export function systemPrompt(mode: 'explain' | 'followup', maxSentences: number, toolNames: readonly string[], maxToolCalls: number): string {
+export function systemPrompt(
+  mode: 'explain' | 'followup',
+  maxSentences: number,
+  toolNames: readonly string[],
+  maxToolCalls: number,
+): string {
   const task =
     mode === 'explain'
       ? 'Explain an incident investigation to the on-call engineers in plain operator language: where the failure started, how it spread, where latency piled up and where the alert fired, and why the evidence says so.'
@@ -40,7 +45,14 @@ export function fence(label: string, text: string): string {
 }
 
 function ledgerLine(e: TimelineEntry, scrub: Scrub): string {
-  const parts = [e.id, e.time, e.service, `${e.source}/${e.kind}`, e.role ? `role=${e.role}` : 'role=-', `score=${e.score}`];
+  const parts = [
+    e.id,
+    e.time,
+    e.service,
+    `${e.source}/${e.kind}`,
+    e.role ? `role=${e.role}` : 'role=-',
+    `score=${e.score}`,
+  ];
   return `${parts.join(' | ')} | ${scrub(e.summary).replace(/\s+/g, ' ')}`;
 }
 
@@ -49,7 +61,10 @@ export function factsBlock(r: RcaReport): string {
   const cand = [...r.rootCauseCandidates]
     .sort((a, b) => b.score - a.score || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0))
     .slice(0, 5)
-    .map((c) => `- ${c.service}${c.operation ? ` ${c.operation}` : ''}: score ${c.score}, evidence ${c.evidence.join(', ') || 'none'}`);
+    .map(
+      (c) =>
+        `- ${c.service}${c.operation ? ` ${c.operation}` : ''}: score ${c.score}, evidence ${c.evidence.join(', ') || 'none'}`,
+    );
   return [
     'DECIDED (fixed, restate only):',
     `verdict: ${r.verdict}`,
@@ -101,18 +116,28 @@ export interface FollowUpPromptInput {
 
 export function followUpUserPrompt(i: FollowUpPromptInput, scrub: Scrub): string {
   const blocks = [factsBlock(i.report), ledgerBlock(i.report, scrub)];
-  blocks.push(`DETERMINISTIC ANSWER (grounding; cites ${i.grounding.cites.join(', ') || 'none'}):\n${fence('deterministic answer', scrub(i.grounding.text))}`);
+  blocks.push(
+    `DETERMINISTIC ANSWER (grounding; cites ${i.grounding.cites.join(', ') || 'none'}):\n${fence('deterministic answer', scrub(i.grounding.text))}`,
+  );
   if (i.history?.length) blocks.push(fence('thread history', scrub(i.history.join('\n'))));
   blocks.push(fence('operator question', scrub(i.question)));
-  blocks.push(`TASK: answer the question in one section of at most 6 sentences, grounded in the ledger and the deterministic answer. ${OUTPUT_FORMAT}`);
+  blocks.push(
+    `TASK: answer the question in one section of at most 6 sentences, grounded in the ledger and the deterministic answer. ${OUTPUT_FORMAT}`,
+  );
   return blocks.join('\n\n');
 }
 
 /** The repair request: the verifier's findings, one per line. */
-export function repairPrompt(findings: ReadonlyArray<{ readonly text: string; readonly detail: string }>, parseError?: string): string {
+export function repairPrompt(
+  findings: ReadonlyArray<{ readonly text: string; readonly detail: string }>,
+  parseError?: string,
+): string {
   const lines = parseError
     ? [`Your answer could not be used: ${parseError}.`]
-    : ['The citation check rejected these sentences of your answer:', ...findings.slice(0, 20).map((f) => `- "${f.text.slice(0, 200)}": ${f.detail}`)];
+    : [
+        'The citation check rejected these sentences of your answer:',
+        ...findings.slice(0, 20).map((f) => `- "${f.text.slice(0, 200)}": ${f.detail}`),
+      ];
   return [
     ...lines,
     'Rewrite the whole answer: fix or remove each rejected sentence, cite only ledger ids that support the sentence, keep the decided verdict, confidence and roles. Do not call tools.',

@@ -10,7 +10,15 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { AgentDeps } from './explain.js';
 import { limitsFromConfig, modelFromConfig } from './model.js';
 
-export function agentFromConfig(config: Config, o: { readonly clock: Clock; readonly registry?: ProviderRegistry; readonly logger?: Logger; readonly knownSecrets?: (text: string) => string }): AgentDeps {
+export function agentFromConfig(
+  config: Config,
+  o: {
+    readonly clock: Clock;
+    readonly registry?: ProviderRegistry;
+    readonly logger?: Logger;
+    readonly knownSecrets?: (text: string) => string;
+  },
+): AgentDeps {
   const model = modelFromConfig(config);
   return {
     clock: o.clock,

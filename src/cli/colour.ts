@@ -12,7 +12,10 @@ export interface Paint {
   readonly bold: (s: string) => string;
 }
 
-export function colourEnabled(stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): boolean {
+export function colourEnabled(
+  stream: { readonly isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
@@ -21,10 +24,27 @@ export function colourEnabled(stream: { readonly isTTY?: boolean }, env: Readonl
 
 const wrap = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
 
-export const PLAIN: Paint = Object.freeze({ enabled: false, red: (s: string) => s, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s, bold: (s: string) => s });
+export const PLAIN: Paint = Object.freeze({
+  enabled: false,
+  red: (s: string) => s,
+  green: (s: string) => s,
+  yellow: (s: string) => s,
+  dim: (s: string) => s,
+  bold: (s: string) => s,
+});
 
-const ANSI: Paint = Object.freeze({ enabled: true, red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) });
+const ANSI: Paint = Object.freeze({
+  enabled: true,
+  red: wrap(31, 39),
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  dim: wrap(2, 22),
+  bold: wrap(1, 22),
+});
 
-export function paintFor(stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): Paint {
+export function paintFor(
+  stream: { readonly isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): Paint {
   return colourEnabled(stream, env) ? ANSI : PLAIN;
 }

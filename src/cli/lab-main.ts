@@ -23,5 +23,13 @@ process.exitCode = await runCli({
   argv: ['lab', ...process.argv.slice(2)],
   commands: [labListCommand, labRecordCommand],
   version: flipturnVersion(),
-  base: { env: process.env, stdout: process.stdout, stderr: process.stderr, clock: systemClock, cwd: process.cwd(), signal: controller.signal, logger: createLogger({ level: 'warn' }) },
+  base: {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: systemClock,
+    cwd: process.cwd(),
+    signal: controller.signal,
+    logger: createLogger({ level: 'warn' }),
+  },
 });

@@ -22,6 +22,13 @@ const code = await runCli({
   argv: process.argv.slice(2),
   commands: COMMANDS,
   version: flipturnVersion(),
-  base: { env: process.env, stdout: process.stdout, stderr: process.stderr, clock: systemClock, cwd: process.cwd(), signal: controller.signal },
+  base: {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: systemClock,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  },
 });
 process.exitCode = code;

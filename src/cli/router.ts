@@ -12,7 +12,10 @@ export interface RunCliOptions {
 }
 
 /** Finds the command named by the first one or two words of argv (two-word names win). */
-export function matchCommand(argv: readonly string[], commands: readonly CommandSpec[]): { command: CommandSpec; rest: string[] } | undefined {
+export function matchCommand(
+  argv: readonly string[],
+  commands: readonly CommandSpec[],
+): { command: CommandSpec; rest: string[] } | undefined {
   const words = argv.slice(0, 2);
   const two = words.join(' ');
   const byTwo = commands.find((c) => c.name === two);
@@ -94,10 +97,12 @@ export function renderCommandHelp(c: CommandSpec): string {
 
 /** node:util parseArgs options (the help-only fields removed). */
 function parseArgsOptions(options: OptionSpec | undefined): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(options ?? {}).map(([name, o]) => {
-    const { description: _description, valueName: _valueName, ...parseOption } = o;
-    return [name, parseOption];
-  }));
+  return Object.fromEntries(
+    Object.entries(options ?? {}).map(([name, o]) => {
+      const { description: _description, valueName: _valueName, ...parseOption } = o;
+      return [name, parseOption];
+    }),
+  );
 }
 
 const isHelp = (a: string | undefined) => a === '--help' || a === '-h';
@@ -140,14 +145,21 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   }
   let args;
   try {
-    const parsed = parseArgs({ args: rest, options: parseArgsOptions(command.options), allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: rest,
+      options: parseArgsOptions(command.options),
+      allowPositionals: true,
+      strict: true,
+    });
     args = { values: parsed.values, positionals: parsed.positionals };
   } catch (e) {
     err(`flipturn ${command.name}: ${errorMessage(e)}. Run 'flipturn ${command.name} --help'.\n`);
     return EXIT.usage;
   }
   if (args.positionals.length > (command.maxPositionals ?? 0)) {
-    err(`flipturn ${command.name}: unexpected argument '${args.positionals[command.maxPositionals ?? 0]}'. Usage: flipturn ${command.name} ${command.usage}\n`);
+    err(
+      `flipturn ${command.name}: unexpected argument '${args.positionals[command.maxPositionals ?? 0]}'. Usage: flipturn ${command.name} ${command.usage}\n`,
+    );
     return EXIT.usage;
   }
   let ctx: CommandContext;

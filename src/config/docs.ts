@@ -53,7 +53,9 @@ function renderConfigTable(): string {
     for (const name of names) {
       const meta = SETTINGS[name] as SettingMeta;
       const example = meta.example ? `\`${meta.example}\`` : '';
-      rows.push(`| \`${name}\` | ${meta.secret ? 'yes' : ''} | ${example} | ${meta.description.replace(/\|/g, '\\|')} |`);
+      rows.push(
+        `| \`${name}\` | ${meta.secret ? 'yes' : ''} | ${example} | ${meta.description.replace(/\|/g, '\\|')} |`,
+      );
     }
   }
   return rows.join('\n');

@@ -36,7 +36,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
 }
 
 /** Parses or throws FT_CONFIG_INVALID carrying every problem. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): { config: Config; scrubber: SecretScrubber } {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): {
+  config: Config;
+  scrubber: SecretScrubber;
+} {
   const r = parseConfig(env);
   if (!r.ok) {
     throw new FlipturnError('FT_CONFIG_INVALID', formatProblems(r.problems), { details: { problems: r.problems } });
@@ -50,7 +53,8 @@ function toProblems(error: z.ZodError, input: Readonly<Record<string, string | u
     const raw = input[variable];
     let message = issue.message;
     if (raw === undefined && issue.code === 'invalid_type') message = 'is required';
-    else if (issue.code === 'invalid_value' && issue.values.length > 0) message = `must be one of ${issue.values.map(String).join(', ')}`;
+    else if (issue.code === 'invalid_value' && issue.values.length > 0)
+      message = `must be one of ${issue.values.map(String).join(', ')}`;
     // Say what was given, for settings that are not secret and values that cannot hide a credential (no '@', '/').
     const shown = raw !== undefined && !SECRET_SETTINGS.includes(variable as SettingName) ? showable(raw) : undefined;
     if (shown !== undefined && message !== 'is required') message = `${message}, got '${shown}'`;
@@ -82,13 +86,23 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
 export function configWarnings(config: Config): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   if (config.RECLAIM_IDLE_MS <= config.FLIPTURN_INVESTIGATION_DEADLINE_MS) {
-    out.push({ variable: 'RECLAIM_IDLE_MS', message: `(${config.RECLAIM_IDLE_MS}) is not above FLIPTURN_INVESTIGATION_DEADLINE_MS (${config.FLIPTURN_INVESTIGATION_DEADLINE_MS}): a slow investigation may be taken over by another worker and run twice (the reply is still posted once)` });
+    out.push({
+      variable: 'RECLAIM_IDLE_MS',
+      message: `(${config.RECLAIM_IDLE_MS}) is not above FLIPTURN_INVESTIGATION_DEADLINE_MS (${config.FLIPTURN_INVESTIGATION_DEADLINE_MS}): a slow investigation may be taken over by another worker and run twice (the reply is still posted once)`,
+    });
   }
   if (config.INCIDENT_WAIT_MS >= config.RECLAIM_IDLE_MS) {
-    out.push({ variable: 'INCIDENT_WAIT_MS', message: `(${config.INCIDENT_WAIT_MS}) is not below RECLAIM_IDLE_MS (${config.RECLAIM_IDLE_MS}): a signal waiting for its incident may be reclaimed by another worker while it waits` });
+    out.push({
+      variable: 'INCIDENT_WAIT_MS',
+      message: `(${config.INCIDENT_WAIT_MS}) is not below RECLAIM_IDLE_MS (${config.RECLAIM_IDLE_MS}): a signal waiting for its incident may be reclaimed by another worker while it waits`,
+    });
   }
   if (config.FLIPTURN_ALLOW_VOLATILE_QUEUE) {
-    out.push({ variable: 'FLIPTURN_ALLOW_VOLATILE_QUEUE', message: 'is true: the service runs even if the queue keeps nothing on disk, and a 2xx from the gate may then be lost on a Redis restart' });
+    out.push({
+      variable: 'FLIPTURN_ALLOW_VOLATILE_QUEUE',
+      message:
+        'is true: the service runs even if the queue keeps nothing on disk, and a 2xx from the gate may then be lost on a Redis restart',
+    });
   }
   return out;
 }
@@ -97,7 +111,9 @@ export function configWarnings(config: Config): ConfigProblem[] {
 export function maskUrlCredentials(value: string): string {
   const cluster = parseRedisUrl(value);
   if (cluster.ok && cluster.target.kind === 'cluster') {
-    return cluster.target.username === undefined && cluster.target.password === undefined ? value : value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, `$1${SECRET_MASK}@`);
+    return cluster.target.username === undefined && cluster.target.password === undefined
+      ? value
+      : value.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, `$1${SECRET_MASK}@`);
   }
   try {
     const u = new URL(value);
@@ -111,7 +127,8 @@ export function maskUrlCredentials(value: string): string {
 /** Passwords and user names embedded in URLs (redis://:pass@host, redis+cluster://user:pass@a:1,b:2) are secrets too. */
 function urlSecrets(value: string): string[] {
   const cluster = parseRedisUrl(value);
-  if (cluster.ok && cluster.target.kind === 'cluster') return [cluster.target.password ?? '', cluster.target.username ?? ''].filter((s) => s.length >= 4);
+  if (cluster.ok && cluster.target.kind === 'cluster')
+    return [cluster.target.password ?? '', cluster.target.username ?? ''].filter((s) => s.length >= 4);
   try {
     const u = new URL(value);
     return [decodeURIComponent(u.password), decodeURIComponent(u.username)].filter((s) => s.length >= 4);

@@ -100,7 +100,10 @@ function collectIds(signal: UniversalIncidentSignal): FoundId[] {
       if (value) found.push({ kind, value, where: 'hints' });
     }
   }
-  for (const [where, record] of [['tags', signal.tags], ['sourceIds', signal.sourceIds]] as const) {
+  for (const [where, record] of [
+    ['tags', signal.tags],
+    ['sourceIds', signal.sourceIds],
+  ] as const) {
     for (const key of Object.keys(record).sort()) {
       const kind = idKindOfKey(key);
       const raw = record[key];
@@ -143,7 +146,9 @@ export function buildEnvelope(signal: UniversalIncidentSignal, options: Envelope
     runIds: uniqueSorted(found, 'run'),
   };
   const { strong, from } = strongDimensions(signal);
-  const exclude = [strong.service, strong.env, strong.region, strong.scenarioId].filter((x): x is string => x !== undefined);
+  const exclude = [strong.service, strong.env, strong.region, strong.scenarioId].filter(
+    (x): x is string => x !== undefined,
+  );
   const weak = weakTerms([signal.title, signal.description], exclude);
   const dims = from.length > 0 ? `; dimensions ${from.join(', ')}` : '; no service/env dimensions';
   let strategy: CorrelationEnvelope['strategy'];

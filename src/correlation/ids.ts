@@ -17,7 +17,20 @@ const HEX16 = /^[0-9a-f]{16}$/;
 /** Datadog prints 64-bit ids in decimal; random 64-bit ids have 10+ digits, shorter numbers are counters. */
 const DECIMAL_U64 = /^[0-9]{10,20}$/;
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const PLACEHOLDERS = new Set(['none', 'null', 'nil', 'undefined', 'unknown', 'n/a', 'na', 'empty', 'true', 'false', '-', '0']);
+const PLACEHOLDERS = new Set([
+  'none',
+  'null',
+  'nil',
+  'undefined',
+  'unknown',
+  'n/a',
+  'na',
+  'empty',
+  'true',
+  'false',
+  '-',
+  '0',
+]);
 const U64_MAX = 18446744073709551615n;
 
 function decimalToHex16(s: string): string | undefined {
@@ -98,7 +111,8 @@ export interface FoundId {
  * and W3C `traceparent` values (00-<trace>-<span>-<flags>). Bare hex strings without a label are not taken: in
  * alert text they are as often hashes, commit ids or container ids as trace ids.
  */
-const LABELLED = /\b(trace|span|request|req|correlation|corr|run)[ _.-]?id\b["']?\s*(?:[:=]|\bis\b)?\s*["'`]?([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})/gi;
+const LABELLED =
+  /\b(trace|span|request|req|correlation|corr|run)[ _.-]?id\b["']?\s*(?:[:=]|\bis\b)?\s*["'`]?([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})/gi;
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/gi;
 const MAX_TEXT = 20_000;
 

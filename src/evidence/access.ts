@@ -23,7 +23,6 @@ import type { Budget } from './budget.js';
 import type { AccessMethod, CallResult } from './calls.js';
 import type { InvestigationObserver } from './observer.js';
 
-
 export interface CallRecord {
   readonly seq: number;
   readonly provider: string;
@@ -107,28 +106,107 @@ export class EvidenceAccess {
     }
   }
 
-  searchSpans(provider: string, q: TraceSearchQuery, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly Span[]>> {
-    return this.#call(provider, 'searchSpans', purpose, opts, (p, limit, ctx) => p.searchSpans!({ ...q, limit: Math.min(q.limit, limit) }, ctx), count, trimList);
+  searchSpans(
+    provider: string,
+    q: TraceSearchQuery,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly Span[]>> {
+    return this.#call(
+      provider,
+      'searchSpans',
+      purpose,
+      opts,
+      (p, limit, ctx) => p.searchSpans!({ ...q, limit: Math.min(q.limit, limit) }, ctx),
+      count,
+      trimList,
+    );
   }
 
-  fetchTrace(provider: string, traceId: string, range: TimeRange | undefined, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly Span[]>> {
-    return this.#call(provider, 'fetchTrace', purpose, opts, (p, _limit, ctx) => p.fetchTrace!(traceId, range, ctx), count, trimList);
+  fetchTrace(
+    provider: string,
+    traceId: string,
+    range: TimeRange | undefined,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly Span[]>> {
+    return this.#call(
+      provider,
+      'fetchTrace',
+      purpose,
+      opts,
+      (p, _limit, ctx) => p.fetchTrace!(traceId, range, ctx),
+      count,
+      trimList,
+    );
   }
 
-  fetchLogs(provider: string, q: LogQuery, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly LogEntry[]>> {
-    return this.#call(provider, 'fetchLogs', purpose, opts, (p, limit, ctx) => p.fetchLogs!({ ...q, limit: Math.min(q.limit, limit) }, ctx), count, trimList);
+  fetchLogs(
+    provider: string,
+    q: LogQuery,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly LogEntry[]>> {
+    return this.#call(
+      provider,
+      'fetchLogs',
+      purpose,
+      opts,
+      (p, limit, ctx) => p.fetchLogs!({ ...q, limit: Math.min(q.limit, limit) }, ctx),
+      count,
+      trimList,
+    );
   }
 
-  fetchMetrics(provider: string, q: MetricQuery, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly MetricSeries[]>> {
-    return this.#call(provider, 'fetchMetrics', purpose, opts, (p, limit, ctx) => p.fetchMetrics!({ ...q, limit: Math.min(q.limit, limit) }, ctx), countPoints, trimSeries);
+  fetchMetrics(
+    provider: string,
+    q: MetricQuery,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly MetricSeries[]>> {
+    return this.#call(
+      provider,
+      'fetchMetrics',
+      purpose,
+      opts,
+      (p, limit, ctx) => p.fetchMetrics!({ ...q, limit: Math.min(q.limit, limit) }, ctx),
+      countPoints,
+      trimSeries,
+    );
   }
 
-  fetchIssues(provider: string, q: ErrorQuery, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly ErrorIssue[]>> {
-    return this.#call(provider, 'fetchIssues', purpose, opts, (p, limit, ctx) => p.fetchIssues!({ ...q, limit: Math.min(q.limit, limit) }, ctx), count, trimList);
+  fetchIssues(
+    provider: string,
+    q: ErrorQuery,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly ErrorIssue[]>> {
+    return this.#call(
+      provider,
+      'fetchIssues',
+      purpose,
+      opts,
+      (p, limit, ctx) => p.fetchIssues!({ ...q, limit: Math.min(q.limit, limit) }, ctx),
+      count,
+      trimList,
+    );
   }
 
-  fetchServiceMap(provider: string, range: TimeRange, purpose: string, opts: CallOptions = {}): Promise<CallResult<readonly ServiceEdge[]>> {
-    return this.#call(provider, 'fetchServiceMap', purpose, opts, (p, _limit, ctx) => p.fetchServiceMap!(range, ctx), count, trimList);
+  fetchServiceMap(
+    provider: string,
+    range: TimeRange,
+    purpose: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult<readonly ServiceEdge[]>> {
+    return this.#call(
+      provider,
+      'fetchServiceMap',
+      purpose,
+      opts,
+      (p, _limit, ctx) => p.fetchServiceMap!(range, ctx),
+      count,
+      trimList,
+    );
   }
 
   /** Gaps so far, in call order. */
@@ -150,12 +228,17 @@ export class EvidenceAccess {
     method: AccessMethod,
     purpose: string,
     opts: CallOptions,
-    invoke: (p: AnyProvider, rowLimit: number, ctx: CallContext & { onCall: () => void }) => Promise<QueryOutcome<readonly T[]>>,
+    invoke: (
+      p: AnyProvider,
+      rowLimit: number,
+      ctx: CallContext & { onCall: () => void },
+    ) => Promise<QueryOutcome<readonly T[]>>,
     rowsOf: (items: readonly T[]) => number,
     trim: (items: readonly T[], rowLimit: number) => readonly T[],
   ): Promise<CallResult<readonly T[]>> {
     const o = this.#o;
-    if (o.signal?.aborted) throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation cancelled', { cause: o.signal.reason });
+    if (o.signal?.aborted)
+      throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation cancelled', { cause: o.signal.reason });
     const run = () => this.#callInner(provider, method, purpose, opts, invoke, rowsOf, trim);
     return o.observer ? o.observer.providerCall({ provider, method, signal: SIGNAL_OF[method] }, run) : run();
   }
@@ -165,7 +248,11 @@ export class EvidenceAccess {
     method: AccessMethod,
     purpose: string,
     opts: CallOptions,
-    invoke: (p: AnyProvider, rowLimit: number, ctx: CallContext & { onCall: () => void }) => Promise<QueryOutcome<readonly T[]>>,
+    invoke: (
+      p: AnyProvider,
+      rowLimit: number,
+      ctx: CallContext & { onCall: () => void },
+    ) => Promise<QueryOutcome<readonly T[]>>,
     rowsOf: (items: readonly T[]) => number,
     trim: (items: readonly T[], rowLimit: number) => readonly T[],
   ): Promise<CallResult<readonly T[]>> {
@@ -173,19 +260,37 @@ export class EvidenceAccess {
     const signal = SIGNAL_OF[method];
     const p = this.#registry.get(provider);
     if (!p || !p.capabilities.includes(signal) || typeof p[method] !== 'function') {
-      return this.#finish(provider, method, purpose, opts, outcome.unsupported(provider, `${provider} does not serve ${signal}`), 0, 0);
+      return this.#finish(
+        provider,
+        method,
+        purpose,
+        opts,
+        outcome.unsupported(provider, `${provider} does not serve ${signal}`),
+        0,
+        0,
+      );
     }
     const nowMs = o.wallClock.nowMs();
     const admission = o.budget.admit(provider, nowMs);
     if (!admission.admitted) {
       o.observer?.budgetRefused({ provider, method, signal, limit: admission.limit });
-      return this.#finish(provider, method, purpose, opts, { status: 'skipped_budget', provider, reason: admission.reason }, 0, 0);
+      return this.#finish(
+        provider,
+        method,
+        purpose,
+        opts,
+        { status: 'skipped_budget', provider, reason: admission.reason },
+        0,
+        0,
+      );
     }
     const deadlineMs = Math.min(nowMs + o.callTimeoutMs, o.budget.limits.deadlineMs ?? Infinity);
     let attempts = 0;
     let result: QueryOutcome<readonly T[]>;
     try {
-      result = await this.#withTimeout(p, deadlineMs, nowMs, (ctx) => invoke(p, admission.rowLimit, { ...ctx, onCall: () => (attempts += 1) }));
+      result = await this.#withTimeout(p, deadlineMs, nowMs, (ctx) =>
+        invoke(p, admission.rowLimit, { ...ctx, onCall: () => (attempts += 1) }),
+      );
     } catch (err) {
       o.budget.settle(admission.ticket, 0);
       throw err;
@@ -197,14 +302,25 @@ export class EvidenceAccess {
       } else {
         const kept = trim(result.data, admission.rowLimit);
         rows = rowsOf(kept);
-        if (kept !== result.data) result = { ...result, data: kept, truncated: true, warnings: [...result.warnings, `trimmed to the row budget of ${admission.rowLimit}`] };
+        if (kept !== result.data)
+          result = {
+            ...result,
+            data: kept,
+            truncated: true,
+            warnings: [...result.warnings, `trimmed to the row budget of ${admission.rowLimit}`],
+          };
       }
     }
     o.budget.settle(admission.ticket, rows);
     return this.#finish(provider, method, purpose, opts, result, rows, attempts);
   }
 
-  async #withTimeout<T>(p: AnyProvider, deadlineMs: number, nowMs: number, run: (ctx: CallContext) => Promise<QueryOutcome<T>>): Promise<QueryOutcome<T>> {
+  async #withTimeout<T>(
+    p: AnyProvider,
+    deadlineMs: number,
+    nowMs: number,
+    run: (ctx: CallContext) => Promise<QueryOutcome<T>>,
+  ): Promise<QueryOutcome<T>> {
     const parent = this.#o.signal;
     const ac = new AbortController();
     const waitMs = Math.max(0, deadlineMs - nowMs);
@@ -233,7 +349,8 @@ export class EvidenceAccess {
         return outcome.retryable(p.name, 'timeout', `no answer within ${waitMs} ms`);
       }
       if ('e' in raced) return outcome.failed(p.name, 'internal', `threw: ${this.#scrub(errorMessage(raced.e))}`);
-      if (!isOutcome(raced.r)) return outcome.failed(p.name, 'malformed', 'answered with something that is not a query outcome');
+      if (!isOutcome(raced.r))
+        return outcome.failed(p.name, 'malformed', 'answered with something that is not a query outcome');
       return raced.r;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
@@ -245,7 +362,15 @@ export class EvidenceAccess {
     return this.#o.scrub ? this.#o.scrub(text) : text;
   }
 
-  #finish<T>(provider: string, method: AccessMethod, purpose: string, opts: CallOptions, r: CallResult<T>, rows: number, attempts: number): CallResult<T> {
+  #finish<T>(
+    provider: string,
+    method: AccessMethod,
+    purpose: string,
+    opts: CallOptions,
+    r: CallResult<T>,
+    rows: number,
+    attempts: number,
+  ): CallResult<T> {
     const reason = r.status === 'ok' ? undefined : r.status === 'no_data' ? r.reason : this.#scrub(r.reason);
     this.#calls.push({
       seq: this.#calls.length + 1,
@@ -259,14 +384,19 @@ export class EvidenceAccess {
       ...(r.status === 'ok' && r.coverage ? { coverage: r.coverage } : {}),
       ...(reason !== undefined ? { reason } : {}),
     });
-    if (r.status !== 'ok' && !(r.status === 'no_data' && opts.emptyIsAnswer)) this.#gaps.push({ provider, signal: SIGNAL_OF[method], status: r.status, reason: `${purpose}: ${reason ?? ''}` });
+    if (r.status !== 'ok' && !(r.status === 'no_data' && opts.emptyIsAnswer))
+      this.#gaps.push({ provider, signal: SIGNAL_OF[method], status: r.status, reason: `${purpose}: ${reason ?? ''}` });
     return r;
   }
 }
 
 function isOutcome(v: unknown): v is QueryOutcome<unknown> {
   const s = (v as { status?: unknown } | null)?.status;
-  return typeof v === 'object' && v !== null && (s === 'ok' || s === 'no_data' || s === 'unsupported' || s === 'retryable' || s === 'failed');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (s === 'ok' || s === 'no_data' || s === 'unsupported' || s === 'retryable' || s === 'failed')
+  );
 }
 
 function count(items: readonly unknown[]): number {

@@ -35,14 +35,18 @@ interface Usage {
 }
 
 export class Budget {
-  readonly limits: Required<Omit<BudgetLimits, 'deadlineMs' | 'perProvider'>> & Pick<BudgetLimits, 'deadlineMs' | 'perProvider'>;
+  readonly limits: Required<Omit<BudgetLimits, 'deadlineMs' | 'perProvider'>> &
+    Pick<BudgetLimits, 'deadlineMs' | 'perProvider'>;
   private readonly total: Usage = { calls: 0, rows: 0, reserved: 0 };
   private readonly byProvider = new Map<string, Usage>();
   private readonly open = new Map<number, { provider: string; reserved: number }>();
   private nextTicket = 1;
 
   constructor(limits: BudgetLimits) {
-    for (const [k, v] of [['maxCalls', limits.maxCalls], ['maxRowsPerCall', limits.maxRowsPerCall]] as const) {
+    for (const [k, v] of [
+      ['maxCalls', limits.maxCalls],
+      ['maxRowsPerCall', limits.maxRowsPerCall],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be a non-negative integer, got ${v}`);
     }
     this.limits = { ...limits, maxRowsTotal: limits.maxRowsTotal ?? limits.maxCalls * limits.maxRowsPerCall };
@@ -60,15 +64,23 @@ export class Budget {
   /** Admits one call to `provider` at wall-clock time `nowMs`, or says why not. Counts the call when admitted. */
   admit(provider: string, nowMs: number): Admission {
     const l = this.limits;
-    if (l.deadlineMs !== undefined && nowMs >= l.deadlineMs) return { admitted: false, reason: 'the investigation deadline has passed', limit: 'deadline' };
-    if (this.total.calls >= l.maxCalls) return { admitted: false, reason: `call budget of ${l.maxCalls} spent`, limit: 'calls' };
+    if (l.deadlineMs !== undefined && nowMs >= l.deadlineMs)
+      return { admitted: false, reason: 'the investigation deadline has passed', limit: 'deadline' };
+    if (this.total.calls >= l.maxCalls)
+      return { admitted: false, reason: `call budget of ${l.maxCalls} spent`, limit: 'calls' };
     const u = this.usage(provider);
     const p = l.perProvider?.[provider];
-    if (p?.maxCalls !== undefined && u.calls >= p.maxCalls) return { admitted: false, reason: `call budget of ${p.maxCalls} for ${provider} spent`, limit: 'provider_calls' };
+    if (p?.maxCalls !== undefined && u.calls >= p.maxCalls)
+      return { admitted: false, reason: `call budget of ${p.maxCalls} for ${provider} spent`, limit: 'provider_calls' };
     const totalLeft = l.maxRowsTotal - this.total.rows - this.total.reserved;
     const providerLeft = p?.maxRows === undefined ? Infinity : p.maxRows - u.rows - u.reserved;
     const rowLimit = Math.min(l.maxRowsPerCall, totalLeft, providerLeft);
-    if (rowLimit < 1) return { admitted: false, reason: `row budget spent (${l.maxRowsTotal} in total${p?.maxRows !== undefined ? `, ${p.maxRows} for ${provider}` : ''})`, limit: 'rows' };
+    if (rowLimit < 1)
+      return {
+        admitted: false,
+        reason: `row budget spent (${l.maxRowsTotal} in total${p?.maxRows !== undefined ? `, ${p.maxRows} for ${provider}` : ''})`,
+        limit: 'rows',
+      };
     this.total.calls += 1;
     u.calls += 1;
     this.total.reserved += rowLimit;

@@ -4,7 +4,12 @@
  */
 import type { QueryOutcome } from '../providers/outcome.js';
 
-export type SkippedForBudget = { readonly status: 'skipped_budget'; readonly provider: string; readonly reason: string };
+export type SkippedForBudget = {
+  readonly status: 'skipped_budget';
+  readonly provider: string;
+  readonly reason: string;
+};
 export type CallResult<T> = QueryOutcome<T> | SkippedForBudget;
 
-export type AccessMethod = 'searchSpans' | 'fetchTrace' | 'fetchLogs' | 'fetchMetrics' | 'fetchIssues' | 'fetchServiceMap';
+export type AccessMethod =
+  'searchSpans' | 'fetchTrace' | 'fetchLogs' | 'fetchMetrics' | 'fetchIssues' | 'fetchServiceMap';

@@ -18,7 +18,11 @@ function stableKey(v: unknown): string {
     if (typeof x === 'bigint') return x.toString();
     if (x && typeof x === 'object' && !Array.isArray(x)) {
       const o = x as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, o[k]]),
+      );
     }
     return x;
   });
@@ -29,7 +33,16 @@ function spanKey(s: Span): string {
 }
 
 function logKey(l: LogEntry): string {
-  return [l.sourceProvider, l.time.toString(), l.service, l.traceId ?? '', l.spanId ?? '', l.severity, l.body, stableKey(l.attributes)].join('\u0000');
+  return [
+    l.sourceProvider,
+    l.time.toString(),
+    l.service,
+    l.traceId ?? '',
+    l.spanId ?? '',
+    l.severity,
+    l.body,
+    stableKey(l.attributes),
+  ].join('\u0000');
 }
 
 function seriesKey(m: MetricSeries): string {
@@ -85,7 +98,11 @@ export class EvidenceSet {
 
   spanList(): Span[] {
     return [...this.spans.values()].sort(
-      (a, b) => cmp(a.start, b.start) || cmp(a.traceId, b.traceId) || cmp(a.spanId, b.spanId) || cmp(a.sourceProvider, b.sourceProvider),
+      (a, b) =>
+        cmp(a.start, b.start) ||
+        cmp(a.traceId, b.traceId) ||
+        cmp(a.spanId, b.spanId) ||
+        cmp(a.sourceProvider, b.sourceProvider),
     );
   }
 
@@ -102,7 +119,9 @@ export class EvidenceSet {
   }
 
   issueList(): ErrorIssue[] {
-    return [...this.issues.values()].sort((a, b) => cmp(a.firstSeen, b.firstSeen) || cmp(a.sourceProvider, b.sourceProvider) || cmp(a.id, b.id));
+    return [...this.issues.values()].sort(
+      (a, b) => cmp(a.firstSeen, b.firstSeen) || cmp(a.sourceProvider, b.sourceProvider) || cmp(a.id, b.id),
+    );
   }
 
   counts(): { spans: number; logs: number; metrics: number; issues: number } {

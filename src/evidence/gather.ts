@@ -46,7 +46,13 @@ export interface GatherDetails {
   readonly representativeTraceIds: readonly string[];
   readonly calls: readonly CallRecord[];
   readonly rowsFetched: number;
-  readonly budget: { readonly calls: number; readonly rowsPerCall: number; readonly rowsTotal: number; readonly callTimeoutMs: number; readonly deadlineMs: number };
+  readonly budget: {
+    readonly calls: number;
+    readonly rowsPerCall: number;
+    readonly rowsTotal: number;
+    readonly callTimeoutMs: number;
+    readonly deadlineMs: number;
+  };
 }
 
 export interface GatherResult {
@@ -56,9 +62,14 @@ export interface GatherResult {
   readonly access: EvidenceAccess;
 }
 
-export async function gatherEvidence(signal: UniversalIncidentSignal, registry: ProviderRegistry, deps: GatherDeps): Promise<GatherResult> {
+export async function gatherEvidence(
+  signal: UniversalIncidentSignal,
+  registry: ProviderRegistry,
+  deps: GatherDeps,
+): Promise<GatherResult> {
   const alertTime = parseIsoNanos(signal.firedAt);
-  if (alertTime === undefined) throw new FlipturnError('FT_SIGNAL_INVALID', `firedAt is not an instant: ${signal.firedAt.slice(0, 40)}`);
+  if (alertTime === undefined)
+    throw new FlipturnError('FT_SIGNAL_INVALID', `firedAt is not an instant: ${signal.firedAt.slice(0, 40)}`);
   const settings = deps.settings ?? DEFAULT_SETTINGS;
   const budget = new Budget({
     maxCalls: settings.callBudget,
@@ -76,7 +87,13 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     ...(deps.observer ? { observer: deps.observer } : {}),
   });
   for (const c of CAPABILITIES) {
-    if (!registry.has(c)) access.noteGap({ provider: '(none)', signal: c, status: 'unsupported', reason: `no ${c} provider is registered` });
+    if (!registry.has(c))
+      access.noteGap({
+        provider: '(none)',
+        signal: c,
+        status: 'unsupported',
+        reason: `no ${c} provider is registered`,
+      });
   }
   const { envelope, windows } = await inStage(deps.observer, 'correlate', () => ({
     envelope: buildEnvelope(signal, { tracesAvailable: registry.has('traces') }),
@@ -102,9 +119,16 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     await expand(st);
   });
   let strategy: CorrelationStrategy = envelope.strategy;
-  if (strategy === 'trace-first' && envelope.exact.traceIds.length === 0 && st.fetchedTraces.length === 0 && st.evidence.counts().spans === 0) {
+  if (
+    strategy === 'trace-first' &&
+    envelope.exact.traceIds.length === 0 &&
+    st.fetchedTraces.length === 0 &&
+    st.evidence.counts().spans === 0
+  ) {
     strategy = 'dimension-first';
-    st.notes.push('trace-first found no trace of the symptom service in the alert window: fell back to dimension-first');
+    st.notes.push(
+      'trace-first found no trace of the symptom service in the alert window: fell back to dimension-first',
+    );
   }
   const spans = st.evidence.spanList();
   const evidence: IncidentEvidence = {
@@ -122,7 +146,9 @@ export async function gatherEvidence(signal: UniversalIncidentSignal, registry: 
     providerCalls: budget.stats(),
     pivots: buildPivots(access, st.fetchedTraces, spans, st.pivots),
     coverage: coverageOf(st.coverage),
-    ...(st.serviceMap.edges.length ? { topology: { source: st.serviceMap.source, edges: dedupEdges(st.serviceMap.edges) } } : {}),
+    ...(st.serviceMap.edges.length
+      ? { topology: { source: st.serviceMap.source, edges: dedupEdges(st.serviceMap.edges) } }
+      : {}),
   };
   const details: GatherDetails = {
     strategy,
@@ -149,7 +175,9 @@ function dedupEdges(edges: readonly { caller: string; callee: string }[]): { cal
 }
 
 /** Traces read of traces seen, per provider, over the sampled span reads. */
-function coverageOf(parts: readonly { provider: string; returned: number; matched: number }[]): { provider: string; tracesRead: number; tracesSeen: number }[] {
+function coverageOf(
+  parts: readonly { provider: string; returned: number; matched: number }[],
+): { provider: string; tracesRead: number; tracesSeen: number }[] {
   const by = new Map<string, { provider: string; tracesRead: number; tracesSeen: number }>();
   for (const p of parts) {
     const e = by.get(p.provider) ?? { provider: p.provider, tracesRead: 0, tracesSeen: 0 };

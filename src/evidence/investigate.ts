@@ -41,12 +41,22 @@ export interface InvestigateDeps {
   readonly observer?: InvestigationObserver;
 }
 
-export async function investigate(signal: UniversalIncidentSignal, registry: ProviderRegistry, deps: InvestigateDeps): Promise<RcaReport> {
+export async function investigate(
+  signal: UniversalIncidentSignal,
+  registry: ProviderRegistry,
+  deps: InvestigateDeps,
+): Promise<RcaReport> {
   const o = deps.observer;
-  return o ? o.investigation({ source: signal.source, incidentKey: signal.incidentKey }, () => run(signal, registry, deps)) : run(signal, registry, deps);
+  return o
+    ? o.investigation({ source: signal.source, incidentKey: signal.incidentKey }, () => run(signal, registry, deps))
+    : run(signal, registry, deps);
 }
 
-async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, deps: InvestigateDeps): Promise<RcaReport> {
+async function run(
+  signal: UniversalIncidentSignal,
+  registry: ProviderRegistry,
+  deps: InvestigateDeps,
+): Promise<RcaReport> {
   const wall = deps.wallClock ?? deps.clock;
   const t0 = wall.nowMs();
   const gathered = await gatherEvidence(signal, registry, {
@@ -59,7 +69,9 @@ async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, 
   });
   deps.onEvidence?.(gathered);
   const { evidence, details } = gathered;
-  const report = await inStage(deps.observer, 'analyze', () => (deps.analyze ?? analyzeIncident)(evidence, deps.analysis));
+  const report = await inStage(deps.observer, 'analyze', () =>
+    (deps.analyze ?? analyzeIncident)(evidence, deps.analysis),
+  );
   const durationMs = Math.max(0, Math.round(wall.nowMs() - t0));
   return {
     ...report,
@@ -67,7 +79,11 @@ async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, 
     strategy: details.strategy,
     durationMs,
     gaps: report.gaps ?? evidence.gaps,
-    pivots: withAnalysisTraces((report.pivots as IncidentEvidence['pivots'] | undefined) ?? evidence.pivots, [report.representativeTraceId, report.baselineTraceId], evidence.spans),
+    pivots: withAnalysisTraces(
+      (report.pivots as IncidentEvidence['pivots'] | undefined) ?? evidence.pivots,
+      [report.representativeTraceId, report.baselineTraceId],
+      evidence.spans,
+    ),
     correlation: {
       strategy: details.strategy,
       envelopeStrategy: evidence.envelope.strategy,
@@ -85,7 +101,12 @@ async function run(signal: UniversalIncidentSignal, registry: ProviderRegistry, 
     },
     prefetch: {
       representativeTraceIds: details.representativeTraceIds,
-      counts: { spans: evidence.spans.length, logs: evidence.logs.length, metricSeries: evidence.metrics.length, issues: evidence.issues.length },
+      counts: {
+        spans: evidence.spans.length,
+        logs: evidence.logs.length,
+        metricSeries: evidence.metrics.length,
+        issues: evidence.issues.length,
+      },
       rowsFetched: details.rowsFetched,
       budget: details.budget,
       calls: details.calls,

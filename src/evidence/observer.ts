@@ -32,6 +32,10 @@ export interface InvestigationObserver {
 }
 
 /** Runs `run` as a stage of the observer, or directly when there is none. */
-export function inStage<T>(observer: InvestigationObserver | undefined, stage: InvestigationStage, run: () => Promise<T> | T): Promise<T> {
+export function inStage<T>(
+  observer: InvestigationObserver | undefined,
+  stage: InvestigationStage,
+  run: () => Promise<T> | T,
+): Promise<T> {
   return observer ? observer.stage(stage, async () => run()) : Promise.resolve().then(run);
 }

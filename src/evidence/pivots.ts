@@ -10,7 +10,12 @@ import type { PivotSource } from './steps.js';
 
 type Pivot = IncidentEvidence['pivots'][number];
 
-export function buildPivots(access: EvidenceAccess, traceIds: readonly string[], spans: readonly Span[], sources: readonly PivotSource[]): Pivot[] {
+export function buildPivots(
+  access: EvidenceAccess,
+  traceIds: readonly string[],
+  spans: readonly Span[],
+  sources: readonly PivotSource[],
+): Pivot[] {
   const out: Pivot[] = [];
   const seen = new Set<string>();
   const push = (p: Pivot) => {
@@ -35,14 +40,23 @@ function tracePivot(traceId: string, spans: readonly Span[]): Pivot {
   const root = ofTrace.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? ofTrace[0];
   const backend = root?.sourceProvider ?? 'trace';
   const link = ofTrace.find((s) => s.link)?.link;
-  return { backend, label: `trace ${traceId}${root ? ` (${root.service} ${root.operation})` : ''}`, query: traceId, ...(link ? { url: link } : {}) };
+  return {
+    backend,
+    label: `trace ${traceId}${root ? ` (${root.service} ${root.operation})` : ''}`,
+    query: traceId,
+    ...(link ? { url: link } : {}),
+  };
 }
 
 /**
  * The traces the analysis chose (proof trace, then its baseline) first, then the gathered pivots: with sampled
  * span reads no trace is fetched whole, and the proof trace is the first place a person looks.
  */
-export function withAnalysisTraces(pivots: readonly Pivot[], traceIds: readonly (string | null)[], spans: readonly Span[]): Pivot[] {
+export function withAnalysisTraces(
+  pivots: readonly Pivot[],
+  traceIds: readonly (string | null)[],
+  spans: readonly Span[],
+): Pivot[] {
   const have = new Set(pivots.filter((p) => p.label.startsWith('trace ')).map((p) => p.query));
   const chosen = [...new Set(traceIds.filter((t): t is string => t !== null && !have.has(t)))];
   return [...chosen.map((t) => tracePivot(t, spans)), ...pivots];

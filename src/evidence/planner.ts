@@ -39,7 +39,12 @@ function planSteps(st: InvestigationState): PlannedStep[] {
     for (const id of [...st.envelope.exact.requestIds, ...st.envelope.exact.correlationIds]) {
       steps.push(async () => {
         const q = logQuery(full, { text: id, order: 'time_asc', limit: st.rowsPerCall });
-        const a = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, `logs carrying id ${id}`, { emptyIsAnswer: true }), { label: `logs carrying ${id}`, query: q });
+        const a = await onEveryProvider(
+          st,
+          'logs',
+          (p) => st.access.fetchLogs(p, q, `logs carrying id ${id}`, { emptyIsAnswer: true }),
+          { label: `logs carrying ${id}`, query: q },
+        );
         st.evidence.addLogs(okItems(a));
       });
     }
@@ -48,15 +53,30 @@ function planSteps(st: InvestigationState): PlannedStep[] {
     steps.push(async () => {
       if (st.fetchedTraces.length > 0 || st.evidence.counts().spans > 0 || !st.symptomService) return;
       const env = st.envelope.strong.env;
-      const q = logQuery(full, { service: st.symptomService, ...(env ? { env } : {}), order: 'time_desc', limit: st.rowsPerCall });
-      const a = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, `logs of ${st.symptomService}${env ? ` in ${env}` : ''}`), { label: `logs of ${st.symptomService}`, query: q });
+      const q = logQuery(full, {
+        service: st.symptomService,
+        ...(env ? { env } : {}),
+        order: 'time_desc',
+        limit: st.rowsPerCall,
+      });
+      const a = await onEveryProvider(
+        st,
+        'logs',
+        (p) => st.access.fetchLogs(p, q, `logs of ${st.symptomService}${env ? ` in ${env}` : ''}`),
+        { label: `logs of ${st.symptomService}`, query: q },
+      );
       st.evidence.addLogs(okItems(a));
     });
     steps.push(async () => {
       const term = st.envelope.weak[0];
       if (!term || st.evidence.counts().logs > 0) return;
       const q = logQuery(full, { text: term, order: 'time_desc', limit: st.rowsPerCall });
-      const a = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, `logs mentioning '${term}' (weak text)`, { emptyIsAnswer: true }), { label: `logs mentioning ${term}`, query: q });
+      const a = await onEveryProvider(
+        st,
+        'logs',
+        (p) => st.access.fetchLogs(p, q, `logs mentioning '${term}' (weak text)`, { emptyIsAnswer: true }),
+        { label: `logs mentioning ${term}`, query: q },
+      );
       st.evidence.addLogs(okItems(a));
     });
   }

@@ -47,10 +47,21 @@ async function runFirstCandidates(st: InvestigationState): Promise<string[]> {
   const runId = st.envelope.exact.runIds[0];
   if (!runId || !st.access.has('logs')) return [];
   const q = logQuery(fullRange(st), { text: runId, order: 'time_asc', limit: st.rowsPerCall });
-  const answers = await onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, `logs carrying run id ${runId}`, { emptyIsAnswer: true }), { label: `logs of run ${runId}`, query: q });
+  const answers = await onEveryProvider(
+    st,
+    'logs',
+    (p) => st.access.fetchLogs(p, q, `logs carrying run id ${runId}`, { emptyIsAnswer: true }),
+    { label: `logs of run ${runId}`, query: q },
+  );
   const logs = okItems(answers);
   st.evidence.addLogs(logs);
-  const ranked = logs.filter((l) => l.traceId).sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' || a.severity === 'fatal' ? -1 : 1) || (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  const ranked = logs
+    .filter((l) => l.traceId)
+    .sort(
+      (a, b) =>
+        (a.severity === b.severity ? 0 : a.severity === 'error' || a.severity === 'fatal' ? -1 : 1) ||
+        (a.time < b.time ? -1 : a.time > b.time ? 1 : 0),
+    );
   return [...new Set(ranked.map((l) => l.traceId as string))].slice(0, 2);
 }
 
@@ -73,7 +84,9 @@ async function namedTraces(st: InvestigationState, fromRun: readonly string[]): 
 
 function rootService(spans: readonly Span[]): string | undefined {
   const ids = new Set(spans.map((s) => s.spanId));
-  const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId)).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : cmpStr(a.spanId, b.spanId)));
+  const roots = spans
+    .filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId))
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : cmpStr(a.spanId, b.spanId)));
   return roots[0]?.service;
 }
 
@@ -84,22 +97,41 @@ async function aroundTheTraces(st: InvestigationState): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   if (st.fetchedTraces.length > 0 && st.access.has('logs')) {
     const q = logQuery(full.widen(0, 60_000), { traceIds: st.fetchedTraces, order: 'time_asc', limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'logs on the named trace(s)', { emptyIsAnswer: true }), { label: 'logs of the named trace', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
+    jobs.push(
+      onEveryProvider(
+        st,
+        'logs',
+        (p) => st.access.fetchLogs(p, q, 'logs on the named trace(s)', { emptyIsAnswer: true }),
+        { label: 'logs of the named trace', query: q },
+      ).then((a) => st.evidence.addLogs(okItems(a))),
+    );
   }
   if (st.access.has('metrics')) {
     // One read of every service's metrics over both windows: the symptom's own series are among them, and so are
     // the resource series (cpu, memory, GC, pools) that speak for a cause. Only when that answer is capped does
     // step 7 ask for the symptom's series alone (metricsCapped).
-    const q = metricQuery(metricRange(st), { family: 'any', aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, 'metrics of every service'), { label: 'metrics of every service', query: q }).then((a) => {
-      st.evidence.addMetrics(okItems(a));
-      metricsCapped.set(st, anyTruncated(a) || okItems(a).length === 0);
-    }));
+    const q = metricQuery(metricRange(st), {
+      family: 'any',
+      aggregation: 'avg',
+      stepSeconds: 60,
+      limit: st.rowsPerCall,
+    });
+    jobs.push(
+      onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, 'metrics of every service'), {
+        label: 'metrics of every service',
+        query: q,
+      }).then((a) => {
+        st.evidence.addMetrics(okItems(a));
+        metricsCapped.set(st, anyTruncated(a) || okItems(a).length === 0);
+      }),
+    );
   }
   if (st.access.has('topology')) {
     // The service map: where the spans do not draw it (no spans, uninstrumented services), a topology source does.
     jobs.push(
-      onEveryProvider(st, 'topology', (p) => st.access.fetchServiceMap(p, full, 'the service map (who calls whom)', { emptyIsAnswer: true })).then((a) => {
+      onEveryProvider(st, 'topology', (p) =>
+        st.access.fetchServiceMap(p, full, 'the service map (who calls whom)', { emptyIsAnswer: true }),
+      ).then((a) => {
         for (const e of okItems(a)) st.serviceMap.edges.push({ caller: e.caller, callee: e.callee });
         const from = [...new Set(okItems(a).map((e) => e.sourceProvider))].sort(cmpStr);
         if (from.length) st.serviceMap.source = from.join(', ');
@@ -108,7 +140,12 @@ async function aroundTheTraces(st: InvestigationState): Promise<void> {
   }
   if (st.access.has('errors')) {
     const q = errorQuery(full, { limit: Math.min(st.rowsPerCall, 200) });
-    jobs.push(onEveryProvider(st, 'errors', (p) => st.access.fetchIssues(p, q, 'error-tracker issues in the windows'), { label: 'error issues around the alert', query: q }).then((a) => st.evidence.addIssues(okItems(a))));
+    jobs.push(
+      onEveryProvider(st, 'errors', (p) => st.access.fetchIssues(p, q, 'error-tracker issues in the windows'), {
+        label: 'error issues around the alert',
+        query: q,
+      }).then((a) => st.evidence.addIssues(okItems(a))),
+    );
   }
   await Promise.all(jobs);
 }
@@ -128,15 +165,28 @@ async function spanCohorts(st: InvestigationState, parts: number): Promise<void>
   const reads: CohortRead[] = [];
   for (let index = 0; index < parts; index++) {
     if (!st.sampled && index > 0) break;
-    const q = st.sampled ? traceSearchQuery(range, { order: 'sampled', part: { index, of: parts }, limit: st.rowsPerCall }) : traceSearchQuery(range, { order: 'time_asc', limit: st.rowsPerCall });
+    const q = st.sampled
+      ? traceSearchQuery(range, { order: 'sampled', part: { index, of: parts }, limit: st.rowsPerCall })
+      : traceSearchQuery(range, { order: 'time_asc', limit: st.rowsPerCall });
     const what = `spans of every service over both windows, sampled (part ${index + 1} of ${parts})`;
-    const answers = await onEveryProvider(st, 'traces', (p) => st.access.searchSpans(p, q, what, { emptyIsAnswer: index > 0 }));
-    reads.push({ spans: okItems(answers), start: range.start, end: range.end, truncated: anyTruncated(answers), sampled: st.sampled });
-    for (const a of answers) if (a.result.status === 'ok' && a.result.coverage) st.coverage.push({ provider: a.provider, part: index + 1, ...a.result.coverage });
+    const answers = await onEveryProvider(st, 'traces', (p) =>
+      st.access.searchSpans(p, q, what, { emptyIsAnswer: index > 0 }),
+    );
+    reads.push({
+      spans: okItems(answers),
+      start: range.start,
+      end: range.end,
+      truncated: anyTruncated(answers),
+      sampled: st.sampled,
+    });
+    for (const a of answers)
+      if (a.result.status === 'ok' && a.result.coverage)
+        st.coverage.push({ provider: a.provider, part: index + 1, ...a.result.coverage });
   }
   const { kept, dropped } = dropCutTraces(reads);
   st.evidence.addSpans(kept);
-  if (dropped > 0) st.notes.push(`${dropped} trace(s) left out: still running at the alert, their later spans were not recorded yet`);
+  if (dropped > 0)
+    st.notes.push(`${dropped} trace(s) left out: still running at the alert, their later spans were not recorded yet`);
 }
 
 export interface CohortRead {
@@ -198,15 +248,38 @@ async function windowLogsAndMetrics(st: InvestigationState): Promise<void> {
   if (st.access.has('logs')) {
     const order = st.sampled ? 'sampled' : 'time_asc';
     const all = logQuery(fullRange(st), { order, limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, all, 'every log line of both windows, sampled'), { label: 'logs, every service', query: all }).then((a) => st.evidence.addLogs(okItems(a))));
+    jobs.push(
+      onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, all, 'every log line of both windows, sampled'), {
+        label: 'logs, every service',
+        query: all,
+      }).then((a) => st.evidence.addLogs(okItems(a))),
+    );
     const q = logQuery(fullRange(st), { minSeverity: 'warn', order, limit: st.rowsPerCall });
-    jobs.push(onEveryProvider(st, 'logs', (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows', { emptyIsAnswer: true }), { label: 'warnings and errors, every service', query: q }).then((a) => st.evidence.addLogs(okItems(a))));
+    jobs.push(
+      onEveryProvider(
+        st,
+        'logs',
+        (p) => st.access.fetchLogs(p, q, 'warnings and errors in both windows', { emptyIsAnswer: true }),
+        { label: 'warnings and errors, every service', query: q },
+      ).then((a) => st.evidence.addLogs(okItems(a))),
+    );
   }
   if (st.access.has('metrics') && st.symptomService && metricsCapped.get(st) === true) {
     const family = alertFamily(`${st.signal.query ?? ''} ${st.signal.title}`);
-    const q = metricQuery(metricRange(st), { service: st.symptomService, family, aggregation: 'avg', stepSeconds: 60, limit: st.rowsPerCall });
+    const q = metricQuery(metricRange(st), {
+      service: st.symptomService,
+      family,
+      aggregation: 'avg',
+      stepSeconds: 60,
+      limit: st.rowsPerCall,
+    });
     const label = `${family === 'any' ? 'metrics' : family} of ${st.symptomService}`;
-    jobs.push(onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, `symptom confirmation: ${label}`), { label, query: q }).then((a) => st.evidence.addMetrics(okItems(a))));
+    jobs.push(
+      onEveryProvider(st, 'metrics', (p) => st.access.fetchMetrics(p, q, `symptom confirmation: ${label}`), {
+        label,
+        query: q,
+      }).then((a) => st.evidence.addMetrics(okItems(a))),
+    );
   }
   await Promise.all(jobs);
 }
@@ -222,7 +295,10 @@ export async function prefetch(st: InvestigationState): Promise<void> {
     // As many sample parts as the budget allows once the log reads are kept back (at least one).
     const reserve = st.access.has('logs') ? LOG_READS * st.access.providers('logs').length : 0;
     const perPart = st.access.providers('traces').length;
-    const parts = Math.max(1, Math.min(MAX_PARTS, Math.floor((st.access.callsLeft() - reserve) / Math.max(1, perPart))));
+    const parts = Math.max(
+      1,
+      Math.min(MAX_PARTS, Math.floor((st.access.callsLeft() - reserve) / Math.max(1, perPart))),
+    );
     await spanCohorts(st, parts);
     if (!st.symptomService) st.symptomService = commonRoot(st.evidence.spanList());
   }

@@ -16,7 +16,12 @@ export interface InvestigationSettings {
   readonly perProvider?: Readonly<Record<string, { readonly maxCalls?: number; readonly maxRows?: number }>>;
 }
 
-export const DEFAULT_SETTINGS: InvestigationSettings = Object.freeze({ callBudget: 12, rowBudget: 5000, callTimeoutMs: 10_000, deadlineMs: 60_000 });
+export const DEFAULT_SETTINGS: InvestigationSettings = Object.freeze({
+  callBudget: 12,
+  rowBudget: 5000,
+  callTimeoutMs: 10_000,
+  deadlineMs: 60_000,
+});
 
 export function settingsFromConfig(config: Config): InvestigationSettings {
   return Object.freeze({

@@ -52,6 +52,9 @@ export function alertWindows(alertTime: UnixNanos, query: string | undefined): A
   const b = Math.min(MAX_WINDOW_MS, Math.max(w, MIN_BASELINE_MS));
   const incident = TimeRange.of(alertTime - msToNanos(w + LAG_ALLOWANCE_MS), alertTime);
   const baseline = TimeRange.of(incident.start - msToNanos(b), incident.start);
-  const source = parsed === undefined ? 'default (the alert names no window)' : `the alert query (${Math.round(parsed / 1000)}s${w !== parsed ? `, clamped to ${w / 1000}s` : ''})`;
+  const source =
+    parsed === undefined
+      ? 'default (the alert names no window)'
+      : `the alert query (${Math.round(parsed / 1000)}s${w !== parsed ? `, clamped to ${w / 1000}s` : ''})`;
   return { monitorWindowMs: w, monitorWindowSource: source, incident, baseline };
 }

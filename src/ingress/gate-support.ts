@@ -44,12 +44,36 @@ export interface GateMetrics {
 export function gateMetrics(registry: MetricsRegistry, queue: SignalQueue): GateMetrics {
   queueMetrics(registry, queue);
   return {
-    requests: registry.counter('flipturn_http_requests_total', 'HTTP requests answered by the gate, by route, method and status.', ['route', 'method', 'status']),
-    duration: registry.histogram('flipturn_http_request_duration_seconds', 'Time to answer an HTTP request, by route.', ['route']),
-    rejections: registry.counter('flipturn_ingress_rejections_total', 'Requests refused by the gate, by source and error code.', ['source', 'code']),
-    queued: registry.counter('flipturn_ingress_signals_queued_total', 'Signals appended to the queue, by source and kind.', ['source', 'kind']),
-    duplicates: registry.counter('flipturn_ingress_duplicates_total', 'Deliveries dropped as duplicates (retries, repeated ids), by source.', ['source']),
-    ignored: registry.counter('flipturn_ingress_ignored_total', 'Well-formed deliveries that carry no signal, by source and reason.', ['source', 'reason']),
+    requests: registry.counter(
+      'flipturn_http_requests_total',
+      'HTTP requests answered by the gate, by route, method and status.',
+      ['route', 'method', 'status'],
+    ),
+    duration: registry.histogram(
+      'flipturn_http_request_duration_seconds',
+      'Time to answer an HTTP request, by route.',
+      ['route'],
+    ),
+    rejections: registry.counter(
+      'flipturn_ingress_rejections_total',
+      'Requests refused by the gate, by source and error code.',
+      ['source', 'code'],
+    ),
+    queued: registry.counter(
+      'flipturn_ingress_signals_queued_total',
+      'Signals appended to the queue, by source and kind.',
+      ['source', 'kind'],
+    ),
+    duplicates: registry.counter(
+      'flipturn_ingress_duplicates_total',
+      'Deliveries dropped as duplicates (retries, repeated ids), by source.',
+      ['source'],
+    ),
+    ignored: registry.counter(
+      'flipturn_ingress_ignored_total',
+      'Well-formed deliveries that carry no signal, by source and reason.',
+      ['source', 'reason'],
+    ),
   };
 }
 
@@ -113,7 +137,10 @@ export interface EnqueueOutcome {
  * sender's retry is accepted, and the signals of the delivery that were stored are duplicates on the retry.
  * Nothing answered 2xx is ever lost.
  */
-export async function enqueueSignals(signals: readonly QueuedSignal[], deps: { queue: SignalQueue; ttlMs: number }): Promise<EnqueueOutcome> {
+export async function enqueueSignals(
+  signals: readonly QueuedSignal[],
+  deps: { queue: SignalQueue; ttlMs: number },
+): Promise<EnqueueOutcome> {
   const seen = new Set<string>();
   const fresh: QueuedSignal[] = [];
   for (const signal of signals) {
@@ -126,7 +153,9 @@ export async function enqueueSignals(signals: readonly QueuedSignal[], deps: { q
   for (const [i, r] of settled.entries()) {
     if (r.status === 'rejected') {
       const e: unknown = r.reason;
-      throw e instanceof FlipturnError ? e : new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue append failed', { cause: e });
+      throw e instanceof FlipturnError
+        ? e
+        : new FlipturnError('FT_QUEUE_UNAVAILABLE', 'queue append failed', { cause: e });
     }
     if (r.value.appended) queued.push({ id: r.value.id, idempotencyKey: fresh[i]?.idempotencyKey ?? '' });
   }
@@ -146,13 +175,20 @@ export function gateSettingsFromConfig(
 ): GateSettings {
   const limits: Partial<GateLimits> = {
     ...(config.GATE_REQUEST_TIMEOUT_MS !== undefined ? { requestTimeoutMs: config.GATE_REQUEST_TIMEOUT_MS } : {}),
-    ...(config.GATE_KEEP_ALIVE_TIMEOUT_MS !== undefined ? { keepAliveTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS, connectionTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS + 5000 } : {}),
+    ...(config.GATE_KEEP_ALIVE_TIMEOUT_MS !== undefined
+      ? {
+          keepAliveTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS,
+          connectionTimeoutMs: config.GATE_KEEP_ALIVE_TIMEOUT_MS + 5000,
+        }
+      : {}),
   };
   return {
     limits,
     ...(config.SLACK_SIGNING_SECRET !== undefined ? { slackSigningSecret: config.SLACK_SIGNING_SECRET } : {}),
     ...(config.DATADOG_WEBHOOK_TOKEN !== undefined ? { datadogToken: config.DATADOG_WEBHOOK_TOKEN } : {}),
-    ...(config.ALERTMANAGER_WEBHOOK_TOKEN !== undefined ? { alertmanagerToken: config.ALERTMANAGER_WEBHOOK_TOKEN } : {}),
+    ...(config.ALERTMANAGER_WEBHOOK_TOKEN !== undefined
+      ? { alertmanagerToken: config.ALERTMANAGER_WEBHOOK_TOKEN }
+      : {}),
     ...extra,
   };
 }

@@ -15,11 +15,17 @@ export interface EnqueueSpans {
 /** Starts the spans and writes each enqueue span's traceparent into its signal (in place). */
 export function startEnqueueSpans(source: string, signals: QueuedSignal[]): EnqueueSpans {
   const tracer = flipturnTracer();
-  const request = tracer.startSpan('flipturn.gate.request', { attributes: { 'flipturn.source': source, 'flipturn.signals': signals.length } });
+  const request = tracer.startSpan('flipturn.gate.request', {
+    attributes: { 'flipturn.source': source, 'flipturn.signals': signals.length },
+  });
   const parent = trace.setSpan(context.active(), request);
   const spans: Array<{ key: string; span: Span }> = [];
   for (const [i, s] of signals.entries()) {
-    const span = tracer.startSpan('flipturn.gate.enqueue', { attributes: { 'flipturn.source': source, 'flipturn.kind': s.kind } }, parent);
+    const span = tracer.startSpan(
+      'flipturn.gate.enqueue',
+      { attributes: { 'flipturn.source': source, 'flipturn.kind': s.kind } },
+      parent,
+    );
     // The key hashes (two SHA-256 per signal) only for a span that records them: tracing off costs nothing here.
     if (span.isRecording()) {
       span.setAttribute('flipturn.idempotency_key_hash', keyHash(s.idempotencyKey));
@@ -34,7 +40,10 @@ export function startEnqueueSpans(source: string, signals: QueuedSignal[]): Enqu
       const stored = new Set((queued ?? []).map((q) => q.idempotencyKey));
       for (const { key, span } of spans) {
         if (queued === undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: 'FT_QUEUE_UNAVAILABLE' });
-        span.setAttribute('flipturn.enqueue.outcome', queued === undefined ? 'unavailable' : stored.has(key) ? 'queued' : 'duplicate');
+        span.setAttribute(
+          'flipturn.enqueue.outcome',
+          queued === undefined ? 'unavailable' : stored.has(key) ? 'queued' : 'duplicate',
+        );
         span.end();
       }
       if (queued === undefined) request.setStatus({ code: SpanStatusCode.ERROR, message: 'FT_QUEUE_UNAVAILABLE' });
@@ -44,7 +53,11 @@ export function startEnqueueSpans(source: string, signals: QueuedSignal[]): Enqu
 }
 
 /** Ids of the signals of one delivery for the gate's log line (incident keys of alerts, every idempotency key). */
-export function signalLogIds(signals: readonly QueuedSignal[]): { idempotencyKeys: string[]; incidentKeys: string[]; traceId?: string } {
+export function signalLogIds(signals: readonly QueuedSignal[]): {
+  idempotencyKeys: string[];
+  incidentKeys: string[];
+  traceId?: string;
+} {
   const traceId = /^00-([0-9a-f]{32})-/.exec(signals[0]?.trace?.traceparent ?? '')?.[1];
   return {
     idempotencyKeys: signals.map((s) => s.idempotencyKey),

@@ -21,7 +21,12 @@
  * we do not know are queued with their state and the worker records them without investigating (the gate does
  * not drop them, so a policy change needs no gate change).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestHookHandler,
+} from 'fastify';
 import type { Clock } from '../kernel/clock.js';
 import { ERROR_CATALOG, FlipturnError, errorMessage, type ErrorCode } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
@@ -74,7 +79,9 @@ export function buildGate(deps: GateDeps): FastifyInstance {
   const settings = deps.settings;
   const limits = gateLimits({
     ...settings.limits,
-    ...(settings.bodyLimitBytes !== undefined ? { tokenBodyLimitBytes: settings.bodyLimitBytes, slackBodyLimitBytes: settings.bodyLimitBytes } : {}),
+    ...(settings.bodyLimitBytes !== undefined
+      ? { tokenBodyLimitBytes: settings.bodyLimitBytes, slackBodyLimitBytes: settings.bodyLimitBytes }
+      : {}),
   });
   const app = Fastify({ logger: false, ...serverOptions(limits) });
   const metrics = gateMetrics(deps.metrics, deps.queue);
@@ -100,8 +107,12 @@ export function buildGate(deps: GateDeps): FastifyInstance {
 
   // Keep the raw bytes: signatures are computed over them. JSON is parsed by the route after authentication.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, { raw: body, form: false }));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => done(null, { raw: body, form: true }));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, { raw: body, form: false }),
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, { raw: body, form: true }),
+  );
 
   app.addHook('onResponse', (req, reply, done) => {
     const series = answered(`${req.routeOptions.url ?? 'unmatched'} ${req.method} ${reply.statusCode}`);
@@ -110,26 +121,52 @@ export function buildGate(deps: GateDeps): FastifyInstance {
     done();
   });
 
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('FT_INGRESS_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody('FT_INGRESS_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),
+  );
   app.setErrorHandler((error, req, reply) => handleError(ctx, error, req, reply));
 
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', (_req, reply) => readyz(ctx, reply));
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));
 
-  app.post(GATE_ROUTES.slack, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx) }, (req, reply) => slackRoute(ctx, req, reply));
+  app.post(GATE_ROUTES.slack, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx) }, (req, reply) =>
+    slackRoute(ctx, req, reply),
+  );
   // Button clicks: same signature rules as events, form-encoded payload=<json>, idempotent per click (./normalize/interaction.ts).
-  app.post(GATE_ROUTES.slackInteractions, { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx, 'slack_interaction') }, (req, reply) => slackRoute(ctx, req, reply, 'slack_interaction'));
+  app.post(
+    GATE_ROUTES.slackInteractions,
+    { bodyLimit: limits.slackBodyLimitBytes, onRequest: slackGuard(ctx, 'slack_interaction') },
+    (req, reply) => slackRoute(ctx, req, reply, 'slack_interaction'),
+  );
   const ddToken = settings.datadogToken;
   app.post(
     GATE_ROUTES.datadog,
-    { bodyLimit: limits.tokenBodyLimitBytes, onRequest: tokenGuard(ctx, 'datadog_webhook', ddToken, (req) => first(req.headers['x-flipturn-token']), 'X-Flipturn-Token') },
+    {
+      bodyLimit: limits.tokenBodyLimitBytes,
+      onRequest: tokenGuard(
+        ctx,
+        'datadog_webhook',
+        ddToken,
+        (req) => first(req.headers['x-flipturn-token']),
+        'X-Flipturn-Token',
+      ),
+    },
     (req, reply) => tokenRoute(ctx, req, reply, 'datadog_webhook'),
   );
   const amToken = settings.alertmanagerToken;
   app.post(
     GATE_ROUTES.alertmanager,
-    { bodyLimit: limits.tokenBodyLimitBytes, onRequest: tokenGuard(ctx, 'alertmanager', amToken, (req) => bearer(first(req.headers.authorization)), 'Authorization: Bearer') },
+    {
+      bodyLimit: limits.tokenBodyLimitBytes,
+      onRequest: tokenGuard(
+        ctx,
+        'alertmanager',
+        amToken,
+        (req) => bearer(first(req.headers.authorization)),
+        'Authorization: Bearer',
+      ),
+    },
     (req, reply) => tokenRoute(ctx, req, reply, 'alertmanager'),
   );
   return app;
@@ -145,7 +182,13 @@ async function readyz(ctx: Ctx, reply: FastifyReply): Promise<FastifyReply | Rec
   const monitor = ctx.deps.durability;
   if (monitor === undefined) return { status: 'ready' };
   const d = await monitor.fresh();
-  const queue = { persistence: d.persistence, durable: d.durable, volatileAllowed: d.volatileAllowed, ...(d.fsync ? { fsync: d.fsync } : {}), detail: d.detail };
+  const queue = {
+    persistence: d.persistence,
+    durable: d.durable,
+    volatileAllowed: d.volatileAllowed,
+    ...(d.fsync ? { fsync: d.fsync } : {}),
+    detail: d.detail,
+  };
   if (monitor.blocksWrites) return reply.code(503).send({ ...errorBody('FT_QUEUE_NOT_DURABLE', d.detail), queue });
   return { status: 'ready', queue };
 }
@@ -156,11 +199,25 @@ function refuseEarly(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorC
 }
 
 /** onRequest of a token route: the token is compared before the body is read. */
-function tokenGuard(ctx: Ctx, source: Source, expected: string | undefined, presented: (req: FastifyRequest) => string | undefined, header: string): onRequestHookHandler {
+function tokenGuard(
+  ctx: Ctx,
+  source: Source,
+  expected: string | undefined,
+  presented: (req: FastifyRequest) => string | undefined,
+  header: string,
+): onRequestHookHandler {
   return (req, reply, done) => {
-    if (expected === undefined) return refuseEarly(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', `${source} webhooks are not configured (their token is unset)`);
+    if (expected === undefined)
+      return refuseEarly(
+        ctx,
+        reply,
+        source,
+        'FT_INGRESS_NOT_CONFIGURED',
+        `${source} webhooks are not configured (their token is unset)`,
+      );
     const given = presented(req);
-    if (given === undefined || !secretsEqual(given, expected)) return refuseEarly(ctx, reply, source, 'FT_INGRESS_UNAUTHENTICATED', `missing or wrong ${header} token`);
+    if (given === undefined || !secretsEqual(given, expected))
+      return refuseEarly(ctx, reply, source, 'FT_INGRESS_UNAUTHENTICATED', `missing or wrong ${header} token`);
     done();
   };
 }
@@ -169,9 +226,19 @@ function tokenGuard(ctx: Ctx, source: Source, expected: string | undefined, pres
 function slackGuard(ctx: Ctx, source: 'slack_event' | 'slack_interaction' = 'slack_event'): onRequestHookHandler {
   return (req, reply, done) => {
     if (ctx.deps.settings.slackSigningSecret === undefined) {
-      return refuseEarly(ctx, reply, source, 'FT_INGRESS_NOT_CONFIGURED', 'Slack events are not configured (SLACK_SIGNING_SECRET is unset)');
+      return refuseEarly(
+        ctx,
+        reply,
+        source,
+        'FT_INGRESS_NOT_CONFIGURED',
+        'Slack events are not configured (SLACK_SIGNING_SECRET is unset)',
+      );
     }
-    const h = checkSlackHeaders(req.headers['x-slack-request-timestamp'], req.headers['x-slack-signature'], ctx.deps.clock.nowMs());
+    const h = checkSlackHeaders(
+      req.headers['x-slack-request-timestamp'],
+      req.headers['x-slack-signature'],
+      ctx.deps.clock.nowMs(),
+    );
     if (!h.ok) return refuseEarly(ctx, reply, source, h.code, h.message);
     done();
   };
@@ -204,7 +271,14 @@ function seriesCache<T>(make: (key: string) => T, max = 512): (key: string) => T
   };
 }
 
-function reject(ctx: Ctx, reply: FastifyReply, source: string, code: ErrorCode, message: string, path?: string): FastifyReply {
+function reject(
+  ctx: Ctx,
+  reply: FastifyReply,
+  source: string,
+  code: ErrorCode,
+  message: string,
+  path?: string,
+): FastifyReply {
   ctx.metrics.rejections.inc({ source, code });
   return reply.code(ERROR_CATALOG[code].status).send(errorBody(code, message, path));
 }
@@ -218,7 +292,12 @@ function unavailable(ctx: Ctx, reply: FastifyReply, e: unknown, source = 'readyz
     .send(errorBody('FT_QUEUE_UNAVAILABLE', 'the signal queue is unreachable: retry later'));
 }
 
-async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: 'slack_event' | 'slack_interaction' = 'slack_event'): Promise<FastifyReply> {
+async function slackRoute(
+  ctx: Ctx,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  source: 'slack_event' | 'slack_interaction' = 'slack_event',
+): Promise<FastifyReply> {
   const secret = ctx.deps.settings.slackSigningSecret ?? '';
   if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a body is required', '');
   const verdict = verifySlackSignature({
@@ -233,7 +312,15 @@ async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, so
   if (!parsed.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', parsed.message, '');
   const body = parsed.value as { type?: unknown; challenge?: unknown } | null;
   if (body !== null && typeof body === 'object' && body.type === 'url_verification') {
-    if (typeof body.challenge !== 'string') return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'url_verification needs a challenge string', 'challenge');
+    if (typeof body.challenge !== 'string')
+      return reject(
+        ctx,
+        reply,
+        source,
+        'FT_INGRESS_BODY_INVALID',
+        'url_verification needs a challenge string',
+        'challenge',
+      );
     ctx.metrics.ignored.inc({ source, reason: 'url_verification' });
     return reply.code(200).send({ challenge: body.challenge });
   }
@@ -245,7 +332,13 @@ async function slackRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, so
 async function tokenRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source): Promise<FastifyReply> {
   if (!isRawBody(req.body)) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', 'a JSON body is required', '');
   if (req.body.form) {
-    return reject(ctx, reply, source, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE', 'content type application/x-www-form-urlencoded is not supported here: send application/json (in Datadog, untick "Encode as form")');
+    return reject(
+      ctx,
+      reply,
+      source,
+      'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE',
+      'content type application/x-www-form-urlencoded is not supported here: send application/json (in Datadog, untick "Encode as form")',
+    );
   }
   const parsed = parseBody(req.body);
   if (!parsed.ok) return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', parsed.message, '');
@@ -253,9 +346,17 @@ async function tokenRoute(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, so
 }
 
 /** Normalize, enqueue, answer. */
-async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source: Source, body: unknown, log: Record<string, string>): Promise<FastifyReply> {
+async function accept(
+  ctx: Ctx,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  source: Source,
+  body: unknown,
+  log: Record<string, string>,
+): Promise<FastifyReply> {
   const result = normalizeAlert(source, body, ctx.deps.clock, ctx.normalizeOptions);
-  if (!result.ok) return reject(ctx, reply, source, result.rejection.code, result.rejection.message, result.rejection.path);
+  if (!result.ok)
+    return reject(ctx, reply, source, result.rejection.code, result.rejection.message, result.rejection.path);
   const signals: QueuedSignal[] = [...result.signals, ...result.followUps, ...(result.interactions ?? [])];
   if (signals.length === 0) {
     const reason = result.ignored?.reason ?? 'no_alerts';
@@ -282,9 +383,24 @@ async function accept(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, source
   if (outcome.duplicates > 0) ctx.metrics.duplicates.inc({ source }, outcome.duplicates);
   const logger = ctx.deps.logger;
   if (logger.isLevelEnabled('info')) {
-    logger.info({ source, queued: outcome.queued.length, duplicates: outcome.duplicates, reqId: req.id, ...log, ...signalLogIds(signals) }, 'webhook accepted');
+    logger.info(
+      {
+        source,
+        queued: outcome.queued.length,
+        duplicates: outcome.duplicates,
+        reqId: req.id,
+        ...log,
+        ...signalLogIds(signals),
+      },
+      'webhook accepted',
+    );
   }
-  return reply.code(200).send({ ok: true, queued: outcome.queued.length, duplicates: outcome.duplicates, ids: outcome.queued.map((q) => q.id) });
+  return reply.code(200).send({
+    ok: true,
+    queued: outcome.queued.length,
+    duplicates: outcome.duplicates,
+    ids: outcome.queued.map((q) => q.id),
+  });
 }
 
 function notDurable(ctx: Ctx, reply: FastifyReply, source: string, detail: string): FastifyReply {
@@ -298,13 +414,26 @@ function notDurable(ctx: Ctx, reply: FastifyReply, source: string, detail: strin
 function handleError(ctx: Ctx, error: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const source = sourceOf(req.url);
   const e = error as { statusCode?: number; code?: string; message?: string };
-  if (error instanceof FlipturnError && error.code === 'FT_QUEUE_UNAVAILABLE') return unavailable(ctx, reply, error, source);
+  if (error instanceof FlipturnError && error.code === 'FT_QUEUE_UNAVAILABLE')
+    return unavailable(ctx, reply, error, source);
   if (e.statusCode === 413 || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = req.routeOptions.bodyLimit ?? ctx.limits.tokenBodyLimitBytes;
-    return reject(ctx, reply.header('connection', 'close'), source, 'FT_INGRESS_BODY_TOO_LARGE', `body exceeds ${limit} bytes`);
+    return reject(
+      ctx,
+      reply.header('connection', 'close'),
+      source,
+      'FT_INGRESS_BODY_TOO_LARGE',
+      `body exceeds ${limit} bytes`,
+    );
   }
   if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return reject(ctx, reply, source, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE', `content type ${req.headers['content-type'] ?? '(none)'} is not supported: send application/json`);
+    return reject(
+      ctx,
+      reply,
+      source,
+      'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE',
+      `content type ${req.headers['content-type'] ?? '(none)'} is not supported: send application/json`,
+    );
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return reject(ctx, reply, source, 'FT_INGRESS_BODY_INVALID', e.message ?? 'bad request', '');

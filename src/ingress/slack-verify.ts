@@ -12,7 +12,11 @@ export const SLACK_MAX_SKEW_SECONDS = 5 * 60;
 
 export type SlackVerifyResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE';
+      readonly message: string;
+    };
 
 export interface SlackVerifyInput {
   readonly signingSecret: string;
@@ -32,14 +36,21 @@ export function checkSlackHeaders(
   timestamp: string | readonly string[] | undefined,
   signature: string | readonly string[] | undefined,
   nowMs: number,
-): { readonly ok: true; readonly ts: string; readonly digestHex: string } | (SlackVerifyResult & { readonly ok: false }) {
+):
+  | { readonly ok: true; readonly ts: string; readonly digestHex: string }
+  | (SlackVerifyResult & { readonly ok: false }) {
   const ts = first(timestamp);
   const sig = first(signature);
-  if (ts === undefined || sig === undefined) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature and X-Slack-Request-Timestamp are required');
-  if (!/^\d{1,12}$/.test(ts)) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Request-Timestamp must be whole seconds since the epoch');
+  if (ts === undefined || sig === undefined)
+    return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature and X-Slack-Request-Timestamp are required');
+  if (!/^\d{1,12}$/.test(ts))
+    return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Request-Timestamp must be whole seconds since the epoch');
   const skew = Math.abs(Math.floor(nowMs / 1000) - Number(ts));
   if (skew > SLACK_MAX_SKEW_SECONDS) {
-    return bad('FT_INGRESS_TIMESTAMP_STALE', `X-Slack-Request-Timestamp is ${skew} s from now (more than ${SLACK_MAX_SKEW_SECONDS} s): replayed or clock skew`);
+    return bad(
+      'FT_INGRESS_TIMESTAMP_STALE',
+      `X-Slack-Request-Timestamp is ${skew} s from now (more than ${SLACK_MAX_SKEW_SECONDS} s): replayed or clock skew`,
+    );
   }
   const m = /^v0=([0-9a-f]{64})$/.exec(sig);
   if (!m?.[1]) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature must be v0=<64 hex digits>');
@@ -51,7 +62,8 @@ export function verifySlackSignature(input: SlackVerifyInput): SlackVerifyResult
   if (!h.ok) return h;
   const expected = createHmac('sha256', input.signingSecret).update(`v0:${h.ts}:`).update(input.rawBody).digest();
   const given = Buffer.from(h.digestHex, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature does not match the body');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return bad('FT_INGRESS_SIGNATURE_INVALID', 'X-Slack-Signature does not match the body');
   return { ok: true };
 }
 
@@ -83,6 +95,9 @@ export function first(v: string | readonly string[] | undefined): string | undef
   return s === undefined || s.trim() === '' ? undefined : s.trim();
 }
 
-function bad(code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE', message: string): SlackVerifyResult & { readonly ok: false } {
+function bad(
+  code: 'FT_INGRESS_SIGNATURE_INVALID' | 'FT_INGRESS_TIMESTAMP_STALE',
+  message: string,
+): SlackVerifyResult & { readonly ok: false } {
   return { ok: false, code, message };
 }

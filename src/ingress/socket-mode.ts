@@ -37,7 +37,10 @@ export interface SocketModeDeps {
   readonly idempotencyTtlMs?: number;
   readonly durability?: DurabilityMonitor;
   /** Counts each envelope by what became of it. */
-  readonly onEnvelope?: (source: NormalizeSource | 'other', outcome: 'queued' | 'duplicate' | 'ignored' | 'rejected' | 'unavailable') => void;
+  readonly onEnvelope?: (
+    source: NormalizeSource | 'other',
+    outcome: 'queued' | 'duplicate' | 'ignored' | 'rejected' | 'unavailable',
+  ) => void;
 }
 
 export interface SocketModeIntake {
@@ -55,7 +58,8 @@ export interface EnvelopeOutcome {
 function sourceOf(body: unknown): NormalizeSource | undefined {
   const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
   if (type === 'event_callback') return 'slack_event';
-  if (type === 'block_actions' || type === 'view_submission' || type === 'message_action' || type === 'shortcut') return 'slack_interaction';
+  if (type === 'block_actions' || type === 'view_submission' || type === 'message_action' || type === 'shortcut')
+    return 'slack_interaction';
   return undefined;
 }
 
@@ -70,7 +74,10 @@ export async function handleEnvelope(deps: SocketModeDeps, body: unknown): Promi
   const result = normalizeAlert(source, body, deps.clock, deps.normalizeOptions ?? {});
   if (!result.ok) {
     // A body Slack will send the same way again: acknowledged (a redelivery would be rejected too), logged.
-    deps.logger.warn({ source, code: result.rejection.code, path: result.rejection.path }, `socket mode envelope rejected: ${result.rejection.message}`);
+    deps.logger.warn(
+      { source, code: result.rejection.code, path: result.rejection.path },
+      `socket mode envelope rejected: ${result.rejection.message}`,
+    );
     count('rejected');
     return { ack: true, outcome: 'rejected', queued: 0 };
   }
@@ -80,18 +87,30 @@ export async function handleEnvelope(deps: SocketModeDeps, body: unknown): Promi
     return { ack: true, outcome: 'ignored', queued: 0 };
   }
   if (deps.durability?.blocksWrites) {
-    deps.logger.warn({ source }, 'socket mode envelope left unacknowledged: the queue is not durable (Slack redelivers it)');
+    deps.logger.warn(
+      { source },
+      'socket mode envelope left unacknowledged: the queue is not durable (Slack redelivers it)',
+    );
     count('unavailable');
     return { ack: false, outcome: 'unavailable', queued: 0 };
   }
   try {
-    const out = await enqueueSignals(signals, { queue: deps.queue, ttlMs: deps.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS });
+    const out = await enqueueSignals(signals, {
+      queue: deps.queue,
+      ttlMs: deps.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS,
+    });
     const outcome = out.queued.length > 0 ? 'queued' : 'duplicate';
-    deps.logger.info({ source, queued: out.queued.length, duplicates: out.duplicates, via: 'socket_mode' }, 'socket mode envelope accepted');
+    deps.logger.info(
+      { source, queued: out.queued.length, duplicates: out.duplicates, via: 'socket_mode' },
+      'socket mode envelope accepted',
+    );
     count(outcome);
     return { ack: true, outcome, queued: out.queued.length };
   } catch (e) {
-    deps.logger.warn({ source, err: errorMessage(e) }, 'socket mode envelope left unacknowledged: the queue is unreachable (Slack redelivers it)');
+    deps.logger.warn(
+      { source, err: errorMessage(e) },
+      'socket mode envelope left unacknowledged: the queue is unreachable (Slack redelivers it)',
+    );
     count('unavailable');
     return { ack: false, outcome: 'unavailable', queued: 0 };
   }
@@ -100,7 +119,10 @@ export async function handleEnvelope(deps: SocketModeDeps, body: unknown): Promi
 /** Bolt's logger interface on Flipturn's logger (bolt logs at warn and above only). */
 function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.WARN;
-  const log = (fn: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => logger[fn]({ component: 'socket_mode' }, msg.map((m) => (typeof m === 'string' ? m : errorMessage(m))).join(' '));
+  const log =
+    (fn: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) =>
+      logger[fn]({ component: 'socket_mode' }, msg.map((m) => (typeof m === 'string' ? m : errorMessage(m))).join(' '));
   return {
     debug: () => undefined,
     info: () => undefined,

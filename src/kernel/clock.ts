@@ -20,7 +20,8 @@ export class FixedClock implements Clock {
   private nanos: bigint;
 
   constructor(start: Date | number | bigint) {
-    this.nanos = typeof start === 'bigint' ? start : BigInt(start instanceof Date ? start.getTime() : start) * 1_000_000n;
+    this.nanos =
+      typeof start === 'bigint' ? start : BigInt(start instanceof Date ? start.getTime() : start) * 1_000_000n;
   }
 
   nowMs(): number {

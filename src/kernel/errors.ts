@@ -20,17 +20,27 @@ export const ERROR_CATALOG = {
   FT_LAB_UNKNOWN_SCENARIO: { status: 400, summary: 'no lab scenario with this name' },
   FT_BUDGET_EXHAUSTED: { status: 429, summary: 'API budget exhausted' },
   FT_INVESTIGATION_ABORTED: { status: 499, summary: 'investigation aborted (cancelled or shut down)' },
-  FT_INGRESS_NOT_CONFIGURED: { status: 401, summary: 'webhook source is not configured (its secret or token is unset)' },
+  FT_INGRESS_NOT_CONFIGURED: {
+    status: 401,
+    summary: 'webhook source is not configured (its secret or token is unset)',
+  },
   FT_INGRESS_UNAUTHENTICATED: { status: 401, summary: 'webhook credentials missing or wrong' },
   FT_INGRESS_SIGNATURE_INVALID: { status: 401, summary: 'Slack request signature is missing or does not match' },
   FT_INGRESS_TIMESTAMP_STALE: { status: 401, summary: 'Slack request timestamp is more than 5 minutes from now' },
   FT_INGRESS_BODY_INVALID: { status: 400, summary: 'webhook body is malformed or does not match the expected shape' },
   FT_INGRESS_BODY_TOO_LARGE: { status: 413, summary: 'webhook body exceeds the size limit' },
-  FT_INGRESS_FIELD_TOO_LARGE: { status: 413, summary: 'a field of the webhook body exceeds its limit (too many or too long tags, labels or alerts)' },
+  FT_INGRESS_FIELD_TOO_LARGE: {
+    status: 413,
+    summary: 'a field of the webhook body exceeds its limit (too many or too long tags, labels or alerts)',
+  },
   FT_INGRESS_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'webhook content type is not supported' },
   FT_INGRESS_NOT_FOUND: { status: 404, summary: 'no such route' },
   FT_QUEUE_UNAVAILABLE: { status: 503, summary: 'signal queue is unreachable or closed' },
-  FT_QUEUE_NOT_DURABLE: { status: 503, summary: 'the queue keeps nothing on disk (Redis without persistence) and FLIPTURN_ALLOW_VOLATILE_QUEUE is not true' },
+  FT_QUEUE_NOT_DURABLE: {
+    status: 503,
+    summary:
+      'the queue keeps nothing on disk (Redis without persistence) and FLIPTURN_ALLOW_VOLATILE_QUEUE is not true',
+  },
   FT_SIGNAL_INVALID: { status: 500, summary: 'signal does not match its schema' },
   FT_MEMORY_UNAVAILABLE: { status: 503, summary: 'thread memory store is unreachable or closed' },
   FT_SLACK_DELIVERY_FAILED: { status: 502, summary: 'Slack did not accept the reply (after bounded retries)' },
@@ -54,7 +64,9 @@ export class FlipturnError extends Error {
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
 }
 

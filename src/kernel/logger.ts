@@ -81,7 +81,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       ? {
           hooks: {
             logMethod(args, method) {
-              const scrubbed = args.map((a) => (typeof a === 'string' ? scrubber.scrub(a) : a)) as Parameters<typeof method>;
+              const scrubbed = args.map((a) => (typeof a === 'string' ? scrubber.scrub(a) : a)) as Parameters<
+                typeof method
+              >;
               method.apply(this, scrubbed);
             },
           },

@@ -46,11 +46,13 @@ interface Rule {
   readonly replace?: (m: RegExpExecArray) => string | undefined;
 }
 
-const SECRET_KEY =
-  String.raw`[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session[_-]?id|cookie|credentials?|authorization)`;
+const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session[_-]?id|cookie|credentials?|authorization)`;
 
 const RULES: readonly Rule[] = [
-  { kind: 'private_key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g },
+  {
+    kind: 'private_key',
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   { kind: 'aws_access_key', re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g },
   { kind: 'github_token', re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
@@ -64,7 +66,11 @@ const RULES: readonly Rule[] = [
     re: /\b((?:dd|datadog)[_-]?(?:api|app|application)[_-]?key|DD-API-KEY|DD-APPLICATION-KEY)(["']?\s*[:=]\s*["']?)([a-fA-F0-9]{40}|[a-fA-F0-9]{32})\b/gi,
     replace: (m) => `${m[1]}${m[2]}${placeholder('datadog_key')}`,
   },
-  { kind: 'bearer_token', re: /\b(Bearer|Basic|Token)\s+(?!\[REDACTED)[A-Za-z0-9._~+/-]{12,}=*/g, replace: (m) => `${m[1]} ${placeholder('bearer_token')}` },
+  {
+    kind: 'bearer_token',
+    re: /\b(Bearer|Basic|Token)\s+(?!\[REDACTED)[A-Za-z0-9._~+/-]{12,}=*/g,
+    replace: (m) => `${m[1]} ${placeholder('bearer_token')}`,
+  },
   {
     // scheme://user:password@host (postgres, mysql, mongodb+srv, redis, amqp, https...): the password goes.
     kind: 'password',
@@ -74,7 +80,10 @@ const RULES: readonly Rule[] = [
   {
     // password=..., "secret": "...", api_key: ..., Authorization=... (the key stays, the value goes).
     kind: 'secret',
-    re: new RegExp(String.raw`(?<![A-Za-z0-9])(${SECRET_KEY})(?![A-Za-z0-9])(["']?\s*[:=]\s*)(?:"([^"\n]{1,512})"|'([^'\n]{1,512})'|((?!\[REDACTED)[^\s"'&,;)}\]]{1,512}))`, 'gi'),
+    re: new RegExp(
+      String.raw`(?<![A-Za-z0-9])(${SECRET_KEY})(?![A-Za-z0-9])(["']?\s*[:=]\s*)(?:"([^"\n]{1,512})"|'([^'\n]{1,512})'|((?!\[REDACTED)[^\s"'&,;)}\]]{1,512}))`,
+      'gi',
+    ),
     replace: (m) => {
       const value = m[3] ?? m[4] ?? m[5] ?? '';
       if (value.startsWith('[REDACTED') || /^(?:null|none|true|false|""|\*+)$/i.test(value)) return undefined;
@@ -91,9 +100,15 @@ const RULES: readonly Rule[] = [
 ];
 
 const IP_RULES: readonly Rule[] = [
-  { kind: 'ip_address', re: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g },
+  {
+    kind: 'ip_address',
+    re: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g,
+  },
   { kind: 'ip_address', re: /(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])/g },
-  { kind: 'ip_address', re: /(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![\w:])/g },
+  {
+    kind: 'ip_address',
+    re: /(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}(?![\w:])/g,
+  },
 ];
 
 /** Issuer prefixes and lengths of the common card networks (Visa, Mastercard, Amex, Discover, JCB, Diners). */
@@ -175,7 +190,10 @@ export function scrubValue<T>(value: T, scrub: (text: string) => string, depth =
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = typeof v === 'string' && SECRET_KEY_ONLY.test(k) && v !== '' ? placeholder('secret') : scrubValue(v, scrub, depth + 1);
+      out[k] =
+        typeof v === 'string' && SECRET_KEY_ONLY.test(k) && v !== ''
+          ? placeholder('secret')
+          : scrubValue(v, scrub, depth + 1);
     }
     return out as T;
   }

@@ -16,9 +16,16 @@ export interface RedisNode {
 
 export type RedisTarget =
   | { readonly kind: 'single'; readonly url: string }
-  | { readonly kind: 'cluster'; readonly nodes: readonly RedisNode[]; readonly username?: string; readonly password?: string; readonly tls: boolean };
+  | {
+      readonly kind: 'cluster';
+      readonly nodes: readonly RedisNode[];
+      readonly username?: string;
+      readonly password?: string;
+      readonly tls: boolean;
+    };
 
-export type RedisUrlResult = { readonly ok: true; readonly target: RedisTarget } | { readonly ok: false; readonly message: string };
+export type RedisUrlResult =
+  { readonly ok: true; readonly target: RedisTarget } | { readonly ok: false; readonly message: string };
 
 const CLUSTER_SCHEMES: Readonly<Record<string, boolean>> = { 'redis+cluster:': false, 'rediss+cluster:': true };
 
@@ -39,7 +46,8 @@ export function parseRedisUrl(raw: string): RedisUrlResult {
   let rest = url.slice(scheme.length + 2);
   const slash = rest.indexOf('/');
   if (slash >= 0) {
-    if (rest.slice(slash) !== '/') return { ok: false, message: 'a Redis Cluster URL takes no database or path (a cluster has database 0 only)' };
+    if (rest.slice(slash) !== '/')
+      return { ok: false, message: 'a Redis Cluster URL takes no database or path (a cluster has database 0 only)' };
     rest = rest.slice(0, slash);
   }
   let username: string | undefined;
@@ -62,12 +70,19 @@ export function parseRedisUrl(raw: string): RedisUrlResult {
   for (const part of rest.split(',')) {
     const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(part.trim());
     const port = Number(m?.[3]);
-    if (!m || !(port >= 1 && port <= 65535)) return { ok: false, message: `has a cluster node "${part}" that is not host:port` };
+    if (!m || !(port >= 1 && port <= 65535))
+      return { ok: false, message: `has a cluster node "${part}" that is not host:port` };
     nodes.push({ host: m[1] ?? m[2] ?? '', port });
   }
   return {
     ok: true,
-    target: { kind: 'cluster', nodes, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}), tls: CLUSTER_SCHEMES[scheme] === true },
+    target: {
+      kind: 'cluster',
+      nodes,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      tls: CLUSTER_SCHEMES[scheme] === true,
+    },
   };
 }
 

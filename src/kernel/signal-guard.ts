@@ -21,7 +21,10 @@ const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const isPlain = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-const text = (min: number, max: number): Check => (v) => typeof v === 'string' && v.length >= min && v.length <= max;
+const text =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length >= min && v.length <= max;
 const anyText: Check = (v) => typeof v === 'string';
 const oneOf = (values: readonly string[]): Check => {
   const set = new Set(values);
@@ -39,14 +42,17 @@ const stringArray: Check = (v) => {
   for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
   return true;
 };
-const linkList: Check = (v) => Array.isArray(v) && v.every((l) => object({ label: anyText, url: anyText }, ['label', 'url'])(l));
+const linkList: Check = (v) =>
+  Array.isArray(v) && v.every((l) => object({ label: anyText, url: anyText }, ['label', 'url'])(l));
 
 /**
  * An object whose keys all have a check, appear in the schema's order (zod writes its output in that order) and
  * whose required keys are present; no undefined values (zod's treatment of a present-but-undefined key differs).
  */
 function object(checks: Readonly<Record<string, Check>>, required: readonly string[]): Check {
-  const keys = new Map(Object.entries(checks).map(([k, check], at) => [k, { at, check, required: required.includes(k) }]));
+  const keys = new Map(
+    Object.entries(checks).map(([k, check], at) => [k, { at, check, required: required.includes(k) }]),
+  );
   return (v) => {
     if (!isPlain(v)) return false;
     let last = -1;
@@ -62,10 +68,21 @@ function object(checks: Readonly<Record<string, Check>>, required: readonly stri
   };
 }
 
-const slackChecks = { teamId: text(1, Infinity), channel: text(1, Infinity), threadTs: text(1, Infinity), messageTs: text(1, Infinity) };
+const slackChecks = {
+  teamId: text(1, Infinity),
+  channel: text(1, Infinity),
+  threadTs: text(1, Infinity),
+  messageTs: text(1, Infinity),
+};
 const traceCheck = object({ traceparent: (v) => typeof v === 'string' && TRACEPARENT.test(v) }, ['traceparent']);
 const hintsCheck = object(
-  { traceIds: stringArray, spanIds: stringArray, requestIds: stringArray, correlationIds: stringArray, runIds: stringArray },
+  {
+    traceIds: stringArray,
+    spanIds: stringArray,
+    requestIds: stringArray,
+    correlationIds: stringArray,
+    runIds: stringArray,
+  },
   ['traceIds', 'spanIds', 'requestIds', 'correlationIds', 'runIds'],
 );
 
@@ -93,7 +110,23 @@ const ALERT_CHECKS: Readonly<Record<string, Check>> = {
   slack: object(slackChecks, ['channel']),
   trace: traceCheck,
 };
-const ALERT_REQUIRED = ['schemaVersion', 'kind', 'source', 'idempotencyKey', 'incidentKey', 'state', 'title', 'description', 'severity', 'firedAt', 'receivedAt', 'tags', 'sourceIds', 'links', 'hints'];
+const ALERT_REQUIRED = [
+  'schemaVersion',
+  'kind',
+  'source',
+  'idempotencyKey',
+  'incidentKey',
+  'state',
+  'title',
+  'description',
+  'severity',
+  'firedAt',
+  'receivedAt',
+  'tags',
+  'sourceIds',
+  'links',
+  'hints',
+];
 
 const FOLLOWUP_CHECKS: Readonly<Record<string, Check>> = {
   schemaVersion: (v) => v === 1,
@@ -112,8 +145,12 @@ function sameKeys(checks: Readonly<Record<string, Check>>, shape: Readonly<Recor
   return Object.keys(checks).join(',') === Object.keys(shape).join(',');
 }
 
-const alertGuard: Check | undefined = sameKeys(ALERT_CHECKS, incidentSignalSchema.shape) ? object(ALERT_CHECKS, ALERT_REQUIRED) : undefined;
-const followUpGuard: Check | undefined = sameKeys(FOLLOWUP_CHECKS, followUpSignalSchema.shape) ? object(FOLLOWUP_CHECKS, FOLLOWUP_REQUIRED) : undefined;
+const alertGuard: Check | undefined = sameKeys(ALERT_CHECKS, incidentSignalSchema.shape)
+  ? object(ALERT_CHECKS, ALERT_REQUIRED)
+  : undefined;
+const followUpGuard: Check | undefined = sameKeys(FOLLOWUP_CHECKS, followUpSignalSchema.shape)
+  ? object(FOLLOWUP_CHECKS, FOLLOWUP_REQUIRED)
+  : undefined;
 
 /** True only when incidentSignalSchema.safeParse(v) would succeed with data equal to v (same key order). */
 export function surelyValidAlert(v: unknown): boolean {

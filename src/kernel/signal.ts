@@ -10,7 +10,9 @@ export const ALERT_SOURCES = ['datadog_webhook', 'slack_event', 'alertmanager', 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'unknown'] as const;
 export const ALERT_STATES = ['triggered', 'retriggered', 'warn', 'recovered', 'no_data', 'unknown'] as const;
 
-const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an ISO-8601 UTC instant');
+const isoInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'must be an ISO-8601 UTC instant');
 
 const slackThreadSchema = z.object({
   teamId: z.string().min(1).optional(),
@@ -88,7 +90,13 @@ export const followUpSignalSchema = z.object({
 export type FollowUpSignal = z.infer<typeof followUpSignalSchema>;
 
 /** The reply's buttons (action ids flipturn_<action> in Block Kit), and the feedback typed in the thread. */
-export const INTERACTION_ACTIONS = ['details', 'recheck', 'feedback_correct', 'feedback_wrong', 'feedback_cause'] as const;
+export const INTERACTION_ACTIONS = [
+  'details',
+  'recheck',
+  'feedback_correct',
+  'feedback_wrong',
+  'feedback_cause',
+] as const;
 export type InteractionAction = (typeof INTERACTION_ACTIONS)[number];
 
 /**
@@ -114,5 +122,9 @@ export const interactionSignalSchema = z.object({
 
 export type InteractionSignal = z.infer<typeof interactionSignalSchema>;
 
-export const queuedSignalSchema = z.discriminatedUnion('kind', [incidentSignalSchema, followUpSignalSchema, interactionSignalSchema]);
+export const queuedSignalSchema = z.discriminatedUnion('kind', [
+  incidentSignalSchema,
+  followUpSignalSchema,
+  interactionSignalSchema,
+]);
 export type QueuedSignal = z.infer<typeof queuedSignalSchema>;

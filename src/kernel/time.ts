@@ -49,7 +49,11 @@ export function toIsoNanos(nanos: UnixNanos): string {
  */
 export function isoFromSecondsMicros(seconds: number, micros: number): string {
   const ms = seconds * 1000 + Math.floor(micros / 1000);
-  if (!(seconds >= 0 && micros >= 0 && micros < 1_000_000 && ms < FAST_MAX_MS) || !Number.isSafeInteger(seconds) || !Number.isInteger(micros)) {
+  if (
+    !(seconds >= 0 && micros >= 0 && micros < 1_000_000 && ms < FAST_MAX_MS) ||
+    !Number.isSafeInteger(seconds) ||
+    !Number.isInteger(micros)
+  ) {
     return toIsoNanos(BigInt(seconds) * NANOS_PER_SECOND + BigInt(micros) * 1000n);
   }
   return formatFast(ms, (micros % 1000) * 1000);

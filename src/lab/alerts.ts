@@ -36,7 +36,8 @@ function hex(seed: number, label: string, n: number): string {
   return s;
 }
 
-const fmt = (v: number, kind: MonitorSpec['kind']) => (kind === 'latency_p99' ? `${Math.round(v * 1000)}ms` : `${(v * 100).toFixed(1)}%`);
+const fmt = (v: number, kind: MonitorSpec['kind']) =>
+  kind === 'latency_p99' ? `${Math.round(v * 1000)}ms` : `${(v * 100).toFixed(1)}%`;
 const num = (v: number) => String(Number(v.toPrecision(3)));
 
 function dateLine(ms: number): string {
@@ -59,12 +60,18 @@ function parts(a: AlertInput): Parts {
   const m = a.monitor;
   const scope = `env:${a.environment},service:${m.service}`;
   const window = m.windowSec % 60 === 0 ? `last_${m.windowSec / 60}m` : `last_${m.windowSec}s`;
-  const metric = m.kind === 'latency_p99' ? `p99:trace.http.request{${scope}}` : `trace.http.request.errors{${scope}} / trace.http.request.hits{${scope}}`;
+  const metric =
+    m.kind === 'latency_p99'
+      ? `p99:trace.http.request{${scope}}`
+      : `trace.http.request.errors{${scope}} / trace.http.request.hits{${scope}}`;
   const query =
     m.kind === 'latency_p99'
       ? `percentile(${window}):p99:trace.http.request{${scope}} > ${num(a.threshold)}`
       : `sum(${window}):sum:trace.http.request.errors{${scope}}.as_count() / sum:trace.http.request.hits{${scope}}.as_count() > ${num(a.threshold)}`;
-  const what = m.kind === 'latency_p99' ? `p99 latency ${fmt(a.value, m.kind)} > ${fmt(a.threshold, m.kind)}` : `error rate ${fmt(a.value, m.kind)} > ${fmt(a.threshold, m.kind)}`;
+  const what =
+    m.kind === 'latency_p99'
+      ? `p99 latency ${fmt(a.value, m.kind)} > ${fmt(a.threshold, m.kind)}`
+      : `error rate ${fmt(a.value, m.kind)} > ${fmt(a.threshold, m.kind)}`;
   const message = `${m.kind === 'latency_p99' ? 'Request latency' : 'Error rate'} on ${m.service} (APM traces) is above threshold: ${what}.`;
   const tags = [`env:${a.environment}`, 'monitor', `service:${m.service}`];
   if (a.runId) tags.push(`run_id:${a.runId}`, `scenario_id:${a.scenario}`);
@@ -154,7 +161,15 @@ function slackEvent(a: AlertInput): Record<string, unknown> {
       text: '',
       username: 'Datadog',
       bot_id: botId,
-      bot_profile: { id: botId, deleted: false, name: 'Datadog', updated: 1700000000, app_id: 'A0DATADOG1', icons: { image_36: 'https://a.slack-edge.com/80588/img/plugins/app/bot_36.png' }, team_id: 'T0LABTEAM1' },
+      bot_profile: {
+        id: botId,
+        deleted: false,
+        name: 'Datadog',
+        updated: 1700000000,
+        app_id: 'A0DATADOG1',
+        icons: { image_36: 'https://a.slack-edge.com/80588/img/plugins/app/bot_36.png' },
+        team_id: 'T0LABTEAM1',
+      },
       attachments: [attachment],
       blocks: [],
       ts,
@@ -165,7 +180,9 @@ function slackEvent(a: AlertInput): Record<string, unknown> {
     type: 'event_callback',
     event_id: `Ev${hex(a.seed, `${a.scenario}:slack`, 10).toUpperCase()}`,
     event_time: sec + 2,
-    authorizations: [{ enterprise_id: null, team_id: 'T0LABTEAM1', user_id: 'U0LABFLIP1', is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      { enterprise_id: null, team_id: 'T0LABTEAM1', user_id: 'U0LABFLIP1', is_bot: true, is_enterprise_install: false },
+    ],
     is_ext_shared_channel: false,
     event_context: `4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJUMExBQlRFQU0xIiwiYWlkIjoiQTBMQUJGTElQMSIsImNpZCI6IkMwNExBQkFMUlQxIn0`,
   };
@@ -174,7 +191,12 @@ function slackEvent(a: AlertInput): Record<string, unknown> {
 function alertmanager(a: AlertInput): Record<string, unknown> {
   const m = a.monitor;
   const alertname = m.kind === 'latency_p99' ? 'HighRequestLatencyP99' : 'HighErrorRate';
-  const labels: Record<string, string> = { alertname, env: a.environment, service: m.service, severity: m.priority === 'P1' ? 'critical' : 'warning' };
+  const labels: Record<string, string> = {
+    alertname,
+    env: a.environment,
+    service: m.service,
+    severity: m.priority === 'P1' ? 'critical' : 'warning',
+  };
   if (a.runId) {
     labels.run_id = a.runId;
     labels.scenario_id = a.scenario;
@@ -185,14 +207,27 @@ function alertmanager(a: AlertInput): Record<string, unknown> {
       : `sum(rate(http_server_request_duration_seconds_count{service="${m.service}",env="${a.environment}",http_response_status_code=~"5.."}[1m])) / sum(rate(http_server_request_duration_seconds_count{service="${m.service}",env="${a.environment}"}[1m])) > ${num(a.threshold)}`;
   const annotations = {
     summary: m.name,
-    description: m.kind === 'latency_p99' ? `p99 latency of ${m.service} is ${fmt(a.value, m.kind)} (threshold ${fmt(a.threshold, m.kind)}).` : `${fmt(a.value, m.kind)} of ${m.service} requests fail (threshold ${fmt(a.threshold, m.kind)}).`,
+    description:
+      m.kind === 'latency_p99'
+        ? `p99 latency of ${m.service} is ${fmt(a.value, m.kind)} (threshold ${fmt(a.threshold, m.kind)}).`
+        : `${fmt(a.value, m.kind)} of ${m.service} requests fail (threshold ${fmt(a.threshold, m.kind)}).`,
     runbook_url: `https://runbooks.lab.example/${alertname}`,
   };
   const startsAt = new Date(a.fireAtMs).toISOString();
   return {
     receiver: 'flipturn',
     status: 'firing',
-    alerts: [{ status: 'firing', labels, annotations, startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: `http://prometheus.lab:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`, fingerprint: hex(a.seed, `${a.scenario}:fp`, 16) }],
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations,
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: `http://prometheus.lab:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`,
+        fingerprint: hex(a.seed, `${a.scenario}:fp`, 16),
+      },
+    ],
     groupLabels: { alertname },
     commonLabels: labels,
     commonAnnotations: annotations,

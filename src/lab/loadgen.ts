@@ -55,11 +55,22 @@ export function startLoad(o: LoadOptions): LoadGenerator {
       else stats.failed += 1;
       if (stopped && stats.inflight === 0) drained?.();
     };
-    const req = request({ host: '127.0.0.1', port: o.port, path: `${ep.route}?id=${id}`, method: 'GET', agent, headers, timeout: o.timeoutMs ?? 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => done((res.statusCode ?? 500) < 500));
-      res.on('error', () => done(false));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: o.port,
+        path: `${ep.route}?id=${id}`,
+        method: 'GET',
+        agent,
+        headers,
+        timeout: o.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done((res.statusCode ?? 500) < 500));
+        res.on('error', () => done(false));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('load generator timeout')));
     req.on('error', () => done(false));
     req.end();

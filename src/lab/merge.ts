@@ -44,7 +44,10 @@ interface OtlpSpan {
   status?: { code?: number };
 }
 interface OtlpTraceRequest {
-  resourceSpans?: { resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
+  resourceSpans?: {
+    resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] };
+    scopeSpans?: { spans?: OtlpSpan[] }[];
+  }[];
 }
 
 /** Server spans of `service` as monitor samples (end time, duration, error = span status error). */
@@ -60,7 +63,11 @@ export function serverSamples(traceLines: readonly string[], service: string): R
           if (s.kind !== 2 || !s.startTimeUnixNano || !s.endTimeUnixNano) continue;
           const start = BigInt(s.startTimeUnixNano);
           const end = BigInt(s.endTimeUnixNano);
-          out.push({ endMs: Number(end / 1_000_000n), durationMs: Number(end - start) / 1e6, error: s.status?.code === 2 });
+          out.push({
+            endMs: Number(end / 1_000_000n),
+            durationMs: Number(end - start) / 1e6,
+            error: s.status?.code === 2,
+          });
         }
       }
     }

@@ -29,7 +29,13 @@ export function percentile(values: readonly number[], p: number): number {
 
 function monitorValue(kind: MonitorSpec['kind'], samples: readonly RequestSample[]): number {
   if (samples.length === 0) return 0;
-  if (kind === 'latency_p99') return percentile(samples.map((s) => s.durationMs), 99) / 1000;
+  if (kind === 'latency_p99')
+    return (
+      percentile(
+        samples.map((s) => s.durationMs),
+        99,
+      ) / 1000
+    );
   return samples.filter((s) => s.error).length / samples.length;
 }
 
@@ -45,16 +51,28 @@ export function niceCeil(x: number): number {
   return Number((10 * base).toPrecision(6));
 }
 
-export function evaluateMonitor(spec: MonitorSpec, samples: readonly RequestSample[], timeline: { baselineStartMs: number; faultStartMs: number; endMs: number }): MonitorVerdict {
+export function evaluateMonitor(
+  spec: MonitorSpec,
+  samples: readonly RequestSample[],
+  timeline: { baselineStartMs: number; faultStartMs: number; endMs: number },
+): MonitorVerdict {
   // The warm-up before the baseline (cold caches, JIT) is not part of the monitor's history.
-  const inRange = (from: number, to: number) => samples.filter((s) => s.endMs >= Math.max(from, timeline.baselineStartMs) && s.endMs < to);
+  const inRange = (from: number, to: number) =>
+    samples.filter((s) => s.endMs >= Math.max(from, timeline.baselineStartMs) && s.endMs < to);
   // The normal level a human would have seen: the median of the baseline's per-interval values (robust to a spike).
   const buckets: number[] = [];
-  for (let t = timeline.baselineStartMs; t + spec.evalEverySec * 1000 <= timeline.faultStartMs + 1; t += spec.evalEverySec * 1000) {
+  for (
+    let t = timeline.baselineStartMs;
+    t + spec.evalEverySec * 1000 <= timeline.faultStartMs + 1;
+    t += spec.evalEverySec * 1000
+  ) {
     const b = inRange(t, t + spec.evalEverySec * 1000);
     if (b.length > 0) buckets.push(monitorValue(spec.kind, b));
   }
-  const baselineValue = buckets.length > 0 ? percentile(buckets, 50) : monitorValue(spec.kind, inRange(timeline.baselineStartMs, timeline.faultStartMs));
+  const baselineValue =
+    buckets.length > 0
+      ? percentile(buckets, 50)
+      : monitorValue(spec.kind, inRange(timeline.baselineStartMs, timeline.faultStartMs));
   const threshold = Math.max(spec.minThreshold, niceCeil(baselineValue * spec.factor));
   const step = spec.evalEverySec * 1000;
   let last = { value: 0, t: timeline.endMs, n: 0 };
@@ -62,7 +80,8 @@ export function evaluateMonitor(spec: MonitorSpec, samples: readonly RequestSamp
     const win = inRange(t - spec.windowSec * 1000, t);
     const value = monitorValue(spec.kind, win);
     last = { value, t, n: win.length };
-    if (win.length >= 5 && value > threshold) return { fired: true, fireAtMs: t, value, threshold, baselineValue, windowCount: win.length };
+    if (win.length >= 5 && value > threshold)
+      return { fired: true, fireAtMs: t, value, threshold, baselineValue, windowCount: win.length };
   }
   return { fired: false, fireAtMs: last.t, value: last.value, threshold, baselineValue, windowCount: last.n };
 }

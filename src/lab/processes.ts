@@ -53,12 +53,21 @@ export interface ServiceProcess {
   readonly exited: Promise<void>;
 }
 
-export function startService(config: ChildConfig, logFile: string, extraExecArgv: readonly string[] = []): ServiceProcess {
+export function startService(
+  config: ChildConfig,
+  logFile: string,
+  extraExecArgv: readonly string[] = [],
+): ServiceProcess {
   hookExit();
   const { entry, execArgv } = serviceEntry();
   const child = fork(entry, [], {
     execArgv: [...execArgv, ...extraExecArgv],
-    env: { ...process.env, FLIPTURN_LAB_SERVICE: JSON.stringify(config), OTEL_SEMCONV_STABILITY_OPT_IN: 'http', NODE_OPTIONS: '' },
+    env: {
+      ...process.env,
+      FLIPTURN_LAB_SERVICE: JSON.stringify(config),
+      OTEL_SEMCONV_STABILITY_OPT_IN: 'http',
+      NODE_OPTIONS: '',
+    },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -66,12 +75,17 @@ export function startService(config: ChildConfig, logFile: string, extraExecArgv
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => {
-    live.delete(child);
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service ${config.service.name} did not start within 90s (see ${logFile})`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`service ${config.service.name} did not start within 90s (see ${logFile})`)),
+      90_000,
+    );
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'ready') {
         clearTimeout(timer);
@@ -80,7 +94,11 @@ export function startService(config: ChildConfig, logFile: string, extraExecArgv
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`service ${config.service.name} exited with code ${code ?? 'null'} before it was ready (see ${logFile})`));
+      reject(
+        new Error(
+          `service ${config.service.name} exited with code ${code ?? 'null'} before it was ready (see ${logFile})`,
+        ),
+      );
     });
   });
   ready.catch(() => undefined);

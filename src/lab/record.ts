@@ -43,28 +43,53 @@ export async function recordScenario(def: ScenarioDefinition, o: RecordOptions):
   const lab: LabScenario = {
     ...parsed,
     seed: o.seed ?? parsed.seed,
-    load: o.durations ? { ...parsed.load, baselineSec: o.durations.baselineSec, faultSec: o.durations.faultSec } : parsed.load,
+    load: o.durations
+      ? { ...parsed.load, baselineSec: o.durations.baselineSec, faultSec: o.durations.faultSec }
+      : parsed.load,
   };
   const runId = o.runId ?? `lab-${lab.seed}-${Date.now().toString(36)}`;
   const workDir = mkdtempSync(join(tmpdir(), `flipturn-lab-${def.name}-`));
   let ok = false;
   let staged: string | undefined;
   try {
-    const run = await runLab({ name: def.name, lab, workDir, runId, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(o.durations?.warmupSec !== undefined ? { warmupSec: o.durations.warmupSec } : {}) });
+    const run = await runLab({
+      name: def.name,
+      lab,
+      workDir,
+      runId,
+      progress: o.progress,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.durations?.warmupSec !== undefined ? { warmupSec: o.durations.warmupSec } : {}),
+    });
     // Written next to the destination and swapped in only when complete: a failed run never leaves a half scenario.
     mkdirSync(dirname(o.outDir), { recursive: true });
     const stage = mkdtempSync(`${o.outDir}.partial-`);
     staged = stage;
     const merged = mergeTelemetry(run.rawDir, stage);
-    if (!merged.files.traces) throw new FlipturnError('FT_LAB_RUN_FAILED', `the run of ${def.name} produced no traces (service logs in ${workDir}/logs)`);
+    if (!merged.files.traces)
+      throw new FlipturnError(
+        'FT_LAB_RUN_FAILED',
+        `the run of ${def.name} produced no traces (service logs in ${workDir}/logs)`,
+      );
     const samples = serverSamples(merged.traceLines, lab.monitor.service);
     const verdict = evaluateMonitor(lab.monitor, samples, run.timeline);
     if (!verdict.fired) {
-      throw new FlipturnError('FT_LAB_NO_ALERT', `monitor "${lab.monitor.name}" did not fire: last value ${verdict.value.toFixed(4)} vs threshold ${verdict.threshold} (baseline ${verdict.baselineValue.toFixed(4)}); raise the fault's strength or lower the monitor factor`);
+      throw new FlipturnError(
+        'FT_LAB_NO_ALERT',
+        `monitor "${lab.monitor.name}" did not fire: last value ${verdict.value.toFixed(4)} vs threshold ${verdict.threshold} (baseline ${verdict.baselineValue.toFixed(4)}); raise the fault's strength or lower the monitor factor`,
+      );
     }
     const alert = renderAlert({
-      source: def.alertSource, monitor: lab.monitor, environment: lab.topology.environment, fireAtMs: verdict.fireAtMs, value: verdict.value,
-      threshold: verdict.threshold, windowCount: verdict.windowCount, seed: lab.seed, scenario: def.name, ...(lab.stampRunIds ? { runId } : {}),
+      source: def.alertSource,
+      monitor: lab.monitor,
+      environment: lab.topology.environment,
+      fireAtMs: verdict.fireAtMs,
+      value: verdict.value,
+      threshold: verdict.threshold,
+      windowCount: verdict.windowCount,
+      seed: lab.seed,
+      scenario: def.name,
+      ...(lab.stampRunIds ? { runId } : {}),
     });
     const scenario = {
       formatVersion: 1,
@@ -81,7 +106,16 @@ export async function recordScenario(def: ScenarioDefinition, o: RecordOptions):
     if (existsSync(o.outDir)) rmSync(o.outDir, { recursive: true, force: true });
     renameSync(stage, o.outDir);
     ok = true;
-    return { outDir: o.outDir, runId, timeline: run.timeline, verdict, telemetry: merged.files, requests: run.requests, bytes: dirSize(o.outDir), seconds: (Date.now() - t0) / 1000 };
+    return {
+      outDir: o.outDir,
+      runId,
+      timeline: run.timeline,
+      verdict,
+      telemetry: merged.files,
+      requests: run.requests,
+      bytes: dirSize(o.outDir),
+      seconds: (Date.now() - t0) / 1000,
+    };
   } finally {
     if (staged && !ok) rmSync(staged, { recursive: true, force: true });
     if (ok) rmSync(workDir, { recursive: true, force: true });

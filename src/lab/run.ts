@@ -8,7 +8,14 @@ import { freePort } from '../kernel/net.js';
 import { killAll, sendFaults, startService, stopService, type ServiceProcess } from './processes.js';
 import { startLoad } from './loadgen.js';
 import { deriveSeed } from './rng.js';
-import { faultSchema, isServiceFault, type FaultSpec, type LabScenario, type ServiceFault, type ServiceSpec } from './spec.js';
+import {
+  faultSchema,
+  isServiceFault,
+  type FaultSpec,
+  type LabScenario,
+  type ServiceFault,
+  type ServiceSpec,
+} from './spec.js';
 import type { ChildConfig } from './service/protocol.js';
 
 export interface RunTimeline {
@@ -69,11 +76,21 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
     const skew = lab.noise.find((n) => n.kind === 'clock_skew' && n.service === spec.name);
     const drop = lab.noise.find((n) => n.kind === 'drop_spans' && n.service === spec.name);
     return {
-      service: spec, environment: lab.topology.environment, port: ports[spec.name] ?? 0, ports, stores, outDir: rawDir,
+      service: spec,
+      environment: lab.topology.environment,
+      port: ports[spec.name] ?? 0,
+      ports,
+      stores,
+      outDir: rawDir,
       ...(lab.stampRunIds ? { runId: o.runId, scenarioId: o.name } : {}),
-      seed: deriveSeed(lab.seed, spec.name), faults, noise: lab.noise.filter((n) => n.service === spec.name),
-      skewMs: skew?.kind === 'clock_skew' ? skew.offsetMs : 0, dropSpanRatio: drop?.kind === 'drop_spans' ? drop.ratio : 0,
-      logs: lab.signals.logs, metrics: lab.signals.metrics, metricIntervalMs: 5000,
+      seed: deriveSeed(lab.seed, spec.name),
+      faults,
+      noise: lab.noise.filter((n) => n.service === spec.name),
+      skewMs: skew?.kind === 'clock_skew' ? skew.offsetMs : 0,
+      dropSpanRatio: drop?.kind === 'drop_spans' ? drop.ratio : 0,
+      logs: lab.signals.logs,
+      metrics: lab.signals.metrics,
+      metricIntervalMs: 5000,
     };
   };
   const heapArgs = (name: string): string[] => {
@@ -86,32 +103,53 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
   const onAbort = () => killAll();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    o.progress(`starting ${lab.topology.services.length} services on 127.0.0.1 (${lab.topology.services.map((s) => `${s.name}:${ports[s.name]}`).join(', ')})`);
-    for (const s of lab.topology.services) procs.set(s.name, startService(configFor(s, []), join(logDir, `${s.name}.log`), heapArgs(s.name)));
+    o.progress(
+      `starting ${lab.topology.services.length} services on 127.0.0.1 (${lab.topology.services.map((s) => `${s.name}:${ports[s.name]}`).join(', ')})`,
+    );
+    for (const s of lab.topology.services)
+      procs.set(s.name, startService(configFor(s, []), join(logDir, `${s.name}.log`), heapArgs(s.name)));
     await Promise.all([...procs.values()].map((p) => p.ready));
     const entryPort = ports[lab.topology.entry];
     if (entryPort === undefined) throw new Error(`entry service ${lab.topology.entry} is not in the topology`);
     const startMs = Date.now();
     const baggage = lab.stampRunIds ? `run_id=${o.runId},scenario_id=${o.name}` : undefined;
-    load = startLoad({ port: entryPort, load: lab.load, seed: deriveSeed(lab.seed, 'load'), ...(baggage ? { baggage } : {}) });
+    load = startLoad({
+      port: entryPort,
+      load: lab.load,
+      seed: deriveSeed(lab.seed, 'load'),
+      ...(baggage ? { baggage } : {}),
+    });
     const warmup = o.warmupSec ?? 8;
-    o.progress(`load ${lab.load.rps} req/s on ${lab.topology.entry}: warm-up ${warmup}s, baseline ${lab.load.baselineSec}s`);
+    o.progress(
+      `load ${lab.load.rps} req/s on ${lab.topology.entry}: warm-up ${warmup}s, baseline ${lab.load.baselineSec}s`,
+    );
     await sleep(warmup * 1000, o.signal);
     const baselineStartMs = Date.now();
     await tick(lab.load.baselineSec, 'baseline', load.stats, o);
     const faultStartMs = Date.now();
     const running = load;
-    await injectFaults(lab, procs, (spec, faults) => startService(configFor(spec, faults), join(logDir, `${spec.name}.log`), heapArgs(spec.name)), (m, keys) => {
-      running.setMultiplier(m);
-      if (keys !== undefined) running.setKeyCount(keys);
-    }, o.progress);
+    await injectFaults(
+      lab,
+      procs,
+      (spec, faults) => startService(configFor(spec, faults), join(logDir, `${spec.name}.log`), heapArgs(spec.name)),
+      (m, keys) => {
+        running.setMultiplier(m);
+        if (keys !== undefined) running.setKeyCount(keys);
+      },
+      o.progress,
+    );
     await tick(lab.load.faultSec, 'fault', load.stats, o);
     const endMs = Date.now();
     o.progress(`stopping load (${load.stats.sent} requests sent, ${load.stats.failed} failed), flushing telemetry`);
     await load.stop();
     await Promise.all([...procs.values()].map((p) => stopService(p)));
     const { sent, ok, failed } = load.stats;
-    return { rawDir, runId: o.runId, timeline: { startMs, baselineStartMs, faultStartMs, endMs }, requests: { sent, ok, failed } };
+    return {
+      rawDir,
+      runId: o.runId,
+      timeline: { startMs, baselineStartMs, faultStartMs, endMs },
+      requests: { sent, ok, failed },
+    };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     // On errors and interrupts too: no timer of the load generator and no service process may outlive the run.
@@ -120,11 +158,18 @@ export async function runLab(o: RunOptions): Promise<RunResult> {
   }
 }
 
-async function tick(seconds: number, phase: string, stats: { sent: number; failed: number }, o: RunOptions): Promise<void> {
+async function tick(
+  seconds: number,
+  phase: string,
+  stats: { sent: number; failed: number },
+  o: RunOptions,
+): Promise<void> {
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     await sleep(Math.min(5000, end - Date.now()), o.signal);
-    o.progress(`${phase}: ${Math.max(0, Math.round((end - Date.now()) / 1000))}s left, ${stats.sent} requests sent, ${stats.failed} failed`);
+    o.progress(
+      `${phase}: ${Math.max(0, Math.round((end - Date.now()) / 1000))}s left, ${stats.sent} requests sent, ${stats.failed} failed`,
+    );
   }
 }
 

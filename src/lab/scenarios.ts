@@ -7,7 +7,9 @@ import type { ScenarioDefinition } from './definition.js';
 import { SHOP_SCENARIOS } from './scenarios-shop.js';
 import { MARKET_SCENARIOS } from './scenarios-market.js';
 
-export const LAB_SCENARIOS: readonly ScenarioDefinition[] = [...SHOP_SCENARIOS, ...MARKET_SCENARIOS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export const LAB_SCENARIOS: readonly ScenarioDefinition[] = [...SHOP_SCENARIOS, ...MARKET_SCENARIOS].sort((a, b) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+);
 
 export function findScenario(name: string): ScenarioDefinition | undefined {
   return LAB_SCENARIOS.find((s) => s.name === name);

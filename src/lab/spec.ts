@@ -92,25 +92,76 @@ export const topologySchema = z.object({
 });
 
 export const faultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('exception'), service: z.string(), route: z.string().optional(), probability: z.number().min(0).max(1), swallowed: z.boolean().default(false), errorType: z.string(), message: z.string(), fallback: dist.optional() }),
+  z.object({
+    kind: z.literal('exception'),
+    service: z.string(),
+    route: z.string().optional(),
+    probability: z.number().min(0).max(1),
+    swallowed: z.boolean().default(false),
+    errorType: z.string(),
+    message: z.string(),
+    fallback: dist.optional(),
+  }),
   z.object({ kind: z.literal('serialization'), service: z.string(), keyMarker: z.string().default(':v2:') }),
-  z.object({ kind: z.literal('wrong_value'), service: z.string(), route: z.string().optional(), field: z.string(), value: z.union([z.number(), z.null()]), probability: z.number().min(0).max(1).default(1) }),
+  z.object({
+    kind: z.literal('wrong_value'),
+    service: z.string(),
+    route: z.string().optional(),
+    field: z.string(),
+    value: z.union([z.number(), z.null()]),
+    probability: z.number().min(0).max(1).default(1),
+  }),
   z.object({ kind: z.literal('missing_call'), service: z.string(), route: z.string().optional(), target: z.string() }),
   z.object({ kind: z.literal('latency'), service: z.string(), route: z.string().optional(), added: dist }),
-  z.object({ kind: z.literal('network'), from: z.string(), to: z.string(), delay: dist.optional(), lossRate: z.number().min(0).max(1).default(0) }),
+  z.object({
+    kind: z.literal('network'),
+    from: z.string(),
+    to: z.string(),
+    delay: dist.optional(),
+    lossRate: z.number().min(0).max(1).default(0),
+  }),
   z.object({ kind: z.literal('cpu'), service: z.string(), busyFraction: z.number().min(0.05).max(0.98) }),
-  z.object({ kind: z.literal('memory_leak'), service: z.string(), objectsPerSec: z.number().int().min(1), maxOldSpaceMb: z.number().int().min(32).default(160) }),
+  z.object({
+    kind: z.literal('memory_leak'),
+    service: z.string(),
+    objectsPerSec: z.number().int().min(1),
+    maxOldSpaceMb: z.number().int().min(32).default(160),
+  }),
   z.object({ kind: z.literal('pool_leak'), service: z.string(), probability: z.number().min(0).max(1) }),
-  z.object({ kind: z.literal('retry_policy'), service: z.string(), target: z.string(), timeoutMs: z.number().int().min(1), retries: z.number().int().min(0), backoffMs: z.number().min(0).default(0) }),
+  z.object({
+    kind: z.literal('retry_policy'),
+    service: z.string(),
+    target: z.string(),
+    timeoutMs: z.number().int().min(1),
+    retries: z.number().int().min(0),
+    backoffMs: z.number().min(0).default(0),
+  }),
   z.object({ kind: z.literal('unreachable'), service: z.string() }),
-  z.object({ kind: z.literal('deploy'), service: z.string(), version: z.string(), behaviour: z.array(z.record(z.string(), z.unknown())) }),
+  z.object({
+    kind: z.literal('deploy'),
+    service: z.string(),
+    version: z.string(),
+    behaviour: z.array(z.record(z.string(), z.unknown())),
+  }),
   /** More users, no defect. keyCount widens the key space (new visitors browse the long tail: colder caches). */
-  z.object({ kind: z.literal('traffic_surge'), multiplier: z.number().min(1), keyCount: z.number().int().min(1).optional() }),
+  z.object({
+    kind: z.literal('traffic_surge'),
+    multiplier: z.number().min(1),
+    keyCount: z.number().int().min(1).optional(),
+  }),
 ]);
 
 export const noiseSchema = z.discriminatedUnion('kind', [
   /** Unrelated errors in a healthy service: a share of its requests fail (or log errors) all the time. */
-  z.object({ kind: z.literal('errors'), service: z.string(), route: z.string().optional(), probability: z.number().min(0).max(1), status: z.number().int().default(500), errorType: z.string(), message: z.string() }),
+  z.object({
+    kind: z.literal('errors'),
+    service: z.string(),
+    route: z.string().optional(),
+    probability: z.number().min(0).max(1),
+    status: z.number().int().default(500),
+    errorType: z.string(),
+    message: z.string(),
+  }),
   z.object({ kind: z.literal('clock_skew'), service: z.string(), offsetMs: z.number() }),
   /** Spans of this service dropped before export (sampled out / lossy pipeline). */
   z.object({ kind: z.literal('drop_spans'), service: z.string(), ratio: z.number().min(0).max(1) }),
@@ -121,7 +172,9 @@ export const loadSchema = z.object({
   baselineSec: z.number().min(2),
   faultSec: z.number().min(2),
   mix: z.array(z.object({ route: z.string(), weight: z.number().min(0) })).min(1),
-  keys: z.object({ count: z.number().int().min(1), zipf: z.number().min(0).default(1.1) }).default({ count: 200, zipf: 1.1 }),
+  keys: z
+    .object({ count: z.number().int().min(1), zipf: z.number().min(0).default(1.1) })
+    .default({ count: 200, zipf: 1.1 }),
 });
 
 export const monitorSchema = z.object({
@@ -146,7 +199,9 @@ export const labScenarioSchema = z.object({
   monitor: monitorSchema,
   /** Stamp run_id / scenario_id on resources, request spans, logs and the alert's tags. */
   stampRunIds: z.boolean().default(true),
-  signals: z.object({ logs: z.boolean().default(true), metrics: z.boolean().default(true) }).default({ logs: true, metrics: true }),
+  signals: z
+    .object({ logs: z.boolean().default(true), metrics: z.boolean().default(true) })
+    .default({ logs: true, metrics: true }),
   /** Truth of a second, concurrent fault not scored by expected.json (two-fault scenarios). */
   secondaryCause: z.object({ service: z.string(), operation: z.string().optional() }).optional(),
 });

@@ -18,8 +18,12 @@ export interface MemoryFactoryOptions {
 }
 
 /** The key-value backend (Redis or in-process) that thread memory and the feedback store share. */
-export function createMemoryBackend(options: Pick<MemoryFactoryOptions, 'redisUrl' | 'clock' | 'logger'>): KeyValueBackend {
-  return options.redisUrl ? new RedisKeyValue({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) }) : new InProcessKeyValue(options.clock);
+export function createMemoryBackend(
+  options: Pick<MemoryFactoryOptions, 'redisUrl' | 'clock' | 'logger'>,
+): KeyValueBackend {
+  return options.redisUrl
+    ? new RedisKeyValue({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) })
+    : new InProcessKeyValue(options.clock);
 }
 
 export function createThreadMemory(options: MemoryFactoryOptions, shared?: KeyValueBackend): ThreadMemory {

@@ -73,7 +73,12 @@ export interface LabelledIncident {
 export interface FeedbackExport {
   readonly incidents: readonly LabelledIncident[];
   /** Wrong-cause feedback that names no service yet: not a label until someone says what the cause was. */
-  readonly unlabelled: readonly { readonly teamId: string; readonly incidentId: string; readonly title: string; readonly realCause?: string }[];
+  readonly unlabelled: readonly {
+    readonly teamId: string;
+    readonly incidentId: string;
+    readonly title: string;
+    readonly realCause?: string;
+  }[];
   /** Stored records that did not parse (skipped). */
   readonly invalid: number;
 }
@@ -97,7 +102,14 @@ export function feedbackRecord(
     incidentId: mem.incidentId,
     version: mem.version,
     verdict,
-    ...(extra.realCause ? { realCause: { text: extra.realCause.text, ...(extra.realCause.service ? { service: extra.realCause.service } : {}) } } : {}),
+    ...(extra.realCause
+      ? {
+          realCause: {
+            text: extra.realCause.text,
+            ...(extra.realCause.service ? { service: extra.realCause.service } : {}),
+          },
+        }
+      : {}),
     ...(extra.user ? { user: extra.user } : {}),
     at,
     alert: {
@@ -200,18 +212,41 @@ export function exportFeedback(records: readonly FeedbackRecord[], invalid = 0):
   for (const key of [...latest.keys()].sort()) {
     const r = latest.get(key) as FeedbackRecord;
     const real = r.verdict === 'wrong' ? (r.realCause ?? cause.get(key)) : undefined;
-    const base = { teamId: r.teamId, incidentId: r.incidentId, title: r.alert.title, firedAt: r.alert.firedAt, labelledAt: r.at, feedback: r.verdict, ...(r.alert.scenarioId ? { scenarioId: r.alert.scenarioId } : {}) };
+    const base = {
+      teamId: r.teamId,
+      incidentId: r.incidentId,
+      title: r.alert.title,
+      firedAt: r.alert.firedAt,
+      labelledAt: r.at,
+      feedback: r.verdict,
+      ...(r.alert.scenarioId ? { scenarioId: r.alert.scenarioId } : {}),
+    };
     if (r.verdict === 'correct') {
       const p = r.predicted;
       const expected: ExpectedLabel =
         p.rootCause[0] === undefined
           ? { symptom: p.symptom, abstain: true }
-          : { rootCause: { service: p.rootCause[0], ...(p.operation ? { operation: p.operation } : {}) }, propagation: p.propagation, bottleneck: p.bottleneck, symptom: p.symptom, abstain: false };
+          : {
+              rootCause: { service: p.rootCause[0], ...(p.operation ? { operation: p.operation } : {}) },
+              propagation: p.propagation,
+              bottleneck: p.bottleneck,
+              symptom: p.symptom,
+              abstain: false,
+            };
       incidents.push({ ...base, expected });
     } else if (real?.service) {
-      incidents.push({ ...base, realCause: real.text, expected: { rootCause: { service: real.service }, symptom: r.predicted.symptom, abstain: false } });
+      incidents.push({
+        ...base,
+        realCause: real.text,
+        expected: { rootCause: { service: real.service }, symptom: r.predicted.symptom, abstain: false },
+      });
     } else {
-      unlabelled.push({ teamId: r.teamId, incidentId: r.incidentId, title: r.alert.title, ...(real ? { realCause: real.text } : {}) });
+      unlabelled.push({
+        teamId: r.teamId,
+        incidentId: r.incidentId,
+        title: r.alert.title,
+        ...(real ? { realCause: real.text } : {}),
+      });
     }
   }
   return { incidents, unlabelled, invalid };

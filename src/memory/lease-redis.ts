@@ -7,7 +7,13 @@
 
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import { validTtl, type IncidentLease } from './lease.js';
-import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedis, type MemoryRedisOptions } from './redis-connection.js';
+import {
+  connectMemoryRedis,
+  quitRedis,
+  whenRedisReady,
+  type MemoryRedis,
+  type MemoryRedisOptions,
+} from './redis-connection.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

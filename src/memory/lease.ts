@@ -42,7 +42,8 @@ export function threadLeaseKey(teamId: string, channel: string, threadTs: string
 }
 
 export function validTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < 1) throw new FlipturnError('FT_INTERNAL', `lease TTL must be a positive number of milliseconds, got ${ttlMs}`);
+  if (!Number.isFinite(ttlMs) || ttlMs < 1)
+    throw new FlipturnError('FT_INTERNAL', `lease TTL must be a positive number of milliseconds, got ${ttlMs}`);
   return Math.round(ttlMs);
 }
 

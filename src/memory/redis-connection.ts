@@ -36,7 +36,12 @@ export function connectMemoryRedis(options: MemoryRedisOptions, label: string): 
       : new Cluster(
           t.nodes.map((n) => ({ host: n.host, port: n.port })),
           {
-            redisOptions: { ...node, ...(t.username !== undefined ? { username: t.username } : {}), ...(t.password !== undefined ? { password: t.password } : {}), ...(t.tls ? { tls: {} } : {}) },
+            redisOptions: {
+              ...node,
+              ...(t.username !== undefined ? { username: t.username } : {}),
+              ...(t.password !== undefined ? { password: t.password } : {}),
+              ...(t.tls ? { tls: {} } : {}),
+            },
             enableOfflineQueue: false,
             clusterRetryStrategy: backoff,
             retryDelayOnFailover: 100,

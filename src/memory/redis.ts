@@ -6,7 +6,13 @@
 
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import type { KeyValueBackend } from './port.js';
-import { connectMemoryRedis, quitRedis, whenRedisReady, type MemoryRedis, type MemoryRedisOptions } from './redis-connection.js';
+import {
+  connectMemoryRedis,
+  quitRedis,
+  whenRedisReady,
+  type MemoryRedis,
+  type MemoryRedisOptions,
+} from './redis-connection.js';
 
 export type RedisMemoryOptions = MemoryRedisOptions;
 
@@ -57,7 +63,12 @@ export class RedisKeyValue implements KeyValueBackend {
 
   async push(key: string, value: string, ttlMs: number, maxLength: number): Promise<void> {
     await this.run('push', async (r) => {
-      const res = await r.multi().rpush(key, value).ltrim(key, -maxLength, -1).pexpire(key, Math.max(1, Math.round(ttlMs))).exec();
+      const res = await r
+        .multi()
+        .rpush(key, value)
+        .ltrim(key, -maxLength, -1)
+        .pexpire(key, Math.max(1, Math.round(ttlMs)))
+        .exec();
       const failed = res?.find(([err]) => err !== null);
       if (!res || failed) throw failed?.[0] ?? new Error('MULTI aborted');
     });

@@ -84,7 +84,13 @@ const timelineEntrySchema = z.object({
   operation: z.string().optional(),
   metric: z.string().optional(),
   example: z.string().optional(),
-  measure: z.object({ unit: z.enum(['count', 'share', 'ms', 'calls_per_request', 'value']), before: z.number().optional(), during: z.number() }).optional(),
+  measure: z
+    .object({
+      unit: z.enum(['count', 'share', 'ms', 'calls_per_request', 'value']),
+      before: z.number().optional(),
+      during: z.number(),
+    })
+    .optional(),
 });
 
 const storedReportSchema = z
@@ -101,7 +107,12 @@ const storedReportSchema = z
         reason: z.string().optional(),
       }),
     ),
-    roles: z.object({ rootCause: z.array(z.string()), propagation: z.array(z.string()), bottleneck: z.string().nullable(), symptom: z.string() }),
+    roles: z.object({
+      rootCause: z.array(z.string()),
+      propagation: z.array(z.string()),
+      bottleneck: z.string().nullable(),
+      symptom: z.string(),
+    }),
     representativeTraceId: z.string().nullable(),
     baselineTraceId: z.string().nullable(),
     header: z.tuple([z.string(), z.string(), z.string()]),
@@ -139,7 +150,11 @@ export type RecordKind = (typeof RECORD_KINDS)[number];
 
 // Compile-time checks (a drift fails `npm run typecheck`): what a schema gives back is assignable to the type the
 // code uses, and the type has no field the schema would drop on read (z.object strips unknown keys).
-type Exact<Parsed, T> = [Parsed] extends [T] ? ([Exclude<keyof T, keyof Parsed>] extends [never] ? true : false) : false;
+type Exact<Parsed, T> = [Parsed] extends [T]
+  ? [Exclude<keyof T, keyof Parsed>] extends [never]
+    ? true
+    : false
+  : false;
 const _schemasMatchTypes: readonly true[] = [
   true satisfies Exact<z.output<typeof threadContextSchema>, ThreadContext>,
   true satisfies Exact<z.output<typeof incidentIndexSchema>, IncidentThreadIndex>,

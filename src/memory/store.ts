@@ -124,7 +124,10 @@ export class ThreadMemory {
   }
 
   getIncident(teamId: string, incidentId: string, version?: number): Promise<IncidentMemory | undefined> {
-    const key = version === undefined ? this.key(teamId, 'incident', incidentId) : this.key(teamId, 'incident-version', incidentId, String(version));
+    const key =
+      version === undefined
+        ? this.key(teamId, 'incident', incidentId)
+        : this.key(teamId, 'incident-version', incidentId, String(version));
     return this.read(key, incidentMemorySchema, 'incident');
   }
 
@@ -173,7 +176,12 @@ export class ThreadMemory {
 
   // --- follow-up history ----------------------------------------------------------------------------------
   appendFollowUp(ref: ThreadRef, turn: FollowUpTurn): Promise<void> {
-    return this.kv.push(this.key(ref.teamId, 'followups', ref.channel, ref.threadTs), JSON.stringify(turn), this.ttlMs, MAX_FOLLOWUPS_PER_THREAD);
+    return this.kv.push(
+      this.key(ref.teamId, 'followups', ref.channel, ref.threadTs),
+      JSON.stringify(turn),
+      this.ttlMs,
+      MAX_FOLLOWUPS_PER_THREAD,
+    );
   }
 
   /**

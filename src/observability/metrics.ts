@@ -33,7 +33,12 @@ export function investigationMetrics(registry: MetricsRegistry): InvestigationMe
       'Evidence provider calls made through the investigation budget, by provider, signal (traces, logs, metrics, errors) and outcome status (ok, no_data, unsupported, retryable, failed, skipped_budget; aborted when the investigation was cancelled mid-call).',
       ['provider', 'signal', 'status'],
     ),
-    providerCallSeconds: registry.histogram('flipturn_provider_call_duration_seconds', 'Time one evidence provider call took (timeouts included), by provider and signal.', ['provider', 'signal'], STAGE_BUCKETS),
+    providerCallSeconds: registry.histogram(
+      'flipturn_provider_call_duration_seconds',
+      'Time one evidence provider call took (timeouts included), by provider and signal.',
+      ['provider', 'signal'],
+      STAGE_BUCKETS,
+    ),
     budgetRefusals: registry.counter(
       'flipturn_investigation_budget_refusals_total',
       'Provider calls the investigation budget refused (not made), by provider, signal and the limit that refused them (deadline, calls, provider_calls, rows).',
@@ -59,7 +64,9 @@ export function metricsObserver(m: InvestigationMetrics, clock: Clock): Investig
     }
   };
   // The stages and results are known: their series are bound once.
-  const stages = new Map<InvestigationStage, { observe(seconds: number): void }>(INVESTIGATION_STAGES.map((stage) => [stage, m.stageSeconds.labels({ stage })]));
+  const stages = new Map<InvestigationStage, { observe(seconds: number): void }>(
+    INVESTIGATION_STAGES.map((stage) => [stage, m.stageSeconds.labels({ stage })]),
+  );
   const ok = m.investigationSeconds.labels({ result: 'ok' });
   const error = m.investigationSeconds.labels({ result: 'error' });
   return {
@@ -113,7 +120,10 @@ export type SlackOutcome = (typeof SLACK_OUTCOMES)[number];
  * Slack posting outcomes, the one series of them: one per delivery (posted, deduplicated, failed), plus one per
  * 429 answer (rate_limited). `count` uses series bound once per outcome.
  */
-export function slackMetrics(registry: MetricsRegistry): { readonly posts: Counter<'outcome'>; readonly count: (outcome: SlackOutcome) => void } {
+export function slackMetrics(registry: MetricsRegistry): {
+  readonly posts: Counter<'outcome'>;
+  readonly count: (outcome: SlackOutcome) => void;
+} {
   const posts = registry.counter(
     'flipturn_slack_posts_total',
     'Slack replies by outcome: posted, deduplicated (the delivery ledger had it, nothing sent), failed (per delivery), rate_limited (per Slack call answered 429, then retried).',

@@ -17,15 +17,20 @@ export function queueMetrics(registry: MetricsRegistry, queue: SignalQueue): voi
       .finally(() => {
         inFlight = undefined;
       }));
-  registry.gauge('flipturn_queue_entries', 'Queue depth: stream length, pending (unacked), lag (undelivered) and dead letters.', ['state'], async (depth) => {
-    const s = await stats();
-    depth.reset(); // a failed stats call leaves no stale depth behind (flipturn_queue_up says why)
-    if (!s) return;
-    depth.set({ state: 'length' }, s.length);
-    depth.set({ state: 'pending' }, s.pending);
-    if (s.lag !== undefined) depth.set({ state: 'lag' }, s.lag);
-    depth.set({ state: 'dead_letter' }, s.deadLetters);
-  });
+  registry.gauge(
+    'flipturn_queue_entries',
+    'Queue depth: stream length, pending (unacked), lag (undelivered) and dead letters.',
+    ['state'],
+    async (depth) => {
+      const s = await stats();
+      depth.reset(); // a failed stats call leaves no stale depth behind (flipturn_queue_up says why)
+      if (!s) return;
+      depth.set({ state: 'length' }, s.length);
+      depth.set({ state: 'pending' }, s.pending);
+      if (s.lag !== undefined) depth.set({ state: 'lag' }, s.lag);
+      depth.set({ state: 'dead_letter' }, s.deadLetters);
+    },
+  );
   registry.gauge('flipturn_queue_up', '1 when the queue answered the last stats call, else 0.', [], async (up) => {
     up.set((await stats()) ? 1 : 0);
   });

@@ -39,7 +39,12 @@ function processRegistry(): Registry {
 }
 
 /** What prom-client keeps on every metric object (its typings declare less). */
-type AnyMetric = { readonly name: string; readonly help: string; readonly type: string; readonly labelNames?: readonly string[] };
+type AnyMetric = {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly labelNames?: readonly string[];
+};
 
 /** What a registered series is: its name, type, label names and help text (the README's metric table). */
 export interface SeriesInfo {
@@ -66,11 +71,19 @@ export class MetricsRegistry {
   }
 
   counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-    return this.existing(name, 'counter', labelNames) ?? new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+    return (
+      this.existing(name, 'counter', labelNames) ??
+      new Counter<L>({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
   /** A gauge; `collect` runs right before each scrape (it must not throw: record failures in a gauge). */
-  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], collect?: (gauge: Gauge<L>) => Promise<void> | void): Gauge<L> {
+  gauge<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (gauge: Gauge<L>) => Promise<void> | void,
+  ): Gauge<L> {
     return (
       this.existing(name, 'gauge', labelNames) ??
       new Gauge<L>({
@@ -78,24 +91,47 @@ export class MetricsRegistry {
         help,
         labelNames,
         registers: [this.registry],
-        ...(collect ? { collect: function (this: Gauge<L>) { return collect(this); } } : {}),
+        ...(collect
+          ? {
+              collect: function (this: Gauge<L>) {
+                return collect(this);
+              },
+            }
+          : {}),
       })
     );
   }
 
-  histogram<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], buckets: readonly number[] = DEFAULT_SECONDS_BUCKETS): Histogram<L> {
-    return this.existing(name, 'histogram', labelNames) ?? new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
+  histogram<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets: readonly number[] = DEFAULT_SECONDS_BUCKETS,
+  ): Histogram<L> {
+    return (
+      this.existing(name, 'histogram', labelNames) ??
+      new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] })
+    );
   }
 
   /** Names of Flipturn's registered series (not the default metrics), in registration order. */
   names(): string[] {
-    return this.describe().filter((s) => !s.process).map((s) => s.name);
+    return this.describe()
+      .filter((s) => !s.process)
+      .map((s) => s.name);
   }
 
   /** Every series this registry serves, Flipturn's in registration order, then the default metrics when enabled. */
   describe(): SeriesInfo[] {
     const own = this.registry.getMetricsAsArray().map((m) => infoOf(m as unknown as AnyMetric, false));
-    return this.withDefaults ? [...own, ...processRegistry().getMetricsAsArray().map((m) => infoOf(m as unknown as AnyMetric, true))] : own;
+    return this.withDefaults
+      ? [
+          ...own,
+          ...processRegistry()
+            .getMetricsAsArray()
+            .map((m) => infoOf(m as unknown as AnyMetric, true)),
+        ]
+      : own;
   }
 
   /** The Prometheus text exposition (version 0.0.4) of every series, default metrics last when enabled. */

@@ -18,7 +18,11 @@ export interface SelfTelemetry {
   stop(): Promise<void>;
 }
 
-export function startSelfTelemetry(config: TracingSwitch & Pick<Config, 'SENTRY_DSN'>, scrubber: SecretScrubber, o: { role: string }): SelfTelemetry {
+export function startSelfTelemetry(
+  config: TracingSwitch & Pick<Config, 'SENTRY_DSN'>,
+  scrubber: SecretScrubber,
+  o: { role: string },
+): SelfTelemetry {
   const version = flipturnVersion();
   const tracing = startSelfTracing(config, { role: o.role, serviceVersion: version });
   const errors = startSelfErrors({ dsn: config.SENTRY_DSN, scrubber, release: version });

@@ -48,7 +48,8 @@ export function startSelfErrors(o: SentryOptions): SelfErrors | undefined {
       // The message is scrubbed here and again in beforeSend; the cause chain (which may hold vendor bodies) is not sent.
       const e = new Error(o.scrubber.scrub(errorMessage(error)));
       e.name = isFlipturnError(error) ? error.code : error instanceof Error ? error.name : 'Error';
-      if (error instanceof Error && error.stack) e.stack = o.scrubber.scrub(`${e.name}: ${e.message}\n${error.stack.split('\n').slice(1).join('\n')}`);
+      if (error instanceof Error && error.stack)
+        e.stack = o.scrubber.scrub(`${e.name}: ${e.message}\n${error.stack.split('\n').slice(1).join('\n')}`);
       Sentry.captureException(e, { tags: { ...tags } });
     },
     async close(timeoutMs = 2000) {

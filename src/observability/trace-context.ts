@@ -4,7 +4,15 @@
  * traceparent in the signal (`trace.traceparent`).
  */
 import { createHash } from 'node:crypto';
-import { ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { isFlipturnError } from '../kernel/errors.js';
 
 const TRACER_NAME = 'flipturn';
@@ -24,12 +32,23 @@ export function traceparentOf(span: Span): string | undefined {
 export function traceContextOf(carrier: { readonly trace?: { readonly traceparent: string } | undefined }): Context {
   const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(carrier.trace?.traceparent ?? '');
   if (!m) return ROOT_CONTEXT;
-  const sc = { traceId: m[1] as string, spanId: m[2] as string, traceFlags: Number.parseInt(m[3] as string, 16) & TraceFlags.SAMPLED, isRemote: true };
+  const sc = {
+    traceId: m[1] as string,
+    spanId: m[2] as string,
+    traceFlags: Number.parseInt(m[3] as string, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
   return trace.isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
 }
 
 /** Runs `run` in an active span; records an error status (the error code, never the message) when it throws. */
-export function inSpan<T>(tracer: Tracer, name: string, attributes: Record<string, string | number | boolean>, run: (span: Span) => Promise<T>, parent?: Context): Promise<T> {
+export function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+  run: (span: Span) => Promise<T>,
+  parent?: Context,
+): Promise<T> {
   const body = async (span: Span): Promise<T> => {
     try {
       return await run(span);
@@ -40,7 +59,9 @@ export function inSpan<T>(tracer: Tracer, name: string, attributes: Record<strin
       span.end();
     }
   };
-  return parent ? tracer.startActiveSpan(name, { attributes }, parent, body) : tracer.startActiveSpan(name, { attributes }, body);
+  return parent
+    ? tracer.startActiveSpan(name, { attributes }, parent, body)
+    : tracer.startActiveSpan(name, { attributes }, body);
 }
 
 /** A short hash of an idempotency key for span attributes (keys may carry source ids; the hash links them). */

@@ -72,7 +72,11 @@ function namedExporters(s: TracingSwitch): string[] {
 export function tracingWanted(s: TracingSwitch): boolean {
   if (s.OTEL_SDK_DISABLED === true) return false;
   if ((s.OTEL_TRACES_EXPORTER ?? '').split(',').some((e) => e.trim() === 'none')) return false;
-  return namedExporters(s).length > 0 || Boolean(s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) || Boolean(s.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+  return (
+    namedExporters(s).length > 0 ||
+    Boolean(s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) ||
+    Boolean(s.OTEL_EXPORTER_OTLP_ENDPOINT?.trim())
+  );
 }
 
 /** The official instrumentations, configured for Flipturn (see the header). */
@@ -104,14 +108,19 @@ export function startSelfTracing(s: TracingSwitch, o: TracingOptions): SelfTraci
   if (!tracingWanted(s)) return undefined;
   const sdk = new NodeSDK({
     // Defaults under what the environment says (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win over these).
-    resource: resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME, 'service.version': o.serviceVersion, 'flipturn.role': o.role }),
+    resource: resourceFromAttributes({
+      'service.name': DEFAULT_SERVICE_NAME,
+      'service.version': o.serviceVersion,
+      'flipturn.role': o.role,
+    }),
     metricReaders: [],
     logRecordProcessors: [],
   });
   sdk.start();
   const unregister = registerInstrumentations({ instrumentations: selfInstrumentations() });
   patchLoadedModules();
-  const provider = () => (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
+  const provider = () =>
+    (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
   const exporters = namedExporters(s);
   return {
     destination: s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? s.OTEL_EXPORTER_OTLP_ENDPOINT ?? exporters.join(','),
@@ -131,15 +140,25 @@ export function startSelfTracing(s: TracingSwitch, o: TracingOptions): SelfTraci
 /** Spans for an investigation: investigate -> correlate / prefetch (-> provider calls) / analyze; narrate, deliver, save. */
 export function tracingObserver(tracer: Tracer = flipturnTracer()): InvestigationObserver {
   return {
-    investigation: (info, run) => inSpan(tracer, 'flipturn.investigate', { 'flipturn.source': info.source }, () => run()),
+    investigation: (info, run) =>
+      inSpan(tracer, 'flipturn.investigate', { 'flipturn.source': info.source }, () => run()),
     stage: (stage, run) => inSpan(tracer, `flipturn.${stage}`, { 'flipturn.stage': stage }, () => run()),
     providerCall: (call, run) =>
-      inSpan(tracer, 'flipturn.provider.call', { 'flipturn.provider': call.provider, 'flipturn.signal': call.signal, 'flipturn.method': call.method }, async (span) => {
-        const r = await run();
-        span.setAttribute('flipturn.outcome', r.status);
-        if (r.status === 'failed' || r.status === 'retryable') span.setStatus({ code: SpanStatusCode.ERROR, message: r.status });
-        return r;
-      }),
-    budgetRefused: (call) => trace.getActiveSpan()?.addEvent('budget_refused', { 'flipturn.provider': call.provider, 'flipturn.limit': call.limit }),
+      inSpan(
+        tracer,
+        'flipturn.provider.call',
+        { 'flipturn.provider': call.provider, 'flipturn.signal': call.signal, 'flipturn.method': call.method },
+        async (span) => {
+          const r = await run();
+          span.setAttribute('flipturn.outcome', r.status);
+          if (r.status === 'failed' || r.status === 'retryable')
+            span.setStatus({ code: SpanStatusCode.ERROR, message: r.status });
+          return r;
+        },
+      ),
+    budgetRefused: (call) =>
+      trace
+        .getActiveSpan()
+        ?.addEvent('budget_refused', { 'flipturn.provider': call.provider, 'flipturn.limit': call.limit }),
   };
 }

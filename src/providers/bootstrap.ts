@@ -57,7 +57,12 @@ export async function bootstrapProviders(
     try {
       provider = f.create(config, deps);
     } catch (err) {
-      table.push({ provider: f.name, state: 'failed', capabilities: [], detail: deps.scrubber.scrub(errorMessage(err)) });
+      table.push({
+        provider: f.name,
+        state: 'failed',
+        capabilities: [],
+        detail: deps.scrubber.scrub(errorMessage(err)),
+      });
       continue;
     }
     let health: HealthResult | undefined;
@@ -65,7 +70,13 @@ export async function bootstrapProviders(
       health = await safeHealth(provider, options.ctx);
       if (health.status === 'unhealthy') {
         await provider.close?.().catch(() => undefined);
-        table.push({ provider: provider.name, state: 'failed', capabilities: provider.capabilities, detail: deps.scrubber.scrub(health.detail), ...latency(health) });
+        table.push({
+          provider: provider.name,
+          state: 'failed',
+          capabilities: provider.capabilities,
+          detail: deps.scrubber.scrub(health.detail),
+          ...latency(health),
+        });
         continue;
       }
     }
@@ -100,8 +111,17 @@ async function safeHealth(p: AnyProvider, ctx: CallContext | undefined): Promise
 
 export function renderProviderTable(rows: readonly ProviderStatusRow[]): string {
   const header = ['provider', 'state', 'capabilities', 'detail'];
-  const body = rows.map((r) => [r.provider, r.state, r.capabilities.join(',') || '-', `${r.detail}${r.latencyMs !== undefined ? ` (${r.latencyMs} ms)` : ''}`]);
+  const body = rows.map((r) => [
+    r.provider,
+    r.state,
+    r.capabilities.join(',') || '-',
+    `${r.detail}${r.latencyMs !== undefined ? ` (${r.latencyMs} ms)` : ''}`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }

@@ -11,4 +11,11 @@ import { prometheusFactory } from './prometheus/factory.js';
 import { sentryFactory } from './sentry/factory.js';
 import { tempoFactory } from './tempo/factory.js';
 
-export const PROVIDER_FACTORIES: readonly ProviderFactory[] = Object.freeze([otlpFileFactory, tempoFactory, lokiFactory, prometheusFactory, datadogFactory, sentryFactory]);
+export const PROVIDER_FACTORIES: readonly ProviderFactory[] = Object.freeze([
+  otlpFileFactory,
+  tempoFactory,
+  lokiFactory,
+  prometheusFactory,
+  datadogFactory,
+  sentryFactory,
+]);

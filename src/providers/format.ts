@@ -16,7 +16,16 @@
  * Pure and deterministic: no clock, no environment; every sort has a total order; never throws on odd input.
  */
 import { formatDurationNanos, type UnixNanos } from '../kernel/time.js';
-import { isHistogramPoint, severityRank, type AttributeValue, type Attributes, type ErrorIssue, type LogEntry, type MetricSeries, type Span } from './models.js';
+import {
+  isHistogramPoint,
+  severityRank,
+  type AttributeValue,
+  type Attributes,
+  type ErrorIssue,
+  type LogEntry,
+  type MetricSeries,
+  type Span,
+} from './models.js';
 import type { QueryOutcome } from './outcome.js';
 
 export interface FormatOptions {
@@ -36,7 +45,8 @@ type Opts = Required<FormatOptions>;
 const DEFAULTS: Opts = { maxItems: 20, maxLineChars: 320, maxTotalChars: 6000, maxStackFrames: 5, maxAttributes: 8 };
 
 function opts(o: FormatOptions | undefined): Opts {
-  const pick = (v: number | undefined, d: number, min: number) => (v !== undefined && Number.isFinite(v) ? Math.max(min, Math.floor(v)) : d);
+  const pick = (v: number | undefined, d: number, min: number) =>
+    v !== undefined && Number.isFinite(v) ? Math.max(min, Math.floor(v)) : d;
   return {
     maxItems: pick(o?.maxItems, DEFAULTS.maxItems, 0),
     maxLineChars: pick(o?.maxLineChars, DEFAULTS.maxLineChars, 20),
@@ -83,7 +93,10 @@ function toText(s: unknown): string {
 }
 
 function oneLine(s: unknown): string {
-  return toText(s).replace(/[\r\n\t\v\f]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return toText(s)
+    .replace(/[\r\n\t\v\f]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 function clip(line: string, max: number): string {
@@ -103,7 +116,9 @@ function attrValue(v: AttributeValue): string {
 
 function attrs(a: Attributes | undefined, max: number, skip: readonly string[] = []): string {
   if (!a || typeof a !== 'object' || max === 0) return '';
-  const keys = Object.keys(a).filter((k) => !skip.includes(k)).sort(cmpStr);
+  const keys = Object.keys(a)
+    .filter((k) => !skip.includes(k))
+    .sort(cmpStr);
   const shown = keys.slice(0, max).map((k) => `${k}=${attrValue(a[k] ?? null)}`);
   if (keys.length > max) shown.push(`+${keys.length - max} attrs`);
   return shown.join(' ');
@@ -123,13 +138,25 @@ function providersOf(src: BlockSource, items: ReadonlyArray<{ sourceProvider?: s
  * Assembles header + item blocks under the caps. Each block is the lines of one item; a block is shown whole
  * or not at all, and whatever does not fit is counted in the "... N more" line.
  */
-function assemble(header: (shown: number) => string, src: BlockSource, blocks: readonly string[][], unit: string, o: Opts): string {
+function assemble(
+  header: (shown: number) => string,
+  src: BlockSource,
+  blocks: readonly string[][],
+  unit: string,
+  o: Opts,
+): string {
   const shownCount = Math.min(blocks.length, o.maxItems);
-  const head = [clip(header(shownCount), o.maxLineChars), ...(src.warnings ?? []).map((w) => clip(`warning: ${oneLine(w)}`, o.maxLineChars))];
+  const head = [
+    clip(header(shownCount), o.maxLineChars),
+    ...(src.warnings ?? []).map((w) => clip(`warning: ${oneLine(w)}`, o.maxLineChars)),
+  ];
   const lines = [...head];
   let total = lines.reduce((n, l) => n + l.length + 1, 0);
   // Room for the worst "... more" line and for the header growing a ", showing N" part.
-  const reserve = `... ${blocks.length} more ${unit} (output capped at ${o.maxTotalChars} characters)`.length + 1 + Math.max(0, clip(header(0), o.maxLineChars).length - (head[0] ?? '').length);
+  const reserve =
+    `... ${blocks.length} more ${unit} (output capped at ${o.maxTotalChars} characters)`.length +
+    1 +
+    Math.max(0, clip(header(0), o.maxLineChars).length - (head[0] ?? '').length);
   let shown = 0;
   for (const block of blocks.slice(0, shownCount)) {
     const clipped = block.map((l) => clip(l, o.maxLineChars));
@@ -141,11 +168,22 @@ function assemble(header: (shown: number) => string, src: BlockSource, blocks: r
   }
   const more = blocks.length - shown;
   lines[0] = clip(header(shown), o.maxLineChars);
-  if (more > 0) lines.push(`... ${more} more ${unit}${shown < shownCount ? ` (output capped at ${o.maxTotalChars} characters)` : ''}`);
+  if (more > 0)
+    lines.push(
+      `... ${more} more ${unit}${shown < shownCount ? ` (output capped at ${o.maxTotalChars} characters)` : ''}`,
+    );
   return lines.join('\n');
 }
 
-function headerLine(kind: string, src: BlockSource, items: ReadonlyArray<{ sourceProvider?: string }>, count: string, first: string, last: string, total: number): (shown: number) => string {
+function headerLine(
+  kind: string,
+  src: BlockSource,
+  items: ReadonlyArray<{ sourceProvider?: string }>,
+  count: string,
+  first: string,
+  last: string,
+  total: number,
+): (shown: number) => string {
   return (shown) => {
     const parts = [`[${kind} from ${providersOf(src, items)}] ${count}`];
     if (total > 0) parts.push(`${first}..${last}`);
@@ -174,7 +212,9 @@ function logLine(l: LogEntry, o: Opts): string {
   const sev = String(l.severity ?? 'info').toUpperCase();
   const ids = [l.traceId ? `trace=${l.traceId}` : '', l.spanId ? `span=${l.spanId}` : ''].filter(Boolean).join(' ');
   const a = attrs(l.attributes, o.maxAttributes);
-  return [isoMs(l.time), sev, l.service || '(no service)', ids, `| ${oneLine(l.body)}`, a ? `| ${a}` : ''].filter(Boolean).join(' ');
+  return [isoMs(l.time), sev, l.service || '(no service)', ids, `| ${oneLine(l.body)}`, a ? `| ${a}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 function cmpLogs(a: LogEntry, b: LogEntry): number {
@@ -193,7 +233,13 @@ export function formatLogs(items: readonly LogEntry[], src: BlockSource = {}, op
   const sorted = [...items].sort(cmpLogs);
   const [first, last] = minMax(sorted.map((l) => safeBig(l.time)));
   const header = headerLine('logs', src, sorted, plural(sorted.length, 'record'), first, last, sorted.length);
-  return assemble(header, src, sorted.map((l) => [logLine(l, o)]), 'records', o);
+  return assemble(
+    header,
+    src,
+    sorted.map((l) => [logLine(l, o)]),
+    'records',
+    o,
+  );
 }
 
 // --------------------------------------------------------------------------------------------------- spans
@@ -215,7 +261,12 @@ function spanLine(s: Span, depth: number, traceStart: bigint, o: Opts): string {
 }
 
 function cmpSpans(a: Span, b: Span): number {
-  return cmpBig(safeBig(a.start), safeBig(b.start)) || cmpStr(a.spanId ?? '', b.spanId ?? '') || cmpStr(a.service ?? '', b.service ?? '') || cmpStr(a.operation ?? '', b.operation ?? '');
+  return (
+    cmpBig(safeBig(a.start), safeBig(b.start)) ||
+    cmpStr(a.spanId ?? '', b.spanId ?? '') ||
+    cmpStr(a.service ?? '', b.service ?? '') ||
+    cmpStr(a.operation ?? '', b.operation ?? '')
+  );
 }
 
 /** Depth-first order of one trace: roots (no parent, or parent absent) first; cycles end up as roots. */
@@ -259,7 +310,8 @@ export function formatSpans(items: readonly Span[], src: BlockSource = {}, optio
   const traces = [...byTrace.entries()].map(([id, spans]) => {
     const start = spans.reduce((m, s) => (safeBig(s.start) < m ? safeBig(s.start) : m), safeBig(spans[0]?.start));
     const end = spans.reduce((m, s) => {
-      const e = safeBig(s.start) + BigInt(Math.max(0, Math.round(Number.isFinite(s.durationNanos) ? s.durationNanos : 0)));
+      const e =
+        safeBig(s.start) + BigInt(Math.max(0, Math.round(Number.isFinite(s.durationNanos) ? s.durationNanos : 0)));
       return e > m ? e : m;
     }, start);
     return { id, spans, start, end };
@@ -269,7 +321,9 @@ export function formatSpans(items: readonly Span[], src: BlockSource = {}, optio
   for (const t of traces) {
     const errors = t.spans.filter((s) => s.status === 'error').length;
     const th = `trace ${t.id || '(no trace id)'}: ${plural(t.spans.length, 'span')}, ${formatDurationNanos(Number(t.end - t.start))}, ${plural(errors, 'error')}`;
-    treeOrder(t.spans).forEach(({ span, depth }, i) => blocks.push(i === 0 ? [th, spanLine(span, depth, t.start, o)] : [spanLine(span, depth, t.start, o)]));
+    treeOrder(t.spans).forEach(({ span, depth }, i) =>
+      blocks.push(i === 0 ? [th, spanLine(span, depth, t.start, o)] : [spanLine(span, depth, t.start, o)]),
+    );
   }
   const [first] = minMax(traces.map((t) => t.start));
   const [, last] = minMax(traces.map((t) => t.end));
@@ -321,7 +375,9 @@ function seriesLine(s: MetricSeries): string {
     .sort(cmpStr)
     .map((k) => `${k}=${JSON.stringify(String(s.labels[k]))}`)
     .join(',');
-  const points = [...(s.points ?? [])].filter((p) => typeof p.time === 'bigint' && Number.isFinite(p.value)).sort((a, b) => cmpBig(a.time, b.time) || a.value - b.value);
+  const points = [...(s.points ?? [])]
+    .filter((p) => typeof p.time === 'bigint' && Number.isFinite(p.value))
+    .sort((a, b) => cmpBig(a.time, b.time) || a.value - b.value);
   const kind = `${s.type ?? 'gauge'}${s.points?.some((p) => isHistogramPoint(p)) ? ' mean' : ''}${s.monotonic && s.cumulative ? ' cumulative' : ''}`;
   const head = `${s.name || '(no name)'}{${labels}}${s.service ? ` service=${s.service}` : ''} ${kind}${s.unit ? ` unit=${s.unit}` : ''}`;
   const dropped = (s.points?.length ?? 0) - points.length;
@@ -351,11 +407,27 @@ function seriesKey(s: MetricSeries): string {
 
 export function formatMetrics(items: readonly MetricSeries[], src: BlockSource = {}, options?: FormatOptions): string {
   const o = opts(options);
-  const sorted = [...items].map((s) => ({ s, key: seriesKey(s), line: seriesLine(s) })).sort((a, b) => cmpStr(a.key, b.key) || cmpStr(a.line, b.line));
+  const sorted = [...items]
+    .map((s) => ({ s, key: seriesKey(s), line: seriesLine(s) }))
+    .sort((a, b) => cmpStr(a.key, b.key) || cmpStr(a.line, b.line));
   const times = items.flatMap((s) => (s.points ?? []).map((p) => safeBig(p.time)));
   const [first, last] = minMax(times);
-  const header = headerLine('metrics', src, items, `${plural(items.length, 'series', 'series')}, ${plural(times.length, 'point')}`, first, last, items.length);
-  return assemble(header, src, sorted.map((x) => [x.line]), 'series', o);
+  const header = headerLine(
+    'metrics',
+    src,
+    items,
+    `${plural(items.length, 'series', 'series')}, ${plural(times.length, 'point')}`,
+    first,
+    last,
+    items.length,
+  );
+  return assemble(
+    header,
+    src,
+    sorted.map((x) => [x.line]),
+    'series',
+    o,
+  );
 }
 
 // -------------------------------------------------------------------------------------------------- errors
@@ -366,7 +438,10 @@ function stackFrames(i: ErrorIssue, max: number): string[] {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  const frames = lines[0] && (lines[0].startsWith(i.type) || lines[0].includes(i.message)) && lines.length > 1 ? lines.slice(1) : lines;
+  const frames =
+    lines[0] && (lines[0].startsWith(i.type) || lines[0].includes(i.message)) && lines.length > 1
+      ? lines.slice(1)
+      : lines;
   const shown = frames.slice(0, max).map((l) => `    ${oneLine(l)}`);
   if (frames.length > max) shown.push(`    (+${frames.length - max} frames)`);
   return shown;
@@ -392,16 +467,31 @@ function issueBlock(i: ErrorIssue, o: Opts): string[] {
 }
 
 function cmpIssues(a: ErrorIssue, b: ErrorIssue): number {
-  return (b.count ?? 0) - (a.count ?? 0) || cmpBig(safeBig(b.lastSeen), safeBig(a.lastSeen)) || cmpStr(a.id ?? '', b.id ?? '') || cmpStr(a.type ?? '', b.type ?? '');
+  return (
+    (b.count ?? 0) - (a.count ?? 0) ||
+    cmpBig(safeBig(b.lastSeen), safeBig(a.lastSeen)) ||
+    cmpStr(a.id ?? '', b.id ?? '') ||
+    cmpStr(a.type ?? '', b.type ?? '')
+  );
 }
 
-export function formatErrorIssues(items: readonly ErrorIssue[], src: BlockSource = {}, options?: FormatOptions): string {
+export function formatErrorIssues(
+  items: readonly ErrorIssue[],
+  src: BlockSource = {},
+  options?: FormatOptions,
+): string {
   const o = opts(options);
   const sorted = [...items].sort(cmpIssues);
   const [first] = minMax(sorted.map((i) => safeBig(i.firstSeen)));
   const [, last] = minMax(sorted.map((i) => safeBig(i.lastSeen)));
   const header = headerLine('error issues', src, sorted, plural(sorted.length, 'issue'), first, last, sorted.length);
-  return assemble(header, src, sorted.map((i) => issueBlock(i, o)), 'issues', o);
+  return assemble(
+    header,
+    src,
+    sorted.map((i) => issueBlock(i, o)),
+    'issues',
+    o,
+  );
 }
 
 // ------------------------------------------------------------------------------------------------ outcomes
@@ -429,12 +519,21 @@ function formatNotOk(kind: string, o: QueryOutcome<unknown>, maxLineChars = DEFA
   return clip(line, Math.max(maxLineChars, 20));
 }
 
-function outcomeText<T>(kind: string, o: QueryOutcome<readonly T[]>, render: (items: readonly T[], src: BlockSource, options?: FormatOptions) => string, options?: FormatOptions): string {
+function outcomeText<T>(
+  kind: string,
+  o: QueryOutcome<readonly T[]>,
+  render: (items: readonly T[], src: BlockSource, options?: FormatOptions) => string,
+  options?: FormatOptions,
+): string {
   if (o.status !== 'ok') return formatNotOk(kind, o, options?.maxLineChars) ?? '';
   return render(o.data, { provider: o.provider, truncated: o.truncated, warnings: o.warnings }, options);
 }
 
-export const formatLogsOutcome = (o: QueryOutcome<readonly LogEntry[]>, options?: FormatOptions) => outcomeText('logs', o, formatLogs, options);
-export const formatSpansOutcome = (o: QueryOutcome<readonly Span[]>, options?: FormatOptions) => outcomeText('spans', o, formatSpans, options);
-export const formatMetricsOutcome = (o: QueryOutcome<readonly MetricSeries[]>, options?: FormatOptions) => outcomeText('metrics', o, formatMetrics, options);
-export const formatErrorIssuesOutcome = (o: QueryOutcome<readonly ErrorIssue[]>, options?: FormatOptions) => outcomeText('error issues', o, formatErrorIssues, options);
+export const formatLogsOutcome = (o: QueryOutcome<readonly LogEntry[]>, options?: FormatOptions) =>
+  outcomeText('logs', o, formatLogs, options);
+export const formatSpansOutcome = (o: QueryOutcome<readonly Span[]>, options?: FormatOptions) =>
+  outcomeText('spans', o, formatSpans, options);
+export const formatMetricsOutcome = (o: QueryOutcome<readonly MetricSeries[]>, options?: FormatOptions) =>
+  outcomeText('metrics', o, formatMetrics, options);
+export const formatErrorIssuesOutcome = (o: QueryOutcome<readonly ErrorIssue[]>, options?: FormatOptions) =>
+  outcomeText('error issues', o, formatErrorIssues, options);

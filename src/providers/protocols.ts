@@ -69,7 +69,12 @@ export interface TopologyProvider extends ProviderBase {
   fetchServiceMap(range: TimeRange, ctx?: CallContext): Promise<QueryOutcome<readonly ServiceEdge[]>>;
 }
 
-export type AnyProvider = ProviderBase & Partial<Pick<LogsProvider, 'fetchLogs'>> & Partial<Pick<TracesProvider, 'searchSpans' | 'fetchTrace'>> & Partial<Pick<MetricsProvider, 'fetchMetrics'>> & Partial<Pick<ErrorsProvider, 'fetchIssues'>> & Partial<Pick<TopologyProvider, 'fetchServiceMap'>>;
+export type AnyProvider = ProviderBase &
+  Partial<Pick<LogsProvider, 'fetchLogs'>> &
+  Partial<Pick<TracesProvider, 'searchSpans' | 'fetchTrace'>> &
+  Partial<Pick<MetricsProvider, 'fetchMetrics'>> &
+  Partial<Pick<ErrorsProvider, 'fetchIssues'>> &
+  Partial<Pick<TopologyProvider, 'fetchServiceMap'>>;
 
 /** Methods each capability requires. */
 export const REQUIRED_METHODS: Readonly<Record<Capability, readonly string[]>> = {

@@ -85,10 +85,12 @@ const HEX_ID = /^[0-9a-f]{8,64}$/;
 
 function base(range: TimeRange, o: Partial<BaseQuery>): BaseQuery {
   const limit = o.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw new FlipturnError('FT_QUERY_INVALID', `limit must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new FlipturnError('FT_QUERY_INVALID', `limit must be a positive integer, got ${limit}`);
   for (const f of o.filters ?? []) {
     if (!f.key) throw new FlipturnError('FT_QUERY_INVALID', 'filter key must not be empty');
-    if (f.op !== 'exists' && f.value === undefined) throw new FlipturnError('FT_QUERY_INVALID', `filter ${f.key} ${f.op} needs a value`);
+    if (f.op !== 'exists' && f.value === undefined)
+      throw new FlipturnError('FT_QUERY_INVALID', `filter ${f.key} ${f.op} needs a value`);
   }
   return {
     range,
@@ -102,7 +104,9 @@ function base(range: TimeRange, o: Partial<BaseQuery>): BaseQuery {
 function ids(list: readonly string[] | undefined, what: string): readonly string[] | undefined {
   if (!list) return undefined;
   const out = list.map((t) => t.toLowerCase());
-  for (const t of out) if (!HEX_ID.test(t)) throw new FlipturnError('FT_QUERY_INVALID', `${what} must be hex ids, got '${t.slice(0, 40)}'`);
+  for (const t of out)
+    if (!HEX_ID.test(t))
+      throw new FlipturnError('FT_QUERY_INVALID', `${what} must be hex ids, got '${t.slice(0, 40)}'`);
   return Object.freeze([...new Set(out)].sort());
 }
 
@@ -118,12 +122,27 @@ export function logQuery(range: TimeRange, o: Partial<Omit<LogQuery, 'signal' | 
   });
 }
 
-export function traceSearchQuery(range: TimeRange, o: Partial<Omit<TraceSearchQuery, 'signal' | 'range'>> = {}): TraceSearchQuery {
+export function traceSearchQuery(
+  range: TimeRange,
+  o: Partial<Omit<TraceSearchQuery, 'signal' | 'range'>> = {},
+): TraceSearchQuery {
   if (o.minDurationNanos !== undefined && !(o.minDurationNanos >= 0)) {
     throw new FlipturnError('FT_QUERY_INVALID', 'minDurationNanos must be >= 0');
   }
-  if (o.part && !(Number.isInteger(o.part.of) && o.part.of >= 1 && Number.isInteger(o.part.index) && o.part.index >= 0 && o.part.index < o.part.of)) {
-    throw new FlipturnError('FT_QUERY_INVALID', `part must be an index in 0..of-1, got ${o.part.index} of ${o.part.of}`);
+  if (
+    o.part &&
+    !(
+      Number.isInteger(o.part.of) &&
+      o.part.of >= 1 &&
+      Number.isInteger(o.part.index) &&
+      o.part.index >= 0 &&
+      o.part.index < o.part.of
+    )
+  ) {
+    throw new FlipturnError(
+      'FT_QUERY_INVALID',
+      `part must be an index in 0..of-1, got ${o.part.index} of ${o.part.of}`,
+    );
   }
   return Object.freeze({
     ...base(range, o),

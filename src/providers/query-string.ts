@@ -39,8 +39,27 @@ import {
 import type { TimeRange } from './time-range.js';
 
 export type MetricFamily = NonNullable<MetricQuery['family']>;
-const METRIC_AGGREGATIONS: readonly MetricAggregation[] = ['avg', 'sum', 'min', 'max', 'count', 'rate', 'p50', 'p90', 'p95', 'p99'];
-const METRIC_FAMILIES: readonly MetricFamily[] = ['latency', 'errors', 'throughput', 'cpu', 'memory', 'saturation', 'any'];
+const METRIC_AGGREGATIONS: readonly MetricAggregation[] = [
+  'avg',
+  'sum',
+  'min',
+  'max',
+  'count',
+  'rate',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+];
+const METRIC_FAMILIES: readonly MetricFamily[] = [
+  'latency',
+  'errors',
+  'throughput',
+  'cpu',
+  'memory',
+  'saturation',
+  'any',
+];
 /** Attribute keys used when service / env are negated. */
 const SERVICE_KEY = 'service.name';
 const ENV_KEY = 'deployment.environment';
@@ -77,7 +96,9 @@ interface Token {
 }
 
 function fail(message: string, token: string, position: number): never {
-  throw new FlipturnError('FT_QUERY_STRING_INVALID', `${message} (at ${position}: '${token.slice(0, 60)}')`, { details: { token: token.slice(0, 200), position } });
+  throw new FlipturnError('FT_QUERY_STRING_INVALID', `${message} (at ${position}: '${token.slice(0, 60)}')`, {
+    details: { token: token.slice(0, 200), position },
+  });
 }
 
 const KEY_START = /[A-Za-z_]/;
@@ -179,7 +200,19 @@ function roleOf(key: string, at: boolean, signal: Capability): string | undefine
   const k = key.toLowerCase();
   if (k === 'trace_id' || (!at && k === 'trace')) return 'trace';
   if (at) return undefined;
-  if (k === 'service' || k === 'env' || k === 'status' || k === 'duration' || k === 'family' || k === 'agg' || k === 'by' || k === 'step' || k === 'is' || k === 'metric') return k;
+  if (
+    k === 'service' ||
+    k === 'env' ||
+    k === 'status' ||
+    k === 'duration' ||
+    k === 'family' ||
+    k === 'agg' ||
+    k === 'by' ||
+    k === 'step' ||
+    k === 'is' ||
+    k === 'metric'
+  )
+    return k;
   if (k === 'level' || k === 'severity') return 'level';
   if (k === 'operation' || k === 'resource_name') return 'operation';
   if (k === 'name') return signal === 'metrics' ? 'metric' : 'operation';
@@ -216,7 +249,11 @@ export function parseQueryString(input: string, signal: Capability): ParsedQuery
       continue;
     }
     if (!(APPLIES[role] ?? []).includes(signal)) {
-      fail(`'${t.key}:' does not apply to ${signal} queries (it applies to ${(APPLIES[role] ?? []).join(', ')})`, t.raw, t.position);
+      fail(
+        `'${t.key}:' does not apply to ${signal} queries (it applies to ${(APPLIES[role] ?? []).join(', ')})`,
+        t.raw,
+        t.position,
+      );
     }
     if (t.negated) {
       if (role === 'service' || role === 'env') {
@@ -268,7 +305,8 @@ function applyRole(out: Mutable, role: string, t: Token, signal: Capability): vo
     case 'status':
       if (signal === 'logs') return applyRole(out, 'level', t, signal);
       once(out, 'status', t);
-      if (v !== 'error' && v !== 'ok' && v !== 'unset') fail("status must be 'error', 'ok' or 'unset'", t.raw, t.position);
+      if (v !== 'error' && v !== 'ok' && v !== 'unset')
+        fail("status must be 'error', 'ok' or 'unset'", t.raw, t.position);
       out.status = v;
       return;
     case 'level': {
@@ -300,18 +338,21 @@ function applyMetricOrErrorRole(out: Mutable, role: string, t: Token): void {
   switch (role) {
     case 'family':
       once(out, 'family', t);
-      if (!METRIC_FAMILIES.includes(v as MetricFamily)) fail(`family must be one of ${METRIC_FAMILIES.join(', ')}`, t.raw, t.position);
+      if (!METRIC_FAMILIES.includes(v as MetricFamily))
+        fail(`family must be one of ${METRIC_FAMILIES.join(', ')}`, t.raw, t.position);
       out.family = v as MetricFamily;
       return;
     case 'agg':
       once(out, 'aggregation', t);
-      if (!METRIC_AGGREGATIONS.includes(v as MetricAggregation)) fail(`agg must be one of ${METRIC_AGGREGATIONS.join(', ')}`, t.raw, t.position);
+      if (!METRIC_AGGREGATIONS.includes(v as MetricAggregation))
+        fail(`agg must be one of ${METRIC_AGGREGATIONS.join(', ')}`, t.raw, t.position);
       out.aggregation = v as MetricAggregation;
       return;
     case 'by': {
       if (out.groupBy.length > 0) fail("'by:' given twice", t.raw, t.position);
       const keys = v.split(',');
-      if (keys.some((k) => k.trim() === '')) fail("'by:' needs comma-separated keys without empty entries", t.raw, t.position);
+      if (keys.some((k) => k.trim() === ''))
+        fail("'by:' needs comma-separated keys without empty entries", t.raw, t.position);
       out.groupBy = Object.freeze(keys.map((k) => k.trim()));
       return;
     }
@@ -348,7 +389,12 @@ export interface BuildOptions {
 
 /** A parsed string plus a range as the canonical query of its signal (the constructors validate). */
 export function toLogQuery(p: ParsedQueryString, range: TimeRange, o: BuildOptions = {}): LogQuery {
-  return logQuery(range, { ...common(p, o), ...(p.traceIds.length ? { traceIds: p.traceIds } : {}), ...(p.minSeverity ? { minSeverity: p.minSeverity } : {}), ...(p.text ? { text: p.text } : {}) });
+  return logQuery(range, {
+    ...common(p, o),
+    ...(p.traceIds.length ? { traceIds: p.traceIds } : {}),
+    ...(p.minSeverity ? { minSeverity: p.minSeverity } : {}),
+    ...(p.text ? { text: p.text } : {}),
+  });
 }
 
 export function toTraceSearchQuery(p: ParsedQueryString, range: TimeRange, o: BuildOptions = {}): TraceSearchQuery {
@@ -373,11 +419,23 @@ export function toMetricQuery(p: ParsedQueryString, range: TimeRange, o: BuildOp
 }
 
 export function toErrorQuery(p: ParsedQueryString, range: TimeRange, o: BuildOptions = {}): ErrorQuery {
-  return errorQuery(range, { ...common(p, o), ...(p.traceIds.length ? { traceIds: p.traceIds } : {}), ...(p.unresolvedOnly !== undefined ? { unresolvedOnly: p.unresolvedOnly } : {}) });
+  return errorQuery(range, {
+    ...common(p, o),
+    ...(p.traceIds.length ? { traceIds: p.traceIds } : {}),
+    ...(p.unresolvedOnly !== undefined ? { unresolvedOnly: p.unresolvedOnly } : {}),
+  });
 }
 
-function common(p: ParsedQueryString, o: BuildOptions): { service?: string; env?: string; filters: readonly AttributeFilter[]; limit?: number } {
-  return { ...(p.service ? { service: p.service } : {}), ...(p.env ? { env: p.env } : {}), filters: p.filters, ...(o.limit !== undefined ? { limit: o.limit } : {}) };
+function common(
+  p: ParsedQueryString,
+  o: BuildOptions,
+): { service?: string; env?: string; filters: readonly AttributeFilter[]; limit?: number } {
+  return {
+    ...(p.service ? { service: p.service } : {}),
+    ...(p.env ? { env: p.env } : {}),
+    filters: p.filters,
+    ...(o.limit !== undefined ? { limit: o.limit } : {}),
+  };
 }
 
 const BARE_SAFE = /^[^\s"*>-][^\s"]*$/;

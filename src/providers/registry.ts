@@ -1,5 +1,11 @@
 import { FlipturnError } from '../kernel/errors.js';
-import { ALL_CAPABILITIES, REQUIRED_METHODS, type AnyProvider, type Capability, type ProviderByCapability } from './protocols.js';
+import {
+  ALL_CAPABILITIES,
+  REQUIRED_METHODS,
+  type AnyProvider,
+  type Capability,
+  type ProviderByCapability,
+} from './protocols.js';
 
 /**
  * Holds the providers of one process. A provider is registered under every capability it declares; the
@@ -8,7 +14,13 @@ import { ALL_CAPABILITIES, REQUIRED_METHODS, type AnyProvider, type Capability, 
  */
 export class ProviderRegistry {
   private readonly byName = new Map<string, AnyProvider>();
-  private readonly byCapability: { [C in Capability]: Array<ProviderByCapability[C]> } = { logs: [], traces: [], metrics: [], errors: [], topology: [] };
+  private readonly byCapability: { [C in Capability]: Array<ProviderByCapability[C]> } = {
+    logs: [],
+    traces: [],
+    metrics: [],
+    errors: [],
+    topology: [],
+  };
 
   register(provider: AnyProvider): this {
     validateProvider(provider);
@@ -56,9 +68,11 @@ export function validateProvider(provider: unknown): asserts provider is AnyProv
   const label = typeof p?.name === 'string' && p.name ? `provider '${p.name}'` : 'provider';
   const problems: string[] = [];
   if (p === null || typeof p !== 'object') throw new FlipturnError('FT_PROVIDER_INVALID', 'provider must be an object');
-  if (typeof p.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(p.name)) problems.push('name must be a lower-case identifier');
+  if (typeof p.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(p.name))
+    problems.push('name must be a lower-case identifier');
   if (typeof p.healthCheck !== 'function') problems.push('healthCheck() is missing');
-  if (!Array.isArray(p.capabilities) || p.capabilities.length === 0) problems.push('capabilities must list at least one of logs, traces, metrics, errors, topology');
+  if (!Array.isArray(p.capabilities) || p.capabilities.length === 0)
+    problems.push('capabilities must list at least one of logs, traces, metrics, errors, topology');
   const seen = new Set<string>();
   for (const c of p.capabilities ?? []) {
     if (!ALL_CAPABILITIES.includes(c)) {
@@ -72,6 +86,8 @@ export function validateProvider(provider: unknown): asserts provider is AnyProv
     }
   }
   if (problems.length > 0) {
-    throw new FlipturnError('FT_PROVIDER_INVALID', `${label} does not fulfil its protocols: ${problems.join('; ')}`, { details: { problems } });
+    throw new FlipturnError('FT_PROVIDER_INVALID', `${label} does not fulfil its protocols: ${problems.join('; ')}`, {
+      details: { problems },
+    });
   }
 }

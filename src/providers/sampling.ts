@@ -83,7 +83,9 @@ export function pickTraces<G extends TraceGroup>(all: readonly G[], budget: numb
       else byService.set(svc, [g]);
     }
   }
-  const services = [...byService.entries()].sort((x, y) => x[1].length - y[1].length || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const services = [...byService.entries()].sort(
+    (x, y) => x[1].length - y[1].length || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0),
+  );
   const firstCap = Math.floor(budget / 3);
   for (const [, list] of services) {
     list.sort(cmpByStart);

@@ -21,7 +21,8 @@ export function timeSlices(range: TimeRange, n: number, minNanos = 1n): TimeRang
   const fit = span / (minNanos > 0n ? minNanos : 1n);
   const count = fit >= BigInt(n) ? BigInt(Math.max(1, n)) : fit > 0n ? fit : 1n;
   const out: TimeRange[] = [];
-  for (let i = 0n; i < count; i++) out.push(TimeRange.of(range.start + (span * i) / count, range.start + (span * (i + 1n)) / count));
+  for (let i = 0n; i < count; i++)
+    out.push(TimeRange.of(range.start + (span * i) / count, range.start + (span * (i + 1n)) / count));
   return out;
 }
 
@@ -57,7 +58,11 @@ export interface SlicedRead<T> {
 export type SliceReader<T> = (slice: TimeRange, quota: number) => Promise<QueryOutcome<SliceAnswer<T>>>;
 
 /** Runs `fn` over the items, at most `limit` at a time, results in item order. */
-export async function mapLimit<A, R>(items: readonly A[], limit: number, fn: (a: A, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<A, R>(
+  items: readonly A[],
+  limit: number,
+  fn: (a: A, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -78,7 +83,13 @@ function why(o: QueryOutcome<unknown>): string {
  * Reads `slices` sharing `total` rows (see the module comment). A failing slice is left out with a warning (the read
  * is partial); when every slice fails in the first pass, the first failure is the answer. no_data is an empty slice.
  */
-export async function readSlices<T>(provider: string, slices: readonly TimeRange[], total: number, read: SliceReader<T>, concurrency: number): Promise<QueryOutcome<SlicedRead<T>>> {
+export async function readSlices<T>(
+  provider: string,
+  slices: readonly TimeRange[],
+  total: number,
+  read: SliceReader<T>,
+  concurrency: number,
+): Promise<QueryOutcome<SlicedRead<T>>> {
   const share = quotas(total, slices.length);
   const warnings: string[] = [];
   let partial = false;

@@ -17,7 +17,10 @@ export class TimeRange {
 
   static of(start: UnixNanos, end: UnixNanos): TimeRange {
     if (end < start) {
-      throw new FlipturnError('FT_TIME_RANGE_INVERTED', `time range ends (${toIsoNanos(end)}) before it starts (${toIsoNanos(start)})`);
+      throw new FlipturnError(
+        'FT_TIME_RANGE_INVERTED',
+        `time range ends (${toIsoNanos(end)}) before it starts (${toIsoNanos(start)})`,
+      );
     }
     return new TimeRange(start, end);
   }

@@ -13,10 +13,24 @@ import { z } from 'zod';
 import type { Clock } from '../kernel/clock.js';
 import { errorMessage } from '../kernel/errors.js';
 import { msToNanos, parseIsoNanos, type UnixNanos } from '../kernel/time.js';
-import { formatErrorIssuesOutcome, formatLogsOutcome, formatMetricsOutcome, formatSpansOutcome, isoMs, type FormatOptions } from './format.js';
+import {
+  formatErrorIssuesOutcome,
+  formatLogsOutcome,
+  formatMetricsOutcome,
+  formatSpansOutcome,
+  isoMs,
+  type FormatOptions,
+} from './format.js';
 import { outcome, type QueryOutcome } from './outcome.js';
 import { CAPABILITIES, type CallContext, type EvidenceCapability } from './protocols.js';
-import { parseQueryString, toErrorQuery, toLogQuery, toMetricQuery, toTraceSearchQuery, type ParsedQueryString } from './query-string.js';
+import {
+  parseQueryString,
+  toErrorQuery,
+  toLogQuery,
+  toMetricQuery,
+  toTraceSearchQuery,
+  type ParsedQueryString,
+} from './query-string.js';
 import type { ProviderRegistry } from './registry.js';
 import { TimeRange } from './time-range.js';
 
@@ -50,7 +64,10 @@ export interface EvidenceToolOptions {
   /** Asked before each provider call; false: the call is not made and the tool says the budget is exhausted. */
   beforeCall?(provider: string, capability: EvidenceCapability): boolean | Promise<boolean>;
   /** Told every outcome of a call that was made. */
-  afterCall?(result: QueryOutcome<unknown>, call: { readonly provider: string; readonly capability: EvidenceCapability }): void;
+  afterCall?(
+    result: QueryOutcome<unknown>,
+    call: { readonly provider: string; readonly capability: EvidenceCapability },
+  ): void;
 }
 
 interface ToolArgs {
@@ -70,7 +87,8 @@ const SPECIFIC: Readonly<Record<EvidenceCapability, string>> = {
   logs: 'Logs terms: level:warn (minimum severity), trace_id:<hex> (several allowed), bare words = text the body must contain.',
   traces:
     'Trace terms: operation:"GET /search", status:error|ok, duration:>500ms (ns, us, ms, s). trace_id:<hex> (or the trace_id argument) fetches whole traces and must be alone.',
-  metrics: 'Metric terms: metric:<name> or family:latency|errors|throughput|cpu|memory|saturation, agg:avg|sum|min|max|count|rate|p50|p90|p95|p99, by:service,route, step:30s.',
+  metrics:
+    'Metric terms: metric:<name> or family:latency|errors|throughput|cpu|memory|saturation, agg:avg|sum|min|max|count|rate|p50|p90|p95|p99, by:service,route, step:30s.',
   errors: 'Issue terms: is:unresolved|all, trace_id:<hex>, tag filters as key:value.',
 };
 const WHAT: Readonly<Record<EvidenceCapability, string>> = {
@@ -93,25 +111,33 @@ function parseLookback(v: string): number {
 
 function parseInstant(name: string, v: string): UnixNanos {
   const t = parseIsoNanos(v.trim());
-  if (t === undefined) throw new ToolInputError(`${name} '${v}' must be an ISO-8601 instant with a zone, e.g. 2026-11-21T10:00:00Z`);
+  if (t === undefined)
+    throw new ToolInputError(`${name} '${v}' must be an ISO-8601 instant with a zone, e.g. 2026-11-21T10:00:00Z`);
   return t;
 }
 
 /** The window from start / end / lookback, defaulting to the last defaultLookbackMs before now. */
 function resolveWindow(args: ToolArgs, clock: Clock, defaultLookbackMs: number, maxWindowMs: number): TimeRange {
-  if (args.start && args.end && args.lookback) throw new ToolInputError('give start and end, or a lookback, not all three');
+  if (args.start && args.end && args.lookback)
+    throw new ToolInputError('give start and end, or a lookback, not all three');
   const lookbackMs = args.lookback ? parseLookback(args.lookback) : undefined;
   let start: UnixNanos;
   let end: UnixNanos;
   if (args.start) {
     start = parseInstant('start', args.start);
-    end = args.end ? parseInstant('end', args.end) : lookbackMs !== undefined ? start + msToNanos(lookbackMs) : clock.nowNanos();
+    end = args.end
+      ? parseInstant('end', args.end)
+      : lookbackMs !== undefined
+        ? start + msToNanos(lookbackMs)
+        : clock.nowNanos();
   } else {
     end = args.end ? parseInstant('end', args.end) : clock.nowNanos();
     start = end - msToNanos(lookbackMs ?? defaultLookbackMs);
   }
-  if (end <= start) throw new ToolInputError(`the window ends (${isoMs(end)}) before or when it starts (${isoMs(start)})`);
-  if (end - start > msToNanos(maxWindowMs)) throw new ToolInputError(`the window is longer than the ${Math.round(maxWindowMs / 3_600_000)}h allowed`);
+  if (end <= start)
+    throw new ToolInputError(`the window ends (${isoMs(end)}) before or when it starts (${isoMs(start)})`);
+  if (end - start > msToNanos(maxWindowMs))
+    throw new ToolInputError(`the window is longer than the ${Math.round(maxWindowMs / 3_600_000)}h allowed`);
   return TimeRange.of(start, end);
 }
 
@@ -129,33 +155,75 @@ const FORMATTERS: Readonly<Record<EvidenceCapability, (o: QueryOutcome<readonly 
   metrics: (o, f) => formatMetricsOutcome(o, f),
   errors: (o, f) => formatErrorIssuesOutcome(o, f),
 };
-const KIND_LABEL: Readonly<Record<EvidenceCapability, string>> = { logs: 'logs', traces: 'spans', metrics: 'metrics', errors: 'error issues' };
+const KIND_LABEL: Readonly<Record<EvidenceCapability, string>> = {
+  logs: 'logs',
+  traces: 'spans',
+  metrics: 'metrics',
+  errors: 'error issues',
+};
 
-function plans(registry: ProviderRegistry, capability: EvidenceCapability, p: ParsedQueryString, range: TimeRange, limit: number, names: readonly string[], o: EvidenceToolOptions): Plan[] {
-  const fmt = (ou: QueryOutcome<readonly unknown[]>) => FORMATTERS[capability](ou as QueryOutcome<readonly never[]>, o.format);
+function plans(
+  registry: ProviderRegistry,
+  capability: EvidenceCapability,
+  p: ParsedQueryString,
+  range: TimeRange,
+  limit: number,
+  names: readonly string[],
+  o: EvidenceToolOptions,
+): Plan[] {
+  const fmt = (ou: QueryOutcome<readonly unknown[]>) =>
+    FORMATTERS[capability](ou as QueryOutcome<readonly never[]>, o.format);
   const label = KIND_LABEL[capability];
   const pick = <T extends { name: string }>(list: readonly T[]) => list.filter((x) => names.includes(x.name));
   switch (capability) {
     case 'logs': {
       const q = toLogQuery(p, range, { limit });
-      return pick(registry.for('logs')).map((x) => ({ provider: x.name, label, format: fmt, call: (c) => x.fetchLogs(q, c) }));
+      return pick(registry.for('logs')).map((x) => ({
+        provider: x.name,
+        label,
+        format: fmt,
+        call: (c) => x.fetchLogs(q, c),
+      }));
     }
     case 'traces': {
       if (p.traceIds.length > 0) {
         const max = o.maxTraceIds ?? 5;
-        if (p.traceIds.length > max) throw new ToolInputError(`at most ${max} trace ids per call, got ${p.traceIds.length}`);
-        return pick(registry.for('traces')).flatMap((x) => p.traceIds.map((id): Plan => ({ provider: x.name, label, format: fmt, call: (c) => x.fetchTrace(id, range, c) })));
+        if (p.traceIds.length > max)
+          throw new ToolInputError(`at most ${max} trace ids per call, got ${p.traceIds.length}`);
+        return pick(registry.for('traces')).flatMap((x) =>
+          p.traceIds.map((id): Plan => ({
+            provider: x.name,
+            label,
+            format: fmt,
+            call: (c) => x.fetchTrace(id, range, c),
+          })),
+        );
       }
       const q = toTraceSearchQuery(p, range, { limit });
-      return pick(registry.for('traces')).map((x) => ({ provider: x.name, label, format: fmt, call: (c) => x.searchSpans(q, c) }));
+      return pick(registry.for('traces')).map((x) => ({
+        provider: x.name,
+        label,
+        format: fmt,
+        call: (c) => x.searchSpans(q, c),
+      }));
     }
     case 'metrics': {
       const q = toMetricQuery(p, range, { limit, stepSeconds: o.metricStepSeconds ?? 60 });
-      return pick(registry.for('metrics')).map((x) => ({ provider: x.name, label, format: fmt, call: (c) => x.fetchMetrics(q, c) }));
+      return pick(registry.for('metrics')).map((x) => ({
+        provider: x.name,
+        label,
+        format: fmt,
+        call: (c) => x.fetchMetrics(q, c),
+      }));
     }
     case 'errors': {
       const q = toErrorQuery(p, range, { limit });
-      return pick(registry.for('errors')).map((x) => ({ provider: x.name, label, format: fmt, call: (c) => x.fetchIssues(q, c) }));
+      return pick(registry.for('errors')).map((x) => ({
+        provider: x.name,
+        label,
+        format: fmt,
+        call: (c) => x.fetchIssues(q, c),
+      }));
     }
   }
 }
@@ -169,12 +237,20 @@ async function safeCall(plan: Plan, ctx: CallContext): Promise<QueryOutcome<read
 }
 
 /** Builds the tools for every capability the registry holds, in CAPABILITIES order. */
-export function createEvidenceTools(registry: ProviderRegistry, options: EvidenceToolOptions): StructuredToolInterface[] {
+export function createEvidenceTools(
+  registry: ProviderRegistry,
+  options: EvidenceToolOptions,
+): StructuredToolInterface[] {
   const state = { calls: 0 };
   return CAPABILITIES.filter((c) => registry.has(c)).map((c) => evidenceTool(registry, c, options, state));
 }
 
-function evidenceTool(registry: ProviderRegistry, capability: EvidenceCapability, o: EvidenceToolOptions, state: { calls: number }): StructuredToolInterface {
+function evidenceTool(
+  registry: ProviderRegistry,
+  capability: EvidenceCapability,
+  o: EvidenceToolOptions,
+  state: { calls: number },
+): StructuredToolInterface {
   const names = registry.for(capability).map((p) => p.name);
   const name = EVIDENCE_TOOL_NAMES[capability];
   const schema = z.object({
@@ -182,15 +258,37 @@ function evidenceTool(registry: ProviderRegistry, capability: EvidenceCapability
     start: z.string().optional().describe('Window start, ISO-8601 with zone (2026-11-21T10:00:00Z).'),
     end: z.string().optional().describe('Window end, ISO-8601 with zone; default now.'),
     lookback: z.string().optional().describe('Window length ending at end (or now), e.g. 15m, 2h, 1d. Default 15m.'),
-    limit: z.number().int().min(1).optional().describe(`Most rows per provider (default ${o.defaultLimit ?? 50}, at most ${o.maxLimit ?? 500}).`),
-    provider: z.string().optional().describe(`Ask only this provider: ${names.join(', ')}. Default: all of them.`),
-    ...(capability === 'traces' ? { trace_id: z.string().optional().describe('Fetch this whole trace (hex id) instead of searching.') } : {}),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(`Most rows per provider (default ${o.defaultLimit ?? 50}, at most ${o.maxLimit ?? 500}).`),
+    provider: z
+      .string()
+      .optional()
+      .describe(`Ask only this provider: ${names.join(', ')}. Default: all of them.`),
+    ...(capability === 'traces'
+      ? { trace_id: z.string().optional().describe('Fetch this whole trace (hex id) instead of searching.') }
+      : {}),
   });
   const description = `${WHAT[capability]} from ${names.join(', ')}. ${SYNTAX} ${SPECIFIC[capability]} Each provider's answer is headed with its name; "no data" means the query ran and matched nothing, "FAILED" means the backend could not answer.`;
-  return tool(async (args: ToolArgs, config?: ToolRunnableConfig) => runTool(registry, capability, args, o, state, names, config?.signal), { name, description, schema });
+  return tool(
+    async (args: ToolArgs, config?: ToolRunnableConfig) =>
+      runTool(registry, capability, args, o, state, names, config?.signal),
+    { name, description, schema },
+  );
 }
 
-async function runTool(registry: ProviderRegistry, capability: EvidenceCapability, args: ToolArgs, o: EvidenceToolOptions, state: { calls: number }, names: readonly string[], signal: AbortSignal | undefined): Promise<string> {
+async function runTool(
+  registry: ProviderRegistry,
+  capability: EvidenceCapability,
+  args: ToolArgs,
+  o: EvidenceToolOptions,
+  state: { calls: number },
+  names: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<string> {
   const name = EVIDENCE_TOOL_NAMES[capability];
   let list: Plan[];
   let range: TimeRange;
@@ -203,7 +301,8 @@ async function runTool(registry: ProviderRegistry, capability: EvidenceCapabilit
       text = `trace_id:${args.trace_id.trim()}`;
     }
     const parsed = parseQueryString(text, capability);
-    if (args.provider !== undefined && !names.includes(args.provider)) throw new ToolInputError(`unknown provider '${args.provider}' for ${capability}; available: ${names.join(', ')}`);
+    if (args.provider !== undefined && !names.includes(args.provider))
+      throw new ToolInputError(`unknown provider '${args.provider}' for ${capability}; available: ${names.join(', ')}`);
     const maxLimit = o.maxLimit ?? 500;
     const limit = Math.min(args.limit ?? o.defaultLimit ?? 50, maxLimit);
     if ((args.limit ?? 0) > maxLimit) limitNote = ` (limit lowered to ${maxLimit})`;
@@ -226,10 +325,17 @@ async function runTool(registry: ProviderRegistry, capability: EvidenceCapabilit
     return plan.format(r);
   });
   const window = `${isoMs(range.start)}..${isoMs(range.end)}`;
-  return [`${name} ${JSON.stringify(args.query ?? args.trace_id ?? '')} window ${window}${limitNote}`, ...blocks].join('\n\n');
+  return [`${name} ${JSON.stringify(args.query ?? args.trace_id ?? '')} window ${window}${limitNote}`, ...blocks].join(
+    '\n\n',
+  );
 }
 
-async function permit(provider: string, capability: EvidenceCapability, o: EvidenceToolOptions, state: { calls: number }): Promise<boolean> {
+async function permit(
+  provider: string,
+  capability: EvidenceCapability,
+  o: EvidenceToolOptions,
+  state: { calls: number },
+): Promise<boolean> {
   if (o.maxCalls !== undefined && state.calls >= o.maxCalls) return false;
   let ok = true;
   try {

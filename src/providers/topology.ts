@@ -14,5 +14,7 @@ export function edgeList(provider: string, pairs: Iterable<readonly [string, str
     seen.add(key);
     out.push({ sourceProvider: provider, caller, callee });
   }
-  return out.sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
+  return out.sort((a, b) =>
+    a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0,
+  );
 }

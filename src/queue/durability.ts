@@ -73,7 +73,13 @@ export async function readPersistence(probe: PersistenceProbe, volatileAllowed: 
     const fsync = await configValue(probe, 'appendfsync');
     const how = fsync === undefined ? 'fsync policy unknown (CONFIG refused)' : `appendfsync ${fsync}`;
     const weak = fsync === 'no' ? ': the OS decides when it reaches the disk, a host crash can lose recent alerts' : '';
-    return { persistence: 'aof', ...(fsync !== undefined ? { fsync } : {}), durable: true, volatileAllowed, detail: `Redis writes an append-only file (${how})${weak}` };
+    return {
+      persistence: 'aof',
+      ...(fsync !== undefined ? { fsync } : {}),
+      durable: true,
+      volatileAllowed,
+      detail: `Redis writes an append-only file (${how})${weak}`,
+    };
   }
   const save = await configValue(probe, 'save');
   const rdbSaves = Number(field(info, 'rdb_saves') ?? '0');
@@ -108,16 +114,32 @@ export function inProcessDurability(volatileAllowed: boolean): QueueDurability {
  * master is read, and the cluster is as durable as its least durable master (any of them may hold the queue's slot
  * after a failover, and thread memory spreads over all of them).
  */
-export async function checkRedisPersistence(url: string, volatileAllowed: boolean, timeoutMs = 3000): Promise<QueueDurability> {
+export async function checkRedisPersistence(
+  url: string,
+  volatileAllowed: boolean,
+  timeoutMs = 3000,
+): Promise<QueueDurability> {
   const parsed = parseRedisUrl(url);
-  if (parsed.ok && parsed.target.kind === 'cluster') return checkClusterPersistence(parsed.target, volatileAllowed, timeoutMs);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: timeoutMs, retryStrategy: () => null });
+  if (parsed.ok && parsed.target.kind === 'cluster')
+    return checkClusterPersistence(parsed.target, volatileAllowed, timeoutMs);
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     return await readPersistence(redis, volatileAllowed);
   } catch (e) {
-    return { persistence: 'unknown', durable: false, volatileAllowed, detail: `cannot reach Redis to read its persistence: ${errorMessage(e)}` };
+    return {
+      persistence: 'unknown',
+      durable: false,
+      volatileAllowed,
+      detail: `cannot reach Redis to read its persistence: ${errorMessage(e)}`,
+    };
   } finally {
     redis.disconnect();
   }
@@ -177,23 +199,52 @@ export class DurabilityMonitor {
 
 /** A fixed verdict (the in-process queue, tests). */
 export function fixedDurability(d: QueueDurability): DurabilityMonitor {
-  const m = new DurabilityMonitor(() => Promise.resolve(d), () => 0, Number.POSITIVE_INFINITY);
+  const m = new DurabilityMonitor(
+    () => Promise.resolve(d),
+    () => 0,
+    Number.POSITIVE_INFINITY,
+  );
   m.record(d);
   return m;
 }
 
-async function checkClusterPersistence(target: RedisTarget, volatileAllowed: boolean, timeoutMs: number): Promise<QueueDurability> {
+async function checkClusterPersistence(
+  target: RedisTarget,
+  volatileAllowed: boolean,
+  timeoutMs: number,
+): Promise<QueueDurability> {
   const cluster = createRedisClient(target, { commandTimeout: timeoutMs });
   cluster.on('error', () => undefined);
   try {
     if (!(cluster instanceof Cluster) || !(await whenClientReady(cluster, timeoutMs))) {
-      return { persistence: 'unknown', durable: false, volatileAllowed, detail: 'cannot reach the Redis Cluster to read its persistence' };
+      return {
+        persistence: 'unknown',
+        durable: false,
+        volatileAllowed,
+        detail: 'cannot reach the Redis Cluster to read its persistence',
+      };
     }
     const masters = cluster.nodes('master');
-    const verdicts = await Promise.all(masters.map(async (m) => ({ at: `${m.options.host ?? '?'}:${m.options.port ?? '?'}`, v: await readPersistence(m, volatileAllowed) })));
+    const verdicts = await Promise.all(
+      masters.map(async (m) => ({
+        at: `${m.options.host ?? '?'}:${m.options.port ?? '?'}`,
+        v: await readPersistence(m, volatileAllowed),
+      })),
+    );
     const worst = verdicts.find((x) => !x.v.durable) ?? verdicts[0];
-    if (!worst) return { persistence: 'unknown', durable: false, volatileAllowed, detail: 'the Redis Cluster reported no master' };
-    return { ...worst.v, detail: worst.v.durable ? `all ${masters.length} cluster masters: ${worst.v.detail}` : `cluster master ${worst.at}: ${worst.v.detail}` };
+    if (!worst)
+      return {
+        persistence: 'unknown',
+        durable: false,
+        volatileAllowed,
+        detail: 'the Redis Cluster reported no master',
+      };
+    return {
+      ...worst.v,
+      detail: worst.v.durable
+        ? `all ${masters.length} cluster masters: ${worst.v.detail}`
+        : `cluster master ${worst.at}: ${worst.v.detail}`,
+    };
   } finally {
     cluster.disconnect();
   }

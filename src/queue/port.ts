@@ -159,7 +159,10 @@ export function encodeSignal(signal: QueuedSignal): string {
   const r = queuedSignalSchema.safeParse(signal);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new FlipturnError('FT_SIGNAL_INVALID', `signal is invalid at ${issue?.path.join('.') ?? '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new FlipturnError(
+      'FT_SIGNAL_INVALID',
+      `signal is invalid at ${issue?.path.join('.') ?? '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return JSON.stringify(r.data);
 }

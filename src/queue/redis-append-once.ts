@@ -50,7 +50,10 @@ const COMMAND = APPEND_ONCE_COMMAND;
 
 type ScriptResult = Array<string | number>;
 
-type WithAppendOnce = Record<typeof COMMAND, (numberOfKeys: number, ...args: Array<string | number>) => Promise<ScriptResult>>;
+type WithAppendOnce = Record<
+  typeof COMMAND,
+  (numberOfKeys: number, ...args: Array<string | number>) => Promise<ScriptResult>
+>;
 
 /** Registers the script on a connection (once per connection object; ioredis caches it per socket). */
 function defineAppendOnce(redis: RedisClient): void {
@@ -137,7 +140,10 @@ export class AppendOnceBatcher {
     const acks = this.o.replicaAcks ?? 0;
     if (acks <= 0) return (this.redis as unknown as WithAppendOnce)[COMMAND](numberOfKeys, ...args);
     // One pipeline: the script and WAIT go to the same master (the slot of the stream) in one write.
-    const pipe = this.redis.pipeline() as unknown as Record<typeof COMMAND, (...a: Array<string | number>) => unknown> & {
+    const pipe = this.redis.pipeline() as unknown as Record<
+      typeof COMMAND,
+      (...a: Array<string | number>) => unknown
+    > & {
       wait(n: number, ms: number): unknown;
       exec(): Promise<Array<[Error | null, unknown]> | null>;
     };
@@ -149,12 +155,15 @@ export class AppendOnceBatcher {
     if (scriptErr) {
       // ioredis follows a redirection of a pipeline only when every reply is that same redirection; WAIT's own
       // error (it went to a replica) stops it. Learn the new slot map so the sender's retry reaches the new master.
-      if (this.redis instanceof Cluster && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(scriptErr.message)) this.redis.refreshSlotsCache();
+      if (this.redis instanceof Cluster && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(scriptErr.message))
+        this.redis.refreshSlotsCache();
       throw scriptErr;
     }
     if (waitErr) throw waitErr;
     if (typeof acked !== 'number' || acked < acks) {
-      throw new Error(`the append reached ${String(acked)} of the ${acks} replica(s) QUEUE_REPLICA_ACKS asks for within ${this.o.replicaAckTimeoutMs ?? 1000} ms`);
+      throw new Error(
+        `the append reached ${String(acked)} of the ${acks} replica(s) QUEUE_REPLICA_ACKS asks for within ${this.o.replicaAckTimeoutMs ?? 1000} ms`,
+      );
     }
     return script as ScriptResult;
   }

@@ -37,7 +37,10 @@ function nodeOptions(o: RedisClientOptions): RedisOptions {
 }
 
 function pipelining(o: RedisClientOptions): { enableAutoPipelining: boolean; autoPipeliningIgnoredCommands: string[] } {
-  return { enableAutoPipelining: o.enableAutoPipelining ?? false, autoPipeliningIgnoredCommands: [...(o.autoPipeliningIgnoredCommands ?? [])] };
+  return {
+    enableAutoPipelining: o.enableAutoPipelining ?? false,
+    autoPipeliningIgnoredCommands: [...(o.autoPipeliningIgnoredCommands ?? [])],
+  };
 }
 
 export function createRedisClient(target: RedisTarget, o: RedisClientOptions): RedisClient {
@@ -47,7 +50,13 @@ export function createRedisClient(target: RedisTarget, o: RedisClientOptions): R
 
 function connect(target: RedisTarget, o: RedisClientOptions): RedisClient {
   if (target.kind === 'single') {
-    return new Redis(target.url, { ...nodeOptions(o), ...pipelining(o), lazyConnect: false, enableOfflineQueue: false, retryStrategy: backoff });
+    return new Redis(target.url, {
+      ...nodeOptions(o),
+      ...pipelining(o),
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      retryStrategy: backoff,
+    });
   }
   return new Cluster(
     target.nodes.map((n) => ({ host: n.host, port: n.port })),

@@ -29,7 +29,10 @@ return id
 
 const COMMAND = 'flipturnRedrive';
 
-type WithRedrive = Record<typeof COMMAND, (deadLetters: string, stream: string, id: string, maxLen: number) => Promise<string | null>>;
+type WithRedrive = Record<
+  typeof COMMAND,
+  (deadLetters: string, stream: string, id: string, maxLen: number) => Promise<string | null>
+>;
 
 /** Registers the script on a connection (EVALSHA after the first call; EVAL again after a server restart). */
 export function defineRedrive(redis: RedisClient): void {
@@ -37,6 +40,11 @@ export function defineRedrive(redis: RedisClient): void {
 }
 
 /** Runs it: the new entry id, or null when the dead letter is not there. */
-export function runRedrive(redis: RedisClient, keys: { readonly deadLetters: string; readonly stream: string }, id: string, maxLen: number): Promise<string | null> {
+export function runRedrive(
+  redis: RedisClient,
+  keys: { readonly deadLetters: string; readonly stream: string },
+  id: string,
+  maxLen: number,
+): Promise<string | null> {
   return (redis as unknown as WithRedrive)[COMMAND](keys.deadLetters, keys.stream, id, maxLen);
 }

@@ -85,7 +85,11 @@ export class RedisSignalQueue implements SignalQueue {
   constructor(private readonly options: RedisQueueOptions) {
     this.settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
     const stream = this.settings.stream;
-    this.keys = { stream, deadLetters: inSlotOf(stream, `${stream}:dlq`), idempotencyPrefix: inSlotOf(stream, options.idempotencyPrefix ?? '{flipturn}:idem:') };
+    this.keys = {
+      stream,
+      deadLetters: inSlotOf(stream, `${stream}:dlq`),
+      idempotencyPrefix: inSlotOf(stream, options.idempotencyPrefix ?? '{flipturn}:idem:'),
+    };
     const parsed = parseRedisUrl(options.url);
     if (!parsed.ok) throw new FlipturnError('FT_CONFIG_INVALID', `REDIS_URL ${parsed.message}`);
     this.target = parsed.target;
@@ -98,7 +102,8 @@ export class RedisSignalQueue implements SignalQueue {
       stream,
       maxLen: this.settings.maxLen,
       replicaAcks: options.replicaAcks ?? 0,
-      replicaAckTimeoutMs: options.replicaAckTimeoutMs ?? Math.max(100, Math.floor((options.commandTimeoutMs ?? 2000) / 2)),
+      replicaAckTimeoutMs:
+        options.replicaAckTimeoutMs ?? Math.max(100, Math.floor((options.commandTimeoutMs ?? 2000) / 2)),
     });
     defineRedrive(this.redis);
     // ioredis emits 'error' on every failed reconnect: log it (once per distinct message), never crash.
@@ -148,7 +153,15 @@ export class RedisSignalQueue implements SignalQueue {
   private async appendPayload(payload: string): Promise<string> {
     this.assertOpen();
     try {
-      const id = await this.redis.xadd(this.settings.stream, 'MAXLEN', '~', this.settings.maxLen, '*', 'signal', payload);
+      const id = await this.redis.xadd(
+        this.settings.stream,
+        'MAXLEN',
+        '~',
+        this.settings.maxLen,
+        '*',
+        'signal',
+        payload,
+      );
       if (id === null) throw new Error('XADD returned no id');
       return id;
     } catch (e) {
@@ -220,12 +233,18 @@ export class RedisSignalQueue implements SignalQueue {
   async reclaim(options: ReclaimOptions): Promise<QueueEntry[]> {
     this.assertOpen();
     const count = options.count ?? 10;
-    const reply = await this.withGroup('reclaim', async () =>
-      (await this.redis.xautoclaim(this.settings.stream, this.settings.group, options.consumer, Math.max(0, Math.round(options.minIdleMs)), '0-0', 'COUNT', count)) as [
-        string,
-        Array<RawEntry | null>,
-        string[]?,
-      ],
+    const reply = await this.withGroup(
+      'reclaim',
+      async () =>
+        (await this.redis.xautoclaim(
+          this.settings.stream,
+          this.settings.group,
+          options.consumer,
+          Math.max(0, Math.round(options.minIdleMs)),
+          '0-0',
+          'COUNT',
+          count,
+        )) as [string, Array<RawEntry | null>, string[]?],
     );
     const claimed = (reply[1] ?? []).filter((e): e is RawEntry => e !== null && e[1] !== null);
     const counts = await this.deliveryCounts(claimed.map(([id]) => id));
@@ -283,7 +302,23 @@ export class RedisSignalQueue implements SignalQueue {
     try {
       await this.redis
         .multi()
-        .xadd(this.keys.deadLetters, 'MAXLEN', '~', this.settings.maxLen, '*', 'originalId', id, 'reason', reason, 'deliveries', String(deliveries), 'signal', payload, 'deadAt', new Date(this.options.clock.nowMs()).toISOString())
+        .xadd(
+          this.keys.deadLetters,
+          'MAXLEN',
+          '~',
+          this.settings.maxLen,
+          '*',
+          'originalId',
+          id,
+          'reason',
+          reason,
+          'deliveries',
+          String(deliveries),
+          'signal',
+          payload,
+          'deadAt',
+          new Date(this.options.clock.nowMs()).toISOString(),
+        )
         .xack(this.settings.stream, this.settings.group, id)
         .exec();
       this.options.logger?.warn({ entry: id, reason, deliveries }, 'signal dead-lettered');
@@ -319,7 +354,12 @@ export class RedisSignalQueue implements SignalQueue {
     const signal = decodeSignal(dead.payload);
     if (typeof signal === 'string') return { outcome: 'refused', reason: signal };
     try {
-      const newId = await runRedrive(this.redis, { deadLetters: this.keys.deadLetters, stream: this.settings.stream }, id, this.settings.maxLen);
+      const newId = await runRedrive(
+        this.redis,
+        { deadLetters: this.keys.deadLetters, stream: this.settings.stream },
+        id,
+        this.settings.maxLen,
+      );
       if (newId === null) return { outcome: 'not_found' }; // redriven by someone else in between
       return { outcome: 'redriven', id: newId };
     } catch (e) {
@@ -329,9 +369,15 @@ export class RedisSignalQueue implements SignalQueue {
 
   async stats(): Promise<QueueStats> {
     this.assertOpen();
-    const groups = await this.withGroup('stats', async () => (await this.redis.call('XINFO', 'GROUPS', this.settings.stream)) as unknown[][]);
+    const groups = await this.withGroup(
+      'stats',
+      async () => (await this.redis.call('XINFO', 'GROUPS', this.settings.stream)) as unknown[][],
+    );
     try {
-      const [len, dlqLen] = await Promise.all([this.redis.xlen(this.settings.stream), this.redis.xlen(this.keys.deadLetters)]);
+      const [len, dlqLen] = await Promise.all([
+        this.redis.xlen(this.settings.stream),
+        this.redis.xlen(this.keys.deadLetters),
+      ]);
       const mine = groups.map(pairs).find((g) => g.name === this.settings.group);
       const lag = mine?.lag;
       return {

@@ -46,19 +46,36 @@ export interface AnalysisOptions {
 }
 
 export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOptions = {}): RcaReport {
-  const opt = { skewMarginMs: options.skewMarginMs ?? 2, timelineLimit: options.timelineLimit ?? 32, maxCandidates: options.maxCandidates ?? 8 };
+  const opt = {
+    skewMarginMs: options.skewMarginMs ?? 2,
+    timelineLimit: options.timelineLimit ?? 32,
+    maxCandidates: options.maxCandidates ?? 8,
+  };
   const symptom = evidence.symptomService;
   const forest = buildForest(evidence.spans, { skewMarginMs: opt.skewMarginMs });
   const origin = forest.traces.length ? forest.origin : minTime(evidence);
   joinLogs(forest, evidence.logs);
   const endMs = nanosToMsFrom(origin, evidence.alertTime);
-  const sums = forest.traces.map(summarizeTrace).sort((a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId));
+  const sums = forest.traces
+    .map(summarizeTrace)
+    .sort((a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId));
   const graph = mergeGraph(serviceGraph(sums), evidence.topology?.edges ?? []);
   const echo = new EchoJudge(forest);
   const templates = new Map<string, string>();
   const ranking = rankServices({
-    sums, logs: evidence.logs, metrics: evidence.metrics, issues: evidence.issues, origin, endMs, startMs: startOf(evidence, origin), symptom,
-    callees: graph.callees, templates, echo: (l) => echo.log(l), issueEcho: (i) => echo.issueShare(i), ...(options.disabled ? { disabled: options.disabled } : {}),
+    sums,
+    logs: evidence.logs,
+    metrics: evidence.metrics,
+    issues: evidence.issues,
+    origin,
+    endMs,
+    startMs: startOf(evidence, origin),
+    symptom,
+    callees: graph.callees,
+    templates,
+    echo: (l) => echo.log(l),
+    issueEcho: (i) => echo.issueShare(i),
+    ...(options.disabled ? { disabled: options.disabled } : {}),
   });
   options.onRanking?.(ranking);
   const candidates: ScoredCandidate[] = ranking.services.map((s) => toCandidate(s, ranking.opSamples));
@@ -72,7 +89,9 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   // The lead's onset splits the traces; a lead whose onset no trace follows (a metric stamped at the alert) leaves
   // the alert's incident window to pick the proof trace from.
   const windowStart = nanosToMsFrom(origin, evidence.incidentWindow.start);
-  const split = sums.some((s) => s.trace.root.start >= onsetMs && inWindow(s)) ? onsetMs : Math.min(onsetMs, windowStart);
+  const split = sums.some((s) => s.trace.root.start >= onsetMs && inWindow(s))
+    ? onsetMs
+    : Math.min(onsetMs, windowStart);
   const base = relevant(sums.filter((s) => s.trace.root.start < split));
   const inc = relevant(sums.filter((s) => s.trace.root.start >= split && inWindow(s)));
   const covered = (list: readonly TraceSummary[]): number => {
@@ -82,12 +101,22 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   };
   const spanFeat = computeSpanFeatures(base, inc, covered(base), covered(inc));
   const dataStart = startOf(evidence, origin);
-  const logFeat = logFeatures(evidence.logs, origin, [dataStart, onsetMs], [onsetMs, endMs], (l) => echo.log(l), templates);
+  const logFeat = logFeatures(
+    evidence.logs,
+    origin,
+    [dataStart, onsetMs],
+    [onsetMs, endMs],
+    (l) => echo.log(l),
+    templates,
+  );
   const mChanges = metricChanges(evidence.metrics, origin, dataStart, onsetMs, endMs + 1);
   // Two simultaneous faults are two roots, not a runner-up: the margin is taken over the first candidate that is
   // not a root.
   const coRoots = pickRoots(candidates, graph);
-  const conf = assessConfidence({ candidates: candidates.filter((c, i) => i === 0 || !coRoots.includes(c)), gaps: evidence.gaps });
+  const conf = assessConfidence({
+    candidates: candidates.filter((c, i) => i === 0 || !coRoots.includes(c)),
+    gaps: evidence.gaps,
+  });
   const cal = options.calibration ?? FITTED_CALIBRATION;
   const confidence = round(calibratedProbability(cal, conf.basis.raw), 3);
   const verdict = verdictFor(conf.basis, confidence);
@@ -98,31 +127,66 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   const bottleneck = pickBottleneck(spanFeat.services, Number.isFinite(entryDelta) ? entryDelta : 0, spanFeat.entry);
   const rep = pickRepresentative(base, inc, symptom, [...rootNames, ...(bottleneck ? [bottleneck] : [])]);
   const roleOf = (svc: string): CausalRole | undefined =>
-    rootNames.includes(svc) ? 'rootCause' : svc === bottleneck ? 'bottleneck' : propagation.includes(svc) ? 'propagation' : svc === symptom ? 'symptom' : undefined;
+    rootNames.includes(svc)
+      ? 'rootCause'
+      : svc === bottleneck
+        ? 'bottleneck'
+        : propagation.includes(svc)
+          ? 'propagation'
+          : svc === symptom
+            ? 'symptom'
+            : undefined;
   const items = collectItems({
-    candidates, roleOf, span: spanFeat.services, edges: spanFeat.edges, logs: logFeat, metrics: mChanges,
-    issues: evidence.issues, rep: rep.incident, inc, symptom, bottleneck,
+    candidates,
+    roleOf,
+    span: spanFeat.services,
+    edges: spanFeat.edges,
+    logs: logFeat,
+    metrics: mChanges,
+    issues: evidence.issues,
+    rep: rep.incident,
+    inc,
+    symptom,
+    bottleneck,
   });
   const ledger = buildLedger(items, opt.timelineLimit);
   const narration = {
-    verdict, confidence, roots, lead, propagation, bottleneck, symptom, ledger,
-    representativeTraceId: rep.incident?.trace.traceId ?? null, baselineTraceId: rep.baseline?.trace.traceId ?? null, reasons: conf.reasons,
+    verdict,
+    confidence,
+    roots,
+    lead,
+    propagation,
+    bottleneck,
+    symptom,
+    ledger,
+    representativeTraceId: rep.incident?.trace.traceId ?? null,
+    baselineTraceId: rep.baseline?.trace.traceId ?? null,
+    reasons: conf.reasons,
   };
-  const rootCauseCandidates = candidates.slice(0, opt.maxCandidates).filter((c) => c.evidence > 0 || c.service === lead?.service).map((c) => ({
-    service: c.service,
-    ...(c.operation ? { operation: c.operation } : {}),
-    score: round(c.score, 3),
-    evidence: idsFor(ledger, c.service),
-    features: c.features,
-    reason: c.mechanism,
-  }));
-  const pathOf = (sum: typeof rep.incident): CriticalPathStep[] => (sum?.path ?? []).map((s) => ({
-    service: s.node.service, operation: s.node.operation, startOffsetMs: round(s.offset, 3),
-    durationMs: round(s.duration, 3), exclusiveMs: round(s.exclusive, 3), spanId: s.node.spanId,
-  }));
+  const rootCauseCandidates = candidates
+    .slice(0, opt.maxCandidates)
+    .filter((c) => c.evidence > 0 || c.service === lead?.service)
+    .map((c) => ({
+      service: c.service,
+      ...(c.operation ? { operation: c.operation } : {}),
+      score: round(c.score, 3),
+      evidence: idsFor(ledger, c.service),
+      features: c.features,
+      reason: c.mechanism,
+    }));
+  const pathOf = (sum: typeof rep.incident): CriticalPathStep[] =>
+    (sum?.path ?? []).map((s) => ({
+      service: s.node.service,
+      operation: s.node.operation,
+      startOffsetMs: round(s.offset, 3),
+      durationMs: round(s.duration, 3),
+      exclusiveMs: round(s.exclusive, 3),
+      spanId: s.node.spanId,
+    }));
   const criticalPath = pathOf(rep.incident);
   const baselineCriticalPath = pathOf(rep.baseline);
-  const serviceEdges = [...graph.callees].flatMap(([caller, callees]) => [...callees].map((callee) => ({ caller, callee })))
+  const serviceEdges = [...graph.callees]
+    .flatMap(([caller, callees]) => [...callees].map((callee) => ({ caller, callee })))
     .sort((a, b) => cmpStr(a.caller, b.caller) || cmpStr(a.callee, b.callee));
   return {
     verdict,
@@ -145,10 +209,20 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
     gaps: evidence.gaps,
     coverage: evidence.coverage ?? [],
     pivots: evidence.pivots,
-    strongestLead: lead ? { service: lead.service, ...(lead.operation ? { operation: lead.operation } : {}), score: round(lead.score, 3), evidence: idsFor(ledger, lead.service) } : null,
+    strongestLead: lead
+      ? {
+          service: lead.service,
+          ...(lead.operation ? { operation: lead.operation } : {}),
+          score: round(lead.score, 3),
+          evidence: idsFor(ledger, lead.service),
+        }
+      : null,
     cohorts: {
-      source: 'estimated_onset', baselineTraces: base.length, incidentTraces: inc.length,
-      onset: toIsoNanos(origin + BigInt(Math.round(onsetMs * 1e6))), loadRatio: round(spanFeat.loadRatio, 3),
+      source: 'estimated_onset',
+      baselineTraces: base.length,
+      incidentTraces: inc.length,
+      onset: toIsoNanos(origin + BigInt(Math.round(onsetMs * 1e6))),
+      loadRatio: round(spanFeat.loadRatio, 3),
     },
     skewCorrections: forest.skew.map((s) => ({ ...s, shiftMs: round(s.shiftMs, 3) })),
     sanitation: { orphanSpans: forest.orphanCount, clampedSpans: forest.clampedCount },
@@ -161,7 +235,10 @@ export function analyzeIncident(evidence: IncidentEvidence, options: AnalysisOpt
   };
 }
 
-function mergeGraph(g: ServiceGraph, edges: readonly { readonly caller: string; readonly callee: string }[]): ServiceGraph {
+function mergeGraph(
+  g: ServiceGraph,
+  edges: readonly { readonly caller: string; readonly callee: string }[],
+): ServiceGraph {
   if (edges.length === 0) return g;
   const callees = new Map<string, Set<string>>([...g.callees].map(([k, v]) => [k, new Set(v)]));
   const callers = new Map<string, Set<string>>([...g.callers].map(([k, v]) => [k, new Set(v)]));
@@ -188,4 +265,3 @@ function startOf(e: IncidentEvidence, origin: bigint): number {
   for (const s of e.metrics) for (const p of s.points) if (m === undefined || p.time < m) m = p.time;
   return m === undefined ? 0 : nanosToMsFrom(origin, m);
 }
-

@@ -58,8 +58,14 @@ function poolViolators(blocks: readonly IsotonicBlock[], value: (right: number, 
  * with `prior` pseudo-counts of each outcome per block and re-pooled where smoothing broke the order (0 = plain
  * isotonic regression). Blocks in ascending raw order, strictly increasing in p.
  */
-export function isotonicBlocks(points: readonly { readonly raw: number; readonly correct: boolean }[], prior: number = PRIOR_PSEUDO_COUNT): IsotonicBlock[] {
-  const sorted = points.filter((x) => Number.isFinite(x.raw)).map((x) => ({ raw: x.raw, correct: x.correct })).sort((a, b) => a.raw - b.raw);
+export function isotonicBlocks(
+  points: readonly { readonly raw: number; readonly correct: boolean }[],
+  prior: number = PRIOR_PSEUDO_COUNT,
+): IsotonicBlock[] {
+  const sorted = points
+    .filter((x) => Number.isFinite(x.raw))
+    .map((x) => ({ raw: x.raw, correct: x.correct }))
+    .sort((a, b) => a.raw - b.raw);
   const ties: IsotonicBlock[] = [];
   let i = 0;
   while (i < sorted.length) {

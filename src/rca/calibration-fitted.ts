@@ -28,6 +28,7 @@ export const FITTED_CALIBRATION: Calibration = {
     { raw: 0.7818, p: 0.6667 },
     { raw: 0.8606, p: 0.9524 },
   ],
-  fittedOn: '59 development scenarios (lab 16, nezha-ob 10, nezha-tt 11, petshop 22), fitted 2026-12-03 by flipturn eval --fit-calibration',
+  fittedOn:
+    '59 development scenarios (lab 16, nezha-ob 10, nezha-tt 11, petshop 22), fitted 2026-12-03 by flipturn eval --fit-calibration',
   cases: 59,
 };

@@ -32,7 +32,13 @@ export interface ScoredCandidate {
 }
 
 const MECH_OF: Readonly<Record<Signal['kind'], Mechanism>> = {
-  own: 'latency', gap: 'network', error: 'error', calls: 'structure', log: 'logs', metric: 'metrics', issue: 'error',
+  own: 'latency',
+  gap: 'network',
+  error: 'error',
+  calls: 'structure',
+  log: 'logs',
+  metric: 'metrics',
+  issue: 'error',
 };
 
 export function scoreOf(evidence: number): number {
@@ -45,8 +51,16 @@ export function toCandidate(e: ServiceEvidence, opSamples: ReadonlyMap<string, T
   for (const m of MODALITIES) if (e.modalities[m] !== undefined) features[m] = round(evidenceOfLn(e.modalities[m]), 3);
   const mechanism: Mechanism = lead && lead.p < 0.05 ? MECH_OF[lead.kind] : 'none';
   return {
-    service: e.service, operation: operationOf(e, opSamples), score: scoreOf(e.evidence), p: e.p, lnP: e.lnP, evidence: e.evidence, features,
-    onsetMs: e.onsetMs, mechanism, signals: e.top,
+    service: e.service,
+    operation: operationOf(e, opSamples),
+    score: scoreOf(e.evidence),
+    p: e.p,
+    lnP: e.lnP,
+    evidence: e.evidence,
+    features,
+    onsetMs: e.onsetMs,
+    mechanism,
+    signals: e.top,
   };
 }
 
@@ -63,7 +77,8 @@ function operationOf(e: ServiceEvidence, opSamples: ReadonlyMap<string, TimedVal
     const after = xs.filter((x) => x.t >= e.onsetMs!).map((x) => x.v);
     if (before.length < 3 || after.length < 3) continue;
     const d = median(after) - median(before);
-    if (!best || d > best.d || (d === best.d && cmpStr(k, prefix + best.op) < 0)) best = { op: k.slice(prefix.length), d };
+    if (!best || d > best.d || (d === best.d && cmpStr(k, prefix + best.op) < 0))
+      best = { op: k.slice(prefix.length), d };
   }
   return best && best.d > 0 ? best.op : undefined;
 }

@@ -86,7 +86,13 @@ function logOffset(a: Float64Array, b: Float64Array): number {
 }
 
 /** Test one split: `before` and `after` values, in the given direction. */
-export function splitTest(before: readonly number[], after: readonly number[], direction: Direction, quantile?: number, margin = 0): Omit<ChangeResult, 'onsetMs' | 'pooled'> {
+export function splitTest(
+  before: readonly number[],
+  after: readonly number[],
+  direction: Direction,
+  quantile?: number,
+  margin = 0,
+): Omit<ChangeResult, 'onsetMs' | 'pooled'> {
   // The smallest change of interest: the baseline is moved by the margin in the trouble direction before testing,
   // so thousands of samples do not turn a 3% wiggle into overwhelming evidence.
   const scaled = margin > 0 ? before.map((v) => (direction === 'up' ? v * (1 + margin) : v * (1 - margin))) : before;
@@ -116,8 +122,15 @@ export function splitTest(before: readonly number[], after: readonly number[], d
   const lnLog = logWelchLnP(scaled, after, logOffset(sb, sa), direction);
   const lnP = Math.min(0, Math.log(3) + Math.min(lnExc, lnRank, lnLog));
   return {
-    direction, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, effect: na > 0 ? exceeding / na - p0 : 0, nBefore: nb, nAfter: na, exceeding,
-    beforeMedian: margin > 0 ? medianOf(sb) / (direction === 'up' ? 1 + margin : 1 - margin) : medianOf(sb), afterMedian: medianOf(sa),
+    direction,
+    p: Math.max(P_FLOOR, Math.exp(lnP)),
+    lnP,
+    effect: na > 0 ? exceeding / na - p0 : 0,
+    nBefore: nb,
+    nAfter: na,
+    exceeding,
+    beforeMedian: margin > 0 ? medianOf(sb) / (direction === 'up' ? 1 + margin : 1 - margin) : medianOf(sb),
+    afterMedian: medianOf(sa),
   };
 }
 
@@ -178,7 +191,8 @@ function searchSplit(used: readonly TimedValue[], opt: ChangeOptions): ChangeRes
     if (before.length < minBefore) continue;
     const after = used.slice(cut).map((s) => s.v);
     const r = splitTest(before, after, opt.direction, quantile, opt.margin ?? 0);
-    if (!best || r.lnP < best.lnP || (r.lnP === best.lnP && r.effect > best.effect)) best = { ...r, onsetMs: onset, pooled };
+    if (!best || r.lnP < best.lnP || (r.lnP === best.lnP && r.effect > best.effect))
+      best = { ...r, onsetMs: onset, pooled };
   }
   if (!best) return undefined;
   return corrected(best, positions.size);
@@ -191,7 +205,10 @@ function corrected(r: ChangeResult, m: number): ChangeResult {
 }
 
 /** The change point in whichever direction is worse (smaller p); for signals where both directions mean trouble. */
-export function changePointEither(samples: readonly TimedValue[], opt: Omit<ChangeOptions, 'direction'>): ChangeResult | undefined {
+export function changePointEither(
+  samples: readonly TimedValue[],
+  opt: Omit<ChangeOptions, 'direction'>,
+): ChangeResult | undefined {
   const up = changePoint(samples, { ...opt, direction: 'up' });
   const down = changePoint(samples, { ...opt, direction: 'down' });
   if (!up) return down && corrected(down, 2);

@@ -29,7 +29,11 @@ export function assessConfidence(inp: ConfidenceInputs): ConfidenceResult {
   const [top, second] = inp.candidates;
   const reasons: string[] = [];
   if (!top || top.p >= 0.05) {
-    return { basis: { raw: 0, modalities: 0, overwhelming: false }, margin: 0, reasons: ['no service shows a significant change of its own'] };
+    return {
+      basis: { raw: 0, modalities: 0, overwhelming: false },
+      margin: 0,
+      reasons: ['no service shows a significant change of its own'],
+    };
   }
   const p1 = top.p;
   const margin = ((second?.lnP ?? 0) - top.lnP) / Math.LN10;

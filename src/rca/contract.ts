@@ -65,7 +65,12 @@ export interface IncidentEvidence {
   /** The service map, when a topology source gave one (the spans give their own). */
   readonly topology?: ServiceMap;
   /** Pivot queries per backend, built by the providers' translators (human-pasteable). */
-  readonly pivots: readonly { readonly backend: string; readonly label: string; readonly query: string; readonly url?: string }[];
+  readonly pivots: readonly {
+    readonly backend: string;
+    readonly label: string;
+    readonly query: string;
+    readonly url?: string;
+  }[];
 }
 
 export interface TraceCoverage {

@@ -23,7 +23,9 @@ export function criticalPath(trace: TraceTree): CriticalStep[] {
   const out: CriticalStep[] = [];
   const root = trace.root;
   visit(root, root.start, root.end, root.start, out, 0);
-  out.sort((a, b) => cmpNum(a.offset, b.offset) || cmpNum(a.node.depth, b.node.depth) || cmpStr(a.node.spanId, b.node.spanId));
+  out.sort(
+    (a, b) => cmpNum(a.offset, b.offset) || cmpNum(a.node.depth, b.node.depth) || cmpStr(a.node.spanId, b.node.spanId),
+  );
   return out;
 }
 

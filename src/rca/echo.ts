@@ -64,7 +64,9 @@ export class EchoJudge {
   log(l: LogEntry): boolean | undefined {
     if (!l.traceId) return undefined;
     if (l.spanId) {
-      const n = this.forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ?? this.forest.bySpanKey.find(l.traceId, l.spanId);
+      const n =
+        this.forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ??
+        this.forest.bySpanKey.find(l.traceId, l.spanId);
       if (n) return this.isEcho(n);
     }
     return this.traceEcho(l.traceId, l.service);

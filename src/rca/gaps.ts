@@ -39,8 +39,16 @@ export function attributeGaps(signals: readonly Signal[], bySpecificity = true):
   for (const g of [...gaps].sort((x, y) => cmpStr(x.id, y.id))) {
     const [a, b] = g.services as [string, string];
     const d = added(g);
-    const wA = busy.has(a) ? 1 : explains((outOf.get(a) ?? []).filter((o) => o !== g), d);
-    const wB = explains((into.get(b) ?? []).filter((o) => o !== g), d);
+    const wA = busy.has(a)
+      ? 1
+      : explains(
+          (outOf.get(a) ?? []).filter((o) => o !== g),
+          d,
+        );
+    const wB = explains(
+      (into.get(b) ?? []).filter((o) => o !== g),
+      d,
+    );
     const total = wA + wB;
     const [fa, fb] = bySpecificity && total > 0 ? [wA / total, wB / total] : [0.5, 0.5];
     if (fa > 0) out.push(withLnP({ ...g, id: `${g.id}|egress`, services: [a] }, fa * g.lnP));

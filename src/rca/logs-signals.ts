@@ -30,7 +30,8 @@ export interface LogSignalOptions {
   readonly templates?: Map<string, string>;
 }
 
-const TROUBLE_WORDS = /\b(error|errors|exception|fail|failed|failure|fatal|panic|refused|timeout|timed out|unavailable|denied|cannot|can't|unable)\b/i;
+const TROUBLE_WORDS =
+  /\b(error|errors|exception|fail|failed|failure|fatal|panic|refused|timeout|timed out|unavailable|denied|cannot|can't|unable)\b/i;
 
 /** Severity as the analysis reads it: the record's, raised to error when an info/unset line says trouble. */
 function effectiveSeverity(l: LogEntry): LogSeverity {
@@ -76,7 +77,11 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
     const band = isError(sev) ? 'error' : sev === 'warn' ? 'warn' : 'info';
     const key = `${l.service}\u0000${band}\u0000${tpl}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { service: l.service, template: tpl, severity: sev, times: [], echoes: 0, judged: 0, sample: l }));
+    if (!g)
+      groups.set(
+        key,
+        (g = { service: l.service, template: tpl, severity: sev, times: [], echoes: 0, judged: 0, sample: l }),
+      );
     g.times.push(t);
     if (band !== 'info' && opt.echo) {
       const e = opt.echo(l);
@@ -94,7 +99,10 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
   const k = opt.splits ?? 12;
   const splits: number[] = [];
   for (let i = 1; i <= k; i++) splits.push(lo + ((hi - lo) * i) / (k + 1));
-  const tested: { g: Group; r: { lnP: number; effect: number; onset: number; a: number; b: number; dir: 'up' | 'down' } }[] = [];
+  const tested: {
+    g: Group;
+    r: { lnP: number; effect: number; onset: number; a: number; b: number; dir: 'up' | 'down' };
+  }[] = [];
   for (const key of [...groups.keys()].sort(cmpStr)) {
     const g = groups.get(key)!;
     if (g.judged > 0 && g.echoes / g.judged > 0.5) continue;
@@ -111,8 +119,8 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
       const [ea, eb] = restA >= 5 && restB >= 5 ? [restA, restB] : [s - lo, hi - s];
       const test = poissonRateTest(a, ea, b, eb);
       const rise = trouble || a === 0;
-      const effectUp = Math.log(((b + 0.5) / eb) / ((a + 0.5) / ea));
-      const cand: ((typeof tested)[number]['r'])[] = [];
+      const effectUp = Math.log((b + 0.5) / eb / ((a + 0.5) / ea));
+      const cand: (typeof tested)[number]['r'][] = [];
       if (rise && b >= 2) cand.push({ lnP: test.up, effect: effectUp, onset: s, a, b, dir: 'up' });
       // A template vanishes only while the service keeps logging otherwise (a silent service is a gap in the data
       // or a crash, not a changed code path).
@@ -124,17 +132,35 @@ export function logSignals(logs: readonly LogEntry[], opt: LogSignalOptions): Si
   const effects = tested.map((x) => x.r.effect);
   const med = median(effects);
   const dev = effects.map((e) => Math.abs(e - med));
-  const scale = Math.max(1.4826 * median(dev), 1.2533 * (dev.reduce((s, x) => s + x, 0) / Math.max(1, dev.length)), 1e-9);
+  const scale = Math.max(
+    1.4826 * median(dev),
+    1.2533 * (dev.reduce((s, x) => s + x, 0) / Math.max(1, dev.length)),
+    1e-9,
+  );
   const out: Signal[] = [];
   for (const { g, r } of tested) {
     if (!(r.effect > 0)) continue;
-    const lnCross = opt.crossSectional !== false && tested.length >= 4 ? lnNormalSf((r.effect - med) / scale) : -Infinity;
+    const lnCross =
+      opt.crossSectional !== false && tested.length >= 4 ? lnNormalSf((r.effect - med) / scale) : -Infinity;
     const lnP = Math.max(r.lnP, lnCross);
     const what = r.dir === 'up' ? (r.a === 0 ? 'new' : 'more frequent') : 'no longer logged';
     out.push({
-      id: `log|${g.service}|${g.severity}|${g.template}`, kind: 'log', modality: 'logs', services: [g.service], family: `log:${r.dir}`,
-      direction: r.dir, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, effect: r.effect, onsetMs: r.onset, before: r.a, after: r.b, nBefore: r.a, nAfter: r.b,
-      label: `${g.severity} log ${what} in ${g.service}: "${g.sample.body.slice(0, 160)}"`, detail: g.template,
+      id: `log|${g.service}|${g.severity}|${g.template}`,
+      kind: 'log',
+      modality: 'logs',
+      services: [g.service],
+      family: `log:${r.dir}`,
+      direction: r.dir,
+      p: Math.max(P_FLOOR, Math.exp(lnP)),
+      lnP,
+      effect: r.effect,
+      onsetMs: r.onset,
+      before: r.a,
+      after: r.b,
+      nBefore: r.a,
+      nAfter: r.b,
+      label: `${g.severity} log ${what} in ${g.service}: "${g.sample.body.slice(0, 160)}"`,
+      detail: g.template,
     });
   }
   return out;

@@ -14,7 +14,9 @@ export function joinLogs(forest: Forest, logs: readonly LogEntry[]): number {
   let joined = 0;
   for (const l of logs) {
     if (!l.traceId || !l.spanId) continue;
-    const n = forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ?? forest.bySpanKey.find(l.traceId, l.spanId);
+    const n =
+      forest.bySpanKey.find(l.traceId.toLowerCase(), l.spanId.toLowerCase()) ??
+      forest.bySpanKey.find(l.traceId, l.spanId);
     if (!n) continue;
     joined++;
     if (isError(l.severity)) {
@@ -44,12 +46,7 @@ export function logTemplate(raw: string): string {
   let t = HAS_ID.test(body) ? body.replace(ID_FIELD, '$1') : body;
   t = t.replace(LEADING_DATE, '');
   if (t.includes('-')) t = t.replace(UUID, '<id>');
-  return t
-    .replace(LONG_HEX, '<hex>')
-    .replace(/\d+/g, 'N')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 120);
+  return t.replace(LONG_HEX, '<hex>').replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 120);
 }
 
 export interface TemplateChange {
@@ -80,15 +77,34 @@ function severityWeight(s: LogSeverity, isNew: boolean): number {
 }
 
 export function logFeatures(
-  logs: readonly LogEntry[], origin: bigint, baseW: readonly [number, number], incW: readonly [number, number],
-  echo: (l: LogEntry) => boolean | undefined = () => undefined, cache?: Map<string, string>,
+  logs: readonly LogEntry[],
+  origin: bigint,
+  baseW: readonly [number, number],
+  incW: readonly [number, number],
+  echo: (l: LogEntry) => boolean | undefined = () => undefined,
+  cache?: Map<string, string>,
 ): Map<string, ServiceLogFeatures> {
-  const groups = new Map<string, { b: number; i: number; joined: number; echoes: number; sample?: LogEntry; sev: LogSeverity; service: string; template: string }>();
+  const groups = new Map<
+    string,
+    {
+      b: number;
+      i: number;
+      joined: number;
+      echoes: number;
+      sample?: LogEntry;
+      sev: LogSeverity;
+      service: string;
+      template: string;
+    }
+  >();
   const baseLen = Math.max(baseW[1] - baseW[0], 1);
   const incLen = Math.max(incW[1] - incW[0], 1);
   // Many lines repeat a body verbatim: each distinct body is reduced once.
   const templates = cache ?? new Map<string, string>();
-  const sorted = [...logs].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || cmpStr(a.service, b.service) || cmpStr(a.body, b.body));
+  const sorted = [...logs].sort(
+    (a, b) =>
+      (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || cmpStr(a.service, b.service) || cmpStr(a.body, b.body),
+  );
   for (const l of sorted) {
     const t = nanosToMsFrom(origin, l.time);
     const inBase = t >= baseW[0] && t < baseW[1];
@@ -128,7 +144,17 @@ export function logFeatures(
     const score = w * own * saturate(z - 1.5, 3);
     if (score <= 0) continue;
     const list = byService.get(g.service) ?? [];
-    list.push({ service: g.service, template: g.template, severity: g.sev, baseCount: g.b, incCount: g.i, z, score, sample: g.sample, isNew });
+    list.push({
+      service: g.service,
+      template: g.template,
+      severity: g.sev,
+      baseCount: g.b,
+      incCount: g.i,
+      z,
+      score,
+      sample: g.sample,
+      isNew,
+    });
     byService.set(g.service, list);
   }
   const errCount = new Map<string, [number, number]>();
@@ -141,7 +167,9 @@ export function logFeatures(
   }
   const out = new Map<string, ServiceLogFeatures>();
   for (const svc of [...new Set([...byService.keys(), ...errCount.keys()])].sort(cmpStr)) {
-    const changes = (byService.get(svc) ?? []).sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.template, b.template));
+    const changes = (byService.get(svc) ?? []).sort(
+      (a, b) => cmpNum(b.score, a.score) || cmpStr(a.template, b.template),
+    );
     const top = changes[0]?.score ?? 0;
     const second = changes[1]?.score ?? 0;
     const score = Math.min(1, top + 0.25 * second);

@@ -93,14 +93,24 @@ function prepare(series: readonly MetricSeries[], opt: MetricSignalOptions): Pre
     if (share !== undefined) {
       // A success share near its ceiling moves little in ratio terms (100% -> 84% is a log ratio of 0.17) while its
       // failure share goes from nothing to 16%: the failure share is the scale on which a rise means trouble.
-      out.push({ series: s, service, family, direction: 'up', pts: pts.map((p) => ({ t: p.t, v: share - p.v })), complement: true });
+      out.push({
+        series: s,
+        service,
+        family,
+        direction: 'up',
+        pts: pts.map((p) => ({ t: p.t, v: share - p.v })),
+        complement: true,
+      });
     } else out.push({ series: s, service, family, direction: cls.direction, pts, complement: false });
   }
   return out;
 }
 
 /** The ceiling of a success share (100 for percent, 1 for a ratio), or undefined when the series is not one. */
-function shareScale(cls: { direction: 'up' | 'down'; category: string }, pts: readonly { v: number }[]): number | undefined {
+function shareScale(
+  cls: { direction: 'up' | 'down'; category: string },
+  pts: readonly { v: number }[],
+): number | undefined {
   if (cls.direction !== 'down' || cls.category !== 'availability') return undefined;
   const max = Math.max(...pts.map((p) => p.v));
   const min = Math.min(...pts.map((p) => p.v));
@@ -144,7 +154,9 @@ export function metricSignals(series: readonly MetricSeries[], opt: MetricSignal
   for (const p of prepared) (byFamily.get(p.family) ?? byFamily.set(p.family, []).get(p.family)!).push(p);
   const out: Signal[] = [];
   for (const family of [...byFamily.keys()].sort(cmpStr)) {
-    const members = byFamily.get(family)!.sort((x, y) => cmpStr(x.service, y.service) || cmpStr(seriesKey(x.series), seriesKey(y.series)));
+    const members = byFamily
+      .get(family)!
+      .sort((x, y) => cmpStr(x.service, y.service) || cmpStr(seriesKey(x.series), seriesKey(y.series)));
     out.push(...familySignals(family, members, opt));
   }
   return out;
@@ -153,7 +165,11 @@ export function metricSignals(series: readonly MetricSeries[], opt: MetricSignal
 function eps(members: readonly Prepared[]): number {
   // Failure shares: one percentage point of the share's scale is the resolution that matters.
   const share = members.find((m) => m.complement);
-  if (share) return 0.01 * (Math.max(...share.pts.map((p) => p.v)) <= 1 && members.every((m) => m.pts.every((p) => p.v <= 1)) ? 1 : 100);
+  if (share)
+    return (
+      0.01 *
+      (Math.max(...share.pts.map((p) => p.v)) <= 1 && members.every((m) => m.pts.every((p) => p.v <= 1)) ? 1 : 100)
+    );
   const mags = members.flatMap((m) => m.pts.map((p) => Math.abs(p.v))).filter((v) => v > 0);
   return mags.length ? 0.01 * median(mags) : 1e-9;
 }
@@ -161,7 +177,8 @@ function eps(members: readonly Prepared[]): number {
 function familySignals(family: string, members: readonly Prepared[], opt: MetricSignalOptions): Signal[] {
   const e = eps(members);
   const sign = (p: Prepared): number => (p.direction === 'up' ? 1 : -1);
-  const lr = (p: Prepared, a: number, b: number): number => sign(p) * Math.log((Math.max(a, 0) + e) / (Math.max(b, 0) + e));
+  const lr = (p: Prepared, a: number, b: number): number =>
+    sign(p) * Math.log((Math.max(a, 0) + e) / (Math.max(b, 0) + e));
   // Each member's best split by effect, with its own share after explaining away callees' same-metric rises.
   const best = new Map<Prepared, Level & { effect: number; ownAfter: number }>();
   const byService = new Map<string, Prepared>();
@@ -184,15 +201,43 @@ function familySignals(family: string, members: readonly Prepared[], opt: Metric
     // monitoring often keeps little at coarse resolution), against its peers alone.
     const pChange =
       l.before.length >= OWN_HISTORY
-        ? Math.max(tailP(l.effect, l.before.map((v) => lr(m, v, l.b))), permutationFloor(l.before.length, l.after.length))
+        ? Math.max(
+            tailP(
+              l.effect,
+              l.before.map((v) => lr(m, v, l.b)),
+            ),
+            permutationFloor(l.before.length, l.after.length),
+          )
         : 0;
-    const peerEffects = members.filter((x) => x !== m).map((x) => best.get(x)?.effect).filter((x): x is number => x !== undefined);
-    const pCross = opt.crossSectional === false ? (l.before.length >= OWN_HISTORY ? 0 : 1) : peerEffects.length >= MIN_PEERS ? laplaceP(l.effect, peerEffects) : 1;
+    const peerEffects = members
+      .filter((x) => x !== m)
+      .map((x) => best.get(x)?.effect)
+      .filter((x): x is number => x !== undefined);
+    const pCross =
+      opt.crossSectional === false
+        ? l.before.length >= OWN_HISTORY
+          ? 0
+          : 1
+        : peerEffects.length >= MIN_PEERS
+          ? laplaceP(l.effect, peerEffects)
+          : 1;
     const p = Math.min(1, Math.max(pChange, pCross) * splits(m));
     out.push({
-      id: `metric|${m.service}|${seriesKey(m.series)}`, kind: 'metric', modality: 'metrics', services: [m.service], family,
-      direction: m.direction, p, lnP: lnOf(p), effect: l.effect, onsetMs: l.split, before: l.b, after: l.a, nBefore: l.before.length,
-      nAfter: l.after.length, label: `${m.series.name}${family.includes('|') ? ` (${family.split('|')[1]})` : ''} of ${m.service}`,
+      id: `metric|${m.service}|${seriesKey(m.series)}`,
+      kind: 'metric',
+      modality: 'metrics',
+      services: [m.service],
+      family,
+      direction: m.direction,
+      p,
+      lnP: lnOf(p),
+      effect: l.effect,
+      onsetMs: l.split,
+      before: l.b,
+      after: l.a,
+      nBefore: l.before.length,
+      nAfter: l.after.length,
+      label: `${m.series.name}${family.includes('|') ? ` (${family.split('|')[1]})` : ''} of ${m.service}`,
       detail: seriesKey(m.series),
     });
   }
@@ -252,9 +297,19 @@ function permutationFloor(n: number, k: number): number {
  * along a synchronous call; failures are passed on): only for latency- and error-like series, only with a service
  * map. Never below the level before.
  */
-function explainAway(m: Prepared, l: Level, byService: ReadonlyMap<string, Prepared>, opt: MetricSignalOptions): number {
+function explainAway(
+  m: Prepared,
+  l: Level,
+  byService: ReadonlyMap<string, Prepared>,
+  opt: MetricSignalOptions,
+): number {
   const cls = classify(m.series.name);
-  if (!opt.callees || !cls || !(cls.category === 'latency' || cls.category === 'errors' || cls.category === 'availability')) return l.a;
+  if (
+    !opt.callees ||
+    !cls ||
+    !(cls.category === 'latency' || cls.category === 'errors' || cls.category === 'availability')
+  )
+    return l.a;
   let explained = 0;
   for (const c of [...(opt.callees.get(m.service) ?? [])].sort(cmpStr)) {
     const peer = byService.get(c);

@@ -29,7 +29,11 @@ export interface MetricChange {
 
 export function podServicePrefix(pod: string): string {
   const parts = pod.split('-');
-  if (parts.length >= 3 && /^[a-z0-9]{5}$/.test(parts[parts.length - 1]!) && /^[a-z0-9]{6,10}$/.test(parts[parts.length - 2]!)) {
+  if (
+    parts.length >= 3 &&
+    /^[a-z0-9]{5}$/.test(parts[parts.length - 1]!) &&
+    /^[a-z0-9]{6,10}$/.test(parts[parts.length - 2]!)
+  ) {
     return parts.slice(0, -2).join('-');
   }
   if (parts.length >= 2 && /^([a-z0-9]{5}|\d+)$/.test(parts[parts.length - 1]!)) return parts.slice(0, -1).join('-');
@@ -81,12 +85,19 @@ function values(s: MetricSeries): { t: bigint; v: number }[] {
 }
 
 export function seriesKey(s: MetricSeries): string {
-  const labels = Object.keys(s.labels).sort(cmpStr).map((k) => `${k}=${s.labels[k]}`).join(',');
+  const labels = Object.keys(s.labels)
+    .sort(cmpStr)
+    .map((k) => `${k}=${s.labels[k]}`)
+    .join(',');
   return `${s.name}{${labels}}`;
 }
 
 export function metricChanges(
-  series: readonly MetricSeries[], origin: bigint, baseStart: number, incStart: number, incEnd: number,
+  series: readonly MetricSeries[],
+  origin: bigint,
+  baseStart: number,
+  incStart: number,
+  incEnd: number,
 ): MetricChange[] {
   const out: MetricChange[] = [];
   for (const s of series) {
@@ -107,7 +118,10 @@ export function metricChanges(
     }
     if (before.length < 2 || after.length < 1 || at === undefined) continue;
     const mb = median(before);
-    const ma = after.length >= 3 ? median(after) : Math.max(...after.map((v) => (cls.direction === 'up' ? v : -v))) * (cls.direction === 'up' ? 1 : -1);
+    const ma =
+      after.length >= 3
+        ? median(after)
+        : Math.max(...after.map((v) => (cls.direction === 'up' ? v : -v))) * (cls.direction === 'up' ? 1 : -1);
     const scale = Math.max(madScaled(before, mb), Math.abs(mb) * 0.05, 1e-9);
     const signed = (ma - mb) / scale;
     const shift = cls.direction === 'up' ? signed : -signed;
@@ -115,12 +129,24 @@ export function metricChanges(
     if (shift < 3 || rel < 0.2) continue;
     const score = saturate(shift - 2, 4) * saturate(rel, 0.5);
     out.push({
-      service, name: s.name, seriesKey: seriesKey(s), before: mb, after: ma, shift, direction: cls.direction,
-      category: cls.category, score, atMs: nanosToMsFrom(origin, at), at, provider: s.sourceProvider,
+      service,
+      name: s.name,
+      seriesKey: seriesKey(s),
+      before: mb,
+      after: ma,
+      shift,
+      direction: cls.direction,
+      category: cls.category,
+      score,
+      atMs: nanosToMsFrom(origin, at),
+      at,
+      provider: s.sourceProvider,
       ...(s.link ? { link: s.link } : {}),
     });
   }
-  return out.sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.service, b.service) || cmpStr(a.seriesKey, b.seriesKey));
+  return out.sort(
+    (a, b) => cmpNum(b.score, a.score) || cmpStr(a.service, b.service) || cmpStr(a.seriesKey, b.seriesKey),
+  );
 }
 
 /** Latency and error series mostly show effects (a caller's latency is its callees'): they corroborate only. */

@@ -47,9 +47,14 @@ export function header(inp: NarrationInputs): [string, string, string] {
       ? `No confident root cause; strongest lead: ${l.service}${l.operation ? ` ${l.operation}` : ''} ${MECH[l.mechanism]}${cite(inp.ledger, l.service)}; symptom on ${inp.symptom}`
       : `No confident root cause; symptom on ${inp.symptom}`;
   } else {
-    const parts = inp.roots.map((r) => `${r.service}${r.operation ? ` ${r.operation}` : ''} ${MECH[r.mechanism]}${cite(inp.ledger, r.service)}`);
+    const parts = inp.roots.map(
+      (r) => `${r.service}${r.operation ? ` ${r.operation}` : ''} ${MECH[r.mechanism]}${cite(inp.ledger, r.service)}`,
+    );
     const prop = inp.propagation.map((p) => `${p} is affected${cite(inp.ledger, p, 1)}`);
-    const bn = inp.bottleneck && !inp.roots.some((r) => r.service === inp.bottleneck) ? [`latency piles up in ${inp.bottleneck}${cite(inp.ledger, inp.bottleneck, 1)}`] : [];
+    const bn =
+      inp.bottleneck && !inp.roots.some((r) => r.service === inp.bottleneck)
+        ? [`latency piles up in ${inp.bottleneck}${cite(inp.ledger, inp.bottleneck, 1)}`]
+        : [];
     line2 = `Root cause: ${[parts.join(' and '), ...prop, ...bn].join(', ')}; the alert fires on ${inp.symptom}${cite(inp.ledger, inp.symptom, 1)}`;
   }
   const line3 = inp.representativeTraceId
@@ -59,9 +64,11 @@ export function header(inp: NarrationInputs): [string, string, string] {
 }
 
 const ACTION: Record<ScoredCandidate['mechanism'], (svc: string, op: string) => string> = {
-  latency: (s, op) => `Profile ${s}${op}: check CPU throttling/saturation, GC pauses and lock or pool waits on its hosts at onset`,
+  latency: (s, op) =>
+    `Profile ${s}${op}: check CPU throttling/saturation, GC pauses and lock or pool waits on its hosts at onset`,
   network: (s) => `Check the network path into ${s} (packet loss, latency, retransmits, DNS, sidecar/proxy) at onset`,
-  error: (s, op) => `Open the failing span${op} in ${s} and its exception/log lines; check recent changes to that code path and its input data`,
+  error: (s, op) =>
+    `Open the failing span${op} in ${s} and its exception/log lines; check recent changes to that code path and its input data`,
   logs: (s) => `Read the new error log lines of ${s} around onset and follow their trace ids`,
   deploy: (s) => `Compare the new version of ${s} with the previous one; consider rolling it back`,
   structure: (s) => `Check why ${s} changed the calls it makes (fallbacks, retries, feature flags, config)`,
@@ -76,10 +83,18 @@ export function actions(inp: NarrationInputs): string[] {
     const op = r.operation ? ` (${r.operation})` : '';
     out.push(`${ACTION[r.mechanism](r.service, op)}${cite(inp.ledger, r.service, 3)}`);
   }
-  for (const p of inp.propagation) out.push(`Confirm ${p} is only reacting to its dependency (fallback, retries, timeouts) rather than failing itself${cite(inp.ledger, p, 2)}`);
+  for (const p of inp.propagation)
+    out.push(
+      `Confirm ${p} is only reacting to its dependency (fallback, retries, timeouts) rather than failing itself${cite(inp.ledger, p, 2)}`,
+    );
   if (inp.bottleneck && !focus.some((r) => r.service === inp.bottleneck)) {
-    out.push(`Relieve ${inp.bottleneck} while the cause is fixed (it holds the largest added critical-path time)${cite(inp.ledger, inp.bottleneck, 1)}`);
+    out.push(
+      `Relieve ${inp.bottleneck} while the cause is fixed (it holds the largest added critical-path time)${cite(inp.ledger, inp.bottleneck, 1)}`,
+    );
   }
-  if (inp.representativeTraceId) out.push(`Walk the proof trace ${inp.representativeTraceId} critical path${inp.baselineTraceId ? ` next to baseline trace ${inp.baselineTraceId}` : ''}`);
+  if (inp.representativeTraceId)
+    out.push(
+      `Walk the proof trace ${inp.representativeTraceId} critical path${inp.baselineTraceId ? ` next to baseline trace ${inp.baselineTraceId}` : ''}`,
+    );
   return out;
 }

@@ -61,9 +61,22 @@ function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] 
     const before = Math.max(0, first - inp.startMs);
     const test = before > 0 ? poissonRateTest(0, before, i.count, Math.max(1, inp.endMs - first)) : { up: 0 };
     out.push({
-      id: `issue|${i.service}|${i.id}`, kind: 'issue', modality: 'errors', services: [i.service], family: 'issue', direction: 'up',
-      p: Math.max(P_FLOOR, Math.exp(test.up)), lnP: test.up, effect: Math.log1p(i.count), onsetMs: first, before: 0, after: i.count, nBefore: 0, nAfter: i.count,
-      label: `error issue in ${i.service}: ${i.type}: ${i.message.slice(0, 160)} (${i.count} events)`, detail: i.id,
+      id: `issue|${i.service}|${i.id}`,
+      kind: 'issue',
+      modality: 'errors',
+      services: [i.service],
+      family: 'issue',
+      direction: 'up',
+      p: Math.max(P_FLOOR, Math.exp(test.up)),
+      lnP: test.up,
+      effect: Math.log1p(i.count),
+      onsetMs: first,
+      before: 0,
+      after: i.count,
+      nBefore: 0,
+      nAfter: i.count,
+      label: `error issue in ${i.service}: ${i.type}: ${i.message.slice(0, 160)} (${i.count} events)`,
+      detail: i.id,
     });
   }
   return out;
@@ -77,15 +90,22 @@ function issueSignals(issues: readonly ErrorIssue[], inp: RankInputs): Signal[] 
  * - A's own time: p_callee is the strongest failure (error-origin signal) among A's callees.
  */
 function explainCalls(
-  signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>, off: ReadonlySet<Mechanism>,
+  signals: readonly Signal[],
+  present: ReadonlyMap<string, ReadonlySet<Modality>>,
+  off: ReadonlySet<Mechanism>,
   callees: ReadonlyMap<string, ReadonlySet<string>> | undefined,
 ): Signal[] {
   if (off.has('explainAway')) return [...signals];
-  const without = fuse(signals.filter((s) => s.kind !== 'calls'), present);
+  const without = fuse(
+    signals.filter((s) => s.kind !== 'calls'),
+    present,
+  );
   const pOf = new Map(without.map((e) => [e.service, e.p]));
   const failing = new Map<string, number>();
-  for (const s of signals) if (s.kind === 'error') for (const svc of s.services) failing.set(svc, Math.min(failing.get(svc) ?? 1, s.p));
-  const iut = (s: Signal, pOther: number): Signal => withLnP(s, Math.max(s.lnP, Math.log1p(-Math.min(pOther, 1 - 1e-16))));
+  for (const s of signals)
+    if (s.kind === 'error') for (const svc of s.services) failing.set(svc, Math.min(failing.get(svc) ?? 1, s.p));
+  const iut = (s: Signal, pOther: number): Signal =>
+    withLnP(s, Math.max(s.lnP, Math.log1p(-Math.min(pOther, 1 - 1e-16))));
   return signals.map((s) => {
     if (s.kind === 'calls' && s.detail) return iut(s, pOf.get(s.detail) ?? 1);
     if (s.kind === 'own' && callees) {
@@ -131,8 +151,25 @@ export function rankServices(inp: RankInputs): Ranking {
   const off = inp.disabled ?? new Set<Mechanism>();
   const span = spanSignals(inp.sums, { endMs: inp.endMs, symptom: inp.symptom, disabled: off });
   const signals: Signal[] = [...span.signals];
-  if (!off.has('logs')) signals.push(...logSignals(inp.logs, { origin: inp.origin, endMs: inp.endMs, crossSectional: !off.has('crossSectional'), ...(inp.echo ? { echo: inp.echo } : {}), ...(inp.templates ? { templates: inp.templates } : {}) }));
-  if (!off.has('metrics')) signals.push(...metricSignals(inp.metrics, { origin: inp.origin, endMs: inp.endMs, crossSectional: !off.has('crossSectional'), ...(inp.callees && !off.has('explainAway') ? { callees: inp.callees } : {}) }));
+  if (!off.has('logs'))
+    signals.push(
+      ...logSignals(inp.logs, {
+        origin: inp.origin,
+        endMs: inp.endMs,
+        crossSectional: !off.has('crossSectional'),
+        ...(inp.echo ? { echo: inp.echo } : {}),
+        ...(inp.templates ? { templates: inp.templates } : {}),
+      }),
+    );
+  if (!off.has('metrics'))
+    signals.push(
+      ...metricSignals(inp.metrics, {
+        origin: inp.origin,
+        endMs: inp.endMs,
+        crossSectional: !off.has('crossSectional'),
+        ...(inp.callees && !off.has('explainAway') ? { callees: inp.callees } : {}),
+      }),
+    );
   if (!off.has('issues')) signals.push(...issueSignals(inp.issues, inp));
   const present = new Map<string, Set<Modality>>();
   const mark = (svc: string, m: Modality): void => {
@@ -141,7 +178,11 @@ export function rankServices(inp: RankInputs): Ranking {
   for (const svc of span.services) mark(svc, 'traces');
   for (const l of inp.logs) mark(l.service, 'logs');
   for (const s of signals) for (const svc of s.services) mark(svc, s.modality);
-  let services = offPath(fuse(explainCalls(attributeGaps(signals, !off.has('gapAttribution')), present, off, inp.callees), present), inp, off);
+  let services = offPath(
+    fuse(explainCalls(attributeGaps(signals, !off.has('gapAttribution')), present, off, inp.callees), present),
+    inp,
+    off,
+  );
   let symptomFallback = false;
   const top = services[0];
   if ((!top || top.p >= RANK_ALPHA) && inp.symptom && !off.has('symptomFallback')) {
@@ -152,5 +193,10 @@ export function rankServices(inp: RankInputs): Ranking {
     ];
     symptomFallback = true;
   }
-  return { services, signals: [...signals].sort((a, b) => cmpStr(a.id, b.id)), opSamples: span.opSamples, symptomFallback };
+  return {
+    services,
+    signals: [...signals].sort((a, b) => cmpStr(a.id, b.id)),
+    opSamples: span.opSamples,
+    symptomFallback,
+  };
 }

@@ -17,12 +17,16 @@ function typical(list: readonly TraceSummary[]): TraceSummary | undefined {
   const md = median(list.map((s) => s.rootDuration)) || 1e-3;
   const mn = median(list.map((s) => s.trace.nodes.length)) || 1;
   const cost = (s: TraceSummary): number =>
-    Math.abs(Math.log(Math.max(s.rootDuration, 1e-3) / md)) + 0.5 * Math.abs(Math.log(Math.max(s.trace.nodes.length, 1) / mn));
+    Math.abs(Math.log(Math.max(s.rootDuration, 1e-3) / md)) +
+    0.5 * Math.abs(Math.log(Math.max(s.trace.nodes.length, 1) / mn));
   return [...list].sort((a, b) => cmpNum(cost(a), cost(b)) || cmpStr(a.trace.traceId, b.trace.traceId))[0];
 }
 
 export function pickRepresentative(
-  base: readonly TraceSummary[], inc: readonly TraceSummary[], symptom: string, mustHold: readonly string[],
+  base: readonly TraceSummary[],
+  inc: readonly TraceSummary[],
+  symptom: string,
+  mustHold: readonly string[],
 ): Representative {
   const entry = (s: TraceSummary): boolean => s.trace.root.service === symptom;
   const incEntry = inc.filter(entry).length > 0 ? inc.filter(entry) : inc.filter((s) => s.services.has(symptom));
@@ -31,7 +35,9 @@ export function pickRepresentative(
   const p90 = baseDur.length ? quantileSorted(baseDur, 0.9) : -Infinity;
   const alerting = pool.filter((s) => s.rootDuration > p90 || s.rootError);
   const tiers = [
-    alerting.filter((s) => s.trace.complete && mustHold.every((m) => s.services.has(m) || s.errorOrigins.has(m) || s.cpExcl.has(m))),
+    alerting.filter(
+      (s) => s.trace.complete && mustHold.every((m) => s.services.has(m) || s.errorOrigins.has(m) || s.cpExcl.has(m)),
+    ),
     alerting.filter((s) => mustHold.every((m) => s.services.has(m) || s.cpExcl.has(m))),
     alerting.filter((s) => s.trace.complete),
     alerting,

@@ -67,7 +67,10 @@ export function pickRoots(cands: readonly ScoredCandidate[], graph: ServiceGraph
 }
 
 export function propagationOf(
-  roots: readonly string[], symptom: string, graph: ServiceGraph, span: ReadonlyMap<string, ServiceSpanFeatures>,
+  roots: readonly string[],
+  symptom: string,
+  graph: ServiceGraph,
+  span: ReadonlyMap<string, ServiceSpanFeatures>,
 ): string[] {
   const fromSymptom = reach(symptom, graph.callees);
   const out = new Set<string>();
@@ -77,7 +80,13 @@ export function propagationOf(
       if (a === symptom || roots.includes(a) || !fromSymptom.has(a)) continue;
       const f = span.get(a);
       if (!f) continue;
-      const changed = f.inclusiveScore >= 0.3 || f.structureScore >= 0.3 || f.errorScore >= 0.3 || f.failScore >= 0.3 || f.swallowedCount > 0 || f.latencyScore >= 0.3;
+      const changed =
+        f.inclusiveScore >= 0.3 ||
+        f.structureScore >= 0.3 ||
+        f.errorScore >= 0.3 ||
+        f.failScore >= 0.3 ||
+        f.swallowedCount > 0 ||
+        f.latencyScore >= 0.3;
       if (changed) out.add(a);
     }
   }
@@ -97,7 +106,11 @@ export function entryLatencyRose(entry: ShiftStats): boolean {
   return (med >= 0.1 && entry.significance >= 0.8) || p90 >= 0.5;
 }
 
-export function pickBottleneck(span: ReadonlyMap<string, ServiceSpanFeatures>, entryDeltaMs: number, entry?: ShiftStats): string | null {
+export function pickBottleneck(
+  span: ReadonlyMap<string, ServiceSpanFeatures>,
+  entryDeltaMs: number,
+  entry?: ShiftStats,
+): string | null {
   if (entry && !entryLatencyRose(entry)) return null;
   let best: string | null = null;
   let bestDelta = 0;
@@ -112,7 +125,9 @@ export function pickBottleneck(span: ReadonlyMap<string, ServiceSpanFeatures>, e
   return bestDelta >= Math.max(0.5, 0.05 * Math.abs(entryDeltaMs)) ? best : null;
 }
 
-export function rankBottlenecks(span: ReadonlyMap<string, ServiceSpanFeatures>): { service: string; deltaMs: number }[] {
+export function rankBottlenecks(
+  span: ReadonlyMap<string, ServiceSpanFeatures>,
+): { service: string; deltaMs: number }[] {
   return [...span.values()]
     .map((f) => ({ service: f.service, deltaMs: f.cpInc - f.cpBase }))
     .sort((a, b) => cmpNum(b.deltaMs, a.deltaMs) || cmpStr(a.service, b.service));

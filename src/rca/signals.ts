@@ -82,7 +82,10 @@ interface Bucket {
  * with spans has traces data even when no trace signal changed). All arithmetic is on natural logs of p-values, so
  * overwhelming evidence keeps its order instead of flooring.
  */
-export function fuse(signals: readonly Signal[], present: ReadonlyMap<string, ReadonlySet<Modality>>): ServiceEvidence[] {
+export function fuse(
+  signals: readonly Signal[],
+  present: ReadonlyMap<string, ReadonlySet<Modality>>,
+): ServiceEvidence[] {
   const buckets = new Map<string, Map<Modality, Bucket>>();
   const bucket = (svc: string, m: Modality): Bucket => {
     let bm = buckets.get(svc);
@@ -113,16 +116,29 @@ export function fuse(signals: readonly Signal[], present: ReadonlyMap<string, Re
         modal[m] = 0;
         continue;
       }
-      const kindPs = [...b.byKind.entries()].sort((x, y) => cmpStr(x[0], y[0])).map(([, ps]) => lnBonferroni(Math.min(...ps), ps.length));
+      const kindPs = [...b.byKind.entries()]
+        .sort((x, y) => cmpStr(x[0], y[0]))
+        .map(([, ps]) => lnBonferroni(Math.min(...ps), ps.length));
       modal[m] = lnCauchyCombine(kindPs);
       all.push(...b.signals);
     }
     const lns = MODALITIES.filter((m) => modal[m] !== undefined).map((m) => modal[m]!);
     const lnP = lns.length ? lnCauchyCombine(lns) : 0;
-    const top = [...new Set(all)].sort((a, b) => cmpNum(a.lnP, b.lnP) || cmpNum(b.effect, a.effect) || cmpStr(a.id, b.id)).slice(0, 6);
+    const top = [...new Set(all)]
+      .sort((a, b) => cmpNum(a.lnP, b.lnP) || cmpNum(b.effect, a.effect) || cmpStr(a.id, b.id))
+      .slice(0, 6);
     let onset: number | undefined;
-    for (const s of top) if (s.p < 0.01 && s.onsetMs !== undefined && (onset === undefined || s.onsetMs < onset)) onset = s.onsetMs;
-    out.push({ service: svc, p: Math.max(P_FLOOR, Math.exp(lnP)), lnP, evidence: evidenceOfLn(lnP), modalities: modal, top, onsetMs: onset });
+    for (const s of top)
+      if (s.p < 0.01 && s.onsetMs !== undefined && (onset === undefined || s.onsetMs < onset)) onset = s.onsetMs;
+    out.push({
+      service: svc,
+      p: Math.max(P_FLOOR, Math.exp(lnP)),
+      lnP,
+      evidence: evidenceOfLn(lnP),
+      modalities: modal,
+      top,
+      onsetMs: onset,
+    });
   }
   return out.sort(byEvidence);
 }

@@ -6,7 +6,18 @@
  */
 import { SEP, type TraceSummary } from './trace-summary.js';
 import type { SpanNode } from './spantree.js';
-import { clamp01, cmpNum, cmpStr, mean, median, quantileSorted, saturate, shiftStats, sortedNumbers, type ShiftStats } from './stats.js';
+import {
+  clamp01,
+  cmpNum,
+  cmpStr,
+  mean,
+  median,
+  quantileSorted,
+  saturate,
+  shiftStats,
+  sortedNumbers,
+  type ShiftStats,
+} from './stats.js';
 
 export interface EdgeShift {
   readonly caller: string;
@@ -33,7 +44,8 @@ export interface ServiceSpanFeatures {
   readonly latency: ShiftStats;
   readonly latencyDeltaMs: number;
   readonly latencyScore: number;
-  readonly topOperation: { readonly operation: string; readonly stats: ShiftStats; readonly deltaMs: number } | undefined;
+  readonly topOperation:
+    { readonly operation: string; readonly stats: ShiftStats; readonly deltaMs: number } | undefined;
   readonly networkScore: number;
   readonly errorBaseRate: number;
   readonly errorIncRate: number;
@@ -71,9 +83,16 @@ function perTrace(sums: readonly TraceSummary[], svc: string, pick: (s: TraceSum
 }
 
 export function computeSpanFeatures(
-  base: readonly TraceSummary[], inc: readonly TraceSummary[], baseLenMs: number, incLenMs: number,
+  base: readonly TraceSummary[],
+  inc: readonly TraceSummary[],
+  baseLenMs: number,
+  incLenMs: number,
 ): SpanFeatureSet {
-  const entry = shiftStats(base.map((s) => s.rootDuration), inc.map((s) => s.rootDuration), 1);
+  const entry = shiftStats(
+    base.map((s) => s.rootDuration),
+    inc.map((s) => s.rootDuration),
+    1,
+  );
   const entryScale = Math.max(entry.incMedian - entry.baseMedian, 0.1 * (entry.baseMedian || 1), 1);
   const scales: Scales = { median: entryScale, tail: tailScale(base, inc, entry, entryScale) };
   const edges = edgeShifts(base, inc, scales);
@@ -87,7 +106,8 @@ export function computeSpanFeatures(
   const ops = opSamples(base, inc);
   for (const svc of [...names].sort(cmpStr)) services.set(svc, serviceFeatures(svc, base, inc, scales, edges, ops));
   discountTimeouts(services, inc);
-  const loadRatio = base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
+  const loadRatio =
+    base.length > 0 && baseLenMs > 0 && incLenMs > 0 ? inc.length / incLenMs / (base.length / baseLenMs) : 1;
   return { services, edges, entry, loadRatio };
 }
 
@@ -106,8 +126,17 @@ interface Scales {
   readonly tail: number;
 }
 
-function tailScale(base: readonly TraceSummary[], inc: readonly TraceSummary[], entry: ShiftStats, median: number): number {
-  const t = tailExcess(base.map((s) => s.rootDuration), inc.map((s) => s.rootDuration), entry);
+function tailScale(
+  base: readonly TraceSummary[],
+  inc: readonly TraceSummary[],
+  entry: ShiftStats,
+  median: number,
+): number {
+  const t = tailExcess(
+    base.map((s) => s.rootDuration),
+    inc.map((s) => s.rootDuration),
+    entry,
+  );
   return Math.max(median, t.deltaMs);
 }
 
@@ -146,7 +175,11 @@ function edgeShifts(base: readonly TraceSummary[], inc: readonly TraceSummary[],
  * Intermittent faults (packet loss and retransmits, jittery delay, contention spikes) move the tail, not the
  * median: the share of incident samples beyond the baseline's reach, against the share expected (10%).
  */
-function tailExcess(base: readonly number[], inc: readonly number[], st: ShiftStats): { score: number; deltaMs: number } {
+function tailExcess(
+  base: readonly number[],
+  inc: readonly number[],
+  st: ShiftStats,
+): { score: number; deltaMs: number } {
   if (base.length < 3 || inc.length < 3) return { score: 0, deltaMs: 0 };
   const spread = Math.max(st.baseP90 - st.baseMedian, MIN_MS);
   const thr = st.baseP90 + Math.max(3 * spread, st.baseMedian);
@@ -170,13 +203,23 @@ function networkScore(svc: string, edges: readonly EdgeShift[]): number {
   };
   // The service common to the delayed edges: all calls into it delayed (it is the callee of a slow link), or
   // all of its own calls out delayed (its egress is slow: weighed lower, the callee may be at fault).
-  const incoming = side(edges.filter((e) => e.callee === svc), 1);
-  const outgoing = side(edges.filter((e) => e.caller === svc), 0.6);
+  const incoming = side(
+    edges.filter((e) => e.callee === svc),
+    1,
+  );
+  const outgoing = side(
+    edges.filter((e) => e.caller === svc),
+    0.6,
+  );
   return Math.max(incoming, outgoing);
 }
 
 function serviceFeatures(
-  svc: string, base: readonly TraceSummary[], inc: readonly TraceSummary[], scales: Scales, edges: readonly EdgeShift[],
+  svc: string,
+  base: readonly TraceSummary[],
+  inc: readonly TraceSummary[],
+  scales: Scales,
+  edges: readonly EdgeShift[],
   ops: ReadonlyMap<string, OpSamples>,
 ): ServiceSpanFeatures {
   // Per call (own exclusive time per own span, per trace): a service merely called more often is not slower.
@@ -190,7 +233,12 @@ function serviceFeatures(
   const latencyDeltaMs = perCallDelta * calls;
   const medianScore = latency.significance * saturate(rel, 0.5) * clamp01(latencyDeltaMs / (0.25 * scales.median));
   const tail = tailExcess(lb, li, latency);
-  const latencyScore = Math.max(medianScore, tail.score * saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) * clamp01((tail.deltaMs * calls) / (0.5 * scales.tail)));
+  const latencyScore = Math.max(
+    medianScore,
+    tail.score *
+      saturate(tail.deltaMs / Math.max(latency.baseP90 || 0, MIN_MS), 0.5) *
+      clamp01((tail.deltaMs * calls) / (0.5 * scales.tail)),
+  );
   const topOperation = topOp(svc, ops.get(svc));
   const isOrigin = (s: TraceSummary): number => ((s.errorOrigins.get(svc)?.length ?? 0) > 0 ? 1 : 0);
   const eb = base.filter((s) => s.services.has(svc) || s.errorOrigins.has(svc));
@@ -199,7 +247,12 @@ function serviceFeatures(
   const errorIncRate = ei.length ? mean(ei.map(isOrigin)) : 0;
   const errorScore = proportionIncrease(errorBaseRate, eb.length, errorIncRate, ei.length);
   const fails = (s: TraceSummary): number => (s.failing.has(svc) ? 1 : 0);
-  const failScore = proportionIncrease(eb.length ? mean(eb.map(fails)) : 0, eb.length, ei.length ? mean(ei.map(fails)) : 0, ei.length);
+  const failScore = proportionIncrease(
+    eb.length ? mean(eb.map(fails)) : 0,
+    eb.length,
+    ei.length ? mean(ei.map(fails)) : 0,
+    ei.length,
+  );
   const errorSamples: SpanNode[] = [];
   let swallowedCount = 0;
   for (const s of inc) {
@@ -214,9 +267,27 @@ function serviceFeatures(
   const inclusive = inclusiveShift(svc, base, inc);
   const { onsetMs, support } = onsetAndSupport(svc, inc, latency, isOrigin, edges);
   return {
-    service: svc, nBase: lb.length, nInc: li.length, latency, latencyDeltaMs, latencyScore, topOperation,
-    networkScore: networkScore(svc, edges), errorBaseRate, errorIncRate, errorScore, failScore, errorSamples, swallowedCount,
-    structureScore, structure, cpBase, cpInc, inclusiveScore: inclusive, onsetMs, support,
+    service: svc,
+    nBase: lb.length,
+    nInc: li.length,
+    latency,
+    latencyDeltaMs,
+    latencyScore,
+    topOperation,
+    networkScore: networkScore(svc, edges),
+    errorBaseRate,
+    errorIncRate,
+    errorScore,
+    failScore,
+    errorSamples,
+    swallowedCount,
+    structureScore,
+    structure,
+    cpBase,
+    cpInc,
+    inclusiveScore: inclusive,
+    onsetMs,
+    support,
   };
 }
 
@@ -235,7 +306,9 @@ function discountTimeouts(services: Map<string, ServiceSpanFeatures>, inc: reado
   for (const [svc, f] of [...services.entries()].sort((a, b) => cmpStr(a[0], b[0]))) {
     if (f.errorScore <= 0) continue;
     const amplified = (callee: string): boolean =>
-      f.structure.some((c) => c.callee === callee && (c.kind === 'new' || (c.kind === 'rate' && c.incRate >= 2 * c.baseRate)));
+      f.structure.some(
+        (c) => c.callee === callee && (c.kind === 'new' || (c.kind === 'rate' && c.incRate >= 2 * c.baseRate)),
+      );
     let origins = 0;
     let onSlowed = 0;
     for (const s of inc) {
@@ -263,7 +336,10 @@ type OpSamples = Map<string, { b: number[]; i: number[] }>;
 function opSamples(base: readonly TraceSummary[], inc: readonly TraceSummary[]): Map<string, OpSamples> {
   const bySvc = new Map<string, OpSamples>();
   const svcOf = new Map<string, string>();
-  for (const [list, side] of [[base, 'b'], [inc, 'i']] as const) {
+  for (const [list, side] of [
+    [base, 'b'],
+    [inc, 'i'],
+  ] as const) {
     for (const s of list) {
       for (const [k, v] of s.opExcl) {
         let svc = svcOf.get(k);
@@ -346,7 +422,11 @@ function inclusiveShift(svc: string, base: readonly TraceSummary[], inc: readonl
 }
 
 function onsetAndSupport(
-  svc: string, inc: readonly TraceSummary[], latency: ShiftStats, isOrigin: (s: TraceSummary) => number, edges: readonly EdgeShift[],
+  svc: string,
+  inc: readonly TraceSummary[],
+  latency: ShiftStats,
+  isOrigin: (s: TraceSummary) => number,
+  edges: readonly EdgeShift[],
 ): { onsetMs: number | undefined; support: number } {
   const scale = Math.max(latency.baseP90 - latency.baseMedian, MIN_MS);
   const latThreshold = Number.isFinite(latency.baseP90) ? latency.baseP90 + 2 * scale : Infinity;
@@ -356,11 +436,13 @@ function onsetAndSupport(
   for (const s of inc) {
     if (!s.services.has(svc) && !s.errorOrigins.has(svc)) continue;
     present++;
-    let anomalous = isOrigin(s) === 1 || (s.ownExcl.get(svc) ?? 0) / Math.max(1, s.ownCount.get(svc) ?? 0) > latThreshold;
+    let anomalous =
+      isOrigin(s) === 1 || (s.ownExcl.get(svc) ?? 0) / Math.max(1, s.ownCount.get(svc) ?? 0) > latThreshold;
     if (!anomalous) {
       for (const e of delayedEdges) {
         const g = s.gaps.get(e.caller + SEP + e.callee);
-        if (g && g.some((x) => x > e.stats.baseP90 + 2 * Math.max(e.stats.baseP90 - e.stats.baseMedian, MIN_MS))) anomalous = true;
+        if (g && g.some((x) => x > e.stats.baseP90 + 2 * Math.max(e.stats.baseP90 - e.stats.baseMedian, MIN_MS)))
+          anomalous = true;
       }
     }
     if (anomalous) times.push(s.firstSeen.get(svc) ?? s.trace.root.start);

@@ -48,8 +48,17 @@ interface Series {
 }
 
 function collect(sums: readonly TraceSummary[]): Series {
-  const s: Series = { own: new Map(), ops: new Map(), gap: new Map(), err: new Map(), calls: new Map(), services: new Set() };
-  const ordered = [...sums].sort((a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId));
+  const s: Series = {
+    own: new Map(),
+    ops: new Map(),
+    gap: new Map(),
+    err: new Map(),
+    calls: new Map(),
+    services: new Set(),
+  };
+  const ordered = [...sums].sort(
+    (a, b) => cmpNum(a.trace.root.start, b.trace.root.start) || cmpStr(a.trace.traceId, b.trace.traceId),
+  );
   for (const sum of ordered) {
     const t = sum.trace.root.start;
     for (const svc of sum.services) s.services.add(svc);
@@ -92,7 +101,8 @@ function callsPerSpan(ordered: readonly TraceSummary[], s: Series): void {
     for (const [k, c] of sum.calls) perLink.set(linkOf(k), (perLink.get(linkOf(k)) ?? 0) + c);
     for (const [svc, n] of sum.ownCount) {
       if (n === 0) continue;
-      for (const link of [...(linksOf.get(svc) ?? [])].sort(cmpStr)) push(s.calls, link, t, (perLink.get(link) ?? 0) / n);
+      for (const link of [...(linksOf.get(svc) ?? [])].sort(cmpStr))
+        push(s.calls, link, t, (perLink.get(link) ?? 0) / n);
     }
   }
 }
@@ -101,10 +111,32 @@ function mergeSorted(lists: readonly (readonly TimedValue[])[]): TimedValue[] {
   return lists.flat().sort((a, b) => cmpNum(a.t, b.t) || cmpNum(a.v, b.v));
 }
 
-function signalOf(id: string, kind: Signal['kind'], services: string[], family: string, r: ChangeResult, label: string, detail?: string): Signal {
+function signalOf(
+  id: string,
+  kind: Signal['kind'],
+  services: string[],
+  family: string,
+  r: ChangeResult,
+  label: string,
+  detail?: string,
+): Signal {
   return {
-    id, kind, modality: 'traces', services, family, direction: r.direction, p: r.p, lnP: r.lnP, effect: Math.max(0, r.effect), onsetMs: r.onsetMs,
-    before: r.beforeMedian, after: r.afterMedian, nBefore: r.nBefore, nAfter: r.nAfter, label, ...(detail ? { detail } : {}),
+    id,
+    kind,
+    modality: 'traces',
+    services,
+    family,
+    direction: r.direction,
+    p: r.p,
+    lnP: r.lnP,
+    effect: Math.max(0, r.effect),
+    onsetMs: r.onsetMs,
+    before: r.beforeMedian,
+    after: r.afterMedian,
+    nBefore: r.nBefore,
+    nAfter: r.nAfter,
+    label,
+    ...(detail ? { detail } : {}),
   };
 }
 
@@ -122,16 +154,25 @@ export function spanSignals(sums: readonly TraceSummary[], opt: SpanSignalOption
   const off = opt.disabled ?? new Set<Mechanism>();
   const endMs = opt.endMs;
   const jobs: Job[] = [];
-  if (!off.has('ownLatency')) for (const svc of [...s.own.keys()].sort(cmpStr)) jobs.push({ kind: 'own', key: svc, samples: s.own.get(svc)! });
+  if (!off.has('ownLatency'))
+    for (const svc of [...s.own.keys()].sort(cmpStr)) jobs.push({ kind: 'own', key: svc, samples: s.own.get(svc)! });
   if (!off.has('errorOrigin')) {
-    for (const svc of [...s.err.keys()].sort(cmpStr)) if (s.err.get(svc)!.some((x) => x.v > 0)) jobs.push({ kind: 'error', key: svc, samples: s.err.get(svc)! });
+    for (const svc of [...s.err.keys()].sort(cmpStr))
+      if (s.err.get(svc)!.some((x) => x.v > 0)) jobs.push({ kind: 'error', key: svc, samples: s.err.get(svc)! });
   }
   if (!off.has('network')) {
     const pools = new Map<string, TimedValue[]>();
-    for (const k of [...s.gap.keys()].sort(cmpStr)) jobs.push({ kind: 'gap', key: k, samples: s.gap.get(k)!, pool: off.has('pooledBaseline') ? undefined : gapPool(s.gap, k, pools) });
+    for (const k of [...s.gap.keys()].sort(cmpStr))
+      jobs.push({
+        kind: 'gap',
+        key: k,
+        samples: s.gap.get(k)!,
+        pool: off.has('pooledBaseline') ? undefined : gapPool(s.gap, k, pools),
+      });
   }
   const margin = off.has('durationMargin') ? 0 : DURATION_MARGIN;
-  if (!off.has('structure')) for (const k of [...s.calls.keys()].sort(cmpStr)) jobs.push({ kind: 'calls', key: k, samples: s.calls.get(k)! });
+  if (!off.has('structure'))
+    for (const k of [...s.calls.keys()].sort(cmpStr)) jobs.push({ kind: 'calls', key: k, samples: s.calls.get(k)! });
   const isDense = (j: Job): boolean => countBefore(j.samples, endMs) >= DENSE;
   const out: Signal[] = [];
   for (const j of jobs.filter(isDense)) {
@@ -206,7 +247,9 @@ function test(j: Job, endMs: number, at: number | undefined, margin: number): Si
   }
   if (j.kind === 'error') {
     const r = changePoint(j.samples, { direction: 'up', ...base });
-    return r && signalOf(`error|${j.key}`, 'error', [j.key], 'error', r, `${j.key} failing requests (deepest failing span)`);
+    return (
+      r && signalOf(`error|${j.key}`, 'error', [j.key], 'error', r, `${j.key} failing requests (deepest failing span)`)
+    );
   }
   const [a, b] = j.key.split(SEP) as [string, string];
   if (j.kind === 'gap') {

@@ -121,7 +121,14 @@ function compareNodes(a: SpanNode, b: SpanNode): number {
   return cmpNum(a.start, b.start) || cmpNum(a.end, b.end) || cmpStr(a.spanId, b.spanId);
 }
 
-const PEER_KEYS = ['peer.service', 'server.address', 'net.peer.name', 'db.system', 'rpc.service', 'messaging.destination.name'];
+const PEER_KEYS = [
+  'peer.service',
+  'server.address',
+  'net.peer.name',
+  'db.system',
+  'rpc.service',
+  'messaging.destination.name',
+];
 
 function peerOf(span: Span): string | undefined {
   for (const k of PEER_KEYS) {
@@ -160,11 +167,25 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
       if (byId.has(s.spanId)) continue;
       const start = nanosToMsFrom(o, s.start);
       const node: SpanNode = {
-        span: s, traceId: s.traceId, spanId: s.spanId, service: s.service, operation: s.operation,
-        parent: undefined, children: [], start, end: start + Math.max(0, s.durationNanos) / 1e6, self: 0,
-        error: s.status === 'error' || s.exceptions.length > 0, errorLogs: 0, warnLogs: 0,
+        span: s,
+        traceId: s.traceId,
+        spanId: s.spanId,
+        service: s.service,
+        operation: s.operation,
+        parent: undefined,
+        children: [],
+        start,
+        end: start + Math.max(0, s.durationNanos) / 1e6,
+        self: 0,
+        error: s.status === 'error' || s.exceptions.length > 0,
+        errorLogs: 0,
+        warnLogs: 0,
         orphan: false,
-        clientLike: false, callee: undefined, gapOut: undefined, queueFor: undefined, depth: 0,
+        clientLike: false,
+        callee: undefined,
+        gapOut: undefined,
+        queueFor: undefined,
+        depth: 0,
       };
       byId.set(s.spanId, node);
       nodes.push(node);
@@ -208,7 +229,15 @@ export function buildForest(spans: readonly Span[], opts: ForestOptions): Forest
     for (const n of t.nodes) if (isPoolWait(n, poolKeys)) n.queueFor = poolTarget(n);
     setDepths(t);
   }
-  return { origin: o, traces, byTraceId: new Map(traces.map((t) => [t.traceId, t])), bySpanKey: new SpanIndex(index), skew, orphanCount, clampedCount };
+  return {
+    origin: o,
+    traces,
+    byTraceId: new Map(traces.map((t) => [t.traceId, t])),
+    bySpanKey: new SpanIndex(index),
+    skew,
+    orphanCount,
+    clampedCount,
+  };
 }
 
 /** A parent chain that loops (bad data) is cut at the node whose walk revisits: it becomes a root. */
@@ -300,7 +329,7 @@ function correctSkew(traces: TraceTree[], margin: number): SkewCorrection[] {
     while (stack.length) {
       const { n, acc } = stack.pop()!;
       const p = n.parent;
-      const own = p && p.service !== n.service ? corrections.get(joinKey(p.service, n.service)) ?? 0 : 0;
+      const own = p && p.service !== n.service ? (corrections.get(joinKey(p.service, n.service)) ?? 0) : 0;
       const total = acc + own;
       n.start += total;
       n.end += total;
@@ -393,7 +422,8 @@ function endpointOf(span: Span): string | undefined {
   const a = span.attributes;
   const host = a['server.address'] ?? a['net.peer.name'] ?? a['network.peer.address'];
   const port = a['server.port'] ?? a['net.peer.port'] ?? a['network.peer.port'];
-  if (typeof host === 'string' && host) return `${host}:${typeof port === 'string' || typeof port === 'number' ? String(port) : ''}`;
+  if (typeof host === 'string' && host)
+    return `${host}:${typeof port === 'string' || typeof port === 'number' ? String(port) : ''}`;
   const url = a['url.full'] ?? a['http.url'];
   if (typeof url === 'string') {
     const m = /^[a-z]+:\/\/([^/?#]+)/i.exec(url);

@@ -69,7 +69,11 @@ export function round(x: number, digits = 3): number {
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf). */
 function normalCdf(z: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(z / Math.SQRT2));
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-(z * z) / 2);
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
@@ -148,4 +152,3 @@ export function rateIncreaseZ(base: number, baseSpan: number, inc: number, incSp
   const expected = (base * incSpan) / baseSpan;
   return (inc - expected) / Math.sqrt(expected + 1);
 }
-

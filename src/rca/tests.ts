@@ -18,7 +18,15 @@ function lnErfc(x: number): number {
   const poly =
     -z * z -
     1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   return Math.log(t) + poly;
 }
 
@@ -30,7 +38,10 @@ export function lnNormalSf(z: number): number {
 
 function lnGamma(x: number): number {
   // Lanczos (g=7, n=9): about 15 significant digits for x > 0.
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
   const y = x - 1;
   let a = c[0]!;
@@ -135,7 +146,12 @@ export function rankSumZ(before: readonly number[], after: readonly number[]): n
  * b ~ Binomial(a + b, tb / (ta + tb)) when the rate did not change. Returns the natural logs of the one-sided
  * p-values of a rise and of a fall.
  */
-export function poissonRateTest(a: number, ta: number, b: number, tb: number): { readonly up: number; readonly down: number } {
+export function poissonRateTest(
+  a: number,
+  ta: number,
+  b: number,
+  tb: number,
+): { readonly up: number; readonly down: number } {
   const n = a + b;
   if (n === 0 || !(ta > 0) || !(tb > 0)) return { up: 0, down: 0 };
   const q = tb / (ta + tb);
@@ -244,7 +260,12 @@ export function lnStudentSf(t: number, df: number): number {
  * `offset` keeps zeros finite (log(v + offset)). The natural log of the one-sided p-value; 0 (p = 1) when a side
  * has fewer than 2 values.
  */
-export function logWelchLnP(before: readonly number[], after: readonly number[], offset: number, direction: 'up' | 'down'): number {
+export function logWelchLnP(
+  before: readonly number[],
+  after: readonly number[],
+  offset: number,
+  direction: 'up' | 'down',
+): number {
   const n1 = before.length;
   const n2 = after.length;
   if (n1 < 2 || n2 < 2) return 0;

@@ -41,7 +41,8 @@ export function buildLedger(items: readonly EvidenceItem[], limit: number): Ledg
   const dedup = new Map<string, EvidenceItem>();
   for (const it of items) {
     const prev = dedup.get(it.key);
-    if (!prev || it.score > prev.score || (it.score === prev.score && cmpStr(it.summary, prev.summary) < 0)) dedup.set(it.key, it);
+    if (!prev || it.score > prev.score || (it.score === prev.score && cmpStr(it.summary, prev.summary) < 0))
+      dedup.set(it.key, it);
   }
   const strongest = [...dedup.values()]
     .sort((a, b) => cmpNum(b.score, a.score) || cmpStr(a.key, b.key))
@@ -54,7 +55,12 @@ export function buildLedger(items: readonly EvidenceItem[], limit: number): Ledg
     const id = `E${i + 1}`;
     byKey.set(it.key, id);
     const e: TimelineEntry = {
-      id, time: toIsoNanos(it.at), service: it.service, source: it.source, kind: it.kind, summary: it.summary,
+      id,
+      time: toIsoNanos(it.at),
+      service: it.service,
+      source: it.source,
+      kind: it.kind,
+      summary: it.summary,
       score: round(it.score, 3),
       ...(it.role ? { role: it.role } : {}),
       ...(it.traceId ? { traceId: it.traceId } : {}),
@@ -77,7 +83,11 @@ export function buildLedger(items: readonly EvidenceItem[], limit: number): Ledg
 }
 
 function roundMeasure(m: NonNullable<EvidenceItem['measure']>): NonNullable<EvidenceItem['measure']> {
-  return { unit: m.unit, ...(m.before !== undefined ? { before: round(m.before, 3) } : {}), during: round(m.during, 3) };
+  return {
+    unit: m.unit,
+    ...(m.before !== undefined ? { before: round(m.before, 3) } : {}),
+    during: round(m.during, 3),
+  };
 }
 
 /** Ids supporting a service, strongest first (ties by id order), at most n. */

@@ -41,7 +41,6 @@ export interface TraceSummary {
 
 export const SEP = '\u0000';
 
-
 function add(m: Map<string, number>, k: string, v: number): void {
   m.set(k, (m.get(k) ?? 0) + v);
 }
@@ -74,14 +73,16 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
   const inclusive = new Map<string, number>();
   const gapTotal = new Map<string, number>();
   for (const n of t.nodes) {
-    if (!n.parent || n.parent.service !== n.service) inclusive.set(n.service, Math.max(inclusive.get(n.service) ?? 0, n.end - n.start));
+    if (!n.parent || n.parent.service !== n.service)
+      inclusive.set(n.service, Math.max(inclusive.get(n.service) ?? 0, n.end - n.start));
     services.add(n.service);
     if (n.error) failing.add(n.service);
     const fs = firstSeen.get(n.service);
     if (fs === undefined || n.start < fs) firstSeen.set(n.service, n.start);
     if (n.clientLike && n.callee) {
       push(gaps, joinKey(n.service, n.callee), n.self);
-      if (!n.children.some((c) => c.service === n.callee)) add(calls, joinKey(joinKey(n.service, n.callee), n.operation), 1);
+      if (!n.children.some((c) => c.service === n.callee))
+        add(calls, joinKey(joinKey(n.service, n.callee), n.operation), 1);
     } else if (n.queueFor) {
       // Waiting for a pooled connection: neither own code nor network (see SpanNode.queueFor).
     } else {
@@ -99,8 +100,9 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     const p = n.parent;
     if (p && p.service !== n.service) add(calls, joinKey(joinKey(p.service, n.service), n.operation), 1);
     if (n.error && !n.children.some((c) => c.error)) {
-      const charged = n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
-      const blamed = charged === n.service ? rejectedCallee(n) ?? charged : charged;
+      const charged =
+        n.clientLike && n.callee && !n.children.some((c) => c.service === n.callee) ? n.callee : n.service;
+      const blamed = charged === n.service ? (rejectedCallee(n) ?? charged) : charged;
       push(errorOrigins, blamed, n);
       const waitedFor = blamed === n.service ? timedOutOn(n) : undefined;
       if (waitedFor) push(timeouts, blamed, waitedFor);
@@ -123,8 +125,23 @@ export function summarizeTrace(t: TraceTree): TraceSummary {
     } else add(cpExcl, chargedService(n), step.exclusive);
   }
   return {
-    trace: t, rootDuration: t.root.end - t.root.start, rootError: t.root.error, services, ownExcl, ownCount, opExcl, gaps,
-    calls, errorOrigins, swallowed, timeouts, cpExcl, path, firstSeen, inclusive, failing,
+    trace: t,
+    rootDuration: t.root.end - t.root.start,
+    rootError: t.root.error,
+    services,
+    ownExcl,
+    ownCount,
+    opExcl,
+    gaps,
+    calls,
+    errorOrigins,
+    swallowed,
+    timeouts,
+    cpExcl,
+    path,
+    firstSeen,
+    inclusive,
+    failing,
   };
 }
 

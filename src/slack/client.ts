@@ -20,7 +20,14 @@
  *     another channel): the message exists, so it is never posted again; the thread is checked by marker and the
  *     part is returned `confirmed: false` when it cannot be seen there (the ledger records it, the worker logs it).
  */
-import { WebClient, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, LogLevel } from '@slack/web-api';
+import {
+  WebClient,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+  LogLevel,
+} from '@slack/web-api';
 import { FlipturnError, errorMessage } from '../kernel/errors.js';
 import { scrubValue } from '../kernel/redact.js';
 import type { Block } from './render.js';
@@ -117,7 +124,13 @@ export interface SlackClientOptions {
   readonly scrub?: (text: string) => string;
 }
 
-const RETRYABLE_PLATFORM = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+const RETRYABLE_PLATFORM = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
 
 /** Pages of conversations.replies / conversations.history a marker lookup reads at most (200 messages each). */
 const LOOKUP_PAGES = 10;
@@ -126,21 +139,34 @@ const LOOKUP_PAGES = 10;
 class AmbiguousAnswer extends Error {}
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type Failure = { kind: 'rate_limited'; waitMs: number } | { kind: 'ambiguous'; message: string } | { kind: 'fatal'; message: string };
+type Failure =
+  | { kind: 'rate_limited'; waitMs: number }
+  | { kind: 'ambiguous'; message: string }
+  | { kind: 'fatal'; message: string };
 
 function classify(e: unknown, maxRetryAfterMs: number): Failure {
   if (e instanceof AmbiguousAnswer) return { kind: 'ambiguous', message: e.message };
-  if (e instanceof UploadFailed) return e.retryable ? { kind: 'ambiguous', message: e.message } : { kind: 'fatal', message: e.message };
-  if (e instanceof WebAPIRateLimitedError) return { kind: 'rate_limited', waitMs: Math.min(Math.max(0, e.retryAfter) * 1000, maxRetryAfterMs) };
-  if (e instanceof WebAPIHTTPError) return e.statusCode >= 500 ? { kind: 'ambiguous', message: `HTTP ${e.statusCode}` } : { kind: 'fatal', message: `HTTP ${e.statusCode}` };
-  if (e instanceof WebAPIRequestError) return { kind: 'ambiguous', message: `request failed: ${errorMessage(e.original)}` };
-  if (e instanceof WebAPIPlatformError) return RETRYABLE_PLATFORM.has(e.data.error) ? { kind: 'ambiguous', message: e.data.error } : { kind: 'fatal', message: e.data.error };
+  if (e instanceof UploadFailed)
+    return e.retryable ? { kind: 'ambiguous', message: e.message } : { kind: 'fatal', message: e.message };
+  if (e instanceof WebAPIRateLimitedError)
+    return { kind: 'rate_limited', waitMs: Math.min(Math.max(0, e.retryAfter) * 1000, maxRetryAfterMs) };
+  if (e instanceof WebAPIHTTPError)
+    return e.statusCode >= 500
+      ? { kind: 'ambiguous', message: `HTTP ${e.statusCode}` }
+      : { kind: 'fatal', message: `HTTP ${e.statusCode}` };
+  if (e instanceof WebAPIRequestError)
+    return { kind: 'ambiguous', message: `request failed: ${errorMessage(e.original)}` };
+  if (e instanceof WebAPIPlatformError)
+    return RETRYABLE_PLATFORM.has(e.data.error)
+      ? { kind: 'ambiguous', message: e.data.error }
+      : { kind: 'fatal', message: e.data.error };
   return { kind: 'fatal', message: errorMessage(e) };
 }
 
 function markerOf(m: unknown): DeliveryMarker | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
-  const meta = (m as { metadata?: { event_type?: unknown; event_payload?: { key?: unknown; part?: unknown } } }).metadata;
+  const meta = (m as { metadata?: { event_type?: unknown; event_payload?: { key?: unknown; part?: unknown } } })
+    .metadata;
   if (meta?.event_type !== DELIVERY_EVENT_TYPE) return undefined;
   const key = meta.event_payload?.key;
   const part = Number(meta.event_payload?.part);
@@ -185,7 +211,11 @@ export class SlackClient {
    * Runs `op` with the retry policy. `beforeRetry` runs before every retry that follows an ambiguous failure;
    * when it returns a value, that value is the result (the write had landed).
    */
-  private async withRetry<T>(what: string, op: () => Promise<T>, beforeRetry?: () => Promise<T | undefined>): Promise<T> {
+  private async withRetry<T>(
+    what: string,
+    op: () => Promise<T>,
+    beforeRetry?: () => Promise<T | undefined>,
+  ): Promise<T> {
     let last = '';
     let ambiguous = false;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -197,20 +227,31 @@ export class SlackClient {
         return await op();
       } catch (e) {
         const f = classify(e, this.maxRetryAfterMs);
-        if (f.kind === 'fatal') throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack ${what} failed: ${f.message}`, { details: { method: what, error: f.message } });
+        if (f.kind === 'fatal')
+          throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack ${what} failed: ${f.message}`, {
+            details: { method: what, error: f.message },
+          });
         if (f.kind === 'rate_limited') this.onRateLimited?.(what);
         last = f.kind === 'rate_limited' ? `rate limited (retry after ${f.waitMs} ms)` : f.message;
         ambiguous = ambiguous || f.kind === 'ambiguous';
-        if (attempt < this.maxAttempts) await this.sleep(f.kind === 'rate_limited' ? f.waitMs : 250 * 2 ** (attempt - 1));
+        if (attempt < this.maxAttempts)
+          await this.sleep(f.kind === 'rate_limited' ? f.waitMs : 250 * 2 ** (attempt - 1));
       }
     }
-    throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack ${what} failed after ${this.maxAttempts} attempts: ${last}`, { details: { method: what, error: last } });
+    throw new FlipturnError(
+      'FT_SLACK_DELIVERY_FAILED',
+      `Slack ${what} failed after ${this.maxAttempts} attempts: ${last}`,
+      { details: { method: what, error: last } },
+    );
   }
 
   async authTest(): Promise<{ teamId: string; userId: string; botId?: string }> {
     const r = await this.withRetry('auth.test', () => this.web.auth.test());
-    if (!r.team_id || !r.user_id) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack auth.test gave no team_id/user_id');
-    return r.bot_id ? { teamId: r.team_id, userId: r.user_id, botId: r.bot_id } : { teamId: r.team_id, userId: r.user_id };
+    if (!r.team_id || !r.user_id)
+      throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack auth.test gave no team_id/user_id');
+    return r.bot_id
+      ? { teamId: r.team_id, userId: r.user_id, botId: r.bot_id }
+      : { teamId: r.team_id, userId: r.user_id };
   }
 
   async postMessage(args: PostArgs): Promise<PostedMessage> {
@@ -227,12 +268,21 @@ export class SlackClient {
           ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
           unfurl_links: false,
           unfurl_media: false,
-          ...(marker ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: marker.key, part: marker.part } } } : {}),
+          ...(marker
+            ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { key: marker.key, part: marker.part } } }
+            : {}),
         });
         if (!r.ts) throw new AmbiguousAnswer('chat.postMessage answered ok without a ts');
-        const channelOk = !/^[CDG][A-Z0-9]{2,}$/.test(args.channel) || r.channel === undefined || r.channel === args.channel;
+        const channelOk =
+          !/^[CDG][A-Z0-9]{2,}$/.test(args.channel) || r.channel === undefined || r.channel === args.channel;
         const threadOk = !args.threadTs || r.message?.thread_ts === args.threadTs;
-        return { channel: r.channel ?? args.channel, ts: r.ts, threadTs: args.threadTs ?? r.ts, recovered: false, confirmed: channelOk && threadOk };
+        return {
+          channel: r.channel ?? args.channel,
+          ts: r.ts,
+          threadTs: args.threadTs ?? r.ts,
+          recovered: false,
+          confirmed: channelOk && threadOk,
+        };
       },
       lookup,
     );
@@ -245,7 +295,9 @@ export class SlackClient {
   async updateMessage(args: { channel: string; ts: string; text: string; blocks: readonly Block[] }): Promise<void> {
     // chat.update is idempotent: retrying an ambiguous failure cannot duplicate anything.
     const out = this.outgoing(args.text, args.blocks);
-    await this.withRetry('chat.update', () => this.web.chat.update({ channel: args.channel, ts: args.ts, text: out.text, blocks: out.blocks as never }));
+    await this.withRetry('chat.update', () =>
+      this.web.chat.update({ channel: args.channel, ts: args.ts, text: out.text, blocks: out.blocks as never }),
+    );
   }
 
   /**
@@ -260,18 +312,36 @@ export class SlackClient {
     const title = this.scrub ? this.scrub(args.title) : args.title;
     const altText = this.scrub ? this.scrub(args.altText) : args.altText;
     const comment = args.comment === undefined ? undefined : this.scrub ? this.scrub(args.comment) : args.comment;
-    const got = await this.withRetry('files.getUploadURLExternal', () => this.web.files.getUploadURLExternal({ filename: args.filename, length: args.bytes.length, alt_text: altText }));
+    const got = await this.withRetry('files.getUploadURLExternal', () =>
+      this.web.files.getUploadURLExternal({ filename: args.filename, length: args.bytes.length, alt_text: altText }),
+    );
     const fileId = got.file_id;
     const uploadUrl = got.upload_url;
-    if (!fileId || !uploadUrl) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack files.getUploadURLExternal gave no file_id/upload_url');
+    if (!fileId || !uploadUrl)
+      throw new FlipturnError(
+        'FT_SLACK_DELIVERY_FAILED',
+        'Slack files.getUploadURLExternal gave no file_id/upload_url',
+      );
     const target = new URL(uploadUrl);
-    if (target.protocol !== 'https:' && target.origin !== this.apiOrigin) throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `Slack gave an upload URL that is neither https nor the API's host: ${target.origin}`);
+    if (target.protocol !== 'https:' && target.origin !== this.apiOrigin)
+      throw new FlipturnError(
+        'FT_SLACK_DELIVERY_FAILED',
+        `Slack gave an upload URL that is neither https nor the API's host: ${target.origin}`,
+      );
     await this.withRetry('upload', () => this.postBytes(uploadUrl, args.filename, args.bytes));
-    const shared = () => this.replies(args.channel, args.threadTs).then((msgs) => (msgs.some((m) => m.files?.some((f) => f.id === fileId)) ? { fileId, recovered: true } : undefined));
+    const shared = () =>
+      this.replies(args.channel, args.threadTs).then((msgs) =>
+        msgs.some((m) => m.files?.some((f) => f.id === fileId)) ? { fileId, recovered: true } : undefined,
+      );
     return this.withRetry(
       'files.completeUploadExternal',
       async () => {
-        await this.web.files.completeUploadExternal({ files: [{ id: fileId, title }], channel_id: args.channel, thread_ts: args.threadTs, ...(comment ? { initial_comment: comment } : {}) });
+        await this.web.files.completeUploadExternal({
+          files: [{ id: fileId, title }],
+          channel_id: args.channel,
+          thread_ts: args.threadTs,
+          ...(comment ? { initial_comment: comment } : {}),
+        });
         return { fileId, recovered: false };
       },
       shared,
@@ -288,22 +358,47 @@ export class SlackClient {
       throw new UploadFailed(`upload failed: ${errorMessage(e)}`, true);
     }
     await res.arrayBuffer().catch(() => undefined);
-    if (res.status !== 200) throw new UploadFailed(`upload answered HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+    if (res.status !== 200)
+      throw new UploadFailed(`upload answered HTTP ${res.status}`, res.status >= 500 || res.status === 429);
   }
 
   /** The root and replies of a thread, with delivery markers (every page, up to LOOKUP_PAGES). */
   async replies(channel: string, threadTs: string): Promise<HistoryMessage[]> {
-    return this.pages('conversations.replies', (cursor) => this.web.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
+    return this.pages('conversations.replies', (cursor) =>
+      this.web.conversations.replies({
+        channel,
+        ts: threadTs,
+        include_all_metadata: true,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
   }
 
   /** Top-level messages of a channel since `oldestTs` (newest first), with delivery markers (up to LOOKUP_PAGES pages). */
   async history(channel: string, oldestTs: string): Promise<HistoryMessage[]> {
-    return this.pages('conversations.history', (cursor) => this.web.conversations.history({ channel, oldest: oldestTs, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) }));
+    return this.pages('conversations.history', (cursor) =>
+      this.web.conversations.history({
+        channel,
+        oldest: oldestTs,
+        include_all_metadata: true,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      }),
+    );
   }
 
   private async pages(
     what: string,
-    call: (cursor: string | undefined) => Promise<{ messages?: Array<{ ts?: string; thread_ts?: string; text?: string; files?: Array<{ id?: string; name?: string }> }>; response_metadata?: { next_cursor?: string } }>,
+    call: (cursor: string | undefined) => Promise<{
+      messages?: Array<{
+        ts?: string;
+        thread_ts?: string;
+        text?: string;
+        files?: Array<{ id?: string; name?: string }>;
+      }>;
+      response_metadata?: { next_cursor?: string };
+    }>,
   ): Promise<HistoryMessage[]> {
     const out: HistoryMessage[] = [];
     let cursor: string | undefined;
@@ -318,15 +413,35 @@ export class SlackClient {
   }
 
   /** The message an earlier attempt posted for `marker`, if Slack has it. */
-  async findMarked(channel: string, marker: DeliveryMarker, threadTs: string | undefined, notBeforeMs = 0): Promise<PostedMessage | undefined> {
-    const msgs = threadTs ? await this.replies(channel, threadTs) : await this.history(channel, (Math.max(0, notBeforeMs - 60_000) / 1000).toFixed(6));
+  async findMarked(
+    channel: string,
+    marker: DeliveryMarker,
+    threadTs: string | undefined,
+    notBeforeMs = 0,
+  ): Promise<PostedMessage | undefined> {
+    const msgs = threadTs
+      ? await this.replies(channel, threadTs)
+      : await this.history(channel, (Math.max(0, notBeforeMs - 60_000) / 1000).toFixed(6));
     const hit = msgs.find((m) => m.marker?.key === marker.key && m.marker.part === marker.part);
     return hit ? { channel, ts: hit.ts, threadTs: threadTs ?? hit.ts, recovered: true, confirmed: true } : undefined;
   }
 }
 
-function toHistory(m: { ts?: string; thread_ts?: string; text?: string; files?: Array<{ id?: string; name?: string }> }): HistoryMessage {
+function toHistory(m: {
+  ts?: string;
+  thread_ts?: string;
+  text?: string;
+  files?: Array<{ id?: string; name?: string }>;
+}): HistoryMessage {
   const marker = markerOf(m);
-  const files = (m.files ?? []).flatMap((f) => (typeof f.id === 'string' ? [{ id: f.id, ...(typeof f.name === 'string' ? { name: f.name } : {}) }] : []));
-  return { ts: m.ts ?? '', text: m.text ?? '', ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), ...(marker ? { marker } : {}), ...(files.length ? { files } : {}) };
+  const files = (m.files ?? []).flatMap((f) =>
+    typeof f.id === 'string' ? [{ id: f.id, ...(typeof f.name === 'string' ? { name: f.name } : {}) }] : [],
+  );
+  return {
+    ts: m.ts ?? '',
+    text: m.text ?? '',
+    ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+    ...(marker ? { marker } : {}),
+    ...(files.length ? { files } : {}),
+  };
 }

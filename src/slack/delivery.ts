@@ -70,14 +70,27 @@ export class SlackDelivery {
 
   private async acquire(key: string, target: DeliveryTarget): Promise<{ record: DeliveryRecord; resumed: boolean }> {
     const now = this.o.clock.nowMs();
-    const fresh: DeliveryRecord = { key, state: 'posting', channel: target.channel, ...(target.threadTs ? { threadTs: target.threadTs } : {}), parts: [], startedAtMs: now, owner: this.o.owner, updatedAtMs: now };
+    const fresh: DeliveryRecord = {
+      key,
+      state: 'posting',
+      channel: target.channel,
+      ...(target.threadTs ? { threadTs: target.threadTs } : {}),
+      parts: [],
+      startedAtMs: now,
+      owner: this.o.owner,
+      updatedAtMs: now,
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await this.o.memory.createDelivery(target.teamId, fresh)) return { record: fresh, resumed: false };
       const existing = await this.o.memory.getDelivery(target.teamId, key);
       if (!existing) continue; // expired in between (or unreadable: reported by the memory), try again
       if (existing.state === 'posted') return { record: existing, resumed: false };
       if (existing.owner !== this.o.owner && now - existing.updatedAtMs < this.leaseMs) {
-        throw new FlipturnError('FT_SLACK_DELIVERY_IN_PROGRESS', `delivery ${key} is being posted by ${existing.owner}`, { details: { key } });
+        throw new FlipturnError(
+          'FT_SLACK_DELIVERY_IN_PROGRESS',
+          `delivery ${key} is being posted by ${existing.owner}`,
+          { details: { key } },
+        );
       }
       // Its worker died, or an earlier attempt of ours failed: what it posted is found by marker, never re-posted.
       const taken = { ...existing, owner: this.o.owner, updatedAtMs: now };
@@ -93,22 +106,51 @@ export class SlackDelivery {
   async deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult> {
     if (messages.length === 0) throw new FlipturnError('FT_INTERNAL', 'nothing to deliver');
     const { record, resumed } = await this.acquire(key, target);
-    if (record.state === 'posted') return { status: 'already_posted', channel: record.channel, threadTs: record.threadTs ?? record.parts[0] ?? '', parts: record.parts, unconfirmed: record.unconfirmed ?? 0 };
+    if (record.state === 'posted')
+      return {
+        status: 'already_posted',
+        channel: record.channel,
+        threadTs: record.threadTs ?? record.parts[0] ?? '',
+        parts: record.parts,
+        unconfirmed: record.unconfirmed ?? 0,
+      };
     let rec = record;
     for (let i = rec.parts.length; i < messages.length; i++) {
       const msg = messages[i] as SlackMessage;
       const threadTs = rec.threadTs;
       const marker = { key, part: i };
-      const found = resumed ? await this.o.client.findMarked(rec.channel, marker, threadTs, rec.startedAtMs) : undefined;
+      const found = resumed
+        ? await this.o.client.findMarked(rec.channel, marker, threadTs, rec.startedAtMs)
+        : undefined;
       const posted =
-        found ?? (await this.o.client.postMessage({ channel: rec.channel, text: msg.text, blocks: msg.blocks, marker, notBeforeMs: rec.startedAtMs, ...(threadTs ? { threadTs } : {}) }));
+        found ??
+        (await this.o.client.postMessage({
+          channel: rec.channel,
+          text: msg.text,
+          blocks: msg.blocks,
+          marker,
+          notBeforeMs: rec.startedAtMs,
+          ...(threadTs ? { threadTs } : {}),
+        }));
       const unconfirmed = (rec.unconfirmed ?? 0) + (posted.confirmed ? 0 : 1);
-      rec = { ...rec, threadTs: threadTs ?? posted.ts, parts: [...rec.parts, posted.ts], updatedAtMs: this.o.clock.nowMs(), ...(unconfirmed > 0 ? { unconfirmed } : {}) };
+      rec = {
+        ...rec,
+        threadTs: threadTs ?? posted.ts,
+        parts: [...rec.parts, posted.ts],
+        updatedAtMs: this.o.clock.nowMs(),
+        ...(unconfirmed > 0 ? { unconfirmed } : {}),
+      };
       await this.o.memory.putDelivery(target.teamId, rec);
     }
     rec = { ...rec, state: 'posted', updatedAtMs: this.o.clock.nowMs() };
     await this.o.memory.putDelivery(target.teamId, rec);
-    return { status: 'posted', channel: rec.channel, threadTs: rec.threadTs ?? '', parts: rec.parts, unconfirmed: rec.unconfirmed ?? 0 };
+    return {
+      status: 'posted',
+      channel: rec.channel,
+      threadTs: rec.threadTs ?? '',
+      parts: rec.parts,
+      unconfirmed: rec.unconfirmed ?? 0,
+    };
   }
 
   /**
@@ -116,13 +158,35 @@ export class SlackDelivery {
    * and so does its file name, so a resumed upload first looks for a file of that name in the thread
    * (conversations.replies) and shares it again only when it is not there. The record's one part is the file id.
    */
-  async upload(key: string, target: DeliveryTarget & { readonly threadTs: string }, file: Omit<UploadArgs, 'channel' | 'threadTs'>): Promise<DeliveryResult> {
+  async upload(
+    key: string,
+    target: DeliveryTarget & { readonly threadTs: string },
+    file: Omit<UploadArgs, 'channel' | 'threadTs'>,
+  ): Promise<DeliveryResult> {
     const { record, resumed } = await this.acquire(key, target);
-    const done = (rec: DeliveryRecord, status: DeliveryResult['status']): DeliveryResult => ({ status, channel: rec.channel, threadTs: target.threadTs, parts: rec.parts, unconfirmed: 0 });
+    const done = (rec: DeliveryRecord, status: DeliveryResult['status']): DeliveryResult => ({
+      status,
+      channel: rec.channel,
+      threadTs: target.threadTs,
+      parts: rec.parts,
+      unconfirmed: 0,
+    });
     if (record.state === 'posted') return done(record, 'already_posted');
-    const seen = resumed ? (await this.o.client.replies(target.channel, target.threadTs)).flatMap((m) => m.files ?? []).find((f) => f.name === file.filename) : undefined;
-    const fileId = seen?.id ?? (await this.o.client.uploadFile({ ...file, channel: target.channel, threadTs: target.threadTs })).fileId;
-    const rec: DeliveryRecord = { ...record, threadTs: target.threadTs, parts: [fileId], state: 'posted', updatedAtMs: this.o.clock.nowMs() };
+    const seen = resumed
+      ? (await this.o.client.replies(target.channel, target.threadTs))
+          .flatMap((m) => m.files ?? [])
+          .find((f) => f.name === file.filename)
+      : undefined;
+    const fileId =
+      seen?.id ??
+      (await this.o.client.uploadFile({ ...file, channel: target.channel, threadTs: target.threadTs })).fileId;
+    const rec: DeliveryRecord = {
+      ...record,
+      threadTs: target.threadTs,
+      parts: [fileId],
+      state: 'posted',
+      updatedAtMs: this.o.clock.nowMs(),
+    };
     await this.o.memory.putDelivery(target.teamId, rec);
     return done(rec, 'posted');
   }
@@ -130,19 +194,33 @@ export class SlackDelivery {
   /** Rewrites a posted reply in place. The record must be `posted`. */
   async edit(teamId: string, key: string, messages: readonly SlackMessage[]): Promise<DeliveryResult> {
     const rec = await this.o.memory.getDelivery(teamId, key);
-    if (rec?.state !== 'posted' || !rec.threadTs) throw new FlipturnError('FT_INTERNAL', `no posted reply ${key} to edit`);
+    if (rec?.state !== 'posted' || !rec.threadTs)
+      throw new FlipturnError('FT_INTERNAL', `no posted reply ${key} to edit`);
     const parts = [...rec.parts];
     for (let i = 0; i < Math.max(parts.length, messages.length); i++) {
       const msg = messages[i];
       const ts = parts[i];
-      if (msg && ts) await this.o.client.updateMessage({ channel: rec.channel, ts, text: msg.text, blocks: msg.blocks });
+      if (msg && ts)
+        await this.o.client.updateMessage({ channel: rec.channel, ts, text: msg.text, blocks: msg.blocks });
       else if (msg) {
-        const posted = await this.o.client.postMessage({ channel: rec.channel, threadTs: rec.threadTs, text: msg.text, blocks: msg.blocks, marker: { key, part: i }, notBeforeMs: rec.startedAtMs });
+        const posted = await this.o.client.postMessage({
+          channel: rec.channel,
+          threadTs: rec.threadTs,
+          text: msg.text,
+          blocks: msg.blocks,
+          marker: { key, part: i },
+          notBeforeMs: rec.startedAtMs,
+        });
         parts.push(posted.ts);
         await this.o.memory.putDelivery(teamId, { ...rec, parts, updatedAtMs: this.o.clock.nowMs() });
       } else if (ts) {
         const note = '(superseded: the updated analysis is in the message above)';
-        await this.o.client.updateMessage({ channel: rec.channel, ts, text: note, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: note }] }] });
+        await this.o.client.updateMessage({
+          channel: rec.channel,
+          ts,
+          text: note,
+          blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
+        });
       }
     }
     return { status: 'posted', channel: rec.channel, threadTs: rec.threadTs, parts, unconfirmed: rec.unconfirmed ?? 0 };

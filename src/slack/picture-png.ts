@@ -9,7 +9,10 @@ import type { RcaReport } from '../rca/contract.js';
 import { pictureAltText, pictureSvg } from './render-picture.js';
 
 const require = createRequire(import.meta.url);
-const FONT_FILES = [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')];
+const FONT_FILES = [
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+];
 
 /** Rasterizes an SVG at its own size (or `scale` times it). */
 export function svgToPng(svg: string, scale = 1): Buffer {

@@ -49,7 +49,12 @@ function cut(s: string, max: number): string {
 
 const n1 = (v: number): string => (Math.round(v * 10) / 10).toFixed(1).replace(/\.0$/, '');
 
-function text(x: number, y: number, s: string, o: { size?: number; weight?: 'bold'; fill?: string; anchor?: 'middle' | 'end' } = {}): string {
+function text(
+  x: number,
+  y: number,
+  s: string,
+  o: { size?: number; weight?: 'bold'; fill?: string; anchor?: 'middle' | 'end' } = {},
+): string {
   return `<text x="${n1(x)}" y="${n1(y)}" font-family="${FONT}" font-size="${o.size ?? 13}"${o.weight ? ` font-weight="${o.weight}"` : ''} fill="${o.fill ?? '#263238'}"${o.anchor ? ` text-anchor="${o.anchor}"` : ''}>${esc(s)}</text>`;
 }
 
@@ -87,15 +92,26 @@ function pathBetween(adj: ReadonlyMap<string, readonly string[]>, from: string, 
 }
 
 function layoutGraph(report: RcaReport): Graph {
-  const edges = [...(report.serviceEdges ?? [])].sort((a, b) => (a.caller === b.caller ? (a.callee < b.callee ? -1 : 1) : a.caller < b.caller ? -1 : 1));
+  const edges = [...(report.serviceEdges ?? [])].sort((a, b) =>
+    a.caller === b.caller ? (a.callee < b.callee ? -1 : 1) : a.caller < b.caller ? -1 : 1,
+  );
   const adj = new Map<string, string[]>();
   const callees = new Map<string, string[]>();
   for (const e of edges) {
-    for (const [a, b] of [[e.caller, e.callee], [e.callee, e.caller]] as const) adj.set(a, [...(adj.get(a) ?? []), b].sort());
+    for (const [a, b] of [
+      [e.caller, e.callee],
+      [e.callee, e.caller],
+    ] as const)
+      adj.set(a, [...(adj.get(a) ?? []), b].sort());
     callees.set(e.caller, [...(callees.get(e.caller) ?? []), e.callee]);
   }
   const { symptom } = report.roles;
-  const chain = [...report.roles.rootCause, ...report.roles.propagation, ...(report.roles.bottleneck ? [report.roles.bottleneck] : []), symptom];
+  const chain = [
+    ...report.roles.rootCause,
+    ...report.roles.propagation,
+    ...(report.roles.bottleneck ? [report.roles.bottleneck] : []),
+    symptom,
+  ];
   const onChain = new Set<string>();
   for (const s of chain) for (const p of pathBetween(adj, symptom, s)) onChain.add(p);
   for (const s of chain) onChain.add(s);
@@ -124,12 +140,24 @@ function layoutGraph(report: RcaReport): Graph {
     if (!depth.has(s) && hops > 0) depth.set(s, hops);
   }
   // Services the map does not connect to the symptom (or no map at all): placed by their role along the chain.
-  const byRole: Record<CausalRole | 'other', number> = { symptom: 0, propagation: 1, rootCause: 2, bottleneck: 3, other: 4 };
+  const byRole: Record<CausalRole | 'other', number> = {
+    symptom: 0,
+    propagation: 1,
+    rootCause: 2,
+    bottleneck: 3,
+    other: 4,
+  };
   for (const s of picked) if (!depth.has(s)) depth.set(s, byRole[roleOf(report, s)]);
   const used = [...new Set(picked.map((s) => depth.get(s) ?? 0))].sort((a, b) => a - b);
   for (const s of picked) depth.set(s, used.indexOf(depth.get(s) ?? 0));
   const maxCol = Math.max(0, ...picked.map((s) => depth.get(s) ?? 0));
-  const order: Record<CausalRole | 'other', number> = { symptom: 0, propagation: 1, rootCause: 2, bottleneck: 3, other: 4 };
+  const order: Record<CausalRole | 'other', number> = {
+    symptom: 0,
+    propagation: 1,
+    rootCause: 2,
+    bottleneck: 3,
+    other: 4,
+  };
   const byCol = new Map<number, string[]>();
   for (const s of picked) {
     const c = Math.min(depth.get(s) ?? maxCol, maxCol);
@@ -137,10 +165,17 @@ function layoutGraph(report: RcaReport): Graph {
   }
   const nodes: { service: string; col: number; row: number }[] = [];
   for (const [col, list] of [...byCol.entries()].sort((a, b) => a[0] - b[0])) {
-    list.sort((a, b) => order[roleOf(report, a)] - order[roleOf(report, b)] || (a < b ? -1 : 1)).forEach((service, row) => nodes.push({ service, col, row }));
+    list
+      .sort((a, b) => order[roleOf(report, a)] - order[roleOf(report, b)] || (a < b ? -1 : 1))
+      .forEach((service, row) => nodes.push({ service, col, row }));
   }
   const kept = new Set(picked);
-  return { nodes, edges: edges.filter((e) => kept.has(e.caller) && kept.has(e.callee)).map((e) => ({ ...e, chain: onChain.has(e.caller) && onChain.has(e.callee) })) };
+  return {
+    nodes,
+    edges: edges
+      .filter((e) => kept.has(e.caller) && kept.has(e.callee))
+      .map((e) => ({ ...e, chain: onChain.has(e.caller) && onChain.has(e.callee) })),
+  };
 }
 
 /** Panel 1: the causal chain on the service map. Returns its SVG and height. */
@@ -150,7 +185,12 @@ function chainPanel(report: RcaReport, top: number): { svg: string; height: numb
   const rows = Math.max(1, ...g.nodes.map((n) => n.row + 1));
   const colW = Math.min(NODE_W + COL_GAP, (WIDTH - 2 * PAD) / cols);
   const nodeW = Math.min(NODE_W, colW - 30);
-  const at = new Map(g.nodes.map((n) => [n.service, { x: PAD + n.col * colW + (colW - nodeW) / 2, y: top + 40 + n.row * (NODE_H + ROW_GAP) }]));
+  const at = new Map(
+    g.nodes.map((n) => [
+      n.service,
+      { x: PAD + n.col * colW + (colW - nodeW) / 2, y: top + 40 + n.row * (NODE_H + ROW_GAP) },
+    ]),
+  );
   const parts = [text(PAD, top + 18, 'Causal chain on the service map (arrows: calls)', { size: 16, weight: 'bold' })];
   for (const e of g.edges) {
     const a = at.get(e.caller);
@@ -159,11 +199,21 @@ function chainPanel(report: RcaReport, top: number): { svg: string; height: numb
     const stroke = `fill="none" stroke="${e.chain ? '#37474f' : '#b0bec5'}" stroke-width="${e.chain ? 3 : 1.5}" marker-end="url(#${e.chain ? 'arrow-chain' : 'arrow'})"`;
     if (a.x === b.x) {
       // Same column: a curve out to the right, clear of the services stacked between them.
-      const [x, ya, yb, bend] = [a.x + nodeW, a.y + NODE_H / 2, b.y + NODE_H / 2, 18 + 10 * Math.abs(b.y - a.y) / (NODE_H + ROW_GAP)];
-      parts.push(`<path d="M${n1(x)},${n1(ya)} C${n1(x + bend)},${n1(ya)} ${n1(x + bend)},${n1(yb)} ${n1(x)},${n1(yb)}" ${stroke}/>`);
+      const [x, ya, yb, bend] = [
+        a.x + nodeW,
+        a.y + NODE_H / 2,
+        b.y + NODE_H / 2,
+        18 + (10 * Math.abs(b.y - a.y)) / (NODE_H + ROW_GAP),
+      ];
+      parts.push(
+        `<path d="M${n1(x)},${n1(ya)} C${n1(x + bend)},${n1(ya)} ${n1(x + bend)},${n1(yb)} ${n1(x)},${n1(yb)}" ${stroke}/>`,
+      );
       continue;
     }
-    const [x1, y1, x2, y2] = a.x < b.x ? [a.x + nodeW, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2] : [a.x, a.y + NODE_H / 2, b.x + nodeW, b.y + NODE_H / 2];
+    const [x1, y1, x2, y2] =
+      a.x < b.x
+        ? [a.x + nodeW, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2]
+        : [a.x, a.y + NODE_H / 2, b.x + nodeW, b.y + NODE_H / 2];
     parts.push(`<line x1="${n1(x1)}" y1="${n1(y1)}" x2="${n1(x2)}" y2="${n1(y2)}" ${stroke}/>`);
   }
   for (const n of g.nodes) {
@@ -171,10 +221,20 @@ function chainPanel(report: RcaReport, top: number): { svg: string; height: numb
     const role = roleOf(report, n.service);
     const colour = ROLE_COLOUR[role];
     const filled = role !== 'other';
-    parts.push(`<rect x="${n1(p.x)}" y="${n1(p.y)}" width="${n1(nodeW)}" height="${NODE_H}" rx="8" fill="${filled ? colour : '#ffffff'}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(
+      `<rect x="${n1(p.x)}" y="${n1(p.y)}" width="${n1(nodeW)}" height="${NODE_H}" rx="8" fill="${filled ? colour : '#ffffff'}" stroke="${colour}" stroke-width="2"/>`,
+    );
     const chars = Math.max(6, Math.floor(nodeW / 7.4));
-    parts.push(text(p.x + nodeW / 2, p.y + (filled ? 20 : 28), cut(n.service, chars), { size: 13, weight: 'bold', fill: filled ? '#ffffff' : '#37474f', anchor: 'middle' }));
-    if (filled) parts.push(text(p.x + nodeW / 2, p.y + 37, ROLE_WORDS[role], { size: 11, fill: '#ffffff', anchor: 'middle' }));
+    parts.push(
+      text(p.x + nodeW / 2, p.y + (filled ? 20 : 28), cut(n.service, chars), {
+        size: 13,
+        weight: 'bold',
+        fill: filled ? '#ffffff' : '#37474f',
+        anchor: 'middle',
+      }),
+    );
+    if (filled)
+      parts.push(text(p.x + nodeW / 2, p.y + 37, ROLE_WORDS[role], { size: 11, fill: '#ffffff', anchor: 'middle' }));
   }
   return { svg: parts.join(''), height: 40 + rows * (NODE_H + ROW_GAP) + 10 };
 }
@@ -182,7 +242,11 @@ function chainPanel(report: RcaReport, top: number): { svg: string; height: numb
 /** The steps worth drawing: the entry span, then the ones with the most own time, shown in trace order. */
 function stepsToDraw(path: readonly CriticalPathStep[]): { steps: CriticalPathStep[]; hidden: number } {
   if (path.length <= MAX_STEPS) return { steps: [...path], hidden: 0 };
-  const ranked = path.map((s, i) => ({ s, i })).slice(1).sort((a, b) => b.s.exclusiveMs - a.s.exclusiveMs || a.i - b.i).slice(0, MAX_STEPS - 1);
+  const ranked = path
+    .map((s, i) => ({ s, i }))
+    .slice(1)
+    .sort((a, b) => b.s.exclusiveMs - a.s.exclusiveMs || a.i - b.i)
+    .slice(0, MAX_STEPS - 1);
   const keep = new Set([0, ...ranked.map((r) => r.i)]);
   return { steps: path.filter((_, i) => keep.has(i)), hidden: path.length - keep.size };
 }
@@ -198,7 +262,12 @@ function tracePanel(report: RcaReport, top: number): { svg: string; height: numb
   const span = Math.max(1, end(proof), end(base));
   const axisW = WIDTH - 2 * PAD - LABEL_W - 170;
   const xOf = (ms: number) => PAD + LABEL_W + (ms / span) * axisW;
-  const parts = [text(PAD, top + 18, 'Critical path: proof trace next to the baseline (light: whole span, dark: own time)', { size: 16, weight: 'bold' })];
+  const parts = [
+    text(PAD, top + 18, 'Critical path: proof trace next to the baseline (light: whole span, dark: own time)', {
+      size: 16,
+      weight: 'bold',
+    }),
+  ];
   let y = top + 36;
   const groups: Array<[string, readonly CriticalPathStep[], string | null]> = [
     ['Proof trace (during the incident)', proof, report.representativeTraceId],
@@ -206,7 +275,14 @@ function tracePanel(report: RcaReport, top: number): { svg: string; height: numb
   ];
   for (const [title, path, traceId] of groups) {
     const total = end(path);
-    parts.push(text(PAD, y + 14, `${title}: ${path.length > 0 ? `${n1(total)} ms` : traceId ? 'its critical path is not recorded' : 'none found'}${traceId ? `  ·  trace ${traceId.slice(0, 16)}` : ''}`, { size: 13, weight: 'bold' }));
+    parts.push(
+      text(
+        PAD,
+        y + 14,
+        `${title}: ${path.length > 0 ? `${n1(total)} ms` : traceId ? 'its critical path is not recorded' : 'none found'}${traceId ? `  ·  trace ${traceId.slice(0, 16)}` : ''}`,
+        { size: 13, weight: 'bold' },
+      ),
+    );
     y += 24;
     const { steps, hidden } = stepsToDraw(path);
     for (const s of steps) {
@@ -216,9 +292,13 @@ function tracePanel(report: RcaReport, top: number): { svg: string; height: numb
       const x = xOf(s.startOffsetMs);
       const w = Math.max(1, xOf(s.startOffsetMs + s.durationMs) - x);
       const own = Math.max(1, Math.min(w, (s.exclusiveMs / span) * axisW));
-      parts.push(`<rect x="${n1(x)}" y="${n1(y)}" width="${n1(w)}" height="${BAR_H}" fill="${colour}" fill-opacity="0.25"/>`);
+      parts.push(
+        `<rect x="${n1(x)}" y="${n1(y)}" width="${n1(w)}" height="${BAR_H}" fill="${colour}" fill-opacity="0.25"/>`,
+      );
       parts.push(`<rect x="${n1(x)}" y="${n1(y)}" width="${n1(own)}" height="${BAR_H}" fill="${colour}"/>`);
-      parts.push(text(x + w + 6, y + 13, `${n1(s.durationMs)} ms (own ${n1(s.exclusiveMs)})`, { size: 11, fill: '#546e7a' }));
+      parts.push(
+        text(x + w + 6, y + 13, `${n1(s.durationMs)} ms (own ${n1(s.exclusiveMs)})`, { size: 11, fill: '#546e7a' }),
+      );
       y += BAR_H + 6;
     }
     if (hidden > 0) {
@@ -228,7 +308,8 @@ function tracePanel(report: RcaReport, top: number): { svg: string; height: numb
     y += 10;
   }
   parts.push(`<line x1="${n1(xOf(0))}" y1="${n1(y)}" x2="${n1(xOf(span))}" y2="${n1(y)}" stroke="#90a4ae"/>`);
-  for (const f of [0, 0.25, 0.5, 0.75, 1]) parts.push(text(xOf(span * f), y + 16, `${n1(span * f)} ms`, { size: 11, fill: '#78909c', anchor: 'middle' }));
+  for (const f of [0, 0.25, 0.5, 0.75, 1])
+    parts.push(text(xOf(span * f), y + 16, `${n1(span * f)} ms`, { size: 11, fill: '#78909c', anchor: 'middle' }));
   return { svg: parts.join(''), height: y + 26 - top };
 }
 
@@ -264,6 +345,11 @@ export function pictureSvg(report: RcaReport, title: string): string | undefined
 /** The alt text of the picture (Slack shows it to screen readers): the chain in words. */
 export function pictureAltText(report: RcaReport): string {
   const r = report.roles;
-  const chain = [`root cause ${r.rootCause.join(', ') || 'unknown'}`, ...(r.propagation.length ? [`through ${r.propagation.join(', ')}`] : []), ...(r.bottleneck ? [`bottleneck ${r.bottleneck}`] : []), `symptom ${r.symptom}`];
+  const chain = [
+    `root cause ${r.rootCause.join(', ') || 'unknown'}`,
+    ...(r.propagation.length ? [`through ${r.propagation.join(', ')}`] : []),
+    ...(r.bottleneck ? [`bottleneck ${r.bottleneck}`] : []),
+    `symptom ${r.symptom}`,
+  ];
   return cut(`Causal chain: ${chain.join(' -> ')}; critical path of the proof trace next to the baseline trace.`, 1000);
 }

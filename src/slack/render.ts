@@ -126,8 +126,18 @@ export function sectionTexts(title: string | null, lines: readonly string[]): st
 }
 
 const section = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): ContextBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) }] });
-const header = (text: string): HeaderBlock => ({ type: 'header', text: { type: 'plain_text', text: truncate(text.replace(/\s+/g, ' ').trim() || 'Flipturn', HEADER_TEXT_LIMIT), emoji: false } });
+const context = (text: string): ContextBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) }],
+});
+const header = (text: string): HeaderBlock => ({
+  type: 'header',
+  text: {
+    type: 'plain_text',
+    text: truncate(text.replace(/\s+/g, ' ').trim() || 'Flipturn', HEADER_TEXT_LIMIT),
+    emoji: false,
+  },
+});
 
 function bodyBlocks(doc: ReplyDocument): Block[] {
   const blocks: Block[] = [];
@@ -138,7 +148,11 @@ function bodyBlocks(doc: ReplyDocument): Block[] {
   }
   for (const s of doc.sections) {
     if (!s.sentences.length) continue;
-    for (const t of sectionTexts(s.title, s.sentences.map((x) => sentenceLine(x)))) blocks.push(section(t));
+    for (const t of sectionTexts(
+      s.title,
+      s.sentences.map((x) => sentenceLine(x)),
+    ))
+      blocks.push(section(t));
   }
   if (doc.footer) blocks.push(context(escapeMrkdwn(doc.footer)));
   return blocks;
@@ -146,7 +160,8 @@ function bodyBlocks(doc: ReplyDocument): Block[] {
 
 function blockChars(b: Block): number {
   if (b.type === 'section' || b.type === 'header') return b.text?.text.length ?? 0;
-  if (b.type === 'context') return b.elements.reduce((n, e) => n + ('text' in e && typeof e.text === 'string' ? e.text.length : 0), 0);
+  if (b.type === 'context')
+    return b.elements.reduce((n, e) => n + ('text' in e && typeof e.text === 'string' ? e.text.length : 0), 0);
   return 0;
 }
 
@@ -174,7 +189,10 @@ export function renderDocument(doc: ReplyDocument, options: RenderOptions = {}):
   return pages.map((blocks, i) => {
     if (i === 0) return { text: leadText, blocks };
     const marker = `(continued ${i + 1}/${n})`;
-    return { text: truncate(`${escapeMrkdwn(title)} ${marker}`, FALLBACK_TEXT_LIMIT), blocks: [context(escapeMrkdwn(marker)), ...blocks] };
+    return {
+      text: truncate(`${escapeMrkdwn(title)} ${marker}`, FALLBACK_TEXT_LIMIT),
+      blocks: [context(escapeMrkdwn(marker)), ...blocks],
+    };
   });
 }
 
@@ -196,7 +214,13 @@ export function parseButtonValue(value: string | undefined): ButtonValue | undef
 }
 
 function button(action: ReplyAction, text: string, value: string, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', action_id: ACTION_IDS[action], text: { type: 'plain_text', text, emoji: false }, value, ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    action_id: ACTION_IDS[action],
+    text: { type: 'plain_text', text, emoji: false },
+    value,
+    ...(style ? { style } : {}),
+  };
 }
 
 /** The reply's buttons: Details, Recheck, and the feedback pair. */
@@ -205,7 +229,12 @@ export function replyActions(v: ButtonValue): ActionsBlock {
   return {
     type: 'actions',
     block_id: `flipturn_reply_${v.version}`,
-    elements: [button('details', 'Details', value), button('recheck', 'Recheck', value), button('correct', 'Correct cause', value, 'primary'), button('wrong', 'Wrong cause', value, 'danger')],
+    elements: [
+      button('details', 'Details', value),
+      button('recheck', 'Recheck', value),
+      button('correct', 'Correct cause', value, 'primary'),
+      button('wrong', 'Wrong cause', value, 'danger'),
+    ],
   };
 }
 
@@ -241,21 +270,51 @@ export function renderReply(narrative: Narrative, options: ReplyOptions = {}): S
       ].join('\n'),
     ),
   );
-  if (sum.evidence.length) blocks.push(section(truncate(sum.evidence.slice(0, 3).map((e) => sentenceLine(e)).join('\n'), SECTION_TEXT_LIMIT)));
+  if (sum.evidence.length)
+    blocks.push(
+      section(
+        truncate(
+          sum.evidence
+            .slice(0, 3)
+            .map((e) => sentenceLine(e))
+            .join('\n'),
+          SECTION_TEXT_LIMIT,
+        ),
+      ),
+    );
   if (options.incident) blocks.push(replyActions(options.incident));
   const count = options.evidenceCount !== undefined ? `From ${options.evidenceCount} evidence lines. ` : '';
   const p = sum.proofTrace;
-  const proof = p ? `Proof trace ${traceRef(p.id, p.url)}${p.baselineId ? ` vs baseline ${traceRef(p.baselineId, p.baselineUrl)}` : ''} · ` : '';
+  const proof = p
+    ? `Proof trace ${traceRef(p.id, p.url)}${p.baselineId ? ` vs baseline ${traceRef(p.baselineId, p.baselineUrl)}` : ''} · `
+    : '';
   blocks.push(context(`${proof}${escapeMrkdwn(`${count}Mention me in this thread to ask why.`)}`));
-  const text = truncate(escapeMrkdwn(`${options.title ? `${options.title}: ` : ''}${sum.cause.text}`), FALLBACK_TEXT_LIMIT);
+  const text = truncate(
+    escapeMrkdwn(`${options.title ? `${options.title}: ` : ''}${sum.cause.text}`),
+    FALLBACK_TEXT_LIMIT,
+  );
   return [{ text, blocks }];
 }
 
 /** The details message(s): the full ledger, runners-up, what to do, gaps, where to look. */
-export function renderDetails(narrative: Narrative, options: RenderOptions & { readonly title?: string; readonly evidenceCount?: number } = {}): SlackMessage[] {
-  const author = narrative.author.kind === 'narrator' ? 'the deterministic narrator' : `model ${narrative.author.model}, every cited line checked against the evidence`;
+export function renderDetails(
+  narrative: Narrative,
+  options: RenderOptions & { readonly title?: string; readonly evidenceCount?: number } = {},
+): SlackMessage[] {
+  const author =
+    narrative.author.kind === 'narrator'
+      ? 'the deterministic narrator'
+      : `model ${narrative.author.model}, every cited line checked against the evidence`;
   const count = options.evidenceCount !== undefined ? ` from ${options.evidenceCount} evidence lines` : '';
-  return renderDocument({ title: `Details: ${options.title ?? 'root-cause analysis'}`, lead: [], sections: narrative.sections, footer: `Written by ${author}${count}.` }, options);
+  return renderDocument(
+    {
+      title: `Details: ${options.title ?? 'root-cause analysis'}`,
+      lead: [],
+      sections: narrative.sections,
+      footer: `Written by ${author}${count}.`,
+    },
+    options,
+  );
 }
 
 /** Lines of text a message shows (header 1, each section text line, each context or actions block 1). */

@@ -43,7 +43,8 @@ function ownThread(p: PipelineSteps, signal: UniversalIncidentSignal): ThreadRef
   return s && ts ? { teamId: s.teamId ?? p.deps.teamId, channel: s.channel, threadTs: ts } : undefined;
 }
 
-const sameThread = (a: ThreadRef, b: ThreadRef) => a.teamId === b.teamId && a.channel === b.channel && a.threadTs === b.threadTs;
+const sameThread = (a: ThreadRef, b: ThreadRef) =>
+  a.teamId === b.teamId && a.channel === b.channel && a.threadTs === b.threadTs;
 const utc = (iso: string) => `${iso.slice(11, 19)} UTC`;
 
 /** The incident's current episode, when both its index entry and its memory are there (and pass their checks). */
@@ -53,7 +54,11 @@ async function currentEpisode(p: PipelineSteps, teamId: string, incidentKey: str
   return index && memory ? { index, memory } : undefined;
 }
 
-export async function handleFiring(p: PipelineSteps, signal: UniversalIncidentSignal, ctx: HandleContext): Promise<HandleOutcome> {
+export async function handleFiring(
+  p: PipelineSteps,
+  signal: UniversalIncidentSignal,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const own = ownThread(p, signal);
   const teamId = own?.teamId ?? p.deps.teamId;
   const current = await currentEpisode(p, teamId, signal.incidentKey);
@@ -84,21 +89,45 @@ async function newEpisode(
   if (own) target = own;
   else if (back) target = { teamId: back.teamId, channel: back.channel, threadTs: back.threadTs };
   else if (d.defaultChannel) target = { teamId, channel: d.defaultChannel };
-  else throw new FlipturnError('FT_CONFIG_INVALID', `alert from ${signal.source} has no Slack thread and SLACK_DEFAULT_CHANNEL is unset: nowhere to answer`);
-  const log = ctx.logger.child({ incidentId, version: 1, ...(previous ? { previousIncidentId: previous.index.incidentId, refire } : {}) });
+  else
+    throw new FlipturnError(
+      'FT_CONFIG_INVALID',
+      `alert from ${signal.source} has no Slack thread and SLACK_DEFAULT_CHANNEL is unset: nowhere to answer`,
+    );
+  const log = ctx.logger.child({
+    incidentId,
+    version: 1,
+    ...(previous ? { previousIncidentId: previous.index.incidentId, refire } : {}),
+  });
   log.info(previous ? 'new episode of a known incident: investigating' : 'investigating');
   d.onEvent?.({ stage: 'investigating', idempotencyKey: signal.idempotencyKey, incidentId });
   const report = await p.investigate(signal, ctx.signal);
   const narrative = await p.timed('narrate', () => narrate(report));
   const lead = refire && previous ? firedAgain(signal, previous, report) : undefined;
   const title = lead ? `Fired again: ${signal.title}` : signal.title;
-  const reply = renderReply(narrative, { title, evidenceCount: report.timeline.length, incident: { incidentId, version: 1 } });
+  const reply = renderReply(narrative, {
+    title,
+    evidenceCount: report.timeline.length,
+    incident: { incidentId, version: 1 },
+  });
   const messages = lead ? [...renderDocument({ title, lead: [], sections: [lead] }), ...reply] : reply;
   const posted = await p.deliver(`answer:${incidentId}:1`, target, messages);
-  if (posted.unconfirmed > 0) log.warn({ unconfirmed: posted.unconfirmed }, 'Slack accepted the reply but did not confirm its thread: recorded, not re-posted');
+  if (posted.unconfirmed > 0)
+    log.warn(
+      { unconfirmed: posted.unconfirmed },
+      'Slack accepted the reply but did not confirm its thread: recorded, not re-posted',
+    );
   const thread: ThreadRef = { teamId: target.teamId, channel: posted.channel, threadTs: posted.threadTs };
-  const event = { idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs };
-  log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs, parts: posted.parts.length }, 'reply delivered');
+  const event = {
+    idempotencyKey: signal.idempotencyKey,
+    incidentId,
+    channel: posted.channel,
+    threadTs: posted.threadTs,
+  };
+  log.info(
+    { delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs, parts: posted.parts.length },
+    'reply delivered',
+  );
   d.onEvent?.({ stage: 'posted', ...event });
   const now = new Date(d.clock.nowMs()).toISOString();
   const index: IncidentThreadIndex = {
@@ -106,7 +135,17 @@ async function newEpisode(
     incidentId,
     firedAt: signal.firedAt,
     answeredAt: now,
-    ...(previous ? { previous: { teamId: previous.index.teamId, channel: previous.index.channel, threadTs: previous.index.threadTs, incidentId: previous.index.incidentId, ...(previous.index.firedAt ? { firedAt: previous.index.firedAt } : {}) } } : {}),
+    ...(previous
+      ? {
+          previous: {
+            teamId: previous.index.teamId,
+            channel: previous.index.channel,
+            threadTs: previous.index.threadTs,
+            incidentId: previous.index.incidentId,
+            ...(previous.index.firedAt ? { firedAt: previous.index.firedAt } : {}),
+          },
+        }
+      : {}),
   };
   await p.timed('save', async () => {
     await p.saveAnswer(signal, report, thread, incidentId, 1, own === undefined && back === undefined);
@@ -119,15 +158,35 @@ async function newEpisode(
 }
 
 /** The first section of a re-fire's answer: when it recovered, and what changed or that the same cause holds. */
-function firedAgain(signal: UniversalIncidentSignal, previous: Episode, report: RcaReport): { title: string; sentences: CitedSentence[] } {
-  const when = previous.index.recoveredAt ? `recovered at ${utc(previous.index.recoveredAt)}` : `was answered at ${utc(previous.index.answeredAt ?? previous.memory.savedAt)}`;
+function firedAgain(
+  signal: UniversalIncidentSignal,
+  previous: Episode,
+  report: RcaReport,
+): { title: string; sentences: CitedSentence[] } {
+  const when = previous.index.recoveredAt
+    ? `recovered at ${utc(previous.index.recoveredAt)}`
+    : `was answered at ${utc(previous.index.answeredAt ?? previous.memory.savedAt)}`;
   const diff = diffReports(previous.memory.report, report);
-  const opening = { text: `Fired again at ${utc(signal.firedAt)}: the previous alert of this monitor ${when}.`, cites: [] };
-  const body = diff.changed ? [...diff.sentences] : [{ text: `The same cause still holds: ${report.header[1]}`, cites: [] }];
-  return { title: diff.changed ? 'What changed since the previous alert' : 'Same cause as the previous alert', sentences: [opening, ...body] };
+  const opening = {
+    text: `Fired again at ${utc(signal.firedAt)}: the previous alert of this monitor ${when}.`,
+    cites: [],
+  };
+  const body = diff.changed
+    ? [...diff.sentences]
+    : [{ text: `The same cause still holds: ${report.header[1]}`, cites: [] }];
+  return {
+    title: diff.changed ? 'What changed since the previous alert' : 'Same cause as the previous alert',
+    sentences: [opening, ...body],
+  };
 }
 
-async function pointToAnswer(p: PipelineSteps, signal: UniversalIncidentSignal, own: ThreadRef | undefined, current: Episode, ctx: HandleContext): Promise<HandleOutcome> {
+async function pointToAnswer(
+  p: PipelineSteps,
+  signal: UniversalIncidentSignal,
+  own: ThreadRef | undefined,
+  current: Episode,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const answered = current.index;
   const log = ctx.logger.child({ incidentId: current.memory.incidentId });
   if (signal.idempotencyKey === current.memory.signal.idempotencyKey) {
@@ -141,11 +200,31 @@ async function pointToAnswer(p: PipelineSteps, signal: UniversalIncidentSignal, 
     return 'coalesced';
   }
   const line = `Same alert as the one answered at ${utc(answered.answeredAt ?? current.memory.savedAt)} in channel ${answered.channel}, thread ${answered.threadTs}: ${current.memory.header[0]}`;
-  const doc = renderDocument({ title: 'Already investigated', lead: [line, current.memory.header[1]], sections: [], footer: 'Ask follow-up questions here: they are answered from the same analysis.' });
+  const doc = renderDocument({
+    title: 'Already investigated',
+    lead: [line, current.memory.header[1]],
+    sections: [],
+    footer: 'Ask follow-up questions here: they are answered from the same analysis.',
+  });
   const posted = await p.deliver(`pointer:${signal.idempotencyKey}`, own, doc);
-  await p.deps.memory.saveThread({ ...own, incidentId: current.memory.incidentId, incidentKey: signal.incidentKey, ownRoot: false, savedAt: new Date(p.deps.clock.nowMs()).toISOString() });
-  log.info({ channel: own.channel, threadTs: own.threadTs, delivery: posted.status }, 'pointer to the answer posted in this alert thread');
-  p.deps.onEvent?.({ stage: 'pointed', idempotencyKey: signal.idempotencyKey, incidentId: current.memory.incidentId, channel: own.channel, threadTs: own.threadTs });
+  await p.deps.memory.saveThread({
+    ...own,
+    incidentId: current.memory.incidentId,
+    incidentKey: signal.incidentKey,
+    ownRoot: false,
+    savedAt: new Date(p.deps.clock.nowMs()).toISOString(),
+  });
+  log.info(
+    { channel: own.channel, threadTs: own.threadTs, delivery: posted.status },
+    'pointer to the answer posted in this alert thread',
+  );
+  p.deps.onEvent?.({
+    stage: 'pointed',
+    idempotencyKey: signal.idempotencyKey,
+    incidentId: current.memory.incidentId,
+    channel: own.channel,
+    threadTs: own.threadTs,
+  });
   return 'pointed';
 }
 
@@ -159,7 +238,13 @@ async function rememberFiring(p: PipelineSteps, signal: UniversalIncidentSignal,
   await p.deps.memory.indexIncident(index.teamId, signal.incidentKey, { ...index, lastFiredAt: signal.firedAt });
 }
 
-async function investigateAgain(p: PipelineSteps, signal: UniversalIncidentSignal, own: ThreadRef | undefined, current: Episode, ctx: HandleContext): Promise<HandleOutcome> {
+async function investigateAgain(
+  p: PipelineSteps,
+  signal: UniversalIncidentSignal,
+  own: ThreadRef | undefined,
+  current: Episode,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const d = p.deps;
   const { incidentId } = current.memory;
   const version = current.memory.version + 1;
@@ -169,32 +254,67 @@ async function investigateAgain(p: PipelineSteps, signal: UniversalIncidentSigna
   const report = await p.investigate(signal, ctx.signal);
   const narrative = await p.timed('narrate', () => narrate(report));
   const diff = diffReports(current.memory.report, report);
-  const changes = { title: 'What changed since the last analysis', sentences: diff.changed ? [...diff.sentences] : [{ text: 'Nothing a reader would care about changed.', cites: [] }] };
+  const changes = {
+    title: 'What changed since the last analysis',
+    sentences: diff.changed ? [...diff.sentences] : [{ text: 'Nothing a reader would care about changed.', cites: [] }],
+  };
   const title = `Re-triggered: ${signal.title}`;
   const messages = [
     ...renderDocument({ title, lead: [], sections: [changes] }),
     ...renderReply(narrative, { title, evidenceCount: report.timeline.length, incident: { incidentId, version } }),
   ];
-  const target = own ?? { teamId: current.index.teamId, channel: current.index.channel, threadTs: current.index.threadTs };
+  const target = own ?? {
+    teamId: current.index.teamId,
+    channel: current.index.channel,
+    threadTs: current.index.threadTs,
+  };
   const posted = await p.deliver(`answer:${incidentId}:${version}`, target, messages);
   const thread: ThreadRef = { teamId: target.teamId, channel: posted.channel, threadTs: posted.threadTs };
-  d.onEvent?.({ stage: 'posted', idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs });
+  d.onEvent?.({
+    stage: 'posted',
+    idempotencyKey: signal.idempotencyKey,
+    incidentId,
+    channel: posted.channel,
+    threadTs: posted.threadTs,
+  });
   await p.timed('save', async () => {
     // The episode's first alert stays the stored one (its thread and firing); this version's report is added.
     await p.saveAnswer(current.memory.signal, report, current.memory.thread, incidentId, version, false);
     if (!sameThread(thread, current.memory.thread)) {
-      await d.memory.saveThread({ ...thread, incidentId, incidentKey: signal.incidentKey, ownRoot: false, savedAt: new Date(d.clock.nowMs()).toISOString() });
+      await d.memory.saveThread({
+        ...thread,
+        incidentId,
+        incidentKey: signal.incidentKey,
+        ownRoot: false,
+        savedAt: new Date(d.clock.nowMs()).toISOString(),
+      });
     }
-    await d.memory.indexIncident(current.index.teamId, signal.incidentKey, { ...current.index, answeredAt: new Date(d.clock.nowMs()).toISOString() });
+    await d.memory.indexIncident(current.index.teamId, signal.incidentKey, {
+      ...current.index,
+      answeredAt: new Date(d.clock.nowMs()).toISOString(),
+    });
   });
   // After the save: a click or a question in the new thread finds the incident while the picture is drawn.
   await p.postPicture(incidentId, version, thread, report, title, log);
-  log.info({ delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs }, 're-triggered answer delivered');
-  d.onEvent?.({ stage: 'answered', idempotencyKey: signal.idempotencyKey, incidentId, channel: posted.channel, threadTs: posted.threadTs });
+  log.info(
+    { delivery: posted.status, channel: posted.channel, threadTs: posted.threadTs },
+    're-triggered answer delivered',
+  );
+  d.onEvent?.({
+    stage: 'answered',
+    idempotencyKey: signal.idempotencyKey,
+    incidentId,
+    channel: posted.channel,
+    threadTs: posted.threadTs,
+  });
   return 'answered';
 }
 
-export async function handleRecovered(p: PipelineSteps, signal: UniversalIncidentSignal, ctx: HandleContext): Promise<HandleOutcome> {
+export async function handleRecovered(
+  p: PipelineSteps,
+  signal: UniversalIncidentSignal,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const d = p.deps;
   const teamId = signal.slack?.teamId ?? d.teamId;
   const index = await d.memory.findThreadByIncidentKey(teamId, signal.incidentKey);
@@ -205,10 +325,28 @@ export async function handleRecovered(p: PipelineSteps, signal: UniversalInciden
   const late = recoveryTarget(signal, index) === 'previous' ? index.previous : undefined;
   const episode = late ?? index;
   const line = `Recovered at ${signal.firedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}: ${signal.title}`;
-  const messages = renderDocument({ title: 'Recovered', lead: [line], sections: [], footer: 'The analysis above stays available for follow-up questions in this thread.' });
-  await p.deliver(`recovered:${episode.incidentId}`, { teamId: episode.teamId, channel: episode.channel, threadTs: episode.threadTs }, messages);
-  ctx.logger.info({ incidentId: episode.incidentId, late: late !== undefined }, late ? 'recovery of the previous episode posted in its thread' : 'recovery posted in the incident thread');
-  d.onEvent?.({ stage: 'updated', idempotencyKey: signal.idempotencyKey, incidentId: episode.incidentId, channel: episode.channel, threadTs: episode.threadTs });
+  const messages = renderDocument({
+    title: 'Recovered',
+    lead: [line],
+    sections: [],
+    footer: 'The analysis above stays available for follow-up questions in this thread.',
+  });
+  await p.deliver(
+    `recovered:${episode.incidentId}`,
+    { teamId: episode.teamId, channel: episode.channel, threadTs: episode.threadTs },
+    messages,
+  );
+  ctx.logger.info(
+    { incidentId: episode.incidentId, late: late !== undefined },
+    late ? 'recovery of the previous episode posted in its thread' : 'recovery posted in the incident thread',
+  );
+  d.onEvent?.({
+    stage: 'updated',
+    idempotencyKey: signal.idempotencyKey,
+    incidentId: episode.incidentId,
+    channel: episode.channel,
+    threadTs: episode.threadTs,
+  });
   if (late || index.recoveredAt !== undefined) return 'updated';
   const ended: IncidentThreadIndex = { ...index, recoveredAt: signal.firedAt };
   await d.memory.indexIncident(index.teamId, signal.incidentKey, ended);
@@ -217,7 +355,10 @@ export async function handleRecovered(p: PipelineSteps, signal: UniversalInciden
     const refired = await d.memory.getFoldedAlert(index.teamId, signal.incidentKey);
     const memory = await d.memory.getIncident(index.teamId, index.incidentId);
     if (refired && memory && Date.parse(refired.firedAt) > Date.parse(signal.firedAt)) {
-      ctx.logger.info({ incidentId: index.incidentId, firedAt: refired.firedAt }, 'the incident fired again after this recovery: investigating the new episode');
+      ctx.logger.info(
+        { incidentId: index.incidentId, firedAt: refired.firedAt },
+        'the incident fired again after this recovery: investigating the new episode',
+      );
       await newEpisode(p, refired, ownThread(p, refired), teamId, { index: ended, memory }, true, ctx);
     }
   }
@@ -229,7 +370,14 @@ function incidentIdOf(teamId: string, signal: UniversalIncidentSignal): string {
   return `inc_${createHash('sha256').update(`${teamId}\n${signal.incidentKey}\n${signal.firedAt}`).digest('hex').slice(0, 16)}`;
 }
 
-export function incidentMemory(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, savedAt: string): IncidentMemory {
+export function incidentMemory(
+  signal: UniversalIncidentSignal,
+  report: RcaReport,
+  thread: ThreadRef,
+  incidentId: string,
+  version: number,
+  savedAt: string,
+): IncidentMemory {
   const key = [...report.timeline]
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, 5)

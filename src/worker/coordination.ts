@@ -45,7 +45,10 @@ const NOTHING_HELD: Admission = { kind: 'run', release: () => Promise.resolve() 
 export class IncidentCoordinator {
   constructor(
     private readonly d: CoordinationDeps,
-    private readonly settings: Pick<WorkerSettings, 'consumer' | 'incidentLeaseTtlMs' | 'incidentWaitMs' | 'incidentWaitPollMs'>,
+    private readonly settings: Pick<
+      WorkerSettings,
+      'consumer' | 'incidentLeaseTtlMs' | 'incidentWaitMs' | 'incidentWaitPollMs'
+    >,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -89,7 +92,11 @@ export class IncidentCoordinator {
     if (thread !== undefined) {
       const t = await this.take(thread, owner, entry, log).catch((e: unknown) => e);
       if (t === true) held.push(thread);
-      else log.warn({ holder: typeof t === 'string' ? t : String(t) }, 'thread lease not taken: follow-ups in this thread will not wait for this investigation');
+      else
+        log.warn(
+          { holder: typeof t === 'string' ? t : String(t) },
+          'thread lease not taken: follow-ups in this thread will not wait for this investigation',
+        );
     }
     return { kind: 'run', release: this.renewing(held, owner, log) };
   }
@@ -148,10 +155,16 @@ export class IncidentCoordinator {
             if (await this.d.lease.renew(key, owner, ttl)) continue;
             held.delete(key);
             this.metrics.incidentLeases.inc({ result: 'lost' });
-            log.warn({ key }, 'incident lease lost (expired or taken over): another worker may start the same work; the delivery ledger keeps the reply single');
+            log.warn(
+              { key },
+              'incident lease lost (expired or taken over): another worker may start the same work; the delivery ledger keeps the reply single',
+            );
           } catch (e) {
             this.metrics.incidentLeases.inc({ result: 'error' });
-            log.warn({ err: e instanceof Error ? e.message : String(e) }, 'incident lease renewal failed; retrying at the next tick');
+            log.warn(
+              { err: e instanceof Error ? e.message : String(e) },
+              'incident lease renewal failed; retrying at the next tick',
+            );
           }
         }
       }
@@ -162,7 +175,10 @@ export class IncidentCoordinator {
       for (const key of held) {
         await this.d.lease.release(key, owner).catch((e: unknown) => {
           this.metrics.incidentLeases.inc({ result: 'error' });
-          log.warn({ err: e instanceof Error ? e.message : String(e) }, 'incident lease release failed: it expires after its TTL');
+          log.warn(
+            { err: e instanceof Error ? e.message : String(e) },
+            'incident lease release failed: it expires after its TTL',
+          );
         });
       }
     };

@@ -40,7 +40,11 @@ export type AlertPlan =
 
 const ms = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
 
-export function planAlert(signal: UniversalIncidentSignal, current: Episode | undefined, refireWindowMs: number): AlertPlan {
+export function planAlert(
+  signal: UniversalIncidentSignal,
+  current: Episode | undefined,
+  refireWindowMs: number,
+): AlertPlan {
   if (current === undefined) return { kind: 'new_episode', refire: false };
   if (signal.idempotencyKey === current.memory.signal.idempotencyKey) return { kind: 'same_episode', current };
   const fired = ms(signal.firedAt);
@@ -53,14 +57,17 @@ export function planAlert(signal: UniversalIncidentSignal, current: Episode | un
   }
   if (signal.state === 'retriggered') return { kind: 'recheck', current };
   const answeredAt = ms(current.index.answeredAt ?? current.memory.savedAt);
-  if (Number.isFinite(answeredAt) && fired - answeredAt > refireWindowMs) return { kind: 'new_episode', previous: current, refire: false };
+  if (Number.isFinite(answeredAt) && fired - answeredAt > refireWindowMs)
+    return { kind: 'new_episode', previous: current, refire: false };
   return { kind: 'same_episode', current };
 }
 
 /** Which episode a Recovered alert ends: the current one, or (fired before the current one started) the previous. */
 export function recoveryTarget(signal: UniversalIncidentSignal, index: IncidentThreadIndex): 'current' | 'previous' {
   const started = ms(index.firedAt);
-  return index.previous !== undefined && Number.isFinite(started) && ms(signal.firedAt) < started ? 'previous' : 'current';
+  return index.previous !== undefined && Number.isFinite(started) && ms(signal.firedAt) < started
+    ? 'previous'
+    : 'current';
 }
 
 /** True when a firing taken into the open episode fired after this recovery (they were handled out of order). */

@@ -18,15 +18,25 @@ import { renderDocument, renderReply, type SlackMessage } from '../slack/render.
 import type { PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome } from './worker.js';
 
-export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, ctx: HandleContext): Promise<HandleOutcome> {
+export async function handleFollowUp(
+  p: PipelineSteps,
+  signal: FollowUpSignal,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const d = p.deps;
-  const ref: ThreadRef = { teamId: signal.slack.teamId ?? d.teamId, channel: signal.slack.channel, threadTs: signal.slack.threadTs };
+  const ref: ThreadRef = {
+    teamId: signal.slack.teamId ?? d.teamId,
+    channel: signal.slack.channel,
+    threadTs: signal.slack.threadTs,
+  };
   const memory = await d.memory.incidentForThread(ref);
   const key = `followup:${signal.idempotencyKey}`;
   if (!memory) {
     const messages = renderDocument({
       title: 'No incident in this thread',
-      lead: ['Flipturn has no investigation for this thread (it answers in the thread of an alert it investigated, for as long as MEMORY_TTL_SECONDS keeps it).'],
+      lead: [
+        'Flipturn has no investigation for this thread (it answers in the thread of an alert it investigated, for as long as MEMORY_TTL_SECONDS keeps it).',
+      ],
       sections: [],
     });
     await p.deliver(key, { ...ref }, messages);
@@ -37,17 +47,32 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
   const done = await d.memory.getDelivery(ref.teamId, key);
   if (done?.state === 'posted') {
     // A redelivery of a follow-up already answered: record the turn if the first attempt died before it did.
-    const recorded = await d.memory.appendFollowUpOnce(ref, { id: signal.idempotencyKey, question: signal.question, intent: 'answered_earlier', answer: memory.header.join('\n'), cites: [], at: new Date(d.clock.nowMs()).toISOString(), ...(done.parts[0] ? { ts: done.parts[0] } : {}) });
+    const recorded = await d.memory.appendFollowUpOnce(ref, {
+      id: signal.idempotencyKey,
+      question: signal.question,
+      intent: 'answered_earlier',
+      answer: memory.header.join('\n'),
+      cites: [],
+      at: new Date(d.clock.nowMs()).toISOString(),
+      ...(done.parts[0] ? { ts: done.parts[0] } : {}),
+    });
     log.info({ recorded }, 'follow-up already answered: nothing posted again');
     return 'answered';
   }
-  const answer = await answerWithModel(signal.question, memory, p.deps.agent ?? { clock: p.deps.clock }, { abort: ctx.signal });
+  const answer = await answerWithModel(signal.question, memory, p.deps.agent ?? { clock: p.deps.clock }, {
+    abort: ctx.signal,
+  });
   let messages: SlackMessage[];
   let cites: string[];
   if (answer.recheck) {
     ({ messages, cites } = await runRecheck(p, memory, answer.title, ctx));
   } else {
-    messages = renderDocument({ title: answer.title, lead: [], sections: answer.sections, footer: `Answered from the saved evidence of version ${memory.version} (${memory.savedAt}).` });
+    messages = renderDocument({
+      title: answer.title,
+      lead: [],
+      sections: answer.sections,
+      footer: `Answered from the saved evidence of version ${memory.version} (${memory.savedAt}).`,
+    });
     cites = citesOf(answer);
   }
   const posted = await p.deliver(key, ref, messages);
@@ -62,7 +87,13 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
     ...(posted.parts[0] ? { ts: posted.parts[0] } : {}),
   });
   log.info({ intent: answer.intent, delivery: posted.status }, 'follow-up answered');
-  d.onEvent?.({ stage: 'followup_answered', idempotencyKey: signal.idempotencyKey, incidentId: memory.incidentId, channel: ref.channel, threadTs: ref.threadTs });
+  d.onEvent?.({
+    stage: 'followup_answered',
+    idempotencyKey: signal.idempotencyKey,
+    incidentId: memory.incidentId,
+    channel: ref.channel,
+    threadTs: ref.threadTs,
+  });
   return 'answered';
 }
 
@@ -71,7 +102,12 @@ export async function handleFollowUp(p: PipelineSteps, signal: FollowUpSignal, c
  * incident's next version; the answer leads with what changed since the last analysis, then the new reply with
  * its buttons (for the new version). Used by the "recheck" follow-up and the Recheck button.
  */
-export async function runRecheck(p: PipelineSteps, memory: IncidentMemory, title: string, ctx: HandleContext): Promise<{ messages: SlackMessage[]; cites: string[] }> {
+export async function runRecheck(
+  p: PipelineSteps,
+  memory: IncidentMemory,
+  title: string,
+  ctx: HandleContext,
+): Promise<{ messages: SlackMessage[]; cites: string[] }> {
   const d = p.deps;
   const now = new Date(d.clock.nowMs()).toISOString();
   const signal: UniversalIncidentSignal = { ...memory.signal, firedAt: now };
@@ -79,10 +115,24 @@ export async function runRecheck(p: PipelineSteps, memory: IncidentMemory, title
   const changes = diffReports(memory.report, report);
   const version = memory.version + 1;
   await p.saveAnswer(memory.signal, report, memory.thread, memory.incidentId, version, false);
-  const section = { title: 'What changed since the last analysis', sentences: changes.changed ? changes.sentences : [{ text: 'Nothing a reader would care about changed.', cites: [] }] };
+  const section = {
+    title: 'What changed since the last analysis',
+    sentences: changes.changed
+      ? changes.sentences
+      : [{ text: 'Nothing a reader would care about changed.', cites: [] }],
+  };
   const messages = [
-    ...renderDocument({ title, lead: [], sections: [section], footer: `Recheck on fresh evidence: version ${version} of this incident.` }),
-    ...renderReply(narrate(report), { title: `Rechecked: ${memory.signal.title}`, incident: { incidentId: memory.incidentId, version }, evidenceCount: report.timeline.length }),
+    ...renderDocument({
+      title,
+      lead: [],
+      sections: [section],
+      footer: `Recheck on fresh evidence: version ${version} of this incident.`,
+    }),
+    ...renderReply(narrate(report), {
+      title: `Rechecked: ${memory.signal.title}`,
+      incident: { incidentId: memory.incidentId, version },
+      evidenceCount: report.timeline.length,
+    }),
   ];
   return { messages, cites: [...new Set(changes.sentences.flatMap((x) => x.cites))] };
 }

@@ -17,18 +17,30 @@ export function buildWorkerHttp(
   const app = Fastify({ ...server, logger: false });
   app.get('/healthz', async (_req, reply) => {
     const s = deps.worker.status();
-    return reply.code(s.running ? 200 : 503).send({ status: s.running ? 'ok' : 'stopped', role: 'worker', inFlight: s.inFlight });
+    return reply
+      .code(s.running ? 200 : 503)
+      .send({ status: s.running ? 'ok' : 'stopped', role: 'worker', inFlight: s.inFlight });
   });
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.queue.ping();
       const d = await deps.durability?.fresh();
       if (d === undefined) return { status: 'ready' };
-      const queue = { persistence: d.persistence, durable: d.durable, volatileAllowed: d.volatileAllowed, ...(d.fsync ? { fsync: d.fsync } : {}), detail: d.detail };
-      if (deps.durability?.blocksWrites) return reply.code(503).send({ error: { code: 'FT_QUEUE_NOT_DURABLE', message: d.detail }, queue });
+      const queue = {
+        persistence: d.persistence,
+        durable: d.durable,
+        volatileAllowed: d.volatileAllowed,
+        ...(d.fsync ? { fsync: d.fsync } : {}),
+        detail: d.detail,
+      };
+      if (deps.durability?.blocksWrites)
+        return reply.code(503).send({ error: { code: 'FT_QUEUE_NOT_DURABLE', message: d.detail }, queue });
       return { status: 'ready', queue };
     } catch (e) {
-      return reply.code(503).header('retry-after', '5').send({ error: { code: 'FT_QUEUE_UNAVAILABLE', message: errorMessage(e) } });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: { code: 'FT_QUEUE_UNAVAILABLE', message: errorMessage(e) } });
     }
   });
   app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.render()));

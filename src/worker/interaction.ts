@@ -20,7 +20,11 @@ import { runRecheck } from './followup.js';
 import type { FeedbackDeps, PipelineSteps } from './pipeline-deps.js';
 import type { HandleContext, HandleOutcome } from './worker.js';
 
-async function incidentOf(p: PipelineSteps, signal: InteractionSignal, ref: ThreadRef): Promise<IncidentMemory | undefined> {
+async function incidentOf(
+  p: PipelineSteps,
+  signal: InteractionSignal,
+  ref: ThreadRef,
+): Promise<IncidentMemory | undefined> {
   const d = p.deps;
   if (signal.incidentId) {
     const exact = await d.memory.getIncident(ref.teamId, signal.incidentId, signal.version);
@@ -34,24 +38,62 @@ async function incidentOf(p: PipelineSteps, signal: InteractionSignal, ref: Thre
 /** "the real cause was catalog-db's disk" -> the service named, when it is one the incident knows. */
 function namedService(text: string, mem: Pick<IncidentMemory, 'report'>): string | undefined {
   const r = mem.report;
-  const known = [...new Set([...r.rootCauseCandidates.map((c) => c.service), ...r.timeline.map((e) => e.service), ...(r.serviceEdges ?? []).flatMap((e) => [e.caller, e.callee]), r.roles.symptom])];
-  const hits = known.filter((s) => new RegExp(`(^|[^\\w-])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(text));
+  const known = [
+    ...new Set([
+      ...r.rootCauseCandidates.map((c) => c.service),
+      ...r.timeline.map((e) => e.service),
+      ...(r.serviceEdges ?? []).flatMap((e) => [e.caller, e.callee]),
+      r.roles.symptom,
+    ]),
+  ];
+  const hits = known.filter((s) =>
+    new RegExp(`(^|[^\\w-])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'i').test(text),
+  );
   return hits.sort((a, b) => b.length - a.length || a.localeCompare(b))[0];
 }
 
-export async function handleInteraction(p: PipelineSteps, feedback: FeedbackDeps | undefined, signal: InteractionSignal, ctx: HandleContext): Promise<HandleOutcome> {
+export async function handleInteraction(
+  p: PipelineSteps,
+  feedback: FeedbackDeps | undefined,
+  signal: InteractionSignal,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const outcome = await dispatch(p, feedback, signal, ctx);
-  p.deps.onEvent?.({ stage: 'interaction_answered', action: signal.action, idempotencyKey: signal.idempotencyKey, channel: signal.slack.channel, threadTs: signal.slack.threadTs, ...(signal.incidentId ? { incidentId: signal.incidentId } : {}) });
+  p.deps.onEvent?.({
+    stage: 'interaction_answered',
+    action: signal.action,
+    idempotencyKey: signal.idempotencyKey,
+    channel: signal.slack.channel,
+    threadTs: signal.slack.threadTs,
+    ...(signal.incidentId ? { incidentId: signal.incidentId } : {}),
+  });
   return outcome;
 }
 
-async function dispatch(p: PipelineSteps, feedback: FeedbackDeps | undefined, signal: InteractionSignal, ctx: HandleContext): Promise<HandleOutcome> {
+async function dispatch(
+  p: PipelineSteps,
+  feedback: FeedbackDeps | undefined,
+  signal: InteractionSignal,
+  ctx: HandleContext,
+): Promise<HandleOutcome> {
   const d = p.deps;
-  const ref: ThreadRef = { teamId: signal.slack.teamId ?? d.teamId, channel: signal.slack.channel, threadTs: signal.slack.threadTs };
+  const ref: ThreadRef = {
+    teamId: signal.slack.teamId ?? d.teamId,
+    channel: signal.slack.channel,
+    threadTs: signal.slack.threadTs,
+  };
   const mem = await incidentOf(p, signal, ref);
   const key = `action:${signal.idempotencyKey}`;
   if (!mem) {
-    await p.deliver(key, ref, renderDocument({ title: 'No investigation in memory', lead: ['This analysis has expired from memory (MEMORY_TTL_SECONDS): the buttons no longer work on it.'], sections: [] }));
+    await p.deliver(
+      key,
+      ref,
+      renderDocument({
+        title: 'No investigation in memory',
+        lead: ['This analysis has expired from memory (MEMORY_TTL_SECONDS): the buttons no longer work on it.'],
+        sections: [],
+      }),
+    );
     ctx.logger.info({ action: signal.action }, 'interaction on an incident no longer in memory: told so');
     return 'ignored';
   }
@@ -60,8 +102,14 @@ async function dispatch(p: PipelineSteps, feedback: FeedbackDeps | undefined, si
   switch (signal.action) {
     case 'details': {
       // With a model configured the details are model-written (and verified), else the narrator's.
-      const narrative = d.agent ? await explain(mem.report, { signal: mem.signal, abort: ctx.signal }, d.agent) : narrate(mem.report);
-      const posted = await p.deliver(`details:${mem.incidentId}:${mem.version}`, thread, renderDetails(narrative, { title: mem.signal.title, evidenceCount: mem.report.timeline.length }));
+      const narrative = d.agent
+        ? await explain(mem.report, { signal: mem.signal, abort: ctx.signal }, d.agent)
+        : narrate(mem.report);
+      const posted = await p.deliver(
+        `details:${mem.incidentId}:${mem.version}`,
+        thread,
+        renderDetails(narrative, { title: mem.signal.title, evidenceCount: mem.report.timeline.length }),
+      );
       log.info({ delivery: posted.status }, 'details posted');
       return 'answered';
     }
@@ -98,11 +146,16 @@ async function recordFeedback(
     const text = (signal.text ?? '').trim();
     // The real cause completes the feedback on the version that was judged wrong (a recheck may have followed).
     const prior = await feedback.store.latest(mem.teamId, mem.incidentId);
-    const judged = (prior ? await p.deps.memory.getIncident(mem.teamId, mem.incidentId, prior.version) : undefined) ?? mem;
+    const judged =
+      (prior ? await p.deps.memory.getIncident(mem.teamId, mem.incidentId, prior.version) : undefined) ?? mem;
     const service = namedService(text, judged);
-    await feedback.store.record(feedbackRecord(judged, 'wrong', at, { ...user, realCause: { text, ...(service ? { service } : {}) } }));
+    await feedback.store.record(
+      feedbackRecord(judged, 'wrong', at, { ...user, realCause: { text, ...(service ? { service } : {}) } }),
+    );
     feedback.count?.('cause');
-    lead = service ? `Thanks: recorded that the real cause was ${service}. This incident is now labelled for evaluation.` : 'Thanks: recorded what the real cause was. Name the service (as it appears in the traces) to make it a label for evaluation.';
+    lead = service
+      ? `Thanks: recorded that the real cause was ${service}. This incident is now labelled for evaluation.`
+      : 'Thanks: recorded what the real cause was. Name the service (as it appears in the traces) to make it a label for evaluation.';
   } else {
     const verdict: FeedbackVerdict = signal.action === 'feedback_correct' ? 'correct' : 'wrong';
     await feedback.store.record(feedbackRecord(mem, verdict, at, user));
@@ -112,7 +165,9 @@ async function recordFeedback(
         ? `Thanks${mention}: recorded that the root cause was right. This incident is now labelled for evaluation.`
         : `Thanks${mention}: recorded that the root cause was wrong. If you know the real cause, mention me in this thread: "the real cause was <service> ..."`;
   }
-  await p.deliver(key, mem.thread, [{ text: lead, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: lead }] }] }]);
+  await p.deliver(key, mem.thread, [
+    { text: lead, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: lead }] }] },
+  ]);
   log.info({ action: signal.action }, 'feedback recorded');
   return 'answered';
 }

@@ -20,7 +20,10 @@ export function laneKeys(signal: QueuedSignal): string[] {
 
 /** Alerts that read and write their incident's episode: they hold the incident exclusively (lane and lease). */
 export function holdsIncident(signal: QueuedSignal): boolean {
-  return signal.kind === 'alert' && (signal.state === 'triggered' || signal.state === 'retriggered' || signal.state === 'recovered');
+  return (
+    signal.kind === 'alert' &&
+    (signal.state === 'triggered' || signal.state === 'retriggered' || signal.state === 'recovered')
+  );
 }
 
 /** Alerts that are only recorded (warn, no_data, unknown): they wait for nothing. */

@@ -39,16 +39,31 @@ export function workerMetrics(registry: MetricsRegistry): WorkerMetrics {
       ['kind'],
       SIGNAL_BUCKETS,
     ),
-    reclaimed: registry.counter('flipturn_worker_reclaimed_total', 'Entries this worker took over from idle consumers (crash recovery).'),
-    deadLetters: registry.counter('flipturn_worker_dead_letters_total', 'Entries the worker moved to the dead-letter stream, by error code.', ['code']),
+    reclaimed: registry.counter(
+      'flipturn_worker_reclaimed_total',
+      'Entries this worker took over from idle consumers (crash recovery).',
+    ),
+    deadLetters: registry.counter(
+      'flipturn_worker_dead_letters_total',
+      'Entries the worker moved to the dead-letter stream, by error code.',
+      ['code'],
+    ),
     inFlight,
-    queueErrors: registry.counter('flipturn_worker_queue_errors_total', 'Failed queue calls (read, reclaim, ack, dead_letter), by operation.', ['op']),
+    queueErrors: registry.counter(
+      'flipturn_worker_queue_errors_total',
+      'Failed queue calls (read, reclaim, ack, dead_letter), by operation.',
+      ['op'],
+    ),
     incidentLeases: registry.counter(
       'flipturn_worker_incident_lease_total',
       'Cross-worker incident leases (src/worker/coordination.ts), by result: acquired, taken_over (from an earlier delivery of the same entry), waited (held by another worker), wait_expired, lost (renewal found it gone), error.',
       ['result'],
     ),
-    feedback: registry.counter('flipturn_feedback_total', 'Feedback on replies, by verdict: correct, wrong (the buttons), cause (the real cause typed in the thread).', ['verdict']),
+    feedback: registry.counter(
+      'flipturn_feedback_total',
+      'Feedback on replies, by verdict: correct, wrong (the buttons), cause (the real cause typed in the thread).',
+      ['verdict'],
+    ),
     notInvestigated: registry.counter(
       'flipturn_worker_alerts_not_investigated_total',
       'Alerts recorded without an investigation, by state: warn (a pre-alert threshold), no_data, unknown (a transition Flipturn does not know).',

@@ -69,7 +69,8 @@ export interface FeedbackDeps {
 }
 
 export interface PipelineEvent {
-  readonly stage: 'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated' | 'pointed' | 'interaction_answered';
+  readonly stage:
+    'investigating' | 'posted' | 'answered' | 'followup_answered' | 'updated' | 'pointed' | 'interaction_answered';
   /** For interaction_answered: which button (details, recheck, feedback_correct, ...). */
   readonly action?: string;
   readonly idempotencyKey: string;
@@ -84,9 +85,23 @@ export interface PipelineSteps {
   investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport>;
   deliver(key: string, target: DeliveryTarget, messages: readonly SlackMessage[]): Promise<DeliveryResult>;
   /** Shares the analysis' picture in the thread once (keyed `picture:<incidentId>:<version>`); never fails the reply. */
-  postPicture(incidentId: string, version: number, thread: ThreadRef, report: RcaReport, title: string, log: Logger): Promise<void>;
+  postPicture(
+    incidentId: string,
+    version: number,
+    thread: ThreadRef,
+    report: RcaReport,
+    title: string,
+    log: Logger,
+  ): Promise<void>;
   /** Runs one of the worker's stages through the observer (its duration and span). */
   timed<T>(stage: InvestigationStage, fn: () => Promise<T> | T): Promise<T>;
   /** The thread context of `thread` and the incident memory of this version (the index entry is the caller's). */
-  saveAnswer(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, ownRoot: boolean): Promise<void>;
+  saveAnswer(
+    signal: UniversalIncidentSignal,
+    report: RcaReport,
+    thread: ThreadRef,
+    incidentId: string,
+    version: number,
+    ownRoot: boolean,
+  ): Promise<void>;
 }

@@ -44,7 +44,8 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     if (signal.kind === 'interaction') return handleInteraction(this, this.d.feedback, signal, ctx);
     if (signal.kind === 'followup') {
       // "the real cause was ..." after a Wrong-cause click is feedback, not a question.
-      if (REAL_CAUSE.test(signal.question)) return handleInteraction(this, this.d.feedback, realCauseSignal(signal), ctx);
+      if (REAL_CAUSE.test(signal.question))
+        return handleInteraction(this, this.d.feedback, realCauseSignal(signal), ctx);
       return handleFollowUp(this, signal, ctx);
     }
     switch (signal.state) {
@@ -56,7 +57,12 @@ export class Pipeline implements SignalHandler, PipelineSteps {
       default: {
         const transition = signal.sourceIds.transition;
         this.d.notInvestigated?.(signal.state);
-        ctx.logger.info({ state: signal.state, ...(transition ? { transition } : {}) }, signal.state === 'unknown' ? 'alert with a transition we do not know: recorded, not investigated' : 'alert state needs no investigation: recorded');
+        ctx.logger.info(
+          { state: signal.state, ...(transition ? { transition } : {}) },
+          signal.state === 'unknown'
+            ? 'alert with a transition we do not know: recorded, not investigated'
+            : 'alert state needs no investigation: recorded',
+        );
         return 'ignored';
       }
     }
@@ -70,7 +76,8 @@ export class Pipeline implements SignalHandler, PipelineSteps {
   async investigate(signal: UniversalIncidentSignal, abort: AbortSignal): Promise<RcaReport> {
     if (this.d.testDelayMs) {
       await delay(this.d.testDelayMs, abort);
-      if (abort.aborted) throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation aborted during the test delay');
+      if (abort.aborted)
+        throw new FlipturnError('FT_INVESTIGATION_ABORTED', 'investigation aborted during the test delay');
     }
     return investigate(signal, this.d.registry, {
       clock: new FixedClock(new Date(signal.firedAt)),
@@ -92,7 +99,14 @@ export class Pipeline implements SignalHandler, PipelineSteps {
     return this.timed('deliver', () => this.d.delivery.deliver(key, target, messages));
   }
 
-  async postPicture(incidentId: string, version: number, thread: ThreadRef, report: RcaReport, title: string, log: Logger): Promise<void> {
+  async postPicture(
+    incidentId: string,
+    version: number,
+    thread: ThreadRef,
+    report: RcaReport,
+    title: string,
+    log: Logger,
+  ): Promise<void> {
     const picture = this.d.picture;
     if (!picture) return;
     try {
@@ -104,7 +118,14 @@ export class Pipeline implements SignalHandler, PipelineSteps {
       if (!p) return;
       const key = `picture:${incidentId}:${version}`;
       const filename = `flipturn-${incidentId.replace(/[^A-Za-z0-9_-]/g, '_')}-v${version}.png`;
-      const r = await this.timed('deliver', () => this.d.delivery.upload(key, thread, { filename, title: `Causal chain and critical path: ${title}`, altText: p.altText, bytes: p.png }));
+      const r = await this.timed('deliver', () =>
+        this.d.delivery.upload(key, thread, {
+          filename,
+          title: `Causal chain and critical path: ${title}`,
+          altText: p.altText,
+          bytes: p.png,
+        }),
+      );
       log.info({ delivery: r.status, fileId: r.parts[0], bytes: p.png.length }, 'picture shared in the thread');
     } catch (e) {
       // The reply is what matters: a picture that cannot be drawn or shared is logged, not retried.
@@ -113,7 +134,14 @@ export class Pipeline implements SignalHandler, PipelineSteps {
   }
 
   /** Thread context of `thread` and the incident memory of this version. */
-  async saveAnswer(signal: UniversalIncidentSignal, report: RcaReport, thread: ThreadRef, incidentId: string, version: number, ownRoot: boolean): Promise<void> {
+  async saveAnswer(
+    signal: UniversalIncidentSignal,
+    report: RcaReport,
+    thread: ThreadRef,
+    incidentId: string,
+    version: number,
+    ownRoot: boolean,
+  ): Promise<void> {
     const savedAt = new Date(this.d.clock.nowMs()).toISOString();
     const runId = signal.tags.run_id;
     const scenarioId = signal.tags.scenario_id;
@@ -134,7 +162,14 @@ const REAL_CAUSE = /\b(?:real|actual|true)\s+(?:root\s+)?cause\s+(?:was|is)\b/i;
 
 function realCauseSignal(f: FollowUpSignal): InteractionSignal {
   return {
-    schemaVersion: 1, kind: 'interaction', idempotencyKey: f.idempotencyKey, receivedAt: f.receivedAt, action: 'feedback_cause', text: f.question,
-    ...(f.user ? { user: f.user } : {}), slack: f.slack, ...(f.trace ? { trace: f.trace } : {}),
+    schemaVersion: 1,
+    kind: 'interaction',
+    idempotencyKey: f.idempotencyKey,
+    receivedAt: f.receivedAt,
+    action: 'feedback_cause',
+    text: f.question,
+    ...(f.user ? { user: f.user } : {}),
+    slack: f.slack,
+    ...(f.trace ? { trace: f.trace } : {}),
   };
 }

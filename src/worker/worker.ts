@@ -102,7 +102,12 @@ export class Worker {
   }
 
   status(): WorkerStatus {
-    return { running: this.running, inFlight: this.inFlight.size, lastReadOkAtMs: this.lastReadOkAtMs, lastError: this.lastError };
+    return {
+      running: this.running,
+      inFlight: this.inFlight.size,
+      lastReadOkAtMs: this.lastReadOkAtMs,
+      lastError: this.lastError,
+    };
   }
 
   /** Stops reading, waits up to the grace period for in-flight work, aborts the rest (left pending). */
@@ -117,7 +122,10 @@ export class Worker {
     const finished = await Promise.race([all().then(() => true), delay(graceMs, graceOver.signal).then(() => false)]);
     graceOver.abort();
     if (!finished) {
-      this.deps.logger.warn({ inFlight: this.inFlight.size }, 'shutdown grace period over: aborting in-flight work (handed back)');
+      this.deps.logger.warn(
+        { inFlight: this.inFlight.size },
+        'shutdown grace period over: aborting in-flight work (handed back)',
+      );
       for (const w of this.inFlight.values()) w.controller.abort(new Error('worker shutting down'));
       await all();
     }
@@ -186,7 +194,10 @@ export class Worker {
           continue;
         }
         this.deps.metrics.reclaimed.inc();
-        this.deps.logger.warn({ entry: entry.id, deliveries: entry.deliveries, ...ids(entry.signal) }, 'reclaimed an idle entry');
+        this.deps.logger.warn(
+          { entry: entry.id, deliveries: entry.deliveries, ...ids(entry.signal) },
+          'reclaimed an idle entry',
+        );
         this.dispatch(entry);
       }
     }
@@ -213,12 +224,19 @@ export class Worker {
 
   private async process(entry: QueueEntry, abort: AbortSignal): Promise<void> {
     const { signal } = entry;
-    const log = this.deps.logger.child({ entry: entry.id, kind: signal.kind, deliveries: entry.deliveries, ...ids(signal) });
+    const log = this.deps.logger.child({
+      entry: entry.id,
+      kind: signal.kind,
+      deliveries: entry.deliveries,
+      ...ids(signal),
+    });
     // Across processes first (the incident lease, or the wait for it), then this process's lanes: a signal never
     // holds a lane while it waits for another worker, so a reclaimed entry that takes a lease over is never stuck
     // behind a lane held by a signal waiting for that same lease.
     const exclusive = holdsIncident(signal);
-    const unlease = recordOnly(signal) ? noLease : await this.coordinate(entry, log, abort, exclusive ? 'claim' : 'wait');
+    const unlease = recordOnly(signal)
+      ? noLease
+      : await this.coordinate(entry, log, abort, exclusive ? 'claim' : 'wait');
     if (!unlease) return;
     const release = recordOnly(signal) ? () => undefined : await this.lanes.acquire(laneKeys(signal));
     if (abort.aborted) {
@@ -229,7 +247,14 @@ export class Worker {
     }
     const t0 = this.deps.clock.nowMs();
     try {
-      const outcome = await this.traced(entry, () => this.deps.handler.handle(signal, { entryId: entry.id, deliveries: entry.deliveries, signal: abort, logger: log }));
+      const outcome = await this.traced(entry, () =>
+        this.deps.handler.handle(signal, {
+          entryId: entry.id,
+          deliveries: entry.deliveries,
+          signal: abort,
+          logger: log,
+        }),
+      );
       this.deps.metrics.signalSeconds.observe({ kind: signal.kind }, (this.deps.clock.nowMs() - t0) / 1000);
       if (this.deps.settings.testPauseBeforeAckMs) await delay(this.deps.settings.testPauseBeforeAckMs, abort); // testing aid only
       await this.finish(entry, log, outcome);
@@ -248,13 +273,21 @@ export class Worker {
    * another worker holds it), 'wait' waits while another worker investigates. Gives the lease's release function when
    * the work may go ahead; undefined when the entry was settled here (left pending, or failed).
    */
-  private async coordinate(entry: QueueEntry, log: Logger, abort: AbortSignal, mode: 'claim' | 'wait'): Promise<(() => Promise<void>) | undefined> {
+  private async coordinate(
+    entry: QueueEntry,
+    log: Logger,
+    abort: AbortSignal,
+    mode: 'claim' | 'wait',
+  ): Promise<(() => Promise<void>) | undefined> {
     const c = this.deps.coordination;
     if (!c) return noLease;
     this.coordinator ??= new IncidentCoordinator(c, this.deps.settings, this.deps.metrics);
     let admission;
     try {
-      admission = mode === 'claim' ? await this.coordinator.claim(entry, abort, log) : await this.coordinator.waitFree(entry, abort, log);
+      admission =
+        mode === 'claim'
+          ? await this.coordinator.claim(entry, abort, log)
+          : await this.coordinator.waitFree(entry, abort, log);
     } catch (e) {
       await this.failed(entry, log, e, abort);
       return undefined;
@@ -264,7 +297,10 @@ export class Worker {
       this.handBack(entry, "shutdown while waiting for another worker's investigation");
     } else {
       this.deps.metrics.signals.inc({ kind: entry.signal.kind, outcome: 'retry' });
-      log.warn({ holder: admission.holder }, 'another worker still investigates this incident: left pending, a reclaim retries it');
+      log.warn(
+        { holder: admission.holder },
+        'another worker still investigates this incident: left pending, a reclaim retries it',
+      );
     }
     return undefined;
   }
@@ -272,7 +308,11 @@ export class Worker {
   /** Runs the handler in a `flipturn.worker.handle` span that continues the gate's trace of this signal. */
   private traced<T>(entry: QueueEntry, run: () => Promise<T>): Promise<T> {
     const s = entry.signal;
-    const attributes = { 'flipturn.kind': s.kind, 'flipturn.deliveries': entry.deliveries, 'flipturn.idempotency_key_hash': keyHash(s.idempotencyKey) };
+    const attributes = {
+      'flipturn.kind': s.kind,
+      'flipturn.deliveries': entry.deliveries,
+      'flipturn.idempotency_key_hash': keyHash(s.idempotencyKey),
+    };
     return inSpan(flipturnTracer(), 'flipturn.worker.handle', attributes, () => run(), traceContextOf(s));
   }
 
@@ -321,7 +361,17 @@ export function ids(signal: QueuedSignal): Record<string, string> {
   const traced: Record<string, string> = traceId ? { traceId } : {};
   if (signal.kind === 'alert') {
     const thread = signal.slack && (signal.slack.threadTs ?? signal.slack.messageTs);
-    return { incidentKey: signal.incidentKey, idempotencyKey: signal.idempotencyKey, state: signal.state, ...(signal.slack && thread ? { thread: `${signal.slack.channel}:${thread}` } : {}), ...traced };
+    return {
+      incidentKey: signal.incidentKey,
+      idempotencyKey: signal.idempotencyKey,
+      state: signal.state,
+      ...(signal.slack && thread ? { thread: `${signal.slack.channel}:${thread}` } : {}),
+      ...traced,
+    };
   }
-  return { idempotencyKey: signal.idempotencyKey, thread: `${signal.slack.channel}:${signal.slack.threadTs}`, ...traced };
+  return {
+    idempotencyKey: signal.idempotencyKey,
+    thread: `${signal.slack.channel}:${signal.slack.threadTs}`,
+    ...traced,
+  };
 }

@@ -27,7 +27,8 @@ const { makeGate, NOW_MS, SLACK_SECRET, slackHeaders } = await import('../integr
 const body = Buffer.from('{"type":"event_callback","event":{"type":"message","text":"hi"}}');
 const ts = Math.floor(NOW_MS / 1000);
 const good = signSlackBody(SLACK_SECRET, ts, body);
-const verify = (signature: string, timestamp = String(ts)) => verifySlackSignature({ signingSecret: SLACK_SECRET, rawBody: body, timestamp, signature, nowMs: NOW_MS });
+const verify = (signature: string, timestamp = String(ts)) =>
+  verifySlackSignature({ signingSecret: SLACK_SECRET, rawBody: body, timestamp, signature, nowMs: NOW_MS });
 
 beforeEach(() => {
   calls.length = 0;
@@ -70,7 +71,13 @@ describe('Slack signature comparison is constant-time', () => {
       }),
       { numRuns: 300 },
     );
-    for (const s of [good.slice(0, -1), `${good}0`, good.toUpperCase(), good.replace('v0=', 'v1='), `${good.slice(0, -2)}zz`]) {
+    for (const s of [
+      good.slice(0, -1),
+      `${good}0`,
+      good.toUpperCase(),
+      good.replace('v0=', 'v1='),
+      `${good.slice(0, -2)}zz`,
+    ]) {
       calls.length = 0;
       expect(verify(s).ok).toBe(false);
       expect(calls).toEqual([]);
@@ -78,7 +85,14 @@ describe('Slack signature comparison is constant-time', () => {
   });
 
   it('webhook tokens are compared as two equal-length digests whatever the presented length', () => {
-    for (const presented of ['', 'x', 'dd-token-0123456789abcde', 'dd-token-0123456789abcdef', 'dd-token-0123456789abcdef-and-more', 'é'.repeat(1000)]) {
+    for (const presented of [
+      '',
+      'x',
+      'dd-token-0123456789abcde',
+      'dd-token-0123456789abcdef',
+      'dd-token-0123456789abcdef-and-more',
+      'é'.repeat(1000),
+    ]) {
       calls.length = 0;
       expect(secretsEqual(presented, 'dd-token-0123456789abcdef')).toBe(presented === 'dd-token-0123456789abcdef');
       expect(calls).toEqual([[32, 32]]);
@@ -91,8 +105,16 @@ describe('replays', () => {
     const gate = makeGate();
     const text = body.toString();
     for (const skewS of [-301, -3600, -86_400 * 365, 301, 3600]) {
-      const res = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(text, NOW_MS + skewS * 1000), payload: text });
-      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], `skew ${skewS}s`).toEqual([401, 'FT_INGRESS_TIMESTAMP_STALE']);
+      const res = await gate.app.inject({
+        method: 'POST',
+        url: GATE_ROUTES.slack,
+        headers: slackHeaders(text, NOW_MS + skewS * 1000),
+        payload: text,
+      });
+      expect([res.statusCode, res.json<{ error: { code: string } }>().error.code], `skew ${skewS}s`).toEqual([
+        401,
+        'FT_INGRESS_TIMESTAMP_STALE',
+      ]);
     }
     expect((await gate.queue.stats()).length).toBe(0);
     await gate.app.close();
@@ -104,11 +126,20 @@ describe('replays', () => {
       type: 'event_callback',
       team_id: 'T1',
       event_id: 'Ev1',
-      event: { type: 'message', subtype: 'bot_message', bot_id: 'B0DATADOG', username: 'Datadog', ts: '1763717401.000100', channel: 'C1', text: 'Triggered: [Triggered on {env:prod,service:search}] search p99 latency is high' },
+      event: {
+        type: 'message',
+        subtype: 'bot_message',
+        bot_id: 'B0DATADOG',
+        username: 'Datadog',
+        ts: '1763717401.000100',
+        channel: 'C1',
+        text: 'Triggered: [Triggered on {env:prod,service:search}] search p99 latency is high',
+      },
     });
     const headers = slackHeaders(alert);
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers, payload: alert }));
+    for (let i = 0; i < 5; i++)
+      answers.push(await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers, payload: alert }));
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200]);
     expect(answers.map((a) => a.json<{ queued: number }>().queued)).toEqual([1, 0, 0, 0, 0]);
     expect((await gate.queue.stats()).length).toBe(1);

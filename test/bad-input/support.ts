@@ -56,17 +56,32 @@ export function generatedCorpus(): BodyCase[] {
   return [
     { name: 'root array nested 10k levels', body: Buffer.from(deepArray) },
     { name: 'root object nested 10k levels', body: Buffer.from(deepObject) },
-    { name: 'datadog fields nested 10k levels', body: Buffer.from(`{"title":${deepArray},"alert_transition":"Triggered","tags":${deepObject},"date":"1763717400000"}`) },
+    {
+      name: 'datadog fields nested 10k levels',
+      body: Buffer.from(
+        `{"title":${deepArray},"alert_transition":"Triggered","tags":${deepObject},"date":"1763717400000"}`,
+      ),
+    },
     {
       name: 'slack event fields nested 10k levels',
-      body: Buffer.from(`{"type":"event_callback","team_id":"T1","event":{"type":"message","subtype":"bot_message","bot_id":"B1","ts":"1763717401.000100","channel":"C1","attachments":${deepArray},"blocks":${deepObject},"text":${deepArray}}}`),
+      body: Buffer.from(
+        `{"type":"event_callback","team_id":"T1","event":{"type":"message","subtype":"bot_message","bot_id":"B1","ts":"1763717401.000100","channel":"C1","attachments":${deepArray},"blocks":${deepObject},"text":${deepArray}}}`,
+      ),
     },
     {
       name: 'alertmanager labels nested 10k levels',
-      body: Buffer.from(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":${deepObject},"annotations":${deepArray},"startsAt":"2026-11-21T09:00:00Z","fingerprint":"abc"}]}`),
+      body: Buffer.from(
+        `{"version":"4","status":"firing","alerts":[{"status":"firing","labels":${deepObject},"annotations":${deepArray},"startsAt":"2026-11-21T09:00:00Z","fingerprint":"abc"}]}`,
+      ),
     },
-    { name: '100k keys in one object', body: Buffer.from(`{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`) },
-    { name: 'a 900 KiB string title', body: Buffer.from(JSON.stringify({ title: 'x'.repeat(900 * 1024), alert_transition: 'Triggered' })) },
+    {
+      name: '100k keys in one object',
+      body: Buffer.from(`{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+    },
+    {
+      name: 'a 900 KiB string title',
+      body: Buffer.from(JSON.stringify({ title: 'x'.repeat(900 * 1024), alert_transition: 'Triggered' })),
+    },
   ];
 }
 

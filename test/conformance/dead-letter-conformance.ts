@@ -60,7 +60,10 @@ export function deadLetterCases(harness: () => DeadLetterHarness): void {
     expect(results.filter((r) => r.outcome === 'redriven')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'not_found')).toHaveLength(4);
     const back = await h.queue.read({ consumer: 'b', count: 10 });
-    expect(back.map((e) => e.signal.idempotencyKey)).toEqual([makeSignal(3).idempotencyKey, makeSignal(4).idempotencyKey]);
+    expect(back.map((e) => e.signal.idempotencyKey)).toEqual([
+      makeSignal(3).idempotencyKey,
+      makeSignal(4).idempotencyKey,
+    ]);
   });
 
   it('dead letters: a poison payload is refused with the reason and stays dead', async () => {

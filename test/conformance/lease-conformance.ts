@@ -31,7 +31,10 @@ export function runLeaseConformance(name: string, makeHarness: () => Promise<Lea
     /** Waits until a lease taken with shortTtlMs now has expired. */
     const waitOutShortTtl = async (control: string) => {
       h.elapse(h.shortTtlMs + 1);
-      await eventually(async () => ((await h.lease.holder(control)) === undefined ? true : undefined), 'the control lease to expire');
+      await eventually(
+        async () => ((await h.lease.holder(control)) === undefined ? true : undefined),
+        'the control lease to expire',
+      );
     };
 
     it('is exclusive: the first acquire wins, the holder is reported, nobody else (nor the holder again) acquires it', async () => {
@@ -82,12 +85,16 @@ export function runLeaseConformance(name: string, makeHarness: () => Promise<Lea
 
     it('is namespaced by team and kind: other teams, threads and look-alike ids never collide', async () => {
       await h.lease.acquire(key, 'w1', LONG);
-      expect(await h.lease.acquire(incidentLeaseKey('T2', 'datadog:monitor:7:env:prod,service:search'), 'w2', LONG)).toBe(true);
+      expect(
+        await h.lease.acquire(incidentLeaseKey('T2', 'datadog:monitor:7:env:prod,service:search'), 'w2', LONG),
+      ).toBe(true);
       expect(await h.lease.acquire(incidentLeaseKey('T1', 'datadog:monitor:7'), 'w3', LONG)).toBe(true);
       expect(await h.lease.acquire(threadLeaseKey('T1', 'C1', '1.2'), 'w4', LONG)).toBe(true);
       // "T1:incident:x" as a team id must not alias team T1's incident x.
       expect(incidentLeaseKey('T1:incident:x', 'y')).not.toBe(incidentLeaseKey('T1', 'x:y'));
-      expect(await h.lease.acquire(incidentLeaseKey('T1:incident', 'datadog:monitor:7:env:prod,service:search'), 'w5', LONG)).toBe(true);
+      expect(
+        await h.lease.acquire(incidentLeaseKey('T1:incident', 'datadog:monitor:7:env:prod,service:search'), 'w5', LONG),
+      ).toBe(true);
       expect(await h.lease.holder(key)).toBe('w1');
       expect(() => incidentLeaseKey('', 'k')).toThrow();
     });

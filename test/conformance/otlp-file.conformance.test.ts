@@ -36,7 +36,8 @@ runProviderConformance('otlp-file', {
     return Promise.resolve(createOtlpFileProvider({ dir, name: 'otlp-file-empty' }));
   },
   failureModes: ['unavailable'],
-  failing: () => Promise.resolve(createOtlpFileProvider({ dir: join(root, 'no-such-folder'), name: 'otlp-file-missing' })),
+  failing: () =>
+    Promise.resolve(createOtlpFileProvider({ dir: join(root, 'no-such-folder'), name: 'otlp-file-missing' })),
   secrets: [],
   cleanup: () => Promise.resolve(rmSync(root, { recursive: true, force: true })),
 });

@@ -28,11 +28,20 @@ const id = (hex: string, style: OtlpStyle) => (style === 'proto' ? Buffer.from(h
 // Times are decimal strings in both styles: a JSON number cannot hold nanoseconds since 1970 exactly.
 const time = (t: bigint, _style: OtlpStyle) => t.toString();
 const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
-const KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const KIND_NAMES = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
 const STATUS = ['unset', 'ok', 'error'];
 const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-function groupByResource<T extends { resource: Attributes }>(items: readonly T[]): Array<{ resource: Attributes; items: T[] }> {
+function groupByResource<T extends { resource: Attributes }>(
+  items: readonly T[],
+): Array<{ resource: Attributes; items: T[] }> {
   const groups = new Map<string, { resource: Attributes; items: T[] }>();
   for (const i of items) {
     const key = JSON.stringify(kvList(i.resource));
@@ -59,11 +68,19 @@ function spanJson(s: Span, style: OtlpStyle): Json {
       ...s.exceptions.map((e) => ({
         timeUnixNano: time(e.time, style),
         name: 'exception',
-        attributes: kvList({ 'exception.type': e.type, 'exception.message': e.message, ...(e.stacktrace ? { 'exception.stacktrace': e.stacktrace } : {}), ...(e.escaped !== undefined ? { 'exception.escaped': e.escaped } : {}) }),
+        attributes: kvList({
+          'exception.type': e.type,
+          'exception.message': e.message,
+          ...(e.stacktrace ? { 'exception.stacktrace': e.stacktrace } : {}),
+          ...(e.escaped !== undefined ? { 'exception.escaped': e.escaped } : {}),
+        }),
       })),
       ...s.events.map((e) => ({ timeUnixNano: time(e.time, style), name: e.name, attributes: kvList(e.attributes) })),
     ],
-    status: { code: style === 'proto' ? STATUS_NAMES[code] : code, ...(s.errorMessage ? { message: s.errorMessage } : {}) },
+    status: {
+      code: style === 'proto' ? STATUS_NAMES[code] : code,
+      ...(s.errorMessage ? { message: s.errorMessage } : {}),
+    },
   };
 }
 
@@ -73,7 +90,16 @@ export function traceLines(spans: readonly Span[], style: OtlpStyle = 'collector
   for (const g of groupByResource(spans)) {
     for (let i = 0; i < g.items.length; i += perLine) {
       const chunk = g.items.slice(i, i + perLine);
-      lines.push(JSON.stringify({ resourceSpans: [{ resource: { attributes: kvList(g.resource) }, scopeSpans: [{ scope: { name: 'conformance' }, spans: chunk.map((s) => spanJson(s, style)) }] }] }));
+      lines.push(
+        JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: kvList(g.resource) },
+              scopeSpans: [{ scope: { name: 'conformance' }, spans: chunk.map((s) => spanJson(s, style)) }],
+            },
+          ],
+        }),
+      );
     }
   }
   return lines;
@@ -111,11 +137,23 @@ function metricJson(s: MetricSeries, style: OtlpStyle): Json {
   const attributes = kvList(Object.fromEntries(Object.entries(s.labels).filter(([k]) => !IDENTIFYING.has(k))));
   const points = s.points.map((p) =>
     isHistogramPoint(p)
-      ? { timeUnixNano: time(p.time, style), attributes, count: String(p.count), ...(p.sum !== undefined ? { sum: p.sum } : {}), explicitBounds: p.explicitBounds, bucketCounts: p.bucketCounts.map(String) }
+      ? {
+          timeUnixNano: time(p.time, style),
+          attributes,
+          count: String(p.count),
+          ...(p.sum !== undefined ? { sum: p.sum } : {}),
+          explicitBounds: p.explicitBounds,
+          bucketCounts: p.bucketCounts.map(String),
+        }
       : { timeUnixNano: time(p.time, style), attributes, asDouble: p.value },
   );
   const temporality = s.cumulative ? 2 : 1;
-  const data = s.type === 'gauge' ? { gauge: { dataPoints: points } } : s.type === 'sum' ? { sum: { dataPoints: points, isMonotonic: s.monotonic === true, aggregationTemporality: temporality } } : { histogram: { dataPoints: points, aggregationTemporality: temporality } };
+  const data =
+    s.type === 'gauge'
+      ? { gauge: { dataPoints: points } }
+      : s.type === 'sum'
+        ? { sum: { dataPoints: points, isMonotonic: s.monotonic === true, aggregationTemporality: temporality } }
+        : { histogram: { dataPoints: points, aggregationTemporality: temporality } };
   return { name: s.name, ...(s.unit ? { unit: s.unit } : {}), ...data };
 }
 
@@ -124,6 +162,10 @@ export function metricLines(series: readonly MetricSeries[], style: OtlpStyle = 
   return series.map((s) => {
     const resource = Object.fromEntries(Object.entries(s.labels).filter(([k]) => IDENTIFYING.has(k)));
     if (s.service) resource['service.name'] = s.service;
-    return JSON.stringify({ resourceMetrics: [{ resource: { attributes: kvList(resource) }, scopeMetrics: [{ scope: {}, metrics: [metricJson(s, style)] }] }] });
+    return JSON.stringify({
+      resourceMetrics: [
+        { resource: { attributes: kvList(resource) }, scopeMetrics: [{ scope: {}, metrics: [metricJson(s, style)] }] },
+      ],
+    });
   });
 }

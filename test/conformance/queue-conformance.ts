@@ -34,7 +34,6 @@ export interface QueueHarness {
   cleanup(): Promise<void>;
 }
 
-
 export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -50,7 +49,11 @@ export interface ConformanceOptions {
   readonly streamFaults?: boolean;
 }
 
-export function runQueueConformance(name: string, makeHarness: () => Promise<QueueHarness>, options: ConformanceOptions = {}): void {
+export function runQueueConformance(
+  name: string,
+  makeHarness: () => Promise<QueueHarness>,
+  options: ConformanceOptions = {},
+): void {
   describe(`SignalQueue conformance: ${name}`, () => {
     let h: QueueHarness;
     beforeEach(async () => {
@@ -129,7 +132,11 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
         return dl.length > 0 ? dl : undefined;
       }, 'the dead letter');
       expect(dead).toHaveLength(1);
-      expect(dead[0]).toMatchObject({ originalId: id, reason: `exceeded ${h.maxDeliveries} deliveries`, deliveries: h.maxDeliveries });
+      expect(dead[0]).toMatchObject({
+        originalId: id,
+        reason: `exceeded ${h.maxDeliveries} deliveries`,
+        deliveries: h.maxDeliveries,
+      });
       expect(JSON.parse(dead[0]?.payload ?? '{}')).toEqual(makeSignal(7));
       const stats = await h.queue.stats();
       expect(stats.pending).toBe(0);
@@ -181,7 +188,9 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       const s1 = makeSignal(1);
       const first = await h.queue.appendOnce(s1, 600_000);
       expect(first.appended).toBe(true);
-      expect(await h.queue.appendOnce({ ...s1, receivedAt: '2026-11-21T10:00:02.000Z' }, 600_000)).toEqual({ appended: false });
+      expect(await h.queue.appendOnce({ ...s1, receivedAt: '2026-11-21T10:00:02.000Z' }, 600_000)).toEqual({
+        appended: false,
+      });
       const second = await h.queue.appendOnce(makeSignal(2), 600_000);
       expect(second.appended).toBe(true);
       const got = await h.queue.read({ consumer: 'a', count: 10 });
@@ -204,27 +213,37 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
     it('appendOnce: after the TTL the key is free and the signal is appended again', async () => {
       expect((await h.queue.appendOnce(makeSignal(5), h.idleMs)).appended).toBe(true);
       h.elapse(h.idleMs);
-      await eventually(async () => ((await h.queue.appendOnce(makeSignal(5), 600_000)).appended ? true : undefined), 'the claim to expire');
+      await eventually(
+        async () => ((await h.queue.appendOnce(makeSignal(5), 600_000)).appended ? true : undefined),
+        'the claim to expire',
+      );
       expect((await h.queue.stats()).length).toBe(2);
     });
 
     it('appendOnce: an invalid signal is rejected with FT_SIGNAL_INVALID and claims nothing', async () => {
       const bad = { ...makeSignal(6), firedAt: 'yesterday' } as QueuedSignal;
-      await expect(h.queue.appendOnce(bad, 600_000)).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_SIGNAL_INVALID'));
+      await expect(h.queue.appendOnce(bad, 600_000)).rejects.toSatisfy((e: unknown) =>
+        isFlipturnError(e, 'FT_SIGNAL_INVALID'),
+      );
       expect((await h.queue.stats()).length).toBe(0);
       expect((await h.queue.appendOnce(makeSignal(6), 600_000)).appended).toBe(true);
     });
 
-    it.runIf(options.streamFaults === true)('appendOnce: a failed append claims nothing, so the retry is accepted', async () => {
-      const s = makeSignal(8);
-      const repair = await (h.breakStream ?? (() => Promise.reject(new Error('harness has no breakStream'))))();
-      await expect(h.queue.appendOnce(s, 600_000)).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_QUEUE_UNAVAILABLE'));
-      await repair();
-      const retry = await h.queue.appendOnce(s, 600_000);
-      expect(retry.appended).toBe(true);
-      const got = await h.queue.read({ consumer: 'a', count: 10 });
-      expect(got.map((e) => e.signal.idempotencyKey)).toEqual([s.idempotencyKey]);
-    });
+    it.runIf(options.streamFaults === true)(
+      'appendOnce: a failed append claims nothing, so the retry is accepted',
+      async () => {
+        const s = makeSignal(8);
+        const repair = await (h.breakStream ?? (() => Promise.reject(new Error('harness has no breakStream'))))();
+        await expect(h.queue.appendOnce(s, 600_000)).rejects.toSatisfy((e: unknown) =>
+          isFlipturnError(e, 'FT_QUEUE_UNAVAILABLE'),
+        );
+        await repair();
+        const retry = await h.queue.appendOnce(s, 600_000);
+        expect(retry.appended).toBe(true);
+        const got = await h.queue.read({ consumer: 'a', count: 10 });
+        expect(got.map((e) => e.signal.idempotencyKey)).toEqual([s.idempotencyKey]);
+      },
+    );
 
     it('idempotency: a key is claimed once until released or expired', async () => {
       expect(await h.idempotency.claim('k1', 600_000)).toBe(true);
@@ -234,7 +253,10 @@ export function runQueueConformance(name: string, makeHarness: () => Promise<Que
       expect(await h.idempotency.claim('k1', 600_000)).toBe(true);
       expect(await h.idempotency.claim('short', h.idleMs)).toBe(true);
       h.elapse(h.idleMs);
-      await eventually(async () => ((await h.idempotency.claim('short', 600_000)) ? true : undefined), 'the key to expire');
+      await eventually(
+        async () => ((await h.idempotency.claim('short', 600_000)) ? true : undefined),
+        'the key to expire',
+      );
     });
 
     it('idempotency: extend turns a short lease into a long claim', async () => {

@@ -9,13 +9,29 @@ import type { AnyProvider, HealthResult } from '../../src/providers/protocols.js
 import { REQUIRED_METHODS } from '../../src/providers/protocols.js';
 import { validateProvider } from '../../src/providers/registry.js';
 import { errorQuery, logQuery, metricQuery, traceSearchQuery } from '../../src/providers/queries.js';
-import { registerErrorChecks, registerLogChecks, registerMetricChecks, registerTraceChecks, type SuiteContext } from './checks.js';
+import {
+  registerErrorChecks,
+  registerLogChecks,
+  registerMetricChecks,
+  registerTraceChecks,
+  type SuiteContext,
+} from './checks.js';
 import { registerSampledLogChecks, registerSampledTraceChecks, registerTopologyChecks } from './checks-sampled.js';
 import { CONFORMANCE_DATASET } from './dataset.js';
 import type { CheckName, ConformanceHarness, FailureMode } from './harness.js';
 import { toJson } from './harness.js';
 
-const FAILURE_KINDS = ['auth', 'not_found', 'rate_limited', 'timeout', 'unavailable', 'malformed', 'bad_request', 'io', 'internal'];
+const FAILURE_KINDS = [
+  'auth',
+  'not_found',
+  'rate_limited',
+  'timeout',
+  'unavailable',
+  'malformed',
+  'bad_request',
+  'io',
+  'internal',
+];
 
 /** Every query the provider's capabilities allow, over the canonical range. */
 function everyQuery(p: AnyProvider): Array<[string, () => Promise<QueryOutcome<unknown>>]> {
@@ -24,14 +40,18 @@ function everyQuery(p: AnyProvider): Array<[string, () => Promise<QueryOutcome<u
   for (const c of p.capabilities) {
     if (c === 'traces') {
       out.push(['searchSpans', () => p.searchSpans!(traceSearchQuery(R, { limit: 50 }))]);
-      out.push(['searchSpans sampled', () => p.searchSpans!(traceSearchQuery(R, { limit: 12, order: 'sampled', part: { index: 1, of: 2 } }))]);
+      out.push([
+        'searchSpans sampled',
+        () => p.searchSpans!(traceSearchQuery(R, { limit: 12, order: 'sampled', part: { index: 1, of: 2 } })),
+      ]);
       out.push(['fetchTrace', () => p.fetchTrace!('4bf92f3577b34da6a3ce929d0e0e0001', R)]);
     }
     if (c === 'logs') {
       out.push(['fetchLogs', () => p.fetchLogs!(logQuery(R, { limit: 50 }))]);
       out.push(['fetchLogs sampled', () => p.fetchLogs!(logQuery(R, { limit: 5, order: 'sampled' }))]);
     }
-    if (c === 'metrics') out.push(['fetchMetrics', () => p.fetchMetrics!(metricQuery(R, { family: 'any', limit: 50 }))]);
+    if (c === 'metrics')
+      out.push(['fetchMetrics', () => p.fetchMetrics!(metricQuery(R, { family: 'any', limit: 50 }))]);
     if (c === 'errors') out.push(['fetchIssues', () => p.fetchIssues!(errorQuery(R, { limit: 50 }))]);
     if (c === 'topology') out.push(['fetchServiceMap', () => p.fetchServiceMap!(R)]);
   }
@@ -78,7 +98,9 @@ export function runProviderConformance(label: string, harness: ConformanceHarnes
       const p = ctx.data();
       validateProvider(p);
       expect([...p.capabilities].sort()).toEqual([...harness.capabilities].sort());
-      for (const c of harness.capabilities) for (const m of REQUIRED_METHODS[c]) expect(typeof (p as unknown as Record<string, unknown>)[m]).toBe('function');
+      for (const c of harness.capabilities)
+        for (const m of REQUIRED_METHODS[c])
+          expect(typeof (p as unknown as Record<string, unknown>)[m]).toBe('function');
     });
 
     ctx.check('health', 'health check is healthy with a good backend and an empty one', async () => {

@@ -19,8 +19,6 @@ import { FixedClock } from '../../src/kernel/clock.js';
 import type { RcaReport } from '../../src/rca/contract.js';
 import { narrate } from '../../src/agent/narrator.js';
 
-
-
 /** The bullets of a "*Title*" section of the printed reply, up to the next section title or footer. */
 function sectionBullets(reply: string, title: string): string[] {
   const lines = reply.split('\n').map((l) => l.trim());
@@ -34,7 +32,8 @@ function sectionBullets(reply: string, title: string): string[] {
   return out;
 }
 
-const idsIn = (text: string): string[] => [...new Set(text.match(/\bE\d+\b/g) ?? [])].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+const idsIn = (text: string): string[] =>
+  [...new Set(text.match(/\bE\d+\b/g) ?? [])].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
 
 /** Whether a sentence names a service as a whole word ("catalog" is not named by "catalog-cache"). */
 function names(sentence: string, service: string | undefined): boolean {
@@ -69,7 +68,8 @@ describe('npm run demo with FLIPTURN_DEMO_MODEL=standin', () => {
     const timeline = new Map(report.timeline.map((e) => [e.id, e]));
     const ledger = sectionBullets(reply, 'Evidence, in time order');
     expect(ledger.length).toBeGreaterThan(0);
-    const expected = narrative.sections.find((x) => x.title === 'Evidence, in time order')?.sentences.map((x) => x.text) ?? [];
+    const expected =
+      narrative.sections.find((x) => x.title === 'Evidence, in time order')?.sentences.map((x) => x.text) ?? [];
     expect(ledger).toEqual(expected);
 
     // Every id the thread cites (reply and follow-up answer) is in that timeline.
@@ -83,7 +83,11 @@ describe('npm run demo with FLIPTURN_DEMO_MODEL=standin', () => {
     for (const sentence of model) {
       const ids = idsIn(sentence);
       expect(ids.length, sentence).toBeGreaterThan(0);
-      for (const id of ids) expect(names(sentence, timeline.get(id)?.service), `${sentence}: ${id} is evidence of ${timeline.get(id)?.service}`).toBe(true);
+      for (const id of ids)
+        expect(
+          names(sentence, timeline.get(id)?.service),
+          `${sentence}: ${id} is evidence of ${timeline.get(id)?.service}`,
+        ).toBe(true);
     }
     expect(report.roles.rootCause.length).toBeGreaterThan(0);
     expect(model.some((s) => /root cause/i.test(s) && report.roles.rootCause.every((svc) => names(s, svc)))).toBe(true);

@@ -10,7 +10,10 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, runInRepo } from '../support/run-npm.js';
 
-const FILES = ['test/integration/redis-harness.test.ts', 'test/integration/providers/prometheus/prometheus.real.test.ts'];
+const FILES = [
+  'test/integration/redis-harness.test.ts',
+  'test/integration/providers/prometheus/prometheus.real.test.ts',
+];
 const bare = mkdtempSync(join(tmpdir(), 'flipturn-bare-path-'));
 symlinkSync(process.execPath, join(bare, 'node'));
 const vitest = join(REPO, 'node_modules/vitest/vitest.mjs');
@@ -25,7 +28,9 @@ describe('server-backed tests on a machine without the servers', () => {
     expect(r.code, out).toBe(0);
     const lines = out.split('\n').filter((l) => l.includes('SKIPPED'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/SKIPPED \d+ server-backed tests \(1 needs redis-server, \d+ need prometheus\): redis-server and prometheus are not installed \(Debian: apt-get install -y redis-server prometheus\)\. With CI=true they are required\./);
+    expect(lines[0]).toMatch(
+      /SKIPPED \d+ server-backed tests \(1 needs redis-server, \d+ need prometheus\): redis-server and prometheus are not installed \(Debian: apt-get install -y redis-server prometheus\)\. With CI=true they are required\./,
+    );
   });
 
   it('fail loudly with CI=true, naming the packages', async () => {

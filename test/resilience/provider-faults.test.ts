@@ -76,12 +76,19 @@ const servers: FakeHttpServer[] = [];
 async function investigateAgainst(b: Backends, signal: UniversalIncidentSignal): Promise<Run> {
   const deps = { clock: systemClock, scrubber: new SecretScrubber() };
   const tempoS = { ...TEMPO_DEFAULTS, url: b.tempo.url, timeoutMs: SETTINGS.callTimeoutMs };
-  const lokiS = { ...LOKI_DEFAULTS, url: b.loki.url, envLabels: ['deployment_environment_name', 'deployment_environment'], timeoutMs: SETTINGS.callTimeoutMs };
+  const lokiS = {
+    ...LOKI_DEFAULTS,
+    url: b.loki.url,
+    envLabels: ['deployment_environment_name', 'deployment_environment'],
+    timeoutMs: SETTINGS.callTimeoutMs,
+  };
   const promS = { ...PROMETHEUS_DEFAULTS, url: b.prometheus.url, timeoutMs: PROM_ATTEMPT_TIMEOUT_MS };
   const registry = new ProviderRegistry()
     .register(new TempoProvider('tempo', tempoS, new TempoClient('tempo', tempoS, deps), systemClock))
     .register(new LokiProvider('loki', lokiS, new LokiClient('loki', lokiS, deps), systemClock))
-    .register(new PrometheusProvider('prometheus', promS, new PrometheusClient('prometheus', promS, deps), systemClock));
+    .register(
+      new PrometheusProvider('prometheus', promS, new PrometheusClient('prometheus', promS, deps), systemClock),
+    );
   let gathered: GatherResult | undefined;
   try {
     const report = await investigate(signal, registry, {
@@ -99,14 +106,18 @@ async function investigateAgainst(b: Backends, signal: UniversalIncidentSignal):
   }
 }
 
-const byProvider = (run: Run, provider: string) => run.gathered.details.calls.filter((c) => c.provider === provider && c.status !== 'skipped_budget' && c.status !== 'unsupported');
+const byProvider = (run: Run, provider: string) =>
+  run.gathered.details.calls.filter(
+    (c) => c.provider === provider && c.status !== 'skipped_budget' && c.status !== 'unsupported',
+  );
 const attempts = (run: Run, provider: string) => byProvider(run, provider).reduce((n, c) => n + c.httpAttempts, 0);
 /** The gaps the report carries (an extra field of RcaReport, filled by investigate). */
 function gapsOf(r: RcaReport): readonly EvidenceGap[] {
   if (!Array.isArray(r.gaps)) throw new Error('the report has no gaps list');
   return r.gaps as readonly EvidenceGap[];
 }
-const hardGaps = (r: RcaReport, provider: string) => gapsOf(r).filter((g) => g.provider === provider && (g.status === 'retryable' || g.status === 'failed'));
+const hardGaps = (r: RcaReport, provider: string) =>
+  gapsOf(r).filter((g) => g.provider === provider && (g.status === 'retryable' || g.status === 'failed'));
 
 describe('an investigation under provider 429 storms and timeouts', () => {
   let healthy: Run;
@@ -115,19 +126,37 @@ describe('an investigation under provider 429 storms and timeouts', () => {
   beforeAll(async () => {
     const signal = scenarioAlertSignal(SCENARIO);
     const otlp = createOtlpFileProvider({ dir: join(SCENARIO, 'telemetry'), name: 'otlp-file' });
-    const spans: readonly Span[] = items(await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })), 'spans');
+    const spans: readonly Span[] = items(
+      await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })),
+      'spans',
+    );
     const logs: readonly LogEntry[] = items(await otlp.fetchLogs(logQuery(EVERYTHING, { limit: ALL })), 'logs');
-    const metrics: readonly MetricSeries[] = items(await otlp.fetchMetrics(metricQuery(EVERYTHING, { family: 'any', limit: ALL })), 'metrics');
+    const metrics: readonly MetricSeries[] = items(
+      await otlp.fetchMetrics(metricQuery(EVERYTHING, { family: 'any', limit: ALL })),
+      'metrics',
+    );
     const start = async (): Promise<Backends> => {
-      const [tempo, loki, prometheus] = await Promise.all([startFakeTempo(spans), startFakeLoki(logs), startFakePrometheus(metrics)]);
+      const [tempo, loki, prometheus] = await Promise.all([
+        startFakeTempo(spans),
+        startFakeLoki(logs),
+        startFakePrometheus(metrics),
+      ]);
       servers.push(tempo, loki, prometheus);
       return { tempo, loki, prometheus };
     };
     healthy = await investigateAgainst(await start(), signal);
 
     const broken = await start();
-    broken.loki.route('GET', LOKI_RANGE, { status: 429, headers: { 'retry-after': '1', 'content-type': 'text/plain' }, body: 'Ingestion rate limit exceeded (limit: 4194304 bytes/sec)\n' });
-    broken.prometheus.route('GET', PROM_PATHS, { status: 200, delayMs: HANG_MS, body: { status: 'success', data: { resultType: 'matrix', result: [] } } });
+    broken.loki.route('GET', LOKI_RANGE, {
+      status: 429,
+      headers: { 'retry-after': '1', 'content-type': 'text/plain' },
+      body: 'Ingestion rate limit exceeded (limit: 4194304 bytes/sec)\n',
+    });
+    broken.prometheus.route('GET', PROM_PATHS, {
+      status: 200,
+      delayMs: HANG_MS,
+      body: { status: 'success', data: { resultType: 'matrix', result: [] } },
+    });
     faulty = await investigateAgainst(broken, signal);
   }, 120_000);
 
@@ -146,7 +175,9 @@ describe('an investigation under provider 429 storms and timeouts', () => {
   it('respects the API budget: admitted calls within the budget, every request to a fake accounted for', () => {
     const r = faulty.report;
     expect(r.providerCalls.total).toBeLessThanOrEqual(SETTINGS.callBudget);
-    const admitted = faulty.gathered.details.calls.filter((c) => c.status !== 'skipped_budget' && c.status !== 'unsupported').length;
+    const admitted = faulty.gathered.details.calls.filter(
+      (c) => c.status !== 'skipped_budget' && c.status !== 'unsupported',
+    ).length;
     expect(admitted).toBe(r.providerCalls.total);
 
     // Loki: every request was a 429; retries happen inside an admitted call, never more than the policy's attempts.
@@ -159,7 +190,8 @@ describe('an investigation under provider 429 storms and timeouts', () => {
     // ...within the policy: a call makes at most 2 x 8 requests (a sampled read one per time slice, two passes at
     // most; a paged read up to LOKI_DEFAULTS.maxPages), each retried at most up to the policy's attempts.
     expect(LOKI_DEFAULTS.maxPages).toBeLessThanOrEqual(2 * SAMPLE_SLICES);
-    for (const c of lokiCalls) expect(c.httpAttempts).toBeLessThanOrEqual(2 * SAMPLE_SLICES * DEFAULT_RETRY.maxAttempts);
+    for (const c of lokiCalls)
+      expect(c.httpAttempts).toBeLessThanOrEqual(2 * SAMPLE_SLICES * DEFAULT_RETRY.maxAttempts);
 
     // Prometheus: each admitted call's attempts were cut by the client's timeout, retried within the policy.
     const promCalls = byProvider(faulty, 'prometheus');
@@ -194,7 +226,9 @@ describe('an investigation under provider 429 storms and timeouts', () => {
   it('finishes within its deadline although a backend never answers', () => {
     // The budget refuses calls after the deadline and each call is cut at its timeout, so the gathering cannot
     // outlast deadline + one call timeout; the analysis after it is bounded by the healthy run's whole duration.
-    expect(faulty.report.durationMs).toBeLessThan(SETTINGS.deadlineMs + SETTINGS.callTimeoutMs + healthy.report.durationMs + 5000);
+    expect(faulty.report.durationMs).toBeLessThan(
+      SETTINGS.deadlineMs + SETTINGS.callTimeoutMs + healthy.report.durationMs + 5000,
+    );
     expect(faulty.gathered.details.budget.deadlineMs).toBe(SETTINGS.deadlineMs);
   });
 });

@@ -17,7 +17,13 @@ import { startSlackStandin, type SlackStandin } from '../../src/lab/standins/sla
 import { eventually } from '../conformance/queue-conformance.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { gatewayLatencyAlert } from '../support/gateway-alert.js';
-import { incidentOfAnswer, postWebhook, startInProcessService, topLevelMessages, type WebhookAnswer } from '../support/service-harness.js';
+import {
+  incidentOfAnswer,
+  postWebhook,
+  startInProcessService,
+  topLevelMessages,
+  type WebhookAnswer,
+} from '../support/service-harness.js';
 
 const skip = skipRedisTests();
 const DD_TOKEN = 'restart-dd-token-0123456789';
@@ -25,7 +31,8 @@ const CHANNEL = 'C0RESTART';
 const BEFORE = [5101, 5102, 5103];
 const DURING = [5201, 5202, 5203];
 
-const ddAlert = (monitorId: number): string => JSON.stringify(gatewayLatencyAlert(monitorId, `75${monitorId}000000000001`));
+const ddAlert = (monitorId: number): string =>
+  JSON.stringify(gatewayLatencyAlert(monitorId, `75${monitorId}000000000001`));
 
 type Answer = WebhookAnswer;
 
@@ -33,10 +40,14 @@ const post = (url: string, body: string): Promise<Answer> => postWebhook(url, GA
 
 /** A sender: retries a refused delivery (as Datadog does on 5xx) until it gets a 2xx. */
 async function deliver(url: string, body: string): Promise<Answer> {
-  return eventually(async () => {
-    const a = await post(url, body).catch(() => undefined);
-    return a && a.status >= 200 && a.status < 300 ? a : undefined;
-  }, 'a 2xx for the delivery', 60_000);
+  return eventually(
+    async () => {
+      const a = await post(url, body).catch(() => undefined);
+      return a && a.status >= 200 && a.status < 300 ? a : undefined;
+    },
+    'a 2xx for the delivery',
+    60_000,
+  );
 }
 
 const roots = (standin: SlackStandin) => topLevelMessages(standin, CHANNEL);
@@ -50,7 +61,11 @@ describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF
 
   beforeAll(async () => {
     redis = await startRedisServer({ appendonly: true });
-    standin = await startSlackStandin({ token: 'xoxb-restart', teamId: 'T0RESTART', tsBase: Math.floor(Date.now() / 1000) - 1 });
+    standin = await startSlackStandin({
+      token: 'xoxb-restart',
+      teamId: 'T0RESTART',
+      tsBase: Math.floor(Date.now() / 1000) - 1,
+    });
     svc = await startInProcessService({
       redisUrl: redis.url,
       standin,
@@ -82,7 +97,11 @@ describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF
     const refused: number[] = [];
     for (const m of DURING) {
       const a = await post(svc.url, ddAlert(m));
-      expect([a.status, a.retryAfter, (JSON.parse(a.body) as { error?: { code?: string } }).error?.code]).toEqual([503, '5', 'FT_QUEUE_UNAVAILABLE']);
+      expect([a.status, a.retryAfter, (JSON.parse(a.body) as { error?: { code?: string } }).error?.code]).toEqual([
+        503,
+        '5',
+        'FT_QUEUE_UNAVAILABLE',
+      ]);
       refused.push(m);
     }
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
@@ -99,13 +118,24 @@ describe.skipIf(skip)('Redis restarting while alerts arrive (real Redis with AOF
       acked.push(m);
     }
     // A duplicate delivery of an alert acknowledged before the outage is still recognised (the claim survived).
-    expect(JSON.parse((await deliver(svc.url, ddAlert(BEFORE[0] ?? 0))).body)).toMatchObject({ queued: 0, duplicates: 1 });
+    expect(JSON.parse((await deliver(svc.url, ddAlert(BEFORE[0] ?? 0))).body)).toMatchObject({
+      queued: 0,
+      duplicates: 1,
+    });
 
-    await eventually(() => Promise.resolve(roots(standin).length >= acked.length ? true : undefined), `${acked.length} replies`, 150_000);
-    const stats = await eventually(async () => {
-      const s = await queue.stats().catch(() => undefined);
-      return s && s.pending === 0 && s.lag === 0 ? s : undefined;
-    }, 'the queue to drain', 60_000);
+    await eventually(
+      () => Promise.resolve(roots(standin).length >= acked.length ? true : undefined),
+      `${acked.length} replies`,
+      150_000,
+    );
+    const stats = await eventually(
+      async () => {
+        const s = await queue.stats().catch(() => undefined);
+        return s && s.pending === 0 && s.lag === 0 ? s : undefined;
+      },
+      'the queue to drain',
+      60_000,
+    );
     expect(stats.length).toBe(acked.length);
     expect(stats.deadLetters).toBe(0);
     const replies = roots(standin);

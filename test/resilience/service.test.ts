@@ -25,7 +25,8 @@ const CHANNEL = 'C0RESILIENCE';
 
 const ddAlert = (monitorId: number, eventId: string): string => JSON.stringify(gatewayLatencyAlert(monitorId, eventId));
 
-const post = async (url: string, path: string, body: string): Promise<number> => (await postWebhook(url, path, body, DD_TOKEN)).status;
+const post = async (url: string, path: string, body: string): Promise<number> =>
+  (await postWebhook(url, path, body, DD_TOKEN)).status;
 
 /** Top-level replies (webhook alerts get a new message in the default channel), newest last. */
 const roots = (standin: SlackStandin) => topLevelMessages(standin, CHANNEL);
@@ -42,8 +43,19 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     redis = await startRedisServer();
     // Message ts near the wall clock, as real Slack issues them: the delivery's post-after-ambiguous-failure lookup
     // (conversations.history oldest = first attempt) relies on it.
-    standin = await startSlackStandin({ token: 'xoxb-resilience', teamId: 'T0RES', tsBase: Math.floor(Date.now() / 1000) - 1 });
-    svc = await startInProcessService({ redisUrl: redis.url, standin, channel: CHANNEL, datadogToken: DD_TOKEN, consumer: 'resilience-1', env: { MAX_DELIVERIES: '3' } });
+    standin = await startSlackStandin({
+      token: 'xoxb-resilience',
+      teamId: 'T0RES',
+      tsBase: Math.floor(Date.now() / 1000) - 1,
+    });
+    svc = await startInProcessService({
+      redisUrl: redis.url,
+      standin,
+      channel: CHANNEL,
+      datadogToken: DD_TOKEN,
+      consumer: 'resilience-1',
+      env: { MAX_DELIVERIES: '3' },
+    });
     queue = new RedisSignalQueue({ url: redis.url, clock: systemClock });
     expect(await queue.waitReady(5000)).toBe(true);
   });
@@ -55,10 +67,14 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
   });
 
   const drained = () =>
-    eventually(async () => {
-      const s = await queue.stats();
-      return s.pending === 0 && s.lag === 0 ? s : undefined;
-    }, 'the queue to drain', 60_000);
+    eventually(
+      async () => {
+        const s = await queue.stats();
+        return s.pending === 0 && s.lag === 0 ? s : undefined;
+      },
+      'the queue to drain',
+      60_000,
+    );
 
   it('1,000 Triggered deliveries of one monitor: all accepted, one investigation, one reply', async () => {
     const monitor = 4101;
@@ -66,7 +82,11 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     const statuses: number[] = [];
     const ids = Array.from({ length: 1000 }, (_, i) => `71000000000000${String(i).padStart(5, '0')}`);
     for (let i = 0; i < ids.length; i += 25) {
-      statuses.push(...(await Promise.all(ids.slice(i, i + 25).map((id) => post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, id))))));
+      statuses.push(
+        ...(await Promise.all(
+          ids.slice(i, i + 25).map((id) => post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, id))),
+        )),
+      );
     }
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const stats = await drained();
@@ -85,10 +105,18 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     const monitor = 4202;
     const before = posted(standin).length;
     const rootsBefore = roots(standin).length;
-    standin.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }, { status: 500, body: 'upstream error', commit: true });
+    standin.failNext(
+      'chat.postMessage',
+      { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } },
+      { status: 500, body: 'upstream error', commit: true },
+    );
     expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7200000000000000001'))).toBe(200);
     await drained();
-    await eventually(() => Promise.resolve(roots(standin).length > rootsBefore ? true : undefined), 'the reply after the retries', 60_000);
+    await eventually(
+      () => Promise.resolve(roots(standin).length > rootsBefore ? true : undefined),
+      'the reply after the retries',
+      60_000,
+    );
     const fresh = roots(standin).slice(rootsBefore);
     expect(fresh).toHaveLength(1);
     const rootTs = fresh[0]?.ts ?? '';
@@ -96,22 +124,37 @@ describe.skipIf(skip)('the service under storms and faults (real Redis)', () => 
     const texts = thread.map((m) => m.text);
     expect(new Set(texts).size).toBe(texts.length);
     expect(posted(standin).length - before).toBe(thread.length);
-    expect(standin.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429).length).toBeGreaterThanOrEqual(1);
+    expect(
+      standin.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429).length,
+    ).toBeGreaterThanOrEqual(1);
     expect((await queue.stats()).deadLetters).toBe(0);
   }, 120_000);
 
   it('poison entries are dead-lettered with the reason while the worker keeps serving', async () => {
     await queue.appendRaw('this is not json');
     await queue.appendRaw(JSON.stringify({ schemaVersion: 1, kind: 'alert', title: 'missing almost everything' }));
-    const dead = await eventually(async () => {
-      const d = await queue.deadLetters(10);
-      return d.length >= 2 ? d : undefined;
-    }, 'two dead letters', 60_000);
-    expect(dead.map((d) => d.reason).sort()).toEqual([expect.stringMatching(/^poison: payload is not JSON/), expect.stringMatching(/^poison: payload is not a valid signal/)].sort());
+    const dead = await eventually(
+      async () => {
+        const d = await queue.deadLetters(10);
+        return d.length >= 2 ? d : undefined;
+      },
+      'two dead letters',
+      60_000,
+    );
+    expect(dead.map((d) => d.reason).sort()).toEqual(
+      [
+        expect.stringMatching(/^poison: payload is not JSON/),
+        expect.stringMatching(/^poison: payload is not a valid signal/),
+      ].sort(),
+    );
     expect(dead.map((d) => d.payload)).toContain('this is not json');
     const monitor = 4303;
     const rootsBefore = roots(standin).length;
     expect(await post(svc.url, GATE_ROUTES.datadog, ddAlert(monitor, '7300000000000000001'))).toBe(200);
-    await eventually(() => Promise.resolve(roots(standin).length === rootsBefore + 1 ? true : undefined), 'a reply after the poison', 60_000);
+    await eventually(
+      () => Promise.resolve(roots(standin).length === rootsBefore + 1 ? true : undefined),
+      'a reply after the poison',
+      60_000,
+    );
   }, 120_000);
 });

@@ -66,7 +66,9 @@ export interface FakeHttpServer {
   stop(): Promise<void>;
 }
 
-export async function startFakeHttpServer(routes: ReadonlyArray<[string, string | RegExp, FakeScript]> = []): Promise<FakeHttpServer> {
+export async function startFakeHttpServer(
+  routes: ReadonlyArray<[string, string | RegExp, FakeScript]> = [],
+): Promise<FakeHttpServer> {
   const table: Route[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -78,11 +80,22 @@ export async function startFakeHttpServer(routes: ReadonlyArray<[string, string 
     const body = await readBody(req);
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const route = [...table].reverse().find((r) => (r.method === '*' || r.method === method) && matches(r.path, u.pathname));
+    const route = [...table]
+      .reverse()
+      .find((r) => (r.method === '*' || r.method === method) && matches(r.path, u.pathname));
     const callIndex = route ? ++route.calls : 0;
-    const recorded: RecordedRequest = { method, path: u.pathname, query: u.searchParams, headers: { ...req.headers }, body, callIndex };
+    const recorded: RecordedRequest = {
+      method,
+      path: u.pathname,
+      query: u.searchParams,
+      headers: { ...req.headers },
+      body,
+      callIndex,
+    };
     requests.push(recorded);
-    const response: FakeResponse = route ? await pick(route.script, recorded) : { status: 404, body: { error: `no fake route for ${method} ${u.pathname}` } };
+    const response: FakeResponse = route
+      ? await pick(route.script, recorded)
+      : { status: 404, body: { error: `no fake route for ${method} ${u.pathname}` } };
     if (response.delayMs) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -102,7 +115,8 @@ export async function startFakeHttpServer(routes: ReadonlyArray<[string, string 
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: { error: `fake server handler failed: ${String(err)}` } });
+      if (!res.headersSent && !res.destroyed)
+        send(res, { status: 500, body: { error: `fake server handler failed: ${String(err)}` } });
     });
   });
   server.on('connection', (s) => {
@@ -158,7 +172,8 @@ function send(res: ServerResponse, r: FakeResponse): void {
   else if (typeof r.body === 'string') payload = r.body;
   else if (r.body !== undefined) {
     payload = JSON.stringify(r.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
   }
   res.writeHead(r.status ?? 200, headers);
   res.end(payload);

@@ -16,7 +16,8 @@ function ms(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (milliseconds), got '${raw}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer (milliseconds), got '${raw}'`);
   return n;
 }
 
@@ -41,5 +42,13 @@ process.exitCode = await runCli({
   argv: process.argv.slice(2),
   commands: COMMANDS,
   version: flipturnVersion(),
-  base: { env: process.env, stdout: process.stdout, stderr: process.stderr, clock: systemClock, cwd: process.cwd(), signal: controller.signal, testHooks },
+  base: {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    clock: systemClock,
+    cwd: process.cwd(),
+    signal: controller.signal,
+    testHooks,
+  },
 });

@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 
 /** OTLP files of the recorded TrainTicket incident the service investigates. */
-export const GATEWAY_SCENARIO_TELEMETRY = join(import.meta.dirname, '..', '..', 'scenarios', 'nezha-tt-2023-01-29-1020', 'telemetry');
+export const GATEWAY_SCENARIO_TELEMETRY = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'scenarios',
+  'nezha-tt-2023-01-29-1020',
+  'telemetry',
+);
 
 /** A Datadog webhook "Triggered" delivery of a ts-gateway-service latency monitor, at the scenario's time. */
 export function gatewayLatencyAlert(monitorId: number, eventId: string): Record<string, string> {

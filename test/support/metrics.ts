@@ -9,9 +9,13 @@ import type { Counter, Gauge } from 'prom-client';
 type Series = { readonly labels: Readonly<Record<string, string | number>>; readonly value: number };
 
 /** The value of the series with exactly these labels (0 when it was never touched). */
-export function seriesValue<L extends string>(metric: Counter<L> | Gauge<L>, labels: Partial<Record<L, string>> = {}): number {
+export function seriesValue<L extends string>(
+  metric: Counter<L> | Gauge<L>,
+  labels: Partial<Record<L, string>> = {},
+): number {
   const map = (metric as unknown as { hashMap?: Record<string, Series> }).hashMap;
-  if (map === null || typeof map !== 'object') throw new Error('prom-client internals changed: read the metric with `await metric.get()`');
+  if (map === null || typeof map !== 'object')
+    throw new Error('prom-client internals changed: read the metric with `await metric.get()`');
   const want = Object.entries(labels);
   for (const s of Object.values(map)) {
     const have = Object.entries(s.labels);

@@ -4,10 +4,12 @@
  */
 import type { StandinStep } from '../../src/lab/standins/openai.js';
 
-export {  startOpenAIStandin,  type OpenAIStandin,  type StandinStep } from '../../src/lab/standins/openai.js';
+export { startOpenAIStandin, type OpenAIStandin, type StandinStep } from '../../src/lab/standins/openai.js';
 
 /** A model answer with these sections (each sentence: text + cites). */
-function answer(sections: ReadonlyArray<{ title: string; sentences: ReadonlyArray<{ text: string; cites: readonly string[] }> }>): StandinStep {
+function answer(
+  sections: ReadonlyArray<{ title: string; sentences: ReadonlyArray<{ text: string; cites: readonly string[] }> }>,
+): StandinStep {
   return { content: JSON.stringify({ sections }) };
 }
 

@@ -5,7 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 
-type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: AnyValue[] } };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: number | string;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+};
 type KeyValue = { key: string; value: AnyValue };
 
 export interface ReceivedSpan {
@@ -40,12 +46,23 @@ function text(v: AnyValue): string {
   return String(v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? '');
 }
 
-const attrs = (list: readonly KeyValue[] | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, text(a.value)]));
+const attrs = (list: readonly KeyValue[] | undefined) =>
+  Object.fromEntries((list ?? []).map((a) => [a.key, text(a.value)]));
 
 interface TraceRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValue[] };
-    scopeSpans?: Array<{ scope?: { name?: string }; spans?: Array<{ name: string; kind?: number; traceId: string; spanId: string; parentSpanId?: string; attributes?: KeyValue[] }> }>;
+    scopeSpans?: Array<{
+      scope?: { name?: string };
+      spans?: Array<{
+        name: string;
+        kind?: number;
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        attributes?: KeyValue[];
+      }>;
+    }>;
   }>;
 }
 
@@ -69,7 +86,16 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         const resource = attrs(rs.resource?.attributes);
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
-            spans.push({ name: s.name, kind: s.kind ?? 0, traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId), attributes: attrs(s.attributes), resource, scope: ss.scope?.name ?? '' });
+            spans.push({
+              name: s.name,
+              kind: s.kind ?? 0,
+              traceId: hex(s.traceId),
+              spanId: hex(s.spanId),
+              parentSpanId: hex(s.parentSpanId),
+              attributes: attrs(s.attributes),
+              resource,
+              scope: ss.scope?.name ?? '',
+            });
           }
         }
       }

@@ -52,7 +52,10 @@ export interface RedisClusterHandle {
  */
 export function skipWithoutRedisCli(): boolean {
   if (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0) return false;
-  if (serversRequired()) throw new Error('redis-cli is not installed, and the Redis Cluster tests are required here (CI). Install the Debian package: apt-get install -y redis-tools');
+  if (serversRequired())
+    throw new Error(
+      'redis-cli is not installed, and the Redis Cluster tests are required here (CI). Install the Debian package: apt-get install -y redis-tools',
+    );
   return true;
 }
 
@@ -68,7 +71,10 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`redis cluster: ${what} within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `redis cluster: ${what} within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -77,7 +83,9 @@ function info(text: string, key: string): string | undefined {
   return new RegExp(`^${key}:(.*)$`, 'm').exec(text)?.[1]?.trim();
 }
 
-export async function startRedisCluster(options: { masters?: number; replicasPerMaster?: number } = {}): Promise<RedisClusterHandle> {
+export async function startRedisCluster(
+  options: { masters?: number; replicasPerMaster?: number } = {},
+): Promise<RedisClusterHandle> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'flipturn-cluster-'));
@@ -86,7 +94,15 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
   const node = (port: number): Redis => {
     let c = clients.get(port);
     if (!c) {
-      c = new Redis({ host: '127.0.0.1', port, lazyConnect: false, maxRetriesPerRequest: 0, enableOfflineQueue: true, retryStrategy: () => 200, protocol: 2 });
+      c = new Redis({
+        host: '127.0.0.1',
+        port,
+        lazyConnect: false,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: true,
+        retryStrategy: () => 200,
+        protocol: 2,
+      });
       c.on('error', () => undefined);
       clients.set(port, c);
     }
@@ -109,11 +125,23 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
   };
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode());
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed (${String(create.status)}): ${create.stdout}${create.stderr}`);
+    const create = spawnSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed (${String(create.status)}): ${create.stdout}${create.stderr}`);
     await waitHealthy(nodes.map((n) => n.port));
   } catch (e) {
     await stop();
@@ -130,9 +158,26 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       const proc = spawn(
         'redis-server',
         [
-          '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--protected-mode', 'yes',
-          '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-          '--save', '', '--appendonly', 'no', '--dir', dir,
+          '--port',
+          String(port),
+          '--cluster-port',
+          String(bus),
+          '--bind',
+          '127.0.0.1',
+          '--protected-mode',
+          'yes',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          String(NODE_TIMEOUT_MS),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
         ],
         { stdio: 'ignore' },
       );
@@ -183,7 +228,9 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
   }
 
   async function promoted(replicaPort: number): Promise<number> {
-    await until(`replica ${replicaPort} promoted`, 30_000, async () => ((await roleOf(replicaPort)).role === 'master' ? true : undefined));
+    await until(`replica ${replicaPort} promoted`, 30_000, async () =>
+      (await roleOf(replicaPort)).role === 'master' ? true : undefined,
+    );
     await waitHealthy(alive().map((n) => n.port));
     return replicaPort;
   }
@@ -196,7 +243,9 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
       const any = alive()[0];
       if (!any) throw new Error('redis cluster: no node is running');
       const slot = Number(await node(any.port).call('CLUSTER', 'KEYSLOT', key));
-      const shards = (await node(any.port).call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
+      const shards = (await node(any.port).call('CLUSTER', 'SLOTS')) as Array<
+        [number, number, [string, number, ...unknown[]], ...unknown[]]
+      >;
       const range = shards.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`redis cluster: no node serves slot ${slot}`);
       return Number(range[2][1]);
@@ -221,7 +270,8 @@ export async function startRedisCluster(options: { masters?: number; replicasPer
     async restart(port) {
       const old = nodes.find((n) => n.port === port);
       if (!old) throw new Error(`redis cluster: no node on ${port}`);
-      if (old.process.exitCode === null && old.process.signalCode === null) throw new Error(`redis cluster: node ${port} is still running`);
+      if (old.process.exitCode === null && old.process.signalCode === null)
+        throw new Error(`redis cluster: node ${port} is still running`);
       const fresh = await startNode({ port: old.port, bus: old.bus });
       nodes = nodes.map((n) => (n.port === port ? fresh : n));
       await waitHealthy(alive().map((n) => n.port));

@@ -46,11 +46,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort();
   let child: ChildProcess | undefined;
   const dir = options.persistence === 'none' ? undefined : mkdtempSync(join(tmpdir(), 'flipturn-redis-'));
-  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', options.appendonly ? 'always' : 'everysec', '--dir', dir] : ['--appendonly', 'no'];
+  const persistence = dir
+    ? ['--appendonly', 'yes', '--appendfsync', options.appendonly ? 'always' : 'everysec', '--dir', dir]
+    : ['--appendonly', 'no'];
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPing(port, 5000);
   };
   await launch();
@@ -79,7 +85,13 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', (e: unknown) => {
       lastError = e;
     });

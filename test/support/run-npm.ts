@@ -14,9 +14,18 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
-export function runInRepo(cmd: string, args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}, timeoutMs = 170_000): Promise<ProcessResult> {
+export function runInRepo(
+  cmd: string,
+  args: readonly string[],
+  extraEnv: Readonly<Record<string, string>> = {},
+  timeoutMs = 170_000,
+): Promise<ProcessResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(cmd, [...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

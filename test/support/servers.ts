@@ -15,9 +15,15 @@ export const SERVER_BINARIES = ['redis-server', 'prometheus'] as const;
 export type ServerBinary = (typeof SERVER_BINARIES)[number];
 
 /** The Debian package that installs each binary. */
-const DEBIAN_PACKAGE: Readonly<Record<ServerBinary, string>> = { 'redis-server': 'redis-server', prometheus: 'prometheus' };
+const DEBIAN_PACKAGE: Readonly<Record<ServerBinary, string>> = {
+  'redis-server': 'redis-server',
+  prometheus: 'prometheus',
+};
 
-const SKIP_VARIABLE: Readonly<Record<ServerBinary, string>> = { 'redis-server': 'FLIPTURN_SKIP_REDIS', prometheus: 'FLIPTURN_SKIP_PROMETHEUS' };
+const SKIP_VARIABLE: Readonly<Record<ServerBinary, string>> = {
+  'redis-server': 'FLIPTURN_SKIP_REDIS',
+  prometheus: 'FLIPTURN_SKIP_PROMETHEUS',
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -80,14 +86,20 @@ export function serversDeclaredIn(source: string): ServerBinary[] {
 }
 
 /** The one line printed after a run that skipped server-backed tests (undefined when nothing was skipped for that). */
-export function skipSummaryLine(skipped: ReadonlyMap<ServerBinary, { readonly state: ServerState; readonly tests: number }>): string | undefined {
+export function skipSummaryLine(
+  skipped: ReadonlyMap<ServerBinary, { readonly state: ServerState; readonly tests: number }>,
+): string | undefined {
   const parts = [...skipped].filter(([, s]) => s.state !== 'installed' && s.tests > 0);
   if (parts.length === 0) return undefined;
   const total = parts.reduce((n, [, s]) => n + s.tests, 0);
   const missing = parts.filter(([, s]) => s.state === 'missing').map(([bin]) => bin);
   const onRequest = parts.filter(([, s]) => s.state === 'skipped_on_request').map(([bin]) => `${SKIP_VARIABLE[bin]}=1`);
   const why = [
-    ...(missing.length ? [`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed (Debian: apt-get install -y ${missing.map((b) => DEBIAN_PACKAGE[b]).join(' ')})`] : []),
+    ...(missing.length
+      ? [
+          `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed (Debian: apt-get install -y ${missing.map((b) => DEBIAN_PACKAGE[b]).join(' ')})`,
+        ]
+      : []),
     ...(onRequest.length ? [`skipped on request (${onRequest.join(', ')})`] : []),
   ];
   const each = parts.map(([bin, s]) => `${s.tests} need${s.tests === 1 ? 's' : ''} ${bin}`).join(', ');

@@ -40,7 +40,14 @@ export async function startInProcessService(o: InProcessServiceOptions): Promise
     ...o.env,
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: o.consumer });
+  return startService({
+    role: 'start',
+    config: parsed.config,
+    scrubber: parsed.scrubber,
+    clock: systemClock,
+    logger: createLogger({ level: 'silent' }),
+    consumer: o.consumer,
+  });
 }
 
 export interface WebhookAnswer {
@@ -52,18 +59,29 @@ export interface WebhookAnswer {
 /** POSTs a JSON webhook body with the shared-secret header (x-flipturn-token), over node:http (no fetch pool). */
 export function postWebhook(url: string, path: string, body: string, token: string): Promise<WebhookAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': token } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-flipturn-token': token } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 /** Top-level messages of a channel (webhook alerts are answered with a new message), in post order. */
-export const topLevelMessages = (standin: SlackStandin, channel: string) => standin.messages(channel).filter((m) => m.threadTs === undefined);
+export const topLevelMessages = (standin: SlackStandin, channel: string) =>
+  standin.messages(channel).filter((m) => m.threadTs === undefined);
 
 /** The incident a posted answer belongs to (from its `answer:<incident>:...` metadata key). */
 export const incidentOfAnswer = (m: { metadata?: { event_payload: Record<string, unknown> } }) => {

@@ -5,13 +5,22 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
-import { SERVER_BINARIES, serverState, serversDeclaredIn, skipSummaryLine, type ServerBinary, type ServerState } from './servers.js';
+import {
+  SERVER_BINARIES,
+  serverState,
+  serversDeclaredIn,
+  skipSummaryLine,
+  type ServerBinary,
+  type ServerState,
+} from './servers.js';
 
 export default class SkipSummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const states = new Map(SERVER_BINARIES.map((bin) => [bin, serverState(bin)] as const));
     if ([...states.values()].every((s) => s === 'installed')) return;
-    const skipped = new Map<ServerBinary, { state: ServerState; tests: number }>(SERVER_BINARIES.map((bin) => [bin, { state: states.get(bin)!, tests: 0 }]));
+    const skipped = new Map<ServerBinary, { state: ServerState; tests: number }>(
+      SERVER_BINARIES.map((bin) => [bin, { state: states.get(bin)!, tests: 0 }]),
+    );
     for (const module of testModules) {
       let source: string;
       try {

@@ -16,7 +16,8 @@ export function messageTexts(m: SlackMessage): string[] {
       if (b.text) out.push(b.text.text);
       for (const f of b.fields ?? []) out.push(f.text);
     }
-    if (b.type === 'context') for (const e of b.elements) if ('text' in e && typeof e.text === 'string') out.push(e.text);
+    if (b.type === 'context')
+      for (const e of b.elements) if ('text' in e && typeof e.text === 'string') out.push(e.text);
     if (b.type === 'actions') for (const e of b.elements) if (e.type === 'button') out.push(e.text.text);
   }
   return out;
@@ -43,9 +44,11 @@ export function checkMessage(m: SlackMessage, opts: { maxLines?: number } = {}):
   if (m.text.length > 40_000) problems.push('fallback text over 40,000 characters');
   const actionIds = new Set<string>();
   for (const b of m.blocks) {
-    if (b.type === 'header' && b.text.text.length > 150) problems.push(`header of ${b.text.text.length} characters (limit 150)`);
+    if (b.type === 'header' && b.text.text.length > 150)
+      problems.push(`header of ${b.text.text.length} characters (limit 150)`);
     if (b.type === 'section') {
-      if ((b.text?.text.length ?? 0) > 3000) problems.push(`section text of ${b.text?.text.length} characters (limit 3000)`);
+      if ((b.text?.text.length ?? 0) > 3000)
+        problems.push(`section text of ${b.text?.text.length} characters (limit 3000)`);
       for (const f of b.fields ?? []) if (f.text.length > 2000) problems.push('section field over 2000 characters');
     }
     if (b.type === 'actions') {
@@ -62,9 +65,13 @@ export function checkMessage(m: SlackMessage, opts: { maxLines?: number } = {}):
   }
   for (const t of mrkdwnTexts(m)) {
     const rest = t.replace(LINK, '');
-    if (/[<>]/.test(rest)) problems.push(`angle bracket outside a link: ${rest.slice(Math.max(0, rest.search(/[<>]/) - 40), rest.search(/[<>]/) + 40)}`);
+    if (/[<>]/.test(rest))
+      problems.push(
+        `angle bracket outside a link: ${rest.slice(Math.max(0, rest.search(/[<>]/) - 40), rest.search(/[<>]/) + 40)}`,
+      );
   }
-  if (opts.maxLines !== undefined && messageLines(m) > opts.maxLines) problems.push(`${messageLines(m)} lines (at most ${opts.maxLines})`);
+  if (opts.maxLines !== undefined && messageLines(m) > opts.maxLines)
+    problems.push(`${messageLines(m)} lines (at most ${opts.maxLines})`);
   return problems;
 }
 
@@ -82,10 +89,11 @@ const DENY_LIST: readonly RegExp[] = [
 
 export function denyListHits(texts: readonly string[]): string[] {
   const hits: string[] = [];
-  for (const t of texts) for (const re of DENY_LIST) {
-    const m = re.exec(t);
-    if (m) hits.push(`${m[0]} in: ${t.slice(Math.max(0, m.index - 60), m.index + 60)}`);
-  }
+  for (const t of texts)
+    for (const re of DENY_LIST) {
+      const m = re.exec(t);
+      if (m) hits.push(`${m[0]} in: ${t.slice(Math.max(0, m.index - 60), m.index + 60)}`);
+    }
   return hits;
 }
 

@@ -21,7 +21,11 @@ export interface SocketModeStandin {
   /** Resolves once a client has connected (and was said hello to). */
   connected(timeoutMs?: number): Promise<void>;
   /** Sends one envelope to the connected client; resolves with its ack. */
-  send(type: 'events_api' | 'interactive', payload: unknown, o?: { envelopeId?: string; retryAttempt?: number; retryReason?: string; ackTimeoutMs?: number }): Promise<SocketModeAck>;
+  send(
+    type: 'events_api' | 'interactive',
+    payload: unknown,
+    o?: { envelopeId?: string; retryAttempt?: number; retryReason?: string; ackTimeoutMs?: number },
+  ): Promise<SocketModeAck>;
   /** Every ack received, in order. */
   readonly acks: readonly SocketModeAck[];
   stop(): Promise<void>;
@@ -41,7 +45,14 @@ export async function startSocketModeStandin(o: { appId?: string } = {}): Promis
   const onConnect: Array<() => void> = [];
   wss.on('connection', (ws) => {
     client = ws;
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'standin', approximate_connection_time: 18060 }, connection_info: { app_id: o.appId ?? 'A0FLIPTURN' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'standin', approximate_connection_time: 18060 },
+        connection_info: { app_id: o.appId ?? 'A0FLIPTURN' },
+      }),
+    );
     ws.on('message', (data) => {
       let msg: unknown;
       try {
@@ -72,9 +83,19 @@ export async function startSocketModeStandin(o: { appId?: string } = {}): Promis
       const ws = client;
       if (!ws) return Promise.reject(new Error('no Socket Mode client connected'));
       const envelopeId = so.envelopeId ?? randomUUID();
-      const envelope = { envelope_id: envelopeId, type, payload, accepts_response_payload: type === 'interactive', retry_attempt: so.retryAttempt ?? 0, retry_reason: so.retryReason ?? '' };
+      const envelope = {
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type === 'interactive',
+        retry_attempt: so.retryAttempt ?? 0,
+        retry_reason: so.retryReason ?? '',
+      };
       return new Promise<SocketModeAck>((resolve, reject) => {
-        const t = setTimeout(() => (waiting.delete(envelopeId), reject(new Error(`envelope ${envelopeId} was not acknowledged`))), so.ackTimeoutMs ?? 60_000);
+        const t = setTimeout(
+          () => (waiting.delete(envelopeId), reject(new Error(`envelope ${envelopeId} was not acknowledged`))),
+          so.ackTimeoutMs ?? 60_000,
+        );
         waiting.set(envelopeId, (ack) => (clearTimeout(t), resolve(ack)));
         ws.send(JSON.stringify(envelope));
       });

@@ -43,17 +43,34 @@ export function diffReports(previous: RcaReport, current: RcaReport): ReportDiff
   const rootIds = cur.roles.rootCause.flatMap((s) => ids(evidenceFor(cur, s, 'rootCause'), 2));
   if (previous.verdict !== cur.verdict) say(`Verdict: ${previous.verdict} -> ${cur.verdict}`, rootIds);
   const dc = Math.round(cur.confidence * 100) - Math.round(previous.confidence * 100);
-  if (dc !== 0) say(`Confidence: ${pct(previous.confidence)} -> ${pct(cur.confidence)} (${dc > 0 ? '+' : ''}${dc} points)`, rootIds);
+  if (dc !== 0)
+    say(
+      `Confidence: ${pct(previous.confidence)} -> ${pct(cur.confidence)} (${dc > 0 ? '+' : ''}${dc} points)`,
+      rootIds,
+    );
   const roots = listChange('Root cause', previous.roles.rootCause, cur.roles.rootCause);
   if (roots) say(roots, rootIds);
   const prop = listChange('Propagation', previous.roles.propagation, cur.roles.propagation);
-  if (prop) say(prop, cur.roles.propagation.flatMap((s) => ids(evidenceFor(cur, s, 'propagation'), 1)));
+  if (prop)
+    say(
+      prop,
+      cur.roles.propagation.flatMap((s) => ids(evidenceFor(cur, s, 'propagation'), 1)),
+    );
   if (previous.roles.bottleneck !== cur.roles.bottleneck) {
-    say(`Bottleneck: ${previous.roles.bottleneck ?? 'none'} -> ${cur.roles.bottleneck ?? 'none'}`, cur.roles.bottleneck ? ids(evidenceFor(cur, cur.roles.bottleneck, 'bottleneck'), 2) : []);
+    say(
+      `Bottleneck: ${previous.roles.bottleneck ?? 'none'} -> ${cur.roles.bottleneck ?? 'none'}`,
+      cur.roles.bottleneck ? ids(evidenceFor(cur, cur.roles.bottleneck, 'bottleneck'), 2) : [],
+    );
   }
-  if (previous.roles.symptom !== cur.roles.symptom) say(`Symptom: ${previous.roles.symptom} -> ${cur.roles.symptom}`, ids(evidenceFor(cur, cur.roles.symptom, 'symptom'), 2));
+  if (previous.roles.symptom !== cur.roles.symptom)
+    say(
+      `Symptom: ${previous.roles.symptom} -> ${cur.roles.symptom}`,
+      ids(evidenceFor(cur, cur.roles.symptom, 'symptom'), 2),
+    );
   const seen = new Set(previous.timeline.map(fingerprint));
-  const fresh = cur.timeline.filter((e) => !seen.has(fingerprint(e))).sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
+  const fresh = cur.timeline
+    .filter((e) => !seen.has(fingerprint(e)))
+    .sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
   const groups = evidenceGroups(cur);
   const plain = (e: TimelineEntry) => {
     const g = groups.find((x) => x.lead.id === e.id || x.entries.some((y) => y.id === e.id));
@@ -61,10 +78,18 @@ export function diffReports(previous: RcaReport, current: RcaReport): ReportDiff
   };
   const freshShown = [...new Map(fresh.map((e) => [plain(e), e])).values()];
   for (const e of freshShown.slice(0, 5)) say(`New evidence: ${plain(e)}`, [e.id]);
-  if (freshShown.length > 5) say(`${freshShown.length - 5} more new evidence lines`, freshShown.slice(5, 9).map((e) => e.id));
+  if (freshShown.length > 5)
+    say(
+      `${freshShown.length - 5} more new evidence lines`,
+      freshShown.slice(5, 9).map((e) => e.id),
+    );
   const gone = previous.timeline.length - (cur.timeline.length - fresh.length);
   if (gone > 0) say(`${gone} evidence line(s) from the previous run are no longer seen`, []);
   const changed = out.length > 0;
-  if (!changed) say('Nothing changed: same verdict, confidence, roles and evidence', rootIds.length ? rootIds : ids([...cur.timeline], 1));
+  if (!changed)
+    say(
+      'Nothing changed: same verdict, confidence, roles and evidence',
+      rootIds.length ? rootIds : ids([...cur.timeline], 1),
+    );
   return { changed, sentences: out, newEvidence: fresh.map((e) => e.id) };
 }

@@ -27,7 +27,9 @@ export function kindWords(kind: string): string {
     case 'symptom':
       return 'is where the alert fired';
     default:
-      return kind.startsWith('metric_') ? `showed a ${kind.slice('metric_'.length)} metric shift at onset` : `showed ${kind.replace(/_/g, ' ')}`;
+      return kind.startsWith('metric_')
+        ? `showed a ${kind.slice('metric_'.length)} metric shift at onset`
+        : `showed ${kind.replace(/_/g, ' ')}`;
   }
 }
 
@@ -61,7 +63,15 @@ export function ids(entries: readonly TimelineEntry[], max = 3): string[] {
 }
 
 /** Kinds that describe a defect (not the symptom or the bottleneck bookkeeping). */
-export const CAUSE_KINDS: readonly string[] = ['error_origin', 'own_latency', 'network_gap', 'log_surge', 'new_log_template', 'error_issue', 'call_structure'];
+export const CAUSE_KINDS: readonly string[] = [
+  'error_origin',
+  'own_latency',
+  'network_gap',
+  'log_surge',
+  'new_log_template',
+  'error_issue',
+  'call_structure',
+];
 
 /** Stable partition: entries whose kind is in `kinds` first (metric kinds count as preferred too), order kept. */
 export function prefer(entries: readonly TimelineEntry[], kinds: readonly string[]): TimelineEntry[] {

@@ -50,7 +50,10 @@ export function confidenceNotes(r: RcaReport): string[] {
 
 export function gaps(r: RcaReport): EvidenceGap[] {
   if (!Array.isArray(r.gaps)) return [];
-  return r.gaps.filter((g): g is EvidenceGap => isObj(g) && typeof g.provider === 'string' && typeof g.signal === 'string' && typeof g.status === 'string');
+  return r.gaps.filter(
+    (g): g is EvidenceGap =>
+      isObj(g) && typeof g.provider === 'string' && typeof g.signal === 'string' && typeof g.status === 'string',
+  );
 }
 
 export function pivots(r: RcaReport): Pivot[] {
@@ -99,7 +102,10 @@ export function strongestLead(r: RcaReport): RootCauseCandidate | undefined {
 
 /** Candidates by score descending, ties by service then operation (a total order). */
 export function sortedCandidates(r: RcaReport): RootCauseCandidate[] {
-  return [...r.rootCauseCandidates].sort((a, b) => b.score - a.score || a.service.localeCompare(b.service) || (a.operation ?? '').localeCompare(b.operation ?? ''));
+  return [...r.rootCauseCandidates].sort(
+    (a, b) =>
+      b.score - a.score || a.service.localeCompare(b.service) || (a.operation ?? '').localeCompare(b.operation ?? ''),
+  );
 }
 
 /** E12 -> 12; anything else sorts after, by string. */

@@ -14,7 +14,9 @@ export const configCheckCommand: CommandSpec = {
   examples: ['flipturn config check', 'REDIS_URL=redis://127.0.0.1:6379 flipturn config check --json'],
   // It reports problems itself (exit 1) instead of failing before it runs, so it can print them as data too.
   needsConfig: false,
-  options: { json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' } },
+  options: {
+    json: { type: 'boolean', default: false, description: 'Print the result as JSON (no colours) instead of text' },
+  },
   run(ctx, args) {
     const result = parseConfig(ctx.env);
     const json = args.values.json === true;
@@ -35,7 +37,9 @@ export const configCheckCommand: CommandSpec = {
       const note = r.source === 'default' ? '  (default)' : '';
       ctx.stdout.write(`  ${r.name.padEnd(width)}  ${r.value}${note}\n`);
     }
-    ctx.stdout.write(`${rows.filter((r) => r.source !== 'unset').length} of ${Object.keys(SETTINGS).length} settings in effect.\n`);
+    ctx.stdout.write(
+      `${rows.filter((r) => r.source !== 'unset').length} of ${Object.keys(SETTINGS).length} settings in effect.\n`,
+    );
     for (const w of warnings) ctx.stdout.write(`warning: ${w.variable} ${w.message}\n`);
     return Promise.resolve(EXIT.ok);
   },

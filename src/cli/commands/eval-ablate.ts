@@ -37,15 +37,32 @@ export interface Ablation {
 }
 
 const metrics = (s: RankSummary): AblationMetrics => ({ ac1: s.ac1, ac3: s.ac3, lead1: s.lead1 });
-const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : Math.round((a - b) * 1000) / 1000);
-const diffAll = (a: AblationMetrics, b: AblationMetrics): AblationMetrics => ({ ac1: diff(a.ac1, b.ac1), ac3: diff(a.ac3, b.ac3), lead1: diff(a.lead1, b.lead1) });
+const diff = (a: number | null, b: number | null): number | null =>
+  a === null || b === null ? null : Math.round((a - b) * 1000) / 1000;
+const diffAll = (a: AblationMetrics, b: AblationMetrics): AblationMetrics => ({
+  ac1: diff(a.ac1, b.ac1),
+  ac3: diff(a.ac3, b.ac3),
+  lead1: diff(a.lead1, b.lead1),
+});
 
-function measure(cases: readonly EvalCase[], pick: (c: EvalCase) => AnalysisOutcome | null): { overall: AblationMetrics; bySource: Record<string, AblationMetrics>; errors: number } {
-  const inputs: CvInput[] = cases.map((c) => ({ name: c.name, source: c.source, expected: c.expected, outcome: pick(c) }));
+function measure(
+  cases: readonly EvalCase[],
+  pick: (c: EvalCase) => AnalysisOutcome | null,
+): { overall: AblationMetrics; bySource: Record<string, AblationMetrics>; errors: number } {
+  const inputs: CvInput[] = cases.map((c) => ({
+    name: c.name,
+    source: c.source,
+    expected: c.expected,
+    outcome: pick(c),
+  }));
   const cv = crossValidate(inputs);
   const bySource: Record<string, AblationMetrics> = {};
   for (const f of cv.folds) bySource[f.source] = metrics(f.summary);
-  return { overall: metrics(cv.pooled), bySource, errors: inputs.filter((c) => c.outcome === null || c.outcome.error !== undefined).length };
+  return {
+    overall: metrics(cv.pooled),
+    bySource,
+    errors: inputs.filter((c) => c.outcome === null || c.outcome.error !== undefined).length,
+  };
 }
 
 export function ablation(cases: readonly EvalCase[], mechanisms: readonly Mechanism[]): Ablation {
@@ -53,13 +70,23 @@ export function ablation(cases: readonly EvalCase[], mechanisms: readonly Mechan
   const ref = measure(cases, (c) => c.outcome);
   const zero: AblationMetrics = { ac1: 0, ac3: 0, lead1: 0 };
   const reference: AblationRow = {
-    mechanism: 'none', ...ref, raisesAc1In: [],
+    mechanism: 'none',
+    ...ref,
+    raisesAc1In: [],
     delta: { overall: zero, bySource: Object.fromEntries(sources.map((s) => [s, zero])) },
   };
   const rows = mechanisms.map((m): AblationRow => {
     const r = measure(cases, (c) => (c.outcome === null ? null : (c.ablated[m] ?? null)));
-    const delta = { overall: diffAll(r.overall, ref.overall), bySource: Object.fromEntries(sources.map((s) => [s, diffAll(r.bySource[s] as AblationMetrics, ref.bySource[s] as AblationMetrics)])) };
-    const raisesAc1In = [...((delta.overall.ac1 ?? 0) > 0 ? ['all'] : []), ...sources.filter((s) => (delta.bySource[s]?.ac1 ?? 0) > 0)];
+    const delta = {
+      overall: diffAll(r.overall, ref.overall),
+      bySource: Object.fromEntries(
+        sources.map((s) => [s, diffAll(r.bySource[s] as AblationMetrics, ref.bySource[s] as AblationMetrics)]),
+      ),
+    };
+    const raisesAc1In = [
+      ...((delta.overall.ac1 ?? 0) > 0 ? ['all'] : []),
+      ...sources.filter((s) => (delta.bySource[s]?.ac1 ?? 0) > 0),
+    ];
     return { mechanism: m, ...r, delta, raisesAc1In };
   });
   return { sources, reference, rows };

@@ -47,7 +47,14 @@ export function bandOf(confidence: number): string {
 
 function row(verdict: Verdict | 'all', band: string, items: readonly Judged[]): CalibrationRow {
   const right = items.filter((j) => j.right).length;
-  return { verdict, band, cases: items.length, right, wrong: items.length - right, shareRight: items.length ? Math.round((right / items.length) * 1000) / 1000 : null };
+  return {
+    verdict,
+    band,
+    cases: items.length,
+    right,
+    wrong: items.length - right,
+    shareRight: items.length ? Math.round((right / items.length) * 1000) / 1000 : null,
+  };
 }
 
 /**

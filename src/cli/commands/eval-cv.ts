@@ -61,12 +61,24 @@ export function fitPoints(inputs: readonly CvInput[]): { readonly name: string; 
 /** One case under a calibration: its verdict, confidence and score. */
 function applyCalibration(c: CvInput, cal: Calibration): CvCase {
   if (!c.outcome || c.outcome.error) {
-    return { name: c.name, source: c.source, confidence: null, verdict: null, score: c.expected ? rankScore(c.expected, [], true) : null };
+    return {
+      name: c.name,
+      source: c.source,
+      confidence: null,
+      verdict: null,
+      score: c.expected ? rankScore(c.expected, [], true) : null,
+    };
   }
   const o = c.outcome;
   const confidence = o.basis ? Math.round(calibratedProbability(cal, o.basis.raw) * 1000) / 1000 : o.confidence;
   const verdict = o.basis ? verdictFor(o.basis, confidence) : o.verdict;
-  return { name: c.name, source: c.source, confidence, verdict, score: c.expected ? rankScore(c.expected, o.ranked, verdict === 'inconclusive') : null };
+  return {
+    name: c.name,
+    source: c.source,
+    confidence,
+    verdict,
+    score: c.expected ? rankScore(c.expected, o.ranked, verdict === 'inconclusive') : null,
+  };
 }
 
 /** The judged (verdict, confidence, right) items of scored cases, for a calibration table. */
@@ -89,7 +101,10 @@ export function crossValidate(inputs: readonly CvInput[]): CvResult {
   const cases: CvCase[] = new Array<CvCase>(inputs.length);
   for (const source of sourcesOf(inputs)) {
     const train = inputs.filter((c) => c.source !== source);
-    const calibration = fitCalibration(fitPoints(train).map((x) => x.point), `leave-one-source-out: every source but ${source}`);
+    const calibration = fitCalibration(
+      fitPoints(train).map((x) => x.point),
+      `leave-one-source-out: every source but ${source}`,
+    );
     const held: RankScore[] = [];
     inputs.forEach((c, i) => {
       if (c.source !== source) return;

@@ -17,9 +17,17 @@ export interface FittedCalibration {
 export function fitOnAll(inputs: readonly CvInput[], fittedAt: string): FittedCalibration {
   const points = fitPoints(inputs);
   const used = new Set(points.map((p) => p.name));
-  const counts = sourcesOf(inputs).map((s) => `${s} ${inputs.filter((c) => c.source === s && used.has(c.name)).length}`).join(', ');
+  const counts = sourcesOf(inputs)
+    .map((s) => `${s} ${inputs.filter((c) => c.source === s && used.has(c.name)).length}`)
+    .join(', ');
   const fittedOn = `${points.length} development scenarios (${counts}), fitted ${fittedAt} by flipturn eval --fit-calibration`;
-  return { calibration: fitCalibration(points.map((p) => p.point), fittedOn), scenarios: points.map((p) => p.name) };
+  return {
+    calibration: fitCalibration(
+      points.map((p) => p.point),
+      fittedOn,
+    ),
+    scenarios: points.map((p) => p.name),
+  };
 }
 
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

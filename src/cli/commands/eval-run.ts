@@ -65,11 +65,23 @@ function isBasis(v: unknown): v is ConfidenceBasis {
 }
 
 function outcomeOf(report: RcaReport): AnalysisOutcome {
-  const basis = isBasis(report.confidenceBasis) ? { raw: report.confidenceBasis.raw, modalities: report.confidenceBasis.modalities, overwhelming: report.confidenceBasis.overwhelming } : null;
+  const basis = isBasis(report.confidenceBasis)
+    ? {
+        raw: report.confidenceBasis.raw,
+        modalities: report.confidenceBasis.modalities,
+        overwhelming: report.confidenceBasis.overwhelming,
+      }
+    : null;
   return { ranked: rankedServices(report), verdict: report.verdict, confidence: report.confidence, basis };
 }
 
-const failed = (e: unknown): AnalysisOutcome => ({ ranked: [], verdict: 'inconclusive', confidence: 0, basis: null, error: errorMessage(e) });
+const failed = (e: unknown): AnalysisOutcome => ({
+  ranked: [],
+  verdict: 'inconclusive',
+  confidence: 0,
+  basis: null,
+  error: errorMessage(e),
+});
 
 export interface RunCaseDeps {
   /** Real time, for the timings only. */
@@ -108,22 +120,45 @@ export async function runCase(dir: string, deps: RunCaseDeps): Promise<EvalCase>
     for (const m of deps.ablate) {
       const disabled = new Set<Mechanism>([m]);
       try {
-        ablated[m] = regather.has(m) ? outcomeOf((await investigate(s, { ...base, analysis: { disabled } })).report) : outcomeOf(analyzeIncident(run.evidence, { disabled }));
+        ablated[m] = regather.has(m)
+          ? outcomeOf((await investigate(s, { ...base, analysis: { disabled } })).report)
+          : outcomeOf(analyzeIncident(run.evidence, { disabled }));
       } catch (e) {
         if (deps.signal.aborted) throw e;
         ablated[m] = failed(e);
       }
     }
     return {
-      name, source, faultType, expected, report: run.report, outcome: outcomeOf(run.report), hitAt: score?.hitAt ?? null, score,
-      loadMs: run.loadMs, investigateMs: run.report.durationMs, ablateMs: clock.nowMs() - t1, ablated,
+      name,
+      source,
+      faultType,
+      expected,
+      report: run.report,
+      outcome: outcomeOf(run.report),
+      hitAt: score?.hitAt ?? null,
+      score,
+      loadMs: run.loadMs,
+      investigateMs: run.report.durationMs,
+      ablateMs: clock.nowMs() - t1,
+      ablated,
     };
   } catch (e) {
     if (deps.signal.aborted) throw e;
     const score = expected ? scoreCase(expected, null) : null;
     return {
-      name, source, faultType, expected, report: null, outcome: null, hitAt: null, score, loadMs: clock.nowMs() - t0, investigateMs: 0, ablateMs: 0,
-      ablated: Object.fromEntries(deps.ablate.map((m) => [m, failed(e)])), error: errorMessage(e),
+      name,
+      source,
+      faultType,
+      expected,
+      report: null,
+      outcome: null,
+      hitAt: null,
+      score,
+      loadMs: clock.nowMs() - t0,
+      investigateMs: 0,
+      ablateMs: 0,
+      ablated: Object.fromEntries(deps.ablate.map((m) => [m, failed(e)])),
+      error: errorMessage(e),
     };
   }
 }

@@ -82,8 +82,10 @@ export function scoreCase(expected: Expected, report: RcaReport | null): CaseSco
   if (report) {
     roles.symptom = report.roles.symptom === expected.symptom;
     if (!expected.abstain && want) roles.rootCause = sameSet(report.roles.rootCause, [want]);
-    if (!expected.abstain && expected.propagation !== undefined) roles.propagation = sameSet(report.roles.propagation, expected.propagation);
-    if (!expected.abstain && expected.bottleneck !== undefined) roles.bottleneck = (report.roles.bottleneck ?? null) === (expected.bottleneck ?? null);
+    if (!expected.abstain && expected.propagation !== undefined)
+      roles.propagation = sameSet(report.roles.propagation, expected.propagation);
+    if (!expected.abstain && expected.bottleneck !== undefined)
+      roles.bottleneck = (report.roles.bottleneck ?? null) === (expected.bottleneck ?? null);
   } else {
     roles.symptom = false;
     if (!expected.abstain && want) roles.rootCause = false;
@@ -91,8 +93,16 @@ export function scoreCase(expected: Expected, report: RcaReport | null): CaseSco
     if (!expected.abstain && expected.bottleneck !== undefined) roles.bottleneck = false;
   }
   const op = expected.rootCause?.operation;
-  const operation = op && !expected.abstain ? (report?.rootCauseCandidates.find((c) => c.service === want)?.operation ?? null) === op : undefined;
-  return { ...rank, roles, allRolesExact: Object.values(roles).every((v) => v), ...(operation !== undefined ? { operation } : {}) };
+  const operation =
+    op && !expected.abstain
+      ? (report?.rootCauseCandidates.find((c) => c.service === want)?.operation ?? null) === op
+      : undefined;
+  return {
+    ...rank,
+    roles,
+    allRolesExact: Object.values(roles).every((v) => v),
+    ...(operation !== undefined ? { operation } : {}),
+  };
 }
 
 export interface RankSummary {
@@ -120,7 +130,10 @@ export function summarizeRanks(scores: readonly RankScore[]): RankSummary {
   const acs = scores.map((s) => s.ac).filter((a): a is readonly boolean[] => a !== null);
   const leads = scores.map((s) => s.lead).filter((a): a is readonly boolean[] => a !== null);
   const at = (list: readonly (readonly boolean[])[], k: number) => list.map((a) => a[k - 1] === true);
-  const avg5 = acs.length === 0 ? null : Math.round((acs.reduce((sum, a) => sum + a.filter(Boolean).length / 5, 0) / acs.length) * 1000) / 1000;
+  const avg5 =
+    acs.length === 0
+      ? null
+      : Math.round((acs.reduce((sum, a) => sum + a.filter(Boolean).length / 5, 0) / acs.length) * 1000) / 1000;
   return {
     cases: scores.length,
     ac1: rate(at(acs, 1)),
@@ -138,7 +151,8 @@ export function summarizeRanks(scores: readonly RankScore[]): RankSummary {
 
 export function summarize(scores: readonly (CaseScore & { readonly error?: boolean })[]): Summary {
   const roles = {} as Record<RoleName, number | null>;
-  for (const r of ROLE_NAMES) roles[r] = rate(scores.map((s) => s.roles[r]).filter((v): v is boolean => v !== undefined));
+  for (const r of ROLE_NAMES)
+    roles[r] = rate(scores.map((s) => s.roles[r]).filter((v): v is boolean => v !== undefined));
   return {
     ...summarizeRanks(scores),
     roles,

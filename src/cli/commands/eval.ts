@@ -16,16 +16,35 @@ import { ablation, type Ablation } from './eval-ablate.js';
 import { calibrationTable, type CalibrationRow } from './eval-calibration.js';
 import { crossValidate, judged, type CvInput, type CvResult } from './eval-cv.js';
 import { fitOnAll, renderFittedModule, type FittedCalibration } from './eval-fit.js';
-import { byFaultType, groupSummary, renderAblation, renderCases, renderCv, renderTiming, sourceNames } from './eval-render.js';
+import {
+  byFaultType,
+  groupSummary,
+  renderAblation,
+  renderCases,
+  renderCv,
+  renderTiming,
+  sourceNames,
+} from './eval-render.js';
 import { runCase, type EvalCase } from './eval-run.js';
 import { scenarioSettings } from './investigate.js';
 import { findScenarios } from './investigate-scenario.js';
 
-const cvInputs = (cases: readonly EvalCase[]): CvInput[] => cases.map((c) => ({ name: c.name, source: c.source, expected: c.expected, outcome: c.outcome }));
+const cvInputs = (cases: readonly EvalCase[]): CvInput[] =>
+  cases.map((c) => ({ name: c.name, source: c.source, expected: c.expected, outcome: c.outcome }));
 
 /** The in-sample calibration table: the reports' own verdicts and confidences. */
 function inSampleCalibration(cases: readonly EvalCase[]): CalibrationRow[] {
-  return calibrationTable(judged(cases.map((c) => ({ name: c.name, source: c.source, confidence: c.report?.confidence ?? null, verdict: c.report?.verdict ?? null, score: c.score }))));
+  return calibrationTable(
+    judged(
+      cases.map((c) => ({
+        name: c.name,
+        source: c.source,
+        confidence: c.report?.confidence ?? null,
+        verdict: c.report?.verdict ?? null,
+        score: c.score,
+      })),
+    ),
+  );
 }
 
 export interface EvalExtras {
@@ -40,21 +59,42 @@ function evalJson(cases: readonly EvalCase[], extras: EvalExtras = {}): unknown 
     cases: cases.map((c) => {
       const oof = cvOf.get(`${c.source}\u0000${c.name}`);
       return {
-        name: c.name, source: c.source, faultType: c.faultType, expected: c.expected, report: c.report, hitAt: c.hitAt,
-        ...(c.score ? { ac: c.score.ac, lead: c.score.lead, roles: c.score.roles, allRolesExact: c.score.allRolesExact } : {}),
+        name: c.name,
+        source: c.source,
+        faultType: c.faultType,
+        expected: c.expected,
+        report: c.report,
+        hitAt: c.hitAt,
+        ...(c.score
+          ? { ac: c.score.ac, lead: c.score.lead, roles: c.score.roles, allRolesExact: c.score.allRolesExact }
+          : {}),
         ...(oof ? { outOfFold: { verdict: oof.verdict, confidence: oof.confidence, ac: oof.score?.ac ?? null } } : {}),
         ...(extras.ablation ? { ablated: c.ablated } : {}),
-        timing: { loadMs: Math.round(c.loadMs), investigateMs: Math.round(c.investigateMs), ablateMs: Math.round(c.ablateMs) },
+        timing: {
+          loadMs: Math.round(c.loadMs),
+          investigateMs: Math.round(c.investigateMs),
+          ablateMs: Math.round(c.ablateMs),
+        },
         ...(c.error ? { error: c.error } : {}),
       };
     }),
     summary: {
       ...groupSummary(cases),
       byFaultType: byFaultType(cases),
-      sources: Object.fromEntries(sourceNames(cases).map((s) => [s, { ...groupSummary(cases.filter((c) => c.source === s)), byFaultType: byFaultType(cases.filter((c) => c.source === s)) }])),
+      sources: Object.fromEntries(
+        sourceNames(cases).map((s) => [
+          s,
+          {
+            ...groupSummary(cases.filter((c) => c.source === s)),
+            byFaultType: byFaultType(cases.filter((c) => c.source === s)),
+          },
+        ]),
+      ),
       calibration: inSampleCalibration(cases),
     },
-    ...(extras.cv ? { cv: { folds: extras.cv.folds, pooled: extras.cv.pooled, calibration: extras.cv.calibration } } : {}),
+    ...(extras.cv
+      ? { cv: { folds: extras.cv.folds, pooled: extras.cv.pooled, calibration: extras.cv.calibration } }
+      : {}),
     ...(extras.ablation ? { ablation: extras.ablation } : {}),
     ...(extras.fitted ? { fitted: extras.fitted } : {}),
   };
@@ -77,7 +117,8 @@ const FLAGS_HELP = [
 
 export const evalCommand: CommandSpec = {
   name: 'eval',
-  summary: 'Investigate every scenario under the given folders and score the reports (AC@k, lead@k, roles, abstention, calibration).',
+  summary:
+    'Investigate every scenario under the given folders and score the reports (AC@k, lead@k, roles, abstention, calibration).',
   usage: '[DIR ...] [--json] [--cv] [--ablate] [--fit-calibration [--out FILE]]',
   description: `A folder with scenario.json is a scenario; others are searched for scenarios. Default: scenarios/.\n${FLAGS_HELP}`,
   examples: [
@@ -94,9 +135,22 @@ export const evalCommand: CommandSpec = {
   options: {
     json: { type: 'boolean', default: false, description: 'Print every case and the summaries as JSON' },
     cv: { type: 'boolean', default: false, description: 'Leave-one-source-out cross-validation of the calibration' },
-    ablate: { type: 'boolean', default: false, description: 'Switch each engine mechanism off in turn and show the change' },
-    'fit-calibration': { type: 'boolean', default: false, description: 'Fit the calibration on the labelled scenarios and write it to --out' },
-    out: { type: 'string', default: 'src/rca/calibration-fitted.ts', valueName: 'FILE', description: 'Where --fit-calibration writes the generated module' },
+    ablate: {
+      type: 'boolean',
+      default: false,
+      description: 'Switch each engine mechanism off in turn and show the change',
+    },
+    'fit-calibration': {
+      type: 'boolean',
+      default: false,
+      description: 'Fit the calibration on the labelled scenarios and write it to --out',
+    },
+    out: {
+      type: 'string',
+      default: 'src/rca/calibration-fitted.ts',
+      valueName: 'FILE',
+      description: 'Where --fit-calibration writes the generated module',
+    },
   },
   async run(ctx, args) {
     const roots = args.positionals.length ? args.positionals : ['scenarios'];
@@ -111,7 +165,9 @@ export const evalCommand: CommandSpec = {
     const cases: EvalCase[] = [];
     for (const [i, dir] of dirs.entries()) {
       if (dirs.length > 1) ctx.stderr.write(`[${i + 1}/${dirs.length}] ${basename(dir)}\n`);
-      cases.push(await runCase(dir, { clock: ctx.clock, settings, signal: ctx.signal, ablate: ablate ? MECHANISMS : [] }));
+      cases.push(
+        await runCase(dir, { clock: ctx.clock, settings, signal: ctx.signal, ablate: ablate ? MECHANISMS : [] }),
+      );
     }
     const extras: { cv?: CvResult; ablation?: Ablation; fitted?: FittedCalibration & { path: string } } = {};
     if (args.values.cv === true) extras.cv = crossValidate(cvInputs(cases));
@@ -132,7 +188,10 @@ export const evalCommand: CommandSpec = {
     if (extras.ablation) lines.push('', ...renderAblation(extras.ablation));
     if (extras.fitted) {
       const c = extras.fitted.calibration;
-      lines.push('', `Fitted calibration written to ${extras.fitted.path}: ${c.steps.length} steps on ${c.cases} cases (${c.fittedOn})`);
+      lines.push(
+        '',
+        `Fitted calibration written to ${extras.fitted.path}: ${c.steps.length} steps on ${c.cases} cases (${c.fittedOn})`,
+      );
       lines.push(`  ${c.steps.map((s) => `raw>=${s.raw}: p=${s.p}`).join('; ') || 'identity (no labelled case)'}`);
     }
     lines.push('', ...renderTiming(cases, totalMs));

@@ -23,7 +23,10 @@ export const feedbackExportCommand: CommandSpec = {
     'bottleneck, symptom); "Wrong cause" with "the real cause was <service>" labels that service as the root cause; a ' +
     'wrong cause without a named service is listed as unlabelled. --json prints {incidents, unlabelled, invalid}; ' +
     '--out writes the same JSON to a file. Needs REDIS_URL (where the service keeps feedback).',
-  examples: ['REDIS_URL=redis://127.0.0.1:6379 flipturn feedback export --json', 'flipturn feedback export --out labels.json'],
+  examples: [
+    'REDIS_URL=redis://127.0.0.1:6379 flipturn feedback export --json',
+    'flipturn feedback export --out labels.json',
+  ],
   needsConfig: true,
   options: {
     json: { type: 'boolean', default: false, description: 'Print {incidents, unlabelled, invalid} as JSON.' },
@@ -31,10 +34,15 @@ export const feedbackExportCommand: CommandSpec = {
   },
   async run(ctx, args) {
     const url = ctx.config?.REDIS_URL;
-    if (!url) throw new FlipturnError('FT_CONFIG_INVALID', 'feedback export needs REDIS_URL: feedback is stored with the incidents in Redis');
+    if (!url)
+      throw new FlipturnError(
+        'FT_CONFIG_INVALID',
+        'feedback export needs REDIS_URL: feedback is stored with the incidents in Redis',
+      );
     const kv = new RedisKeyValue({ url, logger: ctx.logger });
     try {
-      if (!(await kv.waitReady(5000))) throw new FlipturnError('FT_MEMORY_UNAVAILABLE', 'Redis at REDIS_URL did not answer within 5 s');
+      if (!(await kv.waitReady(5000)))
+        throw new FlipturnError('FT_MEMORY_UNAVAILABLE', 'Redis at REDIS_URL did not answer within 5 s');
       const { records, invalid } = await new FeedbackStore(kv, ctx.clock).all();
       const out = exportFeedback(records, invalid);
       const json = `${JSON.stringify(out, null, 2)}\n`;
@@ -42,8 +50,13 @@ export const feedbackExportCommand: CommandSpec = {
       if (file) await writeFile(file, json);
       if (args.values.json === true) ctx.stdout.write(json);
       else {
-        ctx.stdout.write(`${out.incidents.length} labelled incident(s), ${out.unlabelled.length} unlabelled, ${invalid} unreadable record(s)${file ? `; written to ${file}` : ''}\n`);
-        for (const i of out.incidents) ctx.stdout.write(`  ${i.incidentId}  ${i.feedback.padEnd(7)}  root cause ${i.expected.rootCause?.service ?? '(abstain)'}  ${i.title}\n`);
+        ctx.stdout.write(
+          `${out.incidents.length} labelled incident(s), ${out.unlabelled.length} unlabelled, ${invalid} unreadable record(s)${file ? `; written to ${file}` : ''}\n`,
+        );
+        for (const i of out.incidents)
+          ctx.stdout.write(
+            `  ${i.incidentId}  ${i.feedback.padEnd(7)}  root cause ${i.expected.rootCause?.service ?? '(abstain)'}  ${i.title}\n`,
+          );
       }
       return EXIT.ok;
     } finally {

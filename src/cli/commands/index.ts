@@ -18,4 +18,20 @@ import { workerCommand } from './worker.js';
  * Every CLI command, in the order `flipturn --help` lists them. Each module exports one CommandSpec (or a few);
  * add yours with one import line and one entry.
  */
-export const COMMANDS: readonly CommandSpec[] = [configCheckCommand, labListCommand, labRecordCommand, labReplayCommand, labSlackStandinCommand, scenarioValidateCommand, investigateCommand, evalCommand, providersCheckCommand, feedbackExportCommand, ...dlqCommands(), serveCommand, workerCommand, startCommand, demoCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  configCheckCommand,
+  labListCommand,
+  labRecordCommand,
+  labReplayCommand,
+  labSlackStandinCommand,
+  scenarioValidateCommand,
+  investigateCommand,
+  evalCommand,
+  providersCheckCommand,
+  feedbackExportCommand,
+  ...dlqCommands(),
+  serveCommand,
+  workerCommand,
+  startCommand,
+  demoCommand,
+];

@@ -50,8 +50,13 @@ function candidateLines(list: readonly RootCauseCandidate[]): string[] {
 
 function evidenceLines(timeline: readonly TimelineEntry[]): string[] {
   if (timeline.length === 0) return ['  (no evidence line)'];
-  const top = [...timeline].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, TOP_EVIDENCE);
-  return top.map((e) => `  ${e.id.padEnd(4)} ${e.time}  ${e.service}  ${e.source}/${e.kind}${e.role ? ` (${e.role})` : ''}  ${oneLine(e.summary, 140)}`);
+  const top = [...timeline]
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, TOP_EVIDENCE);
+  return top.map(
+    (e) =>
+      `  ${e.id.padEnd(4)} ${e.time}  ${e.service}  ${e.source}/${e.kind}${e.role ? ` (${e.role})` : ''}  ${oneLine(e.summary, 140)}`,
+  );
 }
 
 function gapLines(gaps: readonly EvidenceGap[]): string[] {
@@ -61,7 +66,9 @@ function gapLines(gaps: readonly EvidenceGap[]): string[] {
 /** `p` colours the verdict and the roles (the CLI passes paintFor(stdout, env): plain unless a person looks). */
 export function renderReport(r: RcaReport, title?: string, p: Paint = PLAIN): string {
   const calls = r.providerCalls;
-  const byProvider = Object.entries(calls.byProvider).map(([k, v]) => `${k} ${v}`).join(', ');
+  const byProvider = Object.entries(calls.byProvider)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const correlation = (r.correlation ?? {}) as { reason?: string; notes?: string[] };
   const lines: string[] = [];
   if (title) lines.push(title, '');
@@ -70,12 +77,23 @@ export function renderReport(r: RcaReport, title?: string, p: Paint = PLAIN): st
   lines.push(`Proof trace ${r.representativeTraceId ?? '(none)'}; baseline trace ${r.baselineTraceId ?? '(none)'}`, '');
   lines.push('Roles', ...roleLines(r, p), '');
   lines.push('Root-cause candidates', ...candidateLines(r.rootCauseCandidates), '');
-  lines.push(`Evidence (strongest ${Math.min(TOP_EVIDENCE, r.timeline.length)} of ${r.timeline.length})`, ...evidenceLines(r.timeline), '');
+  lines.push(
+    `Evidence (strongest ${Math.min(TOP_EVIDENCE, r.timeline.length)} of ${r.timeline.length})`,
+    ...evidenceLines(r.timeline),
+    '',
+  );
   if (r.actions.length) lines.push('Actions', ...r.actions.map((a) => `  - ${oneLine(a, 200)}`), '');
   const pivots = asArray<Pivot>(r.pivots);
-  if (pivots.length) lines.push('Pivots', ...pivots.map((p) => `  ${p.backend}: ${p.label}: ${oneLine(p.query, 200)}${p.url ? `\n    ${p.url}` : ''}`), '');
+  if (pivots.length)
+    lines.push(
+      'Pivots',
+      ...pivots.map((p) => `  ${p.backend}: ${p.label}: ${oneLine(p.query, 200)}${p.url ? `\n    ${p.url}` : ''}`),
+      '',
+    );
   const reason = correlation.reason ? oneLine(correlation.reason, 220) : '';
-  lines.push(`Strategy ${reason.startsWith(`${r.strategy}:`) ? reason : `${r.strategy}${reason ? ` (alert suggested ${reason})` : ''}`}`);
+  lines.push(
+    `Strategy ${reason.startsWith(`${r.strategy}:`) ? reason : `${r.strategy}${reason ? ` (alert suggested ${reason})` : ''}`}`,
+  );
   for (const n of correlation.notes ?? []) lines.push(`  note: ${oneLine(n, 200)}`);
   lines.push(`Provider calls ${calls.total}${byProvider ? ` (${byProvider})` : ''}, ${r.durationMs} ms`);
   const gaps = asArray<EvidenceGap>(r.gaps);

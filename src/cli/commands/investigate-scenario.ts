@@ -65,19 +65,29 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new FlipturnError('FT_SCENARIO_INVALID', `${what}: ${i ? `${i.path.join('.') || '(root)'} ${i.message}` : 'invalid'}`);
+    throw new FlipturnError(
+      'FT_SCENARIO_INVALID',
+      `${what}: ${i ? `${i.path.join('.') || '(root)'} ${i.message}` : 'invalid'}`,
+    );
   }
   return r.data;
 }
 
 export async function loadScenario(dir: string): Promise<Scenario> {
   const abs = resolve(dir);
-  const meta = parseWith(scenarioMetaSchema, await readJson(join(abs, 'scenario.json'), 'scenario.json'), `${basename(abs)}/scenario.json`);
+  const meta = parseWith(
+    scenarioMetaSchema,
+    await readJson(join(abs, 'scenario.json'), 'scenario.json'),
+    `${basename(abs)}/scenario.json`,
+  );
   const alertBody = await readJson(join(abs, 'alert.json'), 'alert.json');
   const expectedPath = join(abs, 'expected.json');
-  const expected = existsSync(expectedPath) ? parseWith(expectedSchema, await readJson(expectedPath, 'expected.json'), `${basename(abs)}/expected.json`) : undefined;
+  const expected = existsSync(expectedPath)
+    ? parseWith(expectedSchema, await readJson(expectedPath, 'expected.json'), `${basename(abs)}/expected.json`)
+    : undefined;
   const telemetryDir = join(abs, 'telemetry');
-  if (!existsSync(telemetryDir)) throw new FlipturnError('FT_SCENARIO_INVALID', `${basename(abs)} has no telemetry/ folder`);
+  if (!existsSync(telemetryDir))
+    throw new FlipturnError('FT_SCENARIO_INVALID', `${basename(abs)} has no telemetry/ folder`);
   return { dir: abs, meta, alertBody, ...(expected ? { expected } : {}), telemetryDir };
 }
 
@@ -88,10 +98,19 @@ export async function loadScenario(dir: string): Promise<Scenario> {
  */
 export function scenarioSignal(s: Scenario): UniversalIncidentSignal {
   const first = normalizeAlert(s.meta.alertSource, s.alertBody, new FixedClock(0));
-  if (!first.ok) throw new FlipturnError('FT_SCENARIO_INVALID', `alert.json is not a valid ${s.meta.alertSource} body: ${first.rejection.path || '(body)'}: ${first.rejection.message}`);
-  const pick = (signals: readonly UniversalIncidentSignal[]) => signals.find((x) => x.state === 'triggered' || x.state === 'retriggered') ?? signals[0];
+  if (!first.ok)
+    throw new FlipturnError(
+      'FT_SCENARIO_INVALID',
+      `alert.json is not a valid ${s.meta.alertSource} body: ${first.rejection.path || '(body)'}: ${first.rejection.message}`,
+    );
+  const pick = (signals: readonly UniversalIncidentSignal[]) =>
+    signals.find((x) => x.state === 'triggered' || x.state === 'retriggered') ?? signals[0];
   const probe = pick(first.signals);
-  if (!probe) throw new FlipturnError('FT_SCENARIO_INVALID', `alert.json produced no alert (${first.ignored?.reason ?? 'nothing to investigate'})`);
+  if (!probe)
+    throw new FlipturnError(
+      'FT_SCENARIO_INVALID',
+      `alert.json produced no alert (${first.ignored?.reason ?? 'nothing to investigate'})`,
+    );
   const again = normalizeAlert(s.meta.alertSource, s.alertBody, new FixedClock(new Date(probe.firedAt)));
   const signal = again.ok ? pick(again.signals) : undefined;
   return signal ?? probe;
@@ -113,7 +132,10 @@ export interface ScenarioRun {
  * Investigates a scenario: the telemetry folder served by otlp-file, the pipeline run against it. The run keeps
  * the gathered evidence (deps.onEvidence, when given, is called too).
  */
-export async function investigateScenario(s: Scenario, deps: Omit<InvestigateDeps, 'clock'> & { wallClock: Clock }): Promise<ScenarioRun> {
+export async function investigateScenario(
+  s: Scenario,
+  deps: Omit<InvestigateDeps, 'clock'> & { wallClock: Clock },
+): Promise<ScenarioRun> {
   const signal = scenarioSignal(s);
   const provider = createOtlpFileProvider({ dir: s.telemetryDir, name: 'otlp-file' });
   const t0 = deps.wallClock.nowMs();
@@ -130,7 +152,11 @@ export async function investigateScenario(s: Scenario, deps: Omit<InvestigateDep
     deps.onEvidence?.(gathered);
   };
   try {
-    const report = await investigate(signal, registry, { ...deps, onEvidence, clock: new FixedClock(new Date(signal.firedAt)) });
+    const report = await investigate(signal, registry, {
+      ...deps,
+      onEvidence,
+      clock: new FixedClock(new Date(signal.firedAt)),
+    });
     if (!evidence) throw new FlipturnError('FT_INTERNAL', `${basename(s.dir)}: the investigation returned no evidence`);
     return { signal, report, loadMs, evidence };
   } finally {

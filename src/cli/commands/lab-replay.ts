@@ -8,7 +8,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export const labReplayCommand: CommandSpec = {
   name: 'lab replay',
   summary: "Push a recorded scenario's telemetry to live OTLP/HTTP endpoints, then deliver its alert to a gate.",
-  usage: '<scenario-dir> [--shift-to-now] [--traces-url URL] [--logs-url URL] [--metrics-url URL] [--alert-url URL --alert-token T]',
+  usage:
+    '<scenario-dir> [--shift-to-now] [--traces-url URL] [--logs-url URL] [--metrics-url URL] [--alert-url URL --alert-token T]',
   description:
     'Re-times the scenario (--shift-to-now: its alert fires now), POSTs every OTLP/JSON export request to the given endpoints ' +
     '(Tempo :4318/v1/traces, Loki /otlp/v1/logs, Prometheus /api/v1/otlp/v1/metrics, or a Collector), waits for the backends ' +
@@ -21,14 +22,47 @@ export const labReplayCommand: CommandSpec = {
   needsConfig: false,
   maxPositionals: 1,
   options: {
-    'shift-to-now': { type: 'boolean', default: false, description: 'Re-time the telemetry so that the alert fires now' },
-    'traces-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP traces endpoint (Tempo :4318/v1/traces or a Collector)' },
-    'logs-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP logs endpoint (Loki /otlp/v1/logs or a Collector)' },
-    'metrics-url': { type: 'string', valueName: 'URL', description: 'OTLP/HTTP metrics endpoint (Prometheus /api/v1/otlp/v1/metrics or a Collector)' },
-    'alert-url': { type: 'string', valueName: 'URL', description: "Base URL of a Flipturn gate to send the scenario's alert to" },
-    'alert-token': { type: 'string', valueName: 'TOKEN', description: 'Datadog token, Alertmanager bearer token or Slack signing secret for --alert-url' },
-    'wait-ms': { type: 'string', default: '5000', valueName: 'MS', description: 'How long to let the backends index before the alert is sent, in milliseconds' },
-    json: { type: 'boolean', default: false, description: 'Print the summary (what was sent, what failed, the gate\'s answer) as JSON' },
+    'shift-to-now': {
+      type: 'boolean',
+      default: false,
+      description: 'Re-time the telemetry so that the alert fires now',
+    },
+    'traces-url': {
+      type: 'string',
+      valueName: 'URL',
+      description: 'OTLP/HTTP traces endpoint (Tempo :4318/v1/traces or a Collector)',
+    },
+    'logs-url': {
+      type: 'string',
+      valueName: 'URL',
+      description: 'OTLP/HTTP logs endpoint (Loki /otlp/v1/logs or a Collector)',
+    },
+    'metrics-url': {
+      type: 'string',
+      valueName: 'URL',
+      description: 'OTLP/HTTP metrics endpoint (Prometheus /api/v1/otlp/v1/metrics or a Collector)',
+    },
+    'alert-url': {
+      type: 'string',
+      valueName: 'URL',
+      description: "Base URL of a Flipturn gate to send the scenario's alert to",
+    },
+    'alert-token': {
+      type: 'string',
+      valueName: 'TOKEN',
+      description: 'Datadog token, Alertmanager bearer token or Slack signing secret for --alert-url',
+    },
+    'wait-ms': {
+      type: 'string',
+      default: '5000',
+      valueName: 'MS',
+      description: 'How long to let the backends index before the alert is sent, in milliseconds',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: "Print the summary (what was sent, what failed, the gate's answer) as JSON",
+    },
   },
   async run(ctx, args) {
     const dir = args.positionals[0];
@@ -38,7 +72,9 @@ export const labReplayCommand: CommandSpec = {
     }
     const waitMs = Number(args.values['wait-ms']);
     if (!Number.isInteger(waitMs) || waitMs < 0) {
-      ctx.stderr.write(`flipturn lab replay: --wait-ms must be a non-negative integer, got '${String(args.values['wait-ms'])}'.\n`);
+      ctx.stderr.write(
+        `flipturn lab replay: --wait-ms must be a non-negative integer, got '${String(args.values['wait-ms'])}'.\n`,
+      );
       return EXIT.usage;
     }
     const urls = {
@@ -61,7 +97,10 @@ export const labReplayCommand: CommandSpec = {
       signal: ctx.signal,
     });
     if (args.values.json === true) ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else ctx.stdout.write(`sent traces=${summary.sent.traces} logs=${summary.sent.logs} metrics=${summary.sent.metrics}, failed=${summary.failed}${summary.alert ? `, alert answered ${summary.alert.status}` : ''}\n`);
+    else
+      ctx.stdout.write(
+        `sent traces=${summary.sent.traces} logs=${summary.sent.logs} metrics=${summary.sent.metrics}, failed=${summary.failed}${summary.alert ? `, alert answered ${summary.alert.status}` : ''}\n`,
+      );
     const alertOk = !summary.alert || (summary.alert.status >= 200 && summary.alert.status < 300);
     return summary.failed === 0 && alertOk ? EXIT.ok : EXIT.failure;
   },

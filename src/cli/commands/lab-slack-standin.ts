@@ -13,21 +13,38 @@ export const labSlackStandinCommand: CommandSpec = {
   description:
     'Implements chat.postMessage, chat.update, auth.test and conversations.replies/history for a bot token. ' +
     'Point Flipturn at it with SLACK_API_URL=http://<host>:<port>/api/ and SLACK_BOT_TOKEN=<token>. Stops on SIGINT/SIGTERM.',
-  examples: ['flipturn lab slack-standin --port 3300', 'SLACK_API_URL=http://127.0.0.1:3300/api/ SLACK_BOT_TOKEN=xoxb-lab-standin-token flipturn start'],
+  examples: [
+    'flipturn lab slack-standin --port 3300',
+    'SLACK_API_URL=http://127.0.0.1:3300/api/ SLACK_BOT_TOKEN=xoxb-lab-standin-token flipturn start',
+  ],
   needsConfig: false,
   options: {
-    host: { type: 'string', default: '127.0.0.1', valueName: 'HOST', description: 'Address to bind (0.0.0.0 only inside a container network)' },
+    host: {
+      type: 'string',
+      default: '127.0.0.1',
+      valueName: 'HOST',
+      description: 'Address to bind (0.0.0.0 only inside a container network)',
+    },
     port: { type: 'string', default: '3300', valueName: 'PORT', description: 'TCP port to listen on (0: a free port)' },
-    token: { type: 'string', default: 'xoxb-lab-standin-token', valueName: 'TOKEN', description: 'The bot token the stand-in accepts (SLACK_BOT_TOKEN of the Flipturn it serves)' },
+    token: {
+      type: 'string',
+      default: 'xoxb-lab-standin-token',
+      valueName: 'TOKEN',
+      description: 'The bot token the stand-in accepts (SLACK_BOT_TOKEN of the Flipturn it serves)',
+    },
   },
   async run(ctx, args) {
     const port = Number(args.values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      ctx.stderr.write(`flipturn lab slack-standin: --port must be a port number (0-65535), got '${String(args.values.port)}'.\n`);
+      ctx.stderr.write(
+        `flipturn lab slack-standin: --port must be a port number (0-65535), got '${String(args.values.port)}'.\n`,
+      );
       return EXIT.usage;
     }
     const standin = await startSlackStandin({ host: String(args.values.host), port, token: String(args.values.token) });
-    ctx.stderr.write(`slack stand-in listening: SLACK_API_URL=${standin.apiUrl} (token ${String(args.values.token)})\n`);
+    ctx.stderr.write(
+      `slack stand-in listening: SLACK_API_URL=${standin.apiUrl} (token ${String(args.values.token)})\n`,
+    );
     let printed = '';
     const timer = setInterval(() => {
       const now = standin.transcript();

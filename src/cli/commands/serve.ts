@@ -17,15 +17,29 @@ export async function runRole(ctx: CommandContext, role: Role): Promise<number> 
   // Flipturn's own traces (the standard OTEL_* settings) and errors (SENTRY_DSN); neither SDK starts when unset.
   // Started before the service is built, so the Fastify instances and clients it creates are instrumented.
   const telemetry = startSelfTelemetry(config, scrubber, { role });
-  if (telemetry.tracing) ctx.logger.info({ destination: telemetry.tracing.destination }, 'self-telemetry: traces exported (OTEL_* settings)');
+  if (telemetry.tracing)
+    ctx.logger.info(
+      { destination: telemetry.tracing.destination },
+      'self-telemetry: traces exported (OTEL_* settings)',
+    );
   if (telemetry.errors) ctx.logger.info('self-telemetry: errors reported to Sentry');
-  const svc = await startService({ role, config, scrubber, clock: ctx.clock, logger: ctx.logger, ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}), ...(ctx.testHooks ? { testHooks: ctx.testHooks } : {}) }).catch(async (e: unknown) => {
+  const svc = await startService({
+    role,
+    config,
+    scrubber,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    ...(telemetry.reporter ? { reporter: telemetry.reporter } : {}),
+    ...(ctx.testHooks ? { testHooks: ctx.testHooks } : {}),
+  }).catch(async (e: unknown) => {
     await telemetry.stop();
     throw e;
   });
   if (svc.providerTable.length > 0) ctx.stdout.write(renderProviderTable(svc.providerTable));
   const what = role === 'serve' ? 'gate' : role === 'worker' ? 'worker' : 'gate + worker';
-  ctx.stdout.write(`flipturn ${role}: ${what} listening on ${svc.url} (mode ${svc.mode}${role === 'serve' ? '' : `, consumer ${svc.consumer}`})\n`);
+  ctx.stdout.write(
+    `flipturn ${role}: ${what} listening on ${svc.url} (mode ${svc.mode}${role === 'serve' ? '' : `, consumer ${svc.consumer}`})\n`,
+  );
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) return resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });

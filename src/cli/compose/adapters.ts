@@ -53,9 +53,23 @@ export function buildAdapters(config: Config, options: AdapterOptions): Adapters
     const memory = createThreadMemory({ clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger }, kv);
     const feedback = new FeedbackStore(kv, clock);
     const lease = new InProcessIncidentLease(clock);
-    return { mode: 'in-process', queue, idempotency, memory, feedback, lease, close: () => closeAll(queue, memory, lease) };
+    return {
+      mode: 'in-process',
+      queue,
+      idempotency,
+      memory,
+      feedback,
+      lease,
+      close: () => closeAll(queue, memory, lease),
+    };
   }
-  const queue = new RedisSignalQueue({ url, clock, logger, settings: { maxDeliveries: config.MAX_DELIVERIES, maxLen: config.QUEUE_MAX_LENGTH }, replicaAcks: config.QUEUE_REPLICA_ACKS });
+  const queue = new RedisSignalQueue({
+    url,
+    clock,
+    logger,
+    settings: { maxDeliveries: config.MAX_DELIVERIES, maxLen: config.QUEUE_MAX_LENGTH },
+    replicaAcks: config.QUEUE_REPLICA_ACKS,
+  });
   const idempotency = queue.idempotencyStore();
   const kv = createMemoryBackend({ redisUrl: url, clock, logger });
   const memory = createThreadMemory({ redisUrl: url, clock, ttlSeconds: config.MEMORY_TTL_SECONDS, logger }, kv);

@@ -22,7 +22,12 @@ export interface SeriesDoc extends SeriesInfo {
 }
 
 /** prom-client collects these on Linux only (they read /proc). */
-export const LINUX_ONLY_SERIES: ReadonlySet<string> = new Set(['process_open_fds', 'process_max_fds', 'process_virtual_memory_bytes', 'process_heap_bytes']);
+export const LINUX_ONLY_SERIES: ReadonlySet<string> = new Set([
+  'process_open_fds',
+  'process_max_fds',
+  'process_virtual_memory_bytes',
+  'process_heap_bytes',
+]);
 
 /** Registration never calls the queue (its gauges read it at scrape time). */
 const NO_QUEUE = {} as SignalQueue;
@@ -42,12 +47,21 @@ function roleRegistry(role: 'serve' | 'worker'): MetricsRegistry {
 
 /** Every series, Flipturn's by name then the process metrics by name, with the roles that serve it. */
 export function metricsCatalog(): SeriesDoc[] {
-  const serve = new Map(roleRegistry('serve').describe().map((s) => [s.name, s]));
-  const worker = new Map(roleRegistry('worker').describe().map((s) => [s.name, s]));
+  const serve = new Map(
+    roleRegistry('serve')
+      .describe()
+      .map((s) => [s.name, s]),
+  );
+  const worker = new Map(
+    roleRegistry('worker')
+      .describe()
+      .map((s) => [s.name, s]),
+  );
   const names = [...new Set([...serve.keys(), ...worker.keys()])];
   const docs = names.map((name): SeriesDoc => {
     const info = (serve.get(name) ?? worker.get(name)) as SeriesInfo;
-    const servedBy: ServedBy = serve.has(name) && worker.has(name) ? 'every role' : serve.has(name) ? 'serve, start' : 'worker, start';
+    const servedBy: ServedBy =
+      serve.has(name) && worker.has(name) ? 'every role' : serve.has(name) ? 'serve, start' : 'worker, start';
     return { ...info, servedBy };
   });
   const byName = (a: SeriesDoc, b: SeriesDoc) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -73,7 +87,8 @@ export function renderMetricsTable(docs: readonly SeriesDoc[] = metricsCatalog()
 export function spliceMetricsTable(readme: string, table: string = renderMetricsTable()): string {
   const begin = readme.indexOf(README_METRICS_BEGIN);
   const end = readme.indexOf(README_METRICS_END);
-  if (begin < 0 || end < begin) throw new Error(`README.md lacks the ${README_METRICS_BEGIN} ... ${README_METRICS_END} markers`);
+  if (begin < 0 || end < begin)
+    throw new Error(`README.md lacks the ${README_METRICS_BEGIN} ... ${README_METRICS_END} markers`);
   return `${readme.slice(0, begin + README_METRICS_BEGIN.length)}\n${table}\n${readme.slice(end)}`;
 }
 

@@ -87,7 +87,12 @@ async function slackIdentity(
   onRateLimited?: () => void,
 ): Promise<{ client: SlackClient; identity: RunningService['slack'] } | undefined> {
   if (config.SLACK_BOT_TOKEN === undefined) return undefined;
-  const client = new SlackClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, scrub, ...(onRateLimited ? { onRateLimited } : {}) });
+  const client = new SlackClient({
+    token: config.SLACK_BOT_TOKEN,
+    apiUrl: config.SLACK_API_URL,
+    scrub,
+    ...(onRateLimited ? { onRateLimited } : {}),
+  });
   try {
     return { client, identity: await client.authTest() };
   } catch (e) {
@@ -101,15 +106,25 @@ async function slackIdentity(
  * FLIPTURN_ALLOW_VOLATILE_QUEUE=true). A Redis that cannot be reached yet is checked again every 5 s until it
  * answers; if it then turns out volatile, the gate answers 503 FT_QUEUE_NOT_DURABLE and /readyz says why.
  */
-async function checkDurability(config: Config, role: Role, clock: Clock, logger: Logger): Promise<{ monitor: DurabilityMonitor; stop: () => void }> {
+async function checkDurability(
+  config: Config,
+  role: Role,
+  clock: Clock,
+  logger: Logger,
+): Promise<{ monitor: DurabilityMonitor; stop: () => void }> {
   const allowed = config.FLIPTURN_ALLOW_VOLATILE_QUEUE;
   const url = config.REDIS_URL;
-  const monitor = new DurabilityMonitor(url === undefined ? () => Promise.resolve(inProcessDurability(allowed)) : () => checkRedisPersistence(url, allowed), () => clock.nowMs());
+  const monitor = new DurabilityMonitor(
+    url === undefined ? () => Promise.resolve(inProcessDurability(allowed)) : () => checkRedisPersistence(url, allowed),
+    () => clock.nowMs(),
+  );
   const d = await monitor.refresh();
-  if (monitor.blocksWrites) throw new FlipturnError('FT_QUEUE_NOT_DURABLE', `flipturn ${role} refuses to start: ${d.detail}`);
+  if (monitor.blocksWrites)
+    throw new FlipturnError('FT_QUEUE_NOT_DURABLE', `flipturn ${role} refuses to start: ${d.detail}`);
   const fields = { persistence: d.persistence, durable: d.durable, ...(d.fsync ? { fsync: d.fsync } : {}) };
   if (d.durable) logger.info(fields, `queue persistence: ${d.detail}`);
-  else if (d.persistence !== 'unknown') logger.warn(fields, `queue is volatile (FLIPTURN_ALLOW_VOLATILE_QUEUE=true): ${d.detail}`);
+  else if (d.persistence !== 'unknown')
+    logger.warn(fields, `queue is volatile (FLIPTURN_ALLOW_VOLATILE_QUEUE=true): ${d.detail}`);
   else logger.warn(fields, `queue persistence not known yet: ${d.detail}; checking again every 5 s`);
   let timer: NodeJS.Timeout | undefined;
   if (d.persistence === 'unknown') {
@@ -117,7 +132,11 @@ async function checkDurability(config: Config, role: Role, clock: Clock, logger:
       void monitor.refresh().then((now) => {
         if (now.persistence === 'unknown') return;
         clearInterval(timer);
-        if (monitor.blocksWrites) logger.error({ persistence: now.persistence }, `queue is not durable: webhooks are refused with 503 until it is: ${now.detail}`);
+        if (monitor.blocksWrites)
+          logger.error(
+            { persistence: now.persistence },
+            `queue is not durable: webhooks are refused with 503 until it is: ${now.detail}`,
+          );
         else logger.info({ persistence: now.persistence }, `queue persistence: ${now.detail}`);
       });
     }, 5000);
@@ -131,9 +150,13 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const consumer = o.consumer ?? `${hostname()}-${process.pid}`;
   const runsWorker = role !== 'serve';
   if (runsWorker && config.SLACK_BOT_TOKEN === undefined) {
-    throw new FlipturnError('FT_CONFIG_INVALID', `flipturn ${role} needs SLACK_BOT_TOKEN: the worker answers in Slack threads`);
+    throw new FlipturnError(
+      'FT_CONFIG_INVALID',
+      `flipturn ${role} needs SLACK_BOT_TOKEN: the worker answers in Slack threads`,
+    );
   }
-  for (const w of configWarnings(config)) logger.warn({ variable: w.variable }, `configuration: ${w.variable} ${w.message}`);
+  for (const w of configWarnings(config))
+    logger.warn({ variable: w.variable }, `configuration: ${w.variable} ${w.message}`);
   const adapters = buildAdapters(config, { clock, logger, role });
   const closers: Array<() => Promise<void>> = [];
   try {
@@ -151,13 +174,21 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     const identity = slack?.identity;
     if (runsWorker && identity === undefined) {
       // Memory is keyed by the Slack team: guessing it would file answers where follow-ups never look.
-      throw new FlipturnError('FT_SLACK_DELIVERY_FAILED', `flipturn ${role} cannot learn its Slack identity (auth.test at ${config.SLACK_API_URL} failed): check SLACK_BOT_TOKEN and SLACK_API_URL`);
+      throw new FlipturnError(
+        'FT_SLACK_DELIVERY_FAILED',
+        `flipturn ${role} cannot learn its Slack identity (auth.test at ${config.SLACK_API_URL} failed): check SLACK_BOT_TOKEN and SLACK_API_URL`,
+      );
     }
     let registry: ProviderRegistry | undefined;
     let table: readonly ProviderStatusRow[] = [];
     let worker: Worker | undefined;
     if (runsWorker && slack) {
-      const boot = await bootstrapProviders(config, PROVIDER_FACTORIES, { clock, logger, scrubber: o.scrubber }, { healthCheck: true });
+      const boot = await bootstrapProviders(
+        config,
+        PROVIDER_FACTORIES,
+        { clock, logger, scrubber: o.scrubber },
+        { healthCheck: true },
+      );
       registry = boot.registry;
       table = boot.table;
       const wm = workerMetrics(metrics);
@@ -175,9 +206,15 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       // A record in thread memory that fails its schema is skipped, never trusted: said in the log and counted.
       adapters.memory.reportInvalidTo((r) => {
         wm.invalidRecords.inc({ kind: r.kind });
-        logger.warn({ kind: r.kind, key: o.scrubber.scrub(r.key), reason: r.reason }, 'stored record failed its check: skipped');
+        logger.warn(
+          { kind: r.kind, key: o.scrubber.scrub(r.key), reason: r.reason },
+          'stored record failed its check: skipped',
+        );
       });
-      const delivery = new ObservedSlackDelivery({ client: slack.client, memory: adapters.memory, clock, owner: consumer }, (outcome) => slackPosts.count(outcome));
+      const delivery = new ObservedSlackDelivery(
+        { client: slack.client, memory: adapters.memory, clock, owner: consumer },
+        (outcome) => slackPosts.count(outcome),
+      );
       const pipeline = new Pipeline({
         registry,
         memory: adapters.memory,
@@ -199,18 +236,38 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
       });
       // One investigation per incident across every worker process (src/worker/coordination.ts).
       const coordination = { lease: adapters.lease, teamId: identity?.teamId ?? '' };
-      worker = new Worker({ queue: adapters.queue, handler: pipeline, settings, clock, logger, metrics: wm, coordination, ...(o.reporter ? { reporter: o.reporter } : {}) });
+      worker = new Worker({
+        queue: adapters.queue,
+        handler: pipeline,
+        settings,
+        clock,
+        logger,
+        metrics: wm,
+        coordination,
+        ...(o.reporter ? { reporter: o.reporter } : {}),
+      });
     }
     let http: FastifyInstance;
     if (role === 'worker' && worker) {
       // The same client deadlines as the gate: it serves probes only, but is reachable the same way.
-      http = buildWorkerHttp({ worker, queue: adapters.queue, metrics, durability: durability.monitor }, serverOptions(gateLimits(gateSettingsFromConfig(config).limits)));
+      http = buildWorkerHttp(
+        { worker, queue: adapters.queue, metrics, durability: durability.monitor },
+        serverOptions(gateLimits(gateSettingsFromConfig(config).limits)),
+      );
     } else {
       const settings = gateSettingsFromConfig(config, {
         ...(identity?.userId ? { slackBotUserId: identity.userId } : {}),
         ...(identity?.botId ? { slackBotId: identity.botId } : {}),
       });
-      http = buildGate({ settings, clock, logger, queue: adapters.queue, metrics, durability: durability.monitor, ...(o.reporter ? { reporter: o.reporter } : {}) });
+      http = buildGate({
+        settings,
+        clock,
+        logger,
+        queue: adapters.queue,
+        metrics,
+        durability: durability.monitor,
+        ...(o.reporter ? { reporter: o.reporter } : {}),
+      });
     }
     const url = await http.listen({ host: config.HOST, port: config.PORT });
     closers.push(() => http.close());
@@ -224,7 +281,10 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
         clock,
         logger,
         durability: durability.monitor,
-        normalizeOptions: { ...(identity?.userId ? { botUserId: identity.userId } : {}), ...(identity?.botId ? { botId: identity.botId } : {}) },
+        normalizeOptions: {
+          ...(identity?.userId ? { botUserId: identity.userId } : {}),
+          ...(identity?.botId ? { botId: identity.botId } : {}),
+        },
       });
       const opened = socket;
       closers.push(() => opened.stop());

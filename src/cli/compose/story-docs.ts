@@ -20,8 +20,19 @@ function section(stdout: string, title: string): string | undefined {
 export function storyFromDemo(stdout: string): string {
   const thread = section(stdout, 'Slack thread (as it would appear)');
   const followUp = section(stdout, 'Follow-up in the thread');
-  if (thread === undefined || followUp === undefined) throw new Error('the demo output has no thread or no follow-up section');
-  return ['```', thread, '```', '', 'A follow-up asked in the thread, and its answer from the saved ledger:', '', '```', followUp, '```'].join('\n');
+  if (thread === undefined || followUp === undefined)
+    throw new Error('the demo output has no thread or no follow-up section');
+  return [
+    '```',
+    thread,
+    '```',
+    '',
+    'A follow-up asked in the thread, and its answer from the saved ledger:',
+    '',
+    '```',
+    followUp,
+    '```',
+  ].join('\n');
 }
 
 /** The story block in the README as it stands. */
@@ -45,5 +56,7 @@ export function spliceStory(readme: string, story: string): string {
  * builds of the renderer). Everything else must be equal.
  */
 export function comparableStory(story: string): string {
-  return story.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g, '<time>').replace(/\d+ bytes\)/g, '<n> bytes)');
+  return story
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g, '<time>')
+    .replace(/\d+ bytes\)/g, '<n> bytes)');
 }

@@ -21,7 +21,13 @@ export interface WebhookAnswer {
   readonly elapsedMs: number;
 }
 
-function webhookRequest(source: WebhookSource, rawBody: string, secrets: WebhookSecrets, clock: Clock, extraHeaders: Record<string, string> = {}): { path: string; headers: Record<string, string> } {
+function webhookRequest(
+  source: WebhookSource,
+  rawBody: string,
+  secrets: WebhookSecrets,
+  clock: Clock,
+  extraHeaders: Record<string, string> = {},
+): { path: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (source === 'slack_event') {
     const ts = Math.floor(clock.nowMs() / 1000);
@@ -37,7 +43,14 @@ function webhookRequest(source: WebhookSource, rawBody: string, secrets: Webhook
   return { path: GATE_ROUTES.alertmanager, headers };
 }
 
-export async function sendWebhook(baseUrl: string, source: WebhookSource, rawBody: string, secrets: WebhookSecrets, clock: Clock, extraHeaders: Record<string, string> = {}): Promise<WebhookAnswer> {
+export async function sendWebhook(
+  baseUrl: string,
+  source: WebhookSource,
+  rawBody: string,
+  secrets: WebhookSecrets,
+  clock: Clock,
+  extraHeaders: Record<string, string> = {},
+): Promise<WebhookAnswer> {
   const { path, headers } = webhookRequest(source, rawBody, secrets, clock, extraHeaders);
   const t0 = clock.nowMs();
   const res = await fetch(new URL(path, baseUrl), { method: 'POST', headers, body: rawBody });
@@ -52,7 +65,17 @@ export async function sendWebhook(baseUrl: string, source: WebhookSource, rawBod
 }
 
 /** A Slack Events API app_mention in a thread: how an operator asks Flipturn a follow-up question. */
-export function slackThreadQuestion(o: { teamId: string; channel: string; threadTs: string; ts: string; botUserId: string; user: string; question: string; eventId: string; eventTimeSec: number }): string {
+export function slackThreadQuestion(o: {
+  teamId: string;
+  channel: string;
+  threadTs: string;
+  ts: string;
+  botUserId: string;
+  user: string;
+  question: string;
+  eventId: string;
+  eventTimeSec: number;
+}): string {
   return JSON.stringify({
     token: 'verification-token-unused',
     team_id: o.teamId,
@@ -78,26 +101,52 @@ export function slackThreadQuestion(o: { teamId: string; channel: string; thread
  * documented payload shape (team, user, container with message_ts / channel_id / thread_ts, channel, message,
  * actions[{action_id, value, action_ts}]), form-encoded as payload=<json>.
  */
-export function slackButtonClick(o: { teamId: string; channel: string; messageTs: string; threadTs?: string; user: string; actionId: string; value: string; actionTs: string }): string {
+export function slackButtonClick(o: {
+  teamId: string;
+  channel: string;
+  messageTs: string;
+  threadTs?: string;
+  user: string;
+  actionId: string;
+  value: string;
+  actionTs: string;
+}): string {
   const payload = {
     type: 'block_actions',
     user: { id: o.user, username: 'operator', name: 'operator', team_id: o.teamId },
     api_app_id: 'A0FLIPTURN',
     token: 'verification-token-unused',
-    container: { type: 'message', message_ts: o.messageTs, channel_id: o.channel, is_ephemeral: false, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
+    container: {
+      type: 'message',
+      message_ts: o.messageTs,
+      channel_id: o.channel,
+      is_ephemeral: false,
+      ...(o.threadTs ? { thread_ts: o.threadTs } : {}),
+    },
     trigger_id: `${o.actionTs}.trigger`,
     team: { id: o.teamId, domain: 'demo' },
     channel: { id: o.channel, name: 'alerts' },
     message: { type: 'message', ts: o.messageTs, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) },
-    actions: [{ action_id: o.actionId, block_id: 'flipturn_reply', type: 'button', value: o.value, action_ts: o.actionTs }],
+    actions: [
+      { action_id: o.actionId, block_id: 'flipturn_reply', type: 'button', value: o.value, action_ts: o.actionTs },
+    ],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /** POSTs a signed interaction (form body) to the gate's interactions route. */
-export async function sendInteraction(baseUrl: string, formBody: string, signingSecret: string, clock: Clock): Promise<WebhookAnswer> {
+export async function sendInteraction(
+  baseUrl: string,
+  formBody: string,
+  signingSecret: string,
+  clock: Clock,
+): Promise<WebhookAnswer> {
   const ts = Math.floor(clock.nowMs() / 1000);
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlackBody(signingSecret, ts, formBody) };
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': signSlackBody(signingSecret, ts, formBody),
+  };
   const t0 = clock.nowMs();
   const res = await fetch(new URL(GATE_ROUTES.slackInteractions, baseUrl), { method: 'POST', headers, body: formBody });
   const text = await res.text();

@@ -13,18 +13,39 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Severity } from './datadog-common.js';
 import { labelsWithinBounds, NORMALIZE_LIMITS } from './limits.js';
 import { finalize, reject, tooLarge, type NormalizeResult } from './types.js';
-import { extractHints, extractThreshold, extractValue, isObject, receivedIso, str, truncate, type Json } from './text.js';
+import {
+  extractHints,
+  extractThreshold,
+  extractValue,
+  isObject,
+  receivedIso,
+  str,
+  truncate,
+  type Json,
+} from './text.js';
 
-export const ALERTMANAGER_SERVICE_LABELS = ['service', 'service_name', 'job', 'app', 'app_kubernetes_io_name', 'container'] as const;
+export const ALERTMANAGER_SERVICE_LABELS = [
+  'service',
+  'service_name',
+  'job',
+  'app',
+  'app_kubernetes_io_name',
+  'container',
+] as const;
 export const ALERTMANAGER_ENV_LABELS = ['env', 'environment', 'namespace'] as const;
 
 const ZERO_TIME = /^0001-01-01T00:00:00/;
 
 export function normalizeAlertmanager(body: unknown, clock: Clock): NormalizeResult {
   if (!isObject(body)) return reject('', 'an Alertmanager webhook body must be a JSON object');
-  if (body.version !== undefined && body.version !== '4') return reject('version', `unsupported webhook version ${JSON.stringify(body.version)} (expected "4")`);
+  if (body.version !== undefined && body.version !== '4')
+    return reject('version', `unsupported webhook version ${JSON.stringify(body.version)} (expected "4")`);
   if (!Array.isArray(body.alerts)) return reject('alerts', 'must be an array of alerts');
-  if (body.alerts.length > NORMALIZE_LIMITS.maxAlerts) return tooLarge('alerts', `has ${body.alerts.length} alerts; at most ${NORMALIZE_LIMITS.maxAlerts} per delivery are accepted (lower max_alerts or group_by in Alertmanager)`);
+  if (body.alerts.length > NORMALIZE_LIMITS.maxAlerts)
+    return tooLarge(
+      'alerts',
+      `has ${body.alerts.length} alerts; at most ${NORMALIZE_LIMITS.maxAlerts} per delivery are accepted (lower max_alerts or group_by in Alertmanager)`,
+    );
   const common = stringMap(body.commonLabels);
   const commonAnnotations = stringMap(body.commonAnnotations);
   if (common === undefined) return reject('commonLabels', 'must be an object of strings');
@@ -35,7 +56,10 @@ export function normalizeAlertmanager(body: unknown, clock: Clock): NormalizeRes
   const signals: unknown[] = [];
   for (const [i, a] of body.alerts.entries()) {
     const built = buildAlert(a, i, { body, common, commonAnnotations, receivedAt });
-    if ('rejection' in built) return built.rejection.tooLarge ? tooLarge(built.rejection.path, built.rejection.message) : reject(built.rejection.path, built.rejection.message);
+    if ('rejection' in built)
+      return built.rejection.tooLarge
+        ? tooLarge(built.rejection.path, built.rejection.message)
+        : reject(built.rejection.path, built.rejection.message);
     signals.push(built.signal);
   }
   return finalize(signals);
@@ -48,28 +72,36 @@ interface Ctx {
   readonly receivedAt: string;
 }
 
-function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { rejection: { path: string; message: string; tooLarge?: boolean } } {
+function buildAlert(
+  a: unknown,
+  i: number,
+  ctx: Ctx,
+): { signal: unknown } | { rejection: { path: string; message: string; tooLarge?: boolean } } {
   const at = (field: string) => `alerts[${i}]${field === '' ? '' : `.${field}`}`;
   if (!isObject(a)) return { rejection: { path: at(''), message: 'must be an object' } };
   const labelsOwn = stringMap(a.labels);
   const annotationsOwn = stringMap(a.annotations);
   if (labelsOwn === undefined) return { rejection: { path: at('labels'), message: 'must be an object of strings' } };
-  if (annotationsOwn === undefined) return { rejection: { path: at('annotations'), message: 'must be an object of strings' } };
+  if (annotationsOwn === undefined)
+    return { rejection: { path: at('annotations'), message: 'must be an object of strings' } };
   const labels = sortKeys({ ...ctx.common, ...labelsOwn });
   const labelsOver = labelsWithinBounds(labels);
   if (labelsOver !== undefined) return { rejection: { path: at('labels'), message: labelsOver, tooLarge: true } };
   const annotationsOver = labelsWithinBounds(annotationsOwn, 'annotations');
-  if (annotationsOver !== undefined) return { rejection: { path: at('annotations'), message: annotationsOver, tooLarge: true } };
+  if (annotationsOver !== undefined)
+    return { rejection: { path: at('annotations'), message: annotationsOver, tooLarge: true } };
   const annotations = { ...ctx.commonAnnotations, ...annotationsOwn };
   const status = str(a.status) ?? str(ctx.body.status);
-  if (status !== 'firing' && status !== 'resolved') return { rejection: { path: at('status'), message: 'must be "firing" or "resolved"' } };
+  if (status !== 'firing' && status !== 'resolved')
+    return { rejection: { path: at('status'), message: 'must be "firing" or "resolved"' } };
   const startsAt = str(a.startsAt);
   const firedMs = startsAt === undefined ? Number.NaN : Date.parse(startsAt);
   if (startsAt === undefined || Number.isNaN(firedMs) || ZERO_TIME.test(startsAt)) {
     return { rejection: { path: at('startsAt'), message: 'must be an RFC 3339 instant' } };
   }
   const fingerprint = str(a.fingerprint);
-  if (fingerprint === undefined) return { rejection: { path: at('fingerprint'), message: 'is required (Alertmanager >= 0.19 sends it)' } };
+  if (fingerprint === undefined)
+    return { rejection: { path: at('fingerprint'), message: 'is required (Alertmanager >= 0.19 sends it)' } };
   const firstOf = (keys: readonly string[]) => keys.map((k) => labels[k]).find((v) => v !== undefined && v !== '');
   const service = firstOf(ALERTMANAGER_SERVICE_LABELS);
   const env = firstOf(ALERTMANAGER_ENV_LABELS);
@@ -90,8 +122,14 @@ function buildAlert(a: unknown, i: number, ctx: Ctx): { signal: unknown } | { re
   const receiver = str(ctx.body.receiver);
   if (receiver !== undefined) sourceIds.receiver = receiver;
   const valueText = `${annotations.value ?? ''}\n${description}`;
-  const value = annotations.value !== undefined && Number.isFinite(Number(annotations.value)) ? Number(annotations.value) : extractValue(valueText);
-  const threshold = annotations.threshold !== undefined && Number.isFinite(Number(annotations.threshold)) ? Number(annotations.threshold) : extractThreshold(description, query);
+  const value =
+    annotations.value !== undefined && Number.isFinite(Number(annotations.value))
+      ? Number(annotations.value)
+      : extractValue(valueText);
+  const threshold =
+    annotations.threshold !== undefined && Number.isFinite(Number(annotations.threshold))
+      ? Number(annotations.threshold)
+      : extractThreshold(description, query);
   const signal = {
     schemaVersion: 1,
     kind: 'alert',

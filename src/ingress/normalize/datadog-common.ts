@@ -50,7 +50,10 @@ export function parseDatadogTitle(title: string): DatadogTitle {
 
 /** Datadog $ALERT_TRANSITION -> state. Unknown spellings map to 'unknown' (the caller may fall back to alert_type). */
 export function stateFromTransition(transition: string | undefined): AlertState {
-  const t = (transition ?? '').trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  const t = (transition ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ');
   switch (t) {
     case 'triggered':
     case 'alert':
@@ -114,7 +117,9 @@ export function queryScopeTags(query: string | undefined): Record<string, string
   if (query === undefined) return {};
   const m = /\{([^}]*)\}/.exec(query);
   if (!m) return {};
-  const parts = splitTagString(m[1]).filter((t) => t !== '*' && t.includes(':') && !t.startsWith('!') && !t.includes('*'));
+  const parts = splitTagString(m[1]).filter(
+    (t) => t !== '*' && t.includes(':') && !t.startsWith('!') && !t.includes('*'),
+  );
   return parseTagList(parts);
 }
 
@@ -153,10 +158,11 @@ export function groupFromText(text: string): string | undefined {
 /** Service and env from tag maps in priority order (group scope, then the monitor's tags, then the query filter). */
 export function pickServiceEnv(...maps: ReadonlyArray<Record<string, string>>): { service?: string; env?: string } {
   const pick = (keys: readonly string[]) => {
-    for (const m of maps) for (const k of keys) {
-      const v = m[k];
-      if (v !== undefined && v !== '' && !v.includes(',')) return v;
-    }
+    for (const m of maps)
+      for (const k of keys) {
+        const v = m[k];
+        if (v !== undefined && v !== '' && !v.includes(',')) return v;
+      }
     return undefined;
   };
   const service = pick(['service', 'service_name', 'app']);

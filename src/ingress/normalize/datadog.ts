@@ -60,9 +60,32 @@ import {
 } from './text.js';
 
 const STRING_FIELDS = [
-  'title', 'event_title', 'alert_title', 'body', 'event_msg', 'text_only_msg', 'message', 'scopes', 'alert_scope', 'scope',
-  'alert_transition', 'transition', 'alert_query', 'query', 'id', 'event_id', 'monitor_id', 'alert_id', 'url', 'link',
-  'priority', 'alert_priority', 'severity', 'alert_type', 'alert_cycle_key', 'aggreg_key',
+  'title',
+  'event_title',
+  'alert_title',
+  'body',
+  'event_msg',
+  'text_only_msg',
+  'message',
+  'scopes',
+  'alert_scope',
+  'scope',
+  'alert_transition',
+  'transition',
+  'alert_query',
+  'query',
+  'id',
+  'event_id',
+  'monitor_id',
+  'alert_id',
+  'url',
+  'link',
+  'priority',
+  'alert_priority',
+  'severity',
+  'alert_type',
+  'alert_cycle_key',
+  'aggreg_key',
 ] as const;
 
 /** The first of `keys` that is present (a non-empty string or a finite number, as a string). */
@@ -86,10 +109,17 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   if (!isObject(body)) return reject('', 'a Datadog webhook body must be a JSON object');
   for (const key of STRING_FIELDS) {
     const v = body[key];
-    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number') return reject(key, `must be a string, got ${Array.isArray(v) ? 'array' : typeof v}`);
+    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number')
+      return reject(key, `must be a string, got ${Array.isArray(v) ? 'array' : typeof v}`);
   }
   const tagsField = body.tags;
-  if (tagsField !== undefined && tagsField !== null && typeof tagsField !== 'string' && typeof tagsField !== 'number' && !Array.isArray(tagsField)) {
+  if (
+    tagsField !== undefined &&
+    tagsField !== null &&
+    typeof tagsField !== 'string' &&
+    typeof tagsField !== 'number' &&
+    !Array.isArray(tagsField)
+  ) {
     return reject('tags', `must be a string or an array of strings, got ${typeof tagsField}`);
   }
   const tagList = boundedTags(tagsField);
@@ -107,8 +137,11 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   const url = pick(body, 'url', 'link');
   const textForIds = `${description}\n${url ?? ''}`;
   // A numeric id past 2^53 has lost digits: distinct events would share an idempotency key (one would be dropped).
-  const lossy = (['id', 'event_id', 'monitor_id', 'alert_id'] as const).find((k) => typeof body[k] === 'number' && !Number.isSafeInteger(body[k]));
-  if (lossy !== undefined) return reject(lossy, 'is a number too large to keep exactly: send it as a string (quote "$ID" in the payload)');
+  const lossy = (['id', 'event_id', 'monitor_id', 'alert_id'] as const).find(
+    (k) => typeof body[k] === 'number' && !Number.isSafeInteger(body[k]),
+  );
+  if (lossy !== undefined)
+    return reject(lossy, 'is a number too large to keep exactly: send it as a string (quote "$ID" in the payload)');
   const eventId = pick(body, 'id', 'event_id') ?? eventIdFromText(textForIds);
   const monitorId = pick(body, 'monitor_id', 'alert_id') ?? monitorIdFromText(textForIds);
   const givenTransition = pick(body, 'alert_transition', 'transition');
@@ -120,23 +153,39 @@ export function normalizeDatadog(body: unknown, clock: Clock): NormalizeResult {
   // firedAt: $DATE, else $LAST_UPDATED, else $DATE_POSIX; a body with none (a minimal custom template) fires "now".
   const dateField = (['date', 'last_updated', 'date_posix'] as const).find((k) => str(body[k]) !== undefined);
   const firedFromBody = dateField === undefined ? undefined : instantFromEpochish(body[dateField]);
-  if (dateField !== undefined && firedFromBody === undefined) return reject(dateField, 'must be milliseconds (or seconds) since the epoch, or an ISO instant');
+  if (dateField !== undefined && firedFromBody === undefined)
+    return reject(dateField, 'must be milliseconds (or seconds) since the epoch, or an ISO instant');
   const firedAt = firedFromBody ?? receivedIso(clock.nowNanos());
 
   const tags = parseTagList(tagList.value);
   const scope = scopeList.value.length > 0 ? scopeList.value.join(',') : title.scope;
   const scopeTags = parseTagList(scopeList.value.length > 0 ? scopeList.value : splitTagString(title.scope));
   const query = pick(body, 'alert_query', 'query');
-  const { service, env } = pickServiceEnv(scopeTags, tags, parseTagList(splitTagString(title.scope)), queryScopeTags(query));
+  const { service, env } = pickServiceEnv(
+    scopeTags,
+    tags,
+    parseTagList(splitTagString(title.scope)),
+    queryScopeTags(query),
+  );
 
   if (eventId === undefined && monitorId === undefined) {
-    return reject('id', 'needs the event id ($ID, as "id" or "event_id") or the monitor id ($ALERT_ID, as "monitor_id" or "alert_id") to deduplicate deliveries');
+    return reject(
+      'id',
+      'needs the event id ($ID, as "id" or "event_id") or the monitor id ($ALERT_ID, as "monitor_id" or "alert_id") to deduplicate deliveries',
+    );
   }
   // Identifiers end up in logs and keys: alert text in them (a title, an unknown transition) loses anything secret-shaped.
-  const transitionKey = scrubText(transitionRaw ?? state).toLowerCase().replace(/\s+/g, '_');
-  const idempotencyKey = eventId !== undefined ? `datadog:event:${eventId}` : `datadog:monitor:${monitorId ?? ''}:${firedAt}:${transitionKey}`;
+  const transitionKey = scrubText(transitionRaw ?? state)
+    .toLowerCase()
+    .replace(/\s+/g, '_');
+  const idempotencyKey =
+    eventId !== undefined
+      ? `datadog:event:${eventId}`
+      : `datadog:monitor:${monitorId ?? ''}:${firedAt}:${transitionKey}`;
   const incidentKey =
-    monitorId !== undefined ? `datadog:monitor:${monitorId}:${canonicalScope(scope)}` : `datadog:title:${scrubText(title.name)}:${canonicalScope(scope)}`;
+    monitorId !== undefined
+      ? `datadog:monitor:${monitorId}:${canonicalScope(scope)}`
+      : `datadog:title:${scrubText(title.name)}:${canonicalScope(scope)}`;
 
   const sourceIds: Record<string, string> = {};
   if (eventId !== undefined) sourceIds.eventId = eventId;

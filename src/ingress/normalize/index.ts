@@ -10,7 +10,12 @@ import { normalizeInteraction } from './interaction.js';
 import { normalizeSlack } from './slack.js';
 import type { NormalizeOptions, NormalizeResult, NormalizeSource } from './types.js';
 
-export function normalizeAlert(source: NormalizeSource, body: unknown, clock: Clock, options: NormalizeOptions = {}): NormalizeResult {
+export function normalizeAlert(
+  source: NormalizeSource,
+  body: unknown,
+  clock: Clock,
+  options: NormalizeOptions = {},
+): NormalizeResult {
   switch (source) {
     case 'datadog_webhook':
       return normalizeDatadog(body, clock);
@@ -23,6 +28,5 @@ export function normalizeAlert(source: NormalizeSource, body: unknown, clock: Cl
   }
 }
 
-;
-export type {  NormalizeOptions,  NormalizeResult, NormalizeSource } from './types.js';
-export {  ALERTMANAGER_SERVICE_LABELS } from './alertmanager.js';
+export type { NormalizeOptions, NormalizeResult, NormalizeSource } from './types.js';
+export { ALERTMANAGER_SERVICE_LABELS } from './alertmanager.js';

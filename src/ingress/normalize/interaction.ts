@@ -24,7 +24,9 @@ export const ACTION_ID_PREFIX = 'flipturn_';
 function actionOf(actionId: string | undefined): InteractionAction | undefined {
   if (!actionId?.startsWith(ACTION_ID_PREFIX)) return undefined;
   const a = actionId.slice(ACTION_ID_PREFIX.length);
-  return (INTERACTION_ACTIONS as readonly string[]).includes(a) && a !== 'feedback_cause' ? (a as InteractionAction) : undefined;
+  return (INTERACTION_ACTIONS as readonly string[]).includes(a) && a !== 'feedback_cause'
+    ? (a as InteractionAction)
+    : undefined;
 }
 
 function buttonValue(value: string | undefined): { incidentId?: string; version?: number } {
@@ -42,12 +44,14 @@ function buttonValue(value: string | undefined): { incidentId?: string; version?
 
 export function normalizeInteraction(body: unknown, clock: Clock, _options: NormalizeOptions = {}): NormalizeResult {
   if (!isObject(body)) return reject('', 'an interaction payload must be a JSON object');
-  if (str(body.type) !== 'block_actions') return ignored('not_block_actions', `interaction type ${str(body.type) ?? '(none)'}`);
+  if (str(body.type) !== 'block_actions')
+    return ignored('not_block_actions', `interaction type ${str(body.type) ?? '(none)'}`);
   const actions = Array.isArray(body.actions) ? body.actions.filter(isObject) : [];
   const first = actions[0];
   if (!first) return reject('actions', 'a block_actions payload needs at least one action');
   const action = actionOf(str(first.action_id));
-  if (!action) return ignored('not_our_action', `action ${str(first.action_id) ?? '(none)'} is not one of the reply's buttons`);
+  if (!action)
+    return ignored('not_our_action', `action ${str(first.action_id) ?? '(none)'} is not one of the reply's buttons`);
   const container = isObject(body.container) ? body.container : {};
   const message = isObject(body.message) ? body.message : {};
   const channel = str(container.channel_id) ?? (isObject(body.channel) ? str(body.channel.id) : undefined);
@@ -61,7 +65,8 @@ export function normalizeInteraction(body: unknown, clock: Clock, _options: Norm
   const signal = {
     schemaVersion: 1,
     kind: 'interaction',
-    idempotencyKey: `slack-action:${teamId ?? '-'}:${channel}:${messageTs}:${str(first.action_id) ?? ''}:${actionTs}`.slice(0, 512),
+    idempotencyKey:
+      `slack-action:${teamId ?? '-'}:${channel}:${messageTs}:${str(first.action_id) ?? ''}:${actionTs}`.slice(0, 512),
     receivedAt: receivedIso(clock.nowNanos()),
     action,
     ...buttonValue(str(first.value)),
@@ -69,6 +74,10 @@ export function normalizeInteraction(body: unknown, clock: Clock, _options: Norm
     slack: { ...(teamId ? { teamId } : {}), channel, threadTs, messageTs },
   };
   const parsed = interactionSignalSchema.safeParse(signal);
-  if (!parsed.success) return reject(parsed.error.issues[0]?.path.join('.') ?? '', `normalized interaction is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    return reject(
+      parsed.error.issues[0]?.path.join('.') ?? '',
+      `normalized interaction is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return { ok: true, signals: [], followUps: [], interactions: [parsed.data] };
 }

@@ -29,9 +29,11 @@ export function boundedTags(v: unknown): Bounded<string[]> {
     for (const t of v) if (typeof t === 'string') list.push(t);
   } else if (typeof v === 'string' || typeof v === 'number') {
     const s = String(v);
-    if (s.length > maxTagStringChars) return { ok: false, message: `is ${s.length} characters; at most ${maxTagStringChars} are accepted` };
+    if (s.length > maxTagStringChars)
+      return { ok: false, message: `is ${s.length} characters; at most ${maxTagStringChars} are accepted` };
     list = s.split(',');
-    if (list.length > maxTags) return { ok: false, message: `has ${list.length} tags; at most ${maxTags} are accepted` };
+    if (list.length > maxTags)
+      return { ok: false, message: `has ${list.length} tags; at most ${maxTags} are accepted` };
   } else {
     return { ok: true, value: [] };
   }
@@ -39,7 +41,8 @@ export function boundedTags(v: unknown): Bounded<string[]> {
   for (const raw of list) {
     const t = raw.trim();
     if (t === '') continue;
-    if (t.length > maxTagChars) return { ok: false, message: `has a tag of ${t.length} characters; at most ${maxTagChars} are accepted` };
+    if (t.length > maxTagChars)
+      return { ok: false, message: `has a tag of ${t.length} characters; at most ${maxTagChars} are accepted` };
     out.push(t);
   }
   return { ok: true, value: out };
@@ -50,14 +53,18 @@ export function boundedTags(v: unknown): Bounded<string[]> {
  * bounded by count and key length only: their values are prose (a summary, a description, a runbook) that is read
  * by key, never split or sorted, and is cut to the signal's own limits later; the body limit bounds them.
  */
-export function labelsWithinBounds(m: Readonly<Record<string, string>>, what: 'labels' | 'annotations' = 'labels'): string | undefined {
+export function labelsWithinBounds(
+  m: Readonly<Record<string, string>>,
+  what: 'labels' | 'annotations' = 'labels',
+): string | undefined {
   const { maxTags, maxTagChars } = NORMALIZE_LIMITS;
   const maxValueChars = what === 'labels' ? maxTagChars : Number.POSITIVE_INFINITY;
   let n = 0;
   for (const k in m) {
     n += 1;
     if (n > maxTags) return `has more than ${maxTags} ${what}`;
-    if (k.length > maxTagChars) return `has a ${what === 'labels' ? 'label' : 'annotation'} name longer than ${maxTagChars} characters`;
+    if (k.length > maxTagChars)
+      return `has a ${what === 'labels' ? 'label' : 'annotation'} name longer than ${maxTagChars} characters`;
     if ((m[k] ?? '').length > maxValueChars) return `has a label longer than ${maxTagChars} characters`;
   }
   return undefined;

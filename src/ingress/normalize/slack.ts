@@ -54,17 +54,21 @@ export function normalizeSlack(body: unknown, clock: Clock, options: NormalizeOp
   if (!isObject(body)) return reject('', 'a Slack Events API body must be a JSON object');
   const type = str(body.type);
   if (type === 'url_verification') return ignored('url_verification', 'answered by the gate with the challenge');
-  if (type !== 'event_callback') return ignored('not_event_callback', `outer type ${type ?? '(none)'} carries no alert`);
+  if (type !== 'event_callback')
+    return ignored('not_event_callback', `outer type ${type ?? '(none)'} carries no alert`);
   const event = body.event;
   if (!isObject(event)) return reject('event', 'an event_callback needs an event object');
   const eventType = str(event.type);
-  if (eventType !== 'message' && eventType !== 'app_mention') return ignored('unsupported_event_type', `event type ${eventType ?? '(none)'}`);
+  if (eventType !== 'message' && eventType !== 'app_mention')
+    return ignored('unsupported_event_type', `event type ${eventType ?? '(none)'}`);
   const subtype = str(event.subtype);
-  if (subtype !== undefined && !MESSAGE_SUBTYPES.has(subtype)) return ignored('unsupported_subtype', `message subtype ${subtype}`);
+  if (subtype !== undefined && !MESSAGE_SUBTYPES.has(subtype))
+    return ignored('unsupported_subtype', `message subtype ${subtype}`);
   const channel = str(event.channel);
   if (channel === undefined) return reject('event.channel', 'is required');
   const ts = str(event.ts);
-  if (ts === undefined || instantFromSlackTs(ts) === undefined) return reject('event.ts', 'must be a Slack timestamp such as 1610261539.000900');
+  if (ts === undefined || instantFromSlackTs(ts) === undefined)
+    return reject('event.ts', 'must be a Slack timestamp such as 1610261539.000900');
   const botId = str(event.bot_id) ?? (isObject(event.bot_profile) ? str(event.bot_profile.id) : undefined);
   const user = str(event.user);
   // Our bot user: the configured one, else (for bot messages) the bot authorization Slack sends with the event, so a
@@ -112,7 +116,8 @@ function followUp(ctx: SlackCtx, threadTs: string, isMention: boolean, options: 
   const raw = readSlackContent(ctx.event).text;
   const me = ourUserId(ctx.body, options);
   const mentionsUs = me !== undefined && raw.includes(`<@${me}`);
-  if (!isMention && options.botUserId !== undefined && !mentionsUs) return ignored('no_bot_mention', 'a thread reply that does not address us');
+  if (!isMention && options.botUserId !== undefined && !mentionsUs)
+    return ignored('no_bot_mention', 'a thread reply that does not address us');
   let question = me !== undefined ? raw.split(new RegExp(`<@${escapeRe(me)}(?:\\|[^>]*)?>`, 'g')).join(' ') : raw;
   if (isMention && me === undefined) question = question.replace(/^\s*<@[A-Z0-9]+(?:\|[^>]*)?>/, '');
   question = question.replace(/\s+/g, ' ').trim();
@@ -142,7 +147,8 @@ function alertFromBotMessage(ctx: SlackCtx, botId: string | undefined): Normaliz
   const monitorId = monitorIdFromText(allText);
   const ddEventId = eventIdFromText(allText);
   const scope = title.scope ?? groupFromText(allText);
-  const tagsLine = content.fields.Tags ?? content.fields.tags ?? /(?:^|\n)\s*\*?tags\*?\s*:\s*([^\n]+)/i.exec(content.text)?.[1];
+  const tagsLine =
+    content.fields.Tags ?? content.fields.tags ?? /(?:^|\n)\s*\*?tags\*?\s*:\s*([^\n]+)/i.exec(content.text)?.[1];
   const scopeTags = parseTagList(splitTagString(scope));
   // Read up to the bound (./limits.ts): a Slack message is answered, never refused, for its size.
   const msgTags = parseTagList(
@@ -204,7 +210,8 @@ function alertFromBotMessage(ctx: SlackCtx, botId: string | undefined): Normaliz
   return finalize([signal]);
 }
 
-const ALERT_WORDS = /\b(alert|alarm|firing|triggered|incident|critical|error|errors|warning|down|outage|failed|failing|failure|latency|timeout|degraded|unhealthy|breach(?:ed)?|threshold|p[1-5])\b/i;
+const ALERT_WORDS =
+  /\b(alert|alarm|firing|triggered|incident|critical|error|errors|warning|down|outage|failed|failing|failure|latency|timeout|degraded|unhealthy|breach(?:ed)?|threshold|p[1-5])\b/i;
 
 /** A bot message without a Datadog/Alertmanager state reads as an alert when it says so or is coloured like one. */
 function looksLikeAlert(title: string, text: string, color: string | undefined): boolean {

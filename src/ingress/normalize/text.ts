@@ -47,13 +47,19 @@ export function parseTagList(tags: Iterable<string>): Record<string, string> {
 }
 
 export function splitTagString(s: string | undefined): string[] {
-  return s === undefined ? [] : s.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return s === undefined
+    ? []
+    : s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
 }
 
 /** Merges tag maps; earlier maps win on conflicting keys (pass the most specific first). */
 export function mergeTags(...maps: ReadonlyArray<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of maps) for (const [k, v] of Object.entries(m)) if (!(k in out) || (out[k] === '' && v !== '')) out[k] = v;
+  for (const m of maps)
+    for (const [k, v] of Object.entries(m)) if (!(k in out) || (out[k] === '' && v !== '')) out[k] = v;
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k] ?? '';
   return sorted;
@@ -61,7 +67,10 @@ export function mergeTags(...maps: ReadonlyArray<Record<string, string>>): Recor
 
 /** Removes Datadog's `%%%` markdown fences and trims. */
 export function stripMarkdownFences(body: string): string {
-  return body.replace(/^\s*%%%\s*\n?/, '').replace(/\n?\s*%%%\s*$/, '').trim();
+  return body
+    .replace(/^\s*%%%\s*\n?/, '')
+    .replace(/\n?\s*%%%\s*$/, '')
+    .trim();
 }
 
 export interface Link {
@@ -177,20 +186,29 @@ function hintKey(kind: HintKind, word: string, keys: string, value: RegExp): Hin
     kind,
     word,
     tagKey: new RegExp(`^(?:${keys})$`, 'i'),
-    inText: new RegExp(String.raw`(?:^|[^A-Za-z0-9_.])["']?(?:${keys})["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_.:-]+)`, 'gi'),
+    inText: new RegExp(
+      String.raw`(?:^|[^A-Za-z0-9_.])["']?(?:${keys})["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_.:-]+)`,
+      'gi',
+    ),
     value,
   };
 }
 
 const HINT_KEYS: readonly HintKey[] = [
-  hintKey('traceIds', 'trace', String.raw`(?:dd\.)?trace[_.-]?id|traceid|otel\.trace_id`, /^(?:[0-9a-f]{32}|[0-9a-f]{16}|\d{1,20})$/),
+  hintKey(
+    'traceIds',
+    'trace',
+    String.raw`(?:dd\.)?trace[_.-]?id|traceid|otel\.trace_id`,
+    /^(?:[0-9a-f]{32}|[0-9a-f]{16}|\d{1,20})$/,
+  ),
   hintKey('spanIds', 'span', String.raw`(?:dd\.)?span[_.-]?id|spanid|otel\.span_id`, /^(?:[0-9a-f]{16}|\d{1,20})$/),
   hintKey('requestIds', 'req', String.raw`(?:x[_-])?request[_.-]?id|requestid|req[_-]id`, /^[\w.:-]{4,128}$/),
   hintKey('correlationIds', 'correlation', String.raw`(?:x[_-])?correlation[_.-]?id|correlationid`, /^[\w.:-]{4,128}$/),
   hintKey('runIds', 'run', String.raw`run[_.-]?id|runid`, /^[\w.:-]{2,128}$/),
 ];
 
-const TRACEPARENT_RE = /\btraceparent["']?[ \t]*[:=][ \t]*["']?[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/gi;
+const TRACEPARENT_RE =
+  /\btraceparent["']?[ \t]*[:=][ \t]*["']?[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/gi;
 /** A tag key holding none of the key words cannot be a hint key. */
 const ANY_HINT_WORD = /trace|span|req|correlation|run/i;
 
@@ -204,7 +222,10 @@ const ANY_HINT_WORD = /trace|span|req|correlation|run/i;
  * letters case-insensitively, so a lowercase copy of the text tells). Each kind still runs its own pattern from
  * the start of the text, so overlapping keys of different kinds are found exactly as before.
  */
-export function extractHints(texts: ReadonlyArray<string | undefined>, tags: Record<string, string> = {}): CorrelationHints {
+export function extractHints(
+  texts: ReadonlyArray<string | undefined>,
+  tags: Record<string, string> = {},
+): CorrelationHints {
   const acc: Record<HintKind, Set<string>> = {
     traceIds: new Set(),
     spanIds: new Set(),

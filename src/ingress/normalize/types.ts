@@ -96,10 +96,7 @@ function firstIssuePath(error: z.ZodError, prefix: string): { path: string; mess
  * A signal the fast guard (src/kernel/signal-guard.ts) vouches for is returned as built (zod would return an equal copy);
  * anything else goes through zod, which gives the result, or the rejection's path and message.
  */
-export function finalize(
-  alerts: readonly unknown[],
-  followUps: readonly unknown[] = [],
-): NormalizeResult {
+export function finalize(alerts: readonly unknown[], followUps: readonly unknown[] = []): NormalizeResult {
   const signals: UniversalIncidentSignal[] = [];
   const fus: FollowUpSignal[] = [];
   for (const [i, a] of alerts.entries()) {

@@ -35,7 +35,10 @@ export const expectedJsonSchema = z
     symptom: z.string().min(1),
     abstain: z.boolean(),
   })
-  .refine((e) => e.abstain || e.rootCause !== undefined, { message: 'rootCause.service is required unless abstain is true', path: ['rootCause'] });
+  .refine((e) => e.abstain || e.rootCause !== undefined, {
+    message: 'rootCause.service is required unless abstain is true',
+    path: ['rootCause'],
+  });
 
 const msString = z.string().regex(/^\d{12,14}$/, 'must be a millisecond epoch string');
 
@@ -77,7 +80,9 @@ const slackEventSchema = z.object({
   }),
 });
 
-const isoOrZero = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp');
+const isoOrZero = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be an RFC 3339 timestamp');
 
 /** A Prometheus Alertmanager webhook, version 4. */
 const alertmanagerSchema = z.object({
@@ -105,4 +110,8 @@ const alertmanagerSchema = z.object({
     .min(1),
 });
 
-export const ALERT_SCHEMAS = { datadog_webhook: datadogWebhookSchema, slack_event: slackEventSchema, alertmanager: alertmanagerSchema } as const;
+export const ALERT_SCHEMAS = {
+  datadog_webhook: datadogWebhookSchema,
+  slack_event: slackEventSchema,
+  alertmanager: alertmanagerSchema,
+} as const;

@@ -50,7 +50,10 @@ function zodProblems(file: string, error: z.ZodError, problems: Problem[]): void
 
 const TELEMETRY_FILE = /^(traces|logs|metrics)\.jsonl(\.gz)?$/;
 
-function checkTelemetry(dir: string, problems: Problem[]): { counts: Record<OtlpSignal, number>; services: Set<string> } {
+function checkTelemetry(
+  dir: string,
+  problems: Problem[],
+): { counts: Record<OtlpSignal, number>; services: Set<string> } {
   const counts: Record<OtlpSignal, number> = { traces: 0, logs: 0, metrics: 0 };
   const services = new Set<string>();
   const tdir = join(dir, 'telemetry');
@@ -67,7 +70,10 @@ function checkTelemetry(dir: string, problems: Problem[]): { counts: Record<Otlp
     }
     const m = TELEMETRY_FILE.exec(name);
     if (!m) {
-      problems.push({ file, message: 'unexpected file: telemetry holds traces|logs|metrics.jsonl[.gz] and topology.json only' });
+      problems.push({
+        file,
+        message: 'unexpected file: telemetry holds traces|logs|metrics.jsonl[.gz] and topology.json only',
+      });
       continue;
     }
     const signal = m[1] as OtlpSignal;
@@ -92,11 +98,13 @@ function checkTelemetry(dir: string, problems: Problem[]): { counts: Record<Otlp
         reported += 1;
       }
     }
-    if (reported > MAX_PROBLEMS_PER_FILE) problems.push({ file, message: `${reported - MAX_PROBLEMS_PER_FILE} more problems not listed` });
+    if (reported > MAX_PROBLEMS_PER_FILE)
+      problems.push({ file, message: `${reported - MAX_PROBLEMS_PER_FILE} more problems not listed` });
   }
   // Absent signals are normal (metrics-only, logs-only and traces-only incidents are all real), but a scenario
   // with no telemetry at all has nothing to investigate.
-  if (counts.traces + counts.logs + counts.metrics === 0) problems.push({ file: 'telemetry/', message: 'holds no spans, log records or metric points' });
+  if (counts.traces + counts.logs + counts.metrics === 0)
+    problems.push({ file: 'telemetry/', message: 'holds no spans, log records or metric points' });
   return { counts, services };
 }
 
@@ -117,7 +125,12 @@ function checkTopology(path: string, file: string, problems: Problem[], services
 export function validateScenarioDir(dir: string): ValidationResult {
   const problems: Problem[] = [];
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    return { dir, ok: false, problems: [{ file: dir, message: 'not a directory' }], summary: { traces: 0, logs: 0, metrics: 0, services: [], bytes: 0 } };
+    return {
+      dir,
+      ok: false,
+      problems: [{ file: dir, message: 'not a directory' }],
+      summary: { traces: 0, logs: 0, metrics: 0, services: [], bytes: 0 },
+    };
   }
   const scenario = readJson(join(dir, 'scenario.json'), 'scenario.json', problems);
   let source: keyof typeof ALERT_SCHEMAS | undefined;
@@ -141,6 +154,7 @@ export function validateScenarioDir(dir: string): ValidationResult {
   }
   const { counts, services } = checkTelemetry(dir, problems);
   const bytes = dirSize(dir);
-  if (bytes >= MAX_SCENARIO_BYTES) problems.push({ file: '.', message: `scenario is ${bytes} bytes: must stay under ${MAX_SCENARIO_BYTES}` });
+  if (bytes >= MAX_SCENARIO_BYTES)
+    problems.push({ file: '.', message: `scenario is ${bytes} bytes: must stay under ${MAX_SCENARIO_BYTES}` });
   return { dir, ok: problems.length === 0, problems, summary: { ...counts, services: [...services].sort(), bytes } };
 }

@@ -47,11 +47,15 @@ export async function replayScenario(o: ReplayOptions): Promise<ReplaySummary> {
   const scenario = readJson(join(o.dir, 'scenario.json')) as { alertSource?: ReplayAlertSource; name?: string };
   const source = scenario.alertSource;
   if (source !== 'datadog_webhook' && source !== 'slack_event' && source !== 'alertmanager') {
-    throw new FlipturnError('FT_SCENARIO_INVALID', `${o.dir}: scenario.json alertSource must be datadog_webhook, slack_event or alertmanager`);
+    throw new FlipturnError(
+      'FT_SCENARIO_INVALID',
+      `${o.dir}: scenario.json alertSource must be datadog_webhook, slack_event or alertmanager`,
+    );
   }
   const alert = readJson(join(o.dir, 'alert.json'));
   const firedMs = alertTimeMs(source, alert);
-  if (firedMs === undefined) throw new FlipturnError('FT_SCENARIO_INVALID', `${o.dir}: cannot read the alert's time from alert.json`);
+  if (firedMs === undefined)
+    throw new FlipturnError('FT_SCENARIO_INVALID', `${o.dir}: cannot read the alert's time from alert.json`);
   const deltaMs = o.shiftToNow ? o.nowMs - firedMs : 0;
   const deltaNanos = BigInt(deltaMs) * 1_000_000n;
   o.progress(`replaying ${scenario.name ?? o.dir}: alert time ${new Date(firedMs).toISOString()}, shift ${deltaMs} ms`);
@@ -86,7 +90,12 @@ export async function replayScenario(o: ReplayOptions): Promise<ReplaySummary> {
   return { deltaMs, sent, failed, alert: res };
 }
 
-function alertHeaders(source: ReplayAlertSource, body: string, token: string | undefined, nowSec: number): Record<string, string> {
+function alertHeaders(
+  source: ReplayAlertSource,
+  body: string,
+  token: string | undefined,
+  nowSec: number,
+): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (!token) return headers;
   if (source === 'datadog_webhook') headers['x-flipturn-token'] = token;
@@ -98,7 +107,12 @@ function alertHeaders(source: ReplayAlertSource, body: string, token: string | u
   return headers;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: string }> {
   try {
     const res = await fetch(url, { method: 'POST', body, headers, signal: signal ?? null });
     return { status: res.status, body: await res.text() };

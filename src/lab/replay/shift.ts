@@ -12,7 +12,8 @@ function shiftNanos(value: unknown, deltaNanos: bigint): unknown {
     if (value === '0') return value; // "unset" stays unset
     return (BigInt(value) + deltaNanos).toString();
   }
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return (BigInt(Math.round(value)) + deltaNanos).toString();
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0)
+    return (BigInt(Math.round(value)) + deltaNanos).toString();
   return value;
 }
 
@@ -26,13 +27,15 @@ function walk(value: unknown, delta: bigint, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => walk(v, delta, depth + 1));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = NANO_KEYS.has(k) ? shiftNanos(v, delta) : walk(v, delta, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = NANO_KEYS.has(k) ? shiftNanos(v, delta) : walk(v, delta, depth + 1);
   return out;
 }
 
 export type ReplayAlertSource = 'datadog_webhook' | 'slack_event' | 'alertmanager';
 
-const msString = (v: unknown, deltaMs: number) => (typeof v === 'string' && /^\d+$/.test(v) ? String(Number(v) + deltaMs) : v);
+const msString = (v: unknown, deltaMs: number) =>
+  typeof v === 'string' && /^\d+$/.test(v) ? String(Number(v) + deltaMs) : v;
 const isoShift = (v: unknown, deltaMs: number) => {
   if (typeof v !== 'string') return v;
   const t = Date.parse(v);
@@ -56,7 +59,11 @@ export function shiftAlert(source: ReplayAlertSource, body: unknown, deltaMs: nu
   }
   if (source === 'alertmanager') {
     if (Array.isArray(b.alerts)) {
-      b.alerts = (b.alerts as Array<Record<string, unknown>>).map((a) => ({ ...a, startsAt: isoShift(a.startsAt, deltaMs), endsAt: isoShift(a.endsAt, deltaMs) }));
+      b.alerts = (b.alerts as Array<Record<string, unknown>>).map((a) => ({
+        ...a,
+        startsAt: isoShift(a.startsAt, deltaMs),
+        endsAt: isoShift(a.endsAt, deltaMs),
+      }));
     }
     return b;
   }
@@ -65,7 +72,9 @@ export function shiftAlert(source: ReplayAlertSource, body: unknown, deltaMs: nu
   if (ev && typeof ev === 'object') {
     for (const k of ['ts', 'event_ts', 'thread_ts']) if (k in ev) ev[k] = slackTs(ev[k], deltaMs);
     if (Array.isArray(ev.attachments)) {
-      ev.attachments = (ev.attachments as Array<Record<string, unknown>>).map((a) => (typeof a.ts === 'number' ? { ...a, ts: a.ts + Math.round(deltaMs / 1000) } : a));
+      ev.attachments = (ev.attachments as Array<Record<string, unknown>>).map((a) =>
+        typeof a.ts === 'number' ? { ...a, ts: a.ts + Math.round(deltaMs / 1000) } : a,
+      );
     }
   }
   return b;
@@ -83,10 +92,13 @@ export function alertTimeMs(source: ReplayAlertSource, body: unknown): number | 
   }
   if (source === 'alertmanager') {
     const alerts = Array.isArray(b.alerts) ? (b.alerts as Array<Record<string, unknown>>) : [];
-    const starts = alerts.map((a) => (typeof a.startsAt === 'string' ? Date.parse(a.startsAt) : NaN)).filter((t) => !Number.isNaN(t) && t > 0);
+    const starts = alerts
+      .map((a) => (typeof a.startsAt === 'string' ? Date.parse(a.startsAt) : NaN))
+      .filter((t) => !Number.isNaN(t) && t > 0);
     return starts.length ? Math.max(...starts) : undefined;
   }
   const ev = b.event as Record<string, unknown> | undefined;
-  const ts = ev && typeof ev.ts === 'string' ? Number(ev.ts) : typeof b.event_time === 'number' ? b.event_time : undefined;
+  const ts =
+    ev && typeof ev.ts === 'string' ? Number(ev.ts) : typeof b.event_time === 'number' ? b.event_time : undefined;
   return ts === undefined || Number.isNaN(ts) ? undefined : Math.round(ts * 1000);
 }

@@ -22,7 +22,11 @@ export interface ServiceContext {
 
 /** An error with the HTTP status the server answers with. */
 export class HandlerError extends Error {
-  constructor(readonly status: number, message: string, options?: { cause?: unknown; name?: string }) {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown; name?: string },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = options?.name ?? 'HandlerError';
   }
@@ -42,7 +46,12 @@ const SEVERITY: Record<Level, SeverityNumber> = {
 export function createLog(service: string, stamp: () => Attributes): Log {
   const logger = logs.getLogger(service, '1.0.0');
   return (level, body, attributes) => {
-    logger.emit({ severityNumber: SEVERITY[level], severityText: level, body, attributes: { ...stamp(), ...(attributes ?? {}) } });
+    logger.emit({
+      severityNumber: SEVERITY[level],
+      severityText: level,
+      body,
+      attributes: { ...stamp(), ...(attributes ?? {}) },
+    });
   };
 }
 

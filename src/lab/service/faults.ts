@@ -30,15 +30,25 @@ export class FaultState {
 
   /** Network faults configured on this (calling) service towards `target`. */
   network(target: string): Of<'network'> | undefined {
-    return this.faults.find((f): f is Of<'network'> => f.kind === 'network' && f.from === this.service && f.to === target);
+    return this.faults.find(
+      (f): f is Of<'network'> => f.kind === 'network' && f.from === this.service && f.to === target,
+    );
   }
 
   retryPolicy(target: string): Of<'retry_policy'> | undefined {
-    return this.faults.find((f): f is Of<'retry_policy'> => f.kind === 'retry_policy' && f.service === this.service && f.target === target);
+    return this.faults.find(
+      (f): f is Of<'retry_policy'> => f.kind === 'retry_policy' && f.service === this.service && f.target === target,
+    );
   }
 
   missingCall(route: string, target: string): boolean {
-    return this.faults.some((f) => f.kind === 'missing_call' && f.service === this.service && f.target === target && (f.route === undefined || f.route === route));
+    return this.faults.some(
+      (f) =>
+        f.kind === 'missing_call' &&
+        f.service === this.service &&
+        f.target === target &&
+        (f.route === undefined || f.route === route),
+    );
   }
 
   leakedObjects(): number {
@@ -68,7 +78,12 @@ export class FaultState {
         const batch: unknown[] = [];
         for (let i = 0; i < perTick; i += 1) {
           seq += 1;
-          batch.push({ seq, session: `sess-${seq}`, attrs: [seq, seq * 2, seq * 3], note: `cached response fragment ${seq}` });
+          batch.push({
+            seq,
+            session: `sess-${seq}`,
+            attrs: [seq, seq * 2, seq * 3],
+            note: `cached response fragment ${seq}`,
+          });
         }
         this.leaked.push(batch);
       }, 100);

@@ -21,17 +21,31 @@ import { isServiceFault } from '../spec.js';
 const cfg = childConfigSchema.parse(JSON.parse(process.env.FLIPTURN_LAB_SERVICE ?? '{}'));
 const spec = cfg.service;
 const telemetry = startTelemetry({
-  service: spec.name, version: spec.version, environment: cfg.environment, outDir: cfg.outDir, runId: cfg.runId, scenarioId: cfg.scenarioId,
-  skewMs: cfg.skewMs, dropSpanRatio: cfg.dropSpanRatio, seed: deriveSeed(cfg.seed, `${spec.name}:drop`), logs: cfg.logs, metrics: cfg.metrics, metricIntervalMs: cfg.metricIntervalMs,
+  service: spec.name,
+  version: spec.version,
+  environment: cfg.environment,
+  outDir: cfg.outDir,
+  runId: cfg.runId,
+  scenarioId: cfg.scenarioId,
+  skewMs: cfg.skewMs,
+  dropSpanRatio: cfg.dropSpanRatio,
+  seed: deriveSeed(cfg.seed, `${spec.name}:drop`),
+  logs: cfg.logs,
+  metrics: cfg.metrics,
+  metricIntervalMs: cfg.metricIntervalMs,
 });
 const require = createRequire(import.meta.url);
- 
+
 const http = require('http') as typeof Http;
 
 const faults = new FaultState(spec.name);
 faults.set(cfg.faults.filter(isServiceFault));
 const pool = spec.pool ? new Semaphore(`${spec.name}-db`, spec.pool.size) : undefined;
-const endpointPools = new Map(spec.endpoints.filter((e) => e.concurrency > 0).map((e) => [e.route, new Semaphore(`${spec.name}${e.route}`, e.concurrency)] as const));
+const endpointPools = new Map(
+  spec.endpoints
+    .filter((e) => e.concurrency > 0)
+    .map((e) => [e.route, new Semaphore(`${spec.name}${e.route}`, e.concurrency)] as const),
+);
 const serviceMetrics = startMetrics(spec.name, pool ? [pool] : []);
 
 function stamp(): Attributes {
@@ -46,12 +60,25 @@ function stamp(): Attributes {
 
 const log = createLog(spec.name, stamp);
 const ctx: ServiceContext = {
-  spec, faults, noise: cfg.noise, pool, endpointPools, metrics: serviceMetrics, log,
+  spec,
+  faults,
+  noise: cfg.noise,
+  pool,
+  endpointPools,
+  metrics: serviceMetrics,
+  log,
   dbName: (db) => cfg.stores[db]?.name ?? db,
   dbSystem: (db) => cfg.stores[db]?.system ?? 'postgresql',
-  deps: { http, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }), ports: cfg.ports, rng: createRng(deriveSeed(cfg.seed, spec.name)), faults },
+  deps: {
+    http,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    ports: cfg.ports,
+    rng: createRng(deriveSeed(cfg.seed, spec.name)),
+    faults,
+  },
 };
-const store: StoreHandler | undefined = spec.kind === 'database' ? createDatabase(ctx) : spec.kind === 'cache' ? createCache(ctx) : undefined;
+const store: StoreHandler | undefined =
+  spec.kind === 'database' ? createDatabase(ctx) : spec.kind === 'cache' ? createCache(ctx) : undefined;
 
 function readBody(req: Http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve) => {
@@ -102,12 +129,23 @@ async function handle(req: Http.IncomingMessage, res: Http.ServerResponse): Prom
       span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
       span?.setAttribute('error.type', err.name);
       serviceMetrics.errors.add(1, { 'error.type': err.name, 'http.route': route });
-      log('ERROR', `${req.method ?? 'GET'} ${route} failed: ${err.name}: ${err.message}`, { 'exception.type': err.name, 'http.route': route, 'http.response.status_code': status });
+      log('ERROR', `${req.method ?? 'GET'} ${route} failed: ${err.name}: ${err.message}`, {
+        'exception.type': err.name,
+        'http.route': route,
+        'http.response.status_code': status,
+      });
     } else {
-      log('WARN', `${req.method ?? 'GET'} ${route} rejected (${status}): ${err.message}`, { 'http.route': route, 'http.response.status_code': status });
+      log('WARN', `${req.method ?? 'GET'} ${route} rejected (${status}): ${err.message}`, {
+        'http.route': route,
+        'http.response.status_code': status,
+      });
     }
   }
-  if (!store) log('INFO', `${req.method ?? 'GET'} ${route} ${status} ${Math.round(performance.now() - started)}ms`, { 'http.route': route, 'http.response.status_code': status });
+  if (!store)
+    log('INFO', `${req.method ?? 'GET'} ${route} ${status} ${Math.round(performance.now() - started)}ms`, {
+      'http.route': route,
+      'http.response.status_code': status,
+    });
   const text = payload === undefined ? '' : JSON.stringify(payload);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -20,16 +20,24 @@ export function startMetrics(service: string, pools: readonly Semaphore[]): Serv
   const meter = metrics.getMeter(service, '1.0.0');
   let lastCpu = process.cpuUsage();
   let lastWall = performance.now();
-  meter.createObservableGauge('process.cpu.utilization', { unit: '1', description: 'CPU time / wall time of the process' }).addCallback((r) => {
-    const cpu = process.cpuUsage(lastCpu);
-    const wall = performance.now() - lastWall;
-    lastCpu = process.cpuUsage();
-    lastWall = performance.now();
-    if (wall > 0) r.observe(Math.min(1, (cpu.user + cpu.system) / 1000 / wall));
-  });
-  meter.createObservableGauge('process.memory.usage', { unit: 'By' }).addCallback((r) => r.observe(process.memoryUsage().rss));
-  meter.createObservableGauge('v8js.memory.heap.used', { unit: 'By' }).addCallback((r) => r.observe(getHeapStatistics().used_heap_size));
-  meter.createObservableGauge('v8js.memory.heap.limit', { unit: 'By' }).addCallback((r) => r.observe(getHeapStatistics().heap_size_limit));
+  meter
+    .createObservableGauge('process.cpu.utilization', { unit: '1', description: 'CPU time / wall time of the process' })
+    .addCallback((r) => {
+      const cpu = process.cpuUsage(lastCpu);
+      const wall = performance.now() - lastWall;
+      lastCpu = process.cpuUsage();
+      lastWall = performance.now();
+      if (wall > 0) r.observe(Math.min(1, (cpu.user + cpu.system) / 1000 / wall));
+    });
+  meter
+    .createObservableGauge('process.memory.usage', { unit: 'By' })
+    .addCallback((r) => r.observe(process.memoryUsage().rss));
+  meter
+    .createObservableGauge('v8js.memory.heap.used', { unit: 'By' })
+    .addCallback((r) => r.observe(getHeapStatistics().used_heap_size));
+  meter
+    .createObservableGauge('v8js.memory.heap.limit', { unit: 'By' })
+    .addCallback((r) => r.observe(getHeapStatistics().heap_size_limit));
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -38,11 +46,17 @@ export function startMetrics(service: string, pools: readonly Semaphore[]): Serv
     loop.reset();
   });
 
-  const gc = meter.createHistogram('v8js.gc.duration', { unit: 's', description: 'Garbage collection pause durations', advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1] } });
+  const gc = meter.createHistogram('v8js.gc.duration', {
+    unit: 's',
+    description: 'Garbage collection pause durations',
+    advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1] },
+  });
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as { detail?: { kind?: number } }).detail?.kind;
-      gc.record(e.duration / 1000, { 'v8js.gc.type': kind === 4 || kind === 2 ? 'major' : kind === 1 ? 'minor' : 'incremental' });
+      gc.record(e.duration / 1000, {
+        'v8js.gc.type': kind === 4 || kind === 2 ? 'major' : kind === 1 ? 'minor' : 'incremental',
+      });
     }
   });
   obs.observe({ entryTypes: ['gc'] });
@@ -54,8 +68,12 @@ export function startMetrics(service: string, pools: readonly Semaphore[]): Serv
       r.observe(s.used, { ...base, 'db.client.connection.state': 'used' });
       r.observe(Math.max(0, s.size - s.used), { ...base, 'db.client.connection.state': 'idle' });
     });
-    meter.createObservableGauge('db.client.connection.pending_requests', { unit: '{request}' }).addCallback((r) => r.observe(pool.stats().pending, base));
-    meter.createObservableGauge('db.client.connection.max', { unit: '{connection}' }).addCallback((r) => r.observe(pool.size, base));
+    meter
+      .createObservableGauge('db.client.connection.pending_requests', { unit: '{request}' })
+      .addCallback((r) => r.observe(pool.stats().pending, base));
+    meter
+      .createObservableGauge('db.client.connection.max', { unit: '{connection}' })
+      .addCallback((r) => r.observe(pool.size, base));
   }
 
   let hits = 0;

@@ -12,7 +12,11 @@ import { sampleLatency, type Rng } from '../rng.js';
 import type { FaultState } from './faults.js';
 
 export class UpstreamError extends Error {
-  constructor(readonly target: string, readonly status: number, message: string) {
+  constructor(
+    readonly target: string,
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'UpstreamError';
   }
@@ -74,25 +78,28 @@ export function send(d: OutboundDeps, o: SendOptions): Promise<Reply> {
   }
   const wait = networkWait(d, o.target);
   return new Promise<Reply>((resolve, reject) => {
-    const req = d.http.request({ host: '127.0.0.1', port, path: o.path, method: o.method, agent: d.agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          // a non-JSON body stays text
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-      res.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
+    const req = d.http.request(
+      { host: '127.0.0.1', port, path: o.path, method: o.method, agent: d.agent, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // a non-JSON body stays text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+        res.on('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      },
+    );
     const timer = setTimeout(() => req.destroy(new RequestTimeoutError(o.target, o.timeoutMs)), o.timeoutMs);
     req.on('error', (e) => {
       clearTimeout(timer);
@@ -113,34 +120,46 @@ export async function storeCall(
   onReply?: (span: Span, reply: Reply) => void,
 ): Promise<Reply> {
   const tracer = trace.getTracer('flipturn-lab-db-client', '1.0.0');
-  return tracer.startActiveSpan(o.spanName, { kind: SpanKind.CLIENT, attributes: { ...o.attributes, 'server.address': '127.0.0.1', 'server.port': d.ports[o.target] ?? 0, 'peer.service': o.target } }, async (span) => {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    propagation.inject(context.active(), headers);
-    try {
-      const reply = await context.with(suppressTracing(context.active()), () => send(d, { ...o, headers }));
-      onReply?.(span, reply);
-      if (reply.status >= 500) {
-        const msg = errorText(reply.body) ?? `status ${reply.status}`;
-        span.setStatus({ code: SpanStatusCode.ERROR, message: msg });
-        span.setAttribute('error.type', String(reply.status));
+  return tracer.startActiveSpan(
+    o.spanName,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        ...o.attributes,
+        'server.address': '127.0.0.1',
+        'server.port': d.ports[o.target] ?? 0,
+        'peer.service': o.target,
+      },
+    },
+    async (span) => {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      propagation.inject(context.active(), headers);
+      try {
+        const reply = await context.with(suppressTracing(context.active()), () => send(d, { ...o, headers }));
+        onReply?.(span, reply);
+        if (reply.status >= 500) {
+          const msg = errorText(reply.body) ?? `status ${reply.status}`;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: msg });
+          span.setAttribute('error.type', String(reply.status));
+        }
+        return reply;
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e));
+        span.recordException(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        span.setAttribute('error.type', err.name);
+        throw err;
+      } finally {
+        span.end();
       }
-      return reply;
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      span.recordException(err);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-      span.setAttribute('error.type', err.name);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+    },
+  );
 }
 
 export function errorText(body: unknown): string | undefined {
   if (body && typeof body === 'object' && 'error' in body) {
-    const e = (body).error;
-    if (e && typeof e === 'object' && 'message' in e) return String((e).message);
+    const e = body.error;
+    if (e && typeof e === 'object' && 'message' in e) return String(e.message);
     return String(e);
   }
   return undefined;

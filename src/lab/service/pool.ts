@@ -4,7 +4,10 @@
  * connection never is.
  */
 export class PoolTimeoutError extends Error {
-  constructor(readonly poolName: string, readonly waitedMs: number) {
+  constructor(
+    readonly poolName: string,
+    readonly waitedMs: number,
+  ) {
     super(`timed out after ${Math.round(waitedMs)}ms waiting for a connection from pool ${poolName}`);
     this.name = 'PoolTimeoutError';
   }
@@ -26,7 +29,10 @@ export class Semaphore {
   private used = 0;
   private readonly queue: Waiter[] = [];
 
-  constructor(readonly name: string, readonly size: number) {}
+  constructor(
+    readonly name: string,
+    readonly size: number,
+  ) {}
 
   stats(): PoolStats {
     return { size: this.size, used: this.used, pending: this.queue.length };

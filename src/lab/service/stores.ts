@@ -16,11 +16,21 @@ export interface StoreHandler {
 }
 
 export function createDatabase(ctx: ServiceContext): StoreHandler {
-  const store = ctx.spec.store ?? { system: 'postgresql', name: 'shop', latency: {}, concurrency: 4, queueTimeoutMs: 2000 };
+  const store = ctx.spec.store ?? {
+    system: 'postgresql',
+    name: 'shop',
+    latency: {},
+    concurrency: 4,
+    queueTimeoutMs: 2000,
+  };
   const executor = new Semaphore(`${ctx.spec.name}-executor`, store.concurrency);
   const meter = metrics.getMeter(ctx.spec.name, '1.0.0');
-  meter.createObservableGauge('db.server.active_queries', { unit: '{query}' }).addCallback((r) => r.observe(executor.stats().used));
-  meter.createObservableGauge('db.server.queue.depth', { unit: '{query}' }).addCallback((r) => r.observe(executor.stats().pending));
+  meter
+    .createObservableGauge('db.server.active_queries', { unit: '{query}' })
+    .addCallback((r) => r.observe(executor.stats().used));
+  meter
+    .createObservableGauge('db.server.queue.depth', { unit: '{query}' })
+    .addCallback((r) => r.observe(executor.stats().pending));
   const tracer = trace.getTracer('flipturn-lab-db-server', '1.0.0');
   return {
     async handle(route, _query, body) {
@@ -32,34 +42,70 @@ export function createDatabase(ctx: ServiceContext): StoreHandler {
       try {
         release = await executor.acquire(store.queueTimeoutMs);
       } catch (e) {
-        const err = e instanceof PoolTimeoutError ? new HandlerError(503, `canceling statement: waited ${Math.round(e.waitedMs)}ms in the executor queue`, { name: 'QueryQueueTimeout' }) : asError(e);
+        const err =
+          e instanceof PoolTimeoutError
+            ? new HandlerError(503, `canceling statement: waited ${Math.round(e.waitedMs)}ms in the executor queue`, {
+                name: 'QueryQueueTimeout',
+              })
+            : asError(e);
         ctx.log('ERROR', err.message, { 'db.operation.name': op });
         throw err;
       }
       const waitedMs = performance.now() - queued;
       try {
-        return await tracer.startActiveSpan(`${op} ${q.table ?? ''}`.trim(), { kind: SpanKind.INTERNAL, attributes: { 'db.system': store.system, 'db.system.name': store.system, 'db.namespace': store.name, 'db.name': store.name, 'db.operation': op, 'db.operation.name': op, 'db.collection.name': q.table ?? '', 'db.statement': q.statement ?? '', 'db.query.text': q.statement ?? '', 'db.queue.wait_ms': Math.round(waitedMs) } }, async (span) => {
-          try {
-            const exc = ctx.faults.find('exception');
-            if (exc && chance(ctx.deps.rng, exc.probability)) throw new HandlerError(500, exc.message, { name: exc.errorType });
-            const lat = ctx.faults.find('latency');
-            const d = store.latency[op] ?? { medianMs: 5, sigma: 0.5 };
-            await sleep(sampleLatency(ctx.deps.rng, d) + (lat ? sampleLatency(ctx.deps.rng, lat.added) : 0));
-            busyWait(0.2);
-            const total = performance.now() - queued;
-            if (total > 250) ctx.log('WARN', `slow query (${Math.round(total)}ms, ${Math.round(waitedMs)}ms queued): ${q.statement ?? op}`, { 'db.operation.name': op, 'db.collection.name': q.table ?? '' });
-            const id = q.id ?? 0;
-            const row: Fields = { id, name: `item-${id}`, unit_price: 5 + (id % 40), stock: 3 + (id % 17), fx_rate: 1.08, score: (id % 10) / 10 };
-            return { status: 200, body: { row, rows: 1 } };
-          } catch (e) {
-            const err = asError(e);
-            span.recordException(err);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-            throw err;
-          } finally {
-            span.end();
-          }
-        });
+        return await tracer.startActiveSpan(
+          `${op} ${q.table ?? ''}`.trim(),
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: {
+              'db.system': store.system,
+              'db.system.name': store.system,
+              'db.namespace': store.name,
+              'db.name': store.name,
+              'db.operation': op,
+              'db.operation.name': op,
+              'db.collection.name': q.table ?? '',
+              'db.statement': q.statement ?? '',
+              'db.query.text': q.statement ?? '',
+              'db.queue.wait_ms': Math.round(waitedMs),
+            },
+          },
+          async (span) => {
+            try {
+              const exc = ctx.faults.find('exception');
+              if (exc && chance(ctx.deps.rng, exc.probability))
+                throw new HandlerError(500, exc.message, { name: exc.errorType });
+              const lat = ctx.faults.find('latency');
+              const d = store.latency[op] ?? { medianMs: 5, sigma: 0.5 };
+              await sleep(sampleLatency(ctx.deps.rng, d) + (lat ? sampleLatency(ctx.deps.rng, lat.added) : 0));
+              busyWait(0.2);
+              const total = performance.now() - queued;
+              if (total > 250)
+                ctx.log(
+                  'WARN',
+                  `slow query (${Math.round(total)}ms, ${Math.round(waitedMs)}ms queued): ${q.statement ?? op}`,
+                  { 'db.operation.name': op, 'db.collection.name': q.table ?? '' },
+                );
+              const id = q.id ?? 0;
+              const row: Fields = {
+                id,
+                name: `item-${id}`,
+                unit_price: 5 + (id % 40),
+                stock: 3 + (id % 17),
+                fx_rate: 1.08,
+                score: (id % 10) / 10,
+              };
+              return { status: 200, body: { row, rows: 1 } };
+            } catch (e) {
+              const err = asError(e);
+              span.recordException(err);
+              span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+              throw err;
+            } finally {
+              span.end();
+            }
+          },
+        );
       } finally {
         release();
       }

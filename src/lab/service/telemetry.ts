@@ -9,8 +9,19 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { logs } from '@opentelemetry/api-logs';
 import { metrics } from '@opentelemetry/api';
@@ -58,7 +69,12 @@ function reportExport(done: (r: ExportResult) => void, write: () => void): void 
 }
 
 class FileSpanExporter implements SpanExporter {
-  constructor(private readonly file: string, private readonly skewNs: bigint, private readonly dropRatio: number, private readonly rng: Rng) {}
+  constructor(
+    private readonly file: string,
+    private readonly skewNs: bigint,
+    private readonly dropRatio: number,
+    private readonly rng: Rng,
+  ) {}
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     reportExport(done, () => {
       const kept = this.dropRatio > 0 ? spans.filter(() => this.rng.next() >= this.dropRatio) : spans;
@@ -74,7 +90,10 @@ class FileSpanExporter implements SpanExporter {
 }
 
 class FileLogExporter implements LogRecordExporter {
-  constructor(private readonly file: string, private readonly skewNs: bigint) {}
+  constructor(
+    private readonly file: string,
+    private readonly skewNs: bigint,
+  ) {}
   export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
     reportExport(done, () => {
       if (records.length > 0) writeLine(this.file, JsonLogsSerializer.serializeRequest(records), this.skewNs);
@@ -89,10 +108,14 @@ class FileLogExporter implements LogRecordExporter {
 }
 
 class FileMetricExporter implements PushMetricExporter {
-  constructor(private readonly file: string, private readonly skewNs: bigint) {}
+  constructor(
+    private readonly file: string,
+    private readonly skewNs: bigint,
+  ) {}
   export(m: ResourceMetrics, done: (r: ExportResult) => void): void {
     reportExport(done, () => {
-      if (m.scopeMetrics.some((s) => s.metrics.length > 0)) writeLine(this.file, JsonMetricsSerializer.serializeRequest(m), this.skewNs);
+      if (m.scopeMetrics.some((s) => s.metrics.length > 0))
+        writeLine(this.file, JsonMetricsSerializer.serializeRequest(m), this.skewNs);
     });
   }
   selectAggregationTemporality(): AggregationTemporality {
@@ -141,14 +164,28 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
 
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: o.logs ? [new BatchLogRecordProcessor({ exporter: new FileLogExporter(`${base}.logs.jsonl`, skewNs), scheduledDelayMillis: 1000, maxQueueSize: 8192 })] : [],
+    processors: o.logs
+      ? [
+          new BatchLogRecordProcessor({
+            exporter: new FileLogExporter(`${base}.logs.jsonl`, skewNs),
+            scheduledDelayMillis: 1000,
+            maxQueueSize: 8192,
+          }),
+        ]
+      : [],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
 
   const meterProvider = new MeterProvider({
     resource,
     readers: o.metrics
-      ? [new PeriodicExportingMetricReader({ exporter: new FileMetricExporter(`${base}.metrics.jsonl`, skewNs), exportIntervalMillis: o.metricIntervalMs, exportTimeoutMillis: 2000 })]
+      ? [
+          new PeriodicExportingMetricReader({
+            exporter: new FileMetricExporter(`${base}.metrics.jsonl`, skewNs),
+            exportIntervalMillis: o.metricIntervalMs,
+            exportTimeoutMillis: 2000,
+          }),
+        ]
       : [],
   });
   metrics.setGlobalMeterProvider(meterProvider);

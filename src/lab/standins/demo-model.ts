@@ -15,12 +15,20 @@ export interface DemoModel {
 export async function demoModel(env: Readonly<Record<string, string | undefined>>): Promise<DemoModel> {
   if (env.FLIPTURN_DEMO_MODEL === 'standin') {
     const s = await startOpenAIStandin();
-    return { env: { OPENAI_BASE_URL: s.baseURL, OPENAI_MODEL: 'flipturn-standin' }, label: `model stand-in on ${s.baseURL}`, stop: () => s.stop() };
+    return {
+      env: { OPENAI_BASE_URL: s.baseURL, OPENAI_MODEL: 'flipturn-standin' },
+      label: `model stand-in on ${s.baseURL}`,
+      stop: () => s.stop(),
+    };
   }
   const pass: Record<string, string> = {};
   for (const k of ['OPENAI_BASE_URL', 'OPENAI_MODEL', 'OPENAI_API_KEY'] as const) {
     const v = env[k];
     if (v) pass[k] = v;
   }
-  return { env: pass, label: pass.OPENAI_MODEL ? `model ${pass.OPENAI_MODEL}` : 'deterministic narrator', stop: () => Promise.resolve() };
+  return {
+    env: pass,
+    label: pass.OPENAI_MODEL ? `model ${pass.OPENAI_MODEL}` : 'deterministic narrator',
+    stop: () => Promise.resolve(),
+  };
 }

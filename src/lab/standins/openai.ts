@@ -32,7 +32,11 @@ export type StandinScript = StandinStep | ((request: ChatRequest) => StandinStep
 
 export interface ChatRequest {
   readonly model?: string;
-  readonly messages: ReadonlyArray<{ readonly role: string; readonly content?: unknown; readonly tool_calls?: unknown }>;
+  readonly messages: ReadonlyArray<{
+    readonly role: string;
+    readonly content?: unknown;
+    readonly tool_calls?: unknown;
+  }>;
   readonly tools?: ReadonlyArray<{ readonly function?: { readonly name?: string } }>;
   readonly max_tokens?: number;
   readonly max_completion_tokens?: number;
@@ -51,7 +55,17 @@ export interface OpenAIStandin {
 }
 
 const textOf = (c: unknown): string =>
-  typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: unknown) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('') : '';
+  typeof c === 'string'
+    ? c
+    : Array.isArray(c)
+      ? c
+          .map((p: unknown) =>
+            typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string'
+              ? (p as { text: string }).text
+              : '',
+          )
+          .join('')
+      : '';
 
 interface LedgerRow {
   readonly id: string;
@@ -87,20 +101,33 @@ function groundedAnswer(request: ChatRequest): string {
     return JSON.stringify({ sections: [{ title: 'Answer', sentences }] });
   }
   const rows = ledgerRows(prompt);
-  const of = (svc: string, role: string) => rows.filter((r) => r.service === svc && r.role === role).slice(0, 2).map((r) => r.id);
-  const any = (svc: string) => rows.filter((r) => r.service === svc).slice(0, 1).map((r) => r.id);
+  const of = (svc: string, role: string) =>
+    rows
+      .filter((r) => r.service === svc && r.role === role)
+      .slice(0, 2)
+      .map((r) => r.id);
+  const any = (svc: string) =>
+    rows
+      .filter((r) => r.service === svc)
+      .slice(0, 1)
+      .map((r) => r.id);
   const out: Array<{ text: string; cites: string[] }> = [];
   const roots = decided(prompt, 'root cause');
   for (const r of roots) {
     const ids = of(r, 'rootCause');
-    if (ids.length) out.push({ text: `The failure started in ${r}, which is the root cause named by the analysis.`, cites: ids });
+    if (ids.length)
+      out.push({ text: `The failure started in ${r}, which is the root cause named by the analysis.`, cites: ids });
   }
   if (roots.length === 0) {
-    out.push({ text: 'The analysis has not established a root cause; read the strongest leads below before acting.', cites: [] });
+    out.push({
+      text: 'The analysis has not established a root cause; read the strongest leads below before acting.',
+      cites: [],
+    });
   }
   const prop = decided(prompt, 'propagation');
   const propIds = prop.flatMap((p) => of(p, 'propagation').slice(0, 1));
-  if (prop.length && propIds.length) out.push({ text: `From there it spread through ${prop.join(', ')}.`, cites: propIds });
+  if (prop.length && propIds.length)
+    out.push({ text: `From there it spread through ${prop.join(', ')}.`, cites: propIds });
   for (const b of decided(prompt, 'bottleneck')) {
     const ids = of(b, 'bottleneck');
     if (ids.length) out.push({ text: `Latency piled up in ${b}.`, cites: ids });
@@ -113,14 +140,25 @@ function groundedAnswer(request: ChatRequest): string {
 }
 
 function completion(request: ChatRequest, step: StandinStep, n: number): unknown {
-  const toolCalls = step.toolCalls?.map((c, i) => ({ id: `call_${n}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } }));
+  const toolCalls = step.toolCalls?.map((c, i) => ({
+    id: `call_${n}_${i}`,
+    type: 'function',
+    function: { name: c.name, arguments: JSON.stringify(c.args) },
+  }));
   const content = step.content ?? (toolCalls?.length ? null : groundedAnswer(request));
   return {
     id: `chatcmpl-standin-${n}`,
     object: 'chat.completion',
     created: 1_763_700_000,
     model: request.model ?? 'standin',
-    choices: [{ index: 0, message: { role: 'assistant', content, ...(toolCalls?.length ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls?.length ? 'tool_calls' : 'stop', logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, ...(toolCalls?.length ? { tool_calls: toolCalls } : {}) },
+        finish_reason: toolCalls?.length ? 'tool_calls' : 'stop',
+        logprobs: null,
+      },
+    ],
     usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
   };
 }
@@ -139,14 +177,18 @@ export async function startOpenAIStandin(initial: readonly StandinScript[] = [])
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
       return;
     }
     let request: ChatRequest;
     try {
       request = JSON.parse(await readBody(req)) as ChatRequest;
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'invalid JSON body', type: 'invalid_request_error' } }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'invalid JSON body', type: 'invalid_request_error' } }));
       return;
     }
     requests.push(request);
@@ -160,7 +202,10 @@ export async function startOpenAIStandin(initial: readonly StandinScript[] = [])
       res.writeHead(status, { 'content-type': 'application/json', ...step.headers }).end(step.raw);
       return;
     }
-    const body = status === 200 ? completion(request, step, served) : { error: { message: `scripted ${status}`, type: status === 429 ? 'rate_limit_exceeded' : 'server_error' } };
+    const body =
+      status === 200
+        ? completion(request, step, served)
+        : { error: { message: `scripted ${status}`, type: status === 429 ? 'rate_limit_exceeded' : 'server_error' } };
     res.writeHead(status, { 'content-type': 'application/json', ...step.headers }).end(JSON.stringify(body));
   };
   const server = createServer((req, res) => {

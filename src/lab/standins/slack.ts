@@ -155,20 +155,63 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   };
   const find = (channel: string, ts: string) => byChannel.get(channel)?.find((m) => m.ts === ts);
   const view = (m: StandinMessage, withMeta: boolean) => ({
-    type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, bot_id: 'B0STANDIN',
+    type: 'message',
+    ts: m.ts,
+    text: m.text,
+    blocks: m.blocks,
+    bot_id: 'B0STANDIN',
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.edited ? { edited: { user: 'U0BOT', ts: m.ts } } : {}),
     ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
-    ...(m.files ? { files: m.files.map((f) => ({ id: f.id, name: f.name, title: f.title, mimetype: 'image/png', filetype: 'png', size: f.bytes.length, alt_txt: f.altText })) } : {}),
+    ...(m.files
+      ? {
+          files: m.files.map((f) => ({
+            id: f.id,
+            name: f.name,
+            title: f.title,
+            mimetype: 'image/png',
+            filetype: 'png',
+            size: f.bytes.length,
+            alt_txt: f.altText,
+          })),
+        }
+      : {}),
   });
-  const add = (channel: string, text: string, blocks: unknown[], threadTs?: string, metadata?: StandinMessage['metadata'], files?: StandinFile[]) => {
-    const m: StandinMessage = { channel, ts: nextTs(), text, blocks, edited: 0, ...(threadTs ? { threadTs } : {}), ...(metadata ? { metadata } : {}), ...(files ? { files } : {}) };
+  const add = (
+    channel: string,
+    text: string,
+    blocks: unknown[],
+    threadTs?: string,
+    metadata?: StandinMessage['metadata'],
+    files?: StandinFile[],
+  ) => {
+    const m: StandinMessage = {
+      channel,
+      ts: nextTs(),
+      text,
+      blocks,
+      edited: 0,
+      ...(threadTs ? { threadTs } : {}),
+      ...(metadata ? { metadata } : {}),
+      ...(files ? { files } : {}),
+    };
     list(channel).push(m);
     return m;
   };
 
   const methods: Record<string, (p: Params) => Answer> = {
-    'auth.test': () => ({ status: 200, body: { ok: true, url: 'https://standin.slack.local/', team: 'Stand-in', user: 'flipturn', team_id: teamId, user_id: 'U0BOT', bot_id: 'B0STANDIN' } }),
+    'auth.test': () => ({
+      status: 200,
+      body: {
+        ok: true,
+        url: 'https://standin.slack.local/',
+        team: 'Stand-in',
+        user: 'flipturn',
+        team_id: teamId,
+        user_id: 'U0BOT',
+        bot_id: 'B0STANDIN',
+      },
+    }),
     'chat.postMessage': (p) => {
       const channel = str(p.channel);
       const text = str(p.text) ?? '';
@@ -179,7 +222,8 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
       const threadTs = str(p.thread_ts);
       if (threadTs && !find(channel, threadTs)) return platform('thread_not_found');
       const root = threadTs ? (find(channel, threadTs)?.threadTs ?? threadTs) : undefined;
-      const meta = p.metadata && typeof p.metadata === 'object' ? (p.metadata as StandinMessage['metadata']) : undefined;
+      const meta =
+        p.metadata && typeof p.metadata === 'object' ? (p.metadata as StandinMessage['metadata']) : undefined;
       const m = add(channel, text, blocks, root, meta);
       return { status: 200, body: { ok: true, channel, ts: m.ts, message: view(m, true) } };
     },
@@ -220,7 +264,15 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
       const threadTs = str(p.thread_ts);
       if (threadTs && !find(channel, threadTs)) return platform('thread_not_found');
       pending.delete(id);
-      const file: StandinFile = { id, name: up.name, title: typeof first?.title === 'string' ? first.title : up.name, altText: up.altText, bytes: up.bytes, channel, ...(threadTs ? { threadTs } : {}) };
+      const file: StandinFile = {
+        id,
+        name: up.name,
+        title: typeof first?.title === 'string' ? first.title : up.name,
+        altText: up.altText,
+        bytes: up.bytes,
+        channel,
+        ...(threadTs ? { threadTs } : {}),
+      };
       shared.push(file);
       add(channel, str(p.initial_comment) ?? '', [], threadTs, undefined, [file]);
       return { status: 200, body: { ok: true, files: [{ id, name: up.name, title: file.title }] } };
@@ -239,7 +291,9 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
       if (!channel || unknown.has(channel)) return platform('channel_not_found');
       const oldest = Number(str(p.oldest) ?? '0');
       const latest = Number(str(p.latest) ?? 'Infinity');
-      const msgs = list(channel).filter((m) => !m.threadTs && Number(m.ts) >= oldest && Number(m.ts) <= latest).reverse();
+      const msgs = list(channel)
+        .filter((m) => !m.threadTs && Number(m.ts) >= oldest && Number(m.ts) <= latest)
+        .reverse();
       return page(msgs, p, 100);
     },
   };
@@ -248,7 +302,14 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
   const page = (msgs: readonly StandinMessage[], p: Params, defaultLimit: number): Answer => {
     const limit = Math.min(1000, Math.max(1, Number(str(p.limit) ?? p.limit ?? defaultLimit) || defaultLimit));
     const cursor = str(p.cursor);
-    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+    const offset =
+      cursor === undefined
+        ? 0
+        : Number(
+            Buffer.from(cursor, 'base64')
+              .toString('utf8')
+              .replace(/^offset:/, ''),
+          );
     if (!Number.isInteger(offset) || offset < 0) return platform('invalid_cursor');
     const slice = msgs.slice(offset, offset + limit);
     const more = offset + limit < msgs.length;
@@ -277,17 +338,41 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     if (given === undefined) return { method, params, ...platform('not_authed') };
     if (method === 'apps.connections.open') {
       // Socket Mode: only the app-level token opens a connection (a bot token is not_allowed_token_type).
-      if (options.appToken === undefined || given !== options.appToken) return { method, params, ...platform(given === token ? 'not_allowed_token_type' : 'invalid_auth') };
-      return socketUrl ? { method, params, status: 200, body: { ok: true, url: socketUrl } } : { method, params, ...platform('internal_error') };
+      if (options.appToken === undefined || given !== options.appToken)
+        return { method, params, ...platform(given === token ? 'not_allowed_token_type' : 'invalid_auth') };
+      return socketUrl
+        ? { method, params, status: 200, body: { ok: true, url: socketUrl } }
+        : { method, params, ...platform('internal_error') };
     }
     if (given !== token) return { method, params, ...platform('invalid_auth') };
     const fn = methods[method];
     if (!fn) return { method, params, status: 200, body: { ok: false, error: 'unknown_method' } };
     const scripted = scripts.get(method)?.shift();
-    if (scripted && !scripted.commit) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
+    if (scripted && !scripted.commit)
+      return {
+        method,
+        params,
+        status: scripted.status,
+        headers: scripted.headers ?? {},
+        body: scripted.body ?? { ok: false, error: `http_${scripted.status}` },
+      };
     const real = fn(params);
-    if (scripted?.transform) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.transform(real.body as Record<string, unknown>) };
-    if (scripted) return { method, params, status: scripted.status, headers: scripted.headers ?? {}, body: scripted.body ?? { ok: false, error: `http_${scripted.status}` } };
+    if (scripted?.transform)
+      return {
+        method,
+        params,
+        status: scripted.status,
+        headers: scripted.headers ?? {},
+        body: scripted.transform(real.body as Record<string, unknown>),
+      };
+    if (scripted)
+      return {
+        method,
+        params,
+        status: scripted.status,
+        headers: scripted.headers ?? {},
+        body: scripted.body ?? { ok: false, error: `http_${scripted.status}` },
+      };
     return { method, params, ...real };
   };
 
@@ -344,7 +429,8 @@ export async function startSlackStandin(options: StandinOptions = {}): Promise<S
     token,
     teamId,
     calls,
-    messages: (channel) => (channel === undefined ? [...byChannel.values()].flat() : [...(byChannel.get(channel) ?? [])]),
+    messages: (channel) =>
+      channel === undefined ? [...byChannel.values()].flat() : [...(byChannel.get(channel) ?? [])],
     thread: (channel, threadTs) => list(channel).filter((m) => m.ts === threadTs || m.threadTs === threadTs),
     uploads: () => [...shared],
     useSocketMode: (url) => {
@@ -381,7 +467,12 @@ export function renderTranscript(byChannel: ReadonlyMap<string, readonly Standin
 function messageLines(m: StandinMessage, indent: string): string[] {
   // Shown as Slack displays it: mrkdwn entities decoded (the raw payload stays escaped).
   const files = (m.files ?? []).map((f) => `[picture: ${f.title} (${f.name}, ${f.bytes.length} bytes)]`).join(' ');
-  const body = [blockText(m.blocks) || m.text, files].filter(Boolean).join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const body = [blockText(m.blocks) || m.text, files]
+    .filter(Boolean)
+    .join('\n')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   const [first = '', ...rest] = body.split('\n');
   const pad = ' '.repeat(indent.length);
   return [`${indent}[${m.ts}${m.edited ? `, edited ${m.edited}x` : ''}] ${first}`, ...rest.map((l) => `${pad}${l}`)];
@@ -395,7 +486,9 @@ function blockText(blocks: readonly unknown[]): string {
     if (typeof o.text?.text === 'string') out.push(o.text.text);
     if (o.type === 'actions') {
       // Buttons as Slack shows them: [Details] [Recheck] ...
-      const labels = (o.elements ?? []).map((e) => (typeof e.text === 'object' && e.text !== null ? (e.text as { text?: unknown }).text : undefined)).filter((t): t is string => typeof t === 'string');
+      const labels = (o.elements ?? [])
+        .map((e) => (typeof e.text === 'object' && e.text !== null ? (e.text as { text?: unknown }).text : undefined))
+        .filter((t): t is string => typeof t === 'string');
       if (labels.length) out.push(labels.map((l) => `[${l}]`).join(' '));
       continue;
     }

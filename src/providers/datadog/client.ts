@@ -70,7 +70,10 @@ class BridgeHttpLibrary implements client.HttpLibrary {
     );
     if (out.status !== 'ok') throw new DatadogOutcomeError(out);
     const { status, headers, text } = out.data;
-    return new client.ResponseContext(status, headers, { text: () => Promise.resolve(text), binary: () => Promise.resolve(Buffer.from(text)) });
+    return new client.ResponseContext(status, headers, {
+      text: () => Promise.resolve(text),
+      binary: () => Promise.resolve(Buffer.from(text)),
+    });
   }
 }
 
@@ -108,7 +111,11 @@ export class DatadogClient {
     });
   }
 
-  private async call<T>(endpoint: string, ctx: HttpCallContext, fn: (conf: client.Configuration) => Promise<T>): Promise<QueryOutcome<T>> {
+  private async call<T>(
+    endpoint: string,
+    ctx: HttpCallContext,
+    fn: (conf: client.Configuration) => Promise<T>,
+  ): Promise<QueryOutcome<T>> {
     try {
       return outcome.ok(this.provider, await fn(this.configuration(ctx)));
     } catch (err) {
@@ -125,12 +132,22 @@ export class DatadogClient {
   }
 
   /** v1 metric query: from/to in epoch seconds. */
-  queryMetrics(fromSec: number, toSec: number, query: string, ctx: HttpCallContext = {}): Promise<QueryOutcome<v1.MetricsQueryResponse>> {
-    return this.call('metrics_query', ctx, (conf) => new v1.MetricsApi(conf).queryMetrics({ from: fromSec, to: toSec, query }));
+  queryMetrics(
+    fromSec: number,
+    toSec: number,
+    query: string,
+    ctx: HttpCallContext = {},
+  ): Promise<QueryOutcome<v1.MetricsQueryResponse>> {
+    return this.call('metrics_query', ctx, (conf) =>
+      new v1.MetricsApi(conf).queryMetrics({ from: fromSec, to: toSec, query }),
+    );
   }
 
   /** v2 timeseries query: from/to in epoch milliseconds inside the body. */
-  queryTimeseries(body: v2.TimeseriesFormulaQueryRequest, ctx: HttpCallContext = {}): Promise<QueryOutcome<v2.TimeseriesFormulaQueryResponse>> {
+  queryTimeseries(
+    body: v2.TimeseriesFormulaQueryRequest,
+    ctx: HttpCallContext = {},
+  ): Promise<QueryOutcome<v2.TimeseriesFormulaQueryResponse>> {
     return this.call('timeseries_query', ctx, (conf) => new v2.MetricsApi(conf).queryTimeseriesData({ body }));
   }
 
@@ -138,9 +155,22 @@ export class DatadogClient {
    * GET /api/v1/service_dependencies (APM service map, public beta; not in the official client): the raw answer,
    * `{ "<service>": { "calls": ["<callee>", ...] }, ... }`, for one environment and a window in epoch seconds.
    */
-  serviceDependencies(env: string, startSec: number, endSec: number, ctx: HttpCallContext = {}): Promise<QueryOutcome<unknown>> {
+  serviceDependencies(
+    env: string,
+    startSec: number,
+    endSec: number,
+    ctx: HttpCallContext = {},
+  ): Promise<QueryOutcome<unknown>> {
     const query = { env, start: startSec, end: endSec };
-    return this.http.request({ endpoint: 'service_dependencies', path: '/api/v1/service_dependencies', query, decode: (body) => outcome.ok(this.provider, body) }, ctx);
+    return this.http.request(
+      {
+        endpoint: 'service_dependencies',
+        path: '/api/v1/service_dependencies',
+        query,
+        decode: (body) => outcome.ok(this.provider, body),
+      },
+      ctx,
+    );
   }
 
   /** GET /api/v1/validate: whether the API key is valid. */

@@ -21,8 +21,11 @@ export interface DatadogSettings {
   readonly serviceMapEnvs?: readonly string[];
 }
 
-export function datadogEnabled(config: Config): { readonly enabled: true } | { readonly enabled: false; readonly reason: string } {
-  if (!config.DD_API_KEY && !config.DD_APP_KEY) return { enabled: false, reason: 'DD_API_KEY and DD_APP_KEY are not set' };
+export function datadogEnabled(
+  config: Config,
+): { readonly enabled: true } | { readonly enabled: false; readonly reason: string } {
+  if (!config.DD_API_KEY && !config.DD_APP_KEY)
+    return { enabled: false, reason: 'DD_API_KEY and DD_APP_KEY are not set' };
   if (!config.DD_API_KEY) return { enabled: false, reason: 'DD_API_KEY is not set' };
   if (!config.DD_APP_KEY) return { enabled: false, reason: 'DD_APP_KEY is not set' };
   return { enabled: true };
@@ -34,13 +37,19 @@ export function datadogEnabled(config: Config): { readonly enabled: true } | { r
  * us5.datadoghq.com, ap1.datadoghq.com, ap2.datadoghq.com, us2.ddog-gov.com).
  */
 export function siteUrls(site: string): { readonly api: string; readonly app: string } {
-  const s = site.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '').replace(/^(app|api)\./, '');
+  const s = site
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .replace(/^(app|api)\./, '');
   const regional = s.split('.').length > 2;
   return { api: `https://api.${s}`, app: regional ? `https://${s}` : `https://app.${s}` };
 }
 
 export function datadogSettings(config: Config): DatadogSettings {
-  if (!config.DD_API_KEY || !config.DD_APP_KEY) throw new FlipturnError('FT_CONFIG_INVALID', 'the Datadog provider needs DD_API_KEY and DD_APP_KEY');
+  if (!config.DD_API_KEY || !config.DD_APP_KEY)
+    throw new FlipturnError('FT_CONFIG_INVALID', 'the Datadog provider needs DD_API_KEY and DD_APP_KEY');
   const urls = siteUrls(config.DD_SITE);
   return Object.freeze({
     apiKey: config.DD_API_KEY,
@@ -50,6 +59,13 @@ export function datadogSettings(config: Config): DatadogSettings {
     appBaseUrl: urls.app,
     timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
     rowBudget: config.FLIPTURN_PROVIDER_ROW_BUDGET,
-    serviceMapEnvs: Object.freeze([...new Set((config.DD_SERVICE_MAP_ENV ?? '').split(',').map((e) => e.trim()).filter(Boolean))]),
+    serviceMapEnvs: Object.freeze([
+      ...new Set(
+        (config.DD_SERVICE_MAP_ENV ?? '')
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      ),
+    ]),
   });
 }

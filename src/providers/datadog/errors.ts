@@ -30,16 +30,26 @@ function bodyText(body: unknown): string {
 }
 
 /** Any throw from a Datadog client call as an outcome; `scrub` masks credentials in the reason. */
-export function mapDatadogError<T>(provider: string, endpoint: string, err: unknown, scrub: (s: string) => string): QueryOutcome<T> {
+export function mapDatadogError<T>(
+  provider: string,
+  endpoint: string,
+  err: unknown,
+  scrub: (s: string) => string,
+): QueryOutcome<T> {
   if (err instanceof DatadogOutcomeError) return err.outcome;
   if (err instanceof client.ApiException) {
     const e = err as client.ApiException<unknown>;
     const o = mapStatus<T>(provider, endpoint, e.code, bodyText(e.body), undefined, 'failed');
     return o.status === 'failed' || o.status === 'retryable' ? { ...o, reason: scrub(o.reason) } : o;
   }
-  if (err instanceof Error && err.name === 'RequiredError') return outcome.failed(provider, 'bad_request', scrub(`${endpoint}: ${errorMessage(err)}`));
+  if (err instanceof Error && err.name === 'RequiredError')
+    return outcome.failed(provider, 'bad_request', scrub(`${endpoint}: ${errorMessage(err)}`));
   if (err instanceof SyntaxError || err instanceof TypeError) {
-    return outcome.failed(provider, 'malformed', scrub(`${endpoint}: answer does not fit the Datadog client's model: ${errorMessage(err)}`));
+    return outcome.failed(
+      provider,
+      'malformed',
+      scrub(`${endpoint}: answer does not fit the Datadog client's model: ${errorMessage(err)}`),
+    );
   }
   return outcome.failed(provider, 'internal', scrub(`${endpoint}: ${errorMessage(err)}`));
 }

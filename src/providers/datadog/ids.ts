@@ -32,7 +32,11 @@ export function hexToDecimal64(hex: string): string | undefined {
  * `trace_id` widened with `_dd.p.tid`. A trace_id already in hex (Datadog shows 128-bit ids that way in some
  * views) is kept, lower-cased and padded to 32.
  */
-export function canonicalTraceId(traceId: string | undefined, upperTid?: string, otelTraceId?: string): string | undefined {
+export function canonicalTraceId(
+  traceId: string | undefined,
+  upperTid?: string,
+  otelTraceId?: string,
+): string | undefined {
   if (otelTraceId && /^[0-9a-f]{32}$/i.test(otelTraceId)) return otelTraceId.toLowerCase();
   if (!traceId) return undefined;
   const low = decimalToHex64(traceId);
@@ -53,7 +57,11 @@ export function canonicalSpanId(spanId: string | undefined): string | undefined 
 }
 
 /** The two forms of a canonical trace id Datadog can be searched by: its low 64 bits in decimal, and the hex. */
-export function traceIdSearchForms(canonical: string): { readonly decimal?: string; readonly hex: string; readonly upper?: string } {
+export function traceIdSearchForms(canonical: string): {
+  readonly decimal?: string;
+  readonly hex: string;
+  readonly upper?: string;
+} {
   const hex = canonical.toLowerCase();
   const decimal = hexToDecimal64(hex);
   const upper = hex.length === 32 && !/^0{16}/.test(hex) ? hex.slice(0, 16) : undefined;

@@ -25,7 +25,13 @@ export function spanSearchLink(appBaseUrl: string, query: string, startNanos: bi
 }
 
 /** The log explorer with a query over a time window, optionally opened on one log event. */
-export function logExplorerLink(appBaseUrl: string, query: string, startNanos: bigint, endNanos: bigint, eventId?: string): string {
+export function logExplorerLink(
+  appBaseUrl: string,
+  query: string,
+  startNanos: bigint,
+  endNanos: bigint,
+  eventId?: string,
+): string {
   const u = new URL('/logs', appBaseUrl);
   u.searchParams.set('query', query);
   if (eventId) u.searchParams.set('event', eventId);

@@ -14,7 +14,8 @@ export function dateToNanos(value: unknown): UnixNanos | undefined {
     if (n !== undefined) return n;
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : msToNanos(value.getTime());
-  if (typeof value === 'string') return parseIsoNanos(value) ?? (Number.isNaN(Date.parse(value)) ? undefined : msToNanos(Date.parse(value)));
+  if (typeof value === 'string')
+    return parseIsoNanos(value) ?? (Number.isNaN(Date.parse(value)) ? undefined : msToNanos(Date.parse(value)));
   if (typeof value === 'number' && Number.isFinite(value)) return msToNanos(value);
   return undefined;
 }
@@ -35,7 +36,11 @@ function toAttributeValue(v: unknown): AttributeValue | undefined {
  * Nested vendor attributes flattened to dotted keys ({http: {method: 'GET'}} -> 'http.method'), in sorted key
  * order so the output does not depend on the vendor's key order.
  */
-export function flattenAttributes(input: unknown, prefix = '', out: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
+export function flattenAttributes(
+  input: unknown,
+  prefix = '',
+  out: Record<string, AttributeValue> = {},
+): Record<string, AttributeValue> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return out;
   for (const key of Object.keys(input).sort()) {
     const v = (input as Record<string, unknown>)[key];
@@ -59,7 +64,11 @@ export function parseTags(tags: readonly string[] | undefined): Record<string, s
     const v = i < 0 ? '' : t.slice(i + 1);
     if (k && !(k in out)) out[k] = v;
   }
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k] ?? '']));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k] ?? '']),
+  );
 }
 
 export function str(v: unknown): string | undefined {

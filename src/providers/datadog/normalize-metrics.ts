@@ -50,12 +50,16 @@ function labelKey(labels: Readonly<Record<string, string>>): string {
     .join(',');
 }
 
-export function normalizeV1Metrics(resp: v1.MetricsQueryResponse, ctx: MetricNormalizeContext, opts: { aggregation?: string } = {}): MetricSeries[] {
+export function normalizeV1Metrics(
+  resp: v1.MetricsQueryResponse,
+  ctx: MetricNormalizeContext,
+  opts: { aggregation?: string } = {},
+): MetricSeries[] {
   const out: MetricSeries[] = [];
   for (const s of resp.series ?? []) {
     const name = s.metric ?? s.displayName ?? s.expression ?? 'unknown';
     const labels = labelsFromTags(s.tagSet);
-    const pts = points((s.pointlist ?? []));
+    const pts = points(s.pointlist ?? []);
     const unit = unitName(s.unit);
     out.push({
       sourceProvider: ctx.provider,

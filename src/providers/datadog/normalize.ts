@@ -26,14 +26,32 @@ const KINDS: Readonly<Record<string, SpanKind>> = {
 };
 
 /** Attributes whose content is moved into dedicated Span fields (not repeated in `attributes`). */
-const SPAN_MOVED = new Set(['duration', 'env', 'service', 'version', 'span.kind', 'error.message', 'error.type', 'error.stack', 'otel.trace_id', 'otel.span_id', 'otel.status_code', 'otel.status_description', 'status']);
+const SPAN_MOVED = new Set([
+  'duration',
+  'env',
+  'service',
+  'version',
+  'span.kind',
+  'error.message',
+  'error.type',
+  'error.stack',
+  'otel.trace_id',
+  'otel.span_id',
+  'otel.status_code',
+  'otel.status_description',
+  'status',
+]);
 
-function spanStatus(flat: Readonly<Record<string, AttributeValue>>, extra: Readonly<Record<string, unknown>>): SpanStatus {
+function spanStatus(
+  flat: Readonly<Record<string, AttributeValue>>,
+  extra: Readonly<Record<string, unknown>>,
+): SpanStatus {
   const status = str(extra['status']) ?? str(flat['status']);
   const otel = str(flat['otel.status_code'])?.toLowerCase();
   const errorFlag = num(extra['error']) ?? num(flat['error']);
   if (status === 'error' || otel === 'error' || errorFlag === 1) return 'error';
-  if (flat['error.message'] !== undefined || flat['error.type'] !== undefined || flat['error.stack'] !== undefined) return 'error';
+  if (flat['error.message'] !== undefined || flat['error.type'] !== undefined || flat['error.stack'] !== undefined)
+    return 'error';
   if (status === 'ok' || otel === 'ok') return 'ok';
   return 'unset';
 }
@@ -95,7 +113,11 @@ export function normalizeSpan(span: v2.Span, ctx: NormalizeContext): Span | unde
   };
 }
 
-function spanResource(service: string, a: v2.SpansAttributes, flat: Readonly<Record<string, AttributeValue>>): Attributes {
+function spanResource(
+  service: string,
+  a: v2.SpansAttributes,
+  flat: Readonly<Record<string, AttributeValue>>,
+): Attributes {
   const r: Record<string, AttributeValue> = { 'service.name': service };
   const env = a.env ?? str(flat['env']);
   if (env) r['deployment.environment'] = env;
@@ -106,11 +128,18 @@ function spanResource(service: string, a: v2.SpansAttributes, flat: Readonly<Rec
 }
 
 function sortAttributes(attrs: Record<string, AttributeValue>): Attributes {
-  return Object.fromEntries(Object.keys(attrs).sort().map((k) => [k, attrs[k] ?? null]));
+  return Object.fromEntries(
+    Object.keys(attrs)
+      .sort()
+      .map((k) => [k, attrs[k] ?? null]),
+  );
 }
 
 /** Spans of one page, in a total order: start time, then trace id, then span id. Unusable spans are counted. */
-export function normalizeSpans(spans: readonly v2.Span[] | undefined, ctx: NormalizeContext): { spans: Span[]; dropped: number } {
+export function normalizeSpans(
+  spans: readonly v2.Span[] | undefined,
+  ctx: NormalizeContext,
+): { spans: Span[]; dropped: number } {
   const out: Span[] = [];
   let dropped = 0;
   for (const s of spans ?? []) {
@@ -177,11 +206,20 @@ export function normalizeLog(log: v2.Log, ctx: NormalizeContext): LogEntry | und
     ...(spanId ? { spanId } : {}),
     attributes: sortAttributes(attributes),
     resource: sortAttributes(resource),
-    link: logExplorerLink(ctx.appBaseUrl, service === 'unknown' ? '*' : `service:${escapeValue(service)}`, time - FIVE_MINUTES_NS, time + FIVE_MINUTES_NS, log.id),
+    link: logExplorerLink(
+      ctx.appBaseUrl,
+      service === 'unknown' ? '*' : `service:${escapeValue(service)}`,
+      time - FIVE_MINUTES_NS,
+      time + FIVE_MINUTES_NS,
+      log.id,
+    ),
   };
 }
 
-export function normalizeLogs(logs: readonly v2.Log[] | undefined, ctx: NormalizeContext): { logs: LogEntry[]; dropped: number } {
+export function normalizeLogs(
+  logs: readonly v2.Log[] | undefined,
+  ctx: NormalizeContext,
+): { logs: LogEntry[]; dropped: number } {
   const out: LogEntry[] = [];
   let dropped = 0;
   for (const l of logs ?? []) {

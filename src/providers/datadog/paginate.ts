@@ -48,7 +48,12 @@ export async function paginate<R, I>(
     const next = page.after;
     if (items.length >= opts.limit) {
       const more = next !== undefined && next !== '';
-      return outcome.ok(provider, { items: items.slice(0, opts.limit), truncated: more || items.length > opts.limit, warnings, pages });
+      return outcome.ok(provider, {
+        items: items.slice(0, opts.limit),
+        truncated: more || items.length > opts.limit,
+        warnings,
+        pages,
+      });
     }
     if (!next || page.items.length === 0) return outcome.ok(provider, { items, truncated: false, warnings, pages });
     if (seen.has(next)) {

@@ -65,7 +65,11 @@ function groupByTrace(spans: readonly Span[]): SpanGroup[] {
   const groups = new Map<string, SpanGroup>();
   for (const s of spans) {
     let g = groups.get(s.traceId);
-    if (!g) groups.set(s.traceId, (g = { id: s.traceId, hash: traceHash(s.traceId), start: s.start, spans: [], services: new Set(), size: 0 }));
+    if (!g)
+      groups.set(
+        s.traceId,
+        (g = { id: s.traceId, hash: traceHash(s.traceId), start: s.start, spans: [], services: new Set(), size: 0 }),
+      );
     if (s.start < g.start) (g as { start: bigint }).start = s.start;
     g.spans.push(s);
     g.services.add(s.service);
@@ -79,7 +83,13 @@ function ofTraces(ids: ReadonlySet<string>, lowHalves: ReadonlySet<string>): (s:
   return (s) => ids.has(s.traceId) || (s.traceId.startsWith('0000000000000000') && lowHalves.has(s.traceId.slice(16)));
 }
 
-async function readWhole(read: SpanReader, q: TraceSearchQuery, keep: (s: Span) => boolean, picked: readonly SpanGroup[], rowBudget: number): Promise<{ spans: Span[]; warnings: string[] } | undefined> {
+async function readWhole(
+  read: SpanReader,
+  q: TraceSearchQuery,
+  keep: (s: Span) => boolean,
+  picked: readonly SpanGroup[],
+  rowBudget: number,
+): Promise<{ spans: Span[]; warnings: string[] } | undefined> {
   const ids = picked.map((g) => g.id);
   const spans: Span[] = [];
   const warnings: string[] = [];
@@ -98,7 +108,11 @@ async function readWhole(read: SpanReader, q: TraceSearchQuery, keep: (s: Span) 
  * Whether every span of the trace inside the range was read: its root's interval (where its spans start) lies
  * before the cut of every slice it reaches. A trace without its root span in the read is not known whole.
  */
-function knownWhole(g: SpanGroup, range: TimeRange, cuts: ReadonlyArray<{ readonly range: TimeRange; readonly cut: bigint }>): boolean {
+function knownWhole(
+  g: SpanGroup,
+  range: TimeRange,
+  cuts: ReadonlyArray<{ readonly range: TimeRange; readonly cut: bigint }>,
+): boolean {
   const root = g.spans.find((s) => s.parentSpanId === undefined);
   if (!root) return false;
   // Spans of the trace start in [from, to] (a child starts inside its root's interval); in range only.
@@ -108,7 +122,14 @@ function knownWhole(g: SpanGroup, range: TimeRange, cuts: ReadonlyArray<{ readon
   return cuts.every((c) => c.range.end <= from || c.range.start > to || to < c.cut);
 }
 
-export async function sampledSpans(provider: string, read: SpanReader, q: TraceSearchQuery, limit: number, rowBudget: number, memo: SpanScanMemo): Promise<QueryOutcome<readonly Span[]>> {
+export async function sampledSpans(
+  provider: string,
+  read: SpanReader,
+  q: TraceSearchQuery,
+  limit: number,
+  rowBudget: number,
+  memo: SpanScanMemo,
+): Promise<QueryOutcome<readonly Span[]>> {
   const query = spanSearchQuery(q);
   const factor = q.part?.of ?? 1;
   const entry = (s: Span) => !q.entryOnly || s.kind === 'server' || s.parentSpanId === undefined;
@@ -120,7 +141,8 @@ export async function sampledSpans(provider: string, read: SpanReader, q: TraceS
   /** One slice search, served by the memo when an earlier search (this call's or another part's) holds it. */
   const scan = async (slice: TimeRange, rows: number): Promise<QueryOutcome<Rows<Span>>> => {
     const kept = memo.get(query, slice, rows);
-    if (kept) return outcome.ok(provider, { items: [...kept.items], truncated: kept.truncated, warnings: kept.warnings });
+    if (kept)
+      return outcome.ok(provider, { items: [...kept.items], truncated: kept.truncated, warnings: kept.warnings });
     const o = await read(query, slice, rows);
     if (o.status === 'ok') memo.set(query, slice, rows, o.data);
     return o;
@@ -139,14 +161,21 @@ export async function sampledSpans(provider: string, read: SpanReader, q: TraceS
       if (o.status !== 'ok') return o;
       const latest = o.data.items.reduce((m, s) => (s.start > m ? s.start : m), slice.start);
       cuts.set(slice.start, o.data.truncated ? latest : slice.end);
-      return outcome.ok<SliceAnswer<Span>>(provider, { items: o.data.items.filter((s) => slice.contains(s.start) && keep(s)), more: o.data.truncated, warnings: o.data.warnings });
+      return outcome.ok<SliceAnswer<Span>>(provider, {
+        items: o.data.items.filter((s) => slice.contains(s.start) && keep(s)),
+        more: o.data.truncated,
+        warnings: o.data.warnings,
+      });
     },
     CONCURRENCY,
   );
   if (r.status !== 'ok') return r;
   const warnings = [...r.data.warnings];
   const seen = groupByTrace(r.data.slices.flatMap((s) => s.items));
-  const cutAt = r.data.slices.map((s) => ({ range: s.range, cut: s.more ? (cuts.get(s.range.start) ?? s.range.start) : s.range.end }));
+  const cutAt = r.data.slices.map((s) => ({
+    range: s.range,
+    cut: s.more ? (cuts.get(s.range.start) ?? s.range.start) : s.range.end,
+  }));
   let groups = seen;
   if (r.data.slices.some((s) => s.more)) {
     // Only whole traces: the picked ones not known whole are read whole, the rest of those seen in part left out.
@@ -156,16 +185,28 @@ export async function sampledSpans(provider: string, read: SpanReader, q: TraceS
     if (!whole) warnings.push(`${partial.length} sampled trace(s) could not be read whole and were left out`);
     else warnings.push(...whole.warnings);
     const completed = new Map(groupByTrace(whole?.spans ?? []).map((g) => [g.id, g]));
-    groups = picked.flatMap((g) => (knownWhole(g, q.range, cutAt) ? [g] : completed.has(g.id) ? [completed.get(g.id) as SpanGroup] : []));
+    groups = picked.flatMap((g) =>
+      knownWhole(g, q.range, cutAt) ? [g] : completed.has(g.id) ? [completed.get(g.id) as SpanGroup] : [],
+    );
   }
   const rows = groups.reduce((n, g) => n + g.size, 0);
   const kept = rows <= limit ? groups : pickTraces(groups, limit);
   const spans = kept.flatMap((g) => g.spans).sort(compareSpans);
   const truncated = r.data.partial || kept.length < seen.length || r.data.slices.some((s) => s.more);
-  return outcome.fromList(provider, spans, `no spans match ${query} in ${q.range.toString()}`, { truncated, warnings: [...new Set(warnings)], coverage: { returned: kept.length, matched: seen.length } });
+  return outcome.fromList(provider, spans, `no spans match ${query} in ${q.range.toString()}`, {
+    truncated,
+    warnings: [...new Set(warnings)],
+    coverage: { returned: kept.length, matched: seen.length },
+  });
 }
 
-export async function sampledLogs(provider: string, read: LogReader, q: LogQuery, limit: number, describe: string): Promise<QueryOutcome<readonly LogEntry[]>> {
+export async function sampledLogs(
+  provider: string,
+  read: LogReader,
+  q: LogQuery,
+  limit: number,
+  describe: string,
+): Promise<QueryOutcome<readonly LogEntry[]>> {
   const slices = timeSlices(q.range, Math.min(SAMPLE_SLICES, limit));
   const r = await readSlices<LogEntry>(
     provider,
@@ -174,13 +215,23 @@ export async function sampledLogs(provider: string, read: LogReader, q: LogQuery
     async (range, quota) => {
       const o = await read({ ...q, range }, quota + 1);
       if (o.status !== 'ok') return o;
-      return outcome.ok<SliceAnswer<LogEntry>>(provider, { items: o.data.items.slice(0, quota), more: o.data.truncated || o.data.items.length > quota, warnings: o.data.warnings });
+      return outcome.ok<SliceAnswer<LogEntry>>(provider, {
+        items: o.data.items.slice(0, quota),
+        more: o.data.truncated || o.data.items.length > quota,
+        warnings: o.data.warnings,
+      });
     },
     CONCURRENCY,
   );
   if (r.status !== 'ok') return r;
   const logs = r.data.slices.flatMap((s) => s.items.slice(0, s.quota));
   const truncated = r.data.partial || r.data.slices.some((s) => s.more || s.items.length > s.quota);
-  const warnings = [...r.data.warnings, ...(truncated ? [`sampled ${logs.length} log lines over ${slices.length} time slices`] : [])];
-  return outcome.fromList(provider, logs, `no logs match ${describe} in ${q.range.toString()}`, { truncated, warnings });
+  const warnings = [
+    ...r.data.warnings,
+    ...(truncated ? [`sampled ${logs.length} log lines over ${slices.length} time slices`] : []),
+  ];
+  return outcome.fromList(provider, logs, `no logs match ${describe} in ${q.range.toString()}`, {
+    truncated,
+    warnings,
+  });
 }

@@ -13,8 +13,20 @@ import type { AttributeFilter, MetricAggregation, MetricQuery } from '../queries
 import { searchKey, spanScopeQuery } from './translate.js';
 
 export type MetricPlan =
-  | { readonly kind: 'v1'; readonly names: readonly string[]; readonly query: string; readonly fromSec: number; readonly toSec: number }
-  | { readonly kind: 'v2-spans'; readonly name: string; readonly unit?: string; readonly search: string; readonly body: v2.TimeseriesFormulaQueryRequest };
+  | {
+      readonly kind: 'v1';
+      readonly names: readonly string[];
+      readonly query: string;
+      readonly fromSec: number;
+      readonly toSec: number;
+    }
+  | {
+      readonly kind: 'v2-spans';
+      readonly name: string;
+      readonly unit?: string;
+      readonly search: string;
+      readonly body: v2.TimeseriesFormulaQueryRequest;
+    };
 
 /**
  * Metric names per family, tried together in one v1 request (comma-separated queries): the Agent's host and
@@ -100,7 +112,11 @@ const SPAN_AGG: Readonly<Record<MetricAggregation, v2.EventsAggregation>> = {
 function spanFamilyPlan(q: MetricQuery, family: 'latency' | 'errors' | 'throughput', search: string): MetricPlan {
   const compute: v2.EventsCompute =
     family === 'latency'
-      ? { aggregation: q.aggregation === 'count' || q.aggregation === 'rate' ? 'pc95' : SPAN_AGG[q.aggregation], metric: '@duration', interval: q.stepSeconds * 1000 }
+      ? {
+          aggregation: q.aggregation === 'count' || q.aggregation === 'rate' ? 'pc95' : SPAN_AGG[q.aggregation],
+          metric: '@duration',
+          interval: q.stepSeconds * 1000,
+        }
       : { aggregation: 'count', interval: q.stepSeconds * 1000 };
   const query: v2.EventsTimeseriesQuery = {
     dataSource: 'spans',
@@ -135,10 +151,18 @@ function spanFamilyPlan(q: MetricQuery, family: 'latency' | 'errors' | 'throughp
 export function planMetricQuery(q: MetricQuery): MetricPlan {
   const fromSec = Math.floor(q.range.startMs / 1000);
   const toSec = Math.ceil(q.range.endMs / 1000);
-  const v1 = (names: readonly string[]): MetricPlan => ({ kind: 'v1', names, query: names.map((n) => metricQueryString(q, n)).join(','), fromSec, toSec });
+  const v1 = (names: readonly string[]): MetricPlan => ({
+    kind: 'v1',
+    names,
+    query: names.map((n) => metricQueryString(q, n)).join(','),
+    fromSec,
+    toSec,
+  });
   if (q.name) return v1([q.name]);
   const family = q.family ?? 'any';
-  if (family === 'latency' || family === 'errors' || family === 'throughput') return spanFamilyPlan(q, family, spanScopeQuery(q));
-  if (family === 'any') return v1([...FAMILY_METRICS.cpu, ...FAMILY_METRICS.memory, ...FAMILY_METRICS.saturation, ...ANY_EXTRA]);
+  if (family === 'latency' || family === 'errors' || family === 'throughput')
+    return spanFamilyPlan(q, family, spanScopeQuery(q));
+  if (family === 'any')
+    return v1([...FAMILY_METRICS.cpu, ...FAMILY_METRICS.memory, ...FAMILY_METRICS.saturation, ...ANY_EXTRA]);
   return v1(FAMILY_METRICS[family]);
 }

@@ -111,7 +111,8 @@ export function spanSearchQuery(q: TraceSearchQuery): string {
     const op = escapeValue(q.operation);
     terms.push(`(resource_name:${op} OR operation_name:${op})`);
   }
-  if (q.minDurationNanos !== undefined && q.minDurationNanos > 0) terms.push(`@duration:>=${Math.floor(q.minDurationNanos)}`);
+  if (q.minDurationNanos !== undefined && q.minDurationNanos > 0)
+    terms.push(`@duration:>=${Math.floor(q.minDurationNanos)}`);
   if (q.status === 'error') terms.push('status:error');
   else if (q.status === 'ok' || q.status === 'unset') terms.push('-status:error');
   return join(terms);
@@ -136,7 +137,11 @@ export function traceIdsQuery(query: string, traceIds: readonly string[]): strin
   return query === '*' ? term : `${query} ${term}`;
 }
 
-export function spansListBody(query: string, range: TimeRange, opts: { limit: number; cursor?: string; sort: 'timestamp' | '-timestamp' }): v2.SpansListRequest {
+export function spansListBody(
+  query: string,
+  range: TimeRange,
+  opts: { limit: number; cursor?: string; sort: 'timestamp' | '-timestamp' },
+): v2.SpansListRequest {
   return {
     data: {
       type: 'search_request',
@@ -158,7 +163,17 @@ export function spanSort(q: TraceSearchQuery): 'timestamp' | '-timestamp' {
 // ---------------------------------------------------------------- logs
 
 /** Datadog log statuses, each with the canonical severity it counts as. */
-const LOG_STATUSES: readonly string[] = ['emergency', 'alert', 'critical', 'error', 'warn', 'notice', 'info', 'debug', 'trace'];
+const LOG_STATUSES: readonly string[] = [
+  'emergency',
+  'alert',
+  'critical',
+  'error',
+  'warn',
+  'notice',
+  'info',
+  'debug',
+  'trace',
+];
 
 /**
  * Trace pivots for logs, three spellings OR-ed: `trace_id` (the reserved attribute the Trace ID remapper fills,

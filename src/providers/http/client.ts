@@ -103,7 +103,12 @@ export class HttpClient {
 
   constructor(o: HttpClientOptions) {
     this.provider = o.provider;
-    this.transport = new HttpTransport({ baseUrl: o.baseUrl, ...(o.headers ? { headers: o.headers } : {}), ...(o.fetch ? { fetch: o.fetch } : {}), ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}) });
+    this.transport = new HttpTransport({
+      baseUrl: o.baseUrl,
+      ...(o.headers ? { headers: o.headers } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.maxBodyBytes ? { maxBodyBytes: o.maxBodyBytes } : {}),
+    });
     this.timeoutMs = o.timeoutMs;
     this.clock = o.clock;
     this.retry = { ...DEFAULT_RETRY, ...(o.retry ?? {}) };
@@ -127,17 +132,36 @@ export class HttpClient {
     let last: QueryOutcome<T> | undefined;
     for (let attempt = 1; ; attempt++) {
       const remaining = ctx.deadlineMs === undefined ? Infinity : ctx.deadlineMs - this.clock.nowMs();
-      if (remaining <= 0) return last ?? outcome.retryable(this.provider, 'timeout', `${spec.endpoint}: investigation deadline reached before the call`);
+      if (remaining <= 0)
+        return (
+          last ??
+          outcome.retryable(
+            this.provider,
+            'timeout',
+            `${spec.endpoint}: investigation deadline reached before the call`,
+          )
+        );
       if (!this.allowed(spec.endpoint, attempt, ctx)) {
-        if (!last) return outcome.failed(this.provider, 'rate_limited', `${BUDGET_REFUSED}: ${spec.endpoint} not called`);
+        if (!last)
+          return outcome.failed(this.provider, 'rate_limited', `${BUDGET_REFUSED}: ${spec.endpoint} not called`);
         return appendReason(last, ' (retry skipped for budget)');
       }
       const { result, out, retryAfterMs } = await this.attempt(spec, attempt, Math.min(this.timeoutMs, remaining), ctx);
       last = out;
       const retryable = result.kind === 'response' ? isRetryableStatus(result.status) : isRetryableNetwork(result);
       if (!retryable) return out;
-      const d = decideRetry({ attempt, retryAfterMs, nowMs: this.clock.nowMs(), deadlineMs: ctx.deadlineMs, options: this.retry, random: this.random });
-      if (!d.retry) return d.why === 'max_attempts' ? out : appendReason(out, d.why === 'deadline' ? ' (no retry: deadline)' : ' (no retry: Retry-After too long)');
+      const d = decideRetry({
+        attempt,
+        retryAfterMs,
+        nowMs: this.clock.nowMs(),
+        deadlineMs: ctx.deadlineMs,
+        options: this.retry,
+        random: this.random,
+      });
+      if (!d.retry)
+        return d.why === 'max_attempts'
+          ? out
+          : appendReason(out, d.why === 'deadline' ? ' (no retry: deadline)' : ' (no retry: Retry-After too long)');
       try {
         await this.sleep(d.waitMs, ctx.signal);
       } catch {
@@ -147,7 +171,12 @@ export class HttpClient {
     }
   }
 
-  private async attempt<T>(spec: RequestSpec<T>, attempt: number, timeoutMs: number, ctx: HttpCallContext): Promise<{ result: TransportResult; out: QueryOutcome<T>; retryAfterMs?: number }> {
+  private async attempt<T>(
+    spec: RequestSpec<T>,
+    attempt: number,
+    timeoutMs: number,
+    ctx: HttpCallContext,
+  ): Promise<{ result: TransportResult; out: QueryOutcome<T>; retryAfterMs?: number }> {
     const started = this.monotonicMs();
     const result = await this.transport.send(spec, timeoutMs, ctx.signal);
     const durationMs = Math.max(0, Math.round(this.monotonicMs() - started));
@@ -159,7 +188,14 @@ export class HttpClient {
     if (result.kind === 'network') return { result, out: mapNetwork<T>(this.provider, spec.endpoint, result) };
     if (result.status >= 200 && result.status < 300) return { result, out: this.decode(spec, result) };
     const retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), this.clock.nowMs());
-    const out = mapStatus<T>(this.provider, spec.endpoint, result.status, result.text, retryAfterMs, spec.notFound ?? 'failed');
+    const out = mapStatus<T>(
+      this.provider,
+      spec.endpoint,
+      result.status,
+      result.text,
+      retryAfterMs,
+      spec.notFound ?? 'failed',
+    );
     return retryAfterMs === undefined ? { result, out } : { result, out, retryAfterMs };
   }
 
@@ -169,13 +205,21 @@ export class HttpClient {
       try {
         body = JSON.parse(r.text);
       } catch {
-        return outcome.failed(this.provider, 'malformed', `${spec.endpoint}: response is not JSON (HTTP ${r.status}, ${r.text.length} bytes)`);
+        return outcome.failed(
+          this.provider,
+          'malformed',
+          `${spec.endpoint}: response is not JSON (HTTP ${r.status}, ${r.text.length} bytes)`,
+        );
       }
     }
     try {
       return spec.decode(body, { status: r.status, headers: r.headers, url: r.url });
     } catch (err) {
-      return outcome.failed(this.provider, 'malformed', `${spec.endpoint}: unexpected response shape: ${errorMessage(err)}`);
+      return outcome.failed(
+        this.provider,
+        'malformed',
+        `${spec.endpoint}: unexpected response shape: ${errorMessage(err)}`,
+      );
     }
   }
 
@@ -197,16 +241,38 @@ export class HttpClient {
    */
   async probe(path: string, ctx: HttpCallContext = {}): Promise<HealthResult> {
     const started = this.monotonicMs();
-    const remaining = ctx.deadlineMs === undefined ? this.timeoutMs : Math.min(this.timeoutMs, ctx.deadlineMs - this.clock.nowMs());
+    const remaining =
+      ctx.deadlineMs === undefined ? this.timeoutMs : Math.min(this.timeoutMs, ctx.deadlineMs - this.clock.nowMs());
     if (remaining <= 0) return { status: 'unhealthy', detail: 'deadline reached before the health check' };
-    const result = await this.transport.send({ path, headers: { accept: 'text/plain, application/json' } }, remaining, ctx.signal);
+    const result = await this.transport.send(
+      { path, headers: { accept: 'text/plain, application/json' } },
+      remaining,
+      ctx.signal,
+    );
     const latencyMs = Math.max(0, Math.round(this.monotonicMs() - started));
-    this.emit(result.kind === 'response' ? { provider: this.provider, endpoint: 'health', attempt: 1, status: result.status, durationMs: latencyMs } : { provider: this.provider, endpoint: 'health', attempt: 1, status: 0, error: result.cause, durationMs: latencyMs }, ctx);
+    this.emit(
+      result.kind === 'response'
+        ? { provider: this.provider, endpoint: 'health', attempt: 1, status: result.status, durationMs: latencyMs }
+        : {
+            provider: this.provider,
+            endpoint: 'health',
+            attempt: 1,
+            status: 0,
+            error: result.cause,
+            durationMs: latencyMs,
+          },
+      ctx,
+    );
     const where = this.apiUrl({ path });
-    if (result.kind === 'network') return { status: 'unhealthy', detail: this.scrub(`${where}: ${result.message}`), latencyMs };
-    if (result.status >= 200 && result.status < 300) return { status: 'healthy', detail: this.scrub(`${where}: ready`), latencyMs };
+    if (result.kind === 'network')
+      return { status: 'unhealthy', detail: this.scrub(`${where}: ${result.message}`), latencyMs };
+    if (result.status >= 200 && result.status < 300)
+      return { status: 'healthy', detail: this.scrub(`${where}: ready`), latencyMs };
     const out = mapStatus(this.provider, where, result.status, result.text, undefined, 'failed');
-    const detail = out.status === 'failed' || out.status === 'retryable' || out.status === 'no_data' ? this.scrub(out.reason) : `HTTP ${result.status}`;
+    const detail =
+      out.status === 'failed' || out.status === 'retryable' || out.status === 'no_data'
+        ? this.scrub(out.reason)
+        : `HTTP ${result.status}`;
     const authLike = result.status === 401 || result.status === 403;
     return { status: authLike ? 'unhealthy' : 'degraded', detail, latencyMs };
   }

@@ -20,7 +20,10 @@ export interface HttpClientDeps {
   readonly fetch?: typeof fetch;
 }
 
-export type HttpClientDepsOptions = Pick<HttpClientOptions, 'clock' | 'scrubber' | 'hooks' | 'retry' | 'random' | 'sleep' | 'fetch'>;
+export type HttpClientDepsOptions = Pick<
+  HttpClientOptions,
+  'clock' | 'scrubber' | 'hooks' | 'retry' | 'random' | 'sleep' | 'fetch'
+>;
 
 /** The HttpClientOptions fields of `deps` (any other fields of the object are ignored). */
 export function httpClientDeps(deps: HttpClientDeps): HttpClientDepsOptions {

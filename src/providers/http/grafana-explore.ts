@@ -14,7 +14,9 @@ export interface ExploreTarget {
 }
 
 /** Parses GRAFANA_DATASOURCES (`loki=<uid>,tempo=<uid>`). Unknown types are ignored. */
-export function parseDatasourceUids(value: string | undefined): Readonly<Partial<Record<GrafanaDatasourceType, string>>> {
+export function parseDatasourceUids(
+  value: string | undefined,
+): Readonly<Partial<Record<GrafanaDatasourceType, string>>> {
   const out: Partial<Record<GrafanaDatasourceType, string>> = {};
   for (const part of (value ?? '').split(',')) {
     const [k, v] = part.split('=', 2).map((s) => s.trim());
@@ -34,6 +36,12 @@ export function exploreUrl(target: ExploreTarget, query: string, fromMs: number,
     target.type === 'tempo'
       ? { refId: 'A', datasource, queryType: 'traceql', query, limit: 20 }
       : { refId: 'A', datasource, expr: query, ...(target.type === 'prometheus' ? { range: true } : {}) };
-  const panes = { a: { datasource: uid, queries: [q], range: { from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)) } } };
-  return joinUrl(target.grafanaUrl, '/explore', { schemaVersion: 1, panes: JSON.stringify(panes), orgId: 1 }).toString();
+  const panes = {
+    a: { datasource: uid, queries: [q], range: { from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)) } },
+  };
+  return joinUrl(target.grafanaUrl, '/explore', {
+    schemaVersion: 1,
+    panes: JSON.stringify(panes),
+    orgId: 1,
+  }).toString();
 }

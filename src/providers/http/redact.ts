@@ -6,16 +6,24 @@
 import { SECRET_MASK, SecretScrubber } from '../../kernel/secrets.js';
 
 /** Header names whose values are credentials. Compared case-insensitively. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|dd-api-key|dd-application-key|x-auth-token|x-access-token|private-token)$/i;
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|dd-api-key|dd-application-key|x-auth-token|x-access-token|private-token)$/i;
 
 /** Query parameter names whose values are credentials (api_key=..., token=..., sig=...). */
-const SECRET_PARAM = /^(api[_-]?key|apikey|app[_-]?key|application[_-]?key|access[_-]?token|auth[_-]?token|token|key|secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|dd-api-key|dd-application-key)$/i;
+const SECRET_PARAM =
+  /^(api[_-]?key|apikey|app[_-]?key|application[_-]?key|access[_-]?token|auth[_-]?token|token|key|secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|dd-api-key|dd-application-key)$/i;
 
 /** `Authorization: Bearer abc`, `Bearer abc`, `Basic abc`, `api_key=abc` inside free text. */
 const TEXT_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  [/\b((?:proxy-)?authorization|x-api-key|api-key|dd-api-key|dd-application-key|x-auth-token|cookie)(["']?\s*[:=]\s*["']?)[^\s"',;}]+(?:\s+[^\s"',;}]+)?/gi, `$1$2${SECRET_MASK}`],
+  [
+    /\b((?:proxy-)?authorization|x-api-key|api-key|dd-api-key|dd-application-key|x-auth-token|cookie)(["']?\s*[:=]\s*["']?)[^\s"',;}]+(?:\s+[^\s"',;}]+)?/gi,
+    `$1$2${SECRET_MASK}`,
+  ],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${SECRET_MASK}`],
-  [/([?&](?:api[_-]?key|apikey|app[_-]?key|application[_-]?key|access[_-]?token|auth[_-]?token|token|key|secret|password|sig|signature)=)[^&\s"']+/gi, `$1${SECRET_MASK}`],
+  [
+    /([?&](?:api[_-]?key|apikey|app[_-]?key|application[_-]?key|access[_-]?token|auth[_-]?token|token|key|secret|password|sig|signature)=)[^&\s"']+/gi,
+    `$1${SECRET_MASK}`,
+  ],
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@"']+:[^/\s@"']+@/gi, `$1${SECRET_MASK}@`],
 ];
 
@@ -52,7 +60,11 @@ export function redactText(text: string): string {
  * The scrubbing function of one client: the shared SecretScrubber (config secrets), plus the values of the
  * client's own credential headers and URL user-info, plus the pattern-based redaction above.
  */
-export function buildScrub(shared: SecretScrubber, headers: Readonly<Record<string, string>>, baseUrl: string): (text: string) => string {
+export function buildScrub(
+  shared: SecretScrubber,
+  headers: Readonly<Record<string, string>>,
+  baseUrl: string,
+): (text: string) => string {
   const local = new SecretScrubber();
   for (const [name, value] of Object.entries(headers)) {
     if (!isSecretHeader(name)) continue;

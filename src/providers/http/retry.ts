@@ -80,8 +80,10 @@ export function decideRetry(input: {
 }): RetryDecision {
   const { attempt, retryAfterMs, nowMs, deadlineMs, options } = input;
   if (attempt >= options.maxAttempts) return { retry: false, why: 'max_attempts' };
-  if (retryAfterMs !== undefined && retryAfterMs > options.maxRetryAfterMs) return { retry: false, why: 'retry_after_too_long' };
+  if (retryAfterMs !== undefined && retryAfterMs > options.maxRetryAfterMs)
+    return { retry: false, why: 'retry_after_too_long' };
   const waitMs = retryAfterMs ?? backoffMs(attempt, options, input.random);
-  if (deadlineMs !== undefined && nowMs + waitMs + options.minAttemptMs > deadlineMs) return { retry: false, why: 'deadline' };
+  if (deadlineMs !== undefined && nowMs + waitMs + options.minAttemptMs > deadlineMs)
+    return { retry: false, why: 'deadline' };
   return { retry: true, waitMs };
 }

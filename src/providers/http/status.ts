@@ -66,7 +66,8 @@ export function mapStatus<T>(
   const msg = vendorMessage(body);
   const what = `${endpoint}: HTTP ${status}${msg ? `: ${msg}` : ''}`;
   if (status === 401 || status === 403) return outcome.failed(provider, 'auth', what);
-  if (status === 404) return notFound === 'no_data' ? outcome.noData(provider, what) : outcome.failed(provider, 'not_found', what);
+  if (status === 404)
+    return notFound === 'no_data' ? outcome.noData(provider, what) : outcome.failed(provider, 'not_found', what);
   if (status === 408) return outcome.retryable(provider, 'timeout', what);
   if (status === 429) return outcome.retryable(provider, 'rate_limited', what, retryAfterMs);
   if (status >= 500) return outcome.retryable(provider, 'unavailable', what, retryAfterMs);
@@ -75,7 +76,11 @@ export function mapStatus<T>(
   return outcome.failed(provider, 'malformed', `${endpoint}: unexpected HTTP ${status}`);
 }
 
-export function mapNetwork<T>(provider: string, endpoint: string, r: Extract<TransportResult, { kind: 'network' }>): QueryOutcome<T> {
+export function mapNetwork<T>(
+  provider: string,
+  endpoint: string,
+  r: Extract<TransportResult, { kind: 'network' }>,
+): QueryOutcome<T> {
   const what = `${endpoint}: ${r.message}`;
   switch (r.cause) {
     case 'timeout':

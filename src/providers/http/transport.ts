@@ -16,8 +16,19 @@ export interface HttpRequest {
 }
 
 export type TransportResult =
-  | { readonly kind: 'response'; readonly status: number; readonly headers: Headers; readonly text: string; readonly url: string }
-  | { readonly kind: 'network'; readonly cause: 'timeout' | 'aborted' | 'refused' | 'reset' | 'too_large' | 'other'; readonly message: string; readonly url: string };
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly headers: Headers;
+      readonly text: string;
+      readonly url: string;
+    }
+  | {
+      readonly kind: 'network';
+      readonly cause: 'timeout' | 'aborted' | 'refused' | 'reset' | 'too_large' | 'other';
+      readonly message: string;
+      readonly url: string;
+    };
 
 export interface TransportOptions {
   readonly baseUrl: string;
@@ -57,12 +68,19 @@ export class HttpTransport {
     let body: string | undefined;
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-      if (typeof req.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      if (typeof req.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
     }
     try {
       const res = await this.fetchImpl(url, { method: req.method ?? 'GET', headers, body, signal, redirect: 'follow' });
       const text = await readCapped(res, this.maxBodyBytes);
-      if (text === undefined) return { kind: 'network', cause: 'too_large', message: `response body exceeds ${this.maxBodyBytes} bytes`, url };
+      if (text === undefined)
+        return {
+          kind: 'network',
+          cause: 'too_large',
+          message: `response body exceeds ${this.maxBodyBytes} bytes`,
+          url,
+        };
       return { kind: 'response', status: res.status, headers: res.headers, text, url };
     } catch (err) {
       return { kind: 'network', ...classify(err, timeout, callerSignal), url };
@@ -93,12 +111,17 @@ async function readCapped(res: Response, max: number): Promise<string | undefine
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function classify(err: unknown, timeout: AbortSignal, caller: AbortSignal | undefined): { cause: Exclude<Extract<TransportResult, { kind: 'network' }>['cause'], 'too_large'>; message: string } {
+function classify(
+  err: unknown,
+  timeout: AbortSignal,
+  caller: AbortSignal | undefined,
+): { cause: Exclude<Extract<TransportResult, { kind: 'network' }>['cause'], 'too_large'>; message: string } {
   if (caller?.aborted) return { cause: 'aborted', message: 'cancelled by the caller' };
   if (timeout.aborted) return { cause: 'timeout', message: 'timed out' };
   const code = errorCode(err);
   if (code === 'ECONNREFUSED') return { cause: 'refused', message: 'connection refused' };
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { cause: 'reset', message: 'connection closed by the server' };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
+    return { cause: 'reset', message: 'connection closed by the server' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { cause: 'other', message: `host not found (${code})` };
   return { cause: 'other', message: code ? `network error (${code})` : 'network error' };
 }

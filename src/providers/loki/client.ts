@@ -20,7 +20,15 @@ export class LokiClient {
 
   /** The raw JSON body of one query_range call, or the failure outcome. */
   queryRange(p: QueryRangeParams, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
-    return this.http.request({ endpoint: 'query_range', path: QUERY_RANGE_PATH, query: { ...p }, decode: (body) => outcome.ok(this.http.provider, body) }, ctx);
+    return this.http.request(
+      {
+        endpoint: 'query_range',
+        path: QUERY_RANGE_PATH,
+        query: { ...p },
+        decode: (body) => outcome.ok(this.http.provider, body),
+      },
+      ctx,
+    );
   }
 
   apiUrl(p: QueryRangeParams): string {

@@ -36,7 +36,11 @@ export const LOKI_DEFAULTS = {
   timeoutMs: 10_000,
 } as const;
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export function lokiSettings(config: Config): LokiSettings | undefined {
   if (!config.LOKI_URL) return undefined;

@@ -12,6 +12,11 @@ export const lokiFactory: ProviderFactory = {
   create(config, deps) {
     const s = lokiSettings(config);
     if (!s) throw new Error('LOKI_URL is not set');
-    return new LokiProvider('loki', s, new LokiClient('loki', s, { clock: deps.clock, scrubber: deps.scrubber }), deps.clock);
+    return new LokiProvider(
+      'loki',
+      s,
+      new LokiClient('loki', s, { clock: deps.clock, scrubber: deps.scrubber }),
+      deps.clock,
+    );
   },
 };

@@ -32,7 +32,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function labels(v: unknown): Labels {
   const out: Labels = {};
   if (!isRecord(v)) return out;
-  for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+  for (const [k, x] of Object.entries(v))
+    if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
   return out;
 }
 
@@ -42,7 +43,8 @@ function streamsOf(body: unknown): { result: unknown[]; warnings: string[] } {
   if (body.status !== 'success') throw new LokiShapeError(`status is ${JSON.stringify(body.status)}`);
   const data = body.data;
   if (!isRecord(data)) throw new LokiShapeError('data is missing');
-  if (data.resultType !== 'streams') throw new LokiShapeError(`resultType is ${JSON.stringify(data.resultType)}, expected streams`);
+  if (data.resultType !== 'streams')
+    throw new LokiShapeError(`resultType is ${JSON.stringify(data.resultType)}, expected streams`);
   if (!Array.isArray(data.result)) throw new LokiShapeError('data.result is not a list');
   const warnings = Array.isArray(body.warnings) ? body.warnings.filter((w): w is string => typeof w === 'string') : [];
   return { result: data.result, warnings };
@@ -62,7 +64,13 @@ export function normalizeStreams(body: unknown, s: LokiSettings, provider: strin
   return { entries, warnings };
 }
 
-function entryOf(value: unknown, streamLabels: Labels, s: LokiSettings, provider: string, link: string | undefined): LogEntry | undefined {
+function entryOf(
+  value: unknown,
+  streamLabels: Labels,
+  s: LokiSettings,
+  provider: string,
+  link: string | undefined,
+): LogEntry | undefined {
   if (!Array.isArray(value) || value.length < 2) throw new LokiShapeError('a value is not [ts, line, ...]');
   const time = parseUnixNanos(value[0]);
   if (time === undefined) throw new LokiShapeError(`timestamp ${JSON.stringify(value[0])} is not nanoseconds`);
@@ -125,7 +133,13 @@ export function orderEntries(entries: readonly LogEntry[], order: 'time_asc' | '
     return true;
   });
   const dir = order === 'time_desc' ? -1 : 1;
-  return unique.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -dir : dir) : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(JSON.stringify(a.resource), JSON.stringify(b.resource))));
+  return unique.sort((a, b) =>
+    a.time !== b.time
+      ? a.time < b.time
+        ? -dir
+        : dir
+      : cmp(a.service, b.service) || cmp(a.body, b.body) || cmp(JSON.stringify(a.resource), JSON.stringify(b.resource)),
+  );
 }
 
 function cmp(a: string, b: string): number {

@@ -40,7 +40,10 @@ export class LokiProvider implements LogsProvider {
     if (q.order === 'sampled') return this.sampled(q, ctx);
     const r = await this.readPages(q, ctx);
     if (r.status !== 'ok') return r;
-    return outcome.fromList(this.name, r.data.entries, `no log lines match ${buildLogQL(q, this.settings)}`, { truncated: r.data.truncated, warnings: r.data.warnings });
+    return outcome.fromList(this.name, r.data.entries, `no log lines match ${buildLogQL(q, this.settings)}`, {
+      truncated: r.data.truncated,
+      warnings: r.data.warnings,
+    });
   }
 
   /**
@@ -58,19 +61,35 @@ export class LokiProvider implements LogsProvider {
       async (range, quota) => {
         const o = await this.readPages({ ...q, range, limit: quota + 1 }, ctx);
         if (o.status !== 'ok') return o;
-        return outcome.ok(this.name, { items: o.data.entries.slice(0, quota), more: o.data.truncated || o.data.entries.length > quota, warnings: o.data.warnings });
+        return outcome.ok(this.name, {
+          items: o.data.entries.slice(0, quota),
+          more: o.data.truncated || o.data.entries.length > quota,
+          warnings: o.data.warnings,
+        });
       },
       SLICE_CONCURRENCY,
     );
     if (r.status !== 'ok') return r;
-    const kept = orderEntries(r.data.slices.flatMap((s) => s.items.slice(0, s.quota)), 'time_asc');
+    const kept = orderEntries(
+      r.data.slices.flatMap((s) => s.items.slice(0, s.quota)),
+      'time_asc',
+    );
     const truncated = r.data.partial || r.data.slices.some((s) => s.more || s.items.length > s.quota);
-    const warnings = [...r.data.warnings, ...(truncated ? [`sampled ${kept.length} log lines over ${slices.length} time slices`] : [])];
-    return outcome.fromList(this.name, kept, `no log lines match ${buildLogQL(q, this.settings)}`, { truncated, warnings });
+    const warnings = [
+      ...r.data.warnings,
+      ...(truncated ? [`sampled ${kept.length} log lines over ${slices.length} time slices`] : []),
+    ];
+    return outcome.fromList(this.name, kept, `no log lines match ${buildLogQL(q, this.settings)}`, {
+      truncated,
+      warnings,
+    });
   }
 
   /** One read of the query's range in its order, paged up to its limit and maxPages. */
-  private async readPages(q: LogQuery, ctx?: HttpCallContext): Promise<QueryOutcome<{ entries: LogEntry[]; truncated: boolean; warnings: string[] }>> {
+  private async readPages(
+    q: LogQuery,
+    ctx?: HttpCallContext,
+  ): Promise<QueryOutcome<{ entries: LogEntry[]; truncated: boolean; warnings: string[] }>> {
     const first = queryRangeParams(q, this.settings);
     const link = this.link(q, first);
     const all: LogEntry[] = [];
@@ -105,20 +124,41 @@ export class LokiProvider implements LogsProvider {
     return outcome.ok(this.name, { entries: all.slice(0, q.limit), truncated, warnings });
   }
 
-  private partial(all: LogEntry[], q: LogQuery, warnings: string[], failure: QueryOutcome<unknown>): QueryOutcome<{ entries: LogEntry[]; truncated: boolean; warnings: string[] }> {
+  private partial(
+    all: LogEntry[],
+    q: LogQuery,
+    warnings: string[],
+    failure: QueryOutcome<unknown>,
+  ): QueryOutcome<{ entries: LogEntry[]; truncated: boolean; warnings: string[] }> {
     const why = failure.status === 'retryable' || failure.status === 'failed' ? failure.reason : failure.status;
-    return outcome.ok(this.name, { entries: all.slice(0, q.limit), truncated: true, warnings: [...warnings, `paging stopped: ${why}`] });
+    return outcome.ok(this.name, {
+      entries: all.slice(0, q.limit),
+      truncated: true,
+      warnings: [...warnings, `paging stopped: ${why}`],
+    });
   }
 
   private link(q: LogQuery, p: QueryRangeParams): string {
     if (this.settings.grafanaUrl) {
-      return exploreUrl({ grafanaUrl: this.settings.grafanaUrl, type: 'loki', ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}) }, buildLogQL(q, this.settings), q.range.startMs, q.range.endMs);
+      return exploreUrl(
+        {
+          grafanaUrl: this.settings.grafanaUrl,
+          type: 'loki',
+          ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}),
+        },
+        buildLogQL(q, this.settings),
+        q.range.startMs,
+        q.range.endMs,
+      );
     }
     return this.client.apiUrl(p);
   }
 
   async healthCheck(ctx?: HttpCallContext): Promise<HealthResult> {
-    return this.client.ready({ ...(ctx ?? {}), ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}) });
+    return this.client.ready({
+      ...(ctx ?? {}),
+      ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}),
+    });
   }
 }
 
@@ -132,5 +172,7 @@ function nextPage(p: QueryRangeParams, sorted: readonly LogEntry[], q: LogQuery)
   const oldest = times.reduce((a, b) => (b < a ? b : a), q.range.end);
   const remaining = Math.max(1, q.limit - sorted.length);
   const limit = Math.min(p.limit, remaining + 1);
-  return p.direction === 'forward' ? { ...p, start: newest.toString(), limit } : { ...p, end: (oldest + 1n).toString(), limit };
+  return p.direction === 'forward'
+    ? { ...p, start: newest.toString(), limit }
+    : { ...p, end: (oldest + 1n).toString(), limit };
 }

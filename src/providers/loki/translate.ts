@@ -75,14 +75,22 @@ export function buildLogQL(q: LogQuery, s: LokiSettings): string {
   const stages: string[] = [streamSelector(q, s)];
   if (q.text) stages.push(`|~ ${logqlString(`(?i)${escapeRegex(q.text)}`)}`);
   const traceIds = q.traceIds ?? [];
-  if (traceIds.length > 0 && s.traceIdFilter === 'line') stages.push(`|~ ${logqlString(`(?i)(${traceIds.join('|')})`)}`);
+  if (traceIds.length > 0 && s.traceIdFilter === 'line')
+    stages.push(`|~ ${logqlString(`(?i)(${traceIds.join('|')})`)}`);
   if (s.parser !== 'none') stages.push(`| ${s.parser}`);
-  const sortedFilters = [...q.filters].sort((a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''));
+  const sortedFilters = [...q.filters].sort(
+    (a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''),
+  );
   for (const f of sortedFilters) stages.push(`| ${filterExpr(f)}`);
   if (traceIds.length > 0 && s.traceIdFilter === 'metadata') {
-    stages.push(traceIds.length === 1 ? `| trace_id=${logqlString(traceIds[0] ?? '')}` : `| trace_id=~${logqlString(`(?i)(${traceIds.join('|')})`)}`);
+    stages.push(
+      traceIds.length === 1
+        ? `| trace_id=${logqlString(traceIds[0] ?? '')}`
+        : `| trace_id=~${logqlString(`(?i)(${traceIds.join('|')})`)}`,
+    );
   }
-  if (q.minSeverity && q.minSeverity !== 'trace') stages.push(`| ${s.levelLabel}=~${logqlString(severityRegex(q.minSeverity))}`);
+  if (q.minSeverity && q.minSeverity !== 'trace')
+    stages.push(`| ${s.levelLabel}=~${logqlString(severityRegex(q.minSeverity))}`);
   return stages.join(' ');
 }
 

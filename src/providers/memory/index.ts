@@ -41,7 +41,9 @@ export class EvidenceIndex {
   private readonly issueTraces: ReadonlyMap<string, ReadonlySet<string>>;
 
   private constructor(provider: string, data: EvidenceData) {
-    this.serviceMap = [...(data.serviceMap ?? [])].sort((a, b) => (a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
+    this.serviceMap = [...(data.serviceMap ?? [])].sort((a, b) =>
+      a.caller < b.caller ? -1 : a.caller > b.caller ? 1 : a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0,
+    );
     this.spans = sortedCopy(data.spans, cmpSpanTime);
     this.logs = sortedCopy(data.logs, cmpLogTime);
     this.metrics = sortedCopy(data.metrics, cmpSeries);

@@ -63,7 +63,12 @@ function exceptionClassIn(message: string): string | undefined {
   return EXCEPTION_CLASS.exec(message)?.[1];
 }
 
-function tagsOf(service: string, attributes: Span['attributes'], resource: Span['resource'], type: string): Record<string, string> {
+function tagsOf(
+  service: string,
+  attributes: Span['attributes'],
+  resource: Span['resource'],
+  type: string,
+): Record<string, string> {
   const tags: Record<string, string> = { service, 'exception.type': type };
   const env = envOf(attributes, resource);
   if (env !== undefined) tags.environment = env;
@@ -121,7 +126,11 @@ function cmpOccurrence(a: Occurrence, b: Occurrence): number {
   return cmpBig(a.time, b.time) || cmpStr(a.traceId, b.traceId) || cmpStr(a.message, b.message);
 }
 
-function toIssue(provider: string, id: string, group: readonly Occurrence[]): { issue: ErrorIssue; traces: Set<string> } {
+function toIssue(
+  provider: string,
+  id: string,
+  group: readonly Occurrence[],
+): { issue: ErrorIssue; traces: Set<string> } {
   const first = group[0] as Occurrence;
   const last = group[group.length - 1] as Occurrence;
   const traces = new Set<string>();

@@ -42,7 +42,11 @@ function matchFilter(f: AttributeFilter, attributes: Attributes, resource?: Attr
   }
 }
 
-export function matchFilters(filters: readonly AttributeFilter[], attributes: Attributes, resource?: Attributes): boolean {
+export function matchFilters(
+  filters: readonly AttributeFilter[],
+  attributes: Attributes,
+  resource?: Attributes,
+): boolean {
   for (const f of filters) if (!matchFilter(f, attributes, resource)) return false;
   return true;
 }

@@ -45,7 +45,11 @@ function matchesFamily(name: string, family: NonNullable<MetricQuery['family']>)
 function seriesMatches(q: MetricQuery, s: MetricSeries): boolean {
   if (q.name !== undefined ? s.name !== q.name : !matchesFamily(s.name, q.family ?? 'any')) return false;
   if (q.service !== undefined && s.service !== q.service) return false;
-  if (q.env !== undefined && (s.labels['deployment.environment.name'] ?? s.labels['deployment.environment'] ?? s.labels.env) !== q.env) return false;
+  if (
+    q.env !== undefined &&
+    (s.labels['deployment.environment.name'] ?? s.labels['deployment.environment'] ?? s.labels.env) !== q.env
+  )
+    return false;
   return q.filters.length === 0 || matchFilters(q.filters, s.labels);
 }
 
@@ -79,7 +83,8 @@ function histogramQuantile(points: readonly HistogramPoint[], q: number): number
   const first = points[0];
   if (!first) return undefined;
   const bounds = first.explicitBounds;
-  if (points.some((p) => p.explicitBounds.length !== bounds.length || p.explicitBounds.some((b, i) => b !== bounds[i]))) return undefined;
+  if (points.some((p) => p.explicitBounds.length !== bounds.length || p.explicitBounds.some((b, i) => b !== bounds[i])))
+    return undefined;
   const counts = first.bucketCounts.map((_, i) => points.reduce((acc, p) => acc + (p.bucketCounts[i] ?? 0), 0));
   const total = counts.reduce((a, b) => a + b, 0);
   if (total === 0) return undefined;
@@ -114,7 +119,13 @@ function combine(points: readonly MetricPoint[], agg: MetricQuery['aggregation']
     default: {
       const q = Number(agg.slice(1)) / 100;
       const hist = points.every(isHistogramPoint) ? histogramQuantile(points, q) : undefined;
-      return hist ?? quantile(values.slice().sort((a, b) => a - b), q);
+      return (
+        hist ??
+        quantile(
+          values.slice().sort((a, b) => a - b),
+          q,
+        )
+      );
     }
   }
 }
@@ -146,7 +157,8 @@ function groupSeries(list: readonly MetricSeries[], q: MetricQuery, provider: st
     }
     const times = [...buckets.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const services = new Set(g.members.map((m) => m.service));
-    const service = g.labels['service.name'] ?? g.labels.service ?? (services.size === 1 ? g.members[0]?.service : undefined);
+    const service =
+      g.labels['service.name'] ?? g.labels.service ?? (services.size === 1 ? g.members[0]?.service : undefined);
     const unit = g.members[0]?.unit;
     out.push({
       sourceProvider: provider,
@@ -169,9 +181,15 @@ export function fetchMetrics(ix: EvidenceIndex, q: MetricQuery, a: Answer): Quer
     if (c) list.push(c);
   }
   if (q.aggregation === 'rate') list = list.map(toRate).filter((s) => s.points.length > 0);
-  if (q.groupBy.length > 0 || (q.aggregation !== 'avg' && q.aggregation !== 'rate')) list = groupSeries(list, q, a.provider);
+  if (q.groupBy.length > 0 || (q.aggregation !== 'avg' && q.aggregation !== 'rate'))
+    list = groupSeries(list, q, a.provider);
   list.sort(cmpSeries);
   const truncated = list.length > q.limit;
   const what = q.name !== undefined ? `metric ${q.name}` : `the ${q.family ?? 'any'} family`;
-  return outcome.fromList(a.provider, truncated ? list.slice(0, q.limit) : list, `no series of ${what} has points in the time range`, { truncated, warnings: a.warnings });
+  return outcome.fromList(
+    a.provider,
+    truncated ? list.slice(0, q.limit) : list,
+    `no series of ${what} has points in the time range`,
+    { truncated, warnings: a.warnings },
+  );
 }

@@ -26,7 +26,13 @@ export function attrsKey(attrs: Attributes | Readonly<Record<string, string>>): 
 
 /** Spans by start, then traceId, spanId, service, operation. */
 export function cmpSpanTime(a: Span, b: Span): number {
-  return cmpBig(a.start, b.start) || cmpStr(a.traceId, b.traceId) || cmpStr(a.spanId, b.spanId) || cmpStr(a.service, b.service) || cmpStr(a.operation, b.operation);
+  return (
+    cmpBig(a.start, b.start) ||
+    cmpStr(a.traceId, b.traceId) ||
+    cmpStr(a.spanId, b.spanId) ||
+    cmpStr(a.service, b.service) ||
+    cmpStr(a.operation, b.operation)
+  );
 }
 
 /** Slowest first; equal durations by the time order. */
@@ -58,7 +64,12 @@ export function cmpLogTimeDesc(a: LogEntry, b: LogEntry): number {
 
 /** Series by name, service, then labels. */
 export function cmpSeries(a: MetricSeries, b: MetricSeries): number {
-  return cmpStr(a.name, b.name) || cmpStr(a.service, b.service) || cmpStr(attrsKey(a.labels), attrsKey(b.labels)) || cmpStr(a.type, b.type);
+  return (
+    cmpStr(a.name, b.name) ||
+    cmpStr(a.service, b.service) ||
+    cmpStr(attrsKey(a.labels), attrsKey(b.labels)) ||
+    cmpStr(a.type, b.type)
+  );
 }
 
 /** Issues: most occurrences first, then most recent, then id. */

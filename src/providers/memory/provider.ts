@@ -7,7 +7,15 @@
 import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import type { FailureKind, QueryOutcome } from '../outcome.js';
 import { outcome } from '../outcome.js';
-import type { Capability, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TopologyProvider, TracesProvider } from '../protocols.js';
+import type {
+  Capability,
+  ErrorsProvider,
+  HealthResult,
+  LogsProvider,
+  MetricsProvider,
+  TopologyProvider,
+  TracesProvider,
+} from '../protocols.js';
 import { CAPABILITIES } from '../protocols.js';
 import type { ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
 import { EvidenceIndex } from './index.js';
@@ -15,7 +23,11 @@ import { fetchMetrics } from './metrics.js';
 import type { TimeRange } from '../time-range.js';
 import { fetchIssues, fetchLogs, fetchServiceMap, fetchTrace, searchSpans } from './query.js';
 
-export type MemoryProvider = LogsProvider & TracesProvider & MetricsProvider & ErrorsProvider & TopologyProvider & { readonly index: EvidenceIndex };
+export type MemoryProvider = LogsProvider &
+  TracesProvider &
+  MetricsProvider &
+  ErrorsProvider &
+  TopologyProvider & { readonly index: EvidenceIndex };
 
 export interface MemoryProviderOptions {
   readonly name: string;
@@ -58,15 +70,20 @@ export function createMemoryProvider(o: MemoryProviderOptions): MemoryProvider {
     capabilities: o.capabilities ?? CAPABILITIES,
     index,
     healthCheck(): Promise<HealthResult> {
-      if (fail) return Promise.resolve({ status: 'unhealthy', detail: fail.reason ?? `${name} is failing (${fail.kind})` });
+      if (fail)
+        return Promise.resolve({ status: 'unhealthy', detail: fail.reason ?? `${name} is failing (${fail.kind})` });
       const i = index;
-      return Promise.resolve({ status: 'healthy', detail: `${i.spans.length} spans, ${i.logs.length} logs, ${i.metrics.length} series, ${i.issues.length} issues in memory` });
+      return Promise.resolve({
+        status: 'healthy',
+        detail: `${i.spans.length} spans, ${i.logs.length} logs, ${i.metrics.length} series, ${i.issues.length} issues in memory`,
+      });
     },
     searchSpans: (q: TraceSearchQuery) => Promise.resolve(failure<readonly Span[]>() ?? searchSpans(index, q, a)),
     fetchTrace: (traceId: string) => Promise.resolve(failure<readonly Span[]>() ?? fetchTrace(index, traceId, a)),
     fetchLogs: (q: LogQuery) => Promise.resolve(failure<readonly LogEntry[]>() ?? fetchLogs(index, q, a)),
     fetchMetrics: (q: MetricQuery) => Promise.resolve(failure<readonly MetricSeries[]>() ?? fetchMetrics(index, q, a)),
     fetchIssues: (q: ErrorQuery) => Promise.resolve(failure<readonly ErrorIssue[]>() ?? fetchIssues(index, q, a)),
-    fetchServiceMap: (range: TimeRange) => Promise.resolve(failure<readonly ServiceEdge[]>() ?? fetchServiceMap(index, range, a)),
+    fetchServiceMap: (range: TimeRange) =>
+      Promise.resolve(failure<readonly ServiceEdge[]>() ?? fetchServiceMap(index, range, a)),
   };
 }

@@ -73,16 +73,26 @@ export function searchSpans(ix: EvidenceIndex, q: TraceSearchQuery, a: Answer): 
       pushTopK(out, s, q.limit, cmpSpanDurationDesc);
     }
   }
-  return outcome.fromList(a.provider, out, 'no span matches the query in the time range', { truncated: matched > q.limit, warnings: a.warnings });
+  return outcome.fromList(a.provider, out, 'no span matches the query in the time range', {
+    truncated: matched > q.limit,
+    warnings: a.warnings,
+  });
 }
 
 export function fetchTrace(ix: EvidenceIndex, traceId: string, a: Answer): QueryOutcome<readonly Span[]> {
   const spans = ix.trace(traceId.trim().toLowerCase());
-  if (!spans || spans.length === 0) return outcome.noData(a.provider, `trace ${traceId.slice(0, 64)} is not in the data`, a.warnings);
+  if (!spans || spans.length === 0)
+    return outcome.noData(a.provider, `trace ${traceId.slice(0, 64)} is not in the data`, a.warnings);
   return outcome.ok(a.provider, spans.slice(), { warnings: a.warnings });
 }
 
-function logMatches(q: LogQuery, l: LogEntry, traces: ReadonlySet<string> | undefined, minRank: number, text: string | undefined): boolean {
+function logMatches(
+  q: LogQuery,
+  l: LogEntry,
+  traces: ReadonlySet<string> | undefined,
+  minRank: number,
+  text: string | undefined,
+): boolean {
   if (q.service !== undefined && l.service !== q.service) return false;
   if (traces !== undefined && (l.traceId === undefined || !traces.has(l.traceId))) return false;
   if (severityRank(l.severity) < minRank) return false;
@@ -110,9 +120,17 @@ export function fetchLogs(ix: EvidenceIndex, q: LogQuery, a: Answer): QueryOutco
   const truncated = matches.length > q.limit;
   if (q.order === 'sampled' && truncated) {
     const kept = thinLogs(matches, q.limit);
-    return outcome.fromList(a.provider, kept, 'no log record matches the query in the time range', { truncated, warnings: [...a.warnings, `sampled ${kept.length} of ${matches.length} log records uniformly`] });
+    return outcome.fromList(a.provider, kept, 'no log record matches the query in the time range', {
+      truncated,
+      warnings: [...a.warnings, `sampled ${kept.length} of ${matches.length} log records uniformly`],
+    });
   }
-  return outcome.fromList(a.provider, truncated ? matches.slice(0, q.limit) : matches, 'no log record matches the query in the time range', { truncated, warnings: a.warnings });
+  return outcome.fromList(
+    a.provider,
+    truncated ? matches.slice(0, q.limit) : matches,
+    'no log record matches the query in the time range',
+    { truncated, warnings: a.warnings },
+  );
 }
 
 function issueMatches(ix: EvidenceIndex, q: ErrorQuery, i: ErrorIssue): boolean {
@@ -130,7 +148,12 @@ function issueMatches(ix: EvidenceIndex, q: ErrorQuery, i: ErrorIssue): boolean 
 export function fetchIssues(ix: EvidenceIndex, q: ErrorQuery, a: Answer): QueryOutcome<readonly ErrorIssue[]> {
   const matches = ix.issues.filter((i) => issueMatches(ix, q, i));
   const truncated = matches.length > q.limit;
-  return outcome.fromList(a.provider, truncated ? matches.slice(0, q.limit) : matches, 'no error issue matches the query in the time range', { truncated, warnings: a.warnings });
+  return outcome.fromList(
+    a.provider,
+    truncated ? matches.slice(0, q.limit) : matches,
+    'no error issue matches the query in the time range',
+    { truncated, warnings: a.warnings },
+  );
 }
 
 /**
@@ -139,7 +162,8 @@ export function fetchIssues(ix: EvidenceIndex, q: ErrorQuery, a: Answer): QueryO
  * service-graph processor would count them. Sorted by caller, callee.
  */
 export function fetchServiceMap(ix: EvidenceIndex, range: TimeRange, a: Answer): QueryOutcome<readonly ServiceEdge[]> {
-  if (ix.serviceMap.length > 0) return outcome.fromList(a.provider, ix.serviceMap, 'no service map', { truncated: false, warnings: a.warnings });
+  if (ix.serviceMap.length > 0)
+    return outcome.fromList(a.provider, ix.serviceMap, 'no service map', { truncated: false, warnings: a.warnings });
   const byId = new Map<string, Span>();
   for (const s of ix.spans) byId.set(`${s.traceId}/${s.spanId}`, s);
   const seen = new Set<string>();
@@ -153,8 +177,13 @@ export function fetchServiceMap(ix: EvidenceIndex, range: TimeRange, a: Answer):
     seen.add(key);
     edges.push({ sourceProvider: a.provider, caller: parent.service, callee: s.service });
   }
-  edges.sort((x, y) => (x.caller < y.caller ? -1 : x.caller > y.caller ? 1 : x.callee < y.callee ? -1 : x.callee > y.callee ? 1 : 0));
-  return outcome.fromList(a.provider, edges, 'no spans with a parent in another service in the time range', { truncated: false, warnings: a.warnings });
+  edges.sort((x, y) =>
+    x.caller < y.caller ? -1 : x.caller > y.caller ? 1 : x.callee < y.callee ? -1 : x.callee > y.callee ? 1 : 0,
+  );
+  return outcome.fromList(a.provider, edges, 'no spans with a parent in another service in the time range', {
+    truncated: false,
+    warnings: a.warnings,
+  });
 }
 
 /**
@@ -164,5 +193,8 @@ export function fetchServiceMap(ix: EvidenceIndex, range: TimeRange, a: Answer):
 function thinLogs(matches: readonly LogEntry[], limit: number): LogEntry[] {
   const keyed = matches.map((l, i) => ({ l, h: traceHash(`${l.time}\u0000${l.service}\u0000${l.body}`), i }));
   keyed.sort((x, y) => x.h - y.h || x.i - y.i);
-  return keyed.slice(0, limit).sort((x, y) => x.i - y.i).map((x) => x.l);
+  return keyed
+    .slice(0, limit)
+    .sort((x, y) => x.i - y.i)
+    .map((x) => x.l);
 }

@@ -24,7 +24,12 @@ interface Answer {
   readonly warnings: readonly string[];
 }
 
-export function sampledSpans(ix: EvidenceIndex, q: TraceSearchQuery, a: Answer, matches: (s: Span) => boolean): QueryOutcome<readonly Span[]> {
+export function sampledSpans(
+  ix: EvidenceIndex,
+  q: TraceSearchQuery,
+  a: Answer,
+  matches: (s: Span) => boolean,
+): QueryOutcome<readonly Span[]> {
   const spans = ix.spans;
   const from = lowerBound(spans, q.range.start, (s) => s.start);
   const to = lowerBound(spans, q.range.end, (s) => s.start);
@@ -47,10 +52,26 @@ export function sampledSpans(ix: EvidenceIndex, q: TraceSearchQuery, a: Answer, 
   const all = [...groups.values()];
   const warnings = a.warnings;
   if (matched <= q.limit) {
-    const out = all.flatMap((g) => g.spans).sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.spanId < y.spanId ? -1 : x.spanId > y.spanId ? 1 : 0));
-    return outcome.fromList(a.provider, out, 'no span matches the query in the time range', { truncated: false, warnings, coverage: { returned: all.length, matched: all.length } });
+    const out = all
+      .flatMap((g) => g.spans)
+      .sort((x, y) =>
+        x.start < y.start ? -1 : x.start > y.start ? 1 : x.spanId < y.spanId ? -1 : x.spanId > y.spanId ? 1 : 0,
+      );
+    return outcome.fromList(a.provider, out, 'no span matches the query in the time range', {
+      truncated: false,
+      warnings,
+      coverage: { returned: all.length, matched: all.length },
+    });
   }
   const chosen = pickTraces(all, q.limit);
-  const out = chosen.flatMap((g) => g.spans).sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.spanId < y.spanId ? -1 : x.spanId > y.spanId ? 1 : 0));
-  return outcome.fromList(a.provider, out, 'no span matches the query in the time range', { truncated: true, warnings, coverage: { returned: chosen.length, matched: all.length } });
+  const out = chosen
+    .flatMap((g) => g.spans)
+    .sort((x, y) =>
+      x.start < y.start ? -1 : x.start > y.start ? 1 : x.spanId < y.spanId ? -1 : x.spanId > y.spanId ? 1 : 0,
+    );
+  return outcome.fromList(a.provider, out, 'no span matches the query in the time range', {
+    truncated: true,
+    warnings,
+    coverage: { returned: chosen.length, matched: all.length },
+  });
 }

@@ -17,7 +17,10 @@ export function newNormalizeContext(provider: string): NormalizeContext {
 const UNKNOWN_SERVICE = 'unknown_service';
 const EMPTY: readonly never[] = Object.freeze([]);
 
-export function resourceOf(raw: unknown, ctx: NormalizeContext): { readonly resource: Attributes; readonly service: string } {
+export function resourceOf(
+  raw: unknown,
+  ctx: NormalizeContext,
+): { readonly resource: Attributes; readonly service: string } {
   const list = isRecord(raw) ? raw.attributes : undefined;
   if (!Array.isArray(list) || list.length === 0) return { resource: EMPTY_ATTRS, service: UNKNOWN_SERVICE };
   const key = JSON.stringify(list);
@@ -34,4 +37,3 @@ export function scopes(entry: Record<string, unknown>, key: string, legacyKey: s
   const v = entry[key] ?? entry[legacyKey];
   return Array.isArray(v) ? v : EMPTY;
 }
-

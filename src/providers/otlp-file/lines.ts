@@ -34,7 +34,11 @@ function deliver(parts: Buffer[], onLine: (text: string, lineNo: number) => void
 }
 
 /** Calls onLine(text, lineNumber) for every non-blank line; line numbers start at 1. Rejects on read errors. */
-export async function forEachLine(path: string, gzip: boolean, onLine: (text: string, lineNo: number) => void): Promise<number> {
+export async function forEachLine(
+  path: string,
+  gzip: boolean,
+  onLine: (text: string, lineNo: number) => void,
+): Promise<number> {
   const source = createReadStream(path, { highWaterMark: 1 << 20 });
   let stream: NodeJS.ReadableStream = source;
   if (gzip) {

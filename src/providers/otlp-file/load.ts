@@ -14,7 +14,13 @@ import { z } from 'zod';
 import { EvidenceIndex } from '../memory/index.js';
 import { forEachLine, isCompressionError, isGzipFile } from './lines.js';
 import type { NormalizeContext, SeriesPart } from './normalize.js';
-import { detectSignal, newNormalizeContext, normalizeLogsRequest, normalizeMetricsRequest, normalizeTraceRequest } from './normalize.js';
+import {
+  detectSignal,
+  newNormalizeContext,
+  normalizeLogsRequest,
+  normalizeMetricsRequest,
+  normalizeTraceRequest,
+} from './normalize.js';
 
 /** The service map file of the scenario format (optional). */
 const TOPOLOGY_FILE = 'topology.json';
@@ -62,7 +68,10 @@ export interface Loaded {
 /** Telemetry file names in the folder, sorted. Rejects when the folder cannot be read. */
 export async function discoverFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && TELEMETRY_FILE.test(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && TELEMETRY_FILE.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 class Accumulator {
@@ -75,7 +84,8 @@ class Accumulator {
 
   problem(file: string, line: number | undefined, message: string): void {
     this.problemCount++;
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push(line === undefined ? { file, message } : { file, line, message });
+    if (this.problems.length < MAX_PROBLEMS)
+      this.problems.push(line === undefined ? { file, message } : { file, line, message });
   }
 
   addParts(parts: readonly SeriesPart[]): void {
@@ -87,7 +97,13 @@ class Accumulator {
   }
 }
 
-function loadLine(acc: Accumulator, file: string, text: string, lineNo: number, counts: { spans: number; logs: number; points: number; problems: number }): void {
+function loadLine(
+  acc: Accumulator,
+  file: string,
+  text: string,
+  lineNo: number,
+  counts: { spans: number; logs: number; points: number; problems: number },
+): void {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -98,7 +114,11 @@ function loadLine(acc: Accumulator, file: string, text: string, lineNo: number, 
   const signal = detectSignal(parsed);
   if (!signal) {
     counts.problems++;
-    return acc.problem(file, lineNo, 'not an OTLP export request (no resourceSpans, resourceLogs or resourceMetrics array)');
+    return acc.problem(
+      file,
+      lineNo,
+      'not an OTLP export request (no resourceSpans, resourceLogs or resourceMetrics array)',
+    );
   }
   const req = parsed as Record<string, unknown>;
   let problems: string[];
@@ -135,9 +155,14 @@ async function loadFile(acc: Accumulator, dir: string, file: string): Promise<Fi
       loadLine(acc, file, text, lineNo, counts);
     });
   } catch (e) {
-    if (!isCompressionError(e)) throw new FlipturnError('FT_OTLP_FILE_UNREADABLE', `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
+    if (!isCompressionError(e))
+      throw new FlipturnError('FT_OTLP_FILE_UNREADABLE', `cannot read ${file}: ${errorMessage(e)}`, { cause: e });
     counts.problems++;
-    acc.problem(file, undefined, `compressed data is corrupt or truncated after line ${lines} (${errorMessage(e)}); kept what was read before`);
+    acc.problem(
+      file,
+      undefined,
+      `compressed data is corrupt or truncated after line ${lines} (${errorMessage(e)}); kept what was read before`,
+    );
   }
   return { file, gzip, lines, ...counts };
 }
@@ -170,7 +195,12 @@ export async function loadOtlpDir(dir: string, provider: string): Promise<Loaded
   for (const f of files) reports.push(await loadFile(acc, dir, f));
   const metrics = [...acc.series.values()].map((p) => toSeries(p, provider));
   const serviceMap = await loadTopology(dir, provider, acc);
-  const index = EvidenceIndex.build(provider, { spans: acc.spans, logs: acc.logs, metrics, ...(serviceMap ? { serviceMap } : {}) });
+  const index = EvidenceIndex.build(provider, {
+    spans: acc.spans,
+    logs: acc.logs,
+    metrics,
+    ...(serviceMap ? { serviceMap } : {}),
+  });
   const sum = (k: 'lines' | 'spans' | 'logs' | 'points') => reports.reduce((a, r) => a + r[k], 0);
   const report: LoadReport = {
     dir,
@@ -219,7 +249,12 @@ async function loadTopology(dir: string, provider: string, acc: Accumulator): Pr
 /** Problems as outcome warnings: the first few, then how many more. */
 export function reportWarnings(report: LoadReport, max = 5): string[] {
   if (report.problemCount === 0) return [];
-  const out = report.problems.slice(0, max).map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
-  if (report.problemCount > out.length) out.push(`... and ${report.problemCount - out.length} more problem(s) while loading ${report.files.length} file(s)`);
+  const out = report.problems
+    .slice(0, max)
+    .map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
+  if (report.problemCount > out.length)
+    out.push(
+      `... and ${report.problemCount - out.length} more problem(s) while loading ${report.files.length} file(s)`,
+    );
   return out;
 }

@@ -27,20 +27,29 @@ export interface SeriesPart {
 }
 
 const IDENTIFYING = ['service.name', 'service.instance.id', 'k8s.pod.name', 'host.name'] as const;
-const TEMPORALITY = ['AGGREGATION_TEMPORALITY_UNSPECIFIED', 'AGGREGATION_TEMPORALITY_DELTA', 'AGGREGATION_TEMPORALITY_CUMULATIVE'];
+const TEMPORALITY = [
+  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
+  'AGGREGATION_TEMPORALITY_DELTA',
+  'AGGREGATION_TEMPORALITY_CUMULATIVE',
+];
 
 function numberList(v: unknown): number[] {
   return Array.isArray(v) ? v.map((x) => numberOf(x) ?? 0) : [];
 }
 
-function histogramValue(count: number, sum: number | undefined, bounds: readonly number[], counts: readonly number[]): number {
+function histogramValue(
+  count: number,
+  sum: number | undefined,
+  bounds: readonly number[],
+  counts: readonly number[],
+): number {
   if (count <= 0) return 0;
   if (sum !== undefined) return sum / count;
   let acc = 0;
   counts.forEach((c, i) => {
     const lo = i === 0 ? 0 : (bounds[i - 1] ?? 0);
     const hi = bounds[i] ?? lo;
-    acc += c * (lo + hi) / 2;
+    acc += (c * (lo + hi)) / 2;
   });
   return acc / count;
 }
@@ -77,7 +86,12 @@ function exponentialPoint(p: Record<string, unknown>, time: bigint): HistogramPo
   return histogramPoint({ count: p.count, sum: p.sum, min: p.min, max: p.max, explicitBounds, bucketCounts }, time);
 }
 
-function pointsOf(raw: unknown, kind: 'number' | 'histogram' | 'exponential', problems: string[], name: string): MetricPoint[] {
+function pointsOf(
+  raw: unknown,
+  kind: 'number' | 'histogram' | 'exponential',
+  problems: string[],
+  name: string,
+): MetricPoint[] {
   const out: MetricPoint[] = [];
   if (!Array.isArray(raw)) return out;
   for (const p of raw) {
@@ -112,7 +126,13 @@ function shapeOf(m: Record<string, unknown>): Shape | undefined {
   return undefined;
 }
 
-function metricParts(m: Record<string, unknown>, res: ReturnType<typeof resourceOf>, ctx: NormalizeContext, problems: string[], out: SeriesPart[]): void {
+function metricParts(
+  m: Record<string, unknown>,
+  res: ReturnType<typeof resourceOf>,
+  ctx: NormalizeContext,
+  problems: string[],
+  out: SeriesPart[],
+): void {
   const name = typeof m.name === 'string' ? ctx.intern.get(m.name) : '';
   if (!name) return void problems.push('metric without a name');
   const shape = shapeOf(m);
@@ -125,7 +145,8 @@ function metricParts(m: Record<string, unknown>, res: ReturnType<typeof resource
   }
   const isSum = shape.type === 'sum';
   const monotonic = isSum ? shape.data.isMonotonic === true || shape.data.isMonotonic === 'true' : undefined;
-  const cumulative = isSum || shape.type === 'histogram' ? enumNumber(shape.data.aggregationTemporality, TEMPORALITY) === 2 : undefined;
+  const cumulative =
+    isSum || shape.type === 'histogram' ? enumNumber(shape.data.aggregationTemporality, TEMPORALITY) === 2 : undefined;
   const byKey = new Map<string, SeriesPart>();
   for (const p of Array.isArray(shape.data.dataPoints) ? shape.data.dataPoints : []) {
     if (!isRecord(p)) continue;
@@ -135,7 +156,17 @@ function metricParts(m: Record<string, unknown>, res: ReturnType<typeof resource
     const key = `${name}\u0000${shape.type}\u0000${attrsKey(labels)}`;
     let part = byKey.get(key);
     if (!part) {
-      part = { key, name, service: res.service, type: shape.type, ...(unit ? { unit } : {}), ...(monotonic !== undefined ? { monotonic } : {}), ...(cumulative !== undefined ? { cumulative } : {}), labels, points: [] };
+      part = {
+        key,
+        name,
+        service: res.service,
+        type: shape.type,
+        ...(unit ? { unit } : {}),
+        ...(monotonic !== undefined ? { monotonic } : {}),
+        ...(cumulative !== undefined ? { cumulative } : {}),
+        labels,
+        points: [],
+      };
       byKey.set(key, part);
       out.push(part);
     }
@@ -144,7 +175,10 @@ function metricParts(m: Record<string, unknown>, res: ReturnType<typeof resource
 }
 
 /** An ExportMetricsServiceRequest to series parts (one per series identity found in the request). */
-export function normalizeMetricsRequest(req: Record<string, unknown>, ctx: NormalizeContext): { parts: SeriesPart[]; points: number; problems: string[] } {
+export function normalizeMetricsRequest(
+  req: Record<string, unknown>,
+  ctx: NormalizeContext,
+): { parts: SeriesPart[]; points: number; problems: string[] } {
   const parts: SeriesPart[] = [];
   const problems: string[] = [];
   for (const rm of Array.isArray(req.resourceMetrics) ? req.resourceMetrics : []) {

@@ -4,7 +4,16 @@
  * resource's service.name ("unknown_service" when absent). Instants stay nanosecond bigints.
  * Invalid items are skipped and described in `problems`; the caller adds file and line.
  */
-import type { Attributes, ExceptionEvent, LogEntry, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../models.js';
+import type {
+  Attributes,
+  ExceptionEvent,
+  LogEntry,
+  Span,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  SpanStatus,
+} from '../models.js';
 import { attrString, severityFromNumber, severityFromText } from '../models.js';
 import { normalizeMetricsRequest, type SeriesPart } from './normalize-metrics.js';
 import { newNormalizeContext, resourceOf, scopes, type NormalizeContext } from './context.js';
@@ -12,10 +21,17 @@ import { attributesOf, bodyText, enumNumber, isRecord, normalizeId, toNanos } fr
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export type { SeriesPart, NormalizeContext };
-export { newNormalizeContext,  };
+export { newNormalizeContext };
 
 const SPAN_KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
-const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+const SPAN_KIND_NAMES = [
+  'SPAN_KIND_UNSPECIFIED',
+  'SPAN_KIND_INTERNAL',
+  'SPAN_KIND_SERVER',
+  'SPAN_KIND_CLIENT',
+  'SPAN_KIND_PRODUCER',
+  'SPAN_KIND_CONSUMER',
+];
 const STATUSES: readonly SpanStatus[] = ['unset', 'ok', 'error'];
 const STATUS_NAMES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -37,11 +53,19 @@ function exceptionOf(time: bigint, a: Attributes): ExceptionEvent {
     type: attrString(a, 'exception.type') ?? '',
     message: attrString(a, 'exception.message') ?? '',
     ...(stacktrace !== undefined ? { stacktrace } : {}),
-    ...(typeof escaped === 'boolean' ? { escaped } : escaped === 'true' || escaped === 'false' ? { escaped: escaped === 'true' } : {}),
+    ...(typeof escaped === 'boolean'
+      ? { escaped }
+      : escaped === 'true' || escaped === 'false'
+        ? { escaped: escaped === 'true' }
+        : {}),
   };
 }
 
-function eventsOf(raw: unknown, start: bigint, ctx: NormalizeContext): { exceptions: readonly ExceptionEvent[]; events: readonly SpanEvent[] } {
+function eventsOf(
+  raw: unknown,
+  start: bigint,
+  ctx: NormalizeContext,
+): { exceptions: readonly ExceptionEvent[]; events: readonly SpanEvent[] } {
   if (!Array.isArray(raw) || raw.length === 0) return { exceptions: EMPTY, events: EMPTY };
   const exceptions: ExceptionEvent[] = [];
   const events: SpanEvent[] = [];
@@ -68,7 +92,11 @@ function linksOf(raw: unknown, ctx: NormalizeContext): readonly SpanLink[] {
   return out.length ? out : EMPTY;
 }
 
-function spanOf(s: Record<string, unknown>, res: { resource: Attributes; service: string }, ctx: NormalizeContext): Span | string {
+function spanOf(
+  s: Record<string, unknown>,
+  res: { resource: Attributes; service: string },
+  ctx: NormalizeContext,
+): Span | string {
   const traceId = normalizeId(s.traceId);
   const spanId = normalizeId(s.spanId);
   if (!traceId) return 'span without a valid traceId';
@@ -101,7 +129,10 @@ function spanOf(s: Record<string, unknown>, res: { resource: Attributes; service
 }
 
 /** An ExportTraceServiceRequest to spans. */
-export function normalizeTraceRequest(req: Record<string, unknown>, ctx: NormalizeContext): { spans: Span[]; problems: string[] } {
+export function normalizeTraceRequest(
+  req: Record<string, unknown>,
+  ctx: NormalizeContext,
+): { spans: Span[]; problems: string[] } {
   const spans: Span[] = [];
   const problems: string[] = [];
   for (const rs of Array.isArray(req.resourceSpans) ? req.resourceSpans : EMPTY) {
@@ -135,12 +166,19 @@ function severityNumberOf(v: unknown): number | undefined {
   return enumNumber(v, []);
 }
 
-function logOf(r: Record<string, unknown>, res: { resource: Attributes; service: string }, ctx: NormalizeContext): LogEntry | string {
+function logOf(
+  r: Record<string, unknown>,
+  res: { resource: Attributes; service: string },
+  ctx: NormalizeContext,
+): LogEntry | string {
   const time = toNanos(r.timeUnixNano) ?? toNanos(r.observedTimeUnixNano);
   if (time === undefined) return 'log record without timeUnixNano or observedTimeUnixNano';
   const num = severityNumberOf(r.severityNumber);
   const text = typeof r.severityText === 'string' && r.severityText !== '' ? ctx.intern.get(r.severityText) : undefined;
-  const severity = (num !== undefined && num > 0 ? severityFromNumber(num) : undefined) ?? (text ? severityFromText(text) : undefined) ?? 'info';
+  const severity =
+    (num !== undefined && num > 0 ? severityFromNumber(num) : undefined) ??
+    (text ? severityFromText(text) : undefined) ??
+    'info';
   return {
     sourceProvider: ctx.provider,
     time,
@@ -157,7 +195,10 @@ function logOf(r: Record<string, unknown>, res: { resource: Attributes; service:
 }
 
 /** An ExportLogsServiceRequest to log entries. */
-export function normalizeLogsRequest(req: Record<string, unknown>, ctx: NormalizeContext): { logs: LogEntry[]; problems: string[] } {
+export function normalizeLogsRequest(
+  req: Record<string, unknown>,
+  ctx: NormalizeContext,
+): { logs: LogEntry[]; problems: string[] } {
   const logs: LogEntry[] = [];
   const problems: string[] = [];
   for (const rl of Array.isArray(req.resourceLogs) ? req.resourceLogs : EMPTY) {

@@ -12,7 +12,15 @@ import { errorMessage } from '../../kernel/errors.js';
 import type { ErrorIssue, LogEntry, MetricSeries, ServiceEdge, Span } from '../models.js';
 import type { QueryOutcome } from '../outcome.js';
 import { outcome } from '../outcome.js';
-import type { CallContext, ErrorsProvider, HealthResult, LogsProvider, MetricsProvider, TopologyProvider, TracesProvider } from '../protocols.js';
+import type {
+  CallContext,
+  ErrorsProvider,
+  HealthResult,
+  LogsProvider,
+  MetricsProvider,
+  TopologyProvider,
+  TracesProvider,
+} from '../protocols.js';
 import { ALL_CAPABILITIES } from '../protocols.js';
 import type { ErrorQuery, LogQuery, MetricQuery, TraceSearchQuery } from '../queries.js';
 import type { EvidenceIndex } from '../memory/index.js';
@@ -28,7 +36,8 @@ export interface OtlpFileProviderOptions {
   readonly name?: string;
 }
 
-export interface OtlpFileProvider extends LogsProvider, TracesProvider, MetricsProvider, ErrorsProvider, TopologyProvider {
+export interface OtlpFileProvider
+  extends LogsProvider, TracesProvider, MetricsProvider, ErrorsProvider, TopologyProvider {
   readonly dir: string;
   /** Loads the folder (once) and returns the load report. Rejects with FT_OTLP_FILE_UNREADABLE on IO errors. */
   load(): Promise<LoadReport>;
@@ -58,7 +67,10 @@ export function createOtlpFileProvider(o: OtlpFileProviderOptions): OtlpFileProv
     return loading;
   };
 
-  async function run<T>(ctx: CallContext | undefined, fn: (ix: EvidenceIndex, a: Answer) => QueryOutcome<T>): Promise<QueryOutcome<T>> {
+  async function run<T>(
+    ctx: CallContext | undefined,
+    fn: (ix: EvidenceIndex, a: Answer) => QueryOutcome<T>,
+  ): Promise<QueryOutcome<T>> {
     if (ctx?.signal?.aborted) return outcome.retryable(name, 'timeout', 'the call was cancelled before it started');
     let l: Loaded;
     try {
@@ -78,11 +90,22 @@ export function createOtlpFileProvider(o: OtlpFileProviderOptions): OtlpFileProv
     const latency = () => Math.round(performance.now() - t0);
     try {
       const files = await discoverFiles(dir);
-      if (files.length === 0) return { status: 'unhealthy', detail: `no telemetry files (*.jsonl, *.jsonl.gz, *.json.gz) in ${dir}`, latencyMs: latency() };
+      if (files.length === 0)
+        return {
+          status: 'unhealthy',
+          detail: `no telemetry files (*.jsonl, *.jsonl.gz, *.json.gz) in ${dir}`,
+          latencyMs: latency(),
+        };
       await Promise.all(files.map((f) => access(join(dir, f), constants.R_OK)));
       const r = loaded?.report;
-      const counts = r ? `; loaded ${r.spans} spans, ${r.logs} logs, ${r.points} points, ${r.problemCount} problem(s)` : '; not loaded yet';
-      return { status: 'healthy', detail: `${files.length} telemetry file(s) in ${dir}${counts}`, latencyMs: latency() };
+      const counts = r
+        ? `; loaded ${r.spans} spans, ${r.logs} logs, ${r.points} points, ${r.problemCount} problem(s)`
+        : '; not loaded yet';
+      return {
+        status: 'healthy',
+        detail: `${files.length} telemetry file(s) in ${dir}${counts}`,
+        latencyMs: latency(),
+      };
     } catch (e) {
       return { status: 'unhealthy', detail: `cannot read ${dir}: ${errorMessage(e)}`, latencyMs: latency() };
     }
@@ -95,12 +118,17 @@ export function createOtlpFileProvider(o: OtlpFileProviderOptions): OtlpFileProv
     healthCheck,
     load: async () => (await ensure()).report,
     report: () => loaded?.report,
-    searchSpans: (q: TraceSearchQuery, ctx?: CallContext) => run<readonly Span[]>(ctx, (ix, a) => searchSpans(ix, q, a)),
-    fetchTrace: (traceId: string, _range?: unknown, ctx?: CallContext) => run<readonly Span[]>(ctx, (ix, a) => fetchTrace(ix, traceId, a)),
+    searchSpans: (q: TraceSearchQuery, ctx?: CallContext) =>
+      run<readonly Span[]>(ctx, (ix, a) => searchSpans(ix, q, a)),
+    fetchTrace: (traceId: string, _range?: unknown, ctx?: CallContext) =>
+      run<readonly Span[]>(ctx, (ix, a) => fetchTrace(ix, traceId, a)),
     fetchLogs: (q: LogQuery, ctx?: CallContext) => run<readonly LogEntry[]>(ctx, (ix, a) => fetchLogs(ix, q, a)),
-    fetchMetrics: (q: MetricQuery, ctx?: CallContext) => run<readonly MetricSeries[]>(ctx, (ix, a) => fetchMetrics(ix, q, a)),
-    fetchIssues: (q: ErrorQuery, ctx?: CallContext) => run<readonly ErrorIssue[]>(ctx, (ix, a) => fetchIssues(ix, q, a)),
-    fetchServiceMap: (range: TimeRange, ctx?: CallContext) => run<readonly ServiceEdge[]>(ctx, (ix, a) => fetchServiceMap(ix, range, a)),
+    fetchMetrics: (q: MetricQuery, ctx?: CallContext) =>
+      run<readonly MetricSeries[]>(ctx, (ix, a) => fetchMetrics(ix, q, a)),
+    fetchIssues: (q: ErrorQuery, ctx?: CallContext) =>
+      run<readonly ErrorIssue[]>(ctx, (ix, a) => fetchIssues(ix, q, a)),
+    fetchServiceMap: (range: TimeRange, ctx?: CallContext) =>
+      run<readonly ServiceEdge[]>(ctx, (ix, a) => fetchServiceMap(ix, range, a)),
     close: () => Promise.resolve(),
   };
 }

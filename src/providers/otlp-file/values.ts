@@ -7,7 +7,10 @@ import type { AttributeValue, Attributes } from '../models.js';
 /** Interns short repeated strings (service, operation, attribute values) so a large load keeps one copy each. */
 export class Interner {
   private readonly map = new Map<string, string>();
-  constructor(private readonly maxEntries = 500_000, private readonly maxLength = 96) {}
+  constructor(
+    private readonly maxEntries = 500_000,
+    private readonly maxLength = 96,
+  ) {}
 
   get(s: string): string {
     if (s.length > this.maxLength) return s;

@@ -18,11 +18,27 @@ export class PrometheusClient {
   }
 
   queryRange(p: RangeParams, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
-    return this.http.request({ endpoint: 'query_range', path: '/api/v1/query_range', query: { ...p }, decode: (b) => outcome.ok(this.http.provider, b) }, ctx);
+    return this.http.request(
+      {
+        endpoint: 'query_range',
+        path: '/api/v1/query_range',
+        query: { ...p },
+        decode: (b) => outcome.ok(this.http.provider, b),
+      },
+      ctx,
+    );
   }
 
   query(query: string, time: string, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
-    return this.http.request({ endpoint: 'query', path: '/api/v1/query', query: { query, time }, decode: (b) => outcome.ok(this.http.provider, b) }, ctx);
+    return this.http.request(
+      {
+        endpoint: 'query',
+        path: '/api/v1/query',
+        query: { query, time },
+        decode: (b) => outcome.ok(this.http.provider, b),
+      },
+      ctx,
+    );
   }
 
   apiUrl(p: RangeParams): string {

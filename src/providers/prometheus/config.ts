@@ -30,15 +30,35 @@ export interface FamilySpec {
 
 export const DEFAULT_FAMILIES: Readonly<Record<FamilyName, FamilySpec>> = Object.freeze({
   latency: { metric: 'http_server_request_duration_seconds', type: 'histogram' },
-  errors: { metric: 'http_server_request_duration_seconds_count', type: 'counter', matchers: 'http_response_status_code=~"5.."' },
+  errors: {
+    metric: 'http_server_request_duration_seconds_count',
+    type: 'counter',
+    matchers: 'http_response_status_code=~"5.."',
+  },
   throughput: { metric: 'http_server_request_duration_seconds_count', type: 'counter' },
   cpu: { metric: 'process_cpu_seconds_total', type: 'counter' },
   memory: { metric: 'process_resident_memory_bytes', type: 'gauge' },
   saturation: { metric: 'process_open_fds', type: 'gauge' },
 });
 
-const familySchema = z.object({ metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/), type: z.enum(['histogram', 'counter', 'gauge']), matchers: z.string().optional() }).strict();
-const familiesSchema = z.object({ latency: familySchema, errors: familySchema, throughput: familySchema, cpu: familySchema, memory: familySchema, saturation: familySchema }).partial().strict();
+const familySchema = z
+  .object({
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/),
+    type: z.enum(['histogram', 'counter', 'gauge']),
+    matchers: z.string().optional(),
+  })
+  .strict();
+const familiesSchema = z
+  .object({
+    latency: familySchema,
+    errors: familySchema,
+    throughput: familySchema,
+    cpu: familySchema,
+    memory: familySchema,
+    saturation: familySchema,
+  })
+  .partial()
+  .strict();
 
 export interface PrometheusSettings {
   readonly url: string;
@@ -76,7 +96,9 @@ export function prometheusSettings(config: Config): PrometheusSettings | undefin
   return Object.freeze({
     ...PROMETHEUS_DEFAULTS,
     url: config.PROMETHEUS_URL,
-    serviceLabels: config.PROMETHEUS_SERVICE_LABELS.split(',').map((s) => s.trim()).filter(Boolean),
+    serviceLabels: config.PROMETHEUS_SERVICE_LABELS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     families: parseFamilies(config.PROMETHEUS_FAMILIES),
     timeoutMs: config.FLIPTURN_PROVIDER_TIMEOUT_MS,
     ...(config.GRAFANA_URL ? { grafanaUrl: config.GRAFANA_URL } : {}),

@@ -12,6 +12,11 @@ export const prometheusFactory: ProviderFactory = {
   create(config, deps) {
     const s = prometheusSettings(config);
     if (!s) throw new Error('PROMETHEUS_URL is not set');
-    return new PrometheusProvider('prometheus', s, new PrometheusClient('prometheus', s, { clock: deps.clock, scrubber: deps.scrubber }), deps.clock);
+    return new PrometheusProvider(
+      'prometheus',
+      s,
+      new PrometheusClient('prometheus', s, { clock: deps.clock, scrubber: deps.scrubber }),
+      deps.clock,
+    );
   },
 };

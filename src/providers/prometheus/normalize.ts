@@ -25,7 +25,8 @@ export function sampleValue(v: unknown): number {
 }
 
 function point(p: unknown): NumberPoint {
-  if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== 'number') throw new PromShapeError('a sample is not [time, "value"]');
+  if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== 'number')
+    throw new PromShapeError('a sample is not [time, "value"]');
   return { time: BigInt(Math.round(p[0] * 1000)) * 1_000_000n, value: sampleValue(p[1]) };
 }
 
@@ -39,16 +40,19 @@ export interface NormalizeOptions {
 }
 
 export function normalizeResult(body: unknown, o: NormalizeOptions): { series: MetricSeries[]; warnings: string[] } {
-  if (!isRecord(body) || body.status !== 'success' || !isRecord(body.data)) throw new PromShapeError('not a {status: "success", data} answer');
+  if (!isRecord(body) || body.status !== 'success' || !isRecord(body.data))
+    throw new PromShapeError('not a {status: "success", data} answer');
   const { resultType, result } = body.data;
   if (!Array.isArray(result)) throw new PromShapeError('data.result is not a list');
-  if (resultType !== 'matrix' && resultType !== 'vector') throw new PromShapeError(`resultType ${JSON.stringify(resultType)} is not matrix or vector`);
+  if (resultType !== 'matrix' && resultType !== 'vector')
+    throw new PromShapeError(`resultType ${JSON.stringify(resultType)} is not matrix or vector`);
   const series: MetricSeries[] = [];
   for (const r of result) {
     if (!isRecord(r)) throw new PromShapeError('a result is not an object');
     const metric: Record<string, string> = {};
     for (const [k, v] of Object.entries(isRecord(r.metric) ? r.metric : {})) if (typeof v === 'string') metric[k] = v;
-    const raw = resultType === 'matrix' ? (Array.isArray(r.values) ? r.values : []) : r.value === undefined ? [] : [r.value];
+    const raw =
+      resultType === 'matrix' ? (Array.isArray(r.values) ? r.values : []) : r.value === undefined ? [] : [r.value];
     const points = raw.map(point).filter((p) => !o.range || o.range.contains(p.time));
     if (points.length === 0) continue;
     points.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));

@@ -41,7 +41,8 @@ export class PrometheusProvider implements MetricsProvider, TopologyProvider {
   async fetchMetrics(q: MetricQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly MetricSeries[]>> {
     const expr = buildPromQL(q, this.settings);
     const metric = resolveMetric(q, this.settings);
-    if (expr === undefined || metric === undefined) return outcome.unsupported(this.name, `no Prometheus metric for family '${q.family ?? '?'}' (give a name)`);
+    if (expr === undefined || metric === undefined)
+      return outcome.unsupported(this.name, `no Prometheus metric for family '${q.family ?? '?'}' (give a name)`);
     const res = await this.client.queryRange(rangeParams(expr, q, this.settings), ctx);
     if (res.status !== 'ok') return res;
     try {
@@ -53,7 +54,10 @@ export class PrometheusProvider implements MetricsProvider, TopologyProvider {
         range: q.range,
         link: this.link(expr, q),
       });
-      return outcome.fromList(this.name, series.slice(0, q.limit), `no series for ${expr}`, { truncated: series.length > q.limit, warnings });
+      return outcome.fromList(this.name, series.slice(0, q.limit), `no series for ${expr}`, {
+        truncated: series.length > q.limit,
+        warnings,
+      });
     } catch (err) {
       if (err instanceof PromShapeError) return outcome.failed(this.name, 'malformed', `query_range: ${err.message}`);
       throw err;
@@ -65,7 +69,11 @@ export class PrometheusProvider implements MetricsProvider, TopologyProvider {
     const res = await this.client.query(expr, (atMs / 1000).toFixed(3), ctx);
     if (res.status !== 'ok') return res;
     try {
-      const { series, warnings } = normalizeResult(res.data, { provider: this.name, metric: expr, serviceLabels: this.settings.serviceLabels });
+      const { series, warnings } = normalizeResult(res.data, {
+        provider: this.name,
+        metric: expr,
+        serviceLabels: this.settings.serviceLabels,
+      });
       return outcome.fromList(this.name, series, `no series for ${expr}`, { warnings });
     } catch (err) {
       if (err instanceof PromShapeError) return outcome.failed(this.name, 'malformed', `query: ${err.message}`);
@@ -82,8 +90,15 @@ export class PrometheusProvider implements MetricsProvider, TopologyProvider {
     const res = await this.client.query(expr, serviceGraphTime(range), ctx);
     if (res.status !== 'ok') return res;
     try {
-      const { series, warnings } = normalizeResult(res.data, { provider: this.name, metric: SERVICE_GRAPH_METRIC, serviceLabels: [] });
-      const why = series.length === 0 ? `no ${SERVICE_GRAPH_METRIC} series (written by the OpenTelemetry Collector's servicegraph connector or Tempo's metrics-generator)` : `no client -> server pair of ${SERVICE_GRAPH_METRIC} made calls in ${range.toString()}`;
+      const { series, warnings } = normalizeResult(res.data, {
+        provider: this.name,
+        metric: SERVICE_GRAPH_METRIC,
+        serviceLabels: [],
+      });
+      const why =
+        series.length === 0
+          ? `no ${SERVICE_GRAPH_METRIC} series (written by the OpenTelemetry Collector's servicegraph connector or Tempo's metrics-generator)`
+          : `no client -> server pair of ${SERVICE_GRAPH_METRIC} made calls in ${range.toString()}`;
       return outcome.fromList(this.name, edgeList(this.name, serviceGraphPairs(series)), why, { warnings });
     } catch (err) {
       if (err instanceof PromShapeError) return outcome.failed(this.name, 'malformed', `query: ${err.message}`);
@@ -93,12 +108,24 @@ export class PrometheusProvider implements MetricsProvider, TopologyProvider {
 
   private link(expr: string, q: MetricQuery): string {
     if (this.settings.grafanaUrl) {
-      return exploreUrl({ grafanaUrl: this.settings.grafanaUrl, type: 'prometheus', ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}) }, expr, q.range.startMs, q.range.endMs);
+      return exploreUrl(
+        {
+          grafanaUrl: this.settings.grafanaUrl,
+          type: 'prometheus',
+          ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}),
+        },
+        expr,
+        q.range.startMs,
+        q.range.endMs,
+      );
     }
     return this.client.apiUrl(rangeParams(expr, q, this.settings));
   }
 
   healthCheck(ctx?: HttpCallContext): Promise<HealthResult> {
-    return this.client.ready({ ...(ctx ?? {}), ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}) });
+    return this.client.ready({
+      ...(ctx ?? {}),
+      ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}),
+    });
   }
 }

@@ -82,11 +82,15 @@ function selectors(metric: string, extra: string | undefined, q: MetricQuery, s:
   const base: string[] = [];
   if (extra) base.push(extra);
   if (q.env) base.push(`${s.envLabel}=${promString(q.env)}`);
-  for (const f of [...q.filters].sort((a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''))) base.push(matcher(f));
+  for (const f of [...q.filters].sort(
+    (a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''),
+  ))
+    base.push(matcher(f));
   const labels = q.service ? s.serviceLabels.map((l) => [...base, `${l}=${promString(q.service ?? '')}`]) : [base];
   // A name outside the classic charset (OTel dots, kept by Prometheus 3's OTLP receiver) cannot stand before the
   // braces: it becomes a __name__ matcher, which Prometheus 2 and 3 both parse.
-  if (metric !== '' && !LEGACY_NAME.test(metric)) return labels.map((m) => `{${[`__name__=${promString(metric)}`, ...m].join(', ')}}`);
+  if (metric !== '' && !LEGACY_NAME.test(metric))
+    return labels.map((m) => `{${[`__name__=${promString(metric)}`, ...m].join(', ')}}`);
   return labels.map((m) => `${metric}{${m.join(', ')}}`);
 }
 
@@ -112,7 +116,8 @@ export function buildPromQL(q: MetricQuery, s: PrometheusSettings): string | und
       const den = or(sel(`${m.metric}_count`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
       return `(${num}) / (${den})`;
     }
-    if (q.aggregation === 'count' || q.aggregation === 'rate') return or(sel(`${m.metric}_count`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
+    if (q.aggregation === 'count' || q.aggregation === 'rate')
+      return or(sel(`${m.metric}_count`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
     if (q.aggregation === 'sum') return or(sel(`${m.metric}_sum`).map((x) => `sum${by(group)} (rate(${x}${w}))`));
     const qv = quantile ? Number(quantile[1]) / 100 : q.aggregation === 'min' ? 0 : 0.99;
     return `histogram_quantile(${qv}, ${or(sel(`${m.metric}_bucket`).map((x) => `sum${by(['le', ...group])} (rate(${x}${w}))`))})`;
@@ -120,8 +125,12 @@ export function buildPromQL(q: MetricQuery, s: PrometheusSettings): string | und
   const inner = (x: string) => (m.type === 'counter' ? `rate(${x}${w})` : x);
   // avg without groupBy keeps the series as they are (the canonical contract: no detail thrown away).
   if (q.aggregation === 'avg' && group.length === 0) return or(sel(m.metric).map(inner));
-  if (m.metric === '') return /^p\d+$|^rate$/.test(q.aggregation) ? undefined : or(sel(m.metric).map((x) => `${q.aggregation}${by(['__name__', ...group])} (${x})`));
-  const agg = q.aggregation === 'rate' || /^p\d+$/.test(q.aggregation) ? (m.type === 'counter' ? 'sum' : 'avg') : q.aggregation;
+  if (m.metric === '')
+    return /^p\d+$|^rate$/.test(q.aggregation)
+      ? undefined
+      : or(sel(m.metric).map((x) => `${q.aggregation}${by(['__name__', ...group])} (${x})`));
+  const agg =
+    q.aggregation === 'rate' || /^p\d+$/.test(q.aggregation) ? (m.type === 'counter' ? 'sum' : 'avg') : q.aggregation;
   if (/^p(\d+)$/.test(q.aggregation) && m.type === 'gauge') {
     const qv = Number(q.aggregation.slice(1)) / 100;
     return or(sel(m.metric).map((x) => `quantile${by(group)} (${qv}, ${x})`));
@@ -149,7 +158,12 @@ export function rangeParams(query: string, q: MetricQuery, s: PrometheusSettings
   const firstMs = (q.range.start + 999_999n) / 1_000_000n;
   const lastMs = (q.range.end + 999_999n) / 1_000_000n - 1n;
   const startMs = lastMs < firstMs ? lastMs : lastMs - ((lastMs - firstMs) / BigInt(step)) * BigInt(step);
-  return { query, start: secs(startMs * 1_000_000n), end: secs(lastMs * 1_000_000n), step: secs(BigInt(step) * 1_000_000n) };
+  return {
+    query,
+    start: secs(startMs * 1_000_000n),
+    end: secs(lastMs * 1_000_000n),
+    step: secs(BigInt(step) * 1_000_000n),
+  };
 }
 
 function secs(n: bigint): string {

@@ -3,7 +3,13 @@
  * call/budget hooks, status -> outcome, credentials scrubbed). Answers are returned as parsed JSON with the next
  * cursor from the Link header; nothing is interpreted here.
  */
-import { HttpClient, httpClientDeps, type HttpCallContext, type HttpClientDeps, type QueryParams } from '../http/index.js';
+import {
+  HttpClient,
+  httpClientDeps,
+  type HttpCallContext,
+  type HttpClientDeps,
+  type QueryParams,
+} from '../http/index.js';
 import { outcome, type QueryOutcome } from '../outcome.js';
 import type { SentrySettings } from './config.js';
 import { issuesPath, latestEventPath, nextCursor, organizationPath } from './translate.js';
@@ -56,7 +62,8 @@ export class SentryClient {
         path: latestEventPath(this.org, issueId),
         notFound: 'no_data',
         decode: (body) => {
-          if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('the event is not a JSON object');
+          if (typeof body !== 'object' || body === null || Array.isArray(body))
+            throw new Error('the event is not a JSON object');
           return outcome.ok(this.http.provider, body);
         },
       },

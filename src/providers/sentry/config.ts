@@ -16,14 +16,17 @@ export interface SentrySettings {
   readonly rowBudget: number;
 }
 
-export function sentryEnabled(config: Config): { readonly enabled: true } | { readonly enabled: false; readonly reason: string } {
+export function sentryEnabled(
+  config: Config,
+): { readonly enabled: true } | { readonly enabled: false; readonly reason: string } {
   if (!config.SENTRY_AUTH_TOKEN) return { enabled: false, reason: 'SENTRY_AUTH_TOKEN is not set' };
   if (!config.SENTRY_ORG) return { enabled: false, reason: 'SENTRY_ORG is not set' };
   return { enabled: true };
 }
 
 export function sentrySettings(config: Config): SentrySettings {
-  if (!config.SENTRY_AUTH_TOKEN || !config.SENTRY_ORG) throw new FlipturnError('FT_CONFIG_INVALID', 'the Sentry provider needs SENTRY_AUTH_TOKEN and SENTRY_ORG');
+  if (!config.SENTRY_AUTH_TOKEN || !config.SENTRY_ORG)
+    throw new FlipturnError('FT_CONFIG_INVALID', 'the Sentry provider needs SENTRY_AUTH_TOKEN and SENTRY_ORG');
   return Object.freeze({
     authToken: config.SENTRY_AUTH_TOKEN,
     org: config.SENTRY_ORG,

@@ -10,7 +10,10 @@ function base(apiBaseUrl: string): string {
 
 /** One issue's page (used when the API answer carries no permalink). */
 export function issueLink(apiBaseUrl: string, org: string, issueId: string): string {
-  return new URL(`organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(issueId)}/`, base(apiBaseUrl)).toString();
+  return new URL(
+    `organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(issueId)}/`,
+    base(apiBaseUrl),
+  ).toString();
 }
 
 /** The organization's issue stream with a search query over a window (ISO instants, as the UI takes them). */

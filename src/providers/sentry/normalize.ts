@@ -11,7 +11,8 @@ import { severityFromText } from '../models.js';
 type Json = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** Sentry timestamps: ISO with up to microseconds, sometimes without a fraction or a zone. */
 export function sentryInstant(v: unknown): UnixNanos | undefined {
@@ -65,7 +66,11 @@ function eventTags(event: unknown): Record<string, string> {
     const v = str(t['value']);
     if (k && v !== undefined && !(k in out)) out[k] = v;
   }
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k] ?? '']));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k] ?? '']),
+  );
 }
 
 function eventTraceId(event: unknown): string | undefined {

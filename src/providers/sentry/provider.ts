@@ -46,12 +46,23 @@ export class SentryProvider implements ErrorsProvider {
   }
 
   /** Issue JSON of up to `want` issues across Link-header pages. */
-  private async collect(q: ErrorQuery, want: number, ctx: CallContext): Promise<QueryOutcome<{ issues: unknown[]; more: boolean; warnings: string[] }>> {
+  private async collect(
+    q: ErrorQuery,
+    want: number,
+    ctx: CallContext,
+  ): Promise<QueryOutcome<{ issues: unknown[]; more: boolean; warnings: string[] }>> {
     const issues: unknown[] = [];
     const warnings: string[] = [];
     let cursor: string | undefined;
     for (let page = 1; ; page++) {
-      const r = await this.client.listIssues(issueListParams(q, { projects: this.settings.projects, limit: Math.min(this.pageLimit, want - issues.length), ...(cursor ? { cursor } : {}) }), ctx);
+      const r = await this.client.listIssues(
+        issueListParams(q, {
+          projects: this.settings.projects,
+          limit: Math.min(this.pageLimit, want - issues.length),
+          ...(cursor ? { cursor } : {}),
+        }),
+        ctx,
+      );
       if (r.status !== 'ok') {
         if (page === 1) return r;
         warnings.push(`page ${page} not fetched: ${r.reason}`);
@@ -59,7 +70,12 @@ export class SentryProvider implements ErrorsProvider {
       }
       issues.push(...r.data.issues);
       const next = r.data.next;
-      if (issues.length >= want || !next || r.data.issues.length === 0) return outcome.ok(this.name, { issues: issues.slice(0, want), more: issues.length > want || (issues.length >= want && next !== undefined), warnings });
+      if (issues.length >= want || !next || r.data.issues.length === 0)
+        return outcome.ok(this.name, {
+          issues: issues.slice(0, want),
+          more: issues.length > want || (issues.length >= want && next !== undefined),
+          warnings,
+        });
       if (page >= this.maxPages || next === cursor) {
         warnings.push(`stopped after ${page} pages`);
         return outcome.ok(this.name, { issues, more: true, warnings });
@@ -84,27 +100,45 @@ export class SentryProvider implements ErrorsProvider {
         else if (e.status !== 'no_data') warnings.push(`latest event of issue ${String(id)}: ${e.reason}`);
       }
       try {
-        out.push(normalizeIssue(raw, event, { provider: this.name, ...(q.service ? { service: q.service } : {}), issueUrl: (id) => issueLink(this.settings.apiBaseUrl, this.settings.org, id) }));
+        out.push(
+          normalizeIssue(raw, event, {
+            provider: this.name,
+            ...(q.service ? { service: q.service } : {}),
+            issueUrl: (id) => issueLink(this.settings.apiBaseUrl, this.settings.org, id),
+          }),
+        );
       } catch {
         malformed++;
       }
     }
-    if (malformed > 0 && out.length === 0) return outcome.failed(this.name, 'malformed', `issues: ${malformed} issue(s) without id or dates`);
+    if (malformed > 0 && out.length === 0)
+      return outcome.failed(this.name, 'malformed', `issues: ${malformed} issue(s) without id or dates`);
     if (malformed > 0) warnings.push(`${malformed} issue(s) without id or dates skipped`);
-    if (got.data.issues.length > Math.min(this.maxEnriched, limit)) warnings.push(`only the first ${Math.min(this.maxEnriched, limit)} issues carry their latest event`);
+    if (got.data.issues.length > Math.min(this.maxEnriched, limit))
+      warnings.push(`only the first ${Math.min(this.maxEnriched, limit)} issues carry their latest event`);
     // Sentry filters on events in the window; keep issues whose lifetime overlaps the half-open range.
     const kept = out.filter((i) => i.firstSeen < q.range.end && i.lastSeen >= q.range.start);
-    kept.sort((a, b) => (a.lastSeen !== b.lastSeen ? (a.lastSeen > b.lastSeen ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return outcome.fromList(this.name, kept.slice(0, limit), `no issues match '${issueSearchQuery(q)}' in ${q.range.toString()}`, { truncated: got.data.more || kept.length > limit, warnings });
+    kept.sort((a, b) =>
+      a.lastSeen !== b.lastSeen ? (a.lastSeen > b.lastSeen ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    return outcome.fromList(
+      this.name,
+      kept.slice(0, limit),
+      `no issues match '${issueSearchQuery(q)}' in ${q.range.toString()}`,
+      { truncated: got.data.more || kept.length > limit, warnings },
+    );
   }
 
   async healthCheck(ctx: CallContext = {}): Promise<HealthResult> {
     const started = performance.now();
     const r = await this.client.organization(ctx);
     const latencyMs = Math.max(0, Math.round(performance.now() - started));
-    if (r.status === 'ok') return { status: 'healthy', detail: `organization ${r.data} reachable, token accepted`, latencyMs };
-    if (r.status === 'failed' && r.kind === 'auth') return { status: 'unhealthy', detail: `auth token rejected: ${r.reason}`, latencyMs };
-    if (r.status === 'failed' && r.kind === 'not_found') return { status: 'unhealthy', detail: `organization '${this.settings.org}' not found: ${r.reason}`, latencyMs };
+    if (r.status === 'ok')
+      return { status: 'healthy', detail: `organization ${r.data} reachable, token accepted`, latencyMs };
+    if (r.status === 'failed' && r.kind === 'auth')
+      return { status: 'unhealthy', detail: `auth token rejected: ${r.reason}`, latencyMs };
+    if (r.status === 'failed' && r.kind === 'not_found')
+      return { status: 'unhealthy', detail: `organization '${this.settings.org}' not found: ${r.reason}`, latencyMs };
     return { status: 'unhealthy', detail: r.reason, latencyMs };
   }
 

@@ -53,7 +53,8 @@ export function issueSearchQuery(q: ErrorQuery): string {
   if (q.unresolvedOnly) terms.push('is:unresolved');
   if (q.service) terms.push(`service:${searchValue(q.service)}`);
   for (const f of q.filters) terms.push(filterTerm(f));
-  if (q.traceIds && q.traceIds.length > 0) terms.push(q.traceIds.length === 1 ? `trace:${q.traceIds[0] ?? ''}` : `trace:[${q.traceIds.join(',')}]`);
+  if (q.traceIds && q.traceIds.length > 0)
+    terms.push(q.traceIds.length === 1 ? `trace:${q.traceIds[0] ?? ''}` : `trace:[${q.traceIds.join(',')}]`);
   return terms.join(' ');
 }
 
@@ -69,7 +70,10 @@ export function timeParams(range: TimeRange): { start: string; end: string } {
   return { start: sentryTime(range.start), end: sentryTime(range.end, 'ceil') };
 }
 
-export function issueListParams(q: ErrorQuery, opts: { projects: readonly string[]; limit: number; cursor?: string }): QueryParams {
+export function issueListParams(
+  q: ErrorQuery,
+  opts: { projects: readonly string[]; limit: number; cursor?: string },
+): QueryParams {
   return {
     query: issueSearchQuery(q),
     ...timeParams(q.range),

@@ -18,12 +18,33 @@ export class TempoClient {
   }
 
   /** The trace's JSON body; Tempo answers 404 for an unknown trace, which is no_data. */
-  traceById(traceId: string, window?: { start: number; end: number }, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
-    return this.http.request({ endpoint: 'trace_by_id', path: `/api/traces/${encodeURIComponent(traceId)}`, query: window ?? {}, notFound: 'no_data', decode: (body) => outcome.ok(this.http.provider, body) }, ctx);
+  traceById(
+    traceId: string,
+    window?: { start: number; end: number },
+    ctx?: HttpCallContext,
+  ): Promise<QueryOutcome<unknown>> {
+    return this.http.request(
+      {
+        endpoint: 'trace_by_id',
+        path: `/api/traces/${encodeURIComponent(traceId)}`,
+        query: window ?? {},
+        notFound: 'no_data',
+        decode: (body) => outcome.ok(this.http.provider, body),
+      },
+      ctx,
+    );
   }
 
   search(p: SearchParams, ctx?: HttpCallContext): Promise<QueryOutcome<unknown>> {
-    return this.http.request({ endpoint: 'search', path: '/api/search', query: { ...p }, decode: (body) => outcome.ok(this.http.provider, body) }, ctx);
+    return this.http.request(
+      {
+        endpoint: 'search',
+        path: '/api/search',
+        query: { ...p },
+        decode: (body) => outcome.ok(this.http.provider, body),
+      },
+      ctx,
+    );
   }
 
   apiUrl(path: string, query: QueryParams = {}): string {

@@ -12,6 +12,11 @@ export const tempoFactory: ProviderFactory = {
   create(config, deps) {
     const s = tempoSettings(config);
     if (!s) throw new Error('TEMPO_URL is not set');
-    return new TempoProvider('tempo', s, new TempoClient('tempo', s, { clock: deps.clock, scrubber: deps.scrubber }), deps.clock);
+    return new TempoProvider(
+      'tempo',
+      s,
+      new TempoClient('tempo', s, { clock: deps.clock, scrubber: deps.scrubber }),
+      deps.clock,
+    );
   },
 };

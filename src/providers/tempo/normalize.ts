@@ -15,7 +15,12 @@ import { attributesOf, hexId, isRecord, TempoShapeError } from './otlp.js';
 const KINDS: readonly SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUSES: readonly SpanStatus[] = ['unset', 'ok', 'error'];
 
-export function normalizeSearch(body: unknown, q: TraceSearchQuery, provider: string, link?: (traceId: string) => string): { spans: Span[]; traces: number } {
+export function normalizeSearch(
+  body: unknown,
+  q: TraceSearchQuery,
+  provider: string,
+  link?: (traceId: string) => string,
+): { spans: Span[]; traces: number } {
   if (!isRecord(body)) throw new TempoShapeError('search body is not an object');
   if (body.traces === undefined || body.traces === null) return { spans: [], traces: 0 };
   if (!Array.isArray(body.traces)) throw new TempoShapeError('traces is not a list');
@@ -40,7 +45,14 @@ export function normalizeSearch(body: unknown, q: TraceSearchQuery, provider: st
   return { spans, traces: body.traces.length };
 }
 
-function spanOf(raw: unknown, t: Record<string, unknown>, traceId: string, q: TraceSearchQuery, provider: string, link?: (traceId: string) => string): Span | undefined {
+function spanOf(
+  raw: unknown,
+  t: Record<string, unknown>,
+  traceId: string,
+  q: TraceSearchQuery,
+  provider: string,
+  link?: (traceId: string) => string,
+): Span | undefined {
   if (!isRecord(raw)) return undefined;
   const spanId = hexId(raw.spanID, 16);
   const start = parseUnixNanos(raw.startTimeUnixNano);
@@ -76,7 +88,8 @@ function spanOf(raw: unknown, t: Record<string, unknown>, traceId: string, q: Tr
 export function orderSpans(spans: readonly Span[], order: 'duration_desc' | 'time_asc' | 'sampled'): Span[] {
   const tie = (a: Span, b: Span) => cmp(a.traceId, b.traceId) || cmp(a.spanId, b.spanId);
   return [...spans].sort((a, b) => {
-    if (order === 'duration_desc') return b.durationNanos - a.durationNanos || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0) || tie(a, b);
+    if (order === 'duration_desc')
+      return b.durationNanos - a.durationNanos || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0) || tie(a, b);
     return (a.start < b.start ? -1 : a.start > b.start ? 1 : 0) || tie(a, b);
   });
 }

@@ -4,7 +4,16 @@
  * enums as numbers or proto names, times as decimal strings or numbers, every AnyValue kind.
  */
 import { parseUnixNanos } from '../../kernel/time.js';
-import type { AttributeValue, Attributes, ExceptionEvent, Span, SpanEvent, SpanKind, SpanLink, SpanStatus } from '../models.js';
+import type {
+  AttributeValue,
+  Attributes,
+  ExceptionEvent,
+  Span,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  SpanStatus,
+} from '../models.js';
 
 type Rec = Record<string, unknown>;
 export class TempoShapeError extends Error {}
@@ -77,8 +86,15 @@ export function normalizeOtlpTrace(body: unknown, provider: string, link?: (trac
   for (const rs of resourceSpansOf(body)) {
     if (!isRecord(rs)) continue;
     const resource = attributesOf(isRecord(rs.resource) ? rs.resource.attributes : undefined);
-    const service = typeof resource['service.name'] === 'string' && resource['service.name'] ? resource['service.name'] : 'unknown_service';
-    const scopes = Array.isArray(rs.scopeSpans) ? rs.scopeSpans : Array.isArray(rs.instrumentationLibrarySpans) ? rs.instrumentationLibrarySpans : [];
+    const service =
+      typeof resource['service.name'] === 'string' && resource['service.name']
+        ? resource['service.name']
+        : 'unknown_service';
+    const scopes = Array.isArray(rs.scopeSpans)
+      ? rs.scopeSpans
+      : Array.isArray(rs.instrumentationLibrarySpans)
+        ? rs.instrumentationLibrarySpans
+        : [];
     for (const ss of scopes) {
       if (!isRecord(ss) || !Array.isArray(ss.spans)) continue;
       for (const raw of ss.spans) {
@@ -90,7 +106,13 @@ export function normalizeOtlpTrace(body: unknown, provider: string, link?: (trac
   return spans;
 }
 
-function spanOf(raw: unknown, service: string, resource: Attributes, provider: string, link?: (traceId: string) => string): Span | undefined {
+function spanOf(
+  raw: unknown,
+  service: string,
+  resource: Attributes,
+  provider: string,
+  link?: (traceId: string) => string,
+): Span | undefined {
   if (!isRecord(raw)) return undefined;
   const traceId = hexId(raw.traceId, 32);
   const spanId = hexId(raw.spanId, 16);

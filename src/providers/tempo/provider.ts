@@ -43,7 +43,12 @@ export class TempoProvider implements TracesProvider {
   describeQuery(q: CanonicalQuery): { query: string; url?: string } | undefined {
     if (q.signal !== 'traces') return undefined;
     const p = searchParams(q, this.settings);
-    return { query: p.q, url: this.settings.grafanaUrl ? this.explore(p.q, q.range.startMs, q.range.endMs) : this.client.apiUrl('/api/search', { ...p }) };
+    return {
+      query: p.q,
+      url: this.settings.grafanaUrl
+        ? this.explore(p.q, q.range.startMs, q.range.endMs)
+        : this.client.apiUrl('/api/search', { ...p }),
+    };
   }
 
   async searchSpans(q: TraceSearchQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
@@ -56,7 +61,10 @@ export class TempoProvider implements TracesProvider {
     if (res.status !== 'ok') return res;
     try {
       const { spans, traces } = normalizeSearch(res.data, q, this.name, link);
-      const inRange = orderSpans(spans.filter((s) => q.range.contains(s.start)), q.order);
+      const inRange = orderSpans(
+        spans.filter((s) => q.range.contains(s.start)),
+        q.order,
+      );
       const truncated = inRange.length > q.limit || traces >= p.limit;
       return outcome.fromList(this.name, inRange.slice(0, q.limit), `no spans match ${p.q}`, { truncated });
     } catch (err) {
@@ -67,9 +75,12 @@ export class TempoProvider implements TracesProvider {
 
   async fetchTrace(traceId: string, range?: TimeRange, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
     const id = traceId.toLowerCase();
-    if (!/^[0-9a-f]{1,32}$/.test(id)) return outcome.failed(this.name, 'bad_request', `trace id '${traceId.slice(0, 40)}' is not hex`);
+    if (!/^[0-9a-f]{1,32}$/.test(id))
+      return outcome.failed(this.name, 'bad_request', `trace id '${traceId.slice(0, 40)}' is not hex`);
     // Widened by a day each side: a trace's spans may start before or end after the alert's window.
-    const window = range ? { start: Math.floor(range.startMs / 1000) - 86_400, end: Math.ceil(range.endMs / 1000) + 86_400 } : undefined;
+    const window = range
+      ? { start: Math.floor(range.startMs / 1000) - 86_400, end: Math.ceil(range.endMs / 1000) + 86_400 }
+      : undefined;
     const res = await this.client.traceById(id, window, ctx);
     if (res.status !== 'ok') return res;
     try {
@@ -88,10 +99,22 @@ export class TempoProvider implements TracesProvider {
   }
 
   private explore(query: string, fromMs: number, toMs: number): string {
-    return exploreUrl({ grafanaUrl: this.settings.grafanaUrl ?? '', type: 'tempo', ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}) }, query, fromMs, toMs);
+    return exploreUrl(
+      {
+        grafanaUrl: this.settings.grafanaUrl ?? '',
+        type: 'tempo',
+        ...(this.settings.grafanaUid ? { uid: this.settings.grafanaUid } : {}),
+      },
+      query,
+      fromMs,
+      toMs,
+    );
   }
 
   healthCheck(ctx?: HttpCallContext): Promise<HealthResult> {
-    return this.client.ready({ ...(ctx ?? {}), ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}) });
+    return this.client.ready({
+      ...(ctx ?? {}),
+      ...(ctx?.deadlineMs === undefined ? { deadlineMs: this.clock.nowMs() + this.settings.timeoutMs } : {}),
+    });
   }
 }

@@ -49,7 +49,12 @@ function group(id: string, start: bigint, spans: readonly Span[], size: number):
 }
 
 /** The traces of one slice's search answer that start in the slice (and in the part). */
-function listSlice(body: unknown, q: TraceSearchQuery, slice: TimeRange, d: WholeTraceDeps): { traces: Listed[]; listed: number } {
+function listSlice(
+  body: unknown,
+  q: TraceSearchQuery,
+  slice: TimeRange,
+  d: WholeTraceDeps,
+): { traces: Listed[]; listed: number } {
   if (!isRecord(body)) throw new TempoShapeError('search body is not an object');
   const { spans, traces } = normalizeSearch(body, q, d.provider, d.link);
   const starts = new Map<string, bigint | undefined>();
@@ -64,16 +69,29 @@ function listSlice(body: unknown, q: TraceSearchQuery, slice: TimeRange, d: Whol
   for (const [id, listedStart] of starts) {
     if (!inPart(id, q.part)) continue;
     const list = byTrace.get(id) ?? [];
-    const start = listedStart ?? list.reduce<bigint | undefined>((m, s) => (m === undefined || s.start < m ? s.start : m), undefined);
+    const start =
+      listedStart ??
+      list.reduce<bigint | undefined>((m, s) => (m === undefined || s.start < m ? s.start : m), undefined);
     if (start === undefined || start >= q.range.end) continue;
     const at = start < q.range.start ? q.range.start : start;
     if (!slice.contains(at)) continue;
-    out.push(group(id, at, list.filter((s) => q.range.contains(s.start)), 1));
+    out.push(
+      group(
+        id,
+        at,
+        list.filter((s) => q.range.contains(s.start)),
+        1,
+      ),
+    );
   }
   return { traces: out, listed: traces };
 }
 
-export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
+export async function searchSampled(
+  d: WholeTraceDeps,
+  q: TraceSearchQuery,
+  ctx?: HttpCallContext,
+): Promise<QueryOutcome<readonly Span[]>> {
   const whole = readsWholeTraces(q, d.settings);
   const base = searchParams(q, d.settings);
   const slices = timeSlices(q.range, SAMPLE_SLICES, SECOND);
@@ -82,14 +100,21 @@ export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?
     slices,
     d.settings.maxTraces,
     async (slice, quota) => {
-      const p = { ...base, start: Number(slice.start / SECOND), end: Number((slice.end + SECOND - 1n) / SECOND), limit: Math.max(1, quota), spss: d.settings.spansPerSpanSet };
+      const p = {
+        ...base,
+        start: Number(slice.start / SECOND),
+        end: Number((slice.end + SECOND - 1n) / SECOND),
+        limit: Math.max(1, quota),
+        spss: d.settings.spansPerSpanSet,
+      };
       const res = await d.client.search(p, ctx);
       if (res.status !== 'ok') return res;
       try {
         const { traces, listed } = listSlice(res.data, q, slice, d);
         return outcome.ok(d.provider, { items: traces, more: listed >= p.limit });
       } catch (err) {
-        if (err instanceof TempoShapeError) return outcome.failed<SliceAnswer<Listed>>(d.provider, 'malformed', `search: ${err.message}`);
+        if (err instanceof TempoShapeError)
+          return outcome.failed<SliceAnswer<Listed>>(d.provider, 'malformed', `search: ${err.message}`);
         throw err;
       }
     },
@@ -116,9 +141,13 @@ export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?
       // Not one trace could be fetched (deadline, budget, outage): the search span sets are the answer.
       warnings.push(`no trace could be fetched whole (${fetched.stop.reason}): answered from the search span sets`);
     } else {
-      if (fetched.stop) warnings.push(`whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`);
+      if (fetched.stop)
+        warnings.push(
+          `whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`,
+        );
       const spans = new Map<string, Span[]>();
-      for (const s of fetched.spans) if (spanMatchesQuery(q, s)) (spans.get(s.traceId) ?? spans.set(s.traceId, []).get(s.traceId))?.push(s);
+      for (const s of fetched.spans)
+        if (spanMatchesQuery(q, s)) (spans.get(s.traceId) ?? spans.set(s.traceId, []).get(s.traceId))?.push(s);
       groups = chosen.slice(0, fetched.read).flatMap((c) => {
         const list = spans.get(c.id) ?? [];
         return list.length > 0 ? [group(c.id, c.start, list, list.length)] : [];
@@ -134,6 +163,13 @@ export async function searchSampled(d: WholeTraceDeps, q: TraceSearchQuery, ctx?
   const rows = groups.reduce((n, g) => n + g.size, 0);
   const kept = rows <= q.limit ? groups : pickTraces(groups, q.limit);
   truncated ||= kept.length < groups.length;
-  const out = orderSpans(kept.flatMap((g) => g.spans), 'time_asc');
-  return outcome.fromList(d.provider, out, `no spans match ${base.q}`, { truncated, warnings, coverage: { returned: kept.length, matched } });
+  const out = orderSpans(
+    kept.flatMap((g) => g.spans),
+    'time_asc',
+  );
+  return outcome.fromList(d.provider, out, `no spans match ${base.q}`, {
+    truncated,
+    warnings,
+    coverage: { returned: kept.length, matched },
+  });
 }

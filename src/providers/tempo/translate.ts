@@ -51,10 +51,13 @@ export function buildTraceQL(q: TraceSearchQuery): string {
   if (q.service) parts.push(`resource.service.name = ${traceqlString(q.service)}`);
   if (q.env) parts.push(`resource.deployment.environment = ${traceqlString(q.env)}`);
   if (q.operation) parts.push(`name = ${traceqlString(q.operation)}`);
-  if (q.minDurationNanos !== undefined && q.minDurationNanos > 0) parts.push(`duration >= ${traceqlDuration(q.minDurationNanos)}`);
+  if (q.minDurationNanos !== undefined && q.minDurationNanos > 0)
+    parts.push(`duration >= ${traceqlDuration(q.minDurationNanos)}`);
   if (q.status) parts.push(`status = ${q.status}`);
   if (q.entryOnly) parts.push('kind = server');
-  const filters = [...q.filters].sort((a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''));
+  const filters = [...q.filters].sort(
+    (a, b) => cmp(a.key, b.key) || cmp(a.op, b.op) || cmp(a.value ?? '', b.value ?? ''),
+  );
   for (const f of filters) parts.push(filterExpr(f));
   return parts.length === 0 ? '{ }' : `{ ${parts.join(' && ')} }`;
 }

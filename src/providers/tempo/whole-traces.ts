@@ -108,7 +108,12 @@ export interface Fetched {
   readonly stop?: Exclude<QueryOutcome<unknown>, { status: 'ok' | 'no_data' }>;
 }
 
-export async function fetchInOrder(d: WholeTraceDeps, chosen: readonly TraceSummary[], p: Pick<SearchParams, 'start' | 'end'>, ctx: HttpCallContext | undefined): Promise<Fetched> {
+export async function fetchInOrder(
+  d: WholeTraceDeps,
+  chosen: readonly TraceSummary[],
+  p: Pick<SearchParams, 'start' | 'end'>,
+  ctx: HttpCallContext | undefined,
+): Promise<Fetched> {
   const window = { start: p.start - FETCH_MARGIN_SECONDS, end: p.end + FETCH_MARGIN_SECONDS };
   const spans: Span[] = [];
   let read = 0;
@@ -124,7 +129,11 @@ export async function fetchInOrder(d: WholeTraceDeps, chosen: readonly TraceSumm
   return { spans, read };
 }
 
-export async function searchWholeTraces(d: WholeTraceDeps, q: TraceSearchQuery, ctx?: HttpCallContext): Promise<QueryOutcome<readonly Span[]>> {
+export async function searchWholeTraces(
+  d: WholeTraceDeps,
+  q: TraceSearchQuery,
+  ctx?: HttpCallContext,
+): Promise<QueryOutcome<readonly Span[]>> {
   const p = wholeTraceSearchParams(q, d.settings);
   const res = await d.client.search(p, ctx);
   if (res.status !== 'ok') return res;
@@ -147,7 +156,9 @@ export async function searchWholeTraces(d: WholeTraceDeps, q: TraceSearchQuery, 
     throw err;
   }
   if (fetched.stop && fetched.read === 0) return fetched.stop;
-  const warnings = fetched.stop ? [`whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`] : [];
+  const warnings = fetched.stop
+    ? [`whole-trace read stopped after ${fetched.read} of ${chosen.length} traces: ${fetched.stop.reason}`]
+    : [];
   const next = summaries[fetched.read];
   const cut = next && fetched.read < summaries.length ? next.start : undefined;
   const kept = fetched.spans.filter((s) => spanMatchesQuery(q, s) && (cut === undefined || s.start < cut));

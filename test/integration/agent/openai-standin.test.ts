@@ -8,7 +8,9 @@ import { FixedClock } from '../../../src/kernel/clock.js';
 import type { RcaReport } from '../../../src/rca/contract.js';
 import { sentences, startOpenAIStandin, toolCalls, type OpenAIStandin } from '../../support/openai-standin.js';
 
-const report = JSON.parse(readFileSync(new URL('../../fixtures/agent/report-cache.json', import.meta.url), 'utf8')) as RcaReport;
+const report = JSON.parse(
+  readFileSync(new URL('../../fixtures/agent/report-cache.json', import.meta.url), 'utf8'),
+) as RcaReport;
 const clock = new FixedClock(new Date('2026-11-21T10:05:00Z'));
 let standin: OpenAIStandin;
 
@@ -20,7 +22,14 @@ afterAll(async () => {
 });
 
 function deps(o: { timeoutMs?: number; maxRetries?: number } = {}) {
-  const model = createChatModel({ baseURL: standin.baseURL, model: 'standin-1', timeoutMs: o.timeoutMs ?? 5000, maxRetries: o.maxRetries ?? 0, maxTokens: 400, jsonMode: true });
+  const model = createChatModel({
+    baseURL: standin.baseURL,
+    model: 'standin-1',
+    timeoutMs: o.timeoutMs ?? 5000,
+    maxRetries: o.maxRetries ?? 0,
+    maxTokens: 400,
+    jsonMode: true,
+  });
   return { model: { model, name: 'standin-1' }, clock };
 }
 
@@ -31,7 +40,11 @@ const allCited = (n: Awaited<ReturnType<typeof explain>>) => {
 
 describe('explain over HTTP (real @langchain/openai client, local stand-in)', () => {
   it('config -> ChatOpenAI -> grounded reply; JSON mode and max_tokens are sent', async () => {
-    const parsed = parseConfig({ OPENAI_BASE_URL: standin.baseURL, OPENAI_MODEL: 'standin-1', OPENAI_MAX_RETRIES: '0' });
+    const parsed = parseConfig({
+      OPENAI_BASE_URL: standin.baseURL,
+      OPENAI_MODEL: 'standin-1',
+      OPENAI_MAX_RETRIES: '0',
+    });
     if (!parsed.ok) throw new Error('config');
     const m = modelFromConfig(parsed.config);
     expect(m?.name).toBe('standin-1');
@@ -51,7 +64,9 @@ describe('explain over HTTP (real @langchain/openai client, local stand-in)', ()
     const n = await explain(report, {}, deps());
     expect(n.author.kind).toBe('model');
     expect(allCited(n)).toBe(true);
-    expect(JSON.stringify(standin.requests.at(-1)?.messages.at(-1))).toContain('E31, which is not in the evidence ledger');
+    expect(JSON.stringify(standin.requests.at(-1)?.messages.at(-1))).toContain(
+      'E31, which is not in the evidence ledger',
+    );
   });
 
   it.each([
@@ -97,8 +112,16 @@ describe('explain over HTTP (real @langchain/openai client, local stand-in)', ()
   });
 
   it('follow-up through the model: grounded in the deterministic answer', async () => {
-    const a = await answerWithModel('show me the single most causal evidence line and why it beats the others', { report }, deps());
+    const a = await answerWithModel(
+      'show me the single most causal evidence line and why it beats the others',
+      { report },
+      deps(),
+    );
     expect(a.sections[0]?.title).toBe('Answer');
-    expect(a.sections.flatMap((s) => s.sentences).every((x) => x.cites.every((c) => report.timeline.some((e) => e.id === c)))).toBe(true);
+    expect(
+      a.sections
+        .flatMap((s) => s.sentences)
+        .every((x) => x.cites.every((c) => report.timeline.some((e) => e.id === c))),
+    ).toBe(true);
   });
 });

@@ -41,7 +41,11 @@ describe('production dependencies (npm ci --omit=dev)', () => {
   it('install, report their size, and run the built CLI on them alone', async () => {
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(REPO, f), join(dir, f));
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false' };
-    await run('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, env, maxBuffer: 16 << 20 });
+    await run('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      env,
+      maxBuffer: 16 << 20,
+    });
     for (const dev of ['tsx', 'esbuild', 'typescript', 'vitest', 'eslint', 'knip', 'dependency-cruiser', 'prettier']) {
       expect(() => lstatSync(join(dir, 'node_modules', dev)), dev).toThrow();
     }
@@ -52,8 +56,19 @@ describe('production dependencies (npm ci --omit=dev)', () => {
     expect(mb).toBeLessThan(600);
 
     // dist/ on the production modules only: the build (as the Dockerfile runs it) into the temporary folder.
-    await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: REPO, maxBuffer: 16 << 20 });
-    const cli = (...args: string[]) => run(process.execPath, [join(dir, 'dist/cli/main.js'), ...args], { cwd: dir, env: { PATH: env.PATH } });
+    await run(
+      process.execPath,
+      [
+        join(REPO, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(REPO, 'tsconfig.build.json'),
+        '--outDir',
+        join(dir, 'dist'),
+      ],
+      { cwd: REPO, maxBuffer: 16 << 20 },
+    );
+    const cli = (...args: string[]) =>
+      run(process.execPath, [join(dir, 'dist/cli/main.js'), ...args], { cwd: dir, env: { PATH: env.PATH } });
     expect((await cli('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect((await cli('--help')).stdout).toContain('serve');
     expect((await cli('config', 'check')).stdout).toContain('PORT');

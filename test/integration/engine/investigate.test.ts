@@ -13,7 +13,14 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCENARIO = join(ROOT, 'scenarios', 'nezha-tt-2023-01-29-1020');
 
 function cli(argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return runCliCaptured(argv, { env, commands: COMMANDS, clock: systemClock, cwd: ROOT, version: 'test', logger: createLogger({ level: 'silent' }) });
+  return runCliCaptured(argv, {
+    env,
+    commands: COMMANDS,
+    clock: systemClock,
+    cwd: ROOT,
+    version: 'test',
+    logger: createLogger({ level: 'silent' }),
+  });
 }
 
 interface ReportJson {
@@ -44,7 +51,10 @@ describe('flipturn investigate on a real incident', () => {
     expect(report.providerCalls.byProvider).toEqual({ 'otlp-file': report.providerCalls.total });
     expect(report.prefetch.calls).toHaveLength(report.providerCalls.total);
     // The alert fired at 10:21:10 on a last_1m monitor: incident window = last minute + 1 min lag allowance.
-    expect(report.evidenceWindows.incident).toEqual({ start: '2023-01-29T10:19:10.000Z', end: '2023-01-29T10:21:10.000Z' });
+    expect(report.evidenceWindows.incident).toEqual({
+      start: '2023-01-29T10:19:10.000Z',
+      end: '2023-01-29T10:21:10.000Z',
+    });
     // No trace is named by the alert: none is fetched whole, the spans are a sampled read; the proof trace the
     // analysis chose is the first pivot.
     expect(report.prefetch.representativeTraceIds).toEqual([]);
@@ -60,7 +70,15 @@ describe('flipturn investigate on a real incident', () => {
     const r = await cli(['investigate', SCENARIO]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Scenario nezha-tt-2023-01-29-1020: High p90 latency on ts-gateway-service/);
-    for (const heading of ['Roles', 'Root-cause candidates', 'Evidence (strongest', 'Pivots', 'Strategy trace-first', 'Provider calls ']) expect(r.out).toContain(heading);
+    for (const heading of [
+      'Roles',
+      'Root-cause candidates',
+      'Evidence (strongest',
+      'Pivots',
+      'Strategy trace-first',
+      'Provider calls ',
+    ])
+      expect(r.out).toContain(heading);
     expect(r.out).toMatch(/\n {2}E\d+ /);
   });
 
@@ -87,10 +105,20 @@ describe('flipturn investigate on a real incident', () => {
   it('eval scores the scenario and prints the summary shape as JSON', async () => {
     const r = await cli(['eval', SCENARIO, '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { cases: { name: string; hitAt: number | null; faultType: string }[]; summary: Record<string, unknown> };
+    const j = JSON.parse(r.out) as {
+      cases: { name: string; hitAt: number | null; faultType: string }[];
+      summary: Record<string, unknown>;
+    };
     expect(j.cases.map((c) => [c.name, c.faultType])).toEqual([['nezha-tt-2023-01-29-1020', 'exception']]);
     const hitAt = j.cases[0]?.hitAt ?? null;
-    const s = j.summary as { cases: number; ac3: number; roles: Record<string, number | null>; abstention: { expected: number }; byFaultType: Record<string, unknown>; sources: Record<string, { cases: number }> };
+    const s = j.summary as {
+      cases: number;
+      ac3: number;
+      roles: Record<string, number | null>;
+      abstention: { expected: number };
+      byFaultType: Record<string, unknown>;
+      sources: Record<string, { cases: number }>;
+    };
     expect(s.cases).toBe(1);
     expect(s.ac3).toBe(hitAt !== null && hitAt <= 3 ? 1 : 0);
     expect(s.roles.symptom).toBe(1);

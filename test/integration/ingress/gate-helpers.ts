@@ -34,13 +34,28 @@ export interface TestGate {
 }
 
 export function makeGate(
-  opts: { settings?: GateSettings; queue?: SignalQueue; idempotency?: InProcessIdempotencyStore | IdempotencyStore; clock?: FixedClock; durability?: DurabilityMonitor } = {},
+  opts: {
+    settings?: GateSettings;
+    queue?: SignalQueue;
+    idempotency?: InProcessIdempotencyStore | IdempotencyStore;
+    clock?: FixedClock;
+    durability?: DurabilityMonitor;
+  } = {},
 ): TestGate {
   const clock = opts.clock ?? new FixedClock(NOW_MS);
   const idempotency = opts.idempotency ?? new InProcessIdempotencyStore(clock);
-  const queue = opts.queue ?? new InProcessQueue(clock, {}, idempotency instanceof InProcessIdempotencyStore ? idempotency : undefined);
+  const queue =
+    opts.queue ??
+    new InProcessQueue(clock, {}, idempotency instanceof InProcessIdempotencyStore ? idempotency : undefined);
   const metrics = new MetricsRegistry();
-  const app = buildGate({ settings: opts.settings ?? SETTINGS, clock, logger: silentLogger(), queue, metrics, ...(opts.durability ? { durability: opts.durability } : {}) });
+  const app = buildGate({
+    settings: opts.settings ?? SETTINGS,
+    clock,
+    logger: silentLogger(),
+    queue,
+    metrics,
+    ...(opts.durability ? { durability: opts.durability } : {}),
+  });
   return { app, queue, idempotency, clock, metrics };
 }
 

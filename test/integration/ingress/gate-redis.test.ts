@@ -15,7 +15,12 @@ describe.skipIf(skip)('trust gate on a real Redis', () => {
   let gate: TestGate;
   beforeAll(async () => {
     server = await startRedisServer();
-    queue = new RedisSignalQueue({ url: server.url, clock: systemClock, settings: { stream: 'gate:signals' }, commandTimeoutMs: 1000 });
+    queue = new RedisSignalQueue({
+      url: server.url,
+      clock: systemClock,
+      settings: { stream: 'gate:signals' },
+      commandTimeoutMs: 1000,
+    });
     expect(await queue.waitReady(5000)).toBe(true);
     gate = makeGate({ queue, idempotency: queue.idempotencyStore('gate:idem:') });
   });
@@ -28,7 +33,12 @@ describe.skipIf(skip)('trust gate on a real Redis', () => {
   it('three concurrent deliveries of one Slack event queue one signal', async () => {
     const body = fixtureText('slack/datadog_app_attachments.json');
     const send = (retry?: string) =>
-      gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: { ...slackHeaders(body), ...(retry ? { 'x-slack-retry-num': retry } : {}) }, payload: body });
+      gate.app.inject({
+        method: 'POST',
+        url: GATE_ROUTES.slack,
+        headers: { ...slackHeaders(body), ...(retry ? { 'x-slack-retry-num': retry } : {}) },
+        payload: body,
+      });
     const answers = await Promise.all([send(), send('1'), send('2')]);
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
     expect(answers.map((a) => a.json<{ queued: number }>().queued).sort()).toEqual([0, 0, 1]);

@@ -3,7 +3,16 @@ import { GATE_ROUTES } from '../../../src/ingress/gate.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
 import { InProcessIdempotencyStore } from '../../../src/queue/memory.js';
 import { fixture, fixtureText } from '../../unit/ingress/fixtures.js';
-import { AM_TOKEN, DD_TOKEN, DownQueue, makeGate, NOW_MS, SETTINGS, slackHeaders, type TestGate } from './gate-helpers.js';
+import {
+  AM_TOKEN,
+  DD_TOKEN,
+  DownQueue,
+  makeGate,
+  NOW_MS,
+  SETTINGS,
+  slackHeaders,
+  type TestGate,
+} from './gate-helpers.js';
 import { parsePrometheus, valueOf } from '../../unit/observability/prom-parse.js';
 
 interface Vector {
@@ -50,7 +59,12 @@ describe('trust gate: probes and metrics', () => {
     const headers = { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN };
     await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers, payload: body });
     await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers, payload: body });
-    await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: { 'content-type': 'application/json' }, payload: body });
+    await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
     const res = await gate.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = res.body;
@@ -59,8 +73,15 @@ describe('trust gate: probes and metrics', () => {
     const route = GATE_ROUTES.datadog;
     expect(valueOf(fams, 'flipturn_http_requests_total', { route, method: 'POST', status: '200' })).toBe(2);
     expect(valueOf(fams, 'flipturn_http_requests_total', { route, method: 'POST', status: '401' })).toBe(1);
-    expect(valueOf(fams, 'flipturn_ingress_rejections_total', { source: 'datadog_webhook', code: 'FT_INGRESS_UNAUTHENTICATED' })).toBe(1);
-    expect(valueOf(fams, 'flipturn_ingress_signals_queued_total', { source: 'datadog_webhook', kind: 'alert' })).toBe(1);
+    expect(
+      valueOf(fams, 'flipturn_ingress_rejections_total', {
+        source: 'datadog_webhook',
+        code: 'FT_INGRESS_UNAUTHENTICATED',
+      }),
+    ).toBe(1);
+    expect(valueOf(fams, 'flipturn_ingress_signals_queued_total', { source: 'datadog_webhook', kind: 'alert' })).toBe(
+      1,
+    );
     expect(valueOf(fams, 'flipturn_ingress_duplicates_total', { source: 'datadog_webhook' })).toBe(1);
     expect(valueOf(fams, 'flipturn_queue_entries', { state: 'length' })).toBe(1);
     expect(valueOf(fams, 'flipturn_queue_entries', { state: 'lag' })).toBe(1);
@@ -77,7 +98,11 @@ describe('trust gate: Slack events', () => {
     const res = await gate.app.inject({
       method: 'POST',
       url: GATE_ROUTES.slack,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '', 'x-slack-signature': v.headers['X-Slack-Signature'] ?? '' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '',
+        'x-slack-signature': v.headers['X-Slack-Signature'] ?? '',
+      },
       payload: v.raw_body,
     });
     expect(res.statusCode).toBe(200);
@@ -91,7 +116,11 @@ describe('trust gate: Slack events', () => {
       gate.app.inject({
         method: 'POST',
         url: GATE_ROUTES.slack,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '', 'x-slack-signature': v.headers['X-Slack-Signature'] ?? '' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '',
+          'x-slack-signature': v.headers['X-Slack-Signature'] ?? '',
+        },
         payload: v.raw_body,
       });
     gate.clock.set(vectors.official.now_for_test * 1000);
@@ -105,9 +134,19 @@ describe('trust gate: Slack events', () => {
   it('rejects timestamps more than 5 minutes in the future too, and accepts 5 minutes exactly', async () => {
     gate = makeGate();
     const body = fixtureText('slack/datadog_app_attachments.json');
-    const future = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body, NOW_MS + 301_000), payload: body });
+    const future = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(body, NOW_MS + 301_000),
+      payload: body,
+    });
     expect(errorOf(future).code).toBe('FT_INGRESS_TIMESTAMP_STALE');
-    const edge = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body, NOW_MS - 300_000), payload: body });
+    const edge = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(body, NOW_MS - 300_000),
+      payload: body,
+    });
     expect(edge.statusCode).toBe(200);
   });
 
@@ -119,7 +158,11 @@ describe('trust gate: Slack events', () => {
     const res = await gate.app.inject({
       method: 'POST',
       url: GATE_ROUTES.slack,
-      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '', 'x-slack-signature': v.headers['X-Slack-Signature'] ?? '' },
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': v.headers['X-Slack-Request-Timestamp'] ?? '',
+        'x-slack-signature': v.headers['X-Slack-Signature'] ?? '',
+      },
       payload: v.raw_body,
     });
     expect(res.statusCode).toBe(200);
@@ -131,7 +174,10 @@ describe('trust gate: Slack events', () => {
     const body = fixtureText('slack/datadog_app_attachments.json');
     const answers = [];
     for (const retry of [undefined, '1', '2']) {
-      const headers = { ...slackHeaders(body), ...(retry ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' } : {}) };
+      const headers = {
+        ...slackHeaders(body),
+        ...(retry ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' } : {}),
+      };
       answers.push((await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers, payload: body })).json());
     }
     expect(answers.map((a) => [(a as { queued: number }).queued, (a as { duplicates: number }).duplicates])).toEqual([
@@ -141,16 +187,27 @@ describe('trust gate: Slack events', () => {
     ]);
     const entries = await gate.queue.read({ consumer: 't', count: 10 });
     expect(entries).toHaveLength(1);
-    expect(entries[0]?.signal).toMatchObject({ kind: 'alert', source: 'slack_event', service: 'search', slack: { channel: 'C0ALERTS1', threadTs: '1763717401.123456' } });
+    expect(entries[0]?.signal).toMatchObject({
+      kind: 'alert',
+      source: 'slack_event',
+      service: 'search',
+      slack: { channel: 'C0ALERTS1', threadTs: '1763717401.123456' },
+    });
   });
 
   it('the message and app_mention events of one thread question queue one follow-up', async () => {
     gate = makeGate();
-    const mention = fixture('slack/thread_question_mention.json') as { event: Record<string, unknown>; event_id: string };
+    const mention = fixture('slack/thread_question_mention.json') as {
+      event: Record<string, unknown>;
+      event_id: string;
+    };
     const asMessage = { ...mention, event_id: 'Ev0FLIP9999', event: { ...mention.event, type: 'message' } };
     for (const b of [mention, asMessage]) {
       const body = json(b);
-      expect((await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body), payload: body })).statusCode).toBe(200);
+      expect(
+        (await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body), payload: body }))
+          .statusCode,
+      ).toBe(200);
     }
     const entries = await gate.queue.read({ consumer: 't', count: 10 });
     expect(entries.map((e) => e.signal.kind)).toEqual(['followup']);
@@ -164,7 +221,12 @@ describe('trust gate: Slack events', () => {
       ['slack/message_changed.json', 'unsupported_subtype'],
     ] as const) {
       const body = fixtureText(path);
-      const res = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body), payload: body });
+      const res = await gate.app.inject({
+        method: 'POST',
+        url: GATE_ROUTES.slack,
+        headers: slackHeaders(body),
+        payload: body,
+      });
       expect([res.statusCode, res.json<{ ignored: string }>().ignored]).toEqual([200, reason]);
     }
     expect((await gate.queue.stats()).length).toBe(0);
@@ -173,19 +235,44 @@ describe('trust gate: Slack events', () => {
   it('401 without a signature or when Slack is not configured; 400 with the path for bad bodies', async () => {
     gate = makeGate();
     const body = fixtureText('slack/datadog_app_attachments.json');
-    const noSig = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: { 'content-type': 'application/json' }, payload: body });
+    const noSig = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
     expect([noSig.statusCode, errorOf(noSig).code]).toEqual([401, 'FT_INGRESS_SIGNATURE_INVALID']);
-    const wrongSecret = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body, NOW_MS, 'another-secret-value'), payload: body });
+    const wrongSecret = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(body, NOW_MS, 'another-secret-value'),
+      payload: body,
+    });
     expect(errorOf(wrongSecret).code).toBe('FT_INGRESS_SIGNATURE_INVALID');
     const notJson = '{"type":"event_callback",';
-    const bad = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(notJson), payload: notJson });
+    const bad = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(notJson),
+      payload: notJson,
+    });
     expect([bad.statusCode, errorOf(bad).code, errorOf(bad).path]).toEqual([400, 'FT_INGRESS_BODY_INVALID', '']);
     const noEvent = json({ type: 'event_callback', event: 42 });
-    const shape = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(noEvent), payload: noEvent });
+    const shape = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(noEvent),
+      payload: noEvent,
+    });
     expect([shape.statusCode, errorOf(shape).path]).toEqual([400, 'event']);
     await gate.app.close();
     gate = makeGate({ settings: { datadogToken: DD_TOKEN } });
-    const off = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.slack, headers: slackHeaders(body), payload: body });
+    const off = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.slack,
+      headers: slackHeaders(body),
+      payload: body,
+    });
     expect([off.statusCode, errorOf(off).code]).toEqual([401, 'FT_INGRESS_NOT_CONFIGURED']);
   });
 });
@@ -198,18 +285,33 @@ describe('trust gate: Datadog and Alertmanager webhooks', () => {
     gate = makeGate();
     const transitions = ['Triggered', 'Re-Triggered', 'Recovered', 'Warn', 'No Data'];
     for (const [i, t] of transitions.entries()) {
-      const res = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: ddHeaders, payload: json({ ...real[0], id: `9${i}`, alert_transition: t }) });
+      const res = await gate.app.inject({
+        method: 'POST',
+        url: GATE_ROUTES.datadog,
+        headers: ddHeaders,
+        payload: json({ ...real[0], id: `9${i}`, alert_transition: t }),
+      });
       expect(res.statusCode).toBe(200);
     }
     const entries = await gate.queue.read({ consumer: 't', count: 10 });
-    expect(entries.map((e) => (e.signal.kind === 'alert' ? e.signal.state : ''))).toEqual(['triggered', 'retriggered', 'recovered', 'warn', 'no_data']);
+    expect(entries.map((e) => (e.signal.kind === 'alert' ? e.signal.state : ''))).toEqual([
+      'triggered',
+      'retriggered',
+      'recovered',
+      'warn',
+      'no_data',
+    ]);
     expect(new Set(entries.map((e) => (e.signal.kind === 'alert' ? e.signal.incidentKey : ''))).size).toBe(1);
   });
 
   it('authenticates with a constant-time token compare and says when the source is not configured', async () => {
     gate = makeGate();
     const body = json(real[0]);
-    for (const headers of [{ 'content-type': 'application/json' }, { ...ddHeaders, 'x-flipturn-token': `${DD_TOKEN}x` }, { ...ddHeaders, 'x-flipturn-token': '' }]) {
+    for (const headers of [
+      { 'content-type': 'application/json' },
+      { ...ddHeaders, 'x-flipturn-token': `${DD_TOKEN}x` },
+      { ...ddHeaders, 'x-flipturn-token': '' },
+    ]) {
       const res = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers, payload: body });
       expect([res.statusCode, errorOf(res).code]).toEqual([401, 'FT_INGRESS_UNAUTHENTICATED']);
     }
@@ -221,15 +323,35 @@ describe('trust gate: Datadog and Alertmanager webhooks', () => {
 
   it('400 with the path, 415 for other content types, 413 over the body limit', async () => {
     gate = makeGate({ settings: { ...SETTINGS, bodyLimitBytes: 2048 } });
-    const bad = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: ddHeaders, payload: json({ title: 'x', id: '1', tags: { a: 1 } }) });
+    const bad = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: ddHeaders,
+      payload: json({ title: 'x', id: '1', tags: { a: 1 } }),
+    });
     expect([bad.statusCode, errorOf(bad).code, errorOf(bad).path]).toEqual([400, 'FT_INGRESS_BODY_INVALID', 'tags']);
     const empty = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: ddHeaders, payload: '' });
     expect(empty.statusCode).toBe(400);
-    const text = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: { ...ddHeaders, 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: { ...ddHeaders, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect([text.statusCode, errorOf(text).code]).toEqual([415, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE']);
-    const form = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: { ...ddHeaders, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=1' });
+    const form = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: { ...ddHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=1',
+    });
     expect([form.statusCode, errorOf(form).code]).toEqual([415, 'FT_INGRESS_UNSUPPORTED_MEDIA_TYPE']);
-    const big = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: ddHeaders, payload: json({ ...real[0], body: 'x'.repeat(4096) }) });
+    const big = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: ddHeaders,
+      payload: json({ ...real[0], body: 'x'.repeat(4096) }),
+    });
     expect([big.statusCode, errorOf(big).code]).toEqual([413, 'FT_INGRESS_BODY_TOO_LARGE']);
     expect((await gate.queue.stats()).length).toBe(0);
   });
@@ -242,9 +364,19 @@ describe('trust gate: Datadog and Alertmanager webhooks', () => {
     expect(first.json()).toMatchObject({ ok: true, queued: 3, duplicates: 0 });
     const again = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.alertmanager, headers, payload: body });
     expect(again.json()).toMatchObject({ ok: true, queued: 0, duplicates: 3 });
-    const wrong = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.alertmanager, headers: { ...headers, authorization: `Basic ${AM_TOKEN}` }, payload: body });
+    const wrong = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.alertmanager,
+      headers: { ...headers, authorization: `Basic ${AM_TOKEN}` },
+      payload: body,
+    });
     expect([wrong.statusCode, errorOf(wrong).code]).toEqual([401, 'FT_INGRESS_UNAUTHENTICATED']);
-    const bad = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.alertmanager, headers, payload: json({ version: '4', alerts: [{ status: 'firing' }] }) });
+    const bad = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.alertmanager,
+      headers,
+      payload: json({ version: '4', alerts: [{ status: 'firing' }] }),
+    });
     expect([bad.statusCode, errorOf(bad).path]).toEqual([400, 'alerts[0].startsAt']);
   });
 
@@ -258,7 +390,12 @@ describe('trust gate: Datadog and Alertmanager webhooks', () => {
     expect(down.appended).toBe(1);
     await gate.app.close();
     gate = makeGate({ idempotency });
-    const retry = await gate.app.inject({ method: 'POST', url: GATE_ROUTES.datadog, headers: ddHeaders, payload: body });
+    const retry = await gate.app.inject({
+      method: 'POST',
+      url: GATE_ROUTES.datadog,
+      headers: ddHeaders,
+      payload: body,
+    });
     expect(retry.json()).toMatchObject({ queued: 1, duplicates: 0 });
   });
 });

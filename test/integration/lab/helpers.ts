@@ -19,26 +19,44 @@ export interface FlatSpan {
 }
 
 type Kv = { key: string; value: Record<string, unknown> };
-const flat = (kvs: Kv[] | undefined): Record<string, unknown> => Object.fromEntries((kvs ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
+const flat = (kvs: Kv[] | undefined): Record<string, unknown> =>
+  Object.fromEntries((kvs ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
 
 export function readLines(dir: string, signal: string): string[] {
   const buf = readFileSync(join(dir, 'telemetry', `${signal}.jsonl.gz`));
-  return gunzipSync(buf).toString('utf8').split('\n').filter((l) => l.trim() !== '');
+  return gunzipSync(buf)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 export function readSpans(dir: string): FlatSpan[] {
   const out: FlatSpan[] = [];
   for (const line of readLines(dir, 'traces')) {
-    const req = JSON.parse(line) as { resourceSpans: { resource: { attributes: Kv[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+    const req = JSON.parse(line) as {
+      resourceSpans: { resource: { attributes: Kv[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[];
+    };
     for (const rs of req.resourceSpans) {
       const r = flat(rs.resource.attributes);
       for (const ss of rs.scopeSpans) {
         for (const s of ss.spans) {
           out.push({
-            service: String(r['service.name']), version: String(r['service.version']), resourceAttrs: r,
-            traceId: s.traceId as string, spanId: s.spanId as string, parentSpanId: (s.parentSpanId as string | undefined) ?? '', name: s.name as string, kind: s.kind as number,
-            start: BigInt(s.startTimeUnixNano as string), end: BigInt(s.endTimeUnixNano as string), status: ((s.status as { code?: number } | undefined)?.code ?? 0),
-            attrs: flat(s.attributes as Kv[]), events: ((s.events as { name: string; attributes?: Kv[] }[] | undefined) ?? []).map((e) => ({ name: e.name, attrs: flat(e.attributes) })),
+            service: String(r['service.name']),
+            version: String(r['service.version']),
+            resourceAttrs: r,
+            traceId: s.traceId as string,
+            spanId: s.spanId as string,
+            parentSpanId: (s.parentSpanId as string | undefined) ?? '',
+            name: s.name as string,
+            kind: s.kind as number,
+            start: BigInt(s.startTimeUnixNano as string),
+            end: BigInt(s.endTimeUnixNano as string),
+            status: (s.status as { code?: number } | undefined)?.code ?? 0,
+            attrs: flat(s.attributes as Kv[]),
+            events: ((s.events as { name: string; attributes?: Kv[] }[] | undefined) ?? []).map((e) => ({
+              name: e.name,
+              attrs: flat(e.attributes),
+            })),
           });
         }
       }

@@ -23,7 +23,14 @@ async function shortRun(name: string, input: LabScenarioInput, stamp = true) {
   const work = mkdtempSync(join(tmpdir(), `ft-lab-${name}-`));
   dirs.push(work);
   const lab = labScenarioSchema.parse({ ...input, stampRunIds: stamp });
-  const run = await runLab({ name, lab, workDir: work, runId: `test-${name}`, progress: () => undefined, warmupSec: 1 });
+  const run = await runLab({
+    name,
+    lab,
+    workDir: work,
+    runId: `test-${name}`,
+    progress: () => undefined,
+    warmupSec: 1,
+  });
   const out = join(work, 'scenario');
   const merged = mergeTelemetry(run.rawDir, out);
   return { run, out, merged, faultStartNs: BigInt(run.timeline.faultStartMs) * 1_000_000n };
@@ -34,9 +41,17 @@ function allLinesValid(dir: string, signals: OtlpSignal[]): void {
 }
 
 describe('lab: shop topology with the cache serialization fault', () => {
-  const load = { rps: 15, baselineSec: 3, faultSec: 4, mix: [{ route: '/search', weight: 1 }], keys: { count: 20, zipf: 1.1 } };
+  const load = {
+    rps: 15,
+    baselineSec: 3,
+    faultSec: 4,
+    mix: [{ route: '/search', weight: 1 }],
+    keys: { count: 20, zipf: 1.1 },
+  };
   const input: LabScenarioInput = {
-    seed: 5, topology: shopTopology(), load,
+    seed: 5,
+    topology: shopTopology(),
+    load,
     faults: [{ kind: 'serialization', service: 'catalog-cache' }],
     monitor: { kind: 'latency_p99', service: 'search', name: 'm' },
   };
@@ -52,22 +67,35 @@ describe('lab: shop topology with the cache serialization fault', () => {
     const ids = new Map(spans.map((s) => [s.spanId, s]));
     const catalogServer = spans.filter((s) => s.service === 'catalog' && s.kind === 2);
     expect(catalogServer.length).toBeGreaterThan(0);
-    expect(catalogServer.every((s) => ids.get(s.parentSpanId)?.service === 'search' && ids.get(s.parentSpanId)?.kind === 3)).toBe(true);
+    expect(
+      catalogServer.every((s) => ids.get(s.parentSpanId)?.service === 'search' && ids.get(s.parentSpanId)?.kind === 3),
+    ).toBe(true);
     // run_id / scenario_id on resources and request spans; logs correlated with traces.
     expect(spans.every((s) => s.resourceAttrs.run_id === 'test-shop')).toBe(true);
     expect(catalogServer.every((s) => s.attrs.run_id === 'test-shop' && s.attrs.scenario_id === 'shop')).toBe(true);
     const logs = readLines(result.out, 'logs').join('\n');
-    expect(logs).toMatch(/"traceId":"[0-9a-f]{32}","spanId":"[0-9a-f]{16}"|"spanId":"[0-9a-f]{16}","traceId":"[0-9a-f]{32}"/);
+    expect(logs).toMatch(
+      /"traceId":"[0-9a-f]{32}","spanId":"[0-9a-f]{16}"|"spanId":"[0-9a-f]{16}","traceId":"[0-9a-f]{32}"/,
+    );
   }, 120_000);
 
   it('shows the serialization exception on catalog-cache and the database fallback in catalog', () => {
     const spans = readSpans(result.out);
     const after = spans.filter((s) => s.start >= result.faultStartNs);
     const before = spans.filter((s) => s.end < result.faultStartNs);
-    const cacheErrors = (set: typeof spans) => set.filter((s) => s.service === 'catalog-cache' && s.kind === 2 && s.status === 2 && s.events.some((e) => e.name === 'exception' && e.attrs['exception.type'] === 'CacheSerializationError'));
+    const cacheErrors = (set: typeof spans) =>
+      set.filter(
+        (s) =>
+          s.service === 'catalog-cache' &&
+          s.kind === 2 &&
+          s.status === 2 &&
+          s.events.some((e) => e.name === 'exception' && e.attrs['exception.type'] === 'CacheSerializationError'),
+      );
     expect(cacheErrors(before)).toEqual([]);
     expect(cacheErrors(after).length).toBeGreaterThan(0);
-    const fallbacks = after.filter((s) => s.service === 'catalog' && s.kind === 2 && s.events.some((e) => e.name === 'cache.fallback'));
+    const fallbacks = after.filter(
+      (s) => s.service === 'catalog' && s.kind === 2 && s.events.some((e) => e.name === 'cache.fallback'),
+    );
     expect(fallbacks.length).toBeGreaterThan(0);
     const children = (p: string) => spans.filter((s) => s.parentSpanId === p);
     const fb = fallbacks[0]!;
@@ -86,9 +114,17 @@ describe('lab: shop topology with the cache serialization fault', () => {
 });
 
 describe('lab: market topology, several fault mechanics at once', () => {
-  const load = { rps: 12, baselineSec: 3, faultSec: 5, mix: [{ route: '/checkout', weight: 1 }], keys: { count: 50, zipf: 1.1 } };
+  const load = {
+    rps: 12,
+    baselineSec: 3,
+    faultSec: 5,
+    mix: [{ route: '/checkout', weight: 1 }],
+    keys: { count: 50, zipf: 1.1 },
+  };
   const input: LabScenarioInput = {
-    seed: 9, topology: marketTopology(), load,
+    seed: 9,
+    topology: marketTopology(),
+    load,
     faults: [
       { kind: 'wrong_value', service: 'pricing', route: '/quote', field: 'unit_price', value: -1, probability: 0.4 },
       { kind: 'unreachable', service: 'notification' },
@@ -101,7 +137,12 @@ describe('lab: market topology, several fault mechanics at once', () => {
   it('a wrong value fails the caller while the culprit stays green', async () => {
     result = await shortRun('market', input, false);
     const after = readSpans(result.out).filter((s) => s.start >= result.faultStartNs);
-    const cartFailures = after.filter((s) => s.service === 'cart' && s.kind === 2 && s.events.some((e) => e.attrs['exception.type'] === 'ResponseValidationError'));
+    const cartFailures = after.filter(
+      (s) =>
+        s.service === 'cart' &&
+        s.kind === 2 &&
+        s.events.some((e) => e.attrs['exception.type'] === 'ResponseValidationError'),
+    );
     expect(cartFailures.length).toBeGreaterThan(0);
     expect(after.filter((s) => s.service === 'pricing' && s.status === 2)).toEqual([]);
     expect(after.some((s) => s.service === 'pricing' && s.kind === 2)).toBe(true);
@@ -109,11 +150,23 @@ describe('lab: market topology, several fault mechanics at once', () => {
 
   it('an unreachable dependency refuses connections and has no server spans after the fault', () => {
     const spans = readSpans(result.out);
-    const notifyClient = spans.filter((s) => s.service === 'web-gateway' && s.kind === 3 && String(s.attrs['url.full']).includes('/notify') && s.start >= result.faultStartNs + 500_000_000n);
+    const notifyClient = spans.filter(
+      (s) =>
+        s.service === 'web-gateway' &&
+        s.kind === 3 &&
+        String(s.attrs['url.full']).includes('/notify') &&
+        s.start >= result.faultStartNs + 500_000_000n,
+    );
     expect(notifyClient.length).toBeGreaterThan(0);
     expect(notifyClient.every((s) => s.status === 2)).toBe(true);
-    expect(notifyClient.some((s) => s.events.some((e) => String(e.attrs['exception.message']).includes('ECONNREFUSED')))).toBe(true);
-    expect(spans.filter((s) => s.service === 'notification' && s.kind === 2 && s.start >= result.faultStartNs + 500_000_000n)).toEqual([]);
+    expect(
+      notifyClient.some((s) => s.events.some((e) => String(e.attrs['exception.message']).includes('ECONNREFUSED'))),
+    ).toBe(true);
+    expect(
+      spans.filter(
+        (s) => s.service === 'notification' && s.kind === 2 && s.start >= result.faultStartNs + 500_000_000n,
+      ),
+    ).toEqual([]);
   });
 
   it('a deploy changes service.version mid-run; an unstamped run carries no run_id', () => {

@@ -11,7 +11,23 @@ const SCENARIO = 'scenarios/nezha-tt-2023-01-29-1020';
 describe('shifting a recorded scenario in time', () => {
   it('moves every OTLP instant by the same delta and keeps everything else', () => {
     const req = {
-      resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: 'ab', startTimeUnixNano: '1000', endTimeUnixNano: '2500', events: [{ timeUnixNano: '1200', name: 'exception' }] }] }] }],
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: 'ab',
+                  startTimeUnixNano: '1000',
+                  endTimeUnixNano: '2500',
+                  events: [{ timeUnixNano: '1200', name: 'exception' }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     };
     const out = shiftOtlpRequest(req, 10n) as typeof req;
     const span = out.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
@@ -24,14 +40,20 @@ describe('shifting a recorded scenario in time', () => {
 
   it('shifts alert timestamps in each source encoding and reads the alert time back', () => {
     const dd = { date: '1661153268000', last_updated: '1661153268000', title: 't' };
-    expect(shiftAlert('datadog_webhook', dd, 1000)).toMatchObject({ date: '1661153269000', last_updated: '1661153269000' });
+    expect(shiftAlert('datadog_webhook', dd, 1000)).toMatchObject({
+      date: '1661153269000',
+      last_updated: '1661153269000',
+    });
     const am = { alerts: [{ startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z' }] };
     const shifted = shiftAlert('alertmanager', am, 60_000) as typeof am;
     expect(shifted.alerts[0]!.startsAt).toBe('2026-01-01T00:01:00.000Z');
     expect(shifted.alerts[0]!.endsAt).toBe('0001-01-01T00:00:00Z');
     expect(alertTimeMs('alertmanager', shifted)).toBe(Date.parse('2026-01-01T00:01:00Z'));
     const slack = { event_time: 100, event: { ts: '100.000200', attachments: [{ ts: 100 }] } };
-    expect(shiftAlert('slack_event', slack, 5000)).toMatchObject({ event_time: 105, event: { ts: '105.000200', attachments: [{ ts: 105 }] } });
+    expect(shiftAlert('slack_event', slack, 5000)).toMatchObject({
+      event_time: 105,
+      event: { ts: '105.000200', attachments: [{ ts: 105 }] },
+    });
   });
 });
 
@@ -51,7 +73,10 @@ describe('lab replay against local endpoints', () => {
 
   it('posts every export request re-timed to now, then the authenticated alert', async () => {
     const nowMs = Date.parse('2030-01-01T00:00:00Z');
-    const lines = gunzipSync(readFileSync(`${DIR}/traces.jsonl.gz`)).toString('utf8').split('\n').filter((l) => l.trim());
+    const lines = gunzipSync(readFileSync(`${DIR}/traces.jsonl.gz`))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const summary = await replayScenario({
       dir: SCENARIO,
       nowMs,
@@ -73,11 +98,12 @@ describe('lab replay against local endpoints', () => {
     const body = JSON.parse(alert[0]!.body) as { date: string };
     expect(Number(body.date)).toBe(nowMs);
     // The first span of the first line moved by exactly the alert's shift.
-    const original = JSON.parse(lines[0]!) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ startTimeUnixNano: string }> }> }> };
+    const original = JSON.parse(lines[0]!) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ startTimeUnixNano: string }> }> }>;
+    };
     const sent = JSON.parse(server.requestsTo('/v1/traces')[0]!.body) as typeof original;
     const before = BigInt(original.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.startTimeUnixNano);
     const after = BigInt(sent.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.startTimeUnixNano);
     expect(after - before).toBe(BigInt(summary.deltaMs) * 1_000_000n);
   });
-
 });

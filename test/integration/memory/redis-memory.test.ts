@@ -40,7 +40,9 @@ describe.skipIf(skip)('Redis memory when Redis goes away', () => {
       expect(await kv.waitReady(5000)).toBe(true);
       const m = new ThreadMemory(kv, systemClock, { prefix: 'outage' });
       await server.kill();
-      await expect(m.getThread({ teamId: 'T1', channel: 'C1', threadTs: '1.1' })).rejects.toMatchObject({ code: 'FT_MEMORY_UNAVAILABLE' });
+      await expect(m.getThread({ teamId: 'T1', channel: 'C1', threadTs: '1.1' })).rejects.toMatchObject({
+        code: 'FT_MEMORY_UNAVAILABLE',
+      });
       await server.restart();
       await eventually(async () => {
         try {

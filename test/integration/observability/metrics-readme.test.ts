@@ -28,7 +28,14 @@ async function servedFamilies(role: Role, standin: SlackStandin, redisUrl?: stri
     ...(redisUrl ? { REDIS_URL: redisUrl } : { FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true' }),
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  const svc = await startService({ role, config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: `metrics-readme-${role}` });
+  const svc = await startService({
+    role,
+    config: parsed.config,
+    scrubber: parsed.scrubber,
+    clock: systemClock,
+    logger: createLogger({ level: 'silent' }),
+    consumer: `metrics-readme-${role}`,
+  });
   try {
     const res = await fetch(new URL('/metrics', svc.url));
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -61,7 +68,9 @@ describe('every series the roles serve is in the README, and every listed one is
   });
 
   it('start (gate + worker, in-process adapters): exactly the README list', async () => {
-    const all = readmeSeries(readFileSync('README.md', 'utf8')).filter((n) => process.platform === 'linux' || !LINUX_ONLY_SERIES.has(n));
+    const all = readmeSeries(readFileSync('README.md', 'utf8')).filter(
+      (n) => process.platform === 'linux' || !LINUX_ONLY_SERIES.has(n),
+    );
     expect(await servedFamilies('start', standin)).toEqual([...all].sort());
     expect(listedFor('start')).toEqual([...all].sort());
   });

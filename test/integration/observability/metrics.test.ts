@@ -25,7 +25,11 @@ describe('/metrics: investigation series from a real scenario', () => {
     const m = investigationMetrics(registry);
     const scenario = await loadScenario(SCENARIO);
     // A budget of 3 calls: the prefetch asks for more, so some calls are refused.
-    const run = await investigateScenario(scenario, { wallClock: systemClock, settings: { ...DEFAULT_SETTINGS, callBudget: 3 }, observer: metricsObserver(m, systemClock) });
+    const run = await investigateScenario(scenario, {
+      wallClock: systemClock,
+      settings: { ...DEFAULT_SETTINGS, callBudget: 3 },
+      observer: metricsObserver(m, systemClock),
+    });
     slack.count('posted');
     slack.count('rate_limited');
 
@@ -45,7 +49,14 @@ describe('/metrics: investigation series from a real scenario', () => {
       ['otlp-file|traces|skipped_budget', 1],
       ['otlp-file|logs|skipped_budget', 2],
     ]);
-    const signalOf: Readonly<Record<string, string>> = { searchSpans: 'traces', fetchTrace: 'traces', fetchLogs: 'logs', fetchMetrics: 'metrics', fetchIssues: 'errors', fetchServiceMap: 'topology' };
+    const signalOf: Readonly<Record<string, string>> = {
+      searchSpans: 'traces',
+      fetchTrace: 'traces',
+      fetchLogs: 'logs',
+      fetchMetrics: 'metrics',
+      fetchIssues: 'errors',
+      fetchServiceMap: 'topology',
+    };
     const logged = new Map<string, number>();
     for (const c of calls) {
       const k = `${c.provider}|${signalOf[c.method] ?? c.method}|${c.status}`;

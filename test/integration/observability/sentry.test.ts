@@ -66,7 +66,11 @@ describe("Flipturn's own errors to Sentry", () => {
   });
 
   it('an unexpected worker failure becomes one envelope that carries the ids, not the secret or the payload', async () => {
-    errors = startSelfErrors({ dsn: `http://public@127.0.0.1:${port}/1`, scrubber: new SecretScrubber().register(SECRET), release: '1.2.3' });
+    errors = startSelfErrors({
+      dsn: `http://public@127.0.0.1:${port}/1`,
+      scrubber: new SecretScrubber().register(SECRET),
+      release: '1.2.3',
+    });
     const queue = new InProcessQueue(systemClock);
     await queue.append(alert);
     let failed!: () => void;
@@ -81,8 +85,12 @@ describe("Flipturn's own errors to Sentry", () => {
       handler: {
         handle(signal) {
           setTimeout(failed, 50);
-          const cause = new Error(`vendor body: ${signal.kind === 'alert' ? signal.description : ''} Authorization: Bearer ${SECRET}`);
-          return Promise.reject(new FlipturnError('FT_INTERNAL', `provider answered with token ${SECRET} in the error`, { cause }));
+          const cause = new Error(
+            `vendor body: ${signal.kind === 'alert' ? signal.description : ''} Authorization: Bearer ${SECRET}`,
+          );
+          return Promise.reject(
+            new FlipturnError('FT_INTERNAL', `provider answered with token ${SECRET} in the error`, { cause }),
+          );
         },
       },
     });
@@ -101,7 +109,10 @@ describe("Flipturn's own errors to Sentry", () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(PAYLOAD);
     // The event line is JSON with the ids as tags.
-    const event = JSON.parse(text.split('\n').find((l) => l.includes('"exception"')) ?? '{}') as { tags?: Record<string, string>; release?: string };
+    const event = JSON.parse(text.split('\n').find((l) => l.includes('"exception"')) ?? '{}') as {
+      tags?: Record<string, string>;
+      release?: string;
+    };
     expect(event.tags).toMatchObject({ role: 'worker', code: 'FT_INTERNAL', kind: 'alert' });
     expect(event.release).toBe('flipturn@1.2.3');
   });

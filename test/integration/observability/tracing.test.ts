@@ -10,7 +10,12 @@ import { MetricsRegistry } from '../../../src/observability/registry.js';
 import { systemClock } from '../../../src/kernel/clock.js';
 import { silentLogger } from '../../../src/kernel/logger.js';
 import type { QueuedSignal } from '../../../src/kernel/signal.js';
-import { startSelfTracing, tracingObserver, tracingWanted, type SelfTracing } from '../../../src/observability/tracing.js';
+import {
+  startSelfTracing,
+  tracingObserver,
+  tracingWanted,
+  type SelfTracing,
+} from '../../../src/observability/tracing.js';
 import { InProcessQueue } from '../../../src/queue/memory.js';
 import { workerMetrics } from '../../../src/worker/metrics.js';
 import { workerSettings } from '../../../src/worker/settings.js';
@@ -37,11 +42,17 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
     const o = { role: 'worker', serviceVersion: '0' };
     expect(startSelfTracing({}, o)).toBeUndefined();
     expect(startSelfTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: '  ' }, o)).toBeUndefined();
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: true })).toBe(false);
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: true })).toBe(
+      false,
+    );
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_EXPORTER: 'none' })).toBe(
+      false,
+    );
     expect(tracingWanted({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' })).toBe(true);
     expect(tracingWanted({ OTEL_TRACES_EXPORTER: 'console' })).toBe(true);
-    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: false })).toBe(true);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: false })).toBe(
+      true,
+    );
   });
 
   it('one alert is one trace: gate request -> enqueue -> worker handle -> investigate -> stages -> provider calls', async () => {
@@ -51,7 +62,10 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
     vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '50');
     vi.stubEnv('OTEL_SERVICE_NAME', undefined);
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', undefined);
-    tracing = startSelfTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }, { role: 'start', serviceVersion: '1.2.3' });
+    tracing = startSelfTracing(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
+      { role: 'start', serviceVersion: '1.2.3' },
+    );
     expect(tracing?.destination).toBe(receiver.endpoint);
     const scenario = await loadScenario(SCENARIO);
     const signals: QueuedSignal[] = [scenarioSignal(scenario)];
@@ -96,12 +110,20 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
     const enqueue = one('flipturn.gate.enqueue');
     const handle = one('flipturn.worker.handle');
     const inv = one('flipturn.investigate');
-    expect(spans.every((s) => s.resource['service.name'] === 'flipturn' && s.resource['service.version'] === '1.2.3' && s.resource['flipturn.role'] === 'start')).toBe(true);
+    expect(
+      spans.every(
+        (s) =>
+          s.resource['service.name'] === 'flipturn' &&
+          s.resource['service.version'] === '1.2.3' &&
+          s.resource['flipturn.role'] === 'start',
+      ),
+    ).toBe(true);
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
     expect(enqueue.parentSpanId).toBe(request.spanId);
     expect(handle.parentSpanId).toBe(enqueue.spanId);
     expect(inv.parentSpanId).toBe(handle.spanId);
-    for (const stage of ['correlate', 'prefetch', 'analyze']) expect(one(`flipturn.${stage}`).parentSpanId, stage).toBe(inv.spanId);
+    for (const stage of ['correlate', 'prefetch', 'analyze'])
+      expect(one(`flipturn.${stage}`).parentSpanId, stage).toBe(inv.spanId);
     const prefetch = one('flipturn.prefetch');
     const calls = byName('flipturn.provider.call');
     expect(calls.length).toBeGreaterThan(0);
@@ -110,7 +132,9 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
       const attrs = c.attributes;
       expect(attrs['flipturn.provider']).toBe('otlp-file');
       expect(['traces', 'logs', 'metrics', 'errors', 'topology']).toContain(attrs['flipturn.signal']);
-      expect(['ok', 'no_data', 'unsupported', 'retryable', 'failed', 'skipped_budget']).toContain(attrs['flipturn.outcome']);
+      expect(['ok', 'no_data', 'unsupported', 'retryable', 'failed', 'skipped_budget']).toContain(
+        attrs['flipturn.outcome'],
+      );
     }
     const enqAttrs = enqueue.attributes;
     expect(enqAttrs['flipturn.source']).toBe('datadog_webhook');

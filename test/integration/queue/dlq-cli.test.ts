@@ -50,11 +50,16 @@ function dlqCases(backend: () => Backend): void {
     expect(text.out).toMatch(/^2 dead letter\(s\)\n/);
     expect(text.out).toContain(`  ${failedId}  `);
     expect(text.out).toContain('1 delivery  FT_PROVIDER_FAILED: datadog answered 403');
-    expect(text.out).toContain('alert datadog_webhook triggered "checkout p99 high" incident datadog:monitor:42:service:svc-1');
+    expect(text.out).toContain(
+      'alert datadog_webhook triggered "checkout p99 high" incident datadog:monitor:42:service:svc-1',
+    );
     expect(text.out).toMatch(/poison: payload is not JSON/);
 
     const json = await cli(['dlq', 'list', '--json', '--limit', '1']);
-    const parsed = JSON.parse(json.out) as { total: number; deadLetters: Array<{ id: string; redrivable: boolean; problem?: string }> };
+    const parsed = JSON.parse(json.out) as {
+      total: number;
+      deadLetters: Array<{ id: string; redrivable: boolean; problem?: string }>;
+    };
     expect(parsed.total).toBe(2);
     expect(parsed.deadLetters.map((d) => [d.id, d.redrivable])).toEqual([[poisonId, false]]);
   });
@@ -69,7 +74,9 @@ function dlqCases(backend: () => Backend): void {
     expect(JSON.parse(poison.out)).toMatchObject({ id: poisonId, payload: '{"kind":"alert"', redrivable: false });
     const missing = await cli(['dlq', 'show', '1-1']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toBe('flipturn dlq show: no dead letter 1-1 (redriven already, or trimmed by QUEUE_MAX_LENGTH)\n');
+    expect(missing.err).toBe(
+      'flipturn dlq show: no dead letter 1-1 (redriven already, or trimmed by QUEUE_MAX_LENGTH)\n',
+    );
   });
 
   it('redrive --dry-run changes nothing; redrive moves the signal back once and refuses the poison', async () => {
@@ -82,11 +89,16 @@ function dlqCases(backend: () => Backend): void {
 
     const run = await cli(['dlq', 'redrive', failedId, '--json']);
     expect([run.code, run.err]).toEqual([0, '']);
-    const out = JSON.parse(run.out) as { results: Array<{ id: string; outcome: string; entry?: string }>; remaining: number };
+    const out = JSON.parse(run.out) as {
+      results: Array<{ id: string; outcome: string; entry?: string }>;
+      remaining: number;
+    };
     expect(out.results.map((r) => [r.id, r.outcome])).toEqual([[failedId, 'redriven']]);
     expect(out.remaining).toBe(1);
     const back = await queue.read({ consumer: 'w2' });
-    expect(back.map((e) => [e.id, e.signal.kind === 'alert' ? e.signal.title : '', e.deliveries])).toEqual([[out.results[0]?.entry, 'checkout p99 high', 1]]);
+    expect(back.map((e) => [e.id, e.signal.kind === 'alert' ? e.signal.title : '', e.deliveries])).toEqual([
+      [out.results[0]?.entry, 'checkout p99 high', 1],
+    ]);
 
     const again = await cli(['dlq', 'redrive', failedId, poisonId]);
     expect(again.code).toBe(1);
@@ -98,9 +110,15 @@ function dlqCases(backend: () => Backend): void {
 
   it('bad arguments are usage errors that say what is wrong', async () => {
     const both = await cli(['dlq', 'redrive']);
-    expect([both.code, both.err]).toEqual([2, 'flipturn dlq redrive: name the dead letters to redrive (ids from flipturn dlq list), or use --all [FT_USAGE]\n']);
+    expect([both.code, both.err]).toEqual([
+      2,
+      'flipturn dlq redrive: name the dead letters to redrive (ids from flipturn dlq list), or use --all [FT_USAGE]\n',
+    ]);
     const limit = await cli(['dlq', 'list', '--limit', 'abc']);
-    expect([limit.code, limit.err]).toEqual([2, "flipturn dlq list: --limit must be a whole number from 1 to 100000, got 'abc' [FT_USAGE]\n"]);
+    expect([limit.code, limit.err]).toEqual([
+      2,
+      "flipturn dlq list: --limit must be a whole number from 1 to 100000, got 'abc' [FT_USAGE]\n",
+    ]);
     const id = await cli(['dlq', 'show', 'nope']);
     expect(id.code).toBe(2);
     expect(id.err).toContain("'nope' is not a dead-letter id");
@@ -146,5 +164,10 @@ describe('flipturn dlq on the in-process queue (the same port)', () => {
     ping: () => queue.ping(),
     close: () => Promise.resolve(),
   };
-  dlqCases(() => ({ queue, appendRaw: (p) => Promise.resolve(queue.appendRaw(p)), env: {}, commands: dlqCommands(() => Promise.resolve(view)) }));
+  dlqCases(() => ({
+    queue,
+    appendRaw: (p) => Promise.resolve(queue.appendRaw(p)),
+    env: {},
+    commands: dlqCommands(() => Promise.resolve(view)),
+  }));
 });

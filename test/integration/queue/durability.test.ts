@@ -4,18 +4,32 @@
  * started with and without an append-only file, and against a fake that refuses CONFIG like a managed service.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkRedisPersistence, DurabilityMonitor, inProcessDurability, readPersistence, type PersistenceProbe } from '../../../src/queue/durability.js';
+import {
+  checkRedisPersistence,
+  DurabilityMonitor,
+  inProcessDurability,
+  readPersistence,
+  type PersistenceProbe,
+} from '../../../src/queue/durability.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 
-const info = (fields: Record<string, string>) => `# Persistence\r\n${Object.entries(fields).map(([k, v]) => `${k}:${v}`).join('\r\n')}\r\n`;
+const info = (fields: Record<string, string>) =>
+  `# Persistence\r\n${Object.entries(fields)
+    .map(([k, v]) => `${k}:${v}`)
+    .join('\r\n')}\r\n`;
 const probe = (fields: Record<string, string>, config?: Record<string, string>): PersistenceProbe => ({
   info: () => Promise.resolve(info(fields)),
-  config: (_op, name) => (config ? Promise.resolve([name, config[name] ?? '']) : Promise.reject(new Error("ERR unknown command 'CONFIG'"))),
+  config: (_op, name) =>
+    config ? Promise.resolve([name, config[name] ?? '']) : Promise.reject(new Error("ERR unknown command 'CONFIG'")),
 });
 
 describe('readPersistence', () => {
   it('AOF on: durable, with the fsync policy when CONFIG answers and without it when CONFIG is refused', async () => {
-    expect(await readPersistence(probe({ aof_enabled: '1' }, { appendfsync: 'everysec' }), false)).toMatchObject({ persistence: 'aof', fsync: 'everysec', durable: true });
+    expect(await readPersistence(probe({ aof_enabled: '1' }, { appendfsync: 'everysec' }), false)).toMatchObject({
+      persistence: 'aof',
+      fsync: 'everysec',
+      durable: true,
+    });
     const managed = await readPersistence(probe({ aof_enabled: '1' }), false);
     expect(managed).toMatchObject({ persistence: 'aof', durable: true });
     expect(managed.fsync).toBeUndefined();
@@ -31,12 +45,18 @@ describe('readPersistence', () => {
   });
 
   it('INFO refused: unknown, not durable', async () => {
-    const d = await readPersistence({ info: () => Promise.reject(new Error('NOPERM')), config: () => Promise.reject(new Error('x')) }, false);
+    const d = await readPersistence(
+      { info: () => Promise.reject(new Error('NOPERM')), config: () => Promise.reject(new Error('x')) },
+      false,
+    );
     expect(d).toMatchObject({ persistence: 'unknown', durable: false });
   });
 
   it('the monitor blocks writes only for a known volatile queue without the override', () => {
-    const m = new DurabilityMonitor(() => Promise.resolve(inProcessDurability(false)), () => 0);
+    const m = new DurabilityMonitor(
+      () => Promise.resolve(inProcessDurability(false)),
+      () => 0,
+    );
     expect(m.record(inProcessDurability(false)) && m.blocksWrites).toBe(true);
     m.record(inProcessDurability(true));
     expect(m.blocksWrites).toBe(false);
@@ -57,7 +77,11 @@ describe.skipIf(skip)('checkRedisPersistence against real redis-servers', () => 
     const aof = await startRedisServer();
     const none = await startRedisServer({ persistence: 'none' });
     servers.push(aof, none);
-    expect(await checkRedisPersistence(aof.url, false)).toMatchObject({ persistence: 'aof', fsync: 'everysec', durable: true });
+    expect(await checkRedisPersistence(aof.url, false)).toMatchObject({
+      persistence: 'aof',
+      fsync: 'everysec',
+      durable: true,
+    });
     expect(await checkRedisPersistence(none.url, false)).toMatchObject({ persistence: 'none', durable: false });
   });
 

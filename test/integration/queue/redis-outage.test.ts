@@ -13,7 +13,12 @@ describe.skipIf(skip)('Redis adapter when Redis goes away and comes back', () =>
   let queue: RedisSignalQueue;
   beforeAll(async () => {
     server = await startRedisServer();
-    queue = new RedisSignalQueue({ url: server.url, clock: systemClock, settings: { stream: 'outage:signals' }, commandTimeoutMs: 1000 });
+    queue = new RedisSignalQueue({
+      url: server.url,
+      clock: systemClock,
+      settings: { stream: 'outage:signals' },
+      commandTimeoutMs: 1000,
+    });
     expect(await queue.waitReady(5000)).toBe(true);
   });
   afterAll(async () => {

@@ -20,25 +20,34 @@ describe.skipIf(skip)('Redis Streams adapter', () => {
     await server.stop();
   });
 
-  runQueueConformance('redis', async () => {
-    n += 1;
-    const stream = `test:${n}:signals`;
-    const queue = new RedisSignalQueue({ url: server.url, clock: systemClock, settings: { stream, group: 'workers', maxDeliveries: 3 }, idempotencyPrefix: `test:${n}:idem:` });
-    await queue.waitReady(5000);
-    return {
-      queue,
-      idempotency: queue.idempotencyStore(),
-      breakStream: async () => {
-        await admin.set(stream, 'not a stream');
-        return async () => {
-          await admin.del(stream);
-        };
-      },
-      appendRaw: (payload: string) => queue.appendRaw(payload),
-      elapse: () => undefined, // real time: the suite polls until the idle timeout has passed
-      idleMs: 30,
-      maxDeliveries: 3,
-      cleanup: () => queue.close(),
-    };
-  }, { streamFaults: true });
+  runQueueConformance(
+    'redis',
+    async () => {
+      n += 1;
+      const stream = `test:${n}:signals`;
+      const queue = new RedisSignalQueue({
+        url: server.url,
+        clock: systemClock,
+        settings: { stream, group: 'workers', maxDeliveries: 3 },
+        idempotencyPrefix: `test:${n}:idem:`,
+      });
+      await queue.waitReady(5000);
+      return {
+        queue,
+        idempotency: queue.idempotencyStore(),
+        breakStream: async () => {
+          await admin.set(stream, 'not a stream');
+          return async () => {
+            await admin.del(stream);
+          };
+        },
+        appendRaw: (payload: string) => queue.appendRaw(payload),
+        elapse: () => undefined, // real time: the suite polls until the idle timeout has passed
+        idleMs: 30,
+        maxDeliveries: 3,
+        cleanup: () => queue.close(),
+      };
+    },
+    { streamFaults: true },
+  );
 });

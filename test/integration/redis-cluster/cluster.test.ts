@@ -54,7 +54,12 @@ describe.skipIf(skip)('Redis adapters on a Redis Cluster (3 masters, 3 replicas)
       n += 1;
       // No hash tag in the stream name: the adapter still puts its claims and dead letters in the stream's slot.
       const stream = `cluster-test:${n}:signals`;
-      const queue = new RedisSignalQueue({ url: cluster.url, clock: systemClock, settings: { stream, group: 'workers', maxDeliveries: 3 }, idempotencyPrefix: `cluster-test:${n}:idem:` });
+      const queue = new RedisSignalQueue({
+        url: cluster.url,
+        clock: systemClock,
+        settings: { stream, group: 'workers', maxDeliveries: 3 },
+        idempotencyPrefix: `cluster-test:${n}:idem:`,
+      });
       expect(await queue.waitReady(10_000)).toBe(true);
       return {
         queue,
@@ -127,9 +132,18 @@ describe.skipIf(skip)('Redis adapters on a Redis Cluster (3 masters, 3 replicas)
    * until it is done and 100 more deliveries were accepted after it. Then every delivery was answered 2xx and
    * each one's signal is in the stream.
    */
-  async function burstThroughFailover(replicaAcks: number, disrupt: (master: number) => Promise<number>): Promise<{ retried: number; promoted: number; total: number }> {
+  async function burstThroughFailover(
+    replicaAcks: number,
+    disrupt: (master: number) => Promise<number>,
+  ): Promise<{ retried: number; promoted: number; total: number }> {
     const stream = `{failover-${replicaAcks}}:signals`;
-    const queue = new RedisSignalQueue({ url: cluster.url, clock: systemClock, settings: { stream }, commandTimeoutMs: 1000, replicaAcks });
+    const queue = new RedisSignalQueue({
+      url: cluster.url,
+      clock: systemClock,
+      settings: { stream },
+      commandTimeoutMs: 1000,
+      replicaAcks,
+    });
     expect(await queue.waitReady(10_000)).toBe(true);
     const gate = makeGate({ queue });
     const master = await cluster.masterOf(stream);
@@ -145,7 +159,14 @@ describe.skipIf(skip)('Redis adapters on a Redis Cluster (3 masters, 3 replicas)
         method: 'POST',
         url: GATE_ROUTES.datadog,
         headers: { 'content-type': 'application/json', 'x-flipturn-token': DD_TOKEN },
-        payload: JSON.stringify({ id: String(base + i), title: `[Triggered] svc-${i % 7} latency`, body: 'p99 above 1s', date: String(NOW_MS), alert_transition: 'Triggered', monitor_id: String(100 + (i % 7)) }),
+        payload: JSON.stringify({
+          id: String(base + i),
+          title: `[Triggered] svc-${i % 7} latency`,
+          body: 'p99 above 1s',
+          date: String(NOW_MS),
+          alert_transition: 'Triggered',
+          monitor_id: String(100 + (i % 7)),
+        }),
       });
     try {
       await Promise.all(
@@ -172,7 +193,10 @@ describe.skipIf(skip)('Redis adapters on a Redis Cluster (3 masters, 3 replicas)
       let start = '-';
       for (;;) {
         const rows = (await keys.xrange(stream, start, '+', 'COUNT', 1000)) as Array<[string, string[]]>;
-        for (const [, fields] of rows) stored.add((JSON.parse(fields[fields.indexOf('signal') + 1] ?? '{}') as { idempotencyKey: string }).idempotencyKey);
+        for (const [, fields] of rows)
+          stored.add(
+            (JSON.parse(fields[fields.indexOf('signal') + 1] ?? '{}') as { idempotencyKey: string }).idempotencyKey,
+          );
         if (rows.length < 1000) break;
         start = `(${rows[rows.length - 1]?.[0] ?? ''}`;
       }

@@ -47,7 +47,14 @@ export async function spawnFlipturn(role: 'start' | 'worker' | 'serve', env: Rec
   // The CLI with the testing aids (FLIPTURN_TEST_* in env become TestHooks): test/support/flipturn-test-entry.ts.
   const proc = spawn(process.execPath, ['--import', 'tsx', 'test/support/flipturn-test-entry.ts', role], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env, PORT: port },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: port,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -94,7 +101,16 @@ export function metric(page: string, name: string, labels: Record<string, string
  * The scenario's Datadog monitor as the Datadog Slack app posts it (a bot message with an attachment), in a
  * message the stand-in holds (`ts`), with its own monitor id so tests do not coalesce into each other.
  */
-export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: string; eventId: string; channel?: string; title?: string; text?: string; tags?: string }): string {
+export function slackAlertEvent(o: {
+  teamId: string;
+  ts: string;
+  monitorId: string;
+  eventId: string;
+  channel?: string;
+  title?: string;
+  text?: string;
+  tags?: string;
+}): string {
   const title = o.title ?? ALERT.title;
   const scope = 'env:lab,service:search';
   const link = `https://app.datadoghq.com/monitors/${o.monitorId}?group=${encodeURIComponent(scope)}&event_id=${o.eventId}&link_source=monitor_notif`;
@@ -135,7 +151,13 @@ export function slackAlertEvent(o: { teamId: string; ts: string; monitorId: stri
 }
 
 /** Someone mentions the bot in a thread (an app_mention event): a follow-up question. */
-export function slackMentionEvent(o: { teamId: string; channel: string; threadTs: string; ts: string; text: string }): string {
+export function slackMentionEvent(o: {
+  teamId: string;
+  channel: string;
+  threadTs: string;
+  ts: string;
+  text: string;
+}): string {
   return JSON.stringify({
     token: 'unused',
     team_id: o.teamId,
@@ -143,16 +165,38 @@ export function slackMentionEvent(o: { teamId: string; channel: string; threadTs
     type: 'event_callback',
     event_id: `EvQ${o.ts.replace('.', '')}`,
     event_time: Number(o.ts.split('.')[0]),
-    event: { type: 'app_mention', user: 'U0OPERATR', text: o.text, ts: o.ts, thread_ts: o.threadTs, team: o.teamId, channel: o.channel, event_ts: o.ts },
+    event: {
+      type: 'app_mention',
+      user: 'U0OPERATR',
+      text: o.text,
+      ts: o.ts,
+      thread_ts: o.threadTs,
+      team: o.teamId,
+      channel: o.channel,
+      event_ts: o.ts,
+    },
     authorizations: [{ team_id: o.teamId, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
   });
 }
 
-export function slackHeaders(raw: string, nowSec = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-slack-request-timestamp': String(nowSec), 'x-slack-signature': signSlackBody(secret, nowSec, raw) };
+export function slackHeaders(
+  raw: string,
+  nowSec = Math.floor(Date.now() / 1000),
+  secret = SIGNING_SECRET,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': String(nowSec),
+    'x-slack-signature': signSlackBody(secret, nowSec, raw),
+  };
 }
 
-export async function post(url: string, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: unknown; headers: Headers }> {
+export async function post(
+  url: string,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: unknown; headers: Headers }> {
   const res = await fetch(new URL(path, url), { method: 'POST', headers, body });
   const text = await res.text();
   let json: unknown = text;
@@ -165,7 +209,12 @@ export async function post(url: string, path: string, body: string, headers: Rec
 }
 
 /** Environment of a child against a private Redis and the Slack stand-in. */
-export function serviceEnv(o: { redisUrl: string; slackApiUrl: string; token: string; extra?: Record<string, string> }): Record<string, string> {
+export function serviceEnv(o: {
+  redisUrl: string;
+  slackApiUrl: string;
+  token: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
   return {
     REDIS_URL: o.redisUrl,
     SLACK_API_URL: o.slackApiUrl,

@@ -53,7 +53,10 @@ afterEach(async () => {
 
 async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
   const model = await startOpenAIStandin(script);
-  const slack = await startSlackStandin({ token: `xoxb-model-replies-${randomBytes(6).toString('hex')}`, teamId: 'T0MODEL' });
+  const slack = await startSlackStandin({
+    token: `xoxb-model-replies-${randomBytes(6).toString('hex')}`,
+    teamId: 'T0MODEL',
+  });
   const datadogToken = randomBytes(16).toString('hex');
   const signingSecret = randomBytes(16).toString('hex');
   const parsed = parseConfig({
@@ -74,7 +77,14 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
     OPENAI_TIMEOUT_MS: '20000',
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  const svc = await startService({ role: 'start', config: parsed.config, scrubber: parsed.scrubber, clock: systemClock, logger: createLogger({ level: 'silent' }), consumer: 'model-replies-test' });
+  const svc = await startService({
+    role: 'start',
+    config: parsed.config,
+    scrubber: parsed.scrubber,
+    clock: systemClock,
+    logger: createLogger({ level: 'silent' }),
+    consumer: 'model-replies-test',
+  });
   rig = { model, slack, svc, datadogToken, signingSecret };
   return rig;
 }
@@ -82,20 +92,35 @@ async function startRig(script: readonly StandinStep[] = []): Promise<Rig> {
 /** The mrkdwn / plain texts of a message's blocks, in order. */
 function blockTexts(m: StandinMessage): string[] {
   return (m.blocks as Block[]).flatMap((b) =>
-    b.type === 'section' || b.type === 'header' ? [b.text?.text ?? ''] : b.type === 'context' ? b.elements.map((e) => ('text' in e && typeof e.text === 'string' ? e.text : '')) : [],
+    b.type === 'section' || b.type === 'header'
+      ? [b.text?.text ?? '']
+      : b.type === 'context'
+        ? b.elements.map((e) => ('text' in e && typeof e.text === 'string' ? e.text : ''))
+        : [],
   );
 }
 
-const citedIds = (texts: readonly string[]): string[] => [...new Set(texts.flatMap((t) => t.match(/\bE\d+\b/g) ?? []))].sort();
+const citedIds = (texts: readonly string[]): string[] =>
+  [...new Set(texts.flatMap((t) => t.match(/\bE\d+\b/g) ?? []))].sort();
 
 /**
  * Sends the scenario's alert, polls the Slack stand-in for the cause-first reply, clicks its Details button (the
  * model writes the details), waits for the details message and reads the incident back from memory.
  */
 async function alertAndWait(r: Rig): Promise<{ texts: string[]; memory: IncidentMemory }> {
-  const answer = await sendWebhook(r.svc.url, 'datadog_webhook', ALERT_BODY, { datadogToken: r.datadogToken }, systemClock);
+  const answer = await sendWebhook(
+    r.svc.url,
+    'datadog_webhook',
+    ALERT_BODY,
+    { datadogToken: r.datadogToken },
+    systemClock,
+  );
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  const root = await eventually(() => Promise.resolve(topLevelMessages(r.slack, CHANNEL)[0]), 'the reply in Slack', WAIT_MS);
+  const root = await eventually(
+    () => Promise.resolve(topLevelMessages(r.slack, CHANNEL)[0]),
+    'the reply in Slack',
+    WAIT_MS,
+  );
   const incidentId = incidentOfAnswer(root);
   const teamId = r.svc.slack?.teamId;
   expect(incidentId, 'answer metadata names its incident').toBeDefined();
@@ -104,7 +129,18 @@ async function alertAndWait(r: Rig): Promise<{ texts: string[]; memory: Incident
     .flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []))
     .find((e) => e.action_id === ACTION_IDS.details)?.value;
   expect(value).toBeDefined();
-  const click = await postClick(r.svc.url, { teamId: teamId ?? '', channel: CHANNEL, messageTs: root.ts, actionId: ACTION_IDS.details, value: value ?? '', actionTs: '1769681000.000001' }, r.signingSecret);
+  const click = await postClick(
+    r.svc.url,
+    {
+      teamId: teamId ?? '',
+      channel: CHANNEL,
+      messageTs: root.ts,
+      actionId: ACTION_IDS.details,
+      value: value ?? '',
+      actionTs: '1769681000.000001',
+    },
+    r.signingSecret,
+  );
   expect(click.status).toBe(200);
   // The details message may be split into several messages: wait for its footer.
   const parts = await eventually(
@@ -115,7 +151,11 @@ async function alertAndWait(r: Rig): Promise<{ texts: string[]; memory: Incident
     'the details footer',
     WAIT_MS,
   );
-  const memory = await eventually(() => r.svc.adapters.memory.getIncident(teamId ?? '', incidentId ?? ''), 'the incident memory', WAIT_MS);
+  const memory = await eventually(
+    () => r.svc.adapters.memory.getIncident(teamId ?? '', incidentId ?? ''),
+    'the incident memory',
+    WAIT_MS,
+  );
   return { texts: parts.flatMap(blockTexts), memory };
 }
 
@@ -128,7 +168,12 @@ function names(sentence: string, service: string | undefined): boolean {
 /** The bullets of one titled section of the reply ("*Title*\n• a\n• b"). */
 function sectionBullets(texts: readonly string[], title: string): string[] {
   const t = texts.find((x) => x.startsWith(`*${title}*`));
-  return t === undefined ? [] : t.split('\n').slice(1).filter((l) => l.startsWith('• '));
+  return t === undefined
+    ? []
+    : t
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.startsWith('• '));
 }
 
 describe('the running service with a model (OPENAI_BASE_URL -> local stand-in)', () => {
@@ -146,7 +191,10 @@ describe('the running service with a model (OPENAI_BASE_URL -> local stand-in)',
     // The saved report is the one the model was shown: its ledger lists exactly the timeline's ids.
     const timeline = new Map(memory.report.timeline.map((e) => [e.id, e]));
     expect(timeline.size).toBeGreaterThan(0);
-    const prompt = r.model.requests[0]?.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n') ?? '';
+    const prompt =
+      r.model.requests[0]?.messages
+        .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
+        .join('\n') ?? '';
     const ledgerIds = [...prompt.matchAll(/^(E\d+) \| /gm)].map((m) => m[1] as string).sort();
     expect(ledgerIds).toEqual([...timeline.keys()].sort());
 
@@ -159,7 +207,11 @@ describe('the running service with a model (OPENAI_BASE_URL -> local stand-in)',
     for (const bullet of modelBullets) {
       const ids = citedIds([bullet]);
       expect(ids.length, bullet).toBeGreaterThan(0);
-      for (const id of ids) expect(names(bullet, timeline.get(id)?.service), `${bullet}: ${id} is evidence of ${timeline.get(id)?.service}`).toBe(true);
+      for (const id of ids)
+        expect(
+          names(bullet, timeline.get(id)?.service),
+          `${bullet}: ${id} is evidence of ${timeline.get(id)?.service}`,
+        ).toBe(true);
     }
     // The model's root-cause sentence names the report's root cause.
     const roots = memory.report.roles.rootCause;
@@ -167,29 +219,43 @@ describe('the running service with a model (OPENAI_BASE_URL -> local stand-in)',
     expect(modelBullets.some((b) => /root cause/i.test(b) && roots.every((svc) => names(b, svc)))).toBe(true);
   }, 90_000);
 
-  const lie = (text: string, cites: string[]): StandinStep => ({ content: JSON.stringify({ sections: [{ title: 'What happened (model)', sentences: [{ text, cites }] }] }) });
+  const lie = (text: string, cites: string[]): StandinStep => ({
+    content: JSON.stringify({ sections: [{ title: 'What happened (model)', sentences: [{ text, cites }] }] }),
+  });
   it.each([
-    ['cites an evidence id that does not exist', 'The failure started in catalog-cache when its serializer broke.', ['E99']],
-    ['names a wrong root cause (citing real evidence of that service)', 'The root cause is database, which ran out of connections.', ['E17']],
-  ])('a model that %s -> the deterministic narrator answers, nothing invented is posted', async (_name, text, cites) => {
-    // Every model call (first answer and repair rounds) gets the same lie.
-    const calls = 8;
-    const r = await startRig(Array.from({ length: calls }, () => lie(text, cites)));
-    const { texts, memory } = await alertAndWait(r);
+    [
+      'cites an evidence id that does not exist',
+      'The failure started in catalog-cache when its serializer broke.',
+      ['E99'],
+    ],
+    [
+      'names a wrong root cause (citing real evidence of that service)',
+      'The root cause is database, which ran out of connections.',
+      ['E17'],
+    ],
+  ])(
+    'a model that %s -> the deterministic narrator answers, nothing invented is posted',
+    async (_name, text, cites) => {
+      // Every model call (first answer and repair rounds) gets the same lie.
+      const calls = 8;
+      const r = await startRig(Array.from({ length: calls }, () => lie(text, cites)));
+      const { texts, memory } = await alertAndWait(r);
 
-    expect(r.model.requests.length).toBeGreaterThan(0);
-    expect(r.model.requests.length + r.model.pending()).toBe(calls);
-    expect(texts.some((t) => t.startsWith('Written by the deterministic narrator'))).toBe(true);
-    expect(texts.some((t) => t.startsWith(`Written by model`))).toBe(false);
-    expect(sectionBullets(texts, 'What happened (model)')).toEqual([]);
-    expect(texts.join('\n')).not.toContain(text);
+      expect(r.model.requests.length).toBeGreaterThan(0);
+      expect(r.model.requests.length + r.model.pending()).toBe(calls);
+      expect(texts.some((t) => t.startsWith('Written by the deterministic narrator'))).toBe(true);
+      expect(texts.some((t) => t.startsWith(`Written by model`))).toBe(false);
+      expect(sectionBullets(texts, 'What happened (model)')).toEqual([]);
+      expect(texts.join('\n')).not.toContain(text);
 
-    const timeline = new Set(memory.report.timeline.map((e) => e.id));
-    expect(timeline.has('E99')).toBe(false);
-    const cited = citedIds(texts);
-    expect(cited.length).toBeGreaterThan(0);
-    expect(cited.filter((id) => !timeline.has(id))).toEqual([]);
-    // The report itself still names the real root cause, not the lie.
-    expect(memory.report.roles.rootCause).not.toContain('database');
-  }, 90_000);
+      const timeline = new Set(memory.report.timeline.map((e) => e.id));
+      expect(timeline.has('E99')).toBe(false);
+      const cited = citedIds(texts);
+      expect(cited.length).toBeGreaterThan(0);
+      expect(cited.filter((id) => !timeline.has(id))).toEqual([]);
+      // The report itself still names the real root cause, not the lie.
+      expect(memory.report.roles.rootCause).not.toContain('database');
+    },
+    90_000,
+  );
 });

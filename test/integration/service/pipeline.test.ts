@@ -53,10 +53,20 @@ beforeEach(() => {
   });
 });
 
-const ctx = (deliveries = 1): HandleContext => ({ entryId: '1-0', deliveries, signal: new AbortController().signal, logger: silentLogger() });
-const alert = (i: number, o: Partial<UniversalIncidentSignal> = {}) => makeSignal(i, { incidentKey: 'datadog:monitor:42:env:prod,service:search', ...o }) as UniversalIncidentSignal;
+const ctx = (deliveries = 1): HandleContext => ({
+  entryId: '1-0',
+  deliveries,
+  signal: new AbortController().signal,
+  logger: silentLogger(),
+});
+const alert = (i: number, o: Partial<UniversalIncidentSignal> = {}) =>
+  makeSignal(i, { incidentKey: 'datadog:monitor:42:env:prod,service:search', ...o }) as UniversalIncidentSignal;
 const botReplies = (threadTs: string) => standin.thread(CHANNEL, threadTs);
-const rootsSince = (n: number) => standin.messages(CHANNEL).filter((m) => !m.threadTs).slice(n);
+const rootsSince = (n: number) =>
+  standin
+    .messages(CHANNEL)
+    .filter((m) => !m.threadTs)
+    .slice(n);
 
 describe('Pipeline', () => {
   it('answers a webhook alert once in a new thread of the default channel and remembers it', async () => {
@@ -68,7 +78,11 @@ describe('Pipeline', () => {
     const index = await memory.findThreadByIncidentKey(standin.teamId, signal.incidentKey);
     expect(index).toMatchObject({ channel: CHANNEL, threadTs: root?.ts });
     const saved = await memory.getIncident(standin.teamId, index?.incidentId ?? '');
-    expect(saved).toMatchObject({ version: 1, incidentKey: signal.incidentKey, thread: { channel: CHANNEL, threadTs: root?.ts } });
+    expect(saved).toMatchObject({
+      version: 1,
+      incidentKey: signal.incidentKey,
+      thread: { channel: CHANNEL, threadTs: root?.ts },
+    });
     expect(events.map((e) => e.stage)).toEqual(['investigating', 'posted', 'answered']);
 
     // The same delivery again (a reclaim after a crash before the ack): the answer is remembered, nothing is posted.
@@ -76,7 +90,10 @@ describe('Pipeline', () => {
     expect(rootsSince(roots)).toHaveLength(1);
     expect(seriesValue(slackPosts.posts, { outcome: 'posted' })).toBe(1);
     // A crash after the post and before the memory was saved: investigated again, the ledger posts nothing new.
-    await memory.indexIncident(standin.teamId, signal.incidentKey, { ...(index as NonNullable<typeof index>), incidentId: 'inc_lost' });
+    await memory.indexIncident(standin.teamId, signal.incidentKey, {
+      ...(index as NonNullable<typeof index>),
+      incidentId: 'inc_lost',
+    });
     expect(await pipeline.handle(signal, ctx(3))).toBe('answered');
     expect(rootsSince(roots)).toHaveLength(1);
     expect(seriesValue(slackPosts.posts, { outcome: 'posted' })).toBe(1);
@@ -121,7 +138,9 @@ describe('Pipeline', () => {
     await pipeline.handle(alert(1), ctx());
     const [root] = rootsSince(roots);
     const before = botReplies(root?.ts ?? '').length;
-    expect(await pipeline.handle(alert(9, { state: 'recovered', title: 'search latency back to normal' }), ctx())).toBe('updated');
+    expect(await pipeline.handle(alert(9, { state: 'recovered', title: 'search latency back to normal' }), ctx())).toBe(
+      'updated',
+    );
     const thread = botReplies(root?.ts ?? '');
     expect(thread).toHaveLength(before + 1);
     expect(thread[thread.length - 1]?.text).toContain('Recovered');

@@ -8,7 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_ROUTES } from '../../../src/ingress/gate.js';
 import { startSlackStandin, type SlackStandin } from '../../../src/lab/standins/slack.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
-import { ALERT_SEC, CHANNEL, killAll, metric, post, scrape, serviceEnv, slackAlertEvent, slackHeaders, spawnFlipturn, until } from './harness.js';
+import {
+  ALERT_SEC,
+  CHANNEL,
+  killAll,
+  metric,
+  post,
+  scrape,
+  serviceEnv,
+  slackAlertEvent,
+  slackHeaders,
+  spawnFlipturn,
+  until,
+} from './harness.js';
 
 const skip = skipRedisTests();
 
@@ -20,12 +32,21 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
   const newAlert = () => {
     monitor += 1;
     const root = standin.seed(CHANNEL, `[Triggered] High p99 latency on search (monitor ${monitor})`);
-    return { root, raw: slackAlertEvent({ teamId: standin.teamId, ts: root.ts, monitorId: String(monitor), eventId: String(monitor) }) };
+    return {
+      root,
+      raw: slackAlertEvent({
+        teamId: standin.teamId,
+        ts: root.ts,
+        monitorId: String(monitor),
+        eventId: String(monitor),
+      }),
+    };
   };
   /** The bot's messages in the thread (the picture shared after the reply is counted apart: pictures()). */
   const replies = (threadTs: string) => standin.thread(CHANNEL, threadTs).filter((m) => m.ts !== threadTs && !m.files);
   const pictures = (threadTs: string) => standin.uploads().filter((f) => f.threadTs === threadTs);
-  const env = (extra: Record<string, string>) => serviceEnv({ redisUrl: redis.url, slackApiUrl: standin.apiUrl, token: standin.token, extra });
+  const env = (extra: Record<string, string>) =>
+    serviceEnv({ redisUrl: redis.url, slackApiUrl: standin.apiUrl, token: standin.token, extra });
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -39,12 +60,18 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
   });
 
   it('a worker killed with SIGKILL mid-investigation is replaced and the answer arrives exactly once', async () => {
-    const first = await spawnFlipturn('start', env({ FLIPTURN_TEST_INVESTIGATION_DELAY_MS: '600000', RECLAIM_IDLE_MS: '1500' }));
+    const first = await spawnFlipturn(
+      'start',
+      env({ FLIPTURN_TEST_INVESTIGATION_DELAY_MS: '600000', RECLAIM_IDLE_MS: '1500' }),
+    );
     const { root, raw } = newAlert();
     expect((await post(first.url, GATE_ROUTES.slack, raw, slackHeaders(raw))).status).toBe(200);
     await until(async () => {
       const page = await scrape(first.url);
-      return metric(page, 'flipturn_worker_in_flight') === 1 && metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 1;
+      return (
+        metric(page, 'flipturn_worker_in_flight') === 1 &&
+        metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 1
+      );
     }, 'the first worker to be mid-investigation');
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');
     expect(replies(root.ts)).toHaveLength(0);
@@ -54,7 +81,10 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     await until(() => replies(root.ts).length > 0, 'the answer from the second worker');
     await until(async () => {
       const page = await scrape(second.url);
-      return metric(page, 'flipturn_worker_signals_total', { kind: 'alert', outcome: 'answered' }) === 1 && metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 0;
+      return (
+        metric(page, 'flipturn_worker_signals_total', { kind: 'alert', outcome: 'answered' }) === 1 &&
+        metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 0
+      );
     }, 'the reclaimed entry to be acked');
     const page = await scrape(second.url);
     expect(metric(page, 'flipturn_worker_reclaimed_total')).toBe(1);
@@ -79,13 +109,19 @@ describe.skipIf(skip)('crash recovery and Redis outages (black box)', () => {
     let attempt = 0;
     await until(async () => {
       attempt += 1;
-      const res = await post(svc.url, GATE_ROUTES.slack, raw, { ...slackHeaders(raw), 'x-slack-retry-num': String(Math.min(attempt, 3)) });
+      const res = await post(svc.url, GATE_ROUTES.slack, raw, {
+        ...slackHeaders(raw),
+        'x-slack-retry-num': String(Math.min(attempt, 3)),
+      });
       return res.status === 200 && (res.json as { queued: number }).queued === 1;
     }, 'the gate to accept the retry');
     await until(() => replies(root.ts).length > 0, 'the answer after the outage');
     await until(async () => {
       const page = await scrape(svc.url);
-      return metric(page, 'flipturn_worker_signals_total', { kind: 'alert', outcome: 'answered' }) === 1 && metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 0;
+      return (
+        metric(page, 'flipturn_worker_signals_total', { kind: 'alert', outcome: 'answered' }) === 1 &&
+        metric(page, 'flipturn_queue_entries', { state: 'pending' }) === 0
+      );
     }, 'the alert to be acked');
     expect(replies(root.ts)).toHaveLength(1);
     expect(await svc.kill('SIGTERM')).toBe(0);

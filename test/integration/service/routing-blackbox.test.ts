@@ -20,7 +20,22 @@ import { GATE_ROUTES } from '../../../src/ingress/gate.js';
 import { startSlackStandin, type SlackStandin, type StandinMessage } from '../../../src/lab/standins/slack.js';
 import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 import { SECRETS_CORPUS } from '../../support/secrets-corpus.js';
-import { ALERT, ALERT_SEC, killAll, metric, post, scrape, serviceEnv, SIGNING_SECRET, slackAlertEvent, slackHeaders, slackMentionEvent, spawnFlipturn, until, type Child } from './harness.js';
+import {
+  ALERT,
+  ALERT_SEC,
+  killAll,
+  metric,
+  post,
+  scrape,
+  serviceEnv,
+  SIGNING_SECRET,
+  slackAlertEvent,
+  slackHeaders,
+  slackMentionEvent,
+  spawnFlipturn,
+  until,
+  type Child,
+} from './harness.js';
 
 const skip = skipRedisTests();
 const DD_TOKEN = 'blackbox-datadog-token-0123456789';
@@ -36,7 +51,15 @@ const amHeaders = { 'content-type': 'application/json', authorization: `Bearer $
 const text = (m: StandinMessage | undefined) => `${m?.text ?? ''} ${JSON.stringify(m?.blocks ?? [])}`;
 
 /** A Datadog webhook delivery of the scenario's monitor (the default template), with its own ids and transition. */
-function ddDelivery(o: { id: string; monitorId: string; transition: 'Triggered' | 'Recovered'; atMs: number; title?: string; body?: string; tags?: string }): Record<string, unknown> {
+function ddDelivery(o: {
+  id: string;
+  monitorId: string;
+  transition: 'Triggered' | 'Recovered';
+  atMs: number;
+  title?: string;
+  body?: string;
+  tags?: string;
+}): Record<string, unknown> {
   const name = o.title ?? 'High p99 latency on search';
   return {
     ...ALERT,
@@ -56,15 +79,28 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
   let redis: RedisServerHandle;
   let standin: SlackStandin;
   let svc: Child;
-  const replies = (channel: string, threadTs: string) => standin.thread(channel, threadTs).filter((m) => m.ts !== threadTs);
+  const replies = (channel: string, threadTs: string) =>
+    standin.thread(channel, threadTs).filter((m) => m.ts !== threadTs);
   const roots = (channel: string) => standin.messages(channel).filter((m) => m.threadTs === undefined);
   const page = async () => scrape(svc.url);
-  const investigations = async () => metric(await page(), 'flipturn_investigation_duration_seconds_count', { result: 'ok' });
+  const investigations = async () =>
+    metric(await page(), 'flipturn_investigation_duration_seconds_count', { result: 'ok' });
   const pending = async () => metric(await page(), 'flipturn_queue_entries', { state: 'pending' });
   const settled = async () => (await pending()) === 0;
-  const slackAlert = async (channel: string, monitorId: string, extra: { title?: string; text?: string; tags?: string } = {}) => {
+  const slackAlert = async (
+    channel: string,
+    monitorId: string,
+    extra: { title?: string; text?: string; tags?: string } = {},
+  ) => {
     const root = standin.seed(channel, `[Triggered] ${extra.title ?? ALERT.title}`);
-    const raw = slackAlertEvent({ teamId: standin.teamId, ts: root.ts, monitorId, eventId: monitorId, channel, ...extra });
+    const raw = slackAlertEvent({
+      teamId: standin.teamId,
+      ts: root.ts,
+      monitorId,
+      eventId: monitorId,
+      channel,
+      ...extra,
+    });
     const res = await post(svc.url, GATE_ROUTES.slack, raw, slackHeaders(raw));
     expect(res.status).toBe(200);
     return root;
@@ -76,7 +112,8 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
     return msg;
   };
   /** The bot's messages in a thread after `after` (the question asked there). */
-  const answersAfter = (channel: string, threadTs: string, after: string) => replies(channel, threadTs).filter((m) => Number(m.ts) > Number(after) && !m.text.startsWith('<@U0BOT>'));
+  const answersAfter = (channel: string, threadTs: string, after: string) =>
+    replies(channel, threadTs).filter((m) => Number(m.ts) > Number(after) && !m.text.startsWith('<@U0BOT>'));
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -114,12 +151,17 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
     expect(await investigations()).toBe(before + 1);
     const answers = [text(replies(A, inA.ts)[0]), text(replies(B, inB.ts)[0])];
     // One thread has the analysis (with its buttons), the other a pointer to it (whichever the worker took first).
-    const [reply, pointer] = answers[0]?.includes('Already investigated') ? [answers[1] ?? '', answers[0]] : [answers[0] ?? '', answers[1] ?? ''];
+    const [reply, pointer] = answers[0]?.includes('Already investigated')
+      ? [answers[1] ?? '', answers[0]]
+      : [answers[0] ?? '', answers[1] ?? ''];
     expect(reply).toContain('catalog-cache');
     expect(reply).toContain('flipturn_feedback_correct');
     expect(pointer).toContain('Already investigated');
     expect(pointer).toMatch(new RegExp(`channel (${A}|${B}), thread (${inA.ts}|${inB.ts})`));
-    for (const [channel, root] of [[A, inA], [B, inB]] as const) {
+    for (const [channel, root] of [
+      [A, inA],
+      [B, inB],
+    ] as const) {
       const q = await ask(channel, root.ts, 'how sure are you?');
       await until(() => answersAfter(channel, root.ts, q.ts).length > 0, `the follow-up answered in ${channel}`);
       expect(text(answersAfter(channel, root.ts, q.ts)[0])).not.toContain('No incident in this thread');
@@ -133,7 +175,12 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
     const before = await investigations();
     const t0 = Number(ALERT.date);
     const send = async (id: string, transition: 'Triggered' | 'Recovered', atMs: number) => {
-      const res = await post(svc.url, GATE_ROUTES.datadog, JSON.stringify(ddDelivery({ id, monitorId: '920000001', transition, atMs })), ddHeaders);
+      const res = await post(
+        svc.url,
+        GATE_ROUTES.datadog,
+        JSON.stringify(ddDelivery({ id, monitorId: '920000001', transition, atMs })),
+        ddHeaders,
+      );
       expect(res.status).toBe(200);
     };
     await send('7100000000000000001', 'Triggered', t0);
@@ -143,11 +190,16 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
     await send('7100000000000000002', 'Recovered', t0 + 20_000);
     await until(() => replies(HOOKS, thread).some((m) => text(m).includes('Recovered')), 'the recovery line');
     await send('7100000000000000003', 'Triggered', t0 + 40_000);
-    await until(() => replies(HOOKS, thread).some((m) => text(m).includes('Fired again')), 'the answer to the second firing');
+    await until(
+      () => replies(HOOKS, thread).some((m) => text(m).includes('Fired again')),
+      'the answer to the second firing',
+    );
     await until(settled, 'everything handled');
     expect(await investigations()).toBe(before + 2);
     const inThread = replies(HOOKS, thread).map((m) => text(m));
-    expect(inThread.findIndex((t) => t.includes('Fired again'))).toBeGreaterThan(inThread.findIndex((t) => t.includes('Recovered')));
+    expect(inThread.findIndex((t) => t.includes('Fired again'))).toBeGreaterThan(
+      inThread.findIndex((t) => t.includes('Recovered')),
+    );
     expect(inThread.at(-1)).not.toContain('Recovered');
     expect(roots(HOOKS)).toHaveLength(hooks + 1);
   }, 240_000);
@@ -187,8 +239,22 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
     const hooks = roots(HOOKS).length;
     const slackRoots: StandinMessage[] = [];
     for (const [i, title] of titles.entries()) {
-      slackRoots.push(await slackAlert(A, String(940000000 + i), { title: `[Triggered on {env:lab,service:search}] ${title}`, text: body, tags }));
-      const dd = ddDelivery({ id: String(7300000000000000000n + BigInt(i)), monitorId: String(950000000 + i), transition: 'Triggered', atMs: Number(ALERT.date), title, body, tags });
+      slackRoots.push(
+        await slackAlert(A, String(940000000 + i), {
+          title: `[Triggered on {env:lab,service:search}] ${title}`,
+          text: body,
+          tags,
+        }),
+      );
+      const dd = ddDelivery({
+        id: String(7300000000000000000n + BigInt(i)),
+        monitorId: String(950000000 + i),
+        transition: 'Triggered',
+        atMs: Number(ALERT.date),
+        title,
+        body,
+        tags,
+      });
       expect((await post(svc.url, GATE_ROUTES.datadog, JSON.stringify(dd), ddHeaders)).status).toBe(200);
       const am = {
         version: '4',
@@ -201,7 +267,13 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
         alerts: [
           {
             status: 'firing',
-            labels: { alertname: 'HighLatency', service: 'search', env: 'lab', password: 'hunter2hunter2', token: AM_TOKEN },
+            labels: {
+              alertname: 'HighLatency',
+              service: 'search',
+              env: 'lab',
+              password: 'hunter2hunter2',
+              token: AM_TOKEN,
+            },
             annotations: { summary: title, description: body },
             startsAt: new Date(Number(ALERT.date)).toISOString(),
             endsAt: '0001-01-01T00:00:00Z',
@@ -212,13 +284,25 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
       };
       expect((await post(svc.url, GATE_ROUTES.alertmanager, JSON.stringify(am), amHeaders)).status).toBe(200);
     }
-    await until(() => slackRoots.every((r) => replies(A, r.ts).length > 0) && roots(HOOKS).length >= hooks + 2 * titles.length, 'every alert answered', 300_000);
+    await until(
+      () => slackRoots.every((r) => replies(A, r.ts).length > 0) && roots(HOOKS).length >= hooks + 2 * titles.length,
+      'every alert answered',
+      300_000,
+    );
     // Follow-up questions carrying the secrets, in a Slack alert thread and in a webhook alert thread.
     const asked: { channel: string; root: string; q: string }[] = [];
-    for (const [channel, root] of [[A, slackRoots[0]?.ts ?? ''], [HOOKS, roots(HOOKS)[hooks]?.ts ?? '']] as const) {
-      for (const q of [`what changed? ${everything}`, `why is ${DD_TOKEN} in the logs?`]) asked.push({ channel, root, q: (await ask(channel, root, q)).ts });
+    for (const [channel, root] of [
+      [A, slackRoots[0]?.ts ?? ''],
+      [HOOKS, roots(HOOKS)[hooks]?.ts ?? ''],
+    ] as const) {
+      for (const q of [`what changed? ${everything}`, `why is ${DD_TOKEN} in the logs?`])
+        asked.push({ channel, root, q: (await ask(channel, root, q)).ts });
     }
-    await until(() => asked.every((a) => answersAfter(a.channel, a.root, a.q).length > 0), 'every question answered', 300_000);
+    await until(
+      () => asked.every((a) => answersAfter(a.channel, a.root, a.q).length > 0),
+      'every question answered',
+      300_000,
+    );
     await until(settled, 'everything handled', 300_000);
     const sent = JSON.stringify(standin.calls.slice(callsBefore).map((c) => c.params));
     expect(sent).toContain('[REDACTED:');
@@ -234,10 +318,19 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
   it('start-up on a Redis that keeps nothing on disk fails with a clear message unless FLIPTURN_ALLOW_VOLATILE_QUEUE=true', async () => {
     const volatile = await startRedisServer({ persistence: 'none' });
     try {
-      const env = serviceEnv({ redisUrl: volatile.url, slackApiUrl: standin.apiUrl, token: standin.token, extra: { SLACK_DEFAULT_CHANNEL: HOOKS } });
-      await expect(spawnFlipturn('start', env)).rejects.toThrow(/refuses to start: Redis keeps nothing on disk[\s\S]*appendonly yes[\s\S]*FLIPTURN_ALLOW_VOLATILE_QUEUE=true \[FT_QUEUE_NOT_DURABLE\]/);
+      const env = serviceEnv({
+        redisUrl: volatile.url,
+        slackApiUrl: standin.apiUrl,
+        token: standin.token,
+        extra: { SLACK_DEFAULT_CHANNEL: HOOKS },
+      });
+      await expect(spawnFlipturn('start', env)).rejects.toThrow(
+        /refuses to start: Redis keeps nothing on disk[\s\S]*appendonly yes[\s\S]*FLIPTURN_ALLOW_VOLATILE_QUEUE=true \[FT_QUEUE_NOT_DURABLE\]/,
+      );
       const allowed = await spawnFlipturn('start', { ...env, FLIPTURN_ALLOW_VOLATILE_QUEUE: 'true' });
-      const ready = (await (await fetch(new URL('/readyz', allowed.url))).json()) as { queue?: { persistence?: string; durable?: boolean; volatileAllowed?: boolean } };
+      const ready = (await (await fetch(new URL('/readyz', allowed.url))).json()) as {
+        queue?: { persistence?: string; durable?: boolean; volatileAllowed?: boolean };
+      };
       expect(ready.queue).toMatchObject({ persistence: 'none', durable: false, volatileAllowed: true });
       expect(await allowed.kill('SIGTERM')).toBe(0);
     } finally {
@@ -258,22 +351,48 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
         s.on('error', () => undefined);
         s.once('error', reject);
       });
-    const head = (path: string, headers: Record<string, string>) => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+    const head = (path: string, headers: Record<string, string>) =>
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}\r\n`;
     const clients: Socket[] = [];
     for (let i = 0; i < 100; i++) {
       // A body announced and trickled on the Slack route, which must read it to check the signature (wrong here).
-      clients.push(await open(head(GATE_ROUTES.slack, { 'content-type': 'application/json', 'content-length': '400000', 'x-slack-request-timestamp': String(nowSec()), 'x-slack-signature': `v0=${'c'.repeat(64)}` })));
+      clients.push(
+        await open(
+          head(GATE_ROUTES.slack, {
+            'content-type': 'application/json',
+            'content-length': '400000',
+            'x-slack-request-timestamp': String(nowSec()),
+            'x-slack-signature': `v0=${'c'.repeat(64)}`,
+          }),
+        ),
+      );
       // Headers that never end (slowloris).
       clients.push(await open(`POST ${GATE_ROUTES.datadog} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n`));
       // A wrong token with a body announced: refused before the body is read.
-      clients.push(await open(head(GATE_ROUTES.datadog, { 'content-type': 'application/json', 'content-length': '400000', 'x-flipturn-token': 'wrong-token-0123456789' })));
+      clients.push(
+        await open(
+          head(GATE_ROUTES.datadog, {
+            'content-type': 'application/json',
+            'content-length': '400000',
+            'x-flipturn-token': 'wrong-token-0123456789',
+          }),
+        ),
+      );
     }
     const trickle = setInterval(() => {
       for (const c of clients) if (!c.destroyed) c.write(' ');
     }, 500);
     try {
       const root = standin.seed(A, `[Triggered] ${ALERT.title}`);
-      const raw = slackAlertEvent({ teamId: standin.teamId, ts: root.ts, monitorId: '960000001', eventId: '960000001', channel: A });
+      const raw = slackAlertEvent({
+        teamId: standin.teamId,
+        ts: root.ts,
+        monitorId: '960000001',
+        eventId: '960000001',
+        channel: A,
+      });
       const t0 = Date.now();
       expect((await post(svc.url, GATE_ROUTES.slack, raw, slackHeaders(raw))).status).toBe(200);
       await until(() => replies(A, root.ts).length > 0, 'the signed alert answered', 120_000);
@@ -286,7 +405,9 @@ describe.skipIf(skip)('routing, episodes, secrets and the gate under slow client
       expect(held).toBeGreaterThanOrEqual(100); // the Slack-route trickles at least are still there
       expect(answeredMs).toBeLessThan(10_000);
 
-      const closed = clients.filter((c) => !c.destroyed).map((c) => new Promise<void>((r) => c.once('close', () => r())));
+      const closed = clients
+        .filter((c) => !c.destroyed)
+        .map((c) => new Promise<void>((r) => c.once('close', () => r())));
       const t1 = Date.now();
       expect(await svc.kill('SIGTERM')).toBe(0);
       const exitMs = Date.now() - t1;

@@ -40,7 +40,12 @@ afterAll(async () => {
 });
 
 const build = (owner = 'w1') => {
-  const client = new SlackClient({ token: standin.token, apiUrl: standin.apiUrl, sleep: () => Promise.resolve(), maxAttempts: 2 });
+  const client = new SlackClient({
+    token: standin.token,
+    apiUrl: standin.apiUrl,
+    sleep: () => Promise.resolve(),
+    maxAttempts: 2,
+  });
   return new Pipeline({
     registry: new ProviderRegistry(),
     memory,
@@ -65,14 +70,25 @@ beforeEach(() => {
 });
 
 let seq = 0;
-const ctx = (deliveries = 1): HandleContext => ({ entryId: `${++seq}-0`, deliveries, signal: new AbortController().signal, logger: silentLogger() });
+const ctx = (deliveries = 1): HandleContext => ({
+  entryId: `${++seq}-0`,
+  deliveries,
+  signal: new AbortController().signal,
+  logger: silentLogger(),
+});
 const investigations = () => events.filter((e) => e.stage === 'investigating').length;
 const replies = (channel: string, ts: string) => standin.thread(channel, ts).filter((m) => m.ts !== ts);
 const roots = (channel: string) => standin.messages(channel).filter((m) => !m.threadTs);
-const text = (m: { text: string; blocks: unknown[] } | undefined) => `${m?.text ?? ''} ${JSON.stringify(m?.blocks ?? [])}`;
+const text = (m: { text: string; blocks: unknown[] } | undefined) =>
+  `${m?.text ?? ''} ${JSON.stringify(m?.blocks ?? [])}`;
 
 /** The Datadog app's message of one monitor notification in a channel, as a normalized Slack alert. */
-function slackAlert(channel: string, eventId: string, state: UniversalIncidentSignal['state'] = 'triggered', monitor = '555'): UniversalIncidentSignal {
+function slackAlert(
+  channel: string,
+  eventId: string,
+  state: UniversalIncidentSignal['state'] = 'triggered',
+  monitor = '555',
+): UniversalIncidentSignal {
   const msg = standin.seed(channel, `[${state}] High p99 latency on search`);
   const firedAt = new Date(clock.nowMs()).toISOString();
   return makeSignal(0, {
@@ -87,13 +103,31 @@ function slackAlert(channel: string, eventId: string, state: UniversalIncidentSi
   }) as UniversalIncidentSignal;
 }
 
-function webhook(eventId: string, state: UniversalIncidentSignal['state'], incident = 'datadog:monitor:777:service:checkout'): UniversalIncidentSignal {
-  return makeSignal(0, { idempotencyKey: `datadog:event:${eventId}`, incidentKey: incident, state, title: `checkout 5xx (${state})`, firedAt: new Date(clock.nowMs()).toISOString(), sourceIds: { eventId } }) as UniversalIncidentSignal;
+function webhook(
+  eventId: string,
+  state: UniversalIncidentSignal['state'],
+  incident = 'datadog:monitor:777:service:checkout',
+): UniversalIncidentSignal {
+  return makeSignal(0, {
+    idempotencyKey: `datadog:event:${eventId}`,
+    incidentKey: incident,
+    state,
+    title: `checkout 5xx (${state})`,
+    firedAt: new Date(clock.nowMs()).toISOString(),
+    sourceIds: { eventId },
+  }) as UniversalIncidentSignal;
 }
 
 function question(channel: string, threadTs: string, q: string): FollowUpSignal {
   const asked = standin.seed(channel, q, threadTs);
-  return { schemaVersion: 1, kind: 'followup', idempotencyKey: `slack:${standin.teamId}:${channel}:${asked.ts}`, receivedAt: new Date(clock.nowMs()).toISOString(), question: q, slack: { teamId: standin.teamId, channel, threadTs, messageTs: asked.ts } };
+  return {
+    schemaVersion: 1,
+    kind: 'followup',
+    idempotencyKey: `slack:${standin.teamId}:${channel}:${asked.ts}`,
+    receivedAt: new Date(clock.nowMs()).toISOString(),
+    question: q,
+    slack: { teamId: standin.teamId, channel, threadTs, messageTs: asked.ts },
+  };
 }
 
 describe('one alert in two channels', () => {
@@ -110,7 +144,10 @@ describe('one alert in two channels', () => {
     expect(replies(B, threadB)).toHaveLength(1);
     expect(replies(B, threadB)[0]?.text).toContain(`channel ${A}, thread ${threadA}`);
 
-    for (const [channel, thread] of [[A, threadA], [B, threadB]] as const) {
+    for (const [channel, thread] of [
+      [A, threadA],
+      [B, threadB],
+    ] as const) {
       const before = replies(channel, thread).length;
       expect(await pipeline.handle(question(channel, thread, 'how sure are you?'), ctx())).toBe('answered');
       const answer = replies(channel, thread).filter((m) => !m.text.startsWith('how sure'));
@@ -141,7 +178,11 @@ describe('episodes: fire, recover, fire again', () => {
     expect(investigations()).toBe(2);
     const thread = replies(HOOKS, root?.ts ?? '');
     // "Recovered", then the re-fire's answer: what changed (or that the same cause holds), then the reply with its buttons.
-    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again'), expect.stringMatching(/Fired again[\s\S]*Confidence/)]);
+    expect(thread.map((m) => text(m))).toEqual([
+      expect.stringContaining('Recovered'),
+      expect.stringContaining('Fired again'),
+      expect.stringMatching(/Fired again[\s\S]*Confidence/),
+    ]);
     expect(text(thread[1])).toMatch(/recovered at 10:00:05 UTC/);
     // The thread does not end on "Recovered" while the monitor fires: the incident's episode is open again.
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'datadog:monitor:777:service:checkout');
@@ -191,7 +232,11 @@ describe('episodes: fire, recover, fire again', () => {
     expect(investigations()).toBe(2);
     const thread = replies(HOOKS, root?.ts ?? '');
     // "Recovered", then the re-fire's answer: what changed (or that the same cause holds), then the reply with its buttons.
-    expect(thread.map((m) => text(m))).toEqual([expect.stringContaining('Recovered'), expect.stringContaining('Fired again'), expect.stringMatching(/Fired again[\s\S]*Confidence/)]);
+    expect(thread.map((m) => text(m))).toEqual([
+      expect.stringContaining('Recovered'),
+      expect.stringContaining('Fired again'),
+      expect.stringMatching(/Fired again[\s\S]*Confidence/),
+    ]);
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'inc:race');
     expect(index?.recoveredAt).toBeUndefined();
     expect(index?.firedAt).toBe(refire.firedAt);
@@ -238,13 +283,16 @@ describe('follow-up history', () => {
     await expect(pipeline.handle(q, ctx())).rejects.toMatchObject({ code: 'FT_SLACK_DELIVERY_FAILED' });
     expect(await memory.followUps({ teamId: standin.teamId, channel: A, threadTs: thread })).toEqual([]);
     expect(await pipeline.handle(q, ctx(2))).toBe('answered');
-    expect((await memory.followUps({ teamId: standin.teamId, channel: A, threadTs: thread })).map((h) => h.intent)).toEqual(['how_sure']);
+    expect(
+      (await memory.followUps({ teamId: standin.teamId, channel: A, threadTs: thread })).map((h) => h.intent),
+    ).toEqual(['how_sure']);
   });
 });
 
 describe('states that are recorded, not investigated, and stored records that are not trusted', () => {
   it('Warn, No Data and an unknown transition are counted by state and never investigated', async () => {
-    for (const state of ['warn', 'no_data', 'unknown'] as const) expect(await pipeline.handle(webhook(`s-${state}`, state, 'inc:states'), ctx())).toBe('ignored');
+    for (const state of ['warn', 'no_data', 'unknown'] as const)
+      expect(await pipeline.handle(webhook(`s-${state}`, state, 'inc:states'), ctx())).toBe('ignored');
     expect(notInvestigated).toEqual(['warn', 'no_data', 'unknown']);
     expect(investigations()).toBe(0);
   });
@@ -266,16 +314,32 @@ describe('secrets in the alert text', () => {
     const configured = 'configured-webhook-token-0123456789';
     const redact = (t: string) => scrubText(t, { known: (x) => x.replaceAll(configured, '********') });
     // As composed in production: the client scrubs what it sends too; that alone would let the cut secret through.
-    const client = new SlackClient({ token: standin.token, apiUrl: standin.apiUrl, sleep: () => Promise.resolve(), maxAttempts: 2, scrub: redact });
-    const masked = new Pipeline({ ...pipeline.deps, delivery: new SlackDelivery({ client, memory, clock, owner: 'w1' }), redactText: redact });
+    const client = new SlackClient({
+      token: standin.token,
+      apiUrl: standin.apiUrl,
+      sleep: () => Promise.resolve(),
+      maxAttempts: 2,
+      scrub: redact,
+    });
+    const masked = new Pipeline({
+      ...pipeline.deps,
+      delivery: new SlackDelivery({ client, memory, clock, owner: 'w1' }),
+      redactText: redact,
+    });
     // 140 characters, then the secrets: the 150-character header would cut the first one after its 9th character.
     const title = `${'checkout 5xx on the payment path '.repeat(5).slice(0, 140)} AKIAIOSFODNN7EXAMPLE ${configured}`;
-    const alert = { ...webhook('x1', 'triggered', 'inc:secret-title'), title, description: `token=${configured}`, tags: { password: 'hunter2hunter2', service: 'checkout' } };
+    const alert = {
+      ...webhook('x1', 'triggered', 'inc:secret-title'),
+      title,
+      description: `token=${configured}`,
+      tags: { password: 'hunter2hunter2', service: 'checkout' },
+    };
     const before = standin.calls.length;
     expect(await masked.handle(alert, ctx())).toBe('answered');
     const sent = JSON.stringify(standin.calls.slice(before).map((c) => c.params));
     expect(sent).toContain('[REDACTED:aws_access_key]');
-    for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2']) expect(sent).not.toContain(secret.slice(0, 8));
+    for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2'])
+      expect(sent).not.toContain(secret.slice(0, 8));
     const index = await memory.findThreadByIncidentKey(standin.teamId, 'inc:secret-title');
     const stored = JSON.stringify(await memory.getIncident(standin.teamId, index?.incidentId ?? ''));
     for (const secret of ['AKIAIOSFODNN7EXAMPLE', configured, 'hunter2hunter2']) expect(stored).not.toContain(secret);
@@ -287,7 +351,9 @@ describe('the picture of the analysis', () => {
     const drawn: string[] = [];
     const base = fixtureReport('nezha-tt-2023-01-29-1020');
     // An operation (span name) carrying a credential, as instrumented URLs sometimes do.
-    const report = JSON.parse(JSON.stringify(base).replaceAll('FilteringWebHandler.handle', 'GET /pay?key=AKIAIOSFODNN7EXAMPLE')) as typeof base;
+    const report = JSON.parse(
+      JSON.stringify(base).replaceAll('FilteringWebHandler.handle', 'GET /pay?key=AKIAIOSFODNN7EXAMPLE'),
+    ) as typeof base;
     expect(JSON.stringify(report)).toContain('AKIAIOSFODNN7EXAMPLE');
     const withPicture = new Pipeline({
       ...pipeline.deps,
@@ -297,7 +363,14 @@ describe('the picture of the analysis', () => {
         return undefined;
       },
     });
-    await withPicture.postPicture('inc_p1', 1, { teamId: standin.teamId, channel: HOOKS, threadTs: '1.1' }, report, 'title', silentLogger());
+    await withPicture.postPicture(
+      'inc_p1',
+      1,
+      { teamId: standin.teamId, channel: HOOKS, threadTs: '1.1' },
+      report,
+      'title',
+      silentLogger(),
+    );
     expect(drawn).toHaveLength(1);
     expect(drawn[0]).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(drawn[0]).toContain('[REDACTED:aws_access_key]');

@@ -20,10 +20,20 @@ describe('sharing the picture in the thread', () => {
   let slack: SlackStandin;
   let clock: FixedClock;
   let memory: ThreadMemory;
-  const client = () => new SlackClient({ token: slack.token, apiUrl: slack.apiUrl, sleep: () => Promise.resolve(), maxAttempts: 4 });
+  const client = () =>
+    new SlackClient({ token: slack.token, apiUrl: slack.apiUrl, sleep: () => Promise.resolve(), maxAttempts: 4 });
   const delivery = (owner: string) => new SlackDelivery({ client: client(), memory, clock, owner, leaseMs: 60_000 });
-  const file = () => ({ filename: 'flipturn-inc-1-v1.png', title: 'Causal chain and critical path', altText: picture?.altText ?? '', bytes: picture?.png ?? Buffer.alloc(0) });
-  const thread = () => ({ teamId: 'T1', channel: 'C0ALERTS', threadTs: slack.seed('C0ALERTS', 'Datadog: [Triggered] p99 latency').ts });
+  const file = () => ({
+    filename: 'flipturn-inc-1-v1.png',
+    title: 'Causal chain and critical path',
+    altText: picture?.altText ?? '',
+    bytes: picture?.png ?? Buffer.alloc(0),
+  });
+  const thread = () => ({
+    teamId: 'T1',
+    channel: 'C0ALERTS',
+    threadTs: slack.seed('C0ALERTS', 'Datadog: [Triggered] p99 latency').ts,
+  });
 
   beforeEach(async () => {
     slack = await startSlackStandin({ teamId: 'T0BOT' });
@@ -38,9 +48,18 @@ describe('sharing the picture in the thread', () => {
     expect(picture).toBeDefined();
     const target = thread();
     const r = await delivery('w1').upload('picture:inc-1:1', target, file());
-    expect(slack.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']);
+    expect(slack.calls.map((c) => c.method)).toEqual([
+      'files.getUploadURLExternal',
+      'upload',
+      'files.completeUploadExternal',
+    ]);
     const [shared] = slack.uploads();
-    expect(shared).toMatchObject({ name: 'flipturn-inc-1-v1.png', title: 'Causal chain and critical path', channel: 'C0ALERTS', threadTs: target.threadTs });
+    expect(shared).toMatchObject({
+      name: 'flipturn-inc-1-v1.png',
+      title: 'Causal chain and critical path',
+      channel: 'C0ALERTS',
+      threadTs: target.threadTs,
+    });
     expect(shared?.altText).toContain('Causal chain: root cause');
     expect(shared?.bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect(shared?.bytes.equals(picture?.png ?? Buffer.alloc(0))).toBe(true);
@@ -72,7 +91,16 @@ describe('sharing the picture in the thread', () => {
     const target = thread();
     await client().uploadFile({ ...file(), channel: target.channel, threadTs: target.threadTs });
     const now = clock.nowMs();
-    await memory.createDelivery('T1', { key: 'picture:inc-1:1', state: 'posting', channel: 'C0ALERTS', threadTs: target.threadTs, parts: [], startedAtMs: now - 120_000, owner: 'w-dead', updatedAtMs: now - 120_000 });
+    await memory.createDelivery('T1', {
+      key: 'picture:inc-1:1',
+      state: 'posting',
+      channel: 'C0ALERTS',
+      threadTs: target.threadTs,
+      parts: [],
+      startedAtMs: now - 120_000,
+      owner: 'w-dead',
+      updatedAtMs: now - 120_000,
+    });
     const r = await delivery('w2').upload('picture:inc-1:1', target, file());
     expect(slack.uploads()).toHaveLength(1);
     expect(r.parts).toEqual([slack.uploads()[0]?.id]);
@@ -80,7 +108,9 @@ describe('sharing the picture in the thread', () => {
 
   it('a failed upload URL (4xx) is FT_SLACK_DELIVERY_FAILED, and nothing is shared', async () => {
     slack.failNext('files.getUploadURLExternal', { status: 200, body: { ok: false, error: 'invalid_arguments' } });
-    await expect(delivery('w1').upload('picture:inc-1:1', thread(), file())).rejects.toMatchObject({ code: 'FT_SLACK_DELIVERY_FAILED' });
+    await expect(delivery('w1').upload('picture:inc-1:1', thread(), file())).rejects.toMatchObject({
+      code: 'FT_SLACK_DELIVERY_FAILED',
+    });
     expect(slack.uploads()).toHaveLength(0);
   });
 });

@@ -33,7 +33,13 @@ function followUps(r: RcaReport): SlackMessage[] {
     return renderDocument({ title: a.title, lead: [], sections: a.sections });
   });
   const diff = diffReports(r, r);
-  out.push(...renderDocument({ title: 'Recheck', lead: [], sections: [{ title: 'What changed since the last analysis', sentences: diff.sentences }] }));
+  out.push(
+    ...renderDocument({
+      title: 'Recheck',
+      lead: [],
+      sections: [{ title: 'What changed since the last analysis', sentences: diff.sentences }],
+    }),
+  );
   return out;
 }
 
@@ -46,7 +52,11 @@ describe('replies of every committed scenario', async () => {
       const s = await loadScenario(dir);
       const { report, signal } = await investigateScenario(s, { wallClock: new FixedClock(0) });
       const n = narrate(report);
-      const [reply, ...more] = renderReply(n, { title: signal.title, incident: { incidentId: 'inc_0123456789abcdef', version: 1 }, evidenceCount: report.timeline.length });
+      const [reply, ...more] = renderReply(n, {
+        title: signal.title,
+        incident: { incidentId: 'inc_0123456789abcdef', version: 1 },
+        evidenceCount: report.timeline.length,
+      });
       expect(more).toHaveLength(0);
       expect(reply).toBeDefined();
       const all = [reply as SlackMessage, ...renderDetails(n, { title: signal.title }), ...followUps(report)];
@@ -56,7 +66,9 @@ describe('replies of every committed scenario', async () => {
       expect(first.blocks[1]?.type).toBe('section');
       const causeText = first.blocks[1]?.type === 'section' ? (first.blocks[1].text?.text ?? '') : '';
       expect(causeText.startsWith('*')).toBe(true);
-      expect(causeText.replace(/\*/g, '')).toBe(n.summary.cause.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+      expect(causeText.replace(/\*/g, '')).toBe(
+        n.summary.cause.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      );
       for (const m of all) {
         expect(denyListHits(messageTexts(m)), `${name}: ${messageTexts(m).join('\n').slice(0, 400)}`).toEqual([]);
         expect(duplicateLines(m), name).toEqual([]);

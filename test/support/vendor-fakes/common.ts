@@ -16,7 +16,8 @@ export function readString(src: string, i: number): { value: string; next: numbe
     if (end < 0) throw new QueryParseError(`unterminated raw string at ${i}`);
     return { value: src.slice(i + 1, end), next: end + 1 };
   }
-  if (quote !== '"') throw new QueryParseError(`expected a string at ${i}, found ${JSON.stringify(src.slice(i, i + 10))}`);
+  if (quote !== '"')
+    throw new QueryParseError(`expected a string at ${i}, found ${JSON.stringify(src.slice(i, i + 10))}`);
   let out = '';
   for (let j = i + 1; j < src.length; j++) {
     const c = src[j] ?? '';
@@ -117,12 +118,22 @@ export interface GuardOptions {
 }
 
 /** Wraps a handler with the backend's auth checks (401 as Loki/Tempo/Prometheus behind a gateway answer). */
-export function guard(o: GuardOptions, fn: (req: RecordedRequest) => FakeResponse): (req: RecordedRequest) => FakeResponse {
+export function guard(
+  o: GuardOptions,
+  fn: (req: RecordedRequest) => FakeResponse,
+): (req: RecordedRequest) => FakeResponse {
   return (req) => {
     let r: FakeResponse;
-    if (o.failStatus) r = { status: o.failStatus, body: 'upstream unavailable\n', headers: { 'content-type': 'text/plain' } };
-    else if (o.basicAuth && req.headers.authorization !== `Basic ${Buffer.from(`${o.basicAuth.user}:${o.basicAuth.password}`).toString('base64')}`) r = { status: 401, body: 'Unauthorized\n', headers: { 'content-type': 'text/plain' } };
-    else if (o.tenant && req.headers['x-scope-orgid'] !== o.tenant) r = { status: 401, body: 'no org id\n', headers: { 'content-type': 'text/plain' } };
+    if (o.failStatus)
+      r = { status: o.failStatus, body: 'upstream unavailable\n', headers: { 'content-type': 'text/plain' } };
+    else if (
+      o.basicAuth &&
+      req.headers.authorization !==
+        `Basic ${Buffer.from(`${o.basicAuth.user}:${o.basicAuth.password}`).toString('base64')}`
+    )
+      r = { status: 401, body: 'Unauthorized\n', headers: { 'content-type': 'text/plain' } };
+    else if (o.tenant && req.headers['x-scope-orgid'] !== o.tenant)
+      r = { status: 401, body: 'no org id\n', headers: { 'content-type': 'text/plain' } };
     else {
       try {
         r = fn(req);

@@ -12,8 +12,24 @@
  * Anything else (parsers, metric queries) is a 400 parse error: the fake does not pretend.
  */
 import type { Attributes, LogEntry } from '../../../src/providers/models.js';
-import { startFakeHttpServer, type FakeHttpServer, type FakeResponse, type RecordedRequest } from '../fake-http-server.js';
-import { guard, labelMatches, labelName, QueryParseError, re2, readMatchers, readString, skipSpace, type GuardOptions, type LabelMatcher } from './common.js';
+import {
+  startFakeHttpServer,
+  type FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+} from '../fake-http-server.js';
+import {
+  guard,
+  labelMatches,
+  labelName,
+  QueryParseError,
+  re2,
+  readMatchers,
+  readString,
+  skipSpace,
+  type GuardOptions,
+  type LabelMatcher,
+} from './common.js';
 
 export interface LogQLQuery {
   readonly selector: readonly LabelMatcher[];
@@ -23,7 +39,10 @@ export interface LogQLQuery {
 
 export function parseLogQL(src: string): LogQLQuery {
   const { matchers, next } = readMatchers(src, skipSpace(src, 0));
-  if (!matchers.some((m) => !labelMatches(m, ''))) throw new QueryParseError('queries require at least one regexp or equality matcher that does not have an empty-compatible value');
+  if (!matchers.some((m) => !labelMatches(m, '')))
+    throw new QueryParseError(
+      'queries require at least one regexp or equality matcher that does not have an empty-compatible value',
+    );
   const lineFilters: Array<LogQLQuery['lineFilters'][number]> = [];
   const labelFilters: LabelMatcher[] = [];
   let i = skipSpace(src, next);
@@ -46,7 +65,13 @@ export function parseLogQL(src: string): LogQLQuery {
   return { selector: matchers, lineFilters, labelFilters };
 }
 
-const STREAM_KEYS = ['service.name', 'deployment.environment', 'deployment.environment.name', 'k8s.pod.name', 'service.instance.id'];
+const STREAM_KEYS = [
+  'service.name',
+  'deployment.environment',
+  'deployment.environment.name',
+  'k8s.pod.name',
+  'service.instance.id',
+];
 
 interface Row {
   readonly time: bigint;
@@ -96,11 +121,30 @@ function queryRange(rows: readonly Row[], params: URLSearchParams): FakeResponse
   const start = BigInt(params.get('start') ?? '0');
   const end = BigInt(params.get('end') ?? String(BigInt(Date.now()) * 1_000_000n));
   const limit = Number(params.get('limit') ?? '100');
-  if (limit > MAX_ENTRIES) return { status: 400, body: `max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${MAX_ENTRIES})\n`, headers: { 'content-type': 'text/plain' } };
+  if (limit > MAX_ENTRIES)
+    return {
+      status: 400,
+      body: `max entries limit per query exceeded, limit > max_entries_limit (${limit} > ${MAX_ENTRIES})\n`,
+      headers: { 'content-type': 'text/plain' },
+    };
   const backward = (params.get('direction') ?? 'backward') === 'backward';
   const hits = rows.filter((r) => r.time >= start && r.time < end && rowMatches(q, r));
   // Loki merges streams by time (ties by stream, then line) and keeps the first `limit` in the direction.
-  hits.sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : a.streamKey < b.streamKey ? -1 : a.streamKey > b.streamKey ? 1 : a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+  hits.sort((a, b) =>
+    a.time !== b.time
+      ? a.time < b.time
+        ? -1
+        : 1
+      : a.streamKey < b.streamKey
+        ? -1
+        : a.streamKey > b.streamKey
+          ? 1
+          : a.line < b.line
+            ? -1
+            : a.line > b.line
+              ? 1
+              : 0,
+  );
   if (backward) hits.reverse();
   const kept = hits.slice(0, limit);
   const streams = new Map<string, { stream: Record<string, string>; values: unknown[] }>();
@@ -110,14 +154,28 @@ function queryRange(rows: readonly Row[], params: URLSearchParams): FakeResponse
     streams.set(r.streamKey, s);
   }
   const result = [...streams.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
-  return { status: 200, body: { status: 'success', data: { resultType: 'streams', result, stats: { summary: { totalEntriesReturned: kept.length } } } } };
+  return {
+    status: 200,
+    body: {
+      status: 'success',
+      data: { resultType: 'streams', result, stats: { summary: { totalEntriesReturned: kept.length } } },
+    },
+  };
 }
 
 /** Starts a fake Loki holding `logs`. */
 export async function startFakeLoki(logs: readonly LogEntry[], o: GuardOptions = {}): Promise<FakeHttpServer> {
   const rows = logs.map(lokiRow);
   const server = await startFakeHttpServer();
-  server.route('GET', '/ready', guard(o, () => ({ status: 200, body: 'ready\n', headers: { 'content-type': 'text/plain' } })));
-  server.route('GET', '/loki/api/v1/query_range', guard(o, (req: RecordedRequest) => queryRange(rows, req.query)));
+  server.route(
+    'GET',
+    '/ready',
+    guard(o, () => ({ status: 200, body: 'ready\n', headers: { 'content-type': 'text/plain' } })),
+  );
+  server.route(
+    'GET',
+    '/loki/api/v1/query_range',
+    guard(o, (req: RecordedRequest) => queryRange(rows, req.query)),
+  );
   return server;
 }

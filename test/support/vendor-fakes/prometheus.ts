@@ -19,12 +19,29 @@ import { evaluate, evaluateRange, formatValue, parsePromQL, type PromSeries } fr
 
 export type PromNaming = 'underscore' | 'utf8';
 
-const UNIT_SUFFIX: Readonly<Record<string, string>> = { s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds', By: 'bytes', KiBy: 'kibibytes', MiBy: 'mebibytes', '%': 'percent', Hz: 'hertz' };
+const UNIT_SUFFIX: Readonly<Record<string, string>> = {
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  '%': 'percent',
+  Hz: 'hertz',
+};
 
 function metricName(s: MetricSeries, naming: PromNaming): string {
   if (naming === 'utf8') return s.name;
   let n = labelName(s.name).replace(/__+/g, '_');
-  const unit = s.unit && !s.unit.startsWith('{') ? (s.unit === '1' ? (s.type === 'gauge' ? 'ratio' : undefined) : UNIT_SUFFIX[s.unit]) : undefined;
+  const unit =
+    s.unit && !s.unit.startsWith('{')
+      ? s.unit === '1'
+        ? s.type === 'gauge'
+          ? 'ratio'
+          : undefined
+        : UNIT_SUFFIX[s.unit]
+      : undefined;
   if (unit && !n.endsWith(`_${unit}`)) n += `_${unit}`;
   if (s.type === 'sum' && s.monotonic) n += '_total';
   return n;
@@ -68,7 +85,10 @@ function toPromSeries(s: MetricSeries, naming: PromNaming): PromSeries[] {
   const out: PromSeries[] = [];
   const les = [...bounds.map(String), '+Inf'];
   les.forEach((le, i) => {
-    out.push({ labels: { __name__: `${name}_bucket`, ...labels, le }, samples: rows.map((r) => ({ t: r.t, v: r.counts.slice(0, i + 1).reduce((a, b) => a + b, 0) })) });
+    out.push({
+      labels: { __name__: `${name}_bucket`, ...labels, le },
+      samples: rows.map((r) => ({ t: r.t, v: r.counts.slice(0, i + 1).reduce((a, b) => a + b, 0) })),
+    });
   });
   out.push({ labels: { __name__: `${name}_sum`, ...labels }, samples: rows.map((r) => ({ t: r.t, v: r.sum })) });
   out.push({ labels: { __name__: `${name}_count`, ...labels }, samples: rows.map((r) => ({ t: r.t, v: r.count })) });
@@ -83,7 +103,8 @@ function badData(error: string): FakeResponse {
 
 function seconds(v: string | null, what: string): number {
   const n = Number(v);
-  if (v === null || !Number.isFinite(n)) throw new QueryParseError(`invalid parameter "${what}": cannot parse ${JSON.stringify(v)} to a valid timestamp`);
+  if (v === null || !Number.isFinite(n))
+    throw new QueryParseError(`invalid parameter "${what}": cannot parse ${JSON.stringify(v)} to a valid timestamp`);
   return Math.round(n * 1000);
 }
 
@@ -97,10 +118,17 @@ function run(fn: () => FakeResponse): FakeResponse {
 }
 
 /** Starts a fake Prometheus holding `metrics` stored with `naming`. */
-export async function startFakePrometheus(metrics: readonly MetricSeries[], o: GuardOptions & { readonly naming?: PromNaming } = {}): Promise<FakeHttpServer> {
+export async function startFakePrometheus(
+  metrics: readonly MetricSeries[],
+  o: GuardOptions & { readonly naming?: PromNaming } = {},
+): Promise<FakeHttpServer> {
   const series = metrics.flatMap((m) => toPromSeries(m, o.naming ?? 'underscore'));
   const server = await startFakeHttpServer();
-  server.route('GET', '/-/ready', guard(o, () => ({ status: 200, body: 'Prometheus Server is Ready.\n', headers: { 'content-type': 'text/plain' } })));
+  server.route(
+    'GET',
+    '/-/ready',
+    guard(o, () => ({ status: 200, body: 'Prometheus Server is Ready.\n', headers: { 'content-type': 'text/plain' } })),
+  );
   server.route(
     'GET',
     '/api/v1/query_range',
@@ -110,10 +138,22 @@ export async function startFakePrometheus(metrics: readonly MetricSeries[], o: G
         const end = seconds(req.query.get('end'), 'end');
         const step = seconds(req.query.get('step'), 'step');
         if (end < start) return badData('invalid parameter "end": end timestamp must not be before start time');
-        if (!(step > 0)) return badData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-        if ((end - start) / step > MAX_POINTS) return badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+        if (!(step > 0))
+          return badData(
+            'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
+          );
+        if ((end - start) / step > MAX_POINTS)
+          return badData(
+            'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+          );
         const expr = parsePromQL(req.query.get('query') ?? '');
-        return { status: 200, body: { status: 'success', data: { resultType: 'matrix', result: evaluateRange(expr, series, start, end, step) } } };
+        return {
+          status: 200,
+          body: {
+            status: 'success',
+            data: { resultType: 'matrix', result: evaluateRange(expr, series, start, end, step) },
+          },
+        };
       }),
     ),
   );
@@ -124,7 +164,10 @@ export async function startFakePrometheus(metrics: readonly MetricSeries[], o: G
       run(() => {
         const t = seconds(req.query.get('time'), 'time');
         const expr = parsePromQL(req.query.get('query') ?? '');
-        const result = evaluate(expr, series, t).map((s) => ({ metric: s.labels, value: [t / 1000, formatValue(s.v)] }));
+        const result = evaluate(expr, series, t).map((s) => ({
+          metric: s.labels,
+          value: [t / 1000, formatValue(s.v)],
+        }));
         return { status: 200, body: { status: 'success', data: { resultType: 'vector', result } } };
       }),
     ),

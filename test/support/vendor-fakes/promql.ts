@@ -18,7 +18,13 @@ export interface PromSeries {
 export type Expr =
   | { readonly type: 'selector'; readonly matchers: readonly LabelMatcher[] }
   | { readonly type: 'rate'; readonly fn: 'rate' | 'increase'; readonly selector: Expr; readonly windowMs: number }
-  | { readonly type: 'agg'; readonly op: string; readonly by: readonly string[]; readonly param?: number; readonly expr: Expr }
+  | {
+      readonly type: 'agg';
+      readonly op: string;
+      readonly by: readonly string[];
+      readonly param?: number;
+      readonly expr: Expr;
+    }
   | { readonly type: 'hq'; readonly q: number; readonly expr: Expr }
   | { readonly type: 'binary'; readonly op: '/' | 'or'; readonly lhs: Expr; readonly rhs: Expr }
   | { readonly type: 'number'; readonly value: number };
@@ -38,7 +44,10 @@ class Parser {
   }
   eat(tok: string): void {
     this.ws();
-    if (!this.src.startsWith(tok, this.i)) throw new QueryParseError(`expected ${JSON.stringify(tok)} at char ${this.i + 1}, found ${JSON.stringify(this.src.slice(this.i, this.i + 12))}`);
+    if (!this.src.startsWith(tok, this.i))
+      throw new QueryParseError(
+        `expected ${JSON.stringify(tok)} at char ${this.i + 1}, found ${JSON.stringify(this.src.slice(this.i, this.i + 12))}`,
+      );
     this.i += tok.length;
   }
   labels(): string[] {
@@ -136,8 +145,12 @@ class Parser {
       const r = readMatchers(this.src, this.i);
       matchers.push(...r.matchers);
       this.i = r.next;
-    } else if (!name) throw new QueryParseError(`unexpected ${JSON.stringify(this.src.slice(this.i, this.i + 12))} at char ${this.i + 1}`);
-    if (!matchers.some((m) => !labelMatches(m, ''))) throw new QueryParseError('vector selector must contain at least one non-empty matcher');
+    } else if (!name)
+      throw new QueryParseError(
+        `unexpected ${JSON.stringify(this.src.slice(this.i, this.i + 12))} at char ${this.i + 1}`,
+      );
+    if (!matchers.some((m) => !labelMatches(m, '')))
+      throw new QueryParseError('vector selector must contain at least one non-empty matcher');
     return { type: 'selector', matchers };
   }
 }
@@ -146,14 +159,17 @@ export function parsePromQL(src: string): Expr {
   const p = new Parser(src);
   const e = p.expr();
   p.ws();
-  if (p.i < src.length) throw new QueryParseError(`unexpected ${JSON.stringify(src.slice(p.i, p.i + 12))} at char ${p.i + 1}`);
+  if (p.i < src.length)
+    throw new QueryParseError(`unexpected ${JSON.stringify(src.slice(p.i, p.i + 12))} at char ${p.i + 1}`);
   return e;
 }
 
 type Sample = { readonly labels: Labels; readonly v: number };
 const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
-const without = (l: Labels, drop: readonly string[]) => Object.fromEntries(Object.entries(l).filter(([k]) => !drop.includes(k)));
-const only = (l: Labels, keep: readonly string[]) => Object.fromEntries(Object.entries(l).filter(([k]) => keep.includes(k)));
+const without = (l: Labels, drop: readonly string[]) =>
+  Object.fromEntries(Object.entries(l).filter(([k]) => !drop.includes(k)));
+const only = (l: Labels, keep: readonly string[]) =>
+  Object.fromEntries(Object.entries(l).filter(([k]) => keep.includes(k)));
 
 function select(series: readonly PromSeries[], matchers: readonly LabelMatcher[]): PromSeries[] {
   return series.filter((s) => matchers.every((m) => labelMatches(m, s.labels[m.name])));
@@ -212,7 +228,10 @@ export function evaluate(e: Expr, series: readonly PromSeries[], t: number): Sam
     case 'rate': {
       if (e.selector.type !== 'selector') throw new QueryParseError('rate() needs a range vector');
       return select(series, e.selector.matchers).flatMap((s) => {
-        const r = rateOf(s.samples.filter((p) => p.t <= t && p.t > t - e.windowMs), e.fn);
+        const r = rateOf(
+          s.samples.filter((p) => p.t <= t && p.t > t - e.windowMs),
+          e.fn,
+        );
         return r === undefined ? [] : [{ labels: without(s.labels, ['__name__']), v: r }];
       });
     }
@@ -256,7 +275,13 @@ export function evaluate(e: Expr, series: readonly PromSeries[], t: number): Sam
 }
 
 /** Evaluates at start, start+step, ..., end (ms) and assembles a matrix (series sorted by labels). */
-export function evaluateRange(e: Expr, series: readonly PromSeries[], startMs: number, endMs: number, stepMs: number): Array<{ metric: Labels; values: Array<[number, string]> }> {
+export function evaluateRange(
+  e: Expr,
+  series: readonly PromSeries[],
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+): Array<{ metric: Labels; values: Array<[number, string]> }> {
   const out = new Map<string, { metric: Labels; values: Array<[number, string]> }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
     for (const s of evaluate(e, series, t)) {

@@ -16,7 +16,12 @@
  */
 import type { AttributeValue, Span } from '../../../src/providers/models.js';
 import { kvList, traceLines } from '../../conformance/otlp-json.js';
-import { startFakeHttpServer, type FakeHttpServer, type FakeResponse, type RecordedRequest } from '../fake-http-server.js';
+import {
+  startFakeHttpServer,
+  type FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+} from '../fake-http-server.js';
 import { guard, QueryParseError, re2, readString, skipSpace, type GuardOptions } from './common.js';
 
 type Attr = { readonly scope: 'resource' | 'span' | 'any'; readonly key: string };
@@ -60,10 +65,16 @@ function readCond(src: string, i: number): { cond: TraceQLCond; next: number } {
     if (name === 'duration') {
       const d = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(src.slice(j));
       if (!d) throw new QueryParseError(`expected a duration at ${j}`);
-      return { cond: { kind: 'intrinsic', name, op, value: Number(d[1]) * (UNITS[d[2] ?? 'ns'] ?? 1) }, next: j + d[0].length };
+      return {
+        cond: { kind: 'intrinsic', name, op, value: Number(d[1]) * (UNITS[d[2] ?? 'ns'] ?? 1) },
+        next: j + d[0].length,
+      };
     }
     const word = /^[a-z]+/.exec(src.slice(j))?.[0];
-    const allowed = name === 'status' ? ['error', 'ok', 'unset'] : ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+    const allowed =
+      name === 'status'
+        ? ['error', 'ok', 'unset']
+        : ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
     if (!word || !allowed.includes(word)) throw new QueryParseError(`invalid ${name} value at ${j}`);
     j += word.length;
     return { cond: { kind: 'intrinsic', name, op, value: word }, next: j };
@@ -118,7 +129,17 @@ function attrOf(s: Span, a: Attr): AttributeValue | undefined {
 }
 
 function cmpNum(op: string, a: number, b: number): boolean {
-  return op === '>=' ? a >= b : op === '>' ? a > b : op === '<=' ? a <= b : op === '<' ? a < b : op === '!=' ? a !== b : a === b;
+  return op === '>='
+    ? a >= b
+    : op === '>'
+      ? a > b
+      : op === '<='
+        ? a <= b
+        : op === '<'
+          ? a < b
+          : op === '!='
+            ? a !== b
+            : a === b;
 }
 
 function spanMatches(s: Span, c: TraceQLCond): boolean {
@@ -144,7 +165,9 @@ function returnedAttributes(s: Span, q: TraceQLQuery): Record<string, AttributeV
     const v = attrOf(s, a);
     if (v !== undefined && v !== null) out[a.key] = v;
   }
-  for (const c of q.conds) if (c.kind === 'intrinsic' && (c.name === 'status' || c.name === 'kind')) out[c.name] = c.name === 'status' ? s.status : s.kind;
+  for (const c of q.conds)
+    if (c.kind === 'intrinsic' && (c.name === 'status' || c.name === 'kind'))
+      out[c.name] = c.name === 'status' ? s.status : s.kind;
   return out;
 }
 
@@ -162,7 +185,10 @@ function traces(spans: readonly Span[]): Map<string, TraceInfo> {
   for (const [id, list] of by) {
     list.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.spanId < b.spanId ? -1 : 1));
     const start = list.reduce((m, s) => (s.start < m ? s.start : m), list[0]?.start ?? 0n);
-    const end = list.reduce((m, s) => (s.start + BigInt(s.durationNanos) > m ? s.start + BigInt(s.durationNanos) : m), start);
+    const end = list.reduce(
+      (m, s) => (s.start + BigInt(s.durationNanos) > m ? s.start + BigInt(s.durationNanos) : m),
+      start,
+    );
     out.set(id, { id, spans: list, start, end });
   }
   return out;
@@ -178,7 +204,9 @@ function root(t: TraceInfo): Span | undefined {
 function search(all: ReadonlyMap<string, TraceInfo>, params: URLSearchParams): FakeResponse {
   const q = parseTraceQL(params.get('q') ?? '{ }');
   const start = BigInt(params.get('start') ?? '0') * 1_000_000_000n;
-  const end = params.has('end') ? BigInt(params.get('end') ?? '0') * 1_000_000_000n : BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n;
+  const end = params.has('end')
+    ? BigInt(params.get('end') ?? '0') * 1_000_000_000n
+    : BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n;
   const limit = Number(params.get('limit') ?? '20');
   const spss = Number(params.get('spss') ?? '3');
   const hits: Array<{ t: TraceInfo; matched: Span[] }> = [];
@@ -192,28 +220,43 @@ function search(all: ReadonlyMap<string, TraceInfo>, params: URLSearchParams): F
     const r = root(t);
     return {
       traceID: trimZeros(t.id),
-      ...(r ? { rootServiceName: r.service, rootTraceName: r.operation } : { rootServiceName: '<root span not yet received>' }),
+      ...(r
+        ? { rootServiceName: r.service, rootTraceName: r.operation }
+        : { rootServiceName: '<root span not yet received>' }),
       startTimeUnixNano: t.start.toString(),
       durationMs: Math.round(Number(t.end - t.start) / 1e6),
       spanSets: [
         {
-          spans: matched.slice(0, spss).map((s) => ({ spanID: s.spanId, name: s.operation, startTimeUnixNano: s.start.toString(), durationNanos: String(s.durationNanos), attributes: kvList(returnedAttributes(s, q)) })),
+          spans: matched.slice(0, spss).map((s) => ({
+            spanID: s.spanId,
+            name: s.operation,
+            startTimeUnixNano: s.start.toString(),
+            durationNanos: String(s.durationNanos),
+            attributes: kvList(returnedAttributes(s, q)),
+          })),
           matched: matched.length,
         },
       ],
     };
   });
-  return { status: 200, body: { traces: body, metrics: { inspectedTraces: all.size, inspectedBytes: '0', totalBlocks: 1 } } };
+  return {
+    status: 200,
+    body: { traces: body, metrics: { inspectedTraces: all.size, inspectedBytes: '0', totalBlocks: 1 } },
+  };
 }
 
 function traceById(all: ReadonlyMap<string, TraceInfo>, req: RecordedRequest): FakeResponse {
   const raw = decodeURIComponent(req.path.slice('/api/traces/'.length)).toLowerCase();
-  if (!/^[0-9a-f]{1,32}$/.test(raw)) return { status: 400, body: 'invalid trace id\n', headers: { 'content-type': 'text/plain' } };
+  if (!/^[0-9a-f]{1,32}$/.test(raw))
+    return { status: 400, body: 'invalid trace id\n', headers: { 'content-type': 'text/plain' } };
   const t = all.get(raw.padStart(32, '0'));
   const start = req.query.has('start') ? BigInt(req.query.get('start') ?? '0') * 1_000_000_000n : undefined;
   const end = req.query.has('end') ? BigInt(req.query.get('end') ?? '0') * 1_000_000_000n : undefined;
-  if (!t || (start !== undefined && t.end < start) || (end !== undefined && t.start > end)) return { status: 404, body: 'trace not found\n', headers: { 'content-type': 'text/plain' } };
-  const batches = traceLines(t.spans, 'proto', 1000).flatMap((l) => (JSON.parse(l) as { resourceSpans: unknown[] }).resourceSpans);
+  if (!t || (start !== undefined && t.end < start) || (end !== undefined && t.start > end))
+    return { status: 404, body: 'trace not found\n', headers: { 'content-type': 'text/plain' } };
+  const batches = traceLines(t.spans, 'proto', 1000).flatMap(
+    (l) => (JSON.parse(l) as { resourceSpans: unknown[] }).resourceSpans,
+  );
   return { status: 200, body: { batches } };
 }
 
@@ -221,8 +264,20 @@ function traceById(all: ReadonlyMap<string, TraceInfo>, req: RecordedRequest): F
 export async function startFakeTempo(spans: readonly Span[], o: GuardOptions = {}): Promise<FakeHttpServer> {
   const all = traces(spans);
   const server = await startFakeHttpServer();
-  server.route('GET', '/ready', guard(o, () => ({ status: 200, body: 'ready\n', headers: { 'content-type': 'text/plain' } })));
-  server.route('GET', '/api/search', guard(o, (req) => search(all, req.query)));
-  server.route('GET', /^\/api\/traces\/[^/]+$/, guard(o, (req) => traceById(all, req)));
+  server.route(
+    'GET',
+    '/ready',
+    guard(o, () => ({ status: 200, body: 'ready\n', headers: { 'content-type': 'text/plain' } })),
+  );
+  server.route(
+    'GET',
+    '/api/search',
+    guard(o, (req) => search(all, req.query)),
+  );
+  server.route(
+    'GET',
+    /^\/api\/traces\/[^/]+$/,
+    guard(o, (req) => traceById(all, req)),
+  );
   return server;
 }

@@ -25,7 +25,8 @@ const QUESTIONS: ReadonlyArray<readonly [string, string]> = [
 
 function citesExist(a: FollowUpAnswer, r: RcaReport): void {
   const ids = new Set(r.timeline.map((e) => e.id));
-  for (const s of a.sections) for (const x of s.sentences) for (const id of x.cites) expect(ids, `${id} in "${x.text}"`).toContain(id);
+  for (const s of a.sections)
+    for (const x of s.sentences) for (const id of x.cites) expect(ids, `${id} in "${x.text}"`).toContain(id);
 }
 
 describe('follow-up intents', () => {
@@ -49,7 +50,11 @@ describe('answerFollowUp', () => {
       citesExist(a, r);
       expect(a.sections.length).toBeGreaterThan(0);
       expect(JSON.stringify(answerFollowUp(q, { report: fixtureReport(name) }))).toBe(JSON.stringify(a));
-      if (a.intent !== 'recheck' && a.intent !== 'unknown') expect(a.sections.flatMap((s) => s.sentences).some((s) => s.cites.length > 0), q).toBe(true);
+      if (a.intent !== 'recheck' && a.intent !== 'unknown')
+        expect(
+          a.sections.flatMap((s) => s.sentences).some((s) => s.cites.length > 0),
+          q,
+        ).toBe(true);
     }
   });
 
@@ -69,7 +74,9 @@ describe('answerFollowUp', () => {
     expect(text).toContain('db plays the bottleneck role');
     expect(text).toContain('Ranked 2 of 3');
     const b = answerFollowUp('why not kafka?', { report: smallReport() });
-    expect(b.sections[0]?.sentences[0]?.text).toBe('No evidence line points at kafka: it has no candidate score and no timeline entry; the root cause is cache (E1, E2)');
+    expect(b.sections[0]?.sentences[0]?.text).toBe(
+      'No evidence line points at kafka: it has no candidate score and no timeline entry; the root cause is cache (E1, E2)',
+    );
   });
 
   it('proof trace: the critical path in start order with offsets and own time, each step citing its span', () => {
@@ -100,8 +107,25 @@ describe('answerFollowUp', () => {
 
 describe('diffReports', () => {
   it('says what changed: verdict, confidence, roles and new evidence, citing the new report', () => {
-    const old = smallReport({ verdict: 'likely', confidence: 0.6, roles: { rootCause: ['db'], propagation: [], bottleneck: 'db', symptom: 'frontend' } });
-    const cur = smallReport({ timeline: [...smallReport().timeline, { id: 'E7', time: '2026-11-21T10:01:00Z', service: 'cache', source: 'log', kind: 'log_surge', summary: 'cache OOM errors surging', score: 0.7 }] });
+    const old = smallReport({
+      verdict: 'likely',
+      confidence: 0.6,
+      roles: { rootCause: ['db'], propagation: [], bottleneck: 'db', symptom: 'frontend' },
+    });
+    const cur = smallReport({
+      timeline: [
+        ...smallReport().timeline,
+        {
+          id: 'E7',
+          time: '2026-11-21T10:01:00Z',
+          service: 'cache',
+          source: 'log',
+          kind: 'log_surge',
+          summary: 'cache OOM errors surging',
+          score: 0.7,
+        },
+      ],
+    });
     const d = diffReports(old, cur);
     expect(d.changed).toBe(true);
     const text = d.sentences.map((s) => s.text);

@@ -25,22 +25,36 @@ function claimsAreCited(n: Narrative): void {
 }
 
 describe('narrate', () => {
-  it.each(REAL_REPORTS)('on the real report %s: cause first, every cited id exists, claims cited, deterministic', (name) => {
-    const r = fixtureReport(name);
-    const n = narrate(r);
-    expect(n.author).toEqual({ kind: 'narrator' });
-    expect(n.summary.cause.text.length).toBeGreaterThan(20);
-    expect(n.summary.evidence.length).toBeLessThanOrEqual(3);
-    allCitesExist(n, r);
-    claimsAreCited(n);
-    expect(JSON.stringify(narrate(fixtureReport(name)))).toBe(JSON.stringify(n));
-    expect(n.sections.map((s) => s.title).slice(0, 3)).toEqual(['What happened', 'Evidence, in time order', 'Why not the others']);
-  });
+  it.each(REAL_REPORTS)(
+    'on the real report %s: cause first, every cited id exists, claims cited, deterministic',
+    (name) => {
+      const r = fixtureReport(name);
+      const n = narrate(r);
+      expect(n.author).toEqual({ kind: 'narrator' });
+      expect(n.summary.cause.text.length).toBeGreaterThan(20);
+      expect(n.summary.evidence.length).toBeLessThanOrEqual(3);
+      allCitesExist(n, r);
+      claimsAreCited(n);
+      expect(JSON.stringify(narrate(fixtureReport(name)))).toBe(JSON.stringify(n));
+      expect(n.sections.map((s) => s.title).slice(0, 3)).toEqual([
+        'What happened',
+        'Evidence, in time order',
+        'Why not the others',
+      ]);
+    },
+  );
 
   it('opens with the cause: the root cause, its operation, how it spreads, the bottleneck and the symptom', () => {
     const n = narrate(smallReport());
-    expect(n.summary.cause.text).toBe('cache serialize is failing since 10:00:01 UTC; it spreads through search; db is now the bottleneck; frontend breaches its alert.');
-    expect(n.summary.roles).toEqual({ rootCause: 'cache (serialize)', propagation: 'search', bottleneck: 'db', symptom: 'frontend' });
+    expect(n.summary.cause.text).toBe(
+      'cache serialize is failing since 10:00:01 UTC; it spreads through search; db is now the bottleneck; frontend breaches its alert.',
+    );
+    expect(n.summary.roles).toEqual({
+      rootCause: 'cache (serialize)',
+      propagation: 'search',
+      bottleneck: 'db',
+      symptom: 'frontend',
+    });
     expect(n.summary.confidence).toBe('fairly high (82%, cause confirmed by the evidence)');
     expect(n.summary.cause.cites).toEqual(['E1', 'E2', 'E4', 'E3', 'E5']);
   });
@@ -63,14 +77,24 @@ describe('narrate', () => {
   it('gives runners-up plain-word reasons, never feature names', () => {
     const n = narrate(smallReport());
     const ru = n.sections.find((s) => s.title === 'Why not the others')?.sentences ?? [];
-    expect(ru[0]?.text).toBe('db is less likely (score 0.50 vs 0.80): for cache, its own spans fail first and it changed first; db only shows that its own code got slower, which can be a reaction to the failure');
+    expect(ru[0]?.text).toBe(
+      'db is less likely (score 0.50 vs 0.80): for cache, its own spans fail first and it changed first; db only shows that its own code got slower, which can be a reaction to the failure',
+    );
     expect(ru[0]?.cites).toEqual(['E3', 'E1']);
     for (const s of ru) expect(s.text).not.toMatch(/errorOrigin|ownLatency|precedence \(/);
   });
 
   it('says an inconclusive verdict plainly and names the strongest lead', () => {
-    const n = narrate(smallReport({ verdict: 'inconclusive', confidence: 0.3, roles: { rootCause: [], propagation: [], bottleneck: 'db', symptom: 'frontend' } }));
-    expect(n.summary.cause.text).toMatch(/^No confident root cause yet; the strongest lead is cache serialize, which is failing/);
+    const n = narrate(
+      smallReport({
+        verdict: 'inconclusive',
+        confidence: 0.3,
+        roles: { rootCause: [], propagation: [], bottleneck: 'db', symptom: 'frontend' },
+      }),
+    );
+    expect(n.summary.cause.text).toMatch(
+      /^No confident root cause yet; the strongest lead is cache serialize, which is failing/,
+    );
     expect(n.summary.roles.rootCause).toBe('not established');
     expect(n.sections[0]?.sentences[0]?.text).toBe('The evidence does not single out where it started.');
   });
@@ -85,20 +109,44 @@ describe('narrate', () => {
 
   it('merges ledger lines that say the same thing and counts them', () => {
     const r = smallReport();
-    const dup = { ...r.timeline[0]!, id: 'E7', spanId: 's9', time: '2026-11-21T10:00:07.000Z', operation: 'serialize', example: 'boom for key 17', measure: { unit: 'share' as const, before: 0, during: 0.5 } };
-    const first = { ...r.timeline[0]!, operation: 'serialize', example: 'boom for key 3', measure: { unit: 'share' as const, before: 0, during: 0.5 } };
+    const dup = {
+      ...r.timeline[0]!,
+      id: 'E7',
+      spanId: 's9',
+      time: '2026-11-21T10:00:07.000Z',
+      operation: 'serialize',
+      example: 'boom for key 17',
+      measure: { unit: 'share' as const, before: 0, during: 0.5 },
+    };
+    const first = {
+      ...r.timeline[0]!,
+      operation: 'serialize',
+      example: 'boom for key 3',
+      measure: { unit: 'share' as const, before: 0, during: 0.5 },
+    };
     const n = narrate({ ...r, timeline: [first, ...r.timeline.slice(1), dup] });
     const ledger = n.sections.find((s) => s.title === 'Evidence, in time order')?.sentences ?? [];
     const line = ledger.find((s) => s.cites.includes('E7'));
     expect(line?.cites).toEqual(['E1', 'E7']);
-    expect(line?.text).toBe('E1, E7 · cache serialize fails in 50% of incident requests (0% before): "boom for key 3" (2 lines like this)');
+    expect(line?.text).toBe(
+      'E1, E7 · cache serialize fails in 50% of incident requests (0% before): "boom for key 3" (2 lines like this)',
+    );
   });
 
   it('works on a report without any extras (no critical path, gaps, pivots, role evidence)', () => {
     const base = smallReport();
-    const bare = Object.fromEntries(Object.entries(base).filter(([k]) => !['gates', 'features', 'confidenceNotes', 'gaps', 'pivots', 'criticalPath'].includes(k))) as unknown as RcaReport;
+    const bare = Object.fromEntries(
+      Object.entries(base).filter(
+        ([k]) => !['gates', 'features', 'confidenceNotes', 'gaps', 'pivots', 'criticalPath'].includes(k),
+      ),
+    ) as unknown as RcaReport;
     const n = narrate(bare);
     allCitesExist(n, bare);
-    expect(n.sections.map((s) => s.title)).toEqual(['What happened', 'Evidence, in time order', 'Why not the others', 'What to do first']);
+    expect(n.sections.map((s) => s.title)).toEqual([
+      'What happened',
+      'Evidence, in time order',
+      'Why not the others',
+      'What to do first',
+    ]);
   });
 });

@@ -8,8 +8,21 @@ export function fixtureReport(name: string): RcaReport {
 
 export const REAL_REPORTS = ['nezha-tt-2023-01-29-0921', 'nezha-tt-2023-01-29-1020'] as const;
 
-const entry = (id: string, service: string, kind: string, score: number, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
-  id, time: `2026-11-21T10:00:0${id.slice(1)}.000Z`, service, source: 'span', kind, summary: `${service} ${kind} summary`, score, ...extra,
+const entry = (
+  id: string,
+  service: string,
+  kind: string,
+  score: number,
+  extra: Partial<TimelineEntry> = {},
+): TimelineEntry => ({
+  id,
+  time: `2026-11-21T10:00:0${id.slice(1)}.000Z`,
+  service,
+  source: 'span',
+  kind,
+  summary: `${service} ${kind} summary`,
+  score,
+  ...extra,
 });
 
 /** cache (root) -> search (bottleneck) -> frontend (symptom), with db as a slow-but-innocent runner-up. */
@@ -18,14 +31,36 @@ export function smallReport(overrides: Partial<RcaReport> = {}): RcaReport {
     verdict: 'confirmed',
     confidence: 0.82,
     rootCauseCandidates: [
-      { service: 'cache', operation: 'serialize', score: 0.8, evidence: ['E1', 'E2'], features: { errorOrigin: 0.9, ownLatency: 0.1, precedence: 1 }, reason: 'error' },
-      { service: 'db', score: 0.5, evidence: ['E3'], features: { errorOrigin: 0, ownLatency: 0.8, precedence: 0.4 }, reason: 'latency' },
-      { service: 'search', score: 0.3, evidence: ['E4'], features: { errorOrigin: 0.1, ownLatency: 0.3, precedence: 0.5 } },
+      {
+        service: 'cache',
+        operation: 'serialize',
+        score: 0.8,
+        evidence: ['E1', 'E2'],
+        features: { errorOrigin: 0.9, ownLatency: 0.1, precedence: 1 },
+        reason: 'error',
+      },
+      {
+        service: 'db',
+        score: 0.5,
+        evidence: ['E3'],
+        features: { errorOrigin: 0, ownLatency: 0.8, precedence: 0.4 },
+        reason: 'latency',
+      },
+      {
+        service: 'search',
+        score: 0.3,
+        evidence: ['E4'],
+        features: { errorOrigin: 0.1, ownLatency: 0.3, precedence: 0.5 },
+      },
     ],
     roles: { rootCause: ['cache'], propagation: ['search'], bottleneck: 'db', symptom: 'frontend' },
     representativeTraceId: 't1',
     baselineTraceId: 't0',
-    header: ['Confidence 82% (confirmed)', 'Root cause: cache serialize fails in its own code (E1, E2); the alert fires on frontend (E5)', 'Proof trace t1 (compare with baseline trace t0)'],
+    header: [
+      'Confidence 82% (confirmed)',
+      'Root cause: cache serialize fails in its own code (E1, E2); the alert fires on frontend (E5)',
+      'Proof trace t1 (compare with baseline trace t0)',
+    ],
     actions: ['Roll back or fix cache serialize (E1, E2)', 'Walk the proof trace t1'],
     timeline: [
       entry('E1', 'cache', 'error_origin', 0.9, { role: 'rootCause', traceId: 't1', spanId: 's3' }),
@@ -44,7 +79,14 @@ export function smallReport(overrides: Partial<RcaReport> = {}): RcaReport {
     gaps: [{ provider: 'sentry', signal: 'errors', status: 'failed', reason: 'HTTP 503' }],
     pivots: [{ backend: 'tempo', label: 'trace t1', query: 't1' }],
     criticalPath: [
-      { service: 'frontend', operation: 'GET /search', startOffsetMs: 0, durationMs: 900, exclusiveMs: 5, spanId: 's1' },
+      {
+        service: 'frontend',
+        operation: 'GET /search',
+        startOffsetMs: 0,
+        durationMs: 900,
+        exclusiveMs: 5,
+        spanId: 's1',
+      },
       { service: 'search', operation: 'query', startOffsetMs: 2, durationMs: 890, exclusiveMs: 10, spanId: 's2' },
       { service: 'cache', operation: 'serialize', startOffsetMs: 5, durationMs: 20, exclusiveMs: 20, spanId: 's3' },
       { service: 'db', operation: 'SELECT', startOffsetMs: 30, durationMs: 850, exclusiveMs: 850, spanId: 's4' },

@@ -32,7 +32,11 @@ describe('cli', () => {
   });
 
   it('config check prints the effective configuration with secrets masked', async () => {
-    const r = await cli(['config', 'check'], { SLACK_SIGNING_SECRET: 'topsecretvalue99', SLACK_BOT_TOKEN: 'xoxb-topsecret-bot-99', LOKI_URL: 'http://127.0.0.1:3100' });
+    const r = await cli(['config', 'check'], {
+      SLACK_SIGNING_SECRET: 'topsecretvalue99',
+      SLACK_BOT_TOKEN: 'xoxb-topsecret-bot-99',
+      LOKI_URL: 'http://127.0.0.1:3100',
+    });
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('topsecretvalue99');
     expect(r.out).toMatch(/SLACK_SIGNING_SECRET\s+\[REDACTED\]/);

@@ -33,8 +33,13 @@ describe('colours only where a person looks', () => {
     expect(piped.code).toBe(0);
     expect(piped.out).not.toMatch(ESC);
     // Same text once the escapes are removed.
-    // eslint-disable-next-line no-control-regex
-    expect(tty.out.replace(/\u001b\[\d+m/g, '').split('\n').filter((l) => !l.startsWith('Provider calls'))).toEqual(piped.out.split('\n').filter((l) => !l.startsWith('Provider calls')));
+    expect(
+      tty.out
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[\d+m/g, '')
+        .split('\n')
+        .filter((l) => !l.startsWith('Provider calls')),
+    ).toEqual(piped.out.split('\n').filter((l) => !l.startsWith('Provider calls')));
     expect((await cli(['investigate', SCENARIO], { tty: true, env: { NO_COLOR: '1' } })).out).not.toMatch(ESC);
     const json = await cli(['investigate', SCENARIO, '--json'], { tty: true });
     expect(json.out).not.toMatch(ESC);
@@ -42,7 +47,10 @@ describe('colours only where a person looks', () => {
   });
 
   it('scenario validate, eval and providers check colour on a TTY only', async () => {
-    for (const argv of [['scenario', 'validate', SCENARIO], ['eval', SCENARIO]]) {
+    for (const argv of [
+      ['scenario', 'validate', SCENARIO],
+      ['eval', SCENARIO],
+    ]) {
       const tty = await cli(argv, { tty: true });
       expect(tty.code, argv.join(' ')).toBe(0);
       expect(tty.out, argv.join(' ')).toMatch(ESC);
@@ -54,7 +62,9 @@ describe('colours only where a person looks', () => {
     expect(tty.code).toBe(0);
     expect(tty.out).toMatch(ESC);
     expect((await cli(['providers', 'check', '--no-health'], { env })).out).not.toMatch(ESC);
-    expect((await cli(['providers', 'check', '--no-health'], { tty: true, env: { ...env, NO_COLOR: 'yes' } })).out).not.toMatch(ESC);
+    expect(
+      (await cli(['providers', 'check', '--no-health'], { tty: true, env: { ...env, NO_COLOR: 'yes' } })).out,
+    ).not.toMatch(ESC);
     expect((await cli(['providers', 'check', '--no-health', '--json'], { tty: true, env })).out).not.toMatch(ESC);
   });
 
@@ -72,7 +82,10 @@ describe('--help of every command', () => {
     for (const c of COMMANDS) {
       expect(c.description, c.name).toBeTruthy();
       expect(c.examples.length, c.name).toBeGreaterThan(0);
-      expect(c.examples.some((e) => e.includes(`flipturn ${c.name}`) || e.includes('npm run')), c.name).toBe(true);
+      expect(
+        c.examples.some((e) => e.includes(`flipturn ${c.name}`) || e.includes('npm run')),
+        c.name,
+      ).toBe(true);
       const help = renderCommandHelp(c);
       expect(help).toContain('Examples:');
       expect(help).toContain(c.description as string);

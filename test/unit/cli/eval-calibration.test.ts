@@ -4,7 +4,14 @@ import { bandOf, calibrationTable } from '../../../src/cli/commands/eval-calibra
 describe('calibration table', () => {
   it('bands are [0,0.4), [0.4,0.7), [0.7,0.9), [0.9,1]', () => {
     expect([0, 0.39, 0.4, 0.69, 0.7, 0.899, 0.9, 1].map(bandOf)).toEqual([
-      '[0.00,0.40)', '[0.00,0.40)', '[0.40,0.70)', '[0.40,0.70)', '[0.70,0.90)', '[0.70,0.90)', '[0.90,1.00]', '[0.90,1.00]',
+      '[0.00,0.40)',
+      '[0.00,0.40)',
+      '[0.40,0.70)',
+      '[0.40,0.70)',
+      '[0.70,0.90)',
+      '[0.70,0.90)',
+      '[0.90,1.00]',
+      '[0.90,1.00]',
     ]);
   });
 
@@ -26,6 +33,8 @@ describe('calibration table', () => {
       ['inconclusive', 'all', 1, 0, 1, 0],
       ['all', 'all', 5, 3, 2, 0.6],
     ]);
-    expect(calibrationTable([])).toEqual([{ verdict: 'all', band: 'all', cases: 0, right: 0, wrong: 0, shareRight: null }]);
+    expect(calibrationTable([])).toEqual([
+      { verdict: 'all', band: 'all', cases: 0, right: 0, wrong: 0, shareRight: null },
+    ]);
   });
 });

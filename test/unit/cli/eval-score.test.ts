@@ -22,7 +22,12 @@ describe('rankScore: AC@k and lead@k', () => {
   });
 
   it('an abstain scenario is in neither denominator; unlabelled neither', () => {
-    expect(rankScore(abstain, ['api'], true)).toMatchObject({ ac: null, lead: null, abstainExpected: true, inconclusive: true });
+    expect(rankScore(abstain, ['api'], true)).toMatchObject({
+      ac: null,
+      lead: null,
+      abstainExpected: true,
+      inconclusive: true,
+    });
     expect(rankScore({ symptom: 'front', abstain: false }, ['api'], false)).toMatchObject({ ac: null, lead: null });
   });
 });
@@ -51,7 +56,15 @@ describe('summarizeRanks', () => {
       rankScore(want('a'), ['b'], false), // miss
       rankScore(abstain, [], true), // abstains as it should
     ]);
-    expect(s).toEqual({ cases: 5, ac1: 0.25, ac3: 0.75, avg5: 0.6, lead1: 0.5, lead3: 0.75, abstention: { expected: 1, correct: 1, false: 1 } });
+    expect(s).toEqual({
+      cases: 5,
+      ac1: 0.25,
+      ac3: 0.75,
+      avg5: 0.6,
+      lead1: 0.5,
+      lead3: 0.75,
+      abstention: { expected: 1, correct: 1, false: 1 },
+    });
     expect(summarizeRanks([])).toMatchObject({ cases: 0, ac1: null, lead1: null, avg5: null });
   });
 });

@@ -20,13 +20,34 @@ const PETSHOP = join(ROOT, 'scenarios', 'petshop-low-test-issue3');
 const tmp = mkdtempSync(join(tmpdir(), 'flipturn-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const cli = (argv: string[]) => runCliCaptured(argv, { commands: COMMANDS, clock: new FixedClock(Date.UTC(2026, 10, 23)), cwd: ROOT });
+const cli = (argv: string[]) =>
+  runCliCaptured(argv, { commands: COMMANDS, clock: new FixedClock(Date.UTC(2026, 10, 23)), cwd: ROOT });
 
 interface Json {
-  cases: { name: string; source: string; lead: boolean[] | null; ac: boolean[] | null; outOfFold?: { verdict: string | null }; ablated?: Record<string, unknown> }[];
-  summary: { lead1: number | null; lead3: number | null; sources: Record<string, { cases: number; lead1: number | null }>; calibration: { verdict: string; cases: number }[] };
-  cv: { folds: { source: string; calibration: Calibration; summary: { cases: number; ac1: number | null } }[]; pooled: { cases: number }; calibration: { verdict: string }[] };
-  ablation: { sources: string[]; reference: { overall: { ac1: number | null } }; rows: { mechanism: string; raisesAc1In: string[]; delta: { overall: { ac1: number | null } } }[] };
+  cases: {
+    name: string;
+    source: string;
+    lead: boolean[] | null;
+    ac: boolean[] | null;
+    outOfFold?: { verdict: string | null };
+    ablated?: Record<string, unknown>;
+  }[];
+  summary: {
+    lead1: number | null;
+    lead3: number | null;
+    sources: Record<string, { cases: number; lead1: number | null }>;
+    calibration: { verdict: string; cases: number }[];
+  };
+  cv: {
+    folds: { source: string; calibration: Calibration; summary: { cases: number; ac1: number | null } }[];
+    pooled: { cases: number };
+    calibration: { verdict: string }[];
+  };
+  ablation: {
+    sources: string[];
+    reference: { overall: { ac1: number | null } };
+    rows: { mechanism: string; raisesAc1In: string[]; delta: { overall: { ac1: number | null } } }[];
+  };
   fitted: { path: string; scenarios: string[]; calibration: Calibration };
 }
 
@@ -36,12 +57,18 @@ describe('flipturn eval', () => {
     const r = await cli(['eval', PETSHOP, TT, '--cv', '--ablate', '--fit-calibration', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Json;
-    expect(j.cases.map((c) => [c.name, c.source])).toEqual([['nezha-tt-2023-01-29-1020', 'nezha-tt'], ['petshop-low-test-issue3', 'petshop']]);
+    expect(j.cases.map((c) => [c.name, c.source])).toEqual([
+      ['nezha-tt-2023-01-29-1020', 'nezha-tt'],
+      ['petshop-low-test-issue3', 'petshop'],
+    ]);
     expect(j.cases.every((c) => c.lead?.length === 5 && c.ac?.length === 5 && c.outOfFold !== undefined)).toBe(true);
     expect(Object.keys(j.summary.sources)).toEqual(['nezha-tt', 'petshop']);
     expect(j.summary.lead1).not.toBeNull();
     expect(j.summary.calibration.at(-1)).toMatchObject({ verdict: 'all', cases: 2 });
-    expect(j.cv.folds.map((f) => [f.source, f.summary.cases, f.calibration.cases])).toEqual([['nezha-tt', 1, 1], ['petshop', 1, 1]]);
+    expect(j.cv.folds.map((f) => [f.source, f.summary.cases, f.calibration.cases])).toEqual([
+      ['nezha-tt', 1, 1],
+      ['petshop', 1, 1],
+    ]);
     expect(j.cv.pooled.cases).toBe(2);
     expect(j.ablation.sources).toEqual(['nezha-tt', 'petshop']);
     expect(j.ablation.rows.map((x) => x.mechanism)).toEqual([...MECHANISMS]);
@@ -56,13 +83,22 @@ describe('flipturn eval', () => {
   it('prints the per-source, calibration, cross-validation and ablation tables; --help documents the flags', async () => {
     const r = await cli(['eval', TT, PETSHOP, '--cv', '--ablate']);
     expect(r.code).toBe(0);
-    for (const heading of ['Source nezha-tt (1)', 'Source petshop (1)', 'Calibration, in-sample', 'Cross-validation, leave one source out', 'Calibration, out of fold', 'Ablation: AC@1, cross-validated', 'Ablation: lead@1']) {
+    for (const heading of [
+      'Source nezha-tt (1)',
+      'Source petshop (1)',
+      'Calibration, in-sample',
+      'Cross-validation, leave one source out',
+      'Calibration, out of fold',
+      'Ablation: AC@1, cross-validated',
+      'Ablation: lead@1',
+    ]) {
       expect(r.out).toContain(heading);
     }
     expect(r.out).toMatch(/group\s+cases\s+AC@1\s+lead@1\s+AC@3\s+lead@3/);
     for (const m of MECHANISMS) expect(r.out).toContain(`-${m} `);
     const help = await cli(['eval', '--help']);
-    for (const flag of ['--cv', '--ablate', '--fit-calibration', '--json', 'npm run eval -- --cv --ablate']) expect(help.out).toContain(flag);
+    for (const flag of ['--cv', '--ablate', '--fit-calibration', '--json', 'npm run eval -- --cv --ablate'])
+      expect(help.out).toContain(flag);
   });
 });
 
@@ -73,7 +109,13 @@ describe('eval runner', () => {
       investigations++;
       return investigateScenario(s, deps);
     };
-    const c = await runCase(PETSHOP, { clock: new FixedClock(0), signal: new AbortController().signal, ablate: ['logs', 'metrics', 'network'], evidenceMechanisms: ['metrics'], investigate: counting });
+    const c = await runCase(PETSHOP, {
+      clock: new FixedClock(0),
+      signal: new AbortController().signal,
+      ablate: ['logs', 'metrics', 'network'],
+      evidenceMechanisms: ['metrics'],
+      investigate: counting,
+    });
     expect(investigations).toBe(2);
     expect(Object.keys(c.ablated).sort()).toEqual(['logs', 'metrics', 'network']);
     expect(c.source).toBe('petshop');

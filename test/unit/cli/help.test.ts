@@ -11,7 +11,8 @@ import { FixedClock } from '../../../src/kernel/clock.js';
 import { FlipturnError } from '../../../src/kernel/errors.js';
 import { runCliCaptured } from '../../support/cli-runner.js';
 
-const cli = (argv: string[], commands?: readonly CommandSpec[]) => runCliCaptured(argv, { clock: new FixedClock(0), ...(commands ? { commands } : {}) });
+const cli = (argv: string[], commands?: readonly CommandSpec[]) =>
+  runCliCaptured(argv, { clock: new FixedClock(0), ...(commands ? { commands } : {}) });
 const groups = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];
 
 describe('help', () => {
@@ -19,38 +20,52 @@ describe('help', () => {
     expect(groups.sort()).toEqual(expect.arrayContaining(['config', 'lab', 'providers', 'scenario']));
   });
 
-  it.each(COMMANDS.map((c) => [c.name, c] as const))('flipturn %s --help, -h and `help %s` show its usage, options and examples', async (name, c) => {
-    for (const argv of [[...name.split(' '), '--help'], [...name.split(' '), '-h'], ['help', ...name.split(' ')]]) {
-      const r = await cli(argv);
-      expect(r.code, argv.join(' ')).toBe(0);
-      expect(r.err).toBe('');
-      expect(r.out).toContain(`Usage: flipturn ${name}`);
-      expect(r.out).toContain(c.summary);
-      expect(r.out).toContain('Examples:');
-      for (const [option, spec] of Object.entries(c.options ?? {})) {
-        expect(spec.description.length, `${name} --${option}`).toBeGreaterThan(10);
-        expect(r.out).toMatch(new RegExp(`--${option}\\b.*  ${spec.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    'flipturn %s --help, -h and `help %s` show its usage, options and examples',
+    async (name, c) => {
+      for (const argv of [
+        [...name.split(' '), '--help'],
+        [...name.split(' '), '-h'],
+        ['help', ...name.split(' ')],
+      ]) {
+        const r = await cli(argv);
+        expect(r.code, argv.join(' ')).toBe(0);
+        expect(r.err).toBe('');
+        expect(r.out).toContain(`Usage: flipturn ${name}`);
+        expect(r.out).toContain(c.summary);
+        expect(r.out).toContain('Examples:');
+        for (const [option, spec] of Object.entries(c.options ?? {})) {
+          expect(spec.description.length, `${name} --${option}`).toBeGreaterThan(10);
+          expect(r.out).toMatch(
+            new RegExp(`--${option}\\b.*  ${spec.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+          );
+        }
+        expect(r.out).toMatch(/-h, --help\s+Show this help/);
       }
-      expect(r.out).toMatch(/-h, --help\s+Show this help/);
-    }
-  });
+    },
+  );
 
-  it.each(groups.map((g) => [g]))('flipturn %s --help lists the commands of the group; the bare group prints the same and exits 2', async (group) => {
-    const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
-    const help = await cli([group, '--help']);
-    expect(help.code).toBe(0);
-    for (const c of members) expect(help.out).toContain(c.name);
-    expect((await cli(['help', group])).out).toBe(help.out);
-    const bare = await cli([group]);
-    expect(bare.code).toBe(2);
-    expect(bare.out).toBe(help.out);
-    expect(bare.err).toBe('');
-  });
+  it.each(groups.map((g) => [g]))(
+    'flipturn %s --help lists the commands of the group; the bare group prints the same and exits 2',
+    async (group) => {
+      const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+      const help = await cli([group, '--help']);
+      expect(help.code).toBe(0);
+      for (const c of members) expect(help.out).toContain(c.name);
+      expect((await cli(['help', group])).out).toBe(help.out);
+      const bare = await cli([group]);
+      expect(bare.code).toBe(2);
+      expect(bare.out).toBe(help.out);
+      expect(bare.err).toBe('');
+    },
+  );
 
   it('an unknown subcommand of a group names the group and its commands', async () => {
     const r = await cli(['lab', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^flipturn: unknown command 'lab nope'\. 'flipturn lab' has: list, record, replay, slack-standin \(flipturn lab --help\)\.\n$/);
+    expect(r.err).toMatch(
+      /^flipturn: unknown command 'lab nope'\. 'flipturn lab' has: list, record, replay, slack-standin \(flipturn lab --help\)\.\n$/,
+    );
   });
 
   it('--help on the CLI lists every command and explains help on groups', async () => {
@@ -77,7 +92,11 @@ describe('help', () => {
   });
 
   it('the standalone lab root (src/cli/lab-main.ts) answers --help like `flipturn lab`', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/lab-main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/lab-main.ts', ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     const group = run(['--help']);
     expect([group.status, group.stderr]).toEqual([0, '']);
     expect(group.stdout).toContain('Usage: flipturn lab <list|record> [options]');

@@ -20,7 +20,9 @@ describe('flipturn investigate --blocks', () => {
   }, 60_000);
 
   it('--details prints the details message', async () => {
-    const run = await runCliCaptured(['investigate', 'scenarios/cache_poison_pill', '--blocks', '--details'], { clock });
+    const run = await runCliCaptured(['investigate', 'scenarios/cache_poison_pill', '--blocks', '--details'], {
+      clock,
+    });
     expect(run.code, run.err).toBe(0);
     expect(run.out).toContain('Evidence, in time order');
   }, 60_000);
@@ -34,7 +36,10 @@ describe('flipturn investigate --blocks', () => {
   it('--png FILE writes the picture (causal chain, critical path vs baseline)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flipturn-png-'));
     try {
-      const run = await runCliCaptured(['investigate', 'scenarios/cache_poison_pill', '--png', join(dir, 'chain.png')], { clock });
+      const run = await runCliCaptured(
+        ['investigate', 'scenarios/cache_poison_pill', '--png', join(dir, 'chain.png')],
+        { clock },
+      );
       expect(run.code, run.err).toBe(0);
       expect(run.err).toMatch(/picture written to .*chain\.png \(1200x\d+, \d+ bytes\)/);
       expect(readFileSync(join(dir, 'chain.png')).subarray(1, 4).toString('latin1')).toBe('PNG');

@@ -14,10 +14,16 @@ function cli(argv: string[], env: Record<string, string>, commands: readonly Com
 }
 
 /** A fake factory enabled by one env-backed setting, whose provider answers health with `health`. */
-function fake(name: string, o: { enabledBy?: 'LOKI_URL' | 'TEMPO_URL'; health?: HealthResult; throwOnCreate?: string; closed?: string[] }): ProviderFactory {
+function fake(
+  name: string,
+  o: { enabledBy?: 'LOKI_URL' | 'TEMPO_URL'; health?: HealthResult; throwOnCreate?: string; closed?: string[] },
+): ProviderFactory {
   return {
     name,
-    enabled: (c) => (o.enabledBy && c[o.enabledBy] ? { enabled: true } : { enabled: false, reason: `${o.enabledBy ?? 'nothing'} is not set` }),
+    enabled: (c) =>
+      o.enabledBy && c[o.enabledBy]
+        ? { enabled: true }
+        : { enabled: false, reason: `${o.enabledBy ?? 'nothing'} is not set` },
     create: (): AnyProvider => {
       if (o.throwOnCreate) throw new Error(o.throwOnCreate);
       return {
@@ -58,7 +64,11 @@ describe('flipturn providers check', () => {
 
   it('exits 0 when every enabled provider is healthy, and closes them', async () => {
     const closed: string[] = [];
-    const r = await cli(['providers', 'check'], { LOKI_URL: 'http://127.0.0.1:3100' }, withFakes([fake('loki', { enabledBy: 'LOKI_URL', closed }), fake('tempo', { enabledBy: 'TEMPO_URL' })]));
+    const r = await cli(
+      ['providers', 'check'],
+      { LOKI_URL: 'http://127.0.0.1:3100' },
+      withFakes([fake('loki', { enabledBy: 'LOKI_URL', closed }), fake('tempo', { enabledBy: 'TEMPO_URL' })]),
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/loki\s+enabled\s+logs\s+reachable \(12 ms\)/);
     expect(r.out).toMatch(/tempo\s+disabled\s+-\s+TEMPO_URL is not set/);
@@ -68,7 +78,10 @@ describe('flipturn providers check', () => {
 
   it('exits 1 when a configured provider is unhealthy or cannot be built, with the reasons', async () => {
     const env = { LOKI_URL: 'http://127.0.0.1:3100', TEMPO_URL: 'http://127.0.0.1:3200' };
-    const factories = [fake('loki', { enabledBy: 'LOKI_URL', health: { status: 'unhealthy', detail: 'connection refused' } }), fake('tempo', { enabledBy: 'TEMPO_URL', throwOnCreate: 'bad tenant header' })];
+    const factories = [
+      fake('loki', { enabledBy: 'LOKI_URL', health: { status: 'unhealthy', detail: 'connection refused' } }),
+      fake('tempo', { enabledBy: 'TEMPO_URL', throwOnCreate: 'bad tenant header' }),
+    ];
     const r = await cli(['providers', 'check'], env, withFakes(factories));
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/loki\s+failed\s+logs\s+connection refused/);
@@ -76,15 +89,25 @@ describe('flipturn providers check', () => {
   });
 
   it('--no-health skips the health checks', async () => {
-    const factories = [fake('loki', { enabledBy: 'LOKI_URL', health: { status: 'unhealthy', detail: 'connection refused' } })];
-    const r = await cli(['providers', 'check', '--no-health'], { LOKI_URL: 'http://127.0.0.1:3100' }, withFakes(factories));
+    const factories = [
+      fake('loki', { enabledBy: 'LOKI_URL', health: { status: 'unhealthy', detail: 'connection refused' } }),
+    ];
+    const r = await cli(
+      ['providers', 'check', '--no-health'],
+      { LOKI_URL: 'http://127.0.0.1:3100' },
+      withFakes(factories),
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/loki\s+enabled\s+logs\s+not checked/);
     expect(r.out).toContain('(health checks skipped)');
   });
 
   it('--json prints the rows as JSON', async () => {
-    const r = await cli(['providers', 'check', '--json'], { LOKI_URL: 'http://127.0.0.1:3100' }, withFakes([fake('loki', { enabledBy: 'LOKI_URL' }), fake('tempo', { enabledBy: 'TEMPO_URL' })]));
+    const r = await cli(
+      ['providers', 'check', '--json'],
+      { LOKI_URL: 'http://127.0.0.1:3100' },
+      withFakes([fake('loki', { enabledBy: 'LOKI_URL' }), fake('tempo', { enabledBy: 'TEMPO_URL' })]),
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({
       ok: true,

@@ -58,7 +58,8 @@ describe('configuration', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const text = JSON.stringify(describeConfig(r.config, env));
-    for (const v of ['hunter2hunter2', env.SLACK_SIGNING_SECRET, env.DD_API_KEY, env.DD_APP_KEY]) expect(text).not.toContain(v);
+    for (const v of ['hunter2hunter2', env.SLACK_SIGNING_SECRET, env.DD_API_KEY, env.DD_APP_KEY])
+      expect(text).not.toContain(v);
     expect(text).toContain('http://127.0.0.1:3100');
     // The scrubber knows the password inside the Redis URL too.
     expect(r.scrubber.scrub('connect failed: redis://:hunter2hunter2@127.0.0.1')).not.toContain('hunter2hunter2');
@@ -72,11 +73,17 @@ describe('configuration', () => {
     const text = JSON.stringify(describeConfig(r.config, env));
     expect(text).not.toContain('glc_tokenvalue123');
     expect(text).toContain('logs.example.net');
-    expect(r.scrubber.scrub('GET https://12345:glc_tokenvalue123@logs.example.net failed')).not.toContain('glc_tokenvalue123');
+    expect(r.scrubber.scrub('GET https://12345:glc_tokenvalue123@logs.example.net failed')).not.toContain(
+      'glc_tokenvalue123',
+    );
   });
 
   it('parses list settings and rejects malformed ones', () => {
-    const ok = parseConfig({ SENTRY_PROJECTS: ' checkout, search ', SENTRY_AUTH_TOKEN: 'sntrys-token-0123', SENTRY_ORG: 'acme' });
+    const ok = parseConfig({
+      SENTRY_PROJECTS: ' checkout, search ',
+      SENTRY_AUTH_TOKEN: 'sntrys-token-0123',
+      SENTRY_ORG: 'acme',
+    });
     expect(ok.ok && ok.config.SENTRY_PROJECTS).toEqual(['checkout', 'search']);
     const bad = parseConfig({ SENTRY_PROJECTS: 'a,,b', SENTRY_AUTH_TOKEN: 'sntrys-token-0123', SENTRY_ORG: 'acme' });
     expect(!bad.ok && bad.problems.map((p) => p.variable)).toEqual(['SENTRY_PROJECTS']);
@@ -85,14 +92,22 @@ describe('configuration', () => {
   it('checks every cross-setting dependency at parse time (config check and start-up fail alike)', () => {
     const cases: Array<[Record<string, string>, string, RegExp]> = [
       [{ DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /DATADOG_WEBHOOK_TOKEN/],
-      [{ ALERTMANAGER_WEBHOOK_TOKEN: 'am-webhook-token-0123456789' }, 'SLACK_DEFAULT_CHANNEL', /ALERTMANAGER_WEBHOOK_TOKEN/],
+      [
+        { ALERTMANAGER_WEBHOOK_TOKEN: 'am-webhook-token-0123456789' },
+        'SLACK_DEFAULT_CHANNEL',
+        /ALERTMANAGER_WEBHOOK_TOKEN/,
+      ],
       [{ SENTRY_PROJECTS: 'checkout' }, 'SENTRY_AUTH_TOKEN', /SENTRY_PROJECTS/],
       [{ LOKI_TENANT: 't1' }, 'LOKI_URL', /LOKI_TENANT/],
       [{ TEMPO_TENANT: 't1' }, 'TEMPO_URL', /TEMPO_TENANT/],
       [{ PROMETHEUS_FAMILIES: '{}' }, 'PROMETHEUS_URL', /PROMETHEUS_FAMILIES/],
       [{ GRAFANA_DATASOURCES: 'loki=abc' }, 'GRAFANA_URL', /GRAFANA_DATASOURCES/],
       [{ OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }, 'OPENAI_MODEL', /OPENAI_BASE_URL/],
-      [{ FLIPTURN_PROVIDER_TIMEOUT_MS: '20000', FLIPTURN_INVESTIGATION_DEADLINE_MS: '10000' }, 'FLIPTURN_PROVIDER_TIMEOUT_MS', /FLIPTURN_INVESTIGATION_DEADLINE_MS/],
+      [
+        { FLIPTURN_PROVIDER_TIMEOUT_MS: '20000', FLIPTURN_INVESTIGATION_DEADLINE_MS: '10000' },
+        'FLIPTURN_PROVIDER_TIMEOUT_MS',
+        /FLIPTURN_INVESTIGATION_DEADLINE_MS/,
+      ],
     ];
     for (const [env, variable, message] of cases) {
       const r = parseConfig(env);
@@ -100,7 +115,12 @@ describe('configuration', () => {
       if (r.ok) continue;
       expect(r.problems.find((p) => p.variable === variable)?.message, JSON.stringify(env)).toMatch(message);
     }
-    const whole = parseConfig({ DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789', SLACK_DEFAULT_CHANNEL: 'C0ALERTS', SLACK_SIGNING_SECRET: 'signing-secret-0123', SLACK_BOT_TOKEN: 'xoxb-bot-token-0123' });
+    const whole = parseConfig({
+      DATADOG_WEBHOOK_TOKEN: 'dd-webhook-token-0123456789',
+      SLACK_DEFAULT_CHANNEL: 'C0ALERTS',
+      SLACK_SIGNING_SECRET: 'signing-secret-0123',
+      SLACK_BOT_TOKEN: 'xoxb-bot-token-0123',
+    });
     expect(whole.ok).toBe(true);
   });
 
@@ -109,7 +129,11 @@ describe('configuration', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.FLIPTURN_ALLOW_VOLATILE_QUEUE).toBe(true);
-    expect(configWarnings(r.config).map((w) => w.variable)).toEqual(['RECLAIM_IDLE_MS', 'INCIDENT_WAIT_MS', 'FLIPTURN_ALLOW_VOLATILE_QUEUE']);
+    expect(configWarnings(r.config).map((w) => w.variable)).toEqual([
+      'RECLAIM_IDLE_MS',
+      'INCIDENT_WAIT_MS',
+      'FLIPTURN_ALLOW_VOLATILE_QUEUE',
+    ]);
     const quiet = parseConfig({});
     expect(quiet.ok && configWarnings(quiet.config)).toEqual([]);
   });

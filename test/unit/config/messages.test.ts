@@ -26,20 +26,32 @@ describe('configuration problems name the variable, the reason and the value', (
   });
 
   it('integers: not a number, a fraction, below and above the range', () => {
-    expect(message('WORKER_CONCURRENCY', 'four')).toBe("WORKER_CONCURRENCY must be an integer from 1 to 256, got 'four'");
-    expect(message('MEMORY_TTL_SECONDS', '1.5')).toBe("MEMORY_TTL_SECONDS must be an integer from 60 to 31536000, got '1.5'");
+    expect(message('WORKER_CONCURRENCY', 'four')).toBe(
+      "WORKER_CONCURRENCY must be an integer from 1 to 256, got 'four'",
+    );
+    expect(message('MEMORY_TTL_SECONDS', '1.5')).toBe(
+      "MEMORY_TTL_SECONDS must be an integer from 60 to 31536000, got '1.5'",
+    );
     expect(message('MAX_DELIVERIES', '0')).toBe("MAX_DELIVERIES must be an integer from 1 to 100, got '0'");
-    expect(message('FLIPTURN_PROVIDER_CALL_BUDGET', '1001')).toBe("FLIPTURN_PROVIDER_CALL_BUDGET must be an integer from 1 to 1000, got '1001'");
+    expect(message('FLIPTURN_PROVIDER_CALL_BUDGET', '1001')).toBe(
+      "FLIPTURN_PROVIDER_CALL_BUDGET must be an integer from 1 to 1000, got '1001'",
+    );
   });
 
   it('enumerations and booleans list what is accepted', () => {
-    expect(message('LOG_LEVEL', 'verbose')).toBe("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'verbose'");
-    expect(message('OPENAI_JSON_MODE', 'yes')).toMatch(/^OPENAI_JSON_MODE must be one of (?=.*true)(?=.*false)(?=.*\b1\b)(?=.*\b0\b).*, got 'yes'$/);
+    expect(message('LOG_LEVEL', 'verbose')).toBe(
+      "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'verbose'",
+    );
+    expect(message('OPENAI_JSON_MODE', 'yes')).toMatch(
+      /^OPENAI_JSON_MODE must be one of (?=.*true)(?=.*false)(?=.*\b1\b)(?=.*\b0\b).*, got 'yes'$/,
+    );
     expect(message('LOKI_PARSER', 'xml')).toBe("LOKI_PARSER must be one of none, json, logfmt, got 'xml'");
   });
 
   it('patterns say the expected form', () => {
-    expect(message('LOKI_SERVICE_LABELS', 'a;b')).toBe("LOKI_SERVICE_LABELS must be comma-separated label names, got 'a;b'");
+    expect(message('LOKI_SERVICE_LABELS', 'a;b')).toBe(
+      "LOKI_SERVICE_LABELS must be comma-separated label names, got 'a;b'",
+    );
   });
 
   it('every numeric or enumerated setting says what it must be and what it got', () => {

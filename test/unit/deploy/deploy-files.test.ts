@@ -13,11 +13,26 @@ import { configSchema, SETTINGS } from '../../../src/config/schema.js';
 
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: string; image?: string; command?: string[]; environment?: Record<string, string>; ports?: string[]; profiles?: string[] }>;
+  services: Record<
+    string,
+    {
+      build?: string;
+      image?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      ports?: string[];
+      profiles?: string[];
+    }
+  >;
 };
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
-const flipturnServices = Object.entries(compose.services).filter(([, s]) => s.build === '.' || s.image === 'flipturn:local');
+const flipturnServices = Object.entries(compose.services).filter(
+  ([, s]) => s.build === '.' || s.image === 'flipturn:local',
+);
 /** Variables of the runtime, not of Flipturn's configuration. */
 const RUNTIME_VARS = new Set(['NODE_ENV']);
 
@@ -57,7 +72,9 @@ describe('docker-compose.yml', () => {
       const env = svc.environment ?? {};
       for (const key of Object.keys(env)) expect(key in SETTINGS, `${name}: ${key}`).toBe(true);
       // Interpolations are resolved by compose; take their defaults to check the values parse.
-      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+      const resolved = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+      );
       const parsed = configSchema.safeParse(resolved);
       expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
     }
@@ -83,8 +100,18 @@ describe('docker-compose.yml', () => {
 });
 
 const manifestSchema = z.object({
-  display_information: z.object({ name: z.string().min(1).max(35), description: z.string().max(140).optional(), long_description: z.string().min(175).max(4000).optional(), background_color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional() }),
-  features: z.object({ bot_user: z.object({ display_name: z.string().min(1).max(80), always_online: z.boolean().optional() }) }),
+  display_information: z.object({
+    name: z.string().min(1).max(35),
+    description: z.string().max(140).optional(),
+    long_description: z.string().min(175).max(4000).optional(),
+    background_color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/)
+      .optional(),
+  }),
+  features: z.object({
+    bot_user: z.object({ display_name: z.string().min(1).max(80), always_online: z.boolean().optional() }),
+  }),
   oauth_config: z.object({ scopes: z.object({ bot: z.array(z.string().regex(/^[a-z_]+:[a-z_.]+$/)).min(1) }) }),
   settings: z.object({
     event_subscriptions: z.object({ request_url: z.string().url(), bot_events: z.array(z.string()).min(1) }),
@@ -107,10 +134,18 @@ describe('Slack app manifest', () => {
     const m = manifestSchema.parse(manifest);
     expect(new URL(m.settings.event_subscriptions.request_url).pathname).toBe('/api/v1/webhooks/slack/events');
     expect(readFileSync('src/ingress/gate.ts', 'utf8')).toContain('/api/v1/webhooks/slack/events');
-    expect(m.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_mention', 'message.channels']));
-    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['chat:write', 'app_mentions:read', 'channels:history']));
+    expect(m.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['app_mention', 'message.channels']),
+    );
+    expect(m.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['chat:write', 'app_mentions:read', 'channels:history']),
+    );
     // Every bot event needs its scope.
-    const needs: Record<string, string> = { app_mention: 'app_mentions:read', 'message.channels': 'channels:history', 'message.groups': 'groups:history' };
+    const needs: Record<string, string> = {
+      app_mention: 'app_mentions:read',
+      'message.channels': 'channels:history',
+      'message.groups': 'groups:history',
+    };
     for (const e of m.settings.event_subscriptions.bot_events) expect(m.oauth_config.scopes.bot, e).toContain(needs[e]);
   });
 

@@ -18,7 +18,9 @@ const ciRun = readFileSync('.ci/run', 'utf8');
 /** The image of every FROM, with `${ARG}` replaced by the ARG's default. */
 function baseImages(text: string): string[] {
   const args = new Map([...text.matchAll(/^ARG\s+([A-Z_]+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
-  return [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!.replace(/\$\{([A-Z_]+)\}|\$([A-Z_]+)/g, (_, a?: string, b?: string) => args.get((a ?? b)!) ?? '<unset>'));
+  return [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) =>
+    m[1]!.replace(/\$\{([A-Z_]+)\}|\$([A-Z_]+)/g, (_, a?: string, b?: string) => args.get((a ?? b)!) ?? '<unset>'),
+  );
 }
 
 describe('Node.js runtime', () => {

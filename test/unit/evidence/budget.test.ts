@@ -15,8 +15,20 @@ const RANGE = TimeRange.fromMs(1_000_000, 2_000_000);
 
 function fakeSpan(n: number): Span {
   return {
-    sourceProvider: 'fake', traceId: `${n.toString(16).padStart(32, '0')}`, spanId: `${n.toString(16).padStart(16, '0')}`,
-    service: 's', operation: 'op', kind: 'server', start: BigInt(n), durationNanos: 1, status: 'ok', exceptions: [], events: [], links: [], attributes: {}, resource: {},
+    sourceProvider: 'fake',
+    traceId: `${n.toString(16).padStart(32, '0')}`,
+    spanId: `${n.toString(16).padStart(16, '0')}`,
+    service: 's',
+    operation: 'op',
+    kind: 'server',
+    start: BigInt(n),
+    durationNanos: 1,
+    status: 'ok',
+    exceptions: [],
+    events: [],
+    links: [],
+    attributes: {},
+    resource: {},
   };
 }
 
@@ -31,10 +43,19 @@ function scripted(name: string, answer: (limit: number) => unknown): AnyProvider
   };
 }
 
-function access(providers: AnyProvider[], budget: Budget, o: { timeoutMs?: number; signal?: AbortSignal } = {}): EvidenceAccess {
+function access(
+  providers: AnyProvider[],
+  budget: Budget,
+  o: { timeoutMs?: number; signal?: AbortSignal } = {},
+): EvidenceAccess {
   const reg = new ProviderRegistry();
   for (const p of providers) reg.register(p);
-  return new EvidenceAccess(reg, { budget, wallClock: new FixedClock(0), callTimeoutMs: o.timeoutMs ?? 1000, ...(o.signal ? { signal: o.signal } : {}) });
+  return new EvidenceAccess(reg, {
+    budget,
+    wallClock: new FixedClock(0),
+    callTimeoutMs: o.timeoutMs ?? 1000,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
 }
 
 describe('Budget', () => {
@@ -49,7 +70,12 @@ describe('Budget', () => {
   });
 
   it('lowers the row limit to what is left of the totals and releases unused rows', () => {
-    const b = new Budget({ maxCalls: 10, maxRowsPerCall: 100, maxRowsTotal: 150, perProvider: { p: { maxRows: 120, maxCalls: 3 } } });
+    const b = new Budget({
+      maxCalls: 10,
+      maxRowsPerCall: 100,
+      maxRowsTotal: 150,
+      perProvider: { p: { maxRows: 120, maxCalls: 3 } },
+    });
     const a = b.admit('p', 0);
     expect(a).toMatchObject({ admitted: true, rowLimit: 100 });
     const c = b.admit('q', 0);
@@ -64,7 +90,11 @@ describe('Budget', () => {
   it('refuses every call once the deadline has passed', () => {
     const b = new Budget({ maxCalls: 10, maxRowsPerCall: 10, deadlineMs: 5000 });
     expect(b.admit('p', 4999).admitted).toBe(true);
-    expect(b.admit('p', 5000)).toEqual({ admitted: false, reason: 'the investigation deadline has passed', limit: 'deadline' });
+    expect(b.admit('p', 5000)).toEqual({
+      admitted: false,
+      reason: 'the investigation deadline has passed',
+      limit: 'deadline',
+    });
   });
 
   it('never exceeds any limit, whatever the sequence of calls and answers (property)', () => {
@@ -74,7 +104,12 @@ describe('Budget', () => {
         fc.integer({ min: 0, max: 15 }),
         fc.integer({ min: 1, max: 300 }),
         (seq, maxCalls, perCall) => {
-          const b = new Budget({ maxCalls, maxRowsPerCall: perCall, maxRowsTotal: 700, perProvider: { a: { maxCalls: 3, maxRows: 250 } } });
+          const b = new Budget({
+            maxCalls,
+            maxRowsPerCall: perCall,
+            maxRowsTotal: 700,
+            perProvider: { a: { maxCalls: 3, maxRows: 250 } },
+          });
           const rowsBy: Record<string, number> = {};
           for (const step of seq) {
             const ad = b.admit(step.provider, 0);
@@ -110,14 +145,19 @@ describe('EvidenceAccess', () => {
     const r = await acc.searchSpans('fake', q, 'second');
     expect(r).toEqual({ status: 'skipped_budget', provider: 'fake', reason: 'call budget of 1 spent' });
     expect(called).toBe(1);
-    expect(acc.gaps()).toEqual([{ provider: 'fake', signal: 'traces', status: 'skipped_budget', reason: 'second: call budget of 1 spent' }]);
+    expect(acc.gaps()).toEqual([
+      { provider: 'fake', signal: 'traces', status: 'skipped_budget', reason: 'second: call budget of 1 spent' },
+    ]);
   });
 
   it('lowers the query limit to the row budget and trims a provider that returns more anyway', async () => {
     const seen: number[] = [];
     const p = scripted('fake', (limit) => {
       seen.push(limit);
-      return outcome.ok('fake', Array.from({ length: 50 }, (_, i) => fakeSpan(i + 1)));
+      return outcome.ok(
+        'fake',
+        Array.from({ length: 50 }, (_, i) => fakeSpan(i + 1)),
+      );
     });
     const budget = new Budget({ maxCalls: 5, maxRowsPerCall: 20 });
     const acc = access([p], budget);
@@ -172,6 +212,8 @@ describe('EvidenceAccess', () => {
     const pending = acc.searchSpans('hang', q, 'hang');
     ac.abort(new Error('shutdown'));
     await expect(pending).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_INVESTIGATION_ABORTED'));
-    await expect(acc.searchSpans('hang', q, 'again')).rejects.toSatisfy((e: unknown) => isFlipturnError(e, 'FT_INVESTIGATION_ABORTED'));
+    await expect(acc.searchSpans('hang', q, 'again')).rejects.toSatisfy((e: unknown) =>
+      isFlipturnError(e, 'FT_INVESTIGATION_ABORTED'),
+    );
   });
 });

@@ -96,13 +96,19 @@ describe('trace-first prefetch', () => {
     expect(g.evidence.gaps).toEqual([]);
     expect(g.evidence.logs.some((l) => l.severity === 'error')).toBe(true);
     expect(g.evidence.metrics.length).toBeGreaterThan(0);
-    expect(g.evidence.pivots.map((p) => p.query)).toEqual(expect.arrayContaining(['mem:metrics family=any', 'mem:logs >=warn sampled']));
+    expect(g.evidence.pivots.map((p) => p.query)).toEqual(
+      expect.arrayContaining(['mem:metrics family=any', 'mem:logs >=warn sampled']),
+    );
   });
 
   it('with a named trace: the trace, then its logs beside metrics and issues, then fewer span parts, then the logs', async () => {
     const log: string[] = [];
     const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
-    const g = await gatherEvidence(syntheticSignal({ description: `see trace_id=${traceIdOf(200)} in APM` }), registryOf(mem), { wallClock: clock });
+    const g = await gatherEvidence(
+      syntheticSignal({ description: `see trace_id=${traceIdOf(200)} in APM` }),
+      registryOf(mem),
+      { wallClock: clock },
+    );
     // 12 calls: 1 trace + 3 in step 2, 2 kept back for the log reads: 6 span parts.
     expect(log).toEqual([
       'mem fetchTrace trace aa0000',
@@ -121,7 +127,10 @@ describe('trace-first prefetch', () => {
   it('never makes more calls than the budget; refused prefetch calls are gaps', async () => {
     const log: string[] = [];
     const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
-    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock, settings: { ...DEFAULT_SETTINGS, callBudget: 4 } });
+    const g = await gatherEvidence(syntheticSignal(), registryOf(mem), {
+      wallClock: clock,
+      settings: { ...DEFAULT_SETTINGS, callBudget: 4 },
+    });
     expect(log).toHaveLength(4);
     expect(g.evidence.providerCalls.total).toBe(4);
     const skipped = g.evidence.gaps.filter((x) => x.status === 'skipped_budget');
@@ -143,7 +152,11 @@ describe('trace-first prefetch', () => {
   it('run-first searches logs carrying the run id first', async () => {
     const log: string[] = [];
     const mem = logged(createMemoryProvider({ name: 'mem', ...data }), log);
-    const g = await gatherEvidence(syntheticSignal({ tags: { service: 'gateway', run_id: 'run-42' } }), registryOf(mem), { wallClock: clock });
+    const g = await gatherEvidence(
+      syntheticSignal({ tags: { service: 'gateway', run_id: 'run-42' } }),
+      registryOf(mem),
+      { wallClock: clock },
+    );
     expect(g.evidence.envelope.strategy).toBe('run-first');
     expect(log[0]).toBe('mem fetchLogs logs text=run-42');
     // No log carries the run id: an empty answer, not a gap.
@@ -152,12 +165,18 @@ describe('trace-first prefetch', () => {
 
   it('goes dimension-first without a traces provider, and says which signals have no provider', async () => {
     const log: string[] = [];
-    const mem = logged(createMemoryProvider({ name: 'mem', ...data, capabilities: ['logs', 'metrics'] }), log, ['logs', 'metrics']);
+    const mem = logged(createMemoryProvider({ name: 'mem', ...data, capabilities: ['logs', 'metrics'] }), log, [
+      'logs',
+      'metrics',
+    ]);
     const g = await gatherEvidence(syntheticSignal(), registryOf(mem), { wallClock: clock });
     expect(g.evidence.envelope.strategy).toBe('dimension-first');
     expect(log.some((l) => l.includes('searchSpans') || l.includes('fetchTrace'))).toBe(false);
     expect(log).toContain('mem fetchLogs logs service=gateway');
-    expect(g.evidence.gaps.filter((x) => x.status === 'unsupported').map((x) => x.signal)).toEqual(['traces', 'errors']);
+    expect(g.evidence.gaps.filter((x) => x.status === 'unsupported').map((x) => x.signal)).toEqual([
+      'traces',
+      'errors',
+    ]);
   });
 
   it('falls back to dimension-first when the trace search finds nothing', async () => {
@@ -169,9 +188,17 @@ describe('trace-first prefetch', () => {
   });
 
   it('gives the same evidence whatever order the provider holds its data in', async () => {
-    const rev = { spans: [...data.spans].reverse(), logs: [...data.logs].reverse(), metrics: [...data.metrics].reverse() };
-    const a = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), { wallClock: clock });
-    const b = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...rev })), { wallClock: clock });
+    const rev = {
+      spans: [...data.spans].reverse(),
+      logs: [...data.logs].reverse(),
+      metrics: [...data.metrics].reverse(),
+    };
+    const a = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), {
+      wallClock: clock,
+    });
+    const b = await gatherEvidence(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...rev })), {
+      wallClock: clock,
+    });
     const json = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     expect(json(b.evidence)).toBe(json(a.evidence));
   });
@@ -181,16 +208,25 @@ describe('trace-first prefetch', () => {
 const raw = (r: RcaReport): number => (r.confidenceBasis as ConfidenceBasis).raw;
 
 describe('investigate', () => {
-  const failingLoki = () => registryOf(
-    createMemoryProvider({ name: 'mem', ...data }),
-    createMemoryProvider({ name: 'loki', capabilities: ['logs'], failWith: { kind: 'unavailable', retryable: true, reason: 'connection refused' } }),
-  );
+  const failingLoki = () =>
+    registryOf(
+      createMemoryProvider({ name: 'mem', ...data }),
+      createMemoryProvider({
+        name: 'loki',
+        capabilities: ['logs'],
+        failWith: { kind: 'unavailable', retryable: true, reason: 'connection refused' },
+      }),
+    );
   const budget20 = { clock, settings: { ...DEFAULT_SETTINGS, callBudget: 20 } };
 
   // The calibration is a step function: a lower basis can land on the same step, so the basis (uncalibrated
   // strength) must drop and the calibrated value must not rise.
   it('reports a failing provider as a gap and with lower confidence than the same data without it', async () => {
-    const a = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), budget20);
+    const a = await investigate(
+      syntheticSignal(),
+      registryOf(createMemoryProvider({ name: 'mem', ...data })),
+      budget20,
+    );
     const b = await investigate(syntheticSignal(), failingLoki(), budget20);
     const gaps = b.gaps as { provider: string; status: string }[];
     expect(gaps.some((x) => x.provider === 'loki' && x.status === 'retryable')).toBe(true);
@@ -207,7 +243,11 @@ describe('investigate', () => {
   // basis is 0 with or without the gap and cannot drop. The Cauchy fusion never rewards corroboration (its result is
   // never below the smallest input): see fusion.test.ts.
   it.fails('the failing provider lowers a positive confidence basis', async () => {
-    const a = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), budget20);
+    const a = await investigate(
+      syntheticSignal(),
+      registryOf(createMemoryProvider({ name: 'mem', ...data })),
+      budget20,
+    );
     const b = await investigate(syntheticSignal(), failingLoki(), budget20);
     expect(raw(a)).toBeGreaterThan(0);
     expect(raw(b)).toBeLessThan(raw(a));
@@ -216,7 +256,11 @@ describe('investigate', () => {
   // A near tie (cache 103.7 decades on traces + 21.7 on logs, orders 103.9 on traces): cache leads on the fused
   // p-value, not by a margin (see the test above).
   it('names cache, whose failures and error logs start with the slowdown, as the strongest lead', async () => {
-    const a = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), budget20);
+    const a = await investigate(
+      syntheticSignal(),
+      registryOf(createMemoryProvider({ name: 'mem', ...data })),
+      budget20,
+    );
     expect(a.rootCauseCandidates[0]?.service).toBe('cache');
   });
 
@@ -230,11 +274,15 @@ describe('investigate', () => {
     expect(r.providerCalls.total).toBeGreaterThan(0);
     expect(r.providerCalls.total).toBeLessThanOrEqual(DEFAULT_SETTINGS.callBudget);
     expect(r.providerCalls.byProvider).toEqual({ mem: r.providerCalls.total });
-    expect(JSON.parse(JSON.stringify(r))).toMatchObject({ correlation: { envelopeStrategy: 'trace-first', strategy: r.strategy } });
+    expect(JSON.parse(JSON.stringify(r))).toMatchObject({
+      correlation: { envelopeStrategy: 'trace-first', strategy: r.strategy },
+    });
   });
 
   it('reports trace-first as the strategy that ran when the sampled span reads found the traces', async () => {
-    const r = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), { clock });
+    const r = await investigate(syntheticSignal(), registryOf(createMemoryProvider({ name: 'mem', ...data })), {
+      clock,
+    });
     expect(r.strategy).toBe('trace-first');
     expect(JSON.parse(JSON.stringify(r))).toMatchObject({ correlation: { strategy: 'trace-first' } });
   });

@@ -13,7 +13,11 @@ const base = syntheticIncident();
 
 function shifted(d: SyntheticData, by: bigint): SyntheticData {
   return {
-    spans: d.spans.map((s): Span => ({ ...s, start: s.start + by, exceptions: s.exceptions.map((e) => ({ ...e, time: e.time + by })) })),
+    spans: d.spans.map((s): Span => ({
+      ...s,
+      start: s.start + by,
+      exceptions: s.exceptions.map((e) => ({ ...e, time: e.time + by })),
+    })),
     logs: d.logs.map((l): LogEntry => ({ ...l, time: l.time + by })),
     metrics: d.metrics.map((m): MetricSeries => ({ ...m, points: m.points.map((p) => ({ ...p, time: p.time + by })) })),
   };
@@ -21,12 +25,17 @@ function shifted(d: SyntheticData, by: bigint): SyntheticData {
 
 async function run(d: SyntheticData, alert: bigint, wallStartMs = 0): Promise<RcaReport> {
   const reg = new ProviderRegistry().register(createMemoryProvider({ name: 'mem', ...d }));
-  return investigate(syntheticSignal({}, alert), reg, { clock: new FixedClock(alert), wallClock: new FixedClock(wallStartMs) });
+  return investigate(syntheticSignal({}, alert), reg, {
+    clock: new FixedClock(alert),
+    wallClock: new FixedClock(wallStartMs),
+  });
 }
 
 /** The report without instants: what must not change when the whole incident moves in time. */
 function timeless(r: RcaReport): unknown {
-  return JSON.parse(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? '<time>' : v))) as unknown;
+  return JSON.parse(
+    JSON.stringify(r, (_k, v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? '<time>' : v)),
+  ) as unknown;
 }
 
 describe('investigation properties', () => {
@@ -51,7 +60,11 @@ describe('investigation properties', () => {
     const reference = JSON.stringify(await run(base, ALERT));
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), async (seed) => {
-        const perm = <T>(xs: readonly T[]) => xs.map((x, i) => ({ x, k: (i * 2654435761 + seed) % 4294967296 })).sort((p, q) => p.k - q.k).map((p) => p.x);
+        const perm = <T>(xs: readonly T[]) =>
+          xs
+            .map((x, i) => ({ x, k: (i * 2654435761 + seed) % 4294967296 }))
+            .sort((p, q) => p.k - q.k)
+            .map((p) => p.x);
         const d = { spans: perm(base.spans), logs: perm(base.logs), metrics: perm(base.metrics) };
         expect(JSON.stringify(await run(d, ALERT))).toBe(reference);
       }),

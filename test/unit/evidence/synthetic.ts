@@ -17,7 +17,16 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 export const traceIdOf = (i: number) => `aa${hex(i, 30)}`;
 const spanIdOf = (i: number, k: number) => `bb${hex(i, 10)}${hex(k, 4)}`;
 
-function span(i: number, k: number, parent: number | undefined, service: string, op: string, start: bigint, ms: number, error?: string): Span {
+function span(
+  i: number,
+  k: number,
+  parent: number | undefined,
+  service: string,
+  op: string,
+  start: bigint,
+  ms: number,
+  error?: string,
+): Span {
   return {
     sourceProvider: '',
     traceId: traceIdOf(i),
@@ -63,11 +72,27 @@ export function syntheticIncident(): SyntheticData {
     spans.push(span(i, 3, 1, 'db', 'SELECT orders', t + 5n * MS, dbMs));
     if (fails) {
       logs.push({
-        sourceProvider: '', time: t + 3n * MS, service: 'cache', severity: 'error', body: 'SerializationError: cannot decode cached value',
-        traceId: traceIdOf(i), spanId: spanIdOf(i, 2), attributes: {}, resource: { 'service.name': 'cache' },
+        sourceProvider: '',
+        time: t + 3n * MS,
+        service: 'cache',
+        severity: 'error',
+        body: 'SerializationError: cannot decode cached value',
+        traceId: traceIdOf(i),
+        spanId: spanIdOf(i, 2),
+        attributes: {},
+        resource: { 'service.name': 'cache' },
       });
     }
-    logs.push({ sourceProvider: '', time: t + 4n * MS, service: 'orders', severity: 'info', body: 'listed orders', traceId: traceIdOf(i), attributes: {}, resource: { 'service.name': 'orders' } });
+    logs.push({
+      sourceProvider: '',
+      time: t + 4n * MS,
+      service: 'orders',
+      severity: 'info',
+      body: 'listed orders',
+      traceId: traceIdOf(i),
+      attributes: {},
+      resource: { 'service.name': 'orders' },
+    });
   }
   const metrics: MetricSeries[] = ['gateway', 'orders'].map((service) => ({
     sourceProvider: '',
@@ -84,7 +109,10 @@ export function syntheticIncident(): SyntheticData {
   return { spans, logs, metrics };
 }
 
-export function syntheticSignal(over: Partial<UniversalIncidentSignal> = {}, alert: bigint = ALERT): UniversalIncidentSignal {
+export function syntheticSignal(
+  over: Partial<UniversalIncidentSignal> = {},
+  alert: bigint = ALERT,
+): UniversalIncidentSignal {
   return incidentSignalSchema.parse({
     schemaVersion: 1,
     kind: 'alert',

@@ -48,8 +48,15 @@ describe('normalizeAlert datadog_webhook', () => {
   });
 
   it('keys a Recovered delivery to the same incident as its Triggered one', () => {
-    const triggered = real.map((d) => one(d)).filter((s) => s.state === 'triggered' && s.service === 'keep-api-feature-grafana-legacy' && s.title === 'Error monitor');
-    const recovered = real.map((d) => one(d)).filter((s) => s.state === 'recovered' && s.service === 'keep-api-feature-grafana-legacy');
+    const triggered = real
+      .map((d) => one(d))
+      .filter(
+        (s) =>
+          s.state === 'triggered' && s.service === 'keep-api-feature-grafana-legacy' && s.title === 'Error monitor',
+      );
+    const recovered = real
+      .map((d) => one(d))
+      .filter((s) => s.state === 'recovered' && s.service === 'keep-api-feature-grafana-legacy');
     expect(triggered).toHaveLength(1);
     expect(recovered).toHaveLength(1);
     expect(recovered[0]?.incidentKey).toBe(triggered[0]?.incidentKey);
@@ -63,7 +70,14 @@ describe('normalizeAlert datadog_webhook', () => {
 
   it('reads priority, env/service from scope, value, threshold and keyed correlation hints', () => {
     const s = one(fixture('datadog/flipturn_p1_with_hints.json'));
-    expect(s).toMatchObject({ severity: 'critical', service: 'search', env: 'prod', value: 2.31, threshold: 1.5, state: 'triggered' });
+    expect(s).toMatchObject({
+      severity: 'critical',
+      service: 'search',
+      env: 'prod',
+      value: 2.31,
+      threshold: 1.5,
+      state: 'triggered',
+    });
     expect(s.incidentKey).toBe('datadog:monitor:123456789:env:prod,service:search');
     expect(s.hints).toEqual({
       traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
@@ -133,8 +147,17 @@ describe('normalizeAlert datadog_webhook', () => {
   });
 
   it('derives the event and monitor ids from the links of a minimal template (title and body only)', () => {
-    const s = one({ title: '[Triggered on {service:api}] 5xx on api', body: '[[Monitor Status](https://app.datadoghq.com/monitors/4242?group=service%3Aapi&event_id=9988776655)]' });
-    expect(s).toMatchObject({ idempotencyKey: 'datadog:event:9988776655', incidentKey: 'datadog:monitor:4242:service:api', state: 'triggered', service: 'api', firedAt: '2026-11-21T10:00:00.000Z' });
+    const s = one({
+      title: '[Triggered on {service:api}] 5xx on api',
+      body: '[[Monitor Status](https://app.datadoghq.com/monitors/4242?group=service%3Aapi&event_id=9988776655)]',
+    });
+    expect(s).toMatchObject({
+      idempotencyKey: 'datadog:event:9988776655',
+      incidentKey: 'datadog:monitor:4242:service:api',
+      state: 'triggered',
+      service: 'api',
+      firedAt: '2026-11-21T10:00:00.000Z',
+    });
   });
 
   it('keeps an unknown transition as unknown (with the raw value), never guessing Triggered from alert_type', () => {
@@ -146,7 +169,11 @@ describe('normalizeAlert datadog_webhook', () => {
   });
 
   it('refuses over-large tag fields with FT_INGRESS_FIELD_TOO_LARGE', () => {
-    const r = normalizeAlert('datadog_webhook', { ...real[0], tags: Array.from({ length: 501 }, (_, i) => `t${i}`) }, clock);
+    const r = normalizeAlert(
+      'datadog_webhook',
+      { ...real[0], tags: Array.from({ length: 501 }, (_, i) => `t${i}`) },
+      clock,
+    );
     expect(!r.ok && r.rejection).toMatchObject({ code: 'FT_INGRESS_FIELD_TOO_LARGE', path: 'tags' });
   });
 

@@ -24,8 +24,18 @@ describe('normalizeAlert slack_event', () => {
       // Same key as the Datadog webhook of the same monitor and group: one investigation.
       incidentKey: 'datadog:monitor:123456789:env:prod,service:search',
       firedAt: '2025-11-21T09:30:01.123456Z',
-      slack: { teamId: 'T0FLIP001', channel: 'C0ALERTS1', threadTs: '1763717401.123456', messageTs: '1763717401.123456' },
-      sourceIds: { slackEventId: 'Ev0FLIP0001', monitorId: '123456789', eventId: '7999000111222333444', botId: 'B0DATADOG' },
+      slack: {
+        teamId: 'T0FLIP001',
+        channel: 'C0ALERTS1',
+        threadTs: '1763717401.123456',
+        messageTs: '1763717401.123456',
+      },
+      sourceIds: {
+        slackEventId: 'Ev0FLIP0001',
+        monitorId: '123456789',
+        eventId: '7999000111222333444',
+        botId: 'B0DATADOG',
+      },
       tags: { env: 'prod', service: 'search', team: 'discovery' },
     });
     expect(s?.hints.traceIds).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736']);
@@ -36,11 +46,18 @@ describe('normalizeAlert slack_event', () => {
   it('reads a Block Kit Datadog message (Recovered)', () => {
     const r = normalizeAlert('slack_event', fixture('slack/datadog_app_blocks.json'), clock);
     if (!r.ok) throw new Error('rejected');
-    expect(r.signals[0]).toMatchObject({ state: 'recovered', service: 'search', env: 'prod', incidentKey: 'datadog:monitor:123456789:env:prod,service:search' });
+    expect(r.signals[0]).toMatchObject({
+      state: 'recovered',
+      service: 'search',
+      env: 'prod',
+      incidentKey: 'datadog:monitor:123456789:env:prod,service:search',
+    });
   });
 
   it('makes a follow-up of an app_mention in a thread, with our mention stripped', () => {
-    const r = normalizeAlert('slack_event', fixture('slack/thread_question_mention.json'), clock, { botUserId: 'U0FLIPBOT' });
+    const r = normalizeAlert('slack_event', fixture('slack/thread_question_mention.json'), clock, {
+      botUserId: 'U0FLIPBOT',
+    });
     if (!r.ok) throw new Error('rejected');
     expect(r.signals).toEqual([]);
     expect(r.followUps).toEqual([
@@ -51,7 +68,12 @@ describe('normalizeAlert slack_event', () => {
         receivedAt: '2026-11-21T10:00:00.000Z',
         question: 'show me the single most causal evidence line and why it beats the others',
         user: 'U0OPERATR',
-        slack: { teamId: 'T0FLIP001', channel: 'C0ALERTS1', threadTs: '1763717401.123456', messageTs: '1763717600.000300' },
+        slack: {
+          teamId: 'T0FLIP001',
+          channel: 'C0ALERTS1',
+          threadTs: '1763717401.123456',
+          messageTs: '1763717600.000300',
+        },
       },
     ]);
   });
@@ -107,11 +129,19 @@ describe('normalizeAlert slack_event', () => {
     body.event.text = 'ALERT: checkout error rate 12% (severity: critical)';
     const r = normalizeAlert('slack_event', body, clock);
     if (!r.ok) throw new Error('rejected');
-    expect(r.signals[0]).toMatchObject({ state: 'unknown', severity: 'critical', incidentKey: 'slack:T111:C111:B888:alert: checkout error rate 12% (severity: critical)' });
+    expect(r.signals[0]).toMatchObject({
+      state: 'unknown',
+      severity: 'critical',
+      incidentKey: 'slack:T111:C111:B888:alert: checkout error rate 12% (severity: critical)',
+    });
   });
 
   it('rejects an event_callback without a channel or ts with the path', () => {
-    const r = normalizeAlert('slack_event', { type: 'event_callback', event: { type: 'message', bot_id: 'B1', text: 'alert', ts: 'x', channel: 'C1' } }, clock);
+    const r = normalizeAlert(
+      'slack_event',
+      { type: 'event_callback', event: { type: 'message', bot_id: 'B1', text: 'alert', ts: 'x', channel: 'C1' } },
+      clock,
+    );
     expect(r.ok ? '' : r.rejection.path).toBe('event.ts');
     const r2 = normalizeAlert('slack_event', { type: 'event_callback', event: 'nope' }, clock);
     expect(r2.ok ? '' : r2.rejection.path).toBe('event');
@@ -146,16 +176,30 @@ describe('normalizeAlert alertmanager', () => {
 
   it('a long summary or description annotation (prose, a runbook) is accepted; too many annotations are 413 on their path', () => {
     const prose = 'p99 latency of search is 2.31s; see the runbook. '.repeat(200);
-    const long = normalizeAlert('alertmanager', { ...body, alerts: [{ ...body.alerts[0], annotations: { summary: prose.slice(0, 3000), description: prose } }] }, clock);
+    const long = normalizeAlert(
+      'alertmanager',
+      { ...body, alerts: [{ ...body.alerts[0], annotations: { summary: prose.slice(0, 3000), description: prose } }] },
+      clock,
+    );
     if (!long.ok) throw new Error(`${long.rejection.path}: ${long.rejection.message}`);
     expect(long.signals[0]?.description).toBe(prose);
     const many = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`a${i}`, 'x']));
     const r = normalizeAlert('alertmanager', { ...body, alerts: [{ ...body.alerts[0], annotations: many }] }, clock);
-    expect(r.ok ? '(accepted)' : [r.rejection.path, r.rejection.code]).toEqual(['alerts[0].annotations', 'FT_INGRESS_FIELD_TOO_LARGE']);
+    expect(r.ok ? '(accepted)' : [r.rejection.path, r.rejection.code]).toEqual([
+      'alerts[0].annotations',
+      'FT_INGRESS_FIELD_TOO_LARGE',
+    ]);
   });
 
   it('documents the service label order', () => {
-    expect(ALERTMANAGER_SERVICE_LABELS).toEqual(['service', 'service_name', 'job', 'app', 'app_kubernetes_io_name', 'container']);
+    expect(ALERTMANAGER_SERVICE_LABELS).toEqual([
+      'service',
+      'service_name',
+      'job',
+      'app',
+      'app_kubernetes_io_name',
+      'container',
+    ]);
   });
 
   it('a resolved alert differs in idempotency key but keeps the incident key', () => {
@@ -172,7 +216,10 @@ describe('normalizeAlert alertmanager', () => {
       [{ version: '4' }, 'alerts'],
       [{ version: '3', alerts: [] }, 'version'],
       [{ version: '4', alerts: [{ ...body.alerts[0], startsAt: 'soon' }] }, 'alerts[0].startsAt'],
-      [{ version: '4', alerts: [body.alerts[0], { ...body.alerts[1], fingerprint: undefined }] }, 'alerts[1].fingerprint'],
+      [
+        { version: '4', alerts: [body.alerts[0], { ...body.alerts[1], fingerprint: undefined }] },
+        'alerts[1].fingerprint',
+      ],
       [{ version: '4', alerts: [{ ...body.alerts[0], labels: { a: 1 } }] }, 'alerts[0].labels'],
       [{ version: '4', alerts: [{ ...body.alerts[0], status: 'pending' }] }, 'alerts[0].status'],
     ];

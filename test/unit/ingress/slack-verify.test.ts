@@ -16,14 +16,20 @@ describe('verifySlackSignature', () => {
 
   it('accepts the official vector, also with header arrays as Node may give them', () => {
     expect(verifySlackSignature(base)).toEqual({ ok: true });
-    expect(verifySlackSignature({ ...base, timestamp: [base.timestamp ?? ''], signature: [base.signature ?? ''] })).toEqual({ ok: true });
+    expect(
+      verifySlackSignature({ ...base, timestamp: [base.timestamp ?? ''], signature: [base.signature ?? ''] }),
+    ).toEqual({ ok: true });
     expect(signSlackBody(base.signingSecret, v.official.now_for_test, v.official.raw_body)).toBe(base.signature);
   });
 
   it('rejects a tampered body, a wrong secret, a malformed signature, and skew beyond 5 minutes either way', () => {
     const code = (r: ReturnType<typeof verifySlackSignature>) => (r.ok ? 'ok' : r.code);
-    expect(code(verifySlackSignature({ ...base, rawBody: Buffer.from(`${v.official.raw_body}x`) }))).toBe('FT_INGRESS_SIGNATURE_INVALID');
-    expect(code(verifySlackSignature({ ...base, signingSecret: 'another-secret' }))).toBe('FT_INGRESS_SIGNATURE_INVALID');
+    expect(code(verifySlackSignature({ ...base, rawBody: Buffer.from(`${v.official.raw_body}x`) }))).toBe(
+      'FT_INGRESS_SIGNATURE_INVALID',
+    );
+    expect(code(verifySlackSignature({ ...base, signingSecret: 'another-secret' }))).toBe(
+      'FT_INGRESS_SIGNATURE_INVALID',
+    );
     expect(code(verifySlackSignature({ ...base, signature: 'v1=abc' }))).toBe('FT_INGRESS_SIGNATURE_INVALID');
     expect(code(verifySlackSignature({ ...base, signature: undefined }))).toBe('FT_INGRESS_SIGNATURE_INVALID');
     expect(code(verifySlackSignature({ ...base, nowMs: base.nowMs + 301_000 }))).toBe('FT_INGRESS_TIMESTAMP_STALE');

@@ -14,10 +14,25 @@ import { ACTION_IDS, buttonValue } from '../../../src/slack/render.js';
 import { blockActionsPayload } from '../../support/slack-interaction.js';
 
 const clock = new FixedClock(new Date('2026-11-22T00:46:00Z'));
-const click = { teamId: 'T1', channel: 'C1', messageTs: '1763700000.000002', threadTs: '1763700000.000001', actionId: ACTION_IDS.recheck, value: buttonValue({ incidentId: 'inc_0123456789abcdef', version: 1 }), actionTs: '1763700100.000200' };
+const click = {
+  teamId: 'T1',
+  channel: 'C1',
+  messageTs: '1763700000.000002',
+  threadTs: '1763700000.000001',
+  actionId: ACTION_IDS.recheck,
+  value: buttonValue({ incidentId: 'inc_0123456789abcdef', version: 1 }),
+  actionTs: '1763700100.000200',
+};
 
 function deps(queue: SignalQueue, counted: string[] = []): SocketModeDeps {
-  return { appToken: 'xapp-test', apiUrl: 'http://127.0.0.1:1/api/', queue, clock, logger: createLogger({ level: 'silent' }), onEnvelope: (source, outcome) => counted.push(`${source} ${outcome}`) };
+  return {
+    appToken: 'xapp-test',
+    apiUrl: 'http://127.0.0.1:1/api/',
+    queue,
+    clock,
+    logger: createLogger({ level: 'silent' }),
+    onEnvelope: (source, outcome) => counted.push(`${source} ${outcome}`),
+  };
 }
 
 describe('Socket Mode envelopes', () => {
@@ -36,12 +51,22 @@ describe('Socket Mode envelopes', () => {
 
   it('acknowledges and ignores what is neither an event nor an interaction (a slash command)', async () => {
     const queue = new InProcessQueue(clock);
-    expect(await handleEnvelope(deps(queue), { command: '/flipturn', text: 'help' })).toEqual({ ack: true, outcome: 'ignored', queued: 0 });
+    expect(await handleEnvelope(deps(queue), { command: '/flipturn', text: 'help' })).toEqual({
+      ack: true,
+      outcome: 'ignored',
+      queued: 0,
+    });
     await queue.close();
   });
 
   it('leaves the envelope unacknowledged when the queue is unreachable (Slack redelivers it)', async () => {
-    const broken = { appendOnce: () => Promise.reject(new FlipturnError('FT_QUEUE_UNAVAILABLE', 'down')) } as unknown as SignalQueue;
-    expect(await handleEnvelope(deps(broken), blockActionsPayload(click))).toEqual({ ack: false, outcome: 'unavailable', queued: 0 });
+    const broken = {
+      appendOnce: () => Promise.reject(new FlipturnError('FT_QUEUE_UNAVAILABLE', 'down')),
+    } as unknown as SignalQueue;
+    expect(await handleEnvelope(deps(broken), blockActionsPayload(click))).toEqual({
+      ack: false,
+      outcome: 'unavailable',
+      queued: 0,
+    });
   });
 });

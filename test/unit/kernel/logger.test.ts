@@ -19,7 +19,13 @@ describe('logger redaction', () => {
     const { lines, destination } = capture();
     const scrubber = new SecretScrubber().register('xoxb-1234-secret-token', 'dd-api-key-value');
     const log = createLogger({ level: 'info', scrubber, destination });
-    log.info({ config: { SLACK_BOT_TOKEN: 'xoxb-1234-secret-token', PORT: 3000 }, headers: { authorization: 'Bearer abc.def' } }, 'starting');
+    log.info(
+      {
+        config: { SLACK_BOT_TOKEN: 'xoxb-1234-secret-token', PORT: 3000 },
+        headers: { authorization: 'Bearer abc.def' },
+      },
+      'starting',
+    );
     log.warn('datadog said: invalid key dd-api-key-value');
     log.error({ err: new Error('request with key dd-api-key-value failed') }, 'boom');
     const text = lines.join('');
@@ -31,11 +37,17 @@ describe('logger redaction', () => {
     expect(lines).toHaveLength(3);
   });
 
-  it('masks secret fields at any depth, in any case, also in child bindings, without touching the caller\'s object', () => {
+  it("masks secret fields at any depth, in any case, also in child bindings, without touching the caller's object", () => {
     const { lines, destination } = capture();
     const log = createLogger({ level: 'info', destination });
-    const fields = { a: { b: { c: { d: { Authorization: 'Bearer deep', ok: 'kept' } } } }, list: [{ TOKEN: 'tok-in-array' }] };
-    log.child({ request: { headers: { 'X-Slack-Signature': 'v0=abc' } } }).child({ hop: 2 }).info(fields, 'deep');
+    const fields = {
+      a: { b: { c: { d: { Authorization: 'Bearer deep', ok: 'kept' } } } },
+      list: [{ TOKEN: 'tok-in-array' }],
+    };
+    log
+      .child({ request: { headers: { 'X-Slack-Signature': 'v0=abc' } } })
+      .child({ hop: 2 })
+      .info(fields, 'deep');
     const line = lines.join('');
     expect(line).not.toContain('Bearer deep');
     expect(line).not.toContain('tok-in-array');

@@ -28,13 +28,17 @@ describe('scrubText', () => {
   });
 
   it('keeps the key name and the user of a connection string', () => {
-    expect(scrubText('password=abc123 and postgres://app:pw1234@db/x')).toBe('password=[REDACTED:secret] and postgres://app:[REDACTED:password]@db/x');
+    expect(scrubText('password=abc123 and postgres://app:pw1234@db/x')).toBe(
+      'password=[REDACTED:secret] and postgres://app:[REDACTED:password]@db/x',
+    );
   });
 
   it('redacts IP addresses only when asked', () => {
     const text = 'client 10.12.0.7 and 2001:0db8:85a3:0000:0000:8a2e:0370:7334 at 10:02:11';
     expect(scrubText(text)).toBe(text);
-    expect(scrubText(text, { ipAddresses: true })).toBe('client [REDACTED:ip_address] and [REDACTED:ip_address] at 10:02:11');
+    expect(scrubText(text, { ipAddresses: true })).toBe(
+      'client [REDACTED:ip_address] and [REDACTED:ip_address] at 10:02:11',
+    );
     expect(scrubText('version 1.2.3 build 4', { ipAddresses: true })).toBe('version 1.2.3 build 4');
   });
 
@@ -56,7 +60,15 @@ describe('scrubText', () => {
   });
 
   it('scrubs values deeply and drops values of secret-named keys', () => {
-    const v = scrubValue({ 'http.request.header.x-api-key': 'k1', nested: [{ note: 'mail bob@example.com' }], n: 5, t: 10n }, (t) => scrubText(t));
-    expect(v).toEqual({ 'http.request.header.x-api-key': '[REDACTED:secret]', nested: [{ note: 'mail [REDACTED:email]' }], n: 5, t: 10n });
+    const v = scrubValue(
+      { 'http.request.header.x-api-key': 'k1', nested: [{ note: 'mail bob@example.com' }], n: 5, t: 10n },
+      (t) => scrubText(t),
+    );
+    expect(v).toEqual({
+      'http.request.header.x-api-key': '[REDACTED:secret]',
+      nested: [{ note: 'mail [REDACTED:email]' }],
+      n: 5,
+      t: 10n,
+    });
   });
 });

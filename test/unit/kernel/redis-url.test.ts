@@ -4,18 +4,35 @@ import { parseConfig } from '../../../src/config/load.js';
 
 describe('parseRedisUrl', () => {
   it('keeps a single-node URL as ioredis reads it', () => {
-    expect(parseRedisUrl('redis://:pw@127.0.0.1:6379/2')).toEqual({ ok: true, target: { kind: 'single', url: 'redis://:pw@127.0.0.1:6379/2' } });
+    expect(parseRedisUrl('redis://:pw@127.0.0.1:6379/2')).toEqual({
+      ok: true,
+      target: { kind: 'single', url: 'redis://:pw@127.0.0.1:6379/2' },
+    });
     expect(parseRedisUrl('rediss://cache.example.com:6380')).toMatchObject({ ok: true, target: { kind: 'single' } });
   });
 
   it('reads a cluster URL: seed nodes, percent-decoded credentials, TLS by scheme', () => {
     expect(parseRedisUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001,[::1]:7002')).toEqual({
       ok: true,
-      target: { kind: 'cluster', tls: false, nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }] },
+      target: {
+        kind: 'cluster',
+        tls: false,
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+      },
     });
     expect(parseRedisUrl('rediss+cluster://flip%40turn:p%40ss%3Aw0rd@redis-0.svc:6379/')).toEqual({
       ok: true,
-      target: { kind: 'cluster', tls: true, username: 'flip@turn', password: 'p@ss:w0rd', nodes: [{ host: 'redis-0.svc', port: 6379 }] },
+      target: {
+        kind: 'cluster',
+        tls: true,
+        username: 'flip@turn',
+        password: 'p@ss:w0rd',
+        nodes: [{ host: 'redis-0.svc', port: 6379 }],
+      },
     });
     expect(parseRedisUrl('redis+cluster://:secret@h:1')).toMatchObject({ target: { password: 'secret' } });
   });
@@ -61,6 +78,8 @@ describe('cluster credentials in the configuration', () => {
     const { loadConfig, maskUrlCredentials } = await import('../../../src/config/load.js');
     const { scrubber } = loadConfig({ REDIS_URL: 'redis+cluster://flipturn:s3cret-pass@10.0.0.1:7000,10.0.0.2:7000' });
     expect(scrubber.scrub('AUTH failed for s3cret-pass')).not.toContain('s3cret-pass');
-    expect(maskUrlCredentials('redis+cluster://flipturn:s3cret-pass@10.0.0.1:7000,10.0.0.2:7000')).toBe('redis+cluster://[REDACTED]@10.0.0.1:7000,10.0.0.2:7000');
+    expect(maskUrlCredentials('redis+cluster://flipturn:s3cret-pass@10.0.0.1:7000,10.0.0.2:7000')).toBe(
+      'redis+cluster://[REDACTED]@10.0.0.1:7000,10.0.0.2:7000',
+    );
   });
 });

@@ -11,7 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { normalizeAlert, type NormalizeSource } from '../../../src/ingress/normalize/index.js';
 import { surelyValidAlert, surelyValidFollowUp } from '../../../src/kernel/signal-guard.js';
 import { FixedClock } from '../../../src/kernel/clock.js';
-import { followUpSignalSchema, incidentSignalSchema, queuedSignalSchema, type QueuedSignal } from '../../../src/kernel/signal.js';
+import {
+  followUpSignalSchema,
+  incidentSignalSchema,
+  queuedSignalSchema,
+  type QueuedSignal,
+} from '../../../src/kernel/signal.js';
 import { encodeSignal } from '../../../src/queue/port.js';
 
 const clock = new FixedClock(1763719200123456789n);
@@ -71,21 +76,41 @@ describe('signal guard', () => {
     const followUp = outputs.find((s) => s.kind === 'followup');
     if (!alert || !followUp) throw new Error('fixtures gave no alert or no follow-up');
     const hostile = fc.oneof(
-      fc.constantFrom<unknown>(undefined, null, Infinity, -Infinity, NaN, '', 'x'.repeat(5000), '+275760-09-13T00:00:00.000Z', 2, [], {}, ['a', 1]),
+      fc.constantFrom<unknown>(
+        undefined,
+        null,
+        Infinity,
+        -Infinity,
+        NaN,
+        '',
+        'x'.repeat(5000),
+        '+275760-09-13T00:00:00.000Z',
+        2,
+        [],
+        {},
+        ['a', 1],
+      ),
       fc.string(),
       fc.double(),
       fc.array(fc.string(), { maxLength: 3 }),
       fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
     );
     fc.assert(
-      fc.property(fc.boolean(), fc.nat(40), fc.string({ maxLength: 20 }), hostile, fc.boolean(), (useAlert, keyIndex, extraKey, value, reorder) => {
-        const base: Record<string, unknown> = structuredClone(useAlert ? alert : followUp);
-        const keys = Object.keys(base);
-        const key = keyIndex < keys.length ? (keys[keyIndex] as string) : extraKey;
-        const mutated: Record<string, unknown> = { ...base, [key]: value };
-        const candidate = reorder ? Object.fromEntries(Object.entries(mutated).reverse()) : mutated;
-        expectAgrees(useAlert ? 'alert' : 'followup', candidate);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.nat(40),
+        fc.string({ maxLength: 20 }),
+        hostile,
+        fc.boolean(),
+        (useAlert, keyIndex, extraKey, value, reorder) => {
+          const base: Record<string, unknown> = structuredClone(useAlert ? alert : followUp);
+          const keys = Object.keys(base);
+          const key = keyIndex < keys.length ? (keys[keyIndex] as string) : extraKey;
+          const mutated: Record<string, unknown> = { ...base, [key]: value };
+          const candidate = reorder ? Object.fromEntries(Object.entries(mutated).reverse()) : mutated;
+          expectAgrees(useAlert ? 'alert' : 'followup', candidate);
+        },
+      ),
       { numRuns: 2000, seed: 20261121 },
     );
   });
@@ -102,7 +127,12 @@ describe('signal guard', () => {
     for (const s of outputs) expect(encodeSignal(s)).toBe(JSON.stringify(queuedSignalSchema.parse(s)));
     const alert = outputs.find((s) => s.kind === 'alert');
     if (!alert) throw new Error('fixtures gave no alert');
-    const bad = [{ ...alert, firedAt: 'yesterday' }, { ...alert, value: Infinity }, { ...alert, extra: 1 }, { ...alert, kind: 'followup' }];
+    const bad = [
+      { ...alert, firedAt: 'yesterday' },
+      { ...alert, value: Infinity },
+      { ...alert, extra: 1 },
+      { ...alert, kind: 'followup' },
+    ];
     for (const b of bad) {
       const zod = queuedSignalSchema.safeParse(b);
       if (zod.success) expect(encodeSignal(b as QueuedSignal)).toBe(JSON.stringify(zod.data));

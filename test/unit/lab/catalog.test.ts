@@ -22,8 +22,37 @@ describe('lab scenario catalog', () => {
   });
 
   it('covers every fault mechanic of the issue', () => {
-    const kinds = new Set(parsed.flatMap((p) => p.lab.faults.map((f) => (f.kind === 'exception' ? `exception:${f.swallowed ? 'swallowed' : 'escaping'}` : f.kind === 'network' ? (f.lossRate > 0 ? 'network:loss' : 'network:delay') : f.kind))));
-    for (const k of ['exception:escaping', 'exception:swallowed', 'serialization', 'wrong_value', 'missing_call', 'latency', 'network:delay', 'network:loss', 'cpu', 'memory_leak', 'pool_leak', 'retry_policy', 'unreachable', 'deploy', 'traffic_surge']) expect(kinds).toContain(k);
+    const kinds = new Set(
+      parsed.flatMap((p) =>
+        p.lab.faults.map((f) =>
+          f.kind === 'exception'
+            ? `exception:${f.swallowed ? 'swallowed' : 'escaping'}`
+            : f.kind === 'network'
+              ? f.lossRate > 0
+                ? 'network:loss'
+                : 'network:delay'
+              : f.kind,
+        ),
+      ),
+    );
+    for (const k of [
+      'exception:escaping',
+      'exception:swallowed',
+      'serialization',
+      'wrong_value',
+      'missing_call',
+      'latency',
+      'network:delay',
+      'network:loss',
+      'cpu',
+      'memory_leak',
+      'pool_leak',
+      'retry_policy',
+      'unreachable',
+      'deploy',
+      'traffic_surge',
+    ])
+      expect(kinds).toContain(k);
     expect(parsed.some((p) => p.lab.faults.length >= 2)).toBe(true);
   });
 
@@ -35,7 +64,8 @@ describe('lab scenario catalog', () => {
     expect(parsed.some((p) => !p.lab.stampRunIds)).toBe(true);
     expect(parsed.some((p) => !p.lab.signals.logs)).toBe(true);
     expect(parsed.some((p) => !p.lab.signals.metrics)).toBe(true);
-    for (const n of ['clock_skew', 'drop_spans', 'errors']) expect(parsed.some((p) => p.lab.noise.some((x) => x.kind === n))).toBe(true);
+    for (const n of ['clock_skew', 'drop_spans', 'errors'])
+      expect(parsed.some((p) => p.lab.noise.some((x) => x.kind === n))).toBe(true);
   });
 
   it('expected roles are valid and name services of the topology; deploy behaviours parse', () => {
@@ -43,17 +73,25 @@ describe('lab scenario catalog', () => {
       expect(expectedJsonSchema.safeParse(def.expected).success).toBe(true);
       const names = new Set(lab.topology.services.map((s) => s.name));
       const e = def.expected;
-      for (const s of [e.rootCause?.service, e.symptom, e.bottleneck ?? undefined, ...(e.propagation ?? [])]) if (s) expect(names, `${def.name}: ${s}`).toContain(s);
+      for (const s of [e.rootCause?.service, e.symptom, e.bottleneck ?? undefined, ...(e.propagation ?? [])])
+        if (s) expect(names, `${def.name}: ${s}`).toContain(s);
       expect(e.symptom).toBe(lab.monitor.service);
       if (e.abstain) expect(lab.faults.every((f) => f.kind === 'traffic_surge')).toBe(true);
-      for (const f of lab.faults) if (f.kind === 'deploy') for (const b of f.behaviour) expect(faultSchema.safeParse(b).success).toBe(true);
+      for (const f of lab.faults)
+        if (f.kind === 'deploy') for (const b of f.behaviour) expect(faultSchema.safeParse(b).success).toBe(true);
       if (e.rootCause) expect(def.description).not.toContain(e.rootCause.service);
     }
   });
 
   it('cache_poison_pill is the seed story', () => {
     const cpp = parsed.find((p) => p.def.name === 'cache_poison_pill');
-    expect(cpp?.def.expected).toEqual({ rootCause: { service: 'catalog-cache', operation: 'GET /get' }, propagation: ['catalog'], bottleneck: 'database', symptom: 'search', abstain: false });
+    expect(cpp?.def.expected).toEqual({
+      rootCause: { service: 'catalog-cache', operation: 'GET /get' },
+      propagation: ['catalog'],
+      bottleneck: 'database',
+      symptom: 'search',
+      abstain: false,
+    });
     expect(cpp?.lab.topology.services.map((s) => s.name)).toEqual(['search', 'catalog', 'catalog-cache', 'database']);
   });
 
@@ -63,7 +101,8 @@ describe('lab scenario catalog', () => {
       if (!existsSync(join(dir, 'expected.json'))) continue;
       expect(JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'))).toEqual(def.expected);
       const alert = readFileSync(join(dir, 'alert.json'), 'utf8');
-      if (def.expected.rootCause) expect(alert, def.name).not.toMatch(new RegExp(`\\b${def.expected.rootCause.service}\\b(?!-)`));
+      if (def.expected.rootCause)
+        expect(alert, def.name).not.toMatch(new RegExp(`\\b${def.expected.rootCause.service}\\b(?!-)`));
     }
   });
 
@@ -71,8 +110,19 @@ describe('lab scenario catalog', () => {
     const stdout = new PassThrough();
     let out = '';
     stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const ctx = { env: {}, stdout, stderr: new PassThrough(), clock: new FixedClock(0), cwd: REPO, signal: new AbortController().signal, logger: silentLogger() };
+    const ctx = {
+      env: {},
+      stdout,
+      stderr: new PassThrough(),
+      clock: new FixedClock(0),
+      cwd: REPO,
+      signal: new AbortController().signal,
+      logger: silentLogger(),
+    };
     expect(await labListCommand.run(ctx, { values: {}, positionals: [] })).toBe(0);
-    for (const { def, lab } of parsed) expect(out).toMatch(new RegExp(`${def.name}\\s+${def.faultType.replace('.', '\\.')}\\s+${lab.topology.name}\\s+${def.alertSource}`));
+    for (const { def, lab } of parsed)
+      expect(out).toMatch(
+        new RegExp(`${def.name}\\s+${def.faultType.replace('.', '\\.')}\\s+${lab.topology.name}\\s+${def.alertSource}`),
+      );
   });
 });

@@ -26,7 +26,14 @@ describe('lab rng', () => {
     expect(Math.min(...keys)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...keys)).toBeLessThan(100);
     expect(keys.filter((k) => k === 0).length).toBeGreaterThan(keys.filter((k) => k === 50).length);
-    const picks = Array.from({ length: 2000 }, () => pickWeighted(r, [{ weight: 9, n: 'a' }, { weight: 1, n: 'b' }]).n);
+    const picks = Array.from(
+      { length: 2000 },
+      () =>
+        pickWeighted(r, [
+          { weight: 9, n: 'a' },
+          { weight: 1, n: 'b' },
+        ]).n,
+    );
     expect(picks.filter((p) => p === 'a').length).toBeGreaterThan(1600);
   });
 });
@@ -62,7 +69,11 @@ describe('lab monitor', () => {
 
   it('evaluates error rates with a floor', () => {
     const spec = monitorSchema.parse({ kind: 'error_rate', service: 's', factor: 3, minThreshold: 0.05, name: 'm' });
-    const s = Array.from({ length: 600 }, (_, i) => ({ endMs: i * 100, durationMs: 10, error: i * 100 >= 30_000 && i % 3 === 0 }));
+    const s = Array.from({ length: 600 }, (_, i) => ({
+      endMs: i * 100,
+      durationMs: 10,
+      error: i * 100 >= 30_000 && i % 3 === 0,
+    }));
     const v = evaluateMonitor(spec, s, timeline);
     expect(v.threshold).toBe(0.05);
     expect(v.fired).toBe(true);

@@ -33,7 +33,9 @@ describe('scenario validate', () => {
 
   it('accepts every committed scenario (lab recordings, Nezha traces+logs+metrics, PetShop metrics only)', async () => {
     const { readdirSync } = await import('node:fs');
-    const dirs = readdirSync(SCENARIOS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(SCENARIOS, e.name));
+    const dirs = readdirSync(SCENARIOS, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(SCENARIOS, e.name));
     expect(dirs.length).toBeGreaterThanOrEqual(59);
     for (const d of dirs) expect({ d, problems: validateScenarioDir(d).problems }).toEqual({ d, problems: [] });
   }, 180_000); // reads and validates every committed scenario (tens of MB): minutes on a loaded 2-core machine
@@ -44,8 +46,10 @@ describe('scenario validate', () => {
     const alert = JSON.parse(readFileSync(join(d, 'alert.json'), 'utf8')) as Record<string, unknown>;
     alert.date = 1661153268000;
     writeFileSync(join(d, 'alert.json'), JSON.stringify(alert));
-    const good = '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1","severityNumber":9}]}]}]}';
-    const bad = '{"resourceLogs":[{"resource":{"attributes":[]},"scopeLogs":[{"logRecords":[{"timeUnixNano":1,"severityNumber":"INFO","traceId":"xyz"}]}]}]}';
+    const good =
+      '{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1","severityNumber":9}]}]}]}';
+    const bad =
+      '{"resourceLogs":[{"resource":{"attributes":[]},"scopeLogs":[{"logRecords":[{"timeUnixNano":1,"severityNumber":"INFO","traceId":"xyz"}]}]}]}';
     writeFileSync(join(d, 'telemetry', 'logs.jsonl.gz'), gzipSync(`${good}\n${bad}\n`));
     const r = validateScenarioDir(d);
     expect(r.ok).toBe(false);
@@ -61,9 +65,15 @@ describe('scenario validate', () => {
     rmSync(join(d, 'telemetry', 'traces.jsonl.gz'));
     rmSync(join(d, 'telemetry', 'logs.jsonl.gz'));
     writeFileSync(join(d, 'telemetry', 'traces.jsonl.gz'), gzipSync(''));
-    writeFileSync(join(d, 'telemetry', 'topology.json'), JSON.stringify({ source: 'service map', edges: [{ caller: 'a', callee: 'b' }] }));
+    writeFileSync(
+      join(d, 'telemetry', 'topology.json'),
+      JSON.stringify({ source: 'service map', edges: [{ caller: 'a', callee: 'b' }] }),
+    );
     const meta = JSON.parse(readFileSync(join(d, 'scenario.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(d, 'scenario.json'), JSON.stringify({ ...meta, lab: { system: 'another system', metricResolutionSeconds: 300 } }));
+    writeFileSync(
+      join(d, 'scenario.json'),
+      JSON.stringify({ ...meta, lab: { system: 'another system', metricResolutionSeconds: 300 } }),
+    );
     const r = validateScenarioDir(d);
     expect(r.problems).toEqual([]);
     expect(r.summary.traces).toBe(0);
@@ -73,17 +83,22 @@ describe('scenario validate', () => {
   it('flags a malformed topology.json', () => {
     const d = copyFixture();
     writeFileSync(join(d, 'telemetry', 'topology.json'), JSON.stringify({ edges: [{ caller: 'a' }] }));
-    const msgs = validateScenarioDir(d).problems.map((p) => `${p.file} ${p.message}`).join('\n');
+    const msgs = validateScenarioDir(d)
+      .problems.map((p) => `${p.file} ${p.message}`)
+      .join('\n');
     expect(msgs).toContain('telemetry/topology.json source');
     expect(msgs).toContain('telemetry/topology.json edges.0.callee');
   });
 
   it('requires some telemetry, flags unexpected files and the size limit', () => {
     const d = copyFixture();
-    for (const f of ['traces.jsonl.gz', 'logs.jsonl.gz', 'metrics.jsonl.gz']) rmSync(join(d, 'telemetry', f), { force: true });
+    for (const f of ['traces.jsonl.gz', 'logs.jsonl.gz', 'metrics.jsonl.gz'])
+      rmSync(join(d, 'telemetry', f), { force: true });
     writeFileSync(join(d, 'telemetry', 'notes.txt'), 'x');
     writeFileSync(join(d, 'padding.bin'), Buffer.alloc(3_100_000));
-    const msgs = validateScenarioDir(d).problems.map((p) => `${p.file} ${p.message}`).join('\n');
+    const msgs = validateScenarioDir(d)
+      .problems.map((p) => `${p.file} ${p.message}`)
+      .join('\n');
     expect(msgs).toContain('holds no spans, log records or metric points');
     expect(msgs).toContain('telemetry/notes.txt unexpected file');
     expect(msgs).toContain('must stay under 3000000');
@@ -95,7 +110,15 @@ describe('scenario validate', () => {
     const stdout = new PassThrough();
     let out = '';
     stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const ctx = { env: {}, stdout, stderr: new PassThrough(), clock: new FixedClock(0), cwd: process.cwd(), signal: new AbortController().signal, logger: silentLogger() };
+    const ctx = {
+      env: {},
+      stdout,
+      stderr: new PassThrough(),
+      clock: new FixedClock(0),
+      cwd: process.cwd(),
+      signal: new AbortController().signal,
+      logger: silentLogger(),
+    };
     expect(await scenarioValidateCommand.run(ctx, { values: {}, positionals: [FIXTURE] })).toBe(0);
     expect(await scenarioValidateCommand.run(ctx, { values: {}, positionals: [FIXTURE, bad] })).toBe(1);
     expect(out).toContain('scenario.json: formatVersion');

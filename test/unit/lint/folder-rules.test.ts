@@ -28,7 +28,10 @@ interface Violation {
  */
 async function cruise(cwd: string): Promise<{ code: number; output: string; violations: Violation[] }> {
   try {
-    const r = await run(process.execPath, [bin, 'src', '--config', configPath, '--output-type', 'err'], { cwd, maxBuffer: 16 * 1024 * 1024 });
+    const r = await run(process.execPath, [bin, 'src', '--config', configPath, '--output-type', 'err'], {
+      cwd,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, output: r.stdout, violations: parse(r.stdout) };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -38,7 +41,11 @@ async function cruise(cwd: string): Promise<{ code: number; output: string; viol
 }
 
 function parse(output: string): Violation[] {
-  return [...output.matchAll(/^\s*error (\S+): (\S+) →\s*(\S+)/gm)].map((m) => ({ rule: { name: m[1]! }, from: m[2]!, to: m[3]! }));
+  return [...output.matchAll(/^\s*error (\S+): (\S+) →\s*(\S+)/gm)].map((m) => ({
+    rule: { name: m[1]! },
+    from: m[2]!,
+    to: m[3]!,
+  }));
 }
 
 const dirs: string[] = [];
@@ -46,8 +53,23 @@ const dirs: string[] = [];
 function fixture(files: Readonly<Record<string, string>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'flipturn-folder-rules-'));
   dirs.push(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fixture', type: 'module', private: true, dependencies: {}, devDependencies: { vitest: '*' } }));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src', 'test'] }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'fixture',
+      type: 'module',
+      private: true,
+      dependencies: {},
+      devDependencies: { vitest: '*' },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
+      include: ['src', 'test'],
+    }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -88,7 +110,10 @@ describe('folder rules and cycle check', () => {
     const r = await cruise(dir);
     expect(r.code).not.toBe(0);
     expect(rules(r.violations)).toEqual(['layers:kernel', 'layers:lab']);
-    expect(r.violations.find((v) => v.rule.name === 'layers:kernel')).toMatchObject({ from: 'src/kernel/clock.ts', to: 'src/cli/main.ts' });
+    expect(r.violations.find((v) => v.rule.name === 'layers:kernel')).toMatchObject({
+      from: 'src/kernel/clock.ts',
+      to: 'src/cli/main.ts',
+    });
   });
 
   it('fails on an upward import between pipeline stages (ingress importing the worker, rca importing the agent)', async () => {
@@ -105,10 +130,14 @@ describe('folder rules and cycle check', () => {
 
   it('fails on a cycle, also when one side imports only types', async () => {
     const dir = fixture({
-      'src/worker/worker.ts': "import { delay } from './coordination.js';\nexport const w = delay;\nexport type Settings = { ms: number };\n",
-      'src/worker/coordination.ts': "import { w } from './worker.js';\nexport const delay = 1;\nexport const c = () => w;\n",
-      'src/evidence/access.ts': "import type { Observer } from './observer.js';\nexport type Method = 'x';\nexport const use = (o: Observer) => o;\n",
-      'src/evidence/observer.ts': "import type { Method } from './access.js';\nexport interface Observer { m: Method }\n",
+      'src/worker/worker.ts':
+        "import { delay } from './coordination.js';\nexport const w = delay;\nexport type Settings = { ms: number };\n",
+      'src/worker/coordination.ts':
+        "import { w } from './worker.js';\nexport const delay = 1;\nexport const c = () => w;\n",
+      'src/evidence/access.ts':
+        "import type { Observer } from './observer.js';\nexport type Method = 'x';\nexport const use = (o: Observer) => o;\n",
+      'src/evidence/observer.ts':
+        "import type { Method } from './access.js';\nexport interface Observer { m: Method }\n",
     });
     const r = await cruise(dir);
     expect(r.code).not.toBe(0);
@@ -146,20 +175,29 @@ describe('folder rules and cycle check', () => {
   });
 
   it('ARCHITECTURE.md states the enforced table', async () => {
-    const { default: config } = (await import(configPath)) as { default: { forbidden: Array<{ name: string; from: { path?: string }; to: { pathNot?: string | string[] } }> } };
+    const { default: config } = (await import(configPath)) as {
+      default: { forbidden: Array<{ name: string; from: { path?: string }; to: { pathNot?: string | string[] } }> };
+    };
     const enforced = new Map<string, string[]>();
     for (const rule of config.forbidden) {
       const folder = /^layers:(.+)$/.exec(rule.name)?.[1];
       if (!folder) continue;
       const first = [rule.to.pathNot ?? []].flat()[0] ?? '';
-      const allowed = /^\^src\/\((.+)\)\/$/.exec(first)?.[1]?.split('|').filter((f) => f !== folder) ?? [];
+      const allowed =
+        /^\^src\/\((.+)\)\/$/
+          .exec(first)?.[1]
+          ?.split('|')
+          .filter((f) => f !== folder) ?? [];
       enforced.set(folder, allowed);
     }
     const md = readFileSync(join(repo, 'ARCHITECTURE.md'), 'utf8');
     const table = /<!-- layers:begin -->([\s\S]*?)<!-- layers:end -->/.exec(md)?.[1] ?? '';
     const documented = new Map<string, string[]>();
     for (const m of table.matchAll(/^\s*\| `([a-z]+)` \| (.*) \|$/gm)) {
-      documented.set(m[1]!, [...m[2]!.matchAll(/`([a-z]+)`/g)].map((x) => x[1]!));
+      documented.set(
+        m[1]!,
+        [...m[2]!.matchAll(/`([a-z]+)`/g)].map((x) => x[1]!),
+      );
     }
     expect(documented.size).toBeGreaterThan(10);
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(enforced));

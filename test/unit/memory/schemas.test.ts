@@ -18,15 +18,32 @@ import { makeSignal } from '../../conformance/queue-conformance.js';
 const GOLDEN = join(import.meta.dirname, '..', '..', 'golden');
 const REPORTS = join(import.meta.dirname, '..', '..', 'fixtures', 'reports');
 const reports: Array<[string, RcaReport]> = [
-  ...readdirSync(GOLDEN).filter((f) => f.endsWith('.json')).map((f) => [`golden/${f}`, JSON.parse(readFileSync(join(GOLDEN, f), 'utf8')) as RcaReport] as [string, RcaReport]),
-  ...readdirSync(REPORTS).filter((f) => f.endsWith('.json')).map((f) => [`reports/${f}`, JSON.parse(readFileSync(join(REPORTS, f), 'utf8')) as RcaReport] as [string, RcaReport]),
+  ...readdirSync(GOLDEN)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [`golden/${f}`, JSON.parse(readFileSync(join(GOLDEN, f), 'utf8')) as RcaReport] as [string, RcaReport]),
+  ...readdirSync(REPORTS)
+    .filter((f) => f.endsWith('.json'))
+    .map(
+      (f) => [`reports/${f}`, JSON.parse(readFileSync(join(REPORTS, f), 'utf8')) as RcaReport] as [string, RcaReport],
+    ),
 ];
 
 function stored(report: RcaReport, teamId = 'T1'): IncidentMemory {
   return {
-    teamId, incidentId: 'inc-1', incidentKey: 'dd:monitor:1', version: 1, thread: { teamId, channel: 'C1', threadTs: '1700000000.000100' },
-    representativeTraceId: report.representativeTraceId, header: report.header, confidence: report.confidence, verdict: report.verdict,
-    actions: report.actions, keyEvidenceIds: [], report, signal: makeSignal(1) as UniversalIncidentSignal, savedAt: '2026-11-21T10:00:00.000Z',
+    teamId,
+    incidentId: 'inc-1',
+    incidentKey: 'dd:monitor:1',
+    version: 1,
+    thread: { teamId, channel: 'C1', threadTs: '1700000000.000100' },
+    representativeTraceId: report.representativeTraceId,
+    header: report.header,
+    confidence: report.confidence,
+    verdict: report.verdict,
+    actions: report.actions,
+    keyEvidenceIds: [],
+    report,
+    signal: makeSignal(1) as UniversalIncidentSignal,
+    savedAt: '2026-11-21T10:00:00.000Z',
   };
 }
 
@@ -53,9 +70,20 @@ describe('stored records are checked on read', () => {
     const ref = { teamId: 'T1', channel: 'C1', threadTs: '1.000100' };
     const put = (key: string, v: unknown) => kv.set(key, typeof v === 'string' ? v : JSON.stringify(v), 60_000);
     await put('flipturn:mem:T1:thread:C1:1.000100', { ...ref, incidentId: 'inc-1' }); // incidentKey, ownRoot, savedAt missing
-    await put('flipturn:mem:T1:incident:inc-2', stored({ ...(reports[0]?.[1] as RcaReport), verdict: 'certain' } as unknown as RcaReport));
+    await put(
+      'flipturn:mem:T1:incident:inc-2',
+      stored({ ...(reports[0]?.[1] as RcaReport), verdict: 'certain' } as unknown as RcaReport),
+    );
     await put('flipturn:mem:T1:incident-key:dd%3Amonitor%3A1', '{"teamId": "T1", "channel": ');
-    await put('flipturn:mem:T1:delivery:answer%3Ainc-1%3A1', { key: 'answer:inc-1:1', state: 'posted', channel: 'C1', parts: [1, 2], startedAtMs: 0, owner: 'w', updatedAtMs: 0 });
+    await put('flipturn:mem:T1:delivery:answer%3Ainc-1%3A1', {
+      key: 'answer:inc-1:1',
+      state: 'posted',
+      channel: 'C1',
+      parts: [1, 2],
+      startedAtMs: 0,
+      owner: 'w',
+      updatedAtMs: 0,
+    });
     await put('flipturn:mem:T1:folded-alert:dd%3Amonitor%3A1', { ...makeSignal(1), firedAt: 'yesterday' });
     expect(await memory.getThread(ref)).toBeUndefined();
     expect(await memory.getIncident('T1', 'inc-2')).toBeUndefined();
@@ -71,12 +99,40 @@ describe('stored records are checked on read', () => {
   it('a follow-up history keeps its valid turns and skips (and reports) the others', async () => {
     const { kv, memory, invalid } = rig();
     const ref = { teamId: 'T1', channel: 'C1', threadTs: '1.000100' };
-    await memory.appendFollowUp(ref, { id: 'q1', question: 'why?', intent: 'why', answer: 'because', cites: ['E1'], at: '2026-11-21T10:00:00Z' });
-    await kv.push('flipturn:mem:T1:followups:C1:1.000100', JSON.stringify({ question: 'injected', cites: 'E1' }), 60_000, 200);
-    await memory.appendFollowUp(ref, { id: 'q2', question: 'sure?', intent: 'how_sure', answer: '80%', cites: [], at: '2026-11-21T10:01:00Z' });
+    await memory.appendFollowUp(ref, {
+      id: 'q1',
+      question: 'why?',
+      intent: 'why',
+      answer: 'because',
+      cites: ['E1'],
+      at: '2026-11-21T10:00:00Z',
+    });
+    await kv.push(
+      'flipturn:mem:T1:followups:C1:1.000100',
+      JSON.stringify({ question: 'injected', cites: 'E1' }),
+      60_000,
+      200,
+    );
+    await memory.appendFollowUp(ref, {
+      id: 'q2',
+      question: 'sure?',
+      intent: 'how_sure',
+      answer: '80%',
+      cites: [],
+      at: '2026-11-21T10:01:00Z',
+    });
     expect((await memory.followUps(ref)).map((t) => t.id)).toEqual(['q1', 'q2']);
     expect(invalid.map((r) => r.kind)).toEqual(['followup']);
-    expect(await memory.appendFollowUpOnce(ref, { id: 'q2', question: 'sure?', intent: 'how_sure', answer: '80%', cites: [], at: '2026-11-21T10:02:00Z' })).toBe(false);
+    expect(
+      await memory.appendFollowUpOnce(ref, {
+        id: 'q2',
+        question: 'sure?',
+        intent: 'how_sure',
+        answer: '80%',
+        cites: [],
+        at: '2026-11-21T10:02:00Z',
+      }),
+    ).toBe(false);
     expect((await memory.followUps(ref)).map((t) => t.id)).toEqual(['q1', 'q2']);
   });
 });

@@ -1,9 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LINUX_ONLY_SERIES, metricsCatalog, readmeSeries, renderMetricsTable, spliceMetricsTable } from '../../../src/cli/compose/metrics-docs.js';
+import {
+  LINUX_ONLY_SERIES,
+  metricsCatalog,
+  readmeSeries,
+  renderMetricsTable,
+  spliceMetricsTable,
+} from '../../../src/cli/compose/metrics-docs.js';
 
 /** prom-client registers a few process metrics on Linux only: elsewhere the README's Linux rows are expected extra. */
-const onThisPlatform = (names: readonly string[]) => (process.platform === 'linux' ? [...names] : names.filter((n) => !LINUX_ONLY_SERIES.has(n)));
+const onThisPlatform = (names: readonly string[]) =>
+  process.platform === 'linux' ? [...names] : names.filter((n) => !LINUX_ONLY_SERIES.has(n));
 
 describe('the README list of /metrics series', () => {
   it('is up to date with the registries of the roles (run npm run docs:metrics)', () => {
@@ -17,8 +24,15 @@ describe('the README list of /metrics series', () => {
     const docs = metricsCatalog();
     const names = docs.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const gone of ['flipturn_worker_stage_duration_seconds', 'flipturn_worker_slack_posts_total', 'flipturn_investigations_total']) expect(names).not.toContain(gone);
-    expect(docs.filter((d) => /stage/.test(d.name)).map((d) => d.name)).toEqual(['flipturn_investigation_stage_duration_seconds']);
+    for (const gone of [
+      'flipturn_worker_stage_duration_seconds',
+      'flipturn_worker_slack_posts_total',
+      'flipturn_investigations_total',
+    ])
+      expect(names).not.toContain(gone);
+    expect(docs.filter((d) => /stage/.test(d.name)).map((d) => d.name)).toEqual([
+      'flipturn_investigation_stage_duration_seconds',
+    ]);
     expect(docs.filter((d) => /slack/.test(d.name)).map((d) => d.name)).toEqual(['flipturn_slack_posts_total']);
     for (const d of docs.filter((x) => !x.process)) {
       expect(d.name).toMatch(/^flipturn_/);
@@ -33,7 +47,10 @@ describe('the README list of /metrics series', () => {
     const dropped = readme.replace(/^\| `flipturn_queue_up` .*\n/m, '');
     expect(readmeSeries(dropped)).not.toContain('flipturn_queue_up');
     expect(spliceMetricsTable(dropped)).not.toBe(dropped);
-    const extra = readme.replace('| `flipturn_queue_up`', '| `flipturn_queue_gone` | gauge |  | every role | x |\n| `flipturn_queue_up`');
+    const extra = readme.replace(
+      '| `flipturn_queue_up`',
+      '| `flipturn_queue_gone` | gauge |  | every role | x |\n| `flipturn_queue_up`',
+    );
     expect(spliceMetricsTable(extra)).not.toBe(extra);
   });
 });

@@ -25,10 +25,19 @@ describe('the strict Prometheus text parser used by the metrics tests', () => {
     ['a repeated series', `${H}x_total{a="v"} 1\nx_total{a="v"} 2\n`],
     ['a bad value', `${H}x_total 1,5\n`],
     ['no final newline', `${H}x_total 1`],
-    ['buckets out of order', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'],
+    [
+      'buckets out of order',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+    ],
     ['no +Inf bucket', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'],
-    ['_count differing from +Inf', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 1\n'],
-    ['decreasing buckets', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'],
+    [
+      '_count differing from +Inf',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 1\n',
+    ],
+    [
+      'decreasing buckets',
+      '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+    ],
   ])('rejects %s', (_what, text) => {
     expect(() => parsePrometheus(text)).toThrow();
   });

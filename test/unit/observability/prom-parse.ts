@@ -85,14 +85,20 @@ export function parsePrometheus(text: string): Map<string, Family> {
     if (line === '') continue; // the format ignores empty lines (prom-client separates families with one)
     let m = /^# HELP ([^ ]+) (.*)$/.exec(line);
     if (m) {
-      if (!NAME.test(m[1] as string) || families.has(m[1] as string)) throw new Error(`line ${n}: bad or repeated HELP ${m[1]}`);
+      if (!NAME.test(m[1] as string) || families.has(m[1] as string))
+        throw new Error(`line ${n}: bad or repeated HELP ${m[1]}`);
       pendingHelp = { name: m[1] as string, help: m[2] as string };
       continue;
     }
     m = /^# TYPE ([^ ]+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (m) {
       if (pendingHelp?.name !== m[1]) throw new Error(`line ${n}: TYPE ${m[1]} without its HELP just before`);
-      families.set(m[1] as string, { name: m[1] as string, help: pendingHelp?.help ?? '', type: m[2] as Family['type'], samples: [] });
+      families.set(m[1] as string, {
+        name: m[1] as string,
+        help: pendingHelp?.help ?? '',
+        type: m[2] as Family['type'],
+        samples: [],
+      });
       pendingHelp = undefined;
       continue;
     }
@@ -130,7 +136,8 @@ function checkHistogram(f: Family): void {
     else throw new Error(`${f.name}: unexpected sample ${s.name}`);
   }
   for (const [k, g] of groups) {
-    if (g.buckets.length === 0 || g.sum === undefined || g.count === undefined) throw new Error(`${f.name}${k}: needs buckets, _sum and _count`);
+    if (g.buckets.length === 0 || g.sum === undefined || g.count === undefined)
+      throw new Error(`${f.name}${k}: needs buckets, _sum and _count`);
     for (let i = 1; i < g.buckets.length; i++) {
       const a = g.buckets[i - 1] as { le: number; v: number };
       const b = g.buckets[i] as { le: number; v: number };
@@ -144,7 +151,11 @@ function checkHistogram(f: Family): void {
 }
 
 /** The value of one series (undefined when absent). */
-export function valueOf(families: Map<string, Family>, sample: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: Map<string, Family>,
+  sample: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const f of families.values()) {
     for (const s of f.samples) {
       if (s.name !== sample) continue;

@@ -85,7 +85,7 @@ describe('MetricsRegistry (prom-client)', () => {
     expect(r.names()).toEqual(['x_total']);
   });
 
-  it('keeps registries apart and never touches prom-client\'s global registry', async () => {
+  it("keeps registries apart and never touches prom-client's global registry", async () => {
     const before = promGlobalRegistry.getMetricsAsArray().length;
     const a = new MetricsRegistry();
     const b = new MetricsRegistry({ defaultMetrics: true });
@@ -100,7 +100,16 @@ describe('MetricsRegistry (prom-client)', () => {
     const plain = parsePrometheus(await new MetricsRegistry().render());
     expect([...plain.keys()]).toEqual([]);
     const fams = parsePrometheus(await new MetricsRegistry({ defaultMetrics: true }).render());
-    for (const name of ['process_cpu_seconds_total', 'process_start_time_seconds', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds', 'nodejs_version_info']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_start_time_seconds',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+      'nodejs_version_info',
+    ]) {
       expect(fams.has(name), name).toBe(true);
     }
     expect(valueOf(fams, 'process_cpu_seconds_total')).toBeGreaterThan(0);
@@ -113,8 +122,18 @@ describe('queue gauges', () => {
   it('fill depth by state and queue_up from one stats() call per scrape', async () => {
     let calls = 0;
     const r = new MetricsRegistry();
-    queueMetrics(r, stub(() => Promise.resolve({ length: 7, pending: 2, lag: 1, deadLetters: 3, consumers: 1 } as QueueStats).finally(() => (calls += 1))));
-    queueMetrics(r, stub(() => Promise.reject(new Error('a second registration is not used'))));
+    queueMetrics(
+      r,
+      stub(() =>
+        Promise.resolve({ length: 7, pending: 2, lag: 1, deadLetters: 3, consumers: 1 } as QueueStats).finally(
+          () => (calls += 1),
+        ),
+      ),
+    );
+    queueMetrics(
+      r,
+      stub(() => Promise.reject(new Error('a second registration is not used'))),
+    );
     const fams = parsePrometheus(await r.render());
     expect(calls).toBe(1);
     expect(valueOf(fams, 'flipturn_queue_entries', { state: 'length' })).toBe(7);
@@ -129,7 +148,14 @@ describe('queue gauges', () => {
   it('report queue_up 0 and no stale depth when stats() fails; the scrape itself succeeds', async () => {
     let fail = false;
     const r = new MetricsRegistry();
-    queueMetrics(r, stub(() => (fail ? Promise.reject(new Error('redis down')) : Promise.resolve({ length: 4, pending: 0, lag: undefined, deadLetters: 0 } as unknown as QueueStats))));
+    queueMetrics(
+      r,
+      stub(() =>
+        fail
+          ? Promise.reject(new Error('redis down'))
+          : Promise.resolve({ length: 4, pending: 0, lag: undefined, deadLetters: 0 } as unknown as QueueStats),
+      ),
+    );
     expect(valueOf(parsePrometheus(await r.render()), 'flipturn_queue_entries', { state: 'length' })).toBe(4);
     fail = true;
     const fams = parsePrometheus(await r.render());

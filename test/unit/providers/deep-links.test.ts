@@ -21,8 +21,15 @@ describe('Datadog links on DD_SITE', () => {
     expect(trace.pathname).toBe('/apm/trace/1234567890');
     expect(trace.searchParams.get('spanID')).toBe('42');
     const logs = new URL(logExplorerLink(app, 'service:catalog status:error', FROM_NS, TO_NS));
-    expect([logs.pathname, logs.searchParams.get('query'), logs.searchParams.get('from_ts'), logs.searchParams.get('to_ts')]).toEqual(['/logs', 'service:catalog status:error', '1764722716000', '1764723616000']);
-    expect(new URL(spanSearchLink(siteUrls('us3.datadoghq.com').app, 'service:search', FROM_NS, TO_NS)).origin).toBe('https://us3.datadoghq.com');
+    expect([
+      logs.pathname,
+      logs.searchParams.get('query'),
+      logs.searchParams.get('from_ts'),
+      logs.searchParams.get('to_ts'),
+    ]).toEqual(['/logs', 'service:catalog status:error', '1764722716000', '1764723616000']);
+    expect(new URL(spanSearchLink(siteUrls('us3.datadoghq.com').app, 'service:search', FROM_NS, TO_NS)).origin).toBe(
+      'https://us3.datadoghq.com',
+    );
     expect(linkLabel(trace.toString())).toBe('Open in Datadog');
   });
 });
@@ -31,10 +38,17 @@ describe('Grafana Explore on GRAFANA_URL', () => {
   it('builds one Explore pane per datasource type, keeping a path prefix and the configured uid', () => {
     const uids = parseDatasourceUids('loki=P8E80,tempo=TMP1');
     for (const type of ['loki', 'tempo', 'prometheus'] as const) {
-      const url = exploreUrl({ grafanaUrl: 'https://ops.example.com/grafana/', type, ...(uids[type] ? { uid: uids[type] } : {}) }, type === 'tempo' ? 'abc123' : '{app="x"}', 1000, 2000);
+      const url = exploreUrl(
+        { grafanaUrl: 'https://ops.example.com/grafana/', type, ...(uids[type] ? { uid: uids[type] } : {}) },
+        type === 'tempo' ? 'abc123' : '{app="x"}',
+        1000,
+        2000,
+      );
       const u = new URL(url);
       expect(u.pathname).toBe('/grafana/explore');
-      const panes = JSON.parse(u.searchParams.get('panes') ?? '{}') as { a: { datasource: string; range: { from: string; to: string } } };
+      const panes = JSON.parse(u.searchParams.get('panes') ?? '{}') as {
+        a: { datasource: string; range: { from: string; to: string } };
+      };
       expect(panes.a.datasource).toBe(uids[type] ?? type);
       expect(panes.a.range).toEqual({ from: '1000', to: '2000' });
       expect(linkLabel(url, type)).toBe('Open in Grafana');
@@ -46,8 +60,13 @@ describe('Sentry links on SENTRY_API_URL', () => {
   it('opens an issue and an issue search on the configured Sentry', () => {
     const issue = issueLink('https://sentry.example.com/', 'acme', '4821907315');
     expect(issue).toBe('https://sentry.example.com/organizations/acme/issues/4821907315/');
-    const search = new URL(issueSearchLink('https://sentry.io', 'acme', 'service:checkout', '2026-12-03T00:00:00Z', '2026-12-03T00:15:00Z'));
-    expect([search.pathname, search.searchParams.get('query')]).toEqual(['/organizations/acme/issues/', 'service:checkout']);
+    const search = new URL(
+      issueSearchLink('https://sentry.io', 'acme', 'service:checkout', '2026-12-03T00:00:00Z', '2026-12-03T00:15:00Z'),
+    );
+    expect([search.pathname, search.searchParams.get('query')]).toEqual([
+      '/organizations/acme/issues/',
+      'service:checkout',
+    ]);
     expect(linkLabel(issue)).toBe('Open in Sentry');
   });
 });

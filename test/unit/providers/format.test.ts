@@ -20,7 +20,16 @@ const TRACE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const TRACE_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
 function log(i: number, o: Partial<LogEntry> = {}): LogEntry {
-  return { sourceProvider: 'loki', time: ms(i * 1000), service: 'search', severity: 'info', body: `line ${i}`, attributes: {}, resource: {}, ...o };
+  return {
+    sourceProvider: 'loki',
+    time: ms(i * 1000),
+    service: 'search',
+    severity: 'info',
+    body: `line ${i}`,
+    attributes: {},
+    resource: {},
+    ...o,
+  };
 }
 
 function span(id: string, o: Partial<Span> = {}): Span {
@@ -56,11 +65,27 @@ function shuffle<T>(xs: readonly T[], seed: number): T[] {
 
 describe('formatLogs', () => {
   it('writes a header naming the provider, the count, the window and the cap, then one line per record', () => {
-    const logs = Array.from({ length: 37 }, (_, i) => log(i, i === 3 ? { severity: 'error', traceId: TRACE_A, body: 'boom\nsecond line', attributes: { 'http.route': '/search', note: 'two words' } } : {}));
+    const logs = Array.from({ length: 37 }, (_, i) =>
+      log(
+        i,
+        i === 3
+          ? {
+              severity: 'error',
+              traceId: TRACE_A,
+              body: 'boom\nsecond line',
+              attributes: { 'http.route': '/search', note: 'two words' },
+            }
+          : {},
+      ),
+    );
     const text = formatLogs(logs, { provider: 'loki' }, { maxItems: 20 });
     const lines = text.split('\n');
-    expect(lines[0]).toBe('[logs from loki] 37 records, 2026-11-21T10:00:00.000Z..2026-11-21T10:00:36.000Z, showing 20');
-    expect(lines[4]).toBe(`2026-11-21T10:00:03.000Z ERROR search trace=${TRACE_A} | boom second line | http.route=/search note="two words"`);
+    expect(lines[0]).toBe(
+      '[logs from loki] 37 records, 2026-11-21T10:00:00.000Z..2026-11-21T10:00:36.000Z, showing 20',
+    );
+    expect(lines[4]).toBe(
+      `2026-11-21T10:00:03.000Z ERROR search trace=${TRACE_A} | boom second line | http.route=/search note="two words"`,
+    );
     expect(lines).toHaveLength(22);
     expect(lines[21]).toBe('... 17 more records');
   });
@@ -94,22 +119,55 @@ describe('formatLogs', () => {
 
 describe('outcomes other than ok are one explicit line', () => {
   it('tells no data from unsupported from a backend failure', () => {
-    expect(formatLogsOutcome(outcome.noData('loki', 'no stream matched {service="search"}'))).toBe('[logs from loki] no data (the query ran and matched nothing): no stream matched {service="search"}');
-    expect(formatSpansOutcome(outcome.unsupported('loki', 'logs only'))).toBe('[spans from loki] unsupported by this provider: logs only');
+    expect(formatLogsOutcome(outcome.noData('loki', 'no stream matched {service="search"}'))).toBe(
+      '[logs from loki] no data (the query ran and matched nothing): no stream matched {service="search"}',
+    );
+    expect(formatSpansOutcome(outcome.unsupported('loki', 'logs only'))).toBe(
+      '[spans from loki] unsupported by this provider: logs only',
+    );
     expect(formatLogsOutcome(outcome.retryable('loki', 'timeout', 'no answer in 10000 ms', 2000))).toBe(
       '[logs from loki] FAILED, retryable (timeout), this is a backend problem, not an empty result: no answer in 10000 ms; retry after 2000 ms',
     );
-    expect(formatErrorIssuesOutcome(outcome.failed('sentry', 'auth', '401 Unauthorized'))).toBe('[error issues from sentry] FAILED (auth), this is a backend problem, not an empty result: 401 Unauthorized');
+    expect(formatErrorIssuesOutcome(outcome.failed('sentry', 'auth', '401 Unauthorized'))).toBe(
+      '[error issues from sentry] FAILED (auth), this is a backend problem, not an empty result: 401 Unauthorized',
+    );
   });
 });
 
 describe('formatSpans', () => {
   const spans: Span[] = [
     span('0000000000000001', { operation: 'GET /search', durationNanos: 1_200_000_000, status: 'error' }),
-    span('0000000000000002', { parentSpanId: '0000000000000001', service: 'catalog', operation: 'cache.get', start: ms(10), durationNanos: 15_000_000, status: 'error', exceptions: [{ time: ms(20), type: 'SerializationError', message: 'cannot encode Item' }] }),
-    span('0000000000000003', { parentSpanId: '0000000000000001', service: 'db', operation: 'SELECT', start: ms(30), durationNanos: 900_000_000, status: 'ok' }),
-    span('0000000000000004', { parentSpanId: '0000000000000002', service: 'catalog', operation: 'encode', start: ms(12), durationNanos: 2_000_000 }),
-    span('0000000000000009', { parentSpanId: 'ffffffffffffffff', service: '', operation: 'orphan', start: ms(5), durationNanos: 500_000 }),
+    span('0000000000000002', {
+      parentSpanId: '0000000000000001',
+      service: 'catalog',
+      operation: 'cache.get',
+      start: ms(10),
+      durationNanos: 15_000_000,
+      status: 'error',
+      exceptions: [{ time: ms(20), type: 'SerializationError', message: 'cannot encode Item' }],
+    }),
+    span('0000000000000003', {
+      parentSpanId: '0000000000000001',
+      service: 'db',
+      operation: 'SELECT',
+      start: ms(30),
+      durationNanos: 900_000_000,
+      status: 'ok',
+    }),
+    span('0000000000000004', {
+      parentSpanId: '0000000000000002',
+      service: 'catalog',
+      operation: 'encode',
+      start: ms(12),
+      durationNanos: 2_000_000,
+    }),
+    span('0000000000000009', {
+      parentSpanId: 'ffffffffffffffff',
+      service: '',
+      operation: 'orphan',
+      start: ms(5),
+      durationNanos: 500_000,
+    }),
     span('00000000000000b1', { traceId: TRACE_B, start: ms(-1000), durationNanos: 50_000_000 }),
   ];
 
@@ -131,7 +189,9 @@ describe('formatSpans', () => {
 
   it('caps spans, keeping a trace header with the first span shown of its trace', () => {
     const lines = formatSpans(spans, { provider: 'tempo' }, { maxItems: 3 }).split('\n');
-    expect(lines[0]).toBe('[spans from tempo] 6 spans in 2 traces, 2026-11-21T09:59:59.000Z..2026-11-21T10:00:01.200Z, showing 3');
+    expect(lines[0]).toBe(
+      '[spans from tempo] 6 spans in 2 traces, 2026-11-21T09:59:59.000Z..2026-11-21T10:00:01.200Z, showing 3',
+    );
     expect(lines.slice(1)).toEqual([
       `trace ${TRACE_B}: 1 span, 50ms, 0 errors`,
       '  search op-00000000000000b1 50ms [unset] +0µs span=00000000000000b1',
@@ -143,7 +203,11 @@ describe('formatSpans', () => {
   });
 
   it('survives cycles and duplicate ids without looping or dropping spans', () => {
-    const cyc = [span('000000000000000a', { parentSpanId: '000000000000000b' }), span('000000000000000b', { parentSpanId: '000000000000000a' }), span('000000000000000b')];
+    const cyc = [
+      span('000000000000000a', { parentSpanId: '000000000000000b' }),
+      span('000000000000000b', { parentSpanId: '000000000000000a' }),
+      span('000000000000000b'),
+    ];
     const text = formatSpans(cyc);
     expect(text.split('\n').filter((l) => l.includes('span=')).length).toBe(3);
   });
@@ -187,12 +251,29 @@ describe('formatErrorIssues', () => {
       count: 12,
       firstSeen: ms(0),
       lastSeen: ms(90_000),
-      stackTrace: 'SerializationError: cannot encode Item\n  at encode (cache.ts:10)\n  at get (cache.ts:20)\n  at handler (api.ts:5)',
+      stackTrace:
+        'SerializationError: cannot encode Item\n  at encode (cache.ts:10)\n  at get (cache.ts:20)\n  at handler (api.ts:5)',
       level: 'error',
       tags: { release: '1.2.3' },
       traceIds: [TRACE_B, TRACE_A],
     };
-    const text = formatErrorIssues([issue, { ...issue, id: '7', count: 1, stackTrace: undefined, service: undefined, culprit: undefined, traceIds: [], tags: {} }], {}, { maxStackFrames: 2 });
+    const text = formatErrorIssues(
+      [
+        issue,
+        {
+          ...issue,
+          id: '7',
+          count: 1,
+          stackTrace: undefined,
+          service: undefined,
+          culprit: undefined,
+          traceIds: [],
+          tags: {},
+        },
+      ],
+      {},
+      { maxStackFrames: 2 },
+    );
     expect(text.split('\n')).toEqual([
       '[error issues from sentry] 2 issues, 2026-11-21T10:00:00.000Z..2026-11-21T10:01:30.000Z',
       `ERROR SerializationError: cannot encode Item (count=12, first=2026-11-21T10:00:00.000Z, last=2026-11-21T10:01:30.000Z, service=catalog, culprit=catalog.cache in encode, id=42, traces=${TRACE_A},${TRACE_B}) | release=1.2.3`,

@@ -28,7 +28,11 @@ function errorOf(fn: () => unknown): FlipturnError {
 
 describe('query-string parser: logs', () => {
   it('parses reserved keys, attributes, negation and text into a canonical log query', () => {
-    const p = parseQueryString('service:search env:prod level:warn @http.status_code:500 -service:"catalog cache" timeout "connection refused" trace:' + TID.toUpperCase(), 'logs');
+    const p = parseQueryString(
+      'service:search env:prod level:warn @http.status_code:500 -service:"catalog cache" timeout "connection refused" trace:' +
+        TID.toUpperCase(),
+      'logs',
+    );
     const q = toLogQuery(p, range, { limit: 50 });
     expect(q.service).toBe('search');
     expect(q.env).toBe('prod');
@@ -67,11 +71,22 @@ describe('query-string parser: logs', () => {
 
 describe('query-string parser: traces, metrics, errors', () => {
   it('parses a trace search', () => {
-    const q = toTraceSearchQuery(parseQueryString('service:search status:error resource_name:"GET /search" duration:>500ms', 'traces'), range);
-    expect(q).toMatchObject({ service: 'search', status: 'error', operation: 'GET /search', minDurationNanos: 500_000_000 });
+    const q = toTraceSearchQuery(
+      parseQueryString('service:search status:error resource_name:"GET /search" duration:>500ms', 'traces'),
+      range,
+    );
+    expect(q).toMatchObject({
+      service: 'search',
+      status: 'error',
+      operation: 'GET /search',
+      minDurationNanos: 500_000_000,
+    });
     expect(parseQueryString('duration:>=1.5s', 'traces').minDurationNanos).toBe(1_500_000_000);
     expect(parseQueryString('duration:250us', 'traces').minDurationNanos).toBe(250_000);
-    expect(parseQueryString('duration:>10ns name:query', 'traces')).toMatchObject({ minDurationNanos: 10, operation: 'query' });
+    expect(parseQueryString('duration:>10ns name:query', 'traces')).toMatchObject({
+      minDurationNanos: 10,
+      operation: 'query',
+    });
   });
 
   it('keeps trace ids for whole-trace fetches and refuses to mix them with other terms', () => {
@@ -81,14 +96,33 @@ describe('query-string parser: traces, metrics, errors', () => {
   });
 
   it('parses a metric query with name, aggregation, group-by and step', () => {
-    const q = toMetricQuery(parseQueryString('metric:http.server.request.duration agg:p99 by:service,route service:search step:30s', 'metrics'), range);
-    expect(q).toMatchObject({ name: 'http.server.request.duration', aggregation: 'p99', groupBy: ['service', 'route'], stepSeconds: 30, service: 'search' });
-    expect(toMetricQuery(parseQueryString('name:cpu family:cpu', 'metrics'), range, { stepSeconds: 15 })).toMatchObject({ name: 'cpu', family: 'cpu', stepSeconds: 15 });
+    const q = toMetricQuery(
+      parseQueryString(
+        'metric:http.server.request.duration agg:p99 by:service,route service:search step:30s',
+        'metrics',
+      ),
+      range,
+    );
+    expect(q).toMatchObject({
+      name: 'http.server.request.duration',
+      aggregation: 'p99',
+      groupBy: ['service', 'route'],
+      stepSeconds: 30,
+      service: 'search',
+    });
+    expect(toMetricQuery(parseQueryString('name:cpu family:cpu', 'metrics'), range, { stepSeconds: 15 })).toMatchObject(
+      { name: 'cpu', family: 'cpu', stepSeconds: 15 },
+    );
   });
 
   it('parses an error query', () => {
     const q = toErrorQuery(parseQueryString(`service:catalog is:all trace_id:${TID} release:1.2.3`, 'errors'), range);
-    expect(q).toMatchObject({ service: 'catalog', unresolvedOnly: false, traceIds: [TID], filters: [{ key: 'release', op: 'eq', value: '1.2.3' }] });
+    expect(q).toMatchObject({
+      service: 'catalog',
+      unresolvedOnly: false,
+      traceIds: [TID],
+      filters: [{ key: 'release', op: 'eq', value: '1.2.3' }],
+    });
   });
 });
 
@@ -129,7 +163,27 @@ describe('query-string parser: properties', () => {
   it('never throws anything but FlipturnError FT_QUERY_STRING_INVALID', () => {
     const piece = fc.oneof(
       fc.string({ maxLength: 12 }),
-      fc.constantFrom('service:', 'env:', '-', '@', '"', '\\', ':', ' ', 'duration:>', 'trace_id:', 'level:', 'by:', 'agg:', 'is:', '*', 'step:', 'name:', 'µs', '\t'),
+      fc.constantFrom(
+        'service:',
+        'env:',
+        '-',
+        '@',
+        '"',
+        '\\',
+        ':',
+        ' ',
+        'duration:>',
+        'trace_id:',
+        'level:',
+        'by:',
+        'agg:',
+        'is:',
+        '*',
+        'step:',
+        'name:',
+        'µs',
+        '\t',
+      ),
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 10 }), fc.constantFrom(...SIGNALS), (parts, signal) => {
@@ -157,7 +211,14 @@ describe('query-string parser: properties', () => {
       {
         service: value,
         env: value,
-        minSeverity: fc.constantFrom('trace' as const, 'debug' as const, 'info' as const, 'warn' as const, 'error' as const, 'fatal' as const),
+        minSeverity: fc.constantFrom(
+          'trace' as const,
+          'debug' as const,
+          'info' as const,
+          'warn' as const,
+          'error' as const,
+          'fatal' as const,
+        ),
         text: value.filter((s) => !/\s\s/.test(s)),
         filters: fc.array(filter, { maxLength: 3 }),
         traceIds: fc.uniqueArray(traceId, { maxLength: 3 }),
@@ -176,7 +237,13 @@ describe('query-string parser: properties', () => {
 
   it('round-trips generated trace and metric queries', () => {
     const traces = fc.record(
-      { service: value, operation: value, status: fc.constantFrom('error' as const, 'ok' as const, 'unset' as const), minDurationNanos: fc.nat(), filters: fc.array(filter, { maxLength: 2 }) },
+      {
+        service: value,
+        operation: value,
+        status: fc.constantFrom('error' as const, 'ok' as const, 'unset' as const),
+        minDurationNanos: fc.nat(),
+        filters: fc.array(filter, { maxLength: 2 }),
+      },
       { requiredKeys: ['filters'] },
     );
     fc.assert(
@@ -187,7 +254,12 @@ describe('query-string parser: properties', () => {
       { numRuns: 300 },
     );
     const metrics = fc.record(
-      { metric: value, aggregation: fc.constantFrom('avg' as const, 'p99' as const, 'rate' as const), groupBy: fc.array(fc.stringMatching(/^[a-z][a-z.]{0,6}$/), { maxLength: 3 }), stepSeconds: fc.integer({ min: 1, max: 3600 }) },
+      {
+        metric: value,
+        aggregation: fc.constantFrom('avg' as const, 'p99' as const, 'rate' as const),
+        groupBy: fc.array(fc.stringMatching(/^[a-z][a-z.]{0,6}$/), { maxLength: 3 }),
+        stepSeconds: fc.integer({ min: 1, max: 3600 }),
+      },
       { requiredKeys: ['groupBy'] },
     );
     fc.assert(

@@ -28,7 +28,12 @@ describe('provider registry', () => {
   });
 
   it('rejects a provider that claims a protocol without its methods, naming what is missing', () => {
-    const bad = { name: 'bad', capabilities: ['traces', 'metrics'], healthCheck: health, searchSpans: () => Promise.resolve(outcome.noData('bad', '')) };
+    const bad = {
+      name: 'bad',
+      capabilities: ['traces', 'metrics'],
+      healthCheck: health,
+      searchSpans: () => Promise.resolve(outcome.noData('bad', '')),
+    };
     try {
       new ProviderRegistry().register(bad as unknown as AnyProvider);
       expect.unreachable();
@@ -40,7 +45,13 @@ describe('provider registry', () => {
   });
 
   it('rejects unknown capabilities and duplicates', () => {
-    expect(() => new ProviderRegistry().register({ name: 'x', capabilities: ['pager'], healthCheck: health } as unknown as AnyProvider)).toThrow(/unknown capability/);
+    expect(() =>
+      new ProviderRegistry().register({
+        name: 'x',
+        capabilities: ['pager'],
+        healthCheck: health,
+      } as unknown as AnyProvider),
+    ).toThrow(/unknown capability/);
     const r = new ProviderRegistry().register(logsAndTraces('a'));
     expect(() => r.register(logsAndTraces('a'))).toThrow(/already registered/);
   });

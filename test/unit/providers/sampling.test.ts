@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { inPart, pickTraces, traceHash, type TraceGroup } from '../../../src/providers/sampling.js';
 
-const g = (id: string, start: number, size: number, services: string[]): TraceGroup & { id: string } => ({ id, hash: traceHash(id), start: BigInt(start), size, services });
+const g = (id: string, start: number, size: number, services: string[]): TraceGroup & { id: string } => ({
+  id,
+  hash: traceHash(id),
+  start: BigInt(start),
+  size,
+  services,
+});
 
 describe('traceHash', () => {
   it('is 32-bit FNV-1a (published test vectors)', () => {

@@ -82,7 +82,10 @@ describe('readSlices', () => {
     expect(r.data.slices[0]?.quota).toBe(20);
     expect(r.data.slices[7]?.quota).toBe(20);
     expect(r.data.slices[0]?.items).toHaveLength(20);
-    expect(b.asked.slice(8)).toEqual([[0, 20], [7, 20]]);
+    expect(b.asked.slice(8)).toEqual([
+      [0, 20],
+      [7, 20],
+    ]);
   });
 
   it('leaves a failing slice out with a warning (partial); every slice failing is the failure', async () => {

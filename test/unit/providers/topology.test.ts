@@ -8,7 +8,14 @@ import { edgeList } from '../../../src/providers/topology.js';
 
 describe('edgeList', () => {
   it('one edge per pair, self-calls and empty names out, sorted by caller then callee', () => {
-    const edges = edgeList('p', [['b', 'c'], ['a', 'z'], ['b', 'c'], ['a', 'b'], ['x', 'x'], ['', 'y']]);
+    const edges = edgeList('p', [
+      ['b', 'c'],
+      ['a', 'z'],
+      ['b', 'c'],
+      ['a', 'b'],
+      ['x', 'x'],
+      ['', 'y'],
+    ]);
     expect(edges).toEqual([
       { sourceProvider: 'p', caller: 'a', callee: 'b' },
       { sourceProvider: 'p', caller: 'a', callee: 'z' },
@@ -19,11 +26,15 @@ describe('edgeList', () => {
 
 describe('Datadog service dependencies', () => {
   it('reads { service: { calls: [...] } } into pairs, a service calling nothing adds none', () => {
-    expect(serviceDependencyPairs({ web: { calls: ['api', 'cdn'] }, api: { calls: [] } })).toEqual([['web', 'api'], ['web', 'cdn']]);
+    expect(serviceDependencyPairs({ web: { calls: ['api', 'cdn'] }, api: { calls: [] } })).toEqual([
+      ['web', 'api'],
+      ['web', 'cdn'],
+    ]);
   });
 
   it('throws a shape error on anything else', () => {
-    for (const body of [null, [], 'x', { web: null }, { web: { calls: 'api' } }]) expect(() => serviceDependencyPairs(body)).toThrow(ServiceMapShapeError);
+    for (const body of [null, [], 'x', { web: null }, { web: { calls: 'api' } }])
+      expect(() => serviceDependencyPairs(body)).toThrow(ServiceMapShapeError);
   });
 
   it('searches several traces by their low 64 bits in decimal, inside the query', () => {
@@ -41,7 +52,15 @@ describe('Prometheus service graph', () => {
   });
 
   it('keeps the client -> server pairs whose counter rose', () => {
-    const series = (client: string | undefined, server: string | undefined, value: number) => ({ sourceProvider: 'p', name: 'x', type: 'gauge' as const, labels: { ...(client ? { client } : {}), ...(server ? { server } : {}) }, points: [{ time: 1n, value }] });
-    expect(serviceGraphPairs([series('a', 'b', 2), series('a', 'c', 0), series('a', undefined, 5), series('d', 'e', NaN)])).toEqual([['a', 'b']]);
+    const series = (client: string | undefined, server: string | undefined, value: number) => ({
+      sourceProvider: 'p',
+      name: 'x',
+      type: 'gauge' as const,
+      labels: { ...(client ? { client } : {}), ...(server ? { server } : {}) },
+      points: [{ time: 1n, value }],
+    });
+    expect(
+      serviceGraphPairs([series('a', 'b', 2), series('a', 'c', 0), series('a', undefined, 5), series('d', 'e', NaN)]),
+    ).toEqual([['a', 'b']]);
   });
 });

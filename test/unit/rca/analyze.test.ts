@@ -72,7 +72,13 @@ describe('analyzeIncident: causal roles on small stories', () => {
   it('evidence gaps lower the confidence and are said in the report', () => {
     const s = cpuSaturation();
     const clean = analyzeIncident(evidence({ ...s, symptom: 'frontend' }));
-    const gappy = analyzeIncident(evidence({ ...s, symptom: 'frontend', gaps: [{ provider: 'loki', signal: 'logs', status: 'failed', reason: 'HTTP 503' }] }));
+    const gappy = analyzeIncident(
+      evidence({
+        ...s,
+        symptom: 'frontend',
+        gaps: [{ provider: 'loki', signal: 'logs', status: 'failed', reason: 'HTTP 503' }],
+      }),
+    );
     expect(raw(clean)).toBeGreaterThan(0);
     expect(raw(gappy)).toBeLessThan(raw(clean));
     expect(gappy.confidence).toBeLessThanOrEqual(clean.confidence);
@@ -82,7 +88,13 @@ describe('analyzeIncident: causal roles on small stories', () => {
     expect((gappy.gaps as { provider: string }[])[0]?.provider).toBe('loki');
     expect(clean.confidenceNotes ?? []).not.toContainEqual(expect.stringContaining('loki'));
     // A source that has no data is not a gap in the evidence: the basis stays.
-    const empty = analyzeIncident(evidence({ ...s, symptom: 'frontend', gaps: [{ provider: 'loki', signal: 'logs', status: 'no_data', reason: 'no rows' }] }));
+    const empty = analyzeIncident(
+      evidence({
+        ...s,
+        symptom: 'frontend',
+        gaps: [{ provider: 'loki', signal: 'logs', status: 'no_data', reason: 'no rows' }],
+      }),
+    );
     expect(raw(empty)).toBe(raw(clean));
   });
 

@@ -31,10 +31,20 @@ export interface Node {
   client?: boolean;
 }
 
-export function span(p: Partial<Span> & { traceId: string; spanId: string; service: string; start: bigint; durationNanos: number }): Span {
+export function span(
+  p: Partial<Span> & { traceId: string; spanId: string; service: string; start: bigint; durationNanos: number },
+): Span {
   return {
-    sourceProvider: 'test', operation: 'op', kind: 'unspecified', status: 'unset', exceptions: [], events: [], links: [],
-    attributes: {}, resource: { 'service.name': p.service }, ...p,
+    sourceProvider: 'test',
+    operation: 'op',
+    kind: 'unspecified',
+    status: 'unset',
+    exceptions: [],
+    events: [],
+    links: [],
+    attributes: {},
+    resource: { 'service.name': p.service },
+    ...p,
   };
 }
 
@@ -72,33 +82,68 @@ export function layout(traceId: string, startMs: number, root: Node): Span[] {
   return out;
 }
 
-function mk(traceId: string, spanId: string, parent: string | undefined, svc: string, op: string, s: number, e: number, kind: SpanKind, status: SpanStatus): Span {
+function mk(
+  traceId: string,
+  spanId: string,
+  parent: string | undefined,
+  svc: string,
+  op: string,
+  s: number,
+  e: number,
+  kind: SpanKind,
+  status: SpanStatus,
+): Span {
   const start = T0 + BigInt(Math.round(s * 1e6));
   return span({
-    traceId, spanId, ...(parent ? { parentSpanId: parent } : {}), service: svc, operation: op, kind, status,
-    start, durationNanos: Math.round((e - s) * 1e6),
+    traceId,
+    spanId,
+    ...(parent ? { parentSpanId: parent } : {}),
+    service: svc,
+    operation: op,
+    kind,
+    status,
+    start,
+    durationNanos: Math.round((e - s) * 1e6),
   });
 }
 
 export function evidence(p: {
-  spans: Span[]; logs?: LogEntry[]; metrics?: MetricSeries[]; symptom: string; baseMs: [number, number]; incMs: [number, number];
+  spans: Span[];
+  logs?: LogEntry[];
+  metrics?: MetricSeries[];
+  symptom: string;
+  baseMs: [number, number];
+  incMs: [number, number];
   gaps?: IncidentEvidence['gaps'];
 }): IncidentEvidence {
   const at = (ms: number): bigint => T0 + BigInt(Math.round(ms)) * MS;
   return {
     signal: {} as IncidentEvidence['signal'],
-    envelope: { strategy: 'trace-first', reason: 'test', exact: { traceIds: [], spanIds: [], requestIds: [], correlationIds: [], runIds: [] }, strong: {}, weak: [] },
+    envelope: {
+      strategy: 'trace-first',
+      reason: 'test',
+      exact: { traceIds: [], spanIds: [], requestIds: [], correlationIds: [], runIds: [] },
+      strong: {},
+      weak: [],
+    },
     alertTime: at(p.incMs[1]),
     incidentWindow: TimeRange.of(at(p.incMs[0]), at(p.incMs[1])),
     baselineWindow: TimeRange.of(at(p.baseMs[0]), at(p.baseMs[1])),
-    symptomService: p.symptom, spans: p.spans, logs: p.logs ?? [], metrics: p.metrics ?? [], issues: [], gaps: p.gaps ?? [],
-    providerCalls: { total: 0, byProvider: {} }, pivots: [],
+    symptomService: p.symptom,
+    spans: p.spans,
+    logs: p.logs ?? [],
+    metrics: p.metrics ?? [],
+    issues: [],
+    gaps: p.gaps ?? [],
+    providerCalls: { total: 0, byProvider: {} },
+    pivots: [],
   };
 }
 
 /** `n` traces per phase, one every `everyMs`; baseline in [0, n*every), incident after. */
 export function story(
-  make: (phase: 'base' | 'inc', r: () => number, i: number) => Node, opts: { n?: number; nInc?: number; everyMs?: number; seed?: number } = {},
+  make: (phase: 'base' | 'inc', r: () => number, i: number) => Node,
+  opts: { n?: number; nInc?: number; everyMs?: number; seed?: number } = {},
 ): { spans: Span[]; baseMs: [number, number]; incMs: [number, number] } {
   const n = opts.n ?? 40;
   const nInc = opts.nInc ?? n;
@@ -119,7 +164,10 @@ export function jitter(r: () => number, x: number, frac = 0.15): number {
 
 export function metricSeries(service: string, name: string, values: readonly number[], everyMs: number): MetricSeries {
   return {
-    sourceProvider: 'test', name, type: 'gauge', labels: { 'k8s.pod.name': `${service}-6d5f7c9b8d-x7k2p` },
+    sourceProvider: 'test',
+    name,
+    type: 'gauge',
+    labels: { 'k8s.pod.name': `${service}-6d5f7c9b8d-x7k2p` },
     points: values.map((v, i) => ({ time: T0 + BigInt(i * everyMs) * MS, value: v })),
   };
 }

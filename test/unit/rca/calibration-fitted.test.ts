@@ -17,16 +17,28 @@ describe('FITTED_CALIBRATION', () => {
         expect(s.p).toBeGreaterThanOrEqual(steps[i - 1]!.p);
       }
     });
-    for (let r = 0; r < 1; r += 0.01) expect(calibratedProbability(FITTED_CALIBRATION, r)).toBeLessThanOrEqual(calibratedProbability(FITTED_CALIBRATION, r + 0.01));
+    for (let r = 0; r < 1; r += 0.01)
+      expect(calibratedProbability(FITTED_CALIBRATION, r)).toBeLessThanOrEqual(
+        calibratedProbability(FITTED_CALIBRATION, r + 0.01),
+      );
   });
 
   it('lists exactly the scenarios it was fitted on, each once, all of them committed', () => {
-    const text = readFileSync(join(import.meta.dirname, '..', '..', '..', 'src', 'rca', 'calibration-fitted.ts'), 'utf8');
+    const text = readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'src', 'rca', 'calibration-fitted.ts'),
+      'utf8',
+    );
     const comment = text.slice(0, text.indexOf('*/'));
-    const names = comment.split('scenarios:')[1]!.split(/\s+/).filter((w) => w && w !== '*');
+    const names = comment
+      .split('scenarios:')[1]!
+      .split(/\s+/)
+      .filter((w) => w && w !== '*');
     expect(names.length).toBe(FITTED_CALIBRATION.cases);
     expect(new Set(names).size).toBe(names.length);
     expect([...names].sort()).toEqual(names);
-    for (const n of names) expect(() => readFileSync(join(import.meta.dirname, '..', '..', '..', 'scenarios', n, 'scenario.json'))).not.toThrow();
+    for (const n of names)
+      expect(() =>
+        readFileSync(join(import.meta.dirname, '..', '..', '..', 'scenarios', n, 'scenario.json')),
+      ).not.toThrow();
   });
 });

@@ -84,13 +84,21 @@ describe('changePoint: corrections', () => {
 
 describe('changePoint: little data', () => {
   it('gives no result below minBefore + minAfter samples, or for an onset outside the data', () => {
-    expect(changePoint(series(7, () => 1), { direction: 'up', endMs: END })).toBeUndefined();
+    expect(
+      changePoint(
+        series(7, () => 1),
+        { direction: 'up', endMs: END },
+      ),
+    ).toBeUndefined();
     expect(changePoint(step(100, 57), { direction: 'up', endMs: END, at: 2_000 })).toBeUndefined();
   });
 
   it('completes a sparse baseline from its peers before the onset (pooled)', () => {
     // 2 own samples before, 5 delayed ones after (too few on their own); 40 peer samples before the onset.
-    const own: TimedValue[] = [...[1, 1.1].map((v, i) => ({ t: 40_000 + i * 1000, v })), ...Array.from({ length: 5 }, (_, i) => ({ t: 50_000 + i * 1000, v: 400 + i }))];
+    const own: TimedValue[] = [
+      ...[1, 1.1].map((v, i) => ({ t: 40_000 + i * 1000, v })),
+      ...Array.from({ length: 5 }, (_, i) => ({ t: 50_000 + i * 1000, v: 400 + i })),
+    ];
     const pool = series(40, (_i, r) => 1 + 0.2 * (r() - 0.5));
     expect(changePoint(own, { direction: 'up', endMs: END })).toBeUndefined();
     const c = changePoint(own, { direction: 'up', endMs: END, pool, at: 50_000 })!;
@@ -120,14 +128,16 @@ describe('changePoint: flat series', () => {
 
   it('a flat series shows no change as strong as a real one', () => {
     const real = changePoint(step(100, 57), { direction: 'up', endMs: END })!;
-    for (let seed = 1; seed <= 20; seed++) expect(changePoint(flat(seed), { direction: 'up', endMs: END })!.lnP).toBeGreaterThan(real.lnP / 2);
+    for (let seed = 1; seed <= 20; seed++)
+      expect(changePoint(flat(seed), { direction: 'up', endMs: END })!.lnP).toBeGreaterThan(real.lnP / 2);
   });
 
   // Under no change the exceedance count over a baseline order statistic is Beta-Binomial (the after-samples share
   // the threshold); a Binomial tail made 40 of these 200 flat series significant at 5%, the strongest at p = 1.7e-10.
   it('is significant at 5% in at most about 5% of seeded flat series (the corrections keep the level)', () => {
     let hits = 0;
-    for (let seed = 1; seed <= 200; seed++) if (changePoint(flat(seed), { direction: 'up', endMs: END })!.p < 0.05) hits++;
+    for (let seed = 1; seed <= 200; seed++)
+      if (changePoint(flat(seed), { direction: 'up', endMs: END })!.p < 0.05) hits++;
     // valid at 5%: about 10 of 200 expected; 18 leaves room for chance (binomial sd ~3)
     expect(hits).toBeLessThanOrEqual(18);
   });

@@ -11,8 +11,21 @@ const LN10 = Math.LN10;
 function sig(id: string, service: string, kind: Signal['kind'], modality: Modality, decades: number): Signal {
   const lnP = -decades * LN10;
   return {
-    id, kind, modality, services: [service], family: kind, direction: 'up', p: Math.max(1e-300, Math.exp(lnP)), lnP, effect: 0.5,
-    onsetMs: 1000, before: 1, after: 2, nBefore: 50, nAfter: 50, label: id,
+    id,
+    kind,
+    modality,
+    services: [service],
+    family: kind,
+    direction: 'up',
+    p: Math.max(1e-300, Math.exp(lnP)),
+    lnP,
+    effect: 0.5,
+    onsetMs: 1000,
+    before: 1,
+    after: 2,
+    nBefore: 50,
+    nAfter: 50,
+    label: id,
   };
 }
 
@@ -21,7 +34,14 @@ const decadesOf = (list: ReturnType<typeof fuse>, svc: string) => list.find((e) 
 
 describe('fuse', () => {
   it('one signal: its own evidence; services ranked by fused evidence, ties by name', () => {
-    const out = fuse([sig('own|b', 'b', 'own', 'traces', 30), sig('own|a', 'a', 'own', 'traces', 10), sig('own|c', 'c', 'own', 'traces', 10)], new Map());
+    const out = fuse(
+      [
+        sig('own|b', 'b', 'own', 'traces', 30),
+        sig('own|a', 'a', 'own', 'traces', 10),
+        sig('own|c', 'c', 'own', 'traces', 10),
+      ],
+      new Map(),
+    );
     expect(out.map((e) => e.service)).toEqual(['b', 'a', 'c']);
     expect(decadesOf(out, 'b')).toBeCloseTo(30, 6);
   });
@@ -46,7 +66,10 @@ describe('fuse', () => {
 
   it('the onset is the earliest among the significant signals; the top signals strongest first', () => {
     const early = { ...sig('log|a|t', 'a', 'log', 'logs', 1.5), onsetMs: 10 }; // p ~ 0.03: not significant at 1%
-    const out = fuse([sig('own|a', 'a', 'own', 'traces', 20), { ...sig('error|a', 'a', 'error', 'traces', 8), onsetMs: 500 }, early], new Map());
+    const out = fuse(
+      [sig('own|a', 'a', 'own', 'traces', 20), { ...sig('error|a', 'a', 'error', 'traces', 8), onsetMs: 500 }, early],
+      new Map(),
+    );
     const a = out.find((e) => e.service === 'a')!;
     expect(a.onsetMs).toBe(500);
     expect(a.top.map((t) => t.id)).toEqual(['own|a', 'error|a', 'log|a|t']);
@@ -56,12 +79,24 @@ describe('fuse', () => {
   // Cauchy scale: it never falls below its smallest input, and a weaker second input multiplies it by about k. So a
   // service with a link's evidence AND its own failures and error logs ranks below the other end of the same link,
   // which has the link's evidence alone (the evidence test's cache / orders case).
-  it.fails('corroborating evidence of another kind or modality does not weaken a service against one without it', () => {
-    const link = (svc: string) => sig(`gap|orders|cache|${svc}`, svc, 'gap', 'traces', 100);
-    const out = fuse([
-      link('orders'), link('cache'), sig('error|cache', 'cache', 'error', 'traces', 30), sig('log|cache|e', 'cache', 'log', 'logs', 20),
-    ], present([['orders', ['traces', 'logs']], ['cache', ['traces', 'logs']]]));
-    expect(out[0]!.service).toBe('cache');
-    expect(decadesOf(out, 'cache')).toBeGreaterThanOrEqual(decadesOf(out, 'orders'));
-  });
+  it.fails(
+    'corroborating evidence of another kind or modality does not weaken a service against one without it',
+    () => {
+      const link = (svc: string) => sig(`gap|orders|cache|${svc}`, svc, 'gap', 'traces', 100);
+      const out = fuse(
+        [
+          link('orders'),
+          link('cache'),
+          sig('error|cache', 'cache', 'error', 'traces', 30),
+          sig('log|cache|e', 'cache', 'log', 'logs', 20),
+        ],
+        present([
+          ['orders', ['traces', 'logs']],
+          ['cache', ['traces', 'logs']],
+        ]),
+      );
+      expect(out[0]!.service).toBe('cache');
+      expect(decadesOf(out, 'cache')).toBeGreaterThanOrEqual(decadesOf(out, 'orders'));
+    },
+  );
 });

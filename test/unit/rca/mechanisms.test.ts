@@ -21,8 +21,24 @@ import { evidence, jitter, lcg, span, story, T0 } from './builders.js';
 
 const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
 const TID = 'a'.repeat(32);
-const s = (id: string, parent: string | undefined, service: string, startMs: number, durMs: number, extra: object = {}) =>
-  span({ traceId: TID, spanId: id, ...(parent ? { parentSpanId: parent } : {}), service, operation: id, start: at(startMs), durationNanos: durMs * 1e6, ...extra });
+const s = (
+  id: string,
+  parent: string | undefined,
+  service: string,
+  startMs: number,
+  durMs: number,
+  extra: object = {},
+) =>
+  span({
+    traceId: TID,
+    spanId: id,
+    ...(parent ? { parentSpanId: parent } : {}),
+    service,
+    operation: id,
+    start: at(startMs),
+    durationNanos: durMs * 1e6,
+    ...extra,
+  });
 const forest = (spans: ReturnType<typeof s>[]) => buildForest(spans, { skewMarginMs: 1 });
 const node = (f: ReturnType<typeof forest>, id: string) => f.bySpanKey.get(spanKey(TID, id))!;
 
@@ -41,7 +57,10 @@ describe('pool waits', () => {
   });
 
   it('an internal span without pool attributes stays the caller own work', () => {
-    const f = forest([s('r', undefined, 'app', 0, 100, { kind: 'server' }), s('w', 'r', 'app', 5, 60, { kind: 'internal' })]);
+    const f = forest([
+      s('r', undefined, 'app', 0, 100, { kind: 'server' }),
+      s('w', 'r', 'app', 5, 60, { kind: 'internal' }),
+    ]);
     expect(node(f, 'w').queueFor).toBeUndefined();
     expect(summarizeTrace(f.traces[0]!).ownExcl.get('app')).toBeCloseTo(100, 6);
   });
@@ -62,17 +81,26 @@ describe('own time', () => {
   });
 
   it('parallel own spans count once', () => {
-    const f = forest([s('r', undefined, 'a', 0, 50, { kind: 'server' }), s('x', 'r', 'a', 0, 50), s('y', 'r', 'a', 0, 50)]);
+    const f = forest([
+      s('r', undefined, 'a', 0, 50, { kind: 'server' }),
+      s('x', 'r', 'a', 0, 50),
+      s('y', 'r', 'a', 0, 50),
+    ]);
     expect(summarizeTrace(f.traces[0]!).ownExcl.get('a')).toBeCloseTo(50, 6);
   });
 });
 
 describe('rejected answers', () => {
-  const tree = (message: string) => forest([
-    s('r', undefined, 'cart', 0, 40, { kind: 'server', status: 'error', exceptions: [{ time: at(30), type: 'ResponseValidationError', message }] }),
-    s('c', 'r', 'cart', 2, 20, { kind: 'client' }),
-    s('p', 'c', 'pricing', 3, 18, { kind: 'server' }),
-  ]);
+  const tree = (message: string) =>
+    forest([
+      s('r', undefined, 'cart', 0, 40, {
+        kind: 'server',
+        status: 'error',
+        exceptions: [{ time: at(30), type: 'ResponseValidationError', message }],
+      }),
+      s('c', 'r', 'cart', 2, 20, { kind: 'client' }),
+      s('p', 'c', 'pricing', 3, 18, { kind: 'server' }),
+    ]);
 
   it('blames a healthy callee the failing caller names in its error', () => {
     const f = tree('invalid response from pricing/quote: field unit_price is -1');
@@ -83,7 +111,12 @@ describe('rejected answers', () => {
   });
 
   it('keeps the error with the caller when the text names no callee, only as part of a word, or says it timed out', () => {
-    for (const m of ['cannot read property currency of undefined', 'repricing job failed', 'request to pricing timed out after 20ms', 'pricing: deadline exceeded']) {
+    for (const m of [
+      'cannot read property currency of undefined',
+      'repricing job failed',
+      'request to pricing timed out after 20ms',
+      'pricing: deadline exceeded',
+    ]) {
       const f = tree(m);
       expect(rejectedCallee(node(f, 'r'))).toBeUndefined();
       expect(summarizeTrace(f.traces[0]!).errorOrigins.get('cart')?.length).toBe(1);
@@ -95,11 +128,54 @@ describe('unanswered calls', () => {
   it('resolve their callee from the endpoint the same caller reached in answered calls', () => {
     const ep = { 'server.address': '10.0.0.7', 'server.port': 8080 };
     const spans = [
-      span({ traceId: 'b'.repeat(32), spanId: 'r', service: 'pricing', kind: 'server', start: at(0), durationNanos: 20e6 }),
-      span({ traceId: 'b'.repeat(32), spanId: 'c', parentSpanId: 'r', service: 'pricing', kind: 'client', attributes: ep, start: at(2), durationNanos: 10e6 }),
-      span({ traceId: 'b'.repeat(32), spanId: 's', parentSpanId: 'c', service: 'currency', kind: 'server', start: at(3), durationNanos: 8e6 }),
-      span({ traceId: TID, spanId: 'r', service: 'pricing', kind: 'server', status: 'error', start: at(100), durationNanos: 20e6 }),
-      span({ traceId: TID, spanId: 'c', parentSpanId: 'r', service: 'pricing', kind: 'client', status: 'error', errorMessage: 'connect ECONNREFUSED 10.0.0.7:8080', attributes: ep, start: at(102), durationNanos: 1e6 }),
+      span({
+        traceId: 'b'.repeat(32),
+        spanId: 'r',
+        service: 'pricing',
+        kind: 'server',
+        start: at(0),
+        durationNanos: 20e6,
+      }),
+      span({
+        traceId: 'b'.repeat(32),
+        spanId: 'c',
+        parentSpanId: 'r',
+        service: 'pricing',
+        kind: 'client',
+        attributes: ep,
+        start: at(2),
+        durationNanos: 10e6,
+      }),
+      span({
+        traceId: 'b'.repeat(32),
+        spanId: 's',
+        parentSpanId: 'c',
+        service: 'currency',
+        kind: 'server',
+        start: at(3),
+        durationNanos: 8e6,
+      }),
+      span({
+        traceId: TID,
+        spanId: 'r',
+        service: 'pricing',
+        kind: 'server',
+        status: 'error',
+        start: at(100),
+        durationNanos: 20e6,
+      }),
+      span({
+        traceId: TID,
+        spanId: 'c',
+        parentSpanId: 'r',
+        service: 'pricing',
+        kind: 'client',
+        status: 'error',
+        errorMessage: 'connect ECONNREFUSED 10.0.0.7:8080',
+        attributes: ep,
+        start: at(102),
+        durationNanos: 1e6,
+      }),
     ];
     const f = buildForest(spans, { skewMarginMs: 1 });
     expect(node(f, 'c').callee).toBe('currency');
@@ -118,7 +194,15 @@ describe('error echoes', () => {
     s('x', 't', 'travel', 5, 10),
   ]);
   const log = (service: string, spanId: string, ms: number): LogEntry => ({
-    sourceProvider: 'test', time: at(ms), service, severity: 'error', body: `request failed (${spanId})`, attributes: {}, resource: { 'service.name': service }, traceId: TID, spanId,
+    sourceProvider: 'test',
+    time: at(ms),
+    service,
+    severity: 'error',
+    body: `request failed (${spanId})`,
+    attributes: {},
+    resource: { 'service.name': service },
+    traceId: TID,
+    spanId,
   });
 
   it('a failure with a failing descendant in another service is an echo; the deepest failure is not', () => {
@@ -143,20 +227,50 @@ describe('error echoes', () => {
 describe('bottleneck gate', () => {
   const base = Array.from({ length: 40 }, (_, i) => 100 + (i % 7));
   it('no bottleneck when the entry latency did not rise; one when the median or the tail did', () => {
-    expect(entryLatencyRose(shiftStats(base, base.map((x) => x + 2), 1))).toBe(false);
-    expect(entryLatencyRose(shiftStats(base, base.map((x) => x * 1.5), 1))).toBe(true);
+    expect(
+      entryLatencyRose(
+        shiftStats(
+          base,
+          base.map((x) => x + 2),
+          1,
+        ),
+      ),
+    ).toBe(false);
+    expect(
+      entryLatencyRose(
+        shiftStats(
+          base,
+          base.map((x) => x * 1.5),
+          1,
+        ),
+      ),
+    ).toBe(true);
     const tail = base.map((x, i) => (i % 5 === 0 ? x * 4 : x));
     expect(entryLatencyRose(shiftStats(base, tail, 1))).toBe(true);
   });
 });
 
 describe('confidence basis', () => {
-  const cand = (service: string, lnP: number, features: ScoredCandidate['features'] = { traces: -lnP / Math.LN10 }): ScoredCandidate => ({
-    service, operation: undefined, score: 0.9, p: Math.exp(lnP), lnP, evidence: -lnP / Math.LN10, features, onsetMs: 0, mechanism: 'latency', signals: [],
+  const cand = (
+    service: string,
+    lnP: number,
+    features: ScoredCandidate['features'] = { traces: -lnP / Math.LN10 },
+  ): ScoredCandidate => ({
+    service,
+    operation: undefined,
+    score: 0.9,
+    p: Math.exp(lnP),
+    lnP,
+    evidence: -lnP / Math.LN10,
+    features,
+    onsetMs: 0,
+    mechanism: 'latency',
+    signals: [],
   });
 
   it('grows with the margin over the runner-up, in decades of evidence', () => {
-    const basis = (second: number) => assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -second * Math.LN10)], gaps: [] });
+    const basis = (second: number) =>
+      assessConfidence({ candidates: [cand('a', -20 * Math.LN10), cand('b', -second * Math.LN10)], gaps: [] });
     const near = basis(19.5);
     const decade = basis(19);
     const far = basis(2);
@@ -180,22 +294,40 @@ describe('confidence basis', () => {
   });
 
   it('counts the modalities that carry the lead and calls one overwhelming only with a wide margin', () => {
-    const two = assessConfidence({ candidates: [cand('a', -9 * Math.LN10, { traces: 6, metrics: 3, logs: 0.5 }), cand('b', -1)], gaps: [] });
+    const two = assessConfidence({
+      candidates: [cand('a', -9 * Math.LN10, { traces: 6, metrics: 3, logs: 0.5 }), cand('b', -1)],
+      gaps: [],
+    });
     expect(two.basis.modalities).toBe(2);
     expect(two.basis.overwhelming).toBe(true);
-    const tied = assessConfidence({ candidates: [cand('a', -9 * Math.LN10, { traces: 9 }), cand('b', -8.5 * Math.LN10)], gaps: [] });
+    const tied = assessConfidence({
+      candidates: [cand('a', -9 * Math.LN10, { traces: 9 }), cand('b', -8.5 * Math.LN10)],
+      gaps: [],
+    });
     expect(tied.basis.overwhelming).toBe(false);
   });
 });
 
 describe('cohort reads', () => {
   const sp = (traceId: string, id: string, parent: string | undefined, startMs: number, durMs: number) =>
-    span({ traceId, spanId: id, ...(parent ? { parentSpanId: parent } : {}), service: 'a', start: at(startMs), durationNanos: durMs * 1e6 });
+    span({
+      traceId,
+      spanId: id,
+      ...(parent ? { parentSpanId: parent } : {}),
+      service: 'a',
+      start: at(startMs),
+      durationNanos: durMs * 1e6,
+    });
 
   it('drops traces open where a capped read stopped, keeps them when a later read covers the rest', () => {
     const done = [sp('1'.repeat(32), 'r', undefined, 0, 5), sp('1'.repeat(32), 'c', 'r', 1, 2)];
     const open = [sp('2'.repeat(32), 'r', undefined, 8, 50)]; // its children start after the cut at 10
-    const cutRead = { spans: [...done, ...open, sp('3'.repeat(32), 'r', undefined, 10, 1)], start: at(0), end: at(100), truncated: true };
+    const cutRead = {
+      spans: [...done, ...open, sp('3'.repeat(32), 'r', undefined, 10, 1)],
+      start: at(0),
+      end: at(100),
+      truncated: true,
+    };
     const cut = dropCutTraces([cutRead]);
     // trace 3 starts at the cut itself: still open there, so partial too
     expect(new Set(cut.kept.map((x) => x.traceId))).toEqual(new Set(['1'.repeat(32)]));
@@ -205,7 +337,12 @@ describe('cohort reads', () => {
   });
 
   it('drops requests still running at the end of the last read (the alert)', () => {
-    const r = { spans: [sp('4'.repeat(32), 'r', undefined, 90, 30), sp('5'.repeat(32), 'r', undefined, 10, 5)], start: at(0), end: at(100), truncated: false };
+    const r = {
+      spans: [sp('4'.repeat(32), 'r', undefined, 90, 30), sp('5'.repeat(32), 'r', undefined, 10, 5)],
+      start: at(0),
+      end: at(100),
+      truncated: false,
+    };
     expect(dropCutTraces([r]).kept.map((x) => x.traceId)).toEqual(['5'.repeat(32)]);
   });
 });
@@ -214,18 +351,42 @@ describe('tail leads', () => {
   // Intermittent delay on two links, in disjoint requests: a long one into `travel` in 2 of 10 requests (it makes
   // the entry's slow tail) and a short one into `price` in 2.5 of 10 (more frequent, but explains little of it).
   const incident = () => {
-    const st = story((phase, r, i) => {
-      const k = i % 20;
-      const slowTravel = phase === 'inc' && k < 4;
-      const slowPrice = phase === 'inc' && k >= 4 && k < 9;
-      return {
-        svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
-        children: [{
-          svc: 'travel', op: 'Query', work: jitter(r, 5), net: slowTravel ? jitter(r, 1000, 0.1) : jitter(r, 1),
-          children: [{ svc: 'basic', op: 'Basic', work: jitter(r, 3), children: [{ svc: 'price', op: 'Price', work: jitter(r, 2), net: slowPrice ? jitter(r, 60, 0.1) : jitter(r, 1) }] }],
-        }],
-      };
-    }, { n: 60, nInc: 60 });
+    const st = story(
+      (phase, r, i) => {
+        const k = i % 20;
+        const slowTravel = phase === 'inc' && k < 4;
+        const slowPrice = phase === 'inc' && k >= 4 && k < 9;
+        return {
+          svc: 'gateway',
+          op: 'POST /travel',
+          work: jitter(r, 4),
+          children: [
+            {
+              svc: 'travel',
+              op: 'Query',
+              work: jitter(r, 5),
+              net: slowTravel ? jitter(r, 1000, 0.1) : jitter(r, 1),
+              children: [
+                {
+                  svc: 'basic',
+                  op: 'Basic',
+                  work: jitter(r, 3),
+                  children: [
+                    {
+                      svc: 'price',
+                      op: 'Price',
+                      work: jitter(r, 2),
+                      net: slowPrice ? jitter(r, 60, 0.1) : jitter(r, 1),
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        };
+      },
+      { n: 60, nInc: 60 },
+    );
     return analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
   };
 
@@ -245,16 +406,21 @@ describe('tail leads', () => {
   // (with jittered fast calls the attribution flips on the sign of a median's noise; here the fast calls take a
   // steady 1 ms, so both medians are equal and the split is even).
   it.fails('attributes an intermittent delay to the callee when the caller other link stayed fast', () => {
-    const st = story((phase, r, i) => {
-      const slow = phase === 'inc' && i % 5 === 0;
-      return {
-        svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
-        children: [
-          { svc: 'auth', op: 'Check', client: true, work: jitter(r, 2) },
-          { svc: 'travel', op: 'Query', client: true, work: jitter(r, 5), net: slow ? jitter(r, 1000, 0.1) : 1 },
-        ],
-      };
-    }, { n: 100, nInc: 100 });
+    const st = story(
+      (phase, r, i) => {
+        const slow = phase === 'inc' && i % 5 === 0;
+        return {
+          svc: 'gateway',
+          op: 'POST /travel',
+          work: jitter(r, 4),
+          children: [
+            { svc: 'auth', op: 'Check', client: true, work: jitter(r, 2) },
+            { svc: 'travel', op: 'Query', client: true, work: jitter(r, 5), net: slow ? jitter(r, 1000, 0.1) : 1 },
+          ],
+        };
+      },
+      { n: 100, nInc: 100 },
+    );
     const r = analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
     const traces = (svc: string) => r.rootCauseCandidates.find((c) => c.service === svc)?.features?.traces ?? 0;
     expect(r.rootCauseCandidates[0]?.service).toBe('travel');
@@ -266,13 +432,18 @@ describe('kind-less gaps', () => {
   // gateway calls auth, then travel, with kind-less spans (no client spans: the gap of a call is estimated from the
   // caller's idle time around it). Only the call into travel is delayed, in every incident request.
   const incident = () => {
-    const st = story((phase, r) => ({
-      svc: 'gateway', op: 'POST /travel', work: jitter(r, 4),
-      children: [
-        { svc: 'auth', op: 'Check', work: jitter(r, 2) },
-        { svc: 'travel', op: 'Query', work: jitter(r, 5), net: phase === 'inc' ? jitter(r, 400, 0.1) : jitter(r, 1) },
-      ],
-    }), { n: 100, nInc: 100 });
+    const st = story(
+      (phase, r) => ({
+        svc: 'gateway',
+        op: 'POST /travel',
+        work: jitter(r, 4),
+        children: [
+          { svc: 'auth', op: 'Check', work: jitter(r, 2) },
+          { svc: 'travel', op: 'Query', work: jitter(r, 5), net: phase === 'inc' ? jitter(r, 400, 0.1) : jitter(r, 1) },
+        ],
+      }),
+      { n: 100, nInc: 100 },
+    );
     return analyzeIncident(evidence({ ...st, symptom: 'gateway' }));
   };
 
@@ -298,9 +469,24 @@ describe('passed-on failures', () => {
     const st = story((phase, r) => {
       const bad = phase === 'inc';
       return {
-        svc: 'gateway', op: 'POST /checkout', work: jitter(r, 4),
+        svc: 'gateway',
+        op: 'POST /checkout',
+        work: jitter(r, 4),
         children: [
-          { svc: 'cart', op: 'Checkout', work: jitter(r, 3), ...(bad ? { error: true } : {}), children: [{ svc: 'pricing', op: 'Quote', work: jitter(r, 2), ...(bad ? { exception: 'QuoteError: no price' } : {}) }] },
+          {
+            svc: 'cart',
+            op: 'Checkout',
+            work: jitter(r, 3),
+            ...(bad ? { error: true } : {}),
+            children: [
+              {
+                svc: 'pricing',
+                op: 'Quote',
+                work: jitter(r, 2),
+                ...(bad ? { exception: 'QuoteError: no price' } : {}),
+              },
+            ],
+          },
           { svc: 'ads', op: 'Ads', work: jitter(r, 2) },
         ],
       };
@@ -327,15 +513,64 @@ describe('timeouts', () => {
         const pricing = inc ? p.pricingMs * (1 + 0.1 * r()) : 5 + r();
         const wait = inc ? p.waitMs : pricing + 0.4;
         const id = (2 * c + 3).toString(16);
-        const err = inc ? { status: 'error' as const, errorMessage: `request to pricing timed out after ${p.waitMs}ms` } : {};
-        kids.push(span({ traceId, spanId: id, parentSpanId: '2', service: 'cart', operation: 'GET', kind: 'client', start: at(t), durationNanos: wait * 1e6, ...err }));
-        kids.push(span({ traceId, spanId: (2 * c + 4).toString(16), parentSpanId: id, service: 'pricing', operation: 'GET /quote', kind: 'server', start: at(t + 0.2), durationNanos: pricing * 1e6 }));
+        const err = inc
+          ? { status: 'error' as const, errorMessage: `request to pricing timed out after ${p.waitMs}ms` }
+          : {};
+        kids.push(
+          span({
+            traceId,
+            spanId: id,
+            parentSpanId: '2',
+            service: 'cart',
+            operation: 'GET',
+            kind: 'client',
+            start: at(t),
+            durationNanos: wait * 1e6,
+            ...err,
+          }),
+        );
+        kids.push(
+          span({
+            traceId,
+            spanId: (2 * c + 4).toString(16),
+            parentSpanId: id,
+            service: 'pricing',
+            operation: 'GET /quote',
+            kind: 'server',
+            start: at(t + 0.2),
+            durationNanos: pricing * 1e6,
+          }),
+        );
         t += wait + 0.5;
       }
       const dur = t - t0;
       const err = inc ? { status: 'error' as const, errorMessage: 'pricing unavailable' } : {};
-      spans.push(span({ traceId, spanId: '1', service: 'gateway', operation: 'GET /', kind: 'server', start: at(t0), durationNanos: (dur + 2) * 1e6, ...(inc ? { status: 'error' as const } : {}) }));
-      spans.push(span({ traceId, spanId: '2', parentSpanId: '1', service: 'cart', operation: 'GET /cart', kind: 'server', start: at(t0 + 1), durationNanos: dur * 1e6, ...err }), ...kids);
+      spans.push(
+        span({
+          traceId,
+          spanId: '1',
+          service: 'gateway',
+          operation: 'GET /',
+          kind: 'server',
+          start: at(t0),
+          durationNanos: (dur + 2) * 1e6,
+          ...(inc ? { status: 'error' as const } : {}),
+        }),
+      );
+      spans.push(
+        span({
+          traceId,
+          spanId: '2',
+          parentSpanId: '1',
+          service: 'cart',
+          operation: 'GET /cart',
+          kind: 'server',
+          start: at(t0 + 1),
+          durationNanos: dur * 1e6,
+          ...err,
+        }),
+        ...kids,
+      );
     }
     return analyzeIncident(evidence({ spans, symptom: 'gateway', baseMs: [0, 40_000], incMs: [40_000, 80_000] }));
   };

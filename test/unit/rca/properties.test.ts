@@ -17,8 +17,24 @@ const stories = [
 function cacheLogs(): LogEntry[] {
   const out: LogEntry[] = [];
   for (let i = 0; i < 30; i++) {
-    out.push({ sourceProvider: 'test', time: T0 + BigInt(40_000 + i * 1000) * MS, service: 'catalog-cache', severity: 'error', body: `deserialize failed for key product:${i}`, attributes: {}, resource: {} });
-    out.push({ sourceProvider: 'test', time: T0 + BigInt(i * 2000) * MS, service: 'catalog', severity: 'info', body: `served request ${i}`, attributes: {}, resource: {} });
+    out.push({
+      sourceProvider: 'test',
+      time: T0 + BigInt(40_000 + i * 1000) * MS,
+      service: 'catalog-cache',
+      severity: 'error',
+      body: `deserialize failed for key product:${i}`,
+      attributes: {},
+      resource: {},
+    });
+    out.push({
+      sourceProvider: 'test',
+      time: T0 + BigInt(i * 2000) * MS,
+      service: 'catalog',
+      severity: 'info',
+      body: `served request ${i}`,
+      attributes: {},
+      resource: {},
+    });
   }
   return out;
 }
@@ -46,8 +62,12 @@ function shift(ev: IncidentEvidence, d: bigint): IncidentEvidence {
 }
 
 const structural = (r: RcaReport): unknown => ({
-  verdict: r.verdict, confidence: r.confidence, roles: r.roles, candidates: r.rootCauseCandidates,
-  ids: r.timeline.map((e) => [e.id, e.kind, e.service, e.spanId ?? '', e.score]), rep: r.representativeTraceId,
+  verdict: r.verdict,
+  confidence: r.confidence,
+  roles: r.roles,
+  candidates: r.rootCauseCandidates,
+  ids: r.timeline.map((e) => [e.id, e.kind, e.service, e.spanId ?? '', e.score]),
+  rep: r.representativeTraceId,
 });
 
 describe('analysis properties', () => {
@@ -55,7 +75,9 @@ describe('analysis properties', () => {
     fc.assert(
       fc.property(fc.constantFrom(...stories), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (st, seed) => {
         const a = JSON.stringify(analyzeIncident(st.ev));
-        const b = JSON.stringify(analyzeIncident({ ...st.ev, spans: shuffled(st.ev.spans, seed), logs: shuffled(st.ev.logs, seed + 1) }));
+        const b = JSON.stringify(
+          analyzeIncident({ ...st.ev, spans: shuffled(st.ev.spans, seed), logs: shuffled(st.ev.logs, seed + 1) }),
+        );
         expect(b).toBe(a);
       }),
       { numRuns: 12 },
@@ -79,7 +101,10 @@ describe('analysis properties', () => {
       const cited = [
         ...r.rootCauseCandidates.flatMap((c) => c.evidence),
         ...Object.values(r.roleEvidence as Record<string, string[]>).flat(),
-        ...r.header.join(' ').concat(' ', r.actions.join(' ')).matchAll(/\bE\d+\b/g),
+        ...r.header
+          .join(' ')
+          .concat(' ', r.actions.join(' '))
+          .matchAll(/\bE\d+\b/g),
       ].map((x) => (typeof x === 'string' ? x : x[0]));
       for (const id of cited) expect(ids.has(id)).toBe(true);
       for (let i = 1; i < r.timeline.length; i++) expect(r.timeline[i - 1]!.time <= r.timeline[i]!.time).toBe(true);

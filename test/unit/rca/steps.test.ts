@@ -9,8 +9,24 @@ import { summarizeTrace } from '../../../src/rca/trace-summary.js';
 import { layout, metricSeries, MS, span, T0 } from './builders.js';
 
 const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
-const s = (id: string, parent: string | undefined, service: string, startMs: number, durMs: number, extra: object = {}) =>
-  span({ traceId: 'a'.repeat(32), spanId: id, ...(parent ? { parentSpanId: parent } : {}), service, operation: id, start: at(startMs), durationNanos: durMs * 1e6, ...extra });
+const s = (
+  id: string,
+  parent: string | undefined,
+  service: string,
+  startMs: number,
+  durMs: number,
+  extra: object = {},
+) =>
+  span({
+    traceId: 'a'.repeat(32),
+    spanId: id,
+    ...(parent ? { parentSpanId: parent } : {}),
+    service,
+    operation: id,
+    start: at(startMs),
+    durationNanos: durMs * 1e6,
+    ...extra,
+  });
 
 describe('span trees', () => {
   it('keeps orphans as extra roots and marks the trace incomplete', () => {
@@ -23,7 +39,10 @@ describe('span trees', () => {
   });
 
   it('exclusive time subtracts the union of overlapping children and clamps overflow', () => {
-    const f = buildForest([s('p', undefined, 'a', 0, 100), s('c1', 'p', 'a', 10, 40), s('c2', 'p', 'a', 30, 40), s('c3', 'p', 'a', 90, 30)], { skewMarginMs: 1 });
+    const f = buildForest(
+      [s('p', undefined, 'a', 0, 100), s('c1', 'p', 'a', 10, 40), s('c2', 'p', 'a', 30, 40), s('c3', 'p', 'a', 90, 30)],
+      { skewMarginMs: 1 },
+    );
     const p = f.bySpanKey.get(`${'a'.repeat(32)}/p`)!;
     // union of [10,50], [30,70], [90,100 clamped] = 60 + 10 = 70
     expect(p.self).toBeCloseTo(30, 6);
@@ -36,8 +55,26 @@ describe('span trees', () => {
       const tid = i.toString().padStart(32, '0');
       spans.push(span({ traceId: tid, spanId: 'p', service: 'front', start: at(i * 1000), durationNanos: 50e6 }));
       // the back service's clock runs 100 ms behind: its span appears to start before its parent
-      spans.push(span({ traceId: tid, spanId: 'c', parentSpanId: 'p', service: 'back', start: at(i * 1000 - 90), durationNanos: 20e6 }));
-      spans.push(span({ traceId: tid, spanId: 'g', parentSpanId: 'c', service: 'back', start: at(i * 1000 - 85), durationNanos: 5e6 }));
+      spans.push(
+        span({
+          traceId: tid,
+          spanId: 'c',
+          parentSpanId: 'p',
+          service: 'back',
+          start: at(i * 1000 - 90),
+          durationNanos: 20e6,
+        }),
+      );
+      spans.push(
+        span({
+          traceId: tid,
+          spanId: 'g',
+          parentSpanId: 'c',
+          service: 'back',
+          start: at(i * 1000 - 85),
+          durationNanos: 5e6,
+        }),
+      );
     }
     const f = buildForest(spans, { skewMarginMs: 2 });
     expect(f.skew).toHaveLength(1);
@@ -56,7 +93,10 @@ describe('span trees', () => {
 describe('critical path', () => {
   it('takes the last finisher, then only children that end before the chosen one starts', () => {
     // p [0,100]: a [0,30], b [10,60] (parallel with a), c [65,95]
-    const f = buildForest([s('p', undefined, 'x', 0, 100), s('a', 'p', 'y', 0, 30), s('b', 'p', 'z', 10, 50), s('c', 'p', 'w', 65, 30)], { skewMarginMs: 1 });
+    const f = buildForest(
+      [s('p', undefined, 'x', 0, 100), s('a', 'p', 'y', 0, 30), s('b', 'p', 'z', 10, 50), s('c', 'p', 'w', 65, 30)],
+      { skewMarginMs: 1 },
+    );
     const path = criticalPath(f.traces[0]!);
     expect(path.map((p) => p.node.spanId)).toEqual(['p', 'b', 'c']);
     const excl = Object.fromEntries(path.map((p) => [p.node.spanId, p.exclusive]));
@@ -67,7 +107,9 @@ describe('critical path', () => {
   });
 
   it('keeps producer/consumer spans off the path', () => {
-    const f = buildForest([s('p', undefined, 'x', 0, 10), s('q', 'p', 'y', 2, 50, { kind: 'producer' })], { skewMarginMs: 1 });
+    const f = buildForest([s('p', undefined, 'x', 0, 10), s('q', 'p', 'y', 2, 50, { kind: 'producer' })], {
+      skewMarginMs: 1,
+    });
     expect(criticalPath(f.traces[0]!).map((p) => p.node.spanId)).toEqual(['p']);
   });
 });
@@ -75,8 +117,20 @@ describe('critical path', () => {
 describe('error origin and network gap', () => {
   it('finds the deepest failing span with healthy children and sees that its caller swallowed it', () => {
     const spans = layout('b'.repeat(32), 0, {
-      svc: 'search', op: 'GET', work: 2,
-      children: [{ svc: 'catalog', op: 'Get', work: 2, children: [{ svc: 'cache', op: 'read', work: 1, exception: 'deserialize failed' }, { svc: 'db', op: 'SELECT', work: 20 }] }],
+      svc: 'search',
+      op: 'GET',
+      work: 2,
+      children: [
+        {
+          svc: 'catalog',
+          op: 'Get',
+          work: 2,
+          children: [
+            { svc: 'cache', op: 'read', work: 1, exception: 'deserialize failed' },
+            { svc: 'db', op: 'SELECT', work: 20 },
+          ],
+        },
+      ],
     });
     const sum = summarizeTrace(buildForest(spans, { skewMarginMs: 1 }).traces[0]!);
     expect([...sum.errorOrigins.keys()]).toEqual(['cache']);
@@ -85,8 +139,13 @@ describe('error origin and network gap', () => {
 
   it('charges a kind-less call gap to the callee edge, not to the caller own time', () => {
     const spans = layout('c'.repeat(32), 0, {
-      svc: 'front', op: 'GET', work: 4,
-      children: [{ svc: 'slow', op: 'Do', work: 2, net: 300 }, { svc: 'fast', op: 'Do', work: 2, net: 1 }],
+      svc: 'front',
+      op: 'GET',
+      work: 4,
+      children: [
+        { svc: 'slow', op: 'Do', work: 2, net: 300 },
+        { svc: 'fast', op: 'Do', work: 2, net: 1 },
+      ],
     });
     const sum = summarizeTrace(buildForest(spans, { skewMarginMs: 1 }).traces[0]!);
     expect(sum.gaps.get('front\u0000slow')?.[0]).toBeGreaterThan(290);
@@ -95,7 +154,13 @@ describe('error origin and network gap', () => {
   });
 
   it('a client span minus its server child is the gap of that edge', () => {
-    const spans = layout('d'.repeat(32), 0, { svc: 'a', op: 'GET', work: 2, kind: 'server', children: [{ svc: 'b', op: 'Do', work: 3, net: 50, client: true, kind: 'server' }] });
+    const spans = layout('d'.repeat(32), 0, {
+      svc: 'a',
+      op: 'GET',
+      work: 2,
+      kind: 'server',
+      children: [{ svc: 'b', op: 'Do', work: 3, net: 50, client: true, kind: 'server' }],
+    });
     const sum = summarizeTrace(buildForest(spans, { skewMarginMs: 1 }).traces[0]!);
     expect(sum.gaps.get('a\u0000b')?.[0]).toBeCloseTo(50, 3);
     expect(sum.cpExcl.get('b')).toBeGreaterThan(50);
@@ -112,7 +177,11 @@ describe('cohort statistics', () => {
 
   it('shift significance grows with sample size and ignores noise-level changes', () => {
     const small = shiftStats([10, 11], [30, 31], 0.5);
-    const big = shiftStats(Array.from({ length: 30 }, (_, i) => 10 + (i % 3)), Array.from({ length: 30 }, (_, i) => 30 + (i % 3)), 0.5);
+    const big = shiftStats(
+      Array.from({ length: 30 }, (_, i) => 10 + (i % 3)),
+      Array.from({ length: 30 }, (_, i) => 30 + (i % 3)),
+      0.5,
+    );
     expect(small.significance).toBeLessThan(big.significance);
     expect(big.significance).toBeGreaterThan(0.9);
     const noise = shiftStats([10, 10.1, 9.9, 10, 10.2], [10.1, 10, 9.9, 10.1, 10], 0.5);
@@ -120,11 +189,27 @@ describe('cohort statistics', () => {
   });
 
   it('detects a new call edge (fallback) and more calls per request (retries)', () => {
-    const mk = (i: number, inc: boolean) => layout(i.toString().padStart(32, '0'), i * 100, {
-      svc: 'api', op: 'GET', work: 2,
-      children: inc ? [{ svc: 'dep', op: 'Call', work: 1 }, { svc: 'dep', op: 'Call', work: 1 }, { svc: 'dep', op: 'Call', work: 1 }, { svc: 'db', op: 'Q', work: 1 }] : [{ svc: 'dep', op: 'Call', work: 1 }],
-    });
-    const f = buildForest([...Array.from({ length: 10 }, (_, i) => mk(i, false)).flat(), ...Array.from({ length: 10 }, (_, i) => mk(i + 10, true)).flat()], { skewMarginMs: 1 });
+    const mk = (i: number, inc: boolean) =>
+      layout(i.toString().padStart(32, '0'), i * 100, {
+        svc: 'api',
+        op: 'GET',
+        work: 2,
+        children: inc
+          ? [
+              { svc: 'dep', op: 'Call', work: 1 },
+              { svc: 'dep', op: 'Call', work: 1 },
+              { svc: 'dep', op: 'Call', work: 1 },
+              { svc: 'db', op: 'Q', work: 1 },
+            ]
+          : [{ svc: 'dep', op: 'Call', work: 1 }],
+      });
+    const f = buildForest(
+      [
+        ...Array.from({ length: 10 }, (_, i) => mk(i, false)).flat(),
+        ...Array.from({ length: 10 }, (_, i) => mk(i + 10, true)).flat(),
+      ],
+      { skewMarginMs: 1 },
+    );
     const sums = f.traces.map(summarizeTrace);
     const feat = computeSpanFeatures(sums.slice(0, 10), sums.slice(10), 1000, 1000).services.get('api')!;
     const kinds = Object.fromEntries(feat.structure.map((c) => [c.callee, c.kind]));
@@ -147,7 +232,14 @@ describe('metrics and logs', () => {
   });
 
   it('reduces log bodies to templates without ids and numbers', () => {
-    expect(logTemplate('12:00:01.123 ERROR TraceID: abcdef0123456789 order 42 failed for 3f2a9c1e-1111-2222-3333-444455556666'))
-      .toBe(logTemplate('12:00:07.999 ERROR TraceID: 0123456789abcdef order 7 failed for 9f2a9c1e-1111-2222-3333-444455556666'));
+    expect(
+      logTemplate(
+        '12:00:01.123 ERROR TraceID: abcdef0123456789 order 42 failed for 3f2a9c1e-1111-2222-3333-444455556666',
+      ),
+    ).toBe(
+      logTemplate(
+        '12:00:07.999 ERROR TraceID: 0123456789abcdef order 7 failed for 9f2a9c1e-1111-2222-3333-444455556666',
+      ),
+    );
   });
 });

@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  lnBetaBinomialSf, lnBinomialSf, lnBonferroni, lnCauchyCombine, lnNormalSf, lnStudentSf, logWelchLnP, poissonRateTest, rankSumZ,
+  lnBetaBinomialSf,
+  lnBinomialSf,
+  lnBonferroni,
+  lnCauchyCombine,
+  lnNormalSf,
+  lnStudentSf,
+  logWelchLnP,
+  poissonRateTest,
+  rankSumZ,
 } from '../../../src/rca/tests.js';
 
 const LN10 = Math.LN10;
@@ -13,8 +21,14 @@ const LN10 = Math.LN10;
 describe('lnNormalSf', () => {
   // ln P(Z > z), mpmath: log(erfc(z / sqrt 2) / 2).
   const ref: [number, number][] = [
-    [0, -0.6931471805599453], [1, -1.8410216450092636], [1.96, -3.6889636517296385], [3, -6.607726221510349],
-    [5, -15.064998393988725], [10, -53.23128515051247], [20, -203.91715537109727], [-1, -0.17275377902344988],
+    [0, -0.6931471805599453],
+    [1, -1.8410216450092636],
+    [1.96, -3.6889636517296385],
+    [3, -6.607726221510349],
+    [5, -15.064998393988725],
+    [10, -53.23128515051247],
+    [20, -203.91715537109727],
+    [-1, -0.17275377902344988],
     [-3, -0.0013508099647481938],
   ];
   it.each(ref)('z = %d: within the erfc approximation error (1.2e-7 relative)', (z, lnP) => {
@@ -38,8 +52,12 @@ describe('lnNormalSf', () => {
 describe('lnBinomialSf', () => {
   // ln P(X >= k), X ~ Binomial(n, p), mpmath sums of exact terms.
   const ref: [number, number, number, number][] = [
-    [3, 10, 0.5, -0.05623971832287608], [10, 10, 0.5, -6.931471805599453], [12, 64, 2 / 57, -13.081306457226429],
-    [43, 43, 2 / 38, -126.61087610415694], [1, 5, 0.1, -0.8927939559627568], [500, 1000, 0.4, -23.011156387075005],
+    [3, 10, 0.5, -0.05623971832287608],
+    [10, 10, 0.5, -6.931471805599453],
+    [12, 64, 2 / 57, -13.081306457226429],
+    [43, 43, 2 / 38, -126.61087610415694],
+    [1, 5, 0.1, -0.8927939559627568],
+    [500, 1000, 0.4, -23.011156387075005],
     [5, 20, 0.05, -5.962317350087631],
   ];
   it.each(ref)('P(X >= %d | n = %d, p = %d)', (k, n, p, lnP) => {
@@ -144,8 +162,13 @@ describe('logWelchLnP', () => {
 describe('lnStudentSf', () => {
   // SciPy t.logsf(t, df)
   const ref: [number, number, number][] = [
-    [2, 5, -2.976523167161812], [1, 1, -1.3862943611198904], [-1.5, 10, -0.08583424813886922], [10, 3, -6.8455323781935],
-    [50, 4, -14.552144357403815], [3, 30, -5.916363741498327], [0, 7, -0.6931471805599453],
+    [2, 5, -2.976523167161812],
+    [1, 1, -1.3862943611198904],
+    [-1.5, 10, -0.08583424813886922],
+    [10, 3, -6.8455323781935],
+    [50, 4, -14.552144357403815],
+    [3, 30, -5.916363741498327],
+    [0, 7, -0.6931471805599453],
   ];
   it.each(ref)('t = %d, df = %d', (t, df, lnP) => {
     expect(lnStudentSf(t, df)).toBeCloseTo(lnP, 7);
@@ -164,7 +187,8 @@ describe('lnStudentSf', () => {
 
 describe('lnCauchyCombine', () => {
   it('gives a single p-value back (both in the tan range and in the log-space range)', () => {
-    for (const p of [0.3, 0.04, 1e-6, 1e-11, 1e-13, 1e-40]) expect(lnCauchyCombine([Math.log(p)])).toBeCloseTo(Math.log(p), 6);
+    for (const p of [0.3, 0.04, 1e-6, 1e-11, 1e-13, 1e-40])
+      expect(lnCauchyCombine([Math.log(p)])).toBeCloseTo(Math.log(p), 6);
   });
 
   it('keeps evidence beyond the double floor and its order (no ties at 1e-300)', () => {
@@ -183,7 +207,10 @@ describe('lnCauchyCombine', () => {
 
   it('is dominated by the smallest p-value: with k equal weights, about k times it', () => {
     expect(lnCauchyCombine([Math.log(1e-30), Math.log(0.3)])).toBeCloseTo(Math.log(2e-30), 6);
-    expect(lnCauchyCombine([Math.log(1e-30), Math.log(1e-25), Math.log(0.4)])).toBeCloseTo(Math.log(3e-30 / (1 + 1e-5)), 4);
+    expect(lnCauchyCombine([Math.log(1e-30), Math.log(1e-25), Math.log(0.4)])).toBeCloseTo(
+      Math.log(3e-30 / (1 + 1e-5)),
+      4,
+    );
   });
 
   it('counts a p-value above 0.5 as 0.5 (no evidence, diluting the weight) instead of cancelling the others', () => {
@@ -195,7 +222,10 @@ describe('lnCauchyCombine', () => {
   it('weights: normalized, a zero weight leaves its input out; empty or weightless input is p = 1', () => {
     expect(lnCauchyCombine([Math.log(1e-20), Math.log(1e-3)], [1, 0])).toBeCloseTo(Math.log(1e-20), 6);
     expect(lnCauchyCombine([Math.log(1e-20), Math.log(0.5)], [3, 1])).toBeCloseTo(Math.log(1e-20 / 0.75), 6);
-    expect(lnCauchyCombine([Math.log(1e-20), Math.log(0.5)], [6, 2])).toBeCloseTo(lnCauchyCombine([Math.log(1e-20), Math.log(0.5)], [3, 1]), 12);
+    expect(lnCauchyCombine([Math.log(1e-20), Math.log(0.5)], [6, 2])).toBeCloseTo(
+      lnCauchyCombine([Math.log(1e-20), Math.log(0.5)], [3, 1]),
+      12,
+    );
     expect(lnCauchyCombine([])).toBe(0);
     expect(lnCauchyCombine([Math.log(0.01)], [0])).toBe(0);
   });
@@ -222,7 +252,13 @@ describe('lnBonferroni', () => {
 
 describe('lnBetaBinomialSf', () => {
   it('is uniform over 0..n for Beta(1, 1): P(X >= k) = (n - k + 1) / (n + 1)', () => {
-    for (const [k, n] of [[1, 10], [5, 10], [10, 10], [37, 100]] as const) expect(Math.exp(lnBetaBinomialSf(k, n, 1, 1))).toBeCloseTo((n - k + 1) / (n + 1), 12);
+    for (const [k, n] of [
+      [1, 10],
+      [5, 10],
+      [10, 10],
+      [37, 100],
+    ] as const)
+      expect(Math.exp(lnBetaBinomialSf(k, n, 1, 1))).toBeCloseTo((n - k + 1) / (n + 1), 12);
   });
 
   it('2 of 4 new samples beyond the largest of 19 baseline ones: 6/253, far above the Binomial tail', () => {

@@ -10,7 +10,13 @@ const report = fixtureReport('nezha-tt-2023-01-29-0921');
 describe('the picture', () => {
   it('draws every service of the chain in its role and both critical paths', () => {
     const svg = pictureSvg(report, 'p99 latency <on> ts-gateway-service') ?? '';
-    for (const s of [...report.roles.rootCause, ...report.roles.propagation, report.roles.bottleneck ?? '', report.roles.symptom]) expect(svg).toContain(`>${s}</text>`);
+    for (const s of [
+      ...report.roles.rootCause,
+      ...report.roles.propagation,
+      report.roles.bottleneck ?? '',
+      report.roles.symptom,
+    ])
+      expect(svg).toContain(`>${s}</text>`);
     expect(svg).toContain('root cause</text>');
     expect(svg).toContain('Proof trace (during the incident)');
     expect(svg).toContain('Baseline trace (before onset)');
@@ -36,19 +42,37 @@ describe('the picture', () => {
   it('leaves out a panel with nothing to draw, and draws nothing for a report with neither', () => {
     const noTrace: RcaReport = { ...report, criticalPath: [], baselineCriticalPath: [] };
     expect(pictureSvg(noTrace, 't')).not.toContain('Critical path');
-    const nothing: RcaReport = { ...noTrace, serviceEdges: [], roles: { rootCause: [], propagation: [], bottleneck: null, symptom: 'web' } };
+    const nothing: RcaReport = {
+      ...noTrace,
+      serviceEdges: [],
+      roles: { rootCause: [], propagation: [], bottleneck: null, symptom: 'web' },
+    };
     expect(pictureSvg(nothing, 't')).toBeUndefined();
   });
 
   it('keeps a large service map and a long critical path readable (capped, the rest counted)', () => {
-    const edges = Array.from({ length: 40 }, (_, i) => ({ caller: report.roles.symptom, callee: `svc-${String(i).padStart(2, '0')}` }));
-    const steps = Array.from({ length: 60 }, (_, i) => ({ service: `svc-${i}`, operation: 'op', startOffsetMs: i, durationMs: 100 - i, exclusiveMs: (i * 7) % 13, spanId: `s${i}` }));
-    const svg = pictureSvg({ ...report, serviceEdges: [...(report.serviceEdges ?? []), ...edges], criticalPath: steps }, 't') ?? '';
+    const edges = Array.from({ length: 40 }, (_, i) => ({
+      caller: report.roles.symptom,
+      callee: `svc-${String(i).padStart(2, '0')}`,
+    }));
+    const steps = Array.from({ length: 60 }, (_, i) => ({
+      service: `svc-${i}`,
+      operation: 'op',
+      startOffsetMs: i,
+      durationMs: 100 - i,
+      exclusiveMs: (i * 7) % 13,
+      spanId: `s${i}`,
+    }));
+    const svg =
+      pictureSvg({ ...report, serviceEdges: [...(report.serviceEdges ?? []), ...edges], criticalPath: steps }, 't') ??
+      '';
     expect((svg.match(/<rect [^>]*rx="8"/g) ?? []).length).toBeLessThanOrEqual(10);
     expect(svg).toContain('+ 48 shorter steps not drawn');
   });
 
   it('says the chain in words for screen readers', () => {
-    expect(pictureAltText(report)).toMatch(/^Causal chain: root cause .+ -> .*symptom ts-gateway-service; critical path/);
+    expect(pictureAltText(report)).toMatch(
+      /^Causal chain: root cause .+ -> .*symptom ts-gateway-service; critical path/,
+    );
   });
 });

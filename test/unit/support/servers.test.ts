@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { serversDeclaredIn, serversRequired, serverState, skipSummaryLine, skipWithout } from '../../support/servers.js';
+import {
+  serversDeclaredIn,
+  serversRequired,
+  serverState,
+  skipSummaryLine,
+  skipWithout,
+} from '../../support/servers.js';
 
 describe('server-backed test policy', () => {
   it('servers are required with CI set (true/1/yes) or FLIPTURN_REQUIRE_SERVERS=1 / FLIPTURN_REQUIRE_REDIS=1', () => {
@@ -22,7 +28,10 @@ describe('server-backed test policy', () => {
   it('reads which servers a test file needs from its source', () => {
     expect(serversDeclaredIn("const skip = skipWithout('prometheus');")).toEqual(['prometheus']);
     expect(serversDeclaredIn('describe.skipIf(skipRedisTests())(...)')).toEqual(['redis-server']);
-    expect(serversDeclaredIn("skipWithout('redis-server'); skipWithout('prometheus')").sort()).toEqual(['prometheus', 'redis-server']);
+    expect(serversDeclaredIn("skipWithout('redis-server'); skipWithout('prometheus')").sort()).toEqual([
+      'prometheus',
+      'redis-server',
+    ]);
     expect(serversDeclaredIn("it('works', () => {})")).toEqual([]);
   });
 

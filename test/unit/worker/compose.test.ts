@@ -28,13 +28,17 @@ describe('buildAdapters', () => {
 
   it('refuses `serve` and `worker` without REDIS_URL: an in-process queue cannot be shared between processes', () => {
     for (const role of ['serve', 'worker'] as const) {
-      expect(() => buildAdapters(configSchema.parse({}), opts(role))).toThrow(expect.objectContaining({ code: 'FT_CONFIG_INVALID' }) as Error);
+      expect(() => buildAdapters(configSchema.parse({}), opts(role))).toThrow(
+        expect.objectContaining({ code: 'FT_CONFIG_INVALID' }) as Error,
+      );
     }
   });
 
   it('defaults the worker settings sensibly', () => {
     const c = configSchema.parse({});
-    expect([c.WORKER_CONCURRENCY, c.RECLAIM_IDLE_MS, c.MAX_DELIVERIES, c.SHUTDOWN_GRACE_MS]).toEqual([4, 300_000, 5, 20_000]);
+    expect([c.WORKER_CONCURRENCY, c.RECLAIM_IDLE_MS, c.MAX_DELIVERIES, c.SHUTDOWN_GRACE_MS]).toEqual([
+      4, 300_000, 5, 20_000,
+    ]);
     // Testing aids are not settings: a test harness injects them (test/support/flipturn-test-entry.ts).
     expect(Object.keys(c).filter((k) => k.startsWith('FLIPTURN_TEST_'))).toEqual([]);
     expect(c.RECLAIM_IDLE_MS).toBeGreaterThan(c.FLIPTURN_INVESTIGATION_DEADLINE_MS);

@@ -24,7 +24,8 @@ import { Worker, type HandleContext, type HandleOutcome, type SignalHandler } fr
 import { eventually, makeSignal } from '../../conformance/queue-conformance.js';
 import { seriesValue } from '../../support/metrics.js';
 
-const until = (cond: () => boolean | Promise<boolean>, what: string) => eventually(async () => ((await cond()) ? true : undefined), what, 60_000);
+const until = (cond: () => boolean | Promise<boolean>, what: string) =>
+  eventually(async () => ((await cond()) ? true : undefined), what, 60_000);
 const INCIDENT = 'datadog:monitor:77:env:prod,service:search';
 
 /** The real Pipeline behind a gate: while `held`, every call waits until open() (a fake in front of the real thing). */
@@ -110,7 +111,16 @@ function node(c: Cluster, consumer: string, settings: Partial<WorkerSettings> = 
     clock: c.clock,
     logger: silentLogger(),
     metrics,
-    settings: workerSettings({ consumer, concurrency: 4, blockMs: 20, reclaimIdleMs: 60_000, reclaimIntervalMs: 10, shutdownGraceMs: 2000, incidentWaitPollMs: 5, ...settings }),
+    settings: workerSettings({
+      consumer,
+      concurrency: 4,
+      blockMs: 20,
+      reclaimIdleMs: 60_000,
+      reclaimIntervalMs: 10,
+      shutdownGraceMs: 2000,
+      incidentWaitPollMs: 5,
+      ...settings,
+    }),
     coordination: { lease: c.lease, teamId: standin.teamId },
   });
   const n = { worker, handler, metrics };
@@ -154,11 +164,17 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     b.worker.start();
     for (let i = 1; i < 200; i++) await c.queue.append(storm(i));
     // Worker B waits on the lease (nothing is acked before the answer it would point to exists).
-    await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) > 0, 'worker B waiting for the incident');
+    await until(
+      () => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) > 0,
+      'worker B waiting for the incident',
+    );
     expect(b.handler.calls).toHaveLength(0);
     expect(sum(c, (n) => outcome(n, 'coalesced'))).toBe(0);
     a.handler.open();
-    await until(async () => sum(c, (n) => outcome(n, 'coalesced')) === 199 && (await c.queue.stats()).pending === 0, '199 deliveries coalesced after the answer');
+    await until(
+      async () => sum(c, (n) => outcome(n, 'coalesced')) === 199 && (await c.queue.stats()).pending === 0,
+      '199 deliveries coalesced after the answer',
+    );
     expect(sum(c, (n) => outcome(n, 'answered'))).toBe(1);
     expect(c.events.filter((e) => e.stage === 'investigating')).toHaveLength(1);
     expect(roots(c)).toHaveLength(1);
@@ -179,7 +195,10 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) === 1, 'worker B waiting');
     expect(b.handler.calls).toHaveLength(0);
     a.handler.open();
-    await until(async () => outcome(b, 'updated') === 1 && (await c.queue.stats()).pending === 0, 'the recovery posted after the answer');
+    await until(
+      async () => outcome(b, 'updated') === 1 && (await c.queue.stats()).pending === 0,
+      'the recovery posted after the answer',
+    );
     const [root] = roots(c);
     expect(root).toBeDefined();
     const thread = standin.thread(c.channel, root?.ts ?? '');
@@ -200,7 +219,10 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     expect(b.handler.calls).toHaveLength(0);
     await c.lease.release(key, 'other-entry#1@w-x');
     c.clock.advanceMs(60_000);
-    await until(async () => outcome(b, 'ignored') === 1 && (await c.queue.stats()).pending === 0, 'handled on the reclaim');
+    await until(
+      async () => outcome(b, 'ignored') === 1 && (await c.queue.stats()).pending === 0,
+      'handled on the reclaim',
+    );
     expect(seriesValue(b.metrics.reclaimed)).toBe(1);
   });
 
@@ -217,7 +239,11 @@ describe('two workers sharing the queue, memory and incident lease', () => {
     await c.queue.append(storm(1)); // a duplicate during the crash window: it waits for the (dead) holder's incident
     await until(() => seriesValue(b.metrics.incidentLeases, { result: 'waited' }) === 1, 'the duplicate waiting');
     c.clock.advanceMs(60_000);
-    await until(async () => outcome(b, 'answered') === 1 && outcome(b, 'coalesced') === 1 && (await c.queue.stats()).pending === 0, 'the reclaimed entry answered, the duplicate coalesced');
+    await until(
+      async () =>
+        outcome(b, 'answered') === 1 && outcome(b, 'coalesced') === 1 && (await c.queue.stats()).pending === 0,
+      'the reclaimed entry answered, the duplicate coalesced',
+    );
     expect(seriesValue(b.metrics.incidentLeases, { result: 'taken_over' })).toBe(1);
     expect(seriesValue(b.metrics.reclaimed)).toBe(1);
     expect(roots(c)).toHaveLength(1);

@@ -9,7 +9,12 @@ import { skipRedisTests, startRedisServer, type RedisServerHandle } from '../../
 runLeaseConformance('in-process', () => {
   const clock = new FixedClock(Date.parse('2026-11-21T10:00:00Z'));
   const lease = new InProcessIncidentLease(clock);
-  return Promise.resolve({ lease, shortTtlMs: 1000, elapse: (ms) => clock.advanceMs(ms), cleanup: () => lease.close() });
+  return Promise.resolve({
+    lease,
+    shortTtlMs: 1000,
+    elapse: (ms) => clock.advanceMs(ms),
+    cleanup: () => lease.close(),
+  });
 });
 
 describe.skipIf(skipRedisTests())('redis', () => {

@@ -18,14 +18,33 @@ describe('redactSignal', () => {
     }) as UniversalIncidentSignal;
     const out = redactSignal(alert, redact);
     const text = JSON.stringify(out);
-    for (const secret of ['AKIAIOSFODNN7EXAMPLE', KNOWN, 's3cr3t-P4ss', 'hunter2hunter2', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'abcdef0123456789']) expect(text).not.toContain(secret);
+    for (const secret of [
+      'AKIAIOSFODNN7EXAMPLE',
+      KNOWN,
+      's3cr3t-P4ss',
+      'hunter2hunter2',
+      'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      'abcdef0123456789',
+    ])
+      expect(text).not.toContain(secret);
     expect(out.tags.service).toBe('checkout');
     expect(out.tags.password).toBe('[REDACTED:secret]');
-    expect([out.idempotencyKey, out.incidentKey, out.firedAt]).toEqual([alert.idempotencyKey, alert.incidentKey, alert.firedAt]);
+    expect([out.idempotencyKey, out.incidentKey, out.firedAt]).toEqual([
+      alert.idempotencyKey,
+      alert.incidentKey,
+      alert.firedAt,
+    ]);
   });
 
   it('masks a follow-up question and leaves a clean one untouched', () => {
-    const q: FollowUpSignal = { schemaVersion: 1, kind: 'followup', idempotencyKey: 'k', receivedAt: '2026-11-21T10:00:00.000Z', question: `is ${KNOWN} the cause?`, slack: { channel: 'C1', threadTs: '1.1' } };
+    const q: FollowUpSignal = {
+      schemaVersion: 1,
+      kind: 'followup',
+      idempotencyKey: 'k',
+      receivedAt: '2026-11-21T10:00:00.000Z',
+      question: `is ${KNOWN} the cause?`,
+      slack: { channel: 'C1', threadTs: '1.1' },
+    };
     expect(redactSignal(q, redact).question).toBe('is ******** the cause?');
     const clean = { ...q, question: 'why catalog-db?' };
     expect(redactSignal(clean, redact)).toEqual(clean);

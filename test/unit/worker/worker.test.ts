@@ -11,7 +11,8 @@ import { Worker, type HandleContext, type HandleOutcome, type SignalHandler } fr
 import { eventually, makeSignal } from '../../conformance/queue-conformance.js';
 import { seriesValue } from '../../support/metrics.js';
 
-const until = (cond: () => boolean | Promise<boolean>, what: string) => eventually(async () => ((await cond()) ? true : undefined), what);
+const until = (cond: () => boolean | Promise<boolean>, what: string) =>
+  eventually(async () => ((await cond()) ? true : undefined), what);
 
 /** A handler whose calls can be held open and released one by one (a fake, not a mock). */
 class GatedHandler implements SignalHandler {
@@ -30,7 +31,9 @@ class GatedHandler implements SignalHandler {
       if (this.hold) {
         await new Promise<void>((resolve, reject) => {
           this.gates.push({ key: signal.idempotencyKey, open: resolve });
-          ctx.signal.addEventListener('abort', () => reject(new FlipturnError('FT_INVESTIGATION_ABORTED', 'aborted')), { once: true });
+          ctx.signal.addEventListener('abort', () => reject(new FlipturnError('FT_INVESTIGATION_ABORTED', 'aborted')), {
+            once: true,
+          });
         });
       }
       const err = this.failWith?.(signal, ctx.deliveries);
@@ -90,7 +93,15 @@ function rig(settings: Partial<WorkerSettings> = {}, maxDeliveries = 3): Rig {
     clock,
     logger: silentLogger(),
     metrics,
-    settings: workerSettings({ consumer: 'w1', concurrency: 4, blockMs: 20, reclaimIdleMs: 60_000, reclaimIntervalMs: 10, shutdownGraceMs: 2000, ...settings }),
+    settings: workerSettings({
+      consumer: 'w1',
+      concurrency: 4,
+      blockMs: 20,
+      reclaimIdleMs: 60_000,
+      reclaimIntervalMs: 10,
+      shutdownGraceMs: 2000,
+      ...settings,
+    }),
   });
   const r = { clock, queue, handler, metrics, worker };
   rigs.push(r);
@@ -115,7 +126,10 @@ describe('Worker', () => {
     r.worker.start();
     await until(() => outcome(r, 'alert', 'answered') === 2, 'two answers');
     expect((await r.queue.stats()).pending).toBe(0);
-    expect(r.handler.calls.map((c) => c.signal.idempotencyKey).sort()).toEqual(['datadog:event:1001', 'datadog:event:1002']);
+    expect(r.handler.calls.map((c) => c.signal.idempotencyKey).sort()).toEqual([
+      'datadog:event:1001',
+      'datadog:event:1002',
+    ]);
   });
 
   it('never runs more than `concurrency` signals at once', async () => {
@@ -149,7 +163,11 @@ describe('Worker', () => {
     expect(outcome(r, 'alert', 'coalesced')).toBe(0);
     r.handler.releaseAll();
     await until(async () => r.handler.calls.length === 3 && (await r.queue.stats()).pending === 0, 'all three handled');
-    expect(r.handler.calls.map((c) => c.signal.idempotencyKey)).toEqual(['datadog:event:1001', 'datadog:event:1002', 'datadog:event:1003']);
+    expect(r.handler.calls.map((c) => c.signal.idempotencyKey)).toEqual([
+      'datadog:event:1001',
+      'datadog:event:1002',
+      'datadog:event:1003',
+    ]);
     expect(r.handler.maxActive).toBe(1);
   });
 
@@ -162,7 +180,10 @@ describe('Worker', () => {
     await until(() => r.handler.waiting() === 1, 'investigation running');
     r.handler.hold = false;
     await r.queue.append(makeSignal(2, { incidentKey, state: 'warn' }));
-    await until(() => r.handler.calls.length === 2 && outcome(r, 'alert', 'answered') === 1, 'the warn recorded while the investigation runs');
+    await until(
+      () => r.handler.calls.length === 2 && outcome(r, 'alert', 'answered') === 1,
+      'the warn recorded while the investigation runs',
+    );
     r.handler.releaseAll();
     await until(() => outcome(r, 'alert', 'answered') === 2, 'both done');
   });
@@ -176,19 +197,34 @@ describe('Worker', () => {
     r.worker.start();
     await until(() => r.handler.waiting() === 1, 'investigation running');
     await r.queue.append(makeSignal(2, { incidentKey, state: 'recovered' }));
-    await r.queue.append({ schemaVersion: 1, kind: 'followup', idempotencyKey: 'slack:q1', receivedAt: '2026-11-21T10:00:05.000Z', question: 'why?', slack: { ...slack, messageTs: '1.000200' } });
+    await r.queue.append({
+      schemaVersion: 1,
+      kind: 'followup',
+      idempotencyKey: 'slack:q1',
+      receivedAt: '2026-11-21T10:00:05.000Z',
+      question: 'why?',
+      slack: { ...slack, messageTs: '1.000200' },
+    });
     await until(async () => (await r.queue.stats()).pending === 3, 'all three delivered');
     expect(r.handler.calls).toHaveLength(1);
     r.handler.hold = false;
     r.handler.release();
-    await until(async () => r.handler.calls.length === 3 && (await r.queue.stats()).pending === 0, 'all handled in order');
-    expect(r.handler.calls.map((c) => c.signal.idempotencyKey)).toEqual(['datadog:event:1001', 'datadog:event:1002', 'slack:q1']);
+    await until(
+      async () => r.handler.calls.length === 3 && (await r.queue.stats()).pending === 0,
+      'all handled in order',
+    );
+    expect(r.handler.calls.map((c) => c.signal.idempotencyKey)).toEqual([
+      'datadog:event:1001',
+      'datadog:event:1002',
+      'slack:q1',
+    ]);
     expect(outcome(r, 'alert', 'coalesced')).toBe(0);
   });
 
   it('leaves a transient failure pending; the reclaim after the idle timeout retries it', async () => {
     const r = rig();
-    r.handler.failWith = (_s, deliveries) => (deliveries === 1 ? new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack 503') : undefined);
+    r.handler.failWith = (_s, deliveries) =>
+      deliveries === 1 ? new FlipturnError('FT_SLACK_DELIVERY_FAILED', 'Slack 503') : undefined;
     await r.queue.append(makeSignal(1));
     r.worker.start();
     await until(() => outcome(r, 'alert', 'retry') === 1, 'a retry');
@@ -280,7 +316,14 @@ describe('Worker', () => {
     await r.queue.append(makeSignal(1, { slack }));
     r.worker.start();
     await until(() => r.handler.waiting() === 1, 'alert running');
-    await r.queue.append({ schemaVersion: 1, kind: 'followup', idempotencyKey: 'slack:q2', receivedAt: '2026-11-21T10:00:05.000Z', question: 'why?', slack });
+    await r.queue.append({
+      schemaVersion: 1,
+      kind: 'followup',
+      idempotencyKey: 'slack:q2',
+      receivedAt: '2026-11-21T10:00:05.000Z',
+      question: 'why?',
+      slack,
+    });
     await until(async () => (await r.queue.stats()).pending === 2, 'follow-up read and waiting');
     await r.worker.stop(30);
     expect(r.handler.calls).toHaveLength(1);

@@ -15,7 +15,16 @@ const servers: FakeHttpServer[] = [];
 
 function provider(url: string, apiKey = API_KEY, timeoutMs = 2000): DatadogProvider {
   return new DatadogProvider({
-    settings: { apiKey, appKey: APP_KEY, site: 'datadoghq.com', apiBaseUrl: url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs, rowBudget: 5000, serviceMapEnvs: ['prod'] },
+    settings: {
+      apiKey,
+      appKey: APP_KEY,
+      site: 'datadoghq.com',
+      apiBaseUrl: url,
+      appBaseUrl: 'https://app.datadoghq.com',
+      timeoutMs,
+      rowBudget: 5000,
+      serviceMapEnvs: ['prod'],
+    },
     clock: systemClock,
     scrubber: new SecretScrubber().register(API_KEY, APP_KEY, WRONG_KEY),
     retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 },

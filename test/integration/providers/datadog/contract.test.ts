@@ -69,7 +69,11 @@ function provider(o: { timeoutMs?: number; pageLimit?: number; rowBudget?: numbe
 
 /** The recorded responses of a cassette, in order, as fake-server responses. */
 function replay(name: keyof typeof CASSETTES): FakeResponse[] {
-  return loadCassette(name).entries.map((e) => ({ status: e.response.status, headers: e.response.headers, body: e.response.body }));
+  return loadCassette(name).entries.map((e) => ({
+    status: e.response.status,
+    headers: e.response.headers,
+    body: e.response.body,
+  }));
 }
 
 function noSecrets(value: unknown): void {
@@ -81,21 +85,39 @@ function noSecrets(value: unknown): void {
 describe('spans search', () => {
   it('follows meta.page.after across the recorded pages and sends the request Datadog expects', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spansPaged'));
-    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(SPANS_RANGE, { service: 'python sample', order: 'time_asc', limit: 100 }));
+    const out = await provider({ pageLimit: 2 }).searchSpans(
+      traceSearchQuery(SPANS_RANGE, { service: 'python sample', order: 'time_asc', limit: 100 }),
+    );
     expect(out.status).toBe('ok');
     if (out.status !== 'ok') return;
     expect(out.data).toHaveLength(3); // the recording holds 2 + 1 + 0 spans
     expect(out.truncated).toBe(false);
     const reqs = server.requestsTo('/dd/api/v2/spans/events/search');
     expect(reqs).toHaveLength(3);
-    const bodies = reqs.map((r) => JSON.parse(r.body) as { data: { type: string; attributes: { filter: unknown; page: { cursor?: string; limit: number }; sort: string } } });
+    const bodies = reqs.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          data: {
+            type: string;
+            attributes: { filter: unknown; page: { cursor?: string; limit: number }; sort: string };
+          };
+        },
+    );
     expect(bodies[0]!.data.type).toBe('search_request');
-    expect(bodies[0]!.data.attributes.filter).toEqual({ query: 'service:python\\ sample', from: '2023-06-29T10:30:00.000Z', to: '2023-06-29T10:45:00.000Z' });
+    expect(bodies[0]!.data.attributes.filter).toEqual({
+      query: 'service:python\\ sample',
+      from: '2023-06-29T10:30:00.000Z',
+      to: '2023-06-29T10:45:00.000Z',
+    });
     expect(bodies[0]!.data.attributes.sort).toBe('timestamp');
     expect(bodies[0]!.data.attributes.page).toEqual({ limit: 2 });
     const recorded = loadCassette('spansPaged').entries;
-    expect(bodies[1]!.data.attributes.page.cursor).toBe((recorded[0]!.response.body as { meta: { page: { after: string } } }).meta.page.after);
-    expect(bodies[2]!.data.attributes.page.cursor).toBe((recorded[1]!.response.body as { meta: { page: { after: string } } }).meta.page.after);
+    expect(bodies[1]!.data.attributes.page.cursor).toBe(
+      (recorded[0]!.response.body as { meta: { page: { after: string } } }).meta.page.after,
+    );
+    expect(bodies[2]!.data.attributes.page.cursor).toBe(
+      (recorded[1]!.response.body as { meta: { page: { after: string } } }).meta.page.after,
+    );
     expect(reqs[0]!.headers['dd-api-key']).toBe(API_KEY);
     expect(reqs[0]!.headers['dd-application-key']).toBe(APP_KEY);
     expect(reqs[0]!.headers['content-type']).toBe('application/json');
@@ -108,12 +130,14 @@ describe('spans search', () => {
 
   it('stops at the limit and says truncated', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spansPaged'));
-    const out = await provider({ pageLimit: 2 }).searchSpans(traceSearchQuery(SPANS_RANGE, { limit: 1, order: 'time_asc' }));
+    const out = await provider({ pageLimit: 2 }).searchSpans(
+      traceSearchQuery(SPANS_RANGE, { limit: 1, order: 'time_asc' }),
+    );
     expect(out.status === 'ok' && [out.data.length, out.truncated]).toEqual([1, true]);
     expect(server.requests).toHaveLength(1); // limit + 1 = 2 rows: the first page suffices
   });
 
-  it('maps the recorded 422 to failed bad_request with Datadog\'s message', async () => {
+  it("maps the recorded 422 to failed bad_request with Datadog's message", async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', replay('spans422'));
     const out = await provider().searchSpans(traceSearchQuery(RANGE));
     expect(out).toMatchObject({ status: 'failed', kind: 'bad_request' });
@@ -122,13 +146,24 @@ describe('spans search', () => {
   });
 
   it('answers no_data for an empty page', async () => {
-    server.route('POST', '/dd/api/v2/spans/events/search', { status: 200, headers: { 'content-type': 'application/vnd.api+json' }, body: { data: [] } });
+    server.route('POST', '/dd/api/v2/spans/events/search', {
+      status: 200,
+      headers: { 'content-type': 'application/vnd.api+json' },
+      body: { data: [] },
+    });
     expect((await provider().searchSpans(traceSearchQuery(RANGE))).status).toBe('no_data');
   });
 
   it('retries a 429 after Retry-After and then succeeds', async () => {
     const [page] = replay('spansPaged');
-    server.route('POST', '/dd/api/v2/spans/events/search', [{ status: 429, headers: { 'retry-after': '2', 'content-type': 'application/json' }, body: { errors: ['Rate limit exceeded'] } }, { ...page!, body: { data: (page!.body as { data: unknown[] }).data } }]);
+    server.route('POST', '/dd/api/v2/spans/events/search', [
+      {
+        status: 429,
+        headers: { 'retry-after': '2', 'content-type': 'application/json' },
+        body: { errors: ['Rate limit exceeded'] },
+      },
+      { ...page!, body: { data: (page!.body as { data: unknown[] }).data } },
+    ]);
     const out = await provider().searchSpans(traceSearchQuery(SPANS_RANGE));
     expect(out.status).toBe('ok');
     expect(sleeps).toEqual([2000]);
@@ -136,7 +171,11 @@ describe('spans search', () => {
   });
 
   it('does not retry past the investigation deadline', async () => {
-    server.route('POST', '/dd/api/v2/spans/events/search', { status: 429, headers: { 'retry-after': '10' }, body: { errors: ['Rate limit exceeded'] } });
+    server.route('POST', '/dd/api/v2/spans/events/search', {
+      status: 429,
+      headers: { 'retry-after': '10' },
+      body: { errors: ['Rate limit exceeded'] },
+    });
     const out = await provider().searchSpans(traceSearchQuery(RANGE), { deadlineMs: NOW + 3000 });
     expect(out).toMatchObject({ status: 'retryable', kind: 'rate_limited', retryAfterMs: 10_000 });
     expect(server.requests).toHaveLength(1);
@@ -144,7 +183,10 @@ describe('spans search', () => {
   });
 
   it('maps 403 to failed auth without echoing the keys, even when the server does', async () => {
-    server.route('POST', '/dd/api/v2/spans/events/search', { status: 403, body: { errors: [`Forbidden: key ${API_KEY} / ${APP_KEY} lacks apm_read`] } });
+    server.route('POST', '/dd/api/v2/spans/events/search', {
+      status: 403,
+      body: { errors: [`Forbidden: key ${API_KEY} / ${APP_KEY} lacks apm_read`] },
+    });
     const out = await provider().searchSpans(traceSearchQuery(RANGE));
     expect(out).toMatchObject({ status: 'failed', kind: 'auth' });
     expect(out.status === 'failed' && out.reason).toContain('lacks apm_read');
@@ -152,13 +194,23 @@ describe('spans search', () => {
   });
 
   it('maps a non-JSON 200 to failed malformed', async () => {
-    server.route('POST', '/dd/api/v2/spans/events/search', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [' });
-    expect(await provider().searchSpans(traceSearchQuery(RANGE))).toMatchObject({ status: 'failed', kind: 'malformed' });
+    server.route('POST', '/dd/api/v2/spans/events/search', {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"data": [',
+    });
+    expect(await provider().searchSpans(traceSearchQuery(RANGE))).toMatchObject({
+      status: 'failed',
+      kind: 'malformed',
+    });
   });
 
   it('maps a 200 without a data list to failed malformed, not no_data', async () => {
     server.route('POST', '/dd/api/v2/spans/events/search', { status: 200, body: { meta: { status: 'done' } } });
-    expect(await provider().searchSpans(traceSearchQuery(RANGE))).toMatchObject({ status: 'failed', kind: 'malformed' });
+    expect(await provider().searchSpans(traceSearchQuery(RANGE))).toMatchObject({
+      status: 'failed',
+      kind: 'malformed',
+    });
   });
 
   it('retries a 503 once, then reports retryable unavailable', async () => {
@@ -197,15 +249,30 @@ describe('trace by id', () => {
 describe('logs search', () => {
   it('paginates the recorded logs with the trace pivot in the query', async () => {
     server.route('POST', '/dd/api/v2/logs/events/search', replay('logsPaged'));
-    const out = await provider({ pageLimit: 2 }).fetchLogs(logQuery(LOGS_RANGE, { service: 'cart', env: 'prod', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'], order: 'time_desc' }));
+    const out = await provider({ pageLimit: 2 }).fetchLogs(
+      logQuery(LOGS_RANGE, {
+        service: 'cart',
+        env: 'prod',
+        traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+        order: 'time_desc',
+      }),
+    );
     expect(out.status === 'ok' && out.data.length).toBe(3);
     const reqs = server.requestsTo('/dd/api/v2/logs/events/search');
     expect(reqs).toHaveLength(3);
-    const body = JSON.parse(reqs[0]!.body) as { filter: { query: string; from: string }; sort: string; page: { limit: number } };
-    expect(body.filter.query).toBe(`service:cart env:prod (trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @dd.trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @otel.trace_id:4bf92f3577b34da6a3ce929d0e0e4736)`);
+    const body = JSON.parse(reqs[0]!.body) as {
+      filter: { query: string; from: string };
+      sort: string;
+      page: { limit: number };
+    };
+    expect(body.filter.query).toBe(
+      `service:cart env:prod (trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @dd.trace_id:${BigInt('0xa3ce929d0e0e4736')} OR @otel.trace_id:4bf92f3577b34da6a3ce929d0e0e4736)`,
+    );
     expect(body.sort).toBe('-timestamp');
     expect(body.filter.from).toBe('2022-04-11T16:15:00.000Z');
-    expect(out.status === 'ok' && out.data.map((l) => l.time)).toEqual([...(out.status === 'ok' ? out.data.map((l) => l.time) : [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
+    expect(out.status === 'ok' && out.data.map((l) => l.time)).toEqual(
+      [...(out.status === 'ok' ? out.data.map((l) => l.time) : [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)),
+    );
   });
 
   it('answers no_data for the recorded empty search', async () => {
@@ -227,14 +294,25 @@ describe('metrics', () => {
   });
 
   it('v1 query: an error status in a 200 is failed bad_request', async () => {
-    server.route('GET', '/dd/api/v1/query', { status: 200, body: { status: 'error', error: 'Error parsing query: unexpected }', series: [] } });
-    expect(await provider().fetchMetrics(metricQuery(RANGE, { name: 'x' }))).toMatchObject({ status: 'failed', kind: 'bad_request' });
+    server.route('GET', '/dd/api/v1/query', {
+      status: 200,
+      body: { status: 'error', error: 'Error parsing query: unexpected }', series: [] },
+    });
+    expect(await provider().fetchMetrics(metricQuery(RANGE, { name: 'x' }))).toMatchObject({
+      status: 'failed',
+      kind: 'bad_request',
+    });
   });
 
   it('v2 timeseries: posts the spans query and normalizes the recorded answer', async () => {
     server.route('POST', '/dd/api/v2/query/timeseries', replay('timeseries'));
     const out = await provider().fetchMetrics(metricQuery(TS_RANGE, { family: 'throughput', service: 'cart' }));
-    const body = JSON.parse(server.requests[0]!.body) as { data: { type: string; attributes: { from: number; to: number; queries: Array<{ data_source: string; search: { query: string } }> } } };
+    const body = JSON.parse(server.requests[0]!.body) as {
+      data: {
+        type: string;
+        attributes: { from: number; to: number; queries: Array<{ data_source: string; search: { query: string } }> };
+      };
+    };
     expect(body.data.type).toBe('timeseries_request');
     expect(body.data.attributes.from).toBe(TS_RANGE.startMs);
     expect(body.data.attributes.queries[0]).toMatchObject({ data_source: 'spans', search: { query: 'service:cart' } });
@@ -274,7 +352,15 @@ describe('health check', () => {
     const url = dead.url;
     await dead.stop();
     const p = new DatadogProvider({
-      settings: { apiKey: API_KEY, appKey: APP_KEY, site: 'datadoghq.com', apiBaseUrl: url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs: 500, rowBudget: 10 },
+      settings: {
+        apiKey: API_KEY,
+        appKey: APP_KEY,
+        site: 'datadoghq.com',
+        apiBaseUrl: url,
+        appBaseUrl: 'https://app.datadoghq.com',
+        timeoutMs: 500,
+        rowBudget: 10,
+      },
       clock,
       scrubber: new SecretScrubber(),
       retry: { maxAttempts: 1 },

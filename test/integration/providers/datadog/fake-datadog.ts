@@ -10,9 +10,20 @@ import { toIsoNanos } from '../../../../src/kernel/time.js';
 import type { Attributes, LogEntry, MetricSeries, Span } from '../../../../src/providers/models.js';
 import { parseIsoNanos } from '../../../../src/kernel/time.js';
 import type { ConformanceDataset } from '../../../conformance/dataset.js';
-import { startFakeHttpServer, type FakeHttpServer, type FakeResponse, type RecordedRequest } from '../../../support/fake-http-server.js';
+import {
+  startFakeHttpServer,
+  type FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+} from '../../../support/fake-http-server.js';
 
-type Doc = { readonly time: bigint; readonly key: string; readonly fields: Readonly<Record<string, string>>; readonly text: string; readonly json: unknown };
+type Doc = {
+  readonly time: bigint;
+  readonly key: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly text: string;
+  readonly json: unknown;
+};
 
 const dec = (hex: string) => BigInt(`0x${hex.slice(-16)}`).toString(10);
 
@@ -21,7 +32,8 @@ function nest(attrs: Attributes): Record<string, unknown> {
   for (const [k, v] of Object.entries(attrs)) {
     const parts = k.split('.');
     let o = out;
-    for (const p of parts.slice(0, -1)) o = (o[p] = typeof o[p] === 'object' && o[p] !== null ? o[p] : {}) as Record<string, unknown>;
+    for (const p of parts.slice(0, -1))
+      o = (o[p] = typeof o[p] === 'object' && o[p] !== null ? o[p] : {}) as Record<string, unknown>;
     o[parts[parts.length - 1] ?? k] = v;
   }
   return out;
@@ -43,7 +55,9 @@ function spanDoc(s: Span): Doc {
     span: { kind: s.kind },
     _dd: { p: { tid: s.traceId.slice(0, 16) } },
     otel: { trace_id: s.traceId },
-    ...(exc ? { error: { type: exc.type, message: exc.message, ...(exc.stacktrace ? { stack: exc.stacktrace } : {}) } } : {}),
+    ...(exc
+      ? { error: { type: exc.type, message: exc.message, ...(exc.stacktrace ? { stack: exc.stacktrace } : {}) } }
+      : {}),
   };
   const json = {
     id: `${s.traceId}-${s.spanId}`,
@@ -64,18 +78,55 @@ function spanDoc(s: Span): Doc {
       tags: [`env:${env}`, `service:${s.service}`],
     },
   };
-  const fields = { service: s.service, env, trace_id: dec(s.traceId), resource_name: s.operation, operation_name: s.operation, status: s.status === 'error' ? 'error' : 'ok', '@duration': String(s.durationNanos), ...flat(s.attributes) };
+  const fields = {
+    service: s.service,
+    env,
+    trace_id: dec(s.traceId),
+    resource_name: s.operation,
+    operation_name: s.operation,
+    status: s.status === 'error' ? 'error' : 'ok',
+    '@duration': String(s.durationNanos),
+    ...flat(s.attributes),
+  };
   return { time: s.start, key: `${s.traceId}/${s.spanId}`, fields, text: '', json };
 }
 
-const STATUS: Readonly<Record<string, string>> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warn', error: 'error', fatal: 'critical' };
+const STATUS: Readonly<Record<string, string>> = {
+  trace: 'debug',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'critical',
+};
 
 function logDoc(l: LogEntry, i: number): Doc {
   const env = String(l.resource['deployment.environment.name'] ?? '');
-  const attributes = { ...nest(l.attributes), ...(l.traceId ? { otel: { trace_id: l.traceId, span_id: l.spanId }, dd: { trace_id: dec(l.traceId) } } : {}) };
-  const json = { id: `log-${i}`, type: 'log', attributes: { timestamp: toIsoNanos(l.time), status: STATUS[l.severity], service: l.service, host: String(l.resource['k8s.pod.name'] ?? ''), message: l.body, tags: [`env:${env}`, `service:${l.service}`], attributes } };
-  const fields: Record<string, string> = { service: l.service, env, status: STATUS[l.severity] ?? 'info', ...flat(l.attributes) };
-  if (l.traceId) Object.assign(fields, { trace_id: dec(l.traceId), '@dd.trace_id': dec(l.traceId), '@otel.trace_id': l.traceId });
+  const attributes = {
+    ...nest(l.attributes),
+    ...(l.traceId ? { otel: { trace_id: l.traceId, span_id: l.spanId }, dd: { trace_id: dec(l.traceId) } } : {}),
+  };
+  const json = {
+    id: `log-${i}`,
+    type: 'log',
+    attributes: {
+      timestamp: toIsoNanos(l.time),
+      status: STATUS[l.severity],
+      service: l.service,
+      host: String(l.resource['k8s.pod.name'] ?? ''),
+      message: l.body,
+      tags: [`env:${env}`, `service:${l.service}`],
+      attributes,
+    },
+  };
+  const fields: Record<string, string> = {
+    service: l.service,
+    env,
+    status: STATUS[l.severity] ?? 'info',
+    ...flat(l.attributes),
+  };
+  if (l.traceId)
+    Object.assign(fields, { trace_id: dec(l.traceId), '@dd.trace_id': dec(l.traceId), '@otel.trace_id': l.traceId });
   return { time: l.time, key: `${toIsoNanos(l.time)}/${i}`, fields, text: l.body.toLowerCase(), json };
 }
 
@@ -133,14 +184,27 @@ function compilePattern(pattern: string): RegExp {
 function matchTerm(term: string, d: Doc): boolean {
   if (term === '*') return true;
   if (term.startsWith('-')) return !matchTerm(term.slice(1), d);
-  if (term.startsWith('(') && term.endsWith(')')) return term.slice(1, -1).split(' OR ').some((t) => t.trim().split(/ (?![^(]*\))/).every((x) => matchTerm(x, d)));
+  if (term.startsWith('(') && term.endsWith(')'))
+    return term
+      .slice(1, -1)
+      .split(' OR ')
+      .some((t) =>
+        t
+          .trim()
+          .split(/ (?![^(]*\))/)
+          .every((x) => matchTerm(x, d)),
+      );
   if (term.startsWith('"')) return d.text.includes(term.slice(1, -1).replace(/\\(.)/g, '$1').toLowerCase());
   const colon = term.search(/(?<!\\):/);
   if (colon < 0) return d.text.includes(term.toLowerCase());
   const key = term.slice(0, colon);
   const value = term.slice(colon + 1);
   const actual = d.fields[key];
-  if (value.startsWith('(') && value.endsWith(')')) return value.slice(1, -1).split(' OR ').some((v) => actual !== undefined && valueMatches(v.trim(), actual));
+  if (value.startsWith('(') && value.endsWith(')'))
+    return value
+      .slice(1, -1)
+      .split(' OR ')
+      .some((v) => actual !== undefined && valueMatches(v.trim(), actual));
   if (actual === undefined) return false;
   const range = /^(>=|>|<=|<)(\d+)$/.exec(value);
   if (range) {
@@ -151,7 +215,10 @@ function matchTerm(term: string, d: Doc): boolean {
   return valueMatches(value, actual);
 }
 
-function search(docs: readonly Doc[], body: { query?: string; from?: string; to?: string; sort?: string; limit?: number; cursor?: string }): { data: unknown[]; meta: Record<string, unknown> } {
+function search(
+  docs: readonly Doc[],
+  body: { query?: string; from?: string; to?: string; sort?: string; limit?: number; cursor?: string },
+): { data: unknown[]; meta: Record<string, unknown> } {
   const from = parseIsoNanos(body.from ?? '') ?? 0n;
   const to = parseIsoNanos(body.to ?? '') ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n;
   const q = terms(body.query ?? '*');
@@ -162,7 +229,10 @@ function search(docs: readonly Doc[], body: { query?: string; from?: string; to?
   const limit = body.limit ?? 10;
   const page = hits.slice(offset, offset + limit);
   const next = offset + limit < hits.length ? Buffer.from(String(offset + limit)).toString('base64') : undefined;
-  return { data: page.map((d) => d.json), meta: { status: 'done', elapsed: 1, ...(next ? { page: { after: next } } : {}) } };
+  return {
+    data: page.map((d) => d.json),
+    meta: { status: 'done', elapsed: 1, ...(next ? { page: { after: next } } : {}) },
+  };
 }
 
 // ---------------------------------------------------------------- v1 metrics
@@ -200,13 +270,43 @@ function queryMetrics(metrics: readonly MetricSeries[], req: RecordedRequest): F
     for (const s of metrics) {
       if (s.name !== m[2]) continue;
       const tags = metricTags(s);
-      const ok = scope.every((t) => (t.startsWith('!') ? !tags.some((x) => valueMatches(t.slice(1), x)) : tags.some((x) => valueMatches(t, x))));
+      const ok = scope.every((t) =>
+        t.startsWith('!') ? !tags.some((x) => valueMatches(t.slice(1), x)) : tags.some((x) => valueMatches(t, x)),
+      );
       if (!ok) continue;
-      const pointlist = s.points.map((p) => [Number(p.time / 1_000_000n), p.value] as const).filter(([t]) => t >= fromMs && t <= toMs);
-      series.push({ metric: s.name, display_name: s.name, expression: q, scope: tags.join(','), tag_set: tags, pointlist, query_index: queryIndex, aggr: m[1], unit: [{ family: 'time', name: s.unit ?? 'unit' }, null], interval: 60, length: pointlist.length, start: fromMs, end: toMs });
+      const pointlist = s.points
+        .map((p) => [Number(p.time / 1_000_000n), p.value] as const)
+        .filter(([t]) => t >= fromMs && t <= toMs);
+      series.push({
+        metric: s.name,
+        display_name: s.name,
+        expression: q,
+        scope: tags.join(','),
+        tag_set: tags,
+        pointlist,
+        query_index: queryIndex,
+        aggr: m[1],
+        unit: [{ family: 'time', name: s.unit ?? 'unit' }, null],
+        interval: 60,
+        length: pointlist.length,
+        start: fromMs,
+        end: toMs,
+      });
     }
   });
-  return { status: 200, body: { status: 'ok', res_type: 'time_series', resp_version: 1, query: req.query.get('query'), from_date: fromMs, to_date: toMs, group_by: [], series } };
+  return {
+    status: 200,
+    body: {
+      status: 'ok',
+      res_type: 'time_series',
+      resp_version: 1,
+      query: req.query.get('query'),
+      from_date: fromMs,
+      to_date: toMs,
+      group_by: [],
+      series,
+    },
+  };
 }
 
 // ---------------------------------------------------------------- APM service map
@@ -231,7 +331,9 @@ function serviceDependencies(spans: readonly Span[], req: RecordedRequest): Fake
       calls.get(parent.service)?.add(x.service);
     }
   }
-  const body = Object.fromEntries([...calls.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([svc, set]) => [svc, { calls: [...set].sort() }]));
+  const body = Object.fromEntries(
+    [...calls.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([svc, set]) => [svc, { calls: [...set].sort() }]),
+  );
   return { status: 200, body };
 }
 
@@ -243,7 +345,10 @@ export interface FakeDatadogOptions {
   readonly delayMs?: number;
 }
 
-export async function startFakeDatadog(dataset: Pick<ConformanceDataset, 'spans' | 'logs' | 'metrics'>, o: FakeDatadogOptions): Promise<FakeHttpServer> {
+export async function startFakeDatadog(
+  dataset: Pick<ConformanceDataset, 'spans' | 'logs' | 'metrics'>,
+  o: FakeDatadogOptions,
+): Promise<FakeHttpServer> {
   const spans = dataset.spans.map(spanDoc);
   const logs = dataset.logs.map(logDoc);
   const server = await startFakeHttpServer();
@@ -253,25 +358,62 @@ export async function startFakeDatadog(dataset: Pick<ConformanceDataset, 'spans'
       const r = req.headers['dd-api-key'] === o.apiKey ? fn(req) : { status: 403, body: { errors: ['Forbidden'] } };
       return o.delayMs ? { ...r, delayMs: o.delayMs } : r;
     };
-  server.route('GET', '/api/v1/validate', guard(() => ({ status: 200, body: { valid: true } })));
+  server.route(
+    'GET',
+    '/api/v1/validate',
+    guard(() => ({ status: 200, body: { valid: true } })),
+  );
   server.route(
     'POST',
     '/api/v2/spans/events/search',
     guard((req) => {
-      const a = (JSON.parse(req.body) as { data: { attributes: { filter: { query?: string; from?: string; to?: string }; sort?: string; page: { limit?: number; cursor?: string } } } }).data.attributes;
-      return { status: 200, headers: { 'content-type': 'application/vnd.api+json' }, body: search(spans, { ...a.filter, ...a.page, ...(a.sort ? { sort: a.sort } : {}) }) };
+      const a = (
+        JSON.parse(req.body) as {
+          data: {
+            attributes: {
+              filter: { query?: string; from?: string; to?: string };
+              sort?: string;
+              page: { limit?: number; cursor?: string };
+            };
+          };
+        }
+      ).data.attributes;
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/vnd.api+json' },
+        body: search(spans, { ...a.filter, ...a.page, ...(a.sort ? { sort: a.sort } : {}) }),
+      };
     }),
   );
   server.route(
     'POST',
     '/api/v2/logs/events/search',
     guard((req) => {
-      const b = JSON.parse(req.body) as { filter: { query?: string; from?: string; to?: string }; sort?: string; page: { limit?: number; cursor?: string } };
+      const b = JSON.parse(req.body) as {
+        filter: { query?: string; from?: string; to?: string };
+        sort?: string;
+        page: { limit?: number; cursor?: string };
+      };
       return { status: 200, body: search(logs, { ...b.filter, ...b.page, ...(b.sort ? { sort: b.sort } : {}) }) };
     }),
   );
-  server.route('GET', '/api/v1/query', guard((req) => queryMetrics(dataset.metrics, req)));
-  server.route('GET', '/api/v1/service_dependencies', guard((req) => serviceDependencies(dataset.spans, req)));
-  server.route('POST', '/api/v2/query/timeseries', guard(() => ({ status: 200, body: { data: { id: '0', type: 'timeseries_response', attributes: { series: [], times: [], values: [] } } } })));
+  server.route(
+    'GET',
+    '/api/v1/query',
+    guard((req) => queryMetrics(dataset.metrics, req)),
+  );
+  server.route(
+    'GET',
+    '/api/v1/service_dependencies',
+    guard((req) => serviceDependencies(dataset.spans, req)),
+  );
+  server.route(
+    'POST',
+    '/api/v2/query/timeseries',
+    guard(() => ({
+      status: 200,
+      body: { data: { id: '0', type: 'timeseries_response', attributes: { series: [], times: [], values: [] } } },
+    })),
+  );
   return server;
 }

@@ -52,14 +52,25 @@ function spans(): Span[] {
   return out;
 }
 
-const logs: LogEntry[] = Array.from({ length: 200 }, (_, i) => ({ sourceProvider: '', time: RANGE.start + BigInt(i * 3000) * MS, service: 'api', severity: 'info', body: `line ${i}`, attributes: {}, resource: { 'deployment.environment.name': 'prod' } }));
+const logs: LogEntry[] = Array.from({ length: 200 }, (_, i) => ({
+  sourceProvider: '',
+  time: RANGE.start + BigInt(i * 3000) * MS,
+  service: 'api',
+  severity: 'info',
+  body: `line ${i}`,
+  attributes: {},
+  resource: { 'deployment.environment.name': 'prod' },
+}));
 
 let fake: FakeHttpServer;
 let scripted: FakeHttpServer;
 let clock: FixedClock;
 let events: CallEvent[];
 beforeAll(async () => {
-  [fake, scripted] = await Promise.all([startFakeDatadog({ spans: spans(), logs, metrics: [] }, { apiKey: API_KEY }), startFakeHttpServer()]);
+  [fake, scripted] = await Promise.all([
+    startFakeDatadog({ spans: spans(), logs, metrics: [] }, { apiKey: API_KEY }),
+    startFakeHttpServer(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([fake.stop(), scripted.stop()]);
@@ -72,12 +83,31 @@ beforeEach(() => {
 });
 
 function provider(url: string, over: Partial<DatadogSettings> = {}): DatadogProvider {
-  const settings: DatadogSettings = { apiKey: API_KEY, appKey: APP_KEY, site: 'datadoghq.com', apiBaseUrl: url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs: 5000, rowBudget: 5000, serviceMapEnvs: ['prod'], ...over };
-  return new DatadogProvider({ settings, clock, scrubber: new SecretScrubber().register(API_KEY, APP_KEY), hooks: { onCall: (e) => events.push(e) }, retry: { maxAttempts: 1 } });
+  const settings: DatadogSettings = {
+    apiKey: API_KEY,
+    appKey: APP_KEY,
+    site: 'datadoghq.com',
+    apiBaseUrl: url,
+    appBaseUrl: 'https://app.datadoghq.com',
+    timeoutMs: 5000,
+    rowBudget: 5000,
+    serviceMapEnvs: ['prod'],
+    ...over,
+  };
+  return new DatadogProvider({
+    settings,
+    clock,
+    scrubber: new SecretScrubber().register(API_KEY, APP_KEY),
+    hooks: { onCall: (e) => events.push(e) },
+    retry: { maxAttempts: 1 },
+  });
 }
 
-type SearchBody = { data: { attributes: { filter: { query: string; from: string; to: string }; page: { limit: number } } } };
-const bodies = () => fake.requestsTo('/api/v2/spans/events/search').map((r) => (JSON.parse(r.body) as SearchBody).data.attributes);
+type SearchBody = {
+  data: { attributes: { filter: { query: string; from: string; to: string }; page: { limit: number } } };
+};
+const bodies = () =>
+  fake.requestsTo('/api/v2/spans/events/search').map((r) => (JSON.parse(r.body) as SearchBody).data.attributes);
 
 describe('datadog sampled span search', () => {
   it('reads 8 time slices, then whole traces within the limit, over the whole range, the rare service included', async () => {
@@ -99,7 +129,9 @@ describe('datadog sampled span search', () => {
       .slice(0, 8)
       .sort((a, b) => (a.filter.from < b.filter.from ? -1 : 1));
     const bound = (i: number) => new Date(NOW - 600_000 + i * 75_000).toISOString();
-    expect(slices.map((b) => [b.filter.from, b.filter.to])).toEqual(Array.from({ length: 8 }, (_, i) => [bound(i), bound(i + 1)]));
+    expect(slices.map((b) => [b.filter.from, b.filter.to])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [bound(i), bound(i + 1)]),
+    );
     expect(slices.every((b) => b.page.limit <= 38)).toBe(true);
     // Frugal: the slices, a second pass at most once per slice, and the searches that complete traces.
     expect(events.length).toBeLessThanOrEqual(18);
@@ -107,7 +139,9 @@ describe('datadog sampled span search', () => {
   });
 
   it('a part keeps only the traces whose hash falls in it', async () => {
-    const o = await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 60, part: { index: 2, of: 3 } }));
+    const o = await provider(fake.url).searchSpans(
+      traceSearchQuery(RANGE, { order: 'sampled', limit: 60, part: { index: 2, of: 3 } }),
+    );
     if (o.status !== 'ok') throw new Error(o.status);
     expect(o.data.length).toBeGreaterThan(0);
     for (const s of o.data) expect(traceHash(s.traceId) % 3).toBe(2);
@@ -135,15 +169,25 @@ describe('datadog sampled span search', () => {
     expect(searches).toEqual([10, 10, 10]);
     // Searches are kept a minute (scan-memo.ts): later, the range is searched again.
     clock.advanceMs(60_000);
-    expect((await p.searchSpans(traceSearchQuery(wide, { order: 'sampled', limit: 1000, part: { index: 0, of: 3 } }))).status).toBe('ok');
+    expect(
+      (await p.searchSpans(traceSearchQuery(wide, { order: 'sampled', limit: 1000, part: { index: 0, of: 3 } })))
+        .status,
+    ).toBe('ok');
     expect(bodies().length).toBe(20);
   });
 
   it('makes no request past the deadline, and answers the part read before it', async () => {
-    expect(await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 300 }), { deadlineMs: NOW - 1 })).toMatchObject({ status: 'retryable', kind: 'timeout' });
+    expect(
+      await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 300 }), {
+        deadlineMs: NOW - 1,
+      }),
+    ).toMatchObject({ status: 'retryable', kind: 'timeout' });
     expect(fake.requests).toHaveLength(0);
     const ticking = { onCall: () => clock.advanceMs(1000) };
-    const o = await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 300 }), { deadlineMs: NOW + 2500, ...ticking });
+    const o = await provider(fake.url).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 300 }), {
+      deadlineMs: NOW + 2500,
+      ...ticking,
+    });
     expect(o.status).toBe('ok');
     expect(o.status === 'ok' && o.truncated).toBe(true);
     expect(o.status === 'ok' && o.warnings.join(' ')).toContain('deadline');
@@ -165,25 +209,52 @@ describe('datadog sampled logs', () => {
 
 describe('datadog service map (GET /api/v1/service_dependencies)', () => {
   // The example answer of Datadog's API reference ("Get all APM service dependencies").
-  const REFERENCE = { servica_a: { calls: ['service_b', 'service_c'] }, service_b: { calls: ['service_o'] }, service_c: { calls: ['service_o'] }, service_o: { calls: [] } };
+  const REFERENCE = {
+    servica_a: { calls: ['service_b', 'service_c'] },
+    service_b: { calls: ['service_o'] },
+    service_c: { calls: ['service_o'] },
+    service_o: { calls: [] },
+  };
   const base = () => `${scripted.url}/dd`;
 
   it('asks per environment with start/end in epoch seconds and the keys, and answers the edges sorted', async () => {
     scripted.route('GET', '/dd/api/v1/service_dependencies', { status: 200, body: REFERENCE });
     const o = await provider(base()).fetchServiceMap(TimeRange.fromMs(NOW - 600_500, NOW - 500));
-    expect(o.status === 'ok' ? o.data.map((e) => `${e.caller}>${e.callee}`) : o).toEqual(['servica_a>service_b', 'servica_a>service_c', 'service_b>service_o', 'service_c>service_o']);
+    expect(o.status === 'ok' ? o.data.map((e) => `${e.caller}>${e.callee}`) : o).toEqual([
+      'servica_a>service_b',
+      'servica_a>service_c',
+      'service_b>service_o',
+      'service_c>service_o',
+    ]);
     const [req] = scripted.requests;
-    expect([req?.query.get('env'), req?.query.get('start'), req?.query.get('end')]).toEqual(['prod', String(Math.floor((NOW - 600_500) / 1000)), String(Math.ceil((NOW - 500) / 1000))]);
+    expect([req?.query.get('env'), req?.query.get('start'), req?.query.get('end')]).toEqual([
+      'prod',
+      String(Math.floor((NOW - 600_500) / 1000)),
+      String(Math.ceil((NOW - 500) / 1000)),
+    ]);
     expect([req?.headers['dd-api-key'], req?.headers['dd-application-key']]).toEqual([API_KEY, APP_KEY]);
     expect(events.map((e) => [e.endpoint, e.status])).toEqual([['service_dependencies', 200]]);
   });
 
   it('merges several environments; one failing is a warning (truncated), all failing is the failure, with no key in it', async () => {
-    scripted.route('GET', '/dd/api/v1/service_dependencies', (req) => (req.query.get('env') === 'prod' ? { status: 200, body: { web: { calls: ['api'] }, api: { calls: [] } } } : req.query.get('env') === 'staging' ? { status: 200, body: { web: { calls: ['api', 'web'] }, api: { calls: ['db'] } } } : { status: 403, body: { errors: [`Forbidden ${API_KEY}`] } }));
+    scripted.route('GET', '/dd/api/v1/service_dependencies', (req) =>
+      req.query.get('env') === 'prod'
+        ? { status: 200, body: { web: { calls: ['api'] }, api: { calls: [] } } }
+        : req.query.get('env') === 'staging'
+          ? { status: 200, body: { web: { calls: ['api', 'web'] }, api: { calls: ['db'] } } }
+          : { status: 403, body: { errors: [`Forbidden ${API_KEY}`] } },
+    );
     const both = await provider(base(), { serviceMapEnvs: ['prod', 'staging'] }).fetchServiceMap(RANGE);
-    expect(both.status === 'ok' ? [both.data.map((e) => `${e.caller}>${e.callee}`), both.truncated] : both).toEqual([['api>db', 'web>api'], false]);
+    expect(both.status === 'ok' ? [both.data.map((e) => `${e.caller}>${e.callee}`), both.truncated] : both).toEqual([
+      ['api>db', 'web>api'],
+      false,
+    ]);
     const one = await provider(base(), { serviceMapEnvs: ['prod', 'qa'] }).fetchServiceMap(RANGE);
-    expect(one.status === 'ok' && [one.data.length, one.truncated, one.warnings.join()]).toEqual([1, true, expect.stringContaining('env qa')]);
+    expect(one.status === 'ok' && [one.data.length, one.truncated, one.warnings.join()]).toEqual([
+      1,
+      true,
+      expect.stringContaining('env qa'),
+    ]);
     const none = await provider(base(), { serviceMapEnvs: ['qa'] }).fetchServiceMap(RANGE);
     expect(none).toMatchObject({ status: 'failed', kind: 'auth' });
     expect(JSON.stringify(none)).not.toContain(API_KEY);
@@ -201,7 +272,10 @@ describe('datadog service map (GET /api/v1/service_dependencies)', () => {
   it('without an environment: no topology capability, and the call is unsupported without a request', async () => {
     const p = provider(base(), { serviceMapEnvs: [] });
     expect(p.capabilities).toEqual(['traces', 'logs', 'metrics']);
-    expect(await p.fetchServiceMap(RANGE)).toMatchObject({ status: 'unsupported', reason: expect.stringContaining('DD_SERVICE_MAP_ENV') as unknown });
+    expect(await p.fetchServiceMap(RANGE)).toMatchObject({
+      status: 'unsupported',
+      reason: expect.stringContaining('DD_SERVICE_MAP_ENV') as unknown,
+    });
     expect(scripted.requests).toHaveLength(0);
   });
 });

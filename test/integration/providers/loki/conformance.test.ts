@@ -22,13 +22,34 @@ function provider(baseUrl: string, name: string, password = PASSWORD, timeoutMs 
   const u = new URL(baseUrl);
   u.username = USER;
   u.password = password;
-  const s: LokiSettings = { ...LOKI_DEFAULTS, url: u.toString(), tenant: TENANT, envLabels: ['deployment_environment_name', 'env'], maxPerRequest: 4, maxPages: 10, timeoutMs };
+  const s: LokiSettings = {
+    ...LOKI_DEFAULTS,
+    url: u.toString(),
+    tenant: TENANT,
+    envLabels: ['deployment_environment_name', 'env'],
+    maxPerRequest: 4,
+    maxPages: 10,
+    timeoutMs,
+  };
   const scrubber = new SecretScrubber().register(PASSWORD, WRONG);
-  return new LokiProvider(name, s, new LokiClient(name, s, { clock: systemClock, scrubber, retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 } }), systemClock);
+  return new LokiProvider(
+    name,
+    s,
+    new LokiClient(name, s, {
+      clock: systemClock,
+      scrubber,
+      retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 },
+    }),
+    systemClock,
+  );
 }
 
 async function serve(logs: Parameters<typeof startFakeLoki>[0], delayMs?: number): Promise<string> {
-  const s = await startFakeLoki(logs, { basicAuth: { user: USER, password: PASSWORD }, tenant: TENANT, ...(delayMs ? { delayMs } : {}) });
+  const s = await startFakeLoki(logs, {
+    basicAuth: { user: USER, password: PASSWORD },
+    tenant: TENANT,
+    ...(delayMs ? { delayMs } : {}),
+  });
   servers.push(s);
   return s.url;
 }
@@ -45,7 +66,12 @@ runProviderConformance('loki', {
     await closed.stop();
     return provider(closed.url, 'loki-down');
   },
-  secrets: [PASSWORD, WRONG, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), Buffer.from(`${USER}:${WRONG}`).toString('base64')],
+  secrets: [
+    PASSWORD,
+    WRONG,
+    Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
+    Buffer.from(`${USER}:${WRONG}`).toString('base64'),
+  ],
   async cleanup() {
     await Promise.all(servers.map((s) => s.stop()));
   },

@@ -29,14 +29,21 @@ beforeEach(() => server.reset());
 
 function provider(over: Partial<LokiSettings> = {}, events: CallEvent[] = []): LokiProvider {
   const s: LokiSettings = { ...LOKI_DEFAULTS, url: server.url, tenant: 'team-a', ...over };
-  const client = new LokiClient('loki', s, { clock, scrubber: new SecretScrubber(), hooks: { onCall: (e) => events.push(e) }, retry: { maxAttempts: 2, initialBackoffMs: 1, minAttemptMs: 1 } });
+  const client = new LokiClient('loki', s, {
+    clock,
+    scrubber: new SecretScrubber(),
+    hooks: { onCall: (e) => events.push(e) },
+    retry: { maxAttempts: 2, initialBackoffMs: 1, minAttemptMs: 1 },
+  });
   return new LokiProvider('loki', s, client, clock);
 }
 
 describe('Loki provider against a fake Loki', () => {
   it('sends LogQL, ns window, limit, direction and the tenant header; returns ordered entries', async () => {
     server.route('GET', PATH, { body: fixture('streams-plain') });
-    const o = await provider().fetchLogs(logQuery(range, { service: 'checkout', env: 'prod', text: 'payment', order: 'time_desc', limit: 50 }));
+    const o = await provider().fetchLogs(
+      logQuery(range, { service: 'checkout', env: 'prod', text: 'payment', order: 'time_desc', limit: 50 }),
+    );
     expect(o.status).toBe('ok');
     if (o.status !== 'ok') return;
     expect(o.data.map((e) => e.time)).toEqual([1763726400100000000n, 1763726400050000000n, 1763726400000000000n]);
@@ -55,12 +62,23 @@ describe('Loki provider against a fake Loki', () => {
 
   it('an empty answer is no_data naming the query', async () => {
     server.route('GET', PATH, { body: fixture('streams-empty') });
-    expect(await provider().fetchLogs(logQuery(range, { service: 'ghost' }))).toMatchObject({ status: 'no_data', reason: 'no log lines match {service_name="ghost"}' });
+    expect(await provider().fetchLogs(logQuery(range, { service: 'ghost' }))).toMatchObject({
+      status: 'no_data',
+      reason: 'no log lines match {service_name="ghost"}',
+    });
   });
 
   it('pages forward when a page comes back full, dropping the overlap, up to the limit', async () => {
     const line = (ts: bigint) => [ts.toString(), `line ${ts}`];
-    const page = (from: bigint, n: number) => ({ status: 'success', data: { resultType: 'streams', result: [{ stream: { service_name: 'a' }, values: Array.from({ length: n }, (_, i) => line(from + BigInt(i))) }] } });
+    const page = (from: bigint, n: number) => ({
+      status: 'success',
+      data: {
+        resultType: 'streams',
+        result: [
+          { stream: { service_name: 'a' }, values: Array.from({ length: n }, (_, i) => line(from + BigInt(i))) },
+        ],
+      },
+    });
     const base = range.start + 10n;
     server.route('GET', PATH, (req) => {
       const start = BigInt(req.query.get('start') ?? '0');
@@ -81,8 +99,11 @@ describe('Loki provider against a fake Loki', () => {
     ]);
   });
 
-  it('reports a LogQL parse error as failed bad_request with Loki\'s message', async () => {
-    server.route('GET', PATH, { status: 400, body: 'parse error at line 1, col 20: syntax error: unexpected IDENTIFIER' });
+  it("reports a LogQL parse error as failed bad_request with Loki's message", async () => {
+    server.route('GET', PATH, {
+      status: 400,
+      body: 'parse error at line 1, col 20: syntax error: unexpected IDENTIFIER',
+    });
     expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toEqual({
       status: 'failed',
       provider: 'loki',
@@ -93,7 +114,10 @@ describe('Loki provider against a fake Loki', () => {
 
   it('retries 429 and 503 and counts every call', async () => {
     const events: CallEvent[] = [];
-    server.route('GET', PATH, [{ status: 429, headers: { 'retry-after': '0' }, body: 'too many outstanding requests' }, { status: 503 }]);
+    server.route('GET', PATH, [
+      { status: 429, headers: { 'retry-after': '0' }, body: 'too many outstanding requests' },
+      { status: 503 },
+    ]);
     const o = await provider({}, events).fetchLogs(logQuery(range, { service: 'a' }));
     expect(o).toMatchObject({ status: 'retryable', kind: 'unavailable' });
     expect(events.map((e) => e.status)).toEqual([429, 503]);
@@ -101,14 +125,24 @@ describe('Loki provider against a fake Loki', () => {
 
   it('returns 429 with its Retry-After when retries are spent', async () => {
     server.route('GET', PATH, { status: 429, headers: { 'retry-after': '30' }, body: 'too many outstanding requests' });
-    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({ status: 'retryable', kind: 'rate_limited', retryAfterMs: 30000 });
+    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({
+      status: 'retryable',
+      kind: 'rate_limited',
+      retryAfterMs: 30000,
+    });
   });
 
   it('reports 401 as auth and a non-streams answer as malformed', async () => {
     server.route('GET', PATH, { status: 401, body: 'no org id' });
-    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({ status: 'failed', kind: 'auth' });
+    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({
+      status: 'failed',
+      kind: 'auth',
+    });
     server.route('GET', PATH, { body: fixture('matrix-unexpected') });
-    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({ status: 'failed', kind: 'malformed' });
+    expect(await provider().fetchLogs(logQuery(range, { service: 'a' }))).toMatchObject({
+      status: 'failed',
+      kind: 'malformed',
+    });
   });
 
   it('checks /ready', async () => {
@@ -124,7 +158,9 @@ describe('Loki provider against a fake Loki', () => {
     expect(d?.query).toBe('{service_name="a"}');
     const u = new URL(d?.url ?? '');
     expect(u.pathname).toBe('/explore');
-    const panes = JSON.parse(u.searchParams.get('panes') ?? '{}') as { a: { datasource: string; queries: Array<{ expr: string }>; range: { from: string } } };
+    const panes = JSON.parse(u.searchParams.get('panes') ?? '{}') as {
+      a: { datasource: string; queries: Array<{ expr: string }>; range: { from: string } };
+    };
     expect(panes.a.datasource).toBe('P8E80F9AEF21F6940');
     expect(panes.a.queries[0]?.expr).toBe('{service_name="a"}');
     expect(panes.a.range.from).toBe(String(range.startMs));
@@ -140,7 +176,9 @@ describe('Loki provider against a fake Loki', () => {
     expect(p.capabilities).toEqual(['logs']);
     server.route('GET', '/ready', { body: 'ready' });
     await p.healthCheck();
-    expect(server.requests[0]?.headers['authorization']).toBe(`Basic ${Buffer.from('user:s3cret-pass').toString('base64')}`);
+    expect(server.requests[0]?.headers['authorization']).toBe(
+      `Basic ${Buffer.from('user:s3cret-pass').toString('base64')}`,
+    );
     expect(server.requests[0]?.headers['x-scope-orgid']).toBe('t1');
   });
 });

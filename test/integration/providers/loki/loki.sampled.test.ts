@@ -22,7 +22,15 @@ const PATH = '/loki/api/v1/query_range';
 const logs: LogEntry[] = [
   ...Array.from({ length: 200 }, (_, i) => ({ time: RANGE.start + BigInt(i * 3000) * MS, body: `steady ${i}` })),
   ...Array.from({ length: 300 }, (_, i) => ({ time: RANGE.start + BigInt(i * 100 + 1) * MS, body: `burst ${i}` })),
-].map(({ time, body }) => ({ sourceProvider: '', time, service: 'api', severity: 'info' as const, body, attributes: {}, resource: { 'service.name': 'api' } }));
+].map(({ time, body }) => ({
+  sourceProvider: '',
+  time,
+  service: 'api',
+  severity: 'info' as const,
+  body,
+  attributes: {},
+  resource: { 'service.name': 'api' },
+}));
 
 let loki: FakeHttpServer;
 let scripted: FakeHttpServer;
@@ -40,7 +48,12 @@ beforeEach(() => {
 function provider(url: string): LokiProvider {
   const s: LokiSettings = { ...LOKI_DEFAULTS, url };
   const clock = new FixedClock(NOW);
-  return new LokiProvider('loki', s, new LokiClient('loki', s, { clock, scrubber: new SecretScrubber(), retry: { maxAttempts: 1 } }), clock);
+  return new LokiProvider(
+    'loki',
+    s,
+    new LokiClient('loki', s, { clock, scrubber: new SecretScrubber(), retry: { maxAttempts: 1 } }),
+    clock,
+  );
 }
 
 describe('loki sampled logs', () => {
@@ -60,7 +73,9 @@ describe('loki sampled logs', () => {
       .slice(0, 8)
       .sort((a, b) => (BigInt(a.query.get('start') ?? '0') < BigInt(b.query.get('start') ?? '0') ? -1 : 1));
     const bound = (i: number) => (RANGE.start + ((RANGE.end - RANGE.start) * BigInt(i)) / 8n).toString();
-    expect(reqs.map((r) => [r.query.get('start'), r.query.get('end')])).toEqual(Array.from({ length: 8 }, (_, i) => [bound(i), bound(i + 1)]));
+    expect(reqs.map((r) => [r.query.get('start'), r.query.get('end')])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [bound(i), bound(i + 1)]),
+    );
     expect(reqs.every((r) => r.query.get('direction') === 'forward' && r.query.get('limit') === '6')).toBe(true);
     expect(o.warnings.join(' ')).toContain('over 8 time slices');
   });
@@ -71,14 +86,30 @@ describe('loki sampled logs', () => {
   });
 
   it('a failing slice leaves the others, with a warning and truncated; every slice failing is the failure', async () => {
-    const slice3 = (RANGE.start + (RANGE.end - RANGE.start) * 3n / 8n).toString();
-    scripted.route('GET', PATH, (req) => (req.query.get('start') === slice3 ? { status: 400, body: 'bad slice\n' } : { status: 200, body: { status: 'success', data: { resultType: 'streams', result: [{ stream: { service_name: 'api' }, values: [[req.query.get('start'), 'x']] }] } } }));
+    const slice3 = (RANGE.start + ((RANGE.end - RANGE.start) * 3n) / 8n).toString();
+    scripted.route('GET', PATH, (req) =>
+      req.query.get('start') === slice3
+        ? { status: 400, body: 'bad slice\n' }
+        : {
+            status: 200,
+            body: {
+              status: 'success',
+              data: {
+                resultType: 'streams',
+                result: [{ stream: { service_name: 'api' }, values: [[req.query.get('start'), 'x']] }],
+              },
+            },
+          },
+    );
     const o = await provider(scripted.url).fetchLogs(logQuery(RANGE, { order: 'sampled', limit: 16 }));
     if (o.status !== 'ok') throw new Error(o.status);
     expect(o.data).toHaveLength(7);
     expect(o.truncated).toBe(true);
     expect(o.warnings.join(' ')).toContain('bad slice');
     scripted.route('GET', PATH, { status: 503, body: 'down\n' });
-    expect(await provider(scripted.url).fetchLogs(logQuery(RANGE, { order: 'sampled', limit: 16 }))).toMatchObject({ status: 'retryable', kind: 'unavailable' });
+    expect(await provider(scripted.url).fetchLogs(logQuery(RANGE, { order: 'sampled', limit: 16 }))).toMatchObject({
+      status: 'retryable',
+      kind: 'unavailable',
+    });
   });
 });

@@ -54,7 +54,11 @@ const reports = new Map<string, RcaReport>();
 
 async function run(registry: ProviderRegistry, signal: UniversalIncidentSignal): Promise<RcaReport> {
   try {
-    return await investigate(signal, registry, { clock: new FixedClock(new Date(signal.firedAt)), wallClock: systemClock, settings: DEFAULT_SETTINGS });
+    return await investigate(signal, registry, {
+      clock: new FixedClock(new Date(signal.firedAt)),
+      wallClock: systemClock,
+      settings: DEFAULT_SETTINGS,
+    });
   } finally {
     await registry.close();
   }
@@ -64,21 +68,39 @@ describe('backend parity on scenarios/cache_poison_pill', () => {
   beforeAll(async () => {
     const signal = scenarioAlertSignal(SCENARIO);
     const otlp = createOtlpFileProvider({ dir: join(SCENARIO, 'telemetry'), name: 'otlp-file' });
-    const spans: readonly Span[] = items(await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })), 'spans');
+    const spans: readonly Span[] = items(
+      await otlp.searchSpans(traceSearchQuery(EVERYTHING, { order: 'time_asc', limit: ALL })),
+      'spans',
+    );
     const logs: readonly LogEntry[] = items(await otlp.fetchLogs(logQuery(EVERYTHING, { limit: ALL })), 'logs');
-    const metrics: readonly MetricSeries[] = items(await otlp.fetchMetrics(metricQuery(EVERYTHING, { family: 'any', limit: ALL })), 'metrics');
+    const metrics: readonly MetricSeries[] = items(
+      await otlp.fetchMetrics(metricQuery(EVERYTHING, { family: 'any', limit: ALL })),
+      'metrics',
+    );
     reports.set('otlp-file', await run(new ProviderRegistry().register(otlp), signal));
 
     const dd = await startFakeDatadog({ spans, logs, metrics }, { apiKey: DD_KEY });
     servers.push(dd);
     const datadog = new DatadogProvider({
-      settings: { apiKey: DD_KEY, appKey: 'parity-dd-app-key', site: 'datadoghq.com', apiBaseUrl: dd.url, appBaseUrl: 'https://app.datadoghq.com', timeoutMs: 10_000, rowBudget: DEFAULT_SETTINGS.rowBudget },
+      settings: {
+        apiKey: DD_KEY,
+        appKey: 'parity-dd-app-key',
+        site: 'datadoghq.com',
+        apiBaseUrl: dd.url,
+        appBaseUrl: 'https://app.datadoghq.com',
+        timeoutMs: 10_000,
+        rowBudget: DEFAULT_SETTINGS.rowBudget,
+      },
       clock: systemClock,
       scrubber: new SecretScrubber().register(DD_KEY),
     });
     reports.set('datadog', await run(new ProviderRegistry().register(datadog), signal));
 
-    const [tempoServer, lokiServer, promServer] = await Promise.all([startFakeTempo(spans), startFakeLoki(logs), startFakePrometheus(metrics)]);
+    const [tempoServer, lokiServer, promServer] = await Promise.all([
+      startFakeTempo(spans),
+      startFakeLoki(logs),
+      startFakePrometheus(metrics),
+    ]);
     servers.push(tempoServer, lokiServer, promServer);
     const deps = { clock: systemClock, scrubber: new SecretScrubber() };
     // The same budget: Tempo's cohort reads fetch whole traces, one request each; with the trace cap at the search
@@ -86,12 +108,18 @@ describe('backend parity on scenarios/cache_poison_pill', () => {
     // cap) the sample is ~1/7 of theirs and the top candidate's mechanism, a near-tie in the reference (logs 0.900
     // vs error origin 0.899 for catalog-cache), can flip to error origin, which names an operation.
     const tempoS = { ...TEMPO_DEFAULTS, url: tempoServer.url, traceFetchLimit: TEMPO_DEFAULTS.maxTraces };
-    const lokiS = { ...LOKI_DEFAULTS, url: lokiServer.url, envLabels: ['deployment_environment_name', 'deployment_environment'] };
+    const lokiS = {
+      ...LOKI_DEFAULTS,
+      url: lokiServer.url,
+      envLabels: ['deployment_environment_name', 'deployment_environment'],
+    };
     const promS = { ...PROMETHEUS_DEFAULTS, url: promServer.url };
     const grafana = new ProviderRegistry()
       .register(new TempoProvider('tempo', tempoS, new TempoClient('tempo', tempoS, deps), systemClock))
       .register(new LokiProvider('loki', lokiS, new LokiClient('loki', lokiS, deps), systemClock))
-      .register(new PrometheusProvider('prometheus', promS, new PrometheusClient('prometheus', promS, deps), systemClock));
+      .register(
+        new PrometheusProvider('prometheus', promS, new PrometheusClient('prometheus', promS, deps), systemClock),
+      );
     reports.set('grafana', await run(grafana, signal));
   }, 60_000);
 
@@ -104,7 +132,9 @@ describe('backend parity on scenarios/cache_poison_pill', () => {
     propagation: r.roles.propagation,
     bottleneck: r.roles.bottleneck,
     symptom: r.roles.symptom,
-    top: r.rootCauseCandidates[0] ? { service: r.rootCauseCandidates[0].service, operation: r.rootCauseCandidates[0].operation } : undefined,
+    top: r.rootCauseCandidates[0]
+      ? { service: r.rootCauseCandidates[0].service, operation: r.rootCauseCandidates[0].operation }
+      : undefined,
     verdict: r.verdict,
   });
 

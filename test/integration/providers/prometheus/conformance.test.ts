@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../../src/kernel/clock.js';
 import { SecretScrubber } from '../../../../src/kernel/secrets.js';
 import { PrometheusClient } from '../../../../src/providers/prometheus/client.js';
-import { DEFAULT_FAMILIES, PROMETHEUS_DEFAULTS, type PrometheusSettings } from '../../../../src/providers/prometheus/config.js';
+import {
+  DEFAULT_FAMILIES,
+  PROMETHEUS_DEFAULTS,
+  type PrometheusSettings,
+} from '../../../../src/providers/prometheus/config.js';
 import { PrometheusProvider } from '../../../../src/providers/prometheus/provider.js';
 import { metricQuery } from '../../../../src/providers/queries.js';
 import type { MetricSeries } from '../../../../src/providers/models.js';
@@ -30,14 +34,31 @@ function provider(baseUrl: string, name: string, password = PASSWORD, timeoutMs 
     ...PROMETHEUS_DEFAULTS,
     url: u.toString(),
     timeoutMs,
-    families: { ...DEFAULT_FAMILIES, latency: { metric: 'http.server.request.duration', type: 'gauge' }, cpu: { metric: 'process.cpu.utilization', type: 'gauge' } },
+    families: {
+      ...DEFAULT_FAMILIES,
+      latency: { metric: 'http.server.request.duration', type: 'gauge' },
+      cpu: { metric: 'process.cpu.utilization', type: 'gauge' },
+    },
   };
   const scrubber = new SecretScrubber().register(PASSWORD, WRONG);
-  return new PrometheusProvider(name, s, new PrometheusClient(name, s, { clock: systemClock, scrubber, retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 } }), systemClock);
+  return new PrometheusProvider(
+    name,
+    s,
+    new PrometheusClient(name, s, {
+      clock: systemClock,
+      scrubber,
+      retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 },
+    }),
+    systemClock,
+  );
 }
 
 async function serve(metrics: Parameters<typeof startFakePrometheus>[0], delayMs?: number): Promise<string> {
-  const s = await startFakePrometheus(metrics, { naming: 'utf8', basicAuth: { user: USER, password: PASSWORD }, ...(delayMs ? { delayMs } : {}) });
+  const s = await startFakePrometheus(metrics, {
+    naming: 'utf8',
+    basicAuth: { user: USER, password: PASSWORD },
+    ...(delayMs ? { delayMs } : {}),
+  });
   servers.push(s);
   return s.url;
 }
@@ -54,7 +75,10 @@ function serviceGraph(d: ConformanceDataset): MetricSeries[] {
     monotonic: true,
     cumulative: true,
     labels: { client, server, connection_type: '' },
-    points: Array.from({ length: 12 }, (_, i) => ({ time: T0 + BigInt(i - 1) * 60_000_000_000n, value: 100 + i * perMinute })),
+    points: Array.from({ length: 12 }, (_, i) => ({
+      time: T0 + BigInt(i - 1) * 60_000_000_000n,
+      value: 100 + i * perMinute,
+    })),
   });
   return [...d.serviceMap.map((e) => counter(e.caller, e.callee, 7)), counter('frontend', 'inventory', 0)];
 }
@@ -66,7 +90,8 @@ runProviderConformance('prometheus', {
   failureModes: ['unavailable', 'auth', 'timeout'],
   async failing(mode) {
     if (mode === 'auth') return provider(await serve(CONFORMANCE_DATASET.metrics), 'prometheus-auth', WRONG);
-    if (mode === 'timeout') return provider(await serve(CONFORMANCE_DATASET.metrics, 1500), 'prometheus-timeout', PASSWORD, 150);
+    if (mode === 'timeout')
+      return provider(await serve(CONFORMANCE_DATASET.metrics, 1500), 'prometheus-timeout', PASSWORD, 150);
     const closed = await startFakeHttpServer();
     await closed.stop();
     return provider(closed.url, 'prometheus-down');
@@ -75,7 +100,12 @@ runProviderConformance('prometheus', {
     'metrics.range':
       'Prometheus answers evaluation instants of a step grid, not stored samples. The grid ends at the last millisecond of the half-open range (so the last instant before the alert is seen, never a sample at the end) and runs back in whole steps, so it holds the range start only when the window less 1 ms is a multiple of the step. The grid check below replaces this one: every point inside [start, end), the last at end - 1 ms seeing the last sample before end, the sample at end never seen',
   },
-  secrets: [PASSWORD, WRONG, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), Buffer.from(`${USER}:${WRONG}`).toString('base64')],
+  secrets: [
+    PASSWORD,
+    WRONG,
+    Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
+    Buffer.from(`${USER}:${WRONG}`).toString('base64'),
+  ],
   async cleanup() {
     await Promise.all(servers.map((s) => s.stop()));
   },
@@ -84,7 +114,9 @@ runProviderConformance('prometheus', {
 describe('prometheus step grid on the conformance range (in place of metrics.range)', () => {
   it('points in [start, end) on a regular grid ending at end - 1 ms; the sample at end is never seen, the one at start is', async () => {
     const p = provider(await serve(CONFORMANCE_DATASET.metrics), 'prometheus-grid');
-    const o = await p.fetchMetrics(metricQuery(CONFORMANCE_DATASET.range, { name: 'http.server.request.duration', service: 'frontend', limit: 100 }));
+    const o = await p.fetchMetrics(
+      metricQuery(CONFORMANCE_DATASET.range, { name: 'http.server.request.duration', service: 'frontend', limit: 100 }),
+    );
     expect(o.status).toBe('ok');
     if (o.status !== 'ok') return;
     const points = o.data[0]?.points ?? [];

@@ -13,7 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../../src/kernel/clock.js';
 import { SecretScrubber } from '../../../../src/kernel/secrets.js';
 import { PrometheusClient } from '../../../../src/providers/prometheus/client.js';
-import { DEFAULT_FAMILIES, PROMETHEUS_DEFAULTS, type PrometheusSettings } from '../../../../src/providers/prometheus/config.js';
+import {
+  DEFAULT_FAMILIES,
+  PROMETHEUS_DEFAULTS,
+  type PrometheusSettings,
+} from '../../../../src/providers/prometheus/config.js';
 import { PrometheusProvider } from '../../../../src/providers/prometheus/provider.js';
 import { metricQuery } from '../../../../src/providers/queries.js';
 import { TimeRange } from '../../../../src/providers/time-range.js';
@@ -80,16 +84,43 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
     dir = mkdtempSync(join(tmpdir(), 'flipturn-prom-'));
     writeFileSync(
       join(dir, 'prometheus.yml'),
-      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: flipturn-exporter', '    static_configs:', `      - targets: ['127.0.0.1:${exporterPort}']`, ''].join('\n'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  evaluation_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: flipturn-exporter',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${exporterPort}']`,
+        '',
+      ].join('\n'),
     );
-    prom = spawn(BIN, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+    prom = spawn(
+      BIN,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
     const s: PrometheusSettings = {
       ...PROMETHEUS_DEFAULTS,
       url: `http://127.0.0.1:${port}`,
       minRateWindowSeconds: 5,
-      families: { ...DEFAULT_FAMILIES, latency: { metric: 'demo_latency_seconds', type: 'histogram' }, memory: { metric: 'demo_memory_bytes', type: 'gauge' } },
+      families: {
+        ...DEFAULT_FAMILIES,
+        latency: { metric: 'demo_latency_seconds', type: 'histogram' },
+        memory: { metric: 'demo_memory_bytes', type: 'gauge' },
+      },
     };
-    provider = new PrometheusProvider('prometheus', s, new PrometheusClient('prometheus', s, { clock: systemClock, scrubber: new SecretScrubber() }), systemClock);
+    provider = new PrometheusProvider(
+      'prometheus',
+      s,
+      new PrometheusClient('prometheus', s, { clock: systemClock, scrubber: new SecretScrubber() }),
+      systemClock,
+    );
     await waitFor(async () => (await provider.healthCheck()).status === 'healthy', 30_000);
     // Enough samples for rate() over a 5 s window.
     await waitFor(async () => {
@@ -113,7 +144,15 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
   const window = () => TimeRange.fromMs(Date.now() - 60_000, Date.now());
 
   it('rates a counter per route for a service', async () => {
-    const o = await provider.fetchMetrics(metricQuery(window(), { service: 'checkout', name: 'demo_requests_total', aggregation: 'sum', groupBy: ['route'], stepSeconds: 1 }));
+    const o = await provider.fetchMetrics(
+      metricQuery(window(), {
+        service: 'checkout',
+        name: 'demo_requests_total',
+        aggregation: 'sum',
+        groupBy: ['route'],
+        stepSeconds: 1,
+      }),
+    );
     expect(o.status).toBe('ok');
     if (o.status !== 'ok') return;
     expect(o.data.map((x) => x.labels)).toEqual([{ route: '/cart' }, { route: '/pay' }]);
@@ -125,7 +164,9 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
   });
 
   it('computes a latency quantile from the histogram family', async () => {
-    const o = await provider.fetchMetrics(metricQuery(window(), { service: 'checkout', family: 'latency', aggregation: 'p50', stepSeconds: 1 }));
+    const o = await provider.fetchMetrics(
+      metricQuery(window(), { service: 'checkout', family: 'latency', aggregation: 'p50', stepSeconds: 1 }),
+    );
     expect(o.status).toBe('ok');
     if (o.status !== 'ok') return;
     const v = o.data[0]?.points.at(-1)?.value ?? NaN;
@@ -134,7 +175,9 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
   });
 
   it('finds a service by the job label when no service label matches (label priority with or)', async () => {
-    const o = await provider.fetchMetrics(metricQuery(window(), { service: 'flipturn-exporter', family: 'memory', aggregation: 'max', stepSeconds: 1 }));
+    const o = await provider.fetchMetrics(
+      metricQuery(window(), { service: 'flipturn-exporter', family: 'memory', aggregation: 'max', stepSeconds: 1 }),
+    );
     expect(o.status).toBe('ok');
     if (o.status === 'ok') expect(o.data[0]?.points.at(-1)?.value).toBe(52428800);
   });
@@ -149,12 +192,19 @@ describe.skipIf(skip)('Prometheus provider against a real Prometheus', () => {
   });
 
   it('answers no_data for the service map of a range with no service-graph samples', async () => {
-    const o = await provider.fetchServiceMap(TimeRange.fromMs(Date.now() - 48 * 3_600_000, Date.now() - 47 * 3_600_000));
-    expect(o).toMatchObject({ status: 'no_data', reason: expect.stringContaining('traces_service_graph_request_total') as unknown });
+    const o = await provider.fetchServiceMap(
+      TimeRange.fromMs(Date.now() - 48 * 3_600_000, Date.now() - 47 * 3_600_000),
+    );
+    expect(o).toMatchObject({
+      status: 'no_data',
+      reason: expect.stringContaining('traces_service_graph_request_total') as unknown,
+    });
   });
 
   it('answers no_data for an unknown service and bad_request for invalid PromQL', async () => {
-    expect(await provider.fetchMetrics(metricQuery(window(), { service: 'nobody', family: 'memory', stepSeconds: 1 }))).toMatchObject({ status: 'no_data' });
+    expect(
+      await provider.fetchMetrics(metricQuery(window(), { service: 'nobody', family: 'memory', stepSeconds: 1 })),
+    ).toMatchObject({ status: 'no_data' });
     const bad = await provider.instant('sum(', Date.now());
     expect(bad).toMatchObject({ status: 'failed', kind: 'bad_request' });
   });

@@ -11,7 +11,12 @@ import type { ErrorIssue } from '../../../../src/providers/models.js';
 import { SentryProvider } from '../../../../src/providers/sentry/provider.js';
 import { CONFORMANCE_DATASET } from '../../../conformance/dataset.js';
 import { runProviderConformance } from '../../../conformance/suite.js';
-import { startFakeHttpServer, type FakeHttpServer, type FakeResponse, type RecordedRequest } from '../../../support/fake-http-server.js';
+import {
+  startFakeHttpServer,
+  type FakeHttpServer,
+  type FakeResponse,
+  type RecordedRequest,
+} from '../../../support/fake-http-server.js';
 
 const TOKEN = 'sntrys_conformance_token_4b8e1f';
 const WRONG = 'sntrys_conformance_wrong_77c2d0';
@@ -41,9 +46,27 @@ function eventJson(i: ErrorIssue): unknown {
   return {
     id: `${i.id}-latest`,
     groupID: i.id,
-    entries: [{ type: 'exception', data: { values: [{ type: i.type, value: i.message, stacktrace: { frames: [{ filename: 'app.js', function: i.culprit ?? 'handler', lineNo: 1, colNo: 1, inApp: true }] } }] } }],
+    entries: [
+      {
+        type: 'exception',
+        data: {
+          values: [
+            {
+              type: i.type,
+              value: i.message,
+              stacktrace: {
+                frames: [{ filename: 'app.js', function: i.culprit ?? 'handler', lineNo: 1, colNo: 1, inApp: true }],
+              },
+            },
+          ],
+        },
+      },
+    ],
     tags: Object.entries(i.tags).map(([key, value]) => ({ key, value })),
-    contexts: i.traceIds.length > 0 ? { trace: { trace_id: i.traceIds[i.traceIds.length - 1], span_id: '00f067aa0ba902b7', type: 'trace' } } : {},
+    contexts:
+      i.traceIds.length > 0
+        ? { trace: { trace_id: i.traceIds[i.traceIds.length - 1], span_id: '00f067aa0ba902b7', type: 'trace' } }
+        : {},
     dateCreated: toIsoNanos(i.lastSeen),
   };
 }
@@ -64,7 +87,13 @@ function listIssues(issues: readonly ErrorIssue[], req: RecordedRequest, base: s
   const env = req.query.get('environment');
   const terms = (req.query.get('query') ?? '').split(' ').filter(Boolean);
   const hits = issues
-    .filter((i) => i.firstSeen < end && i.lastSeen >= start && (!env || i.tags['environment'] === env) && terms.every((t) => matches(i, t)))
+    .filter(
+      (i) =>
+        i.firstSeen < end &&
+        i.lastSeen >= start &&
+        (!env || i.tags['environment'] === env) &&
+        terms.every((t) => matches(i, t)),
+    )
     .sort((a, b) => (a.lastSeen !== b.lastSeen ? (a.lastSeen > b.lastSeen ? -1 : 1) : a.id < b.id ? -1 : 1));
   const offset = Number((req.query.get('cursor') ?? '0:0:0').split(':')[1]);
   const limit = Number(req.query.get('limit') ?? 100);
@@ -81,18 +110,31 @@ async function fakeSentry(issues: readonly ErrorIssue[], delayMs?: number): Prom
   const guard =
     (fn: (req: RecordedRequest) => FakeResponse) =>
     (req: RecordedRequest): FakeResponse => {
-      const r = req.headers['authorization'] === `Bearer ${TOKEN}` ? fn(req) : { status: 401, body: { detail: 'Invalid token' } };
+      const r =
+        req.headers['authorization'] === `Bearer ${TOKEN}`
+          ? fn(req)
+          : { status: 401, body: { detail: 'Invalid token' } };
       return delayMs ? { ...r, delayMs } : r;
     };
-  server.route('GET', `/api/0/organizations/${ORG}/`, guard(() => ({ status: 200, body: { id: '1', slug: ORG, name: 'Acme' } })));
-  server.route('GET', `/api/0/organizations/${ORG}/issues/`, guard((req) => listIssues(issues, req, server.url)));
+  server.route(
+    'GET',
+    `/api/0/organizations/${ORG}/`,
+    guard(() => ({ status: 200, body: { id: '1', slug: ORG, name: 'Acme' } })),
+  );
+  server.route(
+    'GET',
+    `/api/0/organizations/${ORG}/issues/`,
+    guard((req) => listIssues(issues, req, server.url)),
+  );
   server.route(
     'GET',
     /^\/api\/0\/organizations\/acme\/issues\/([^/]+)\/events\/latest\/$/,
     guard((req) => {
       const id = decodeURIComponent(req.path.split('/')[6] ?? '');
       const issue = issues.find((i) => i.id === id);
-      return issue ? { status: 200, body: eventJson(issue) } : { status: 404, body: { detail: 'The requested resource does not exist' } };
+      return issue
+        ? { status: 200, body: eventJson(issue) }
+        : { status: 404, body: { detail: 'The requested resource does not exist' } };
     }),
   );
   return server;

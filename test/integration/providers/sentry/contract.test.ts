@@ -34,7 +34,14 @@ beforeEach(() => {
 });
 
 function provider(o: { timeoutMs?: number; pageLimit?: number; org?: string } = {}): SentryProvider {
-  const settings: SentrySettings = { authToken: TOKEN, org: o.org ?? 'acme', apiBaseUrl: `${server.url}/`, projects: [], timeoutMs: o.timeoutMs ?? 2000, rowBudget: 5000 };
+  const settings: SentrySettings = {
+    authToken: TOKEN,
+    org: o.org ?? 'acme',
+    apiBaseUrl: `${server.url}/`,
+    projects: [],
+    timeoutMs: o.timeoutMs ?? 2000,
+    rowBudget: 5000,
+  };
   return new SentryProvider({
     settings,
     clock,
@@ -56,9 +63,15 @@ const link = (next: string | undefined) =>
 
 function routeIssues(): void {
   server.route('GET', ISSUES, (req) =>
-    req.query.get('cursor') === '0:100:0' ? { status: 200, headers: { link: link(undefined) }, body: sentryFixture('issues-page-2') } : { status: 200, headers: { link: link('0:100:0') }, body: sentryFixture('issues-page-1') },
+    req.query.get('cursor') === '0:100:0'
+      ? { status: 200, headers: { link: link(undefined) }, body: sentryFixture('issues-page-2') }
+      : { status: 200, headers: { link: link('0:100:0') }, body: sentryFixture('issues-page-1') },
   );
-  server.route('GET', /\/events\/latest\/$/, (req) => (req.path.includes('/4821907315/') ? { status: 200, body: sentryFixture('latest-event') } : { status: 404, body: { detail: 'No events' } }));
+  server.route('GET', /\/events\/latest\/$/, (req) =>
+    req.path.includes('/4821907315/')
+      ? { status: 200, body: sentryFixture('latest-event') }
+      : { status: 404, body: { detail: 'No events' } },
+  );
 }
 
 function noSecret(v: unknown): void {
@@ -103,14 +116,21 @@ describe('issues', () => {
 
   it('honours Retry-After on 429 and then succeeds', async () => {
     routeIssues();
-    server.route('GET', ISSUES, [{ status: 429, headers: { 'retry-after': '3' }, body: { detail: 'Request was throttled.' } }, { status: 200, headers: { link: link(undefined) }, body: sentryFixture('issues-page-2') }]);
+    server.route('GET', ISSUES, [
+      { status: 429, headers: { 'retry-after': '3' }, body: { detail: 'Request was throttled.' } },
+      { status: 200, headers: { link: link(undefined) }, body: sentryFixture('issues-page-2') },
+    ]);
     const out = await provider().fetchIssues(errorQuery(RANGE));
     expect(out.status).toBe('ok');
     expect(sleeps).toEqual([3000]);
   });
 
   it('does not wait past the deadline for a 429', async () => {
-    server.route('GET', ISSUES, { status: 429, headers: { 'retry-after': '30' }, body: { detail: 'Request was throttled.' } });
+    server.route('GET', ISSUES, {
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { detail: 'Request was throttled.' },
+    });
     const out = await provider().fetchIssues(errorQuery(RANGE), { deadlineMs: NOW + 5000 });
     expect(out).toMatchObject({ status: 'retryable', kind: 'rate_limited', retryAfterMs: 30_000 });
     expect(server.requests).toHaveLength(1);
@@ -123,8 +143,11 @@ describe('issues', () => {
     noSecret(out);
   });
 
-  it('maps 400 to bad_request with Sentry\'s detail', async () => {
-    server.route('GET', ISSUES, { status: 400, body: { detail: 'Invalid query. Argument to `trace` must be a valid id.' } });
+  it("maps 400 to bad_request with Sentry's detail", async () => {
+    server.route('GET', ISSUES, {
+      status: 400,
+      body: { detail: 'Invalid query. Argument to `trace` must be a valid id.' },
+    });
     const out = await provider().fetchIssues(errorQuery(RANGE));
     expect(out).toMatchObject({ status: 'failed', kind: 'bad_request' });
     expect(out.status === 'failed' && out.reason).toContain('Invalid query');
@@ -144,7 +167,11 @@ describe('issues', () => {
   });
 
   it('keeps issues when a latest event fails, with a warning', async () => {
-    server.route('GET', ISSUES, { status: 200, headers: { link: link(undefined) }, body: sentryFixture('issues-page-1') });
+    server.route('GET', ISSUES, {
+      status: 200,
+      headers: { link: link(undefined) },
+      body: sentryFixture('issues-page-1'),
+    });
     server.route('GET', /\/events\/latest\/$/, { status: 403, body: { detail: 'You do not have permission' } });
     const out = await provider().fetchIssues(errorQuery(RANGE));
     expect(out.status === 'ok' && out.data.length).toBe(2);
@@ -153,14 +180,20 @@ describe('issues', () => {
 
   it('times out a slow server as retryable timeout', async () => {
     server.route('GET', ISSUES, { status: 200, body: [], delayMs: 400 });
-    expect(await provider({ timeoutMs: 100 }).fetchIssues(errorQuery(RANGE), { deadlineMs: NOW + 150 })).toMatchObject({ status: 'retryable', kind: 'timeout' });
+    expect(await provider({ timeoutMs: 100 }).fetchIssues(errorQuery(RANGE), { deadlineMs: NOW + 150 })).toMatchObject({
+      status: 'retryable',
+      kind: 'timeout',
+    });
   });
 });
 
 describe('health check', () => {
   it('healthy when the organization answers', async () => {
     server.route('GET', '/api/0/organizations/acme/', { status: 200, body: sentryFixture('organization') });
-    expect(await provider().healthCheck()).toMatchObject({ status: 'healthy', detail: 'organization acme reachable, token accepted' });
+    expect(await provider().healthCheck()).toMatchObject({
+      status: 'healthy',
+      detail: 'organization acme reachable, token accepted',
+    });
   });
 
   it('unhealthy on 401 and on an unknown organization', async () => {
@@ -169,7 +202,10 @@ describe('health check', () => {
     expect(h.status).toBe('unhealthy');
     expect(h.detail).toContain('auth token rejected');
     noSecret(h);
-    server.route('GET', '/api/0/organizations/nope/', { status: 404, body: { detail: 'The requested resource does not exist' } });
+    server.route('GET', '/api/0/organizations/nope/', {
+      status: 404,
+      body: { detail: 'The requested resource does not exist' },
+    });
     const n = await provider({ org: 'nope' }).healthCheck();
     expect(n).toMatchObject({ status: 'unhealthy' });
     expect(n.detail).toContain("organization 'nope' not found");

@@ -26,11 +26,24 @@ function provider(baseUrl: string, name: string, password = PASSWORD, timeoutMs 
   u.password = password;
   const s: TempoSettings = { ...TEMPO_DEFAULTS, url: u.toString(), tenant: TENANT, timeoutMs };
   const scrubber = new SecretScrubber().register(PASSWORD, WRONG);
-  return new TempoProvider(name, s, new TempoClient(name, s, { clock: systemClock, scrubber, retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 } }), systemClock);
+  return new TempoProvider(
+    name,
+    s,
+    new TempoClient(name, s, {
+      clock: systemClock,
+      scrubber,
+      retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 10 },
+    }),
+    systemClock,
+  );
 }
 
 async function serve(spans: Parameters<typeof startFakeTempo>[0], delayMs?: number): Promise<string> {
-  const s = await startFakeTempo(spans, { basicAuth: { user: USER, password: PASSWORD }, tenant: TENANT, ...(delayMs ? { delayMs } : {}) });
+  const s = await startFakeTempo(spans, {
+    basicAuth: { user: USER, password: PASSWORD },
+    tenant: TENANT,
+    ...(delayMs ? { delayMs } : {}),
+  });
   servers.push(s);
   return s.url;
 }
@@ -42,7 +55,8 @@ runProviderConformance('tempo', {
   failureModes: ['unavailable', 'auth', 'timeout'],
   async failing(mode) {
     if (mode === 'auth') return provider(await serve(CONFORMANCE_DATASET.spans), 'tempo-auth', WRONG);
-    if (mode === 'timeout') return provider(await serve(CONFORMANCE_DATASET.spans, 1500), 'tempo-timeout', PASSWORD, 150);
+    if (mode === 'timeout')
+      return provider(await serve(CONFORMANCE_DATASET.spans, 1500), 'tempo-timeout', PASSWORD, 150);
     const closed = await startFakeHttpServer();
     await closed.stop();
     return provider(closed.url, 'tempo-down');
@@ -51,7 +65,12 @@ runProviderConformance('tempo', {
     'traces.limit':
       'Tempo search has no span order or span limit: `limit` caps traces (the backend picks them, most recent first) and `spss` caps spans per trace. "The first 3 spans from T0" is answered from whole traces (tempo.whole-traces.test.ts), but "the 2 slowest spans" of the range cannot be asked of it',
   },
-  secrets: [PASSWORD, WRONG, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), Buffer.from(`${USER}:${WRONG}`).toString('base64')],
+  secrets: [
+    PASSWORD,
+    WRONG,
+    Buffer.from(`${USER}:${PASSWORD}`).toString('base64'),
+    Buffer.from(`${USER}:${WRONG}`).toString('base64'),
+  ],
   async cleanup() {
     await Promise.all(servers.map((s) => s.stop()));
   },

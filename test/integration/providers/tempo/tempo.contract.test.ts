@@ -28,7 +28,16 @@ beforeEach(() => server.reset());
 
 function provider(over: Partial<TempoSettings> = {}): TempoProvider {
   const s: TempoSettings = { ...TEMPO_DEFAULTS, url: server.url, ...over };
-  return new TempoProvider('tempo', s, new TempoClient('tempo', s, { clock, scrubber: new SecretScrubber(), retry: { maxAttempts: 2, initialBackoffMs: 1, minAttemptMs: 1 } }), clock);
+  return new TempoProvider(
+    'tempo',
+    s,
+    new TempoClient('tempo', s, {
+      clock,
+      scrubber: new SecretScrubber(),
+      retry: { maxAttempts: 2, initialBackoffMs: 1, minAttemptMs: 1 },
+    }),
+    clock,
+  );
 }
 
 describe('Tempo provider against a fake Tempo', () => {
@@ -55,7 +64,13 @@ describe('Tempo provider against a fake Tempo', () => {
     server.route('GET', '/api/search', { body: fixture('search-traceql') });
     const q = traceSearchQuery(range, { service: 'search', minDurationNanos: 500_000_000, status: 'error', limit: 20 });
     const o = await provider().searchSpans(q);
-    expect(Object.fromEntries(server.requests[0]?.query ?? [])).toEqual({ q: '{ resource.service.name = "search" && duration >= 500ms && status = error }', start: '1763726399', end: '1763726460', limit: '20', spss: '10' });
+    expect(Object.fromEntries(server.requests[0]?.query ?? [])).toEqual({
+      q: '{ resource.service.name = "search" && duration >= 500ms && status = error }',
+      start: '1763726399',
+      end: '1763726460',
+      limit: '20',
+      spss: '10',
+    });
     expect(o.status).toBe('ok');
     if (o.status !== 'ok') return;
     expect(o.data.map((s) => s.durationNanos)).toEqual([900_000_000, 611_000_000]);
@@ -71,19 +86,35 @@ describe('Tempo provider against a fake Tempo', () => {
 
   it('no traces is no_data; a TraceQL error is bad_request; 503 retries; 429 keeps Retry-After', async () => {
     server.route('GET', '/api/search', { body: fixture('search-empty') });
-    expect(await provider().searchSpans(traceSearchQuery(range, { service: 'x' }))).toMatchObject({ status: 'no_data' });
-    server.route('GET', '/api/search', { status: 400, body: 'invalid TraceQL query: parse error at line 1, col 3: syntax error' });
-    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({ status: 'failed', kind: 'bad_request', reason: 'search: HTTP 400: invalid TraceQL query: parse error at line 1, col 3: syntax error' });
+    expect(await provider().searchSpans(traceSearchQuery(range, { service: 'x' }))).toMatchObject({
+      status: 'no_data',
+    });
+    server.route('GET', '/api/search', {
+      status: 400,
+      body: 'invalid TraceQL query: parse error at line 1, col 3: syntax error',
+    });
+    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({
+      status: 'failed',
+      kind: 'bad_request',
+      reason: 'search: HTTP 400: invalid TraceQL query: parse error at line 1, col 3: syntax error',
+    });
     server.reset();
     server.route('GET', '/api/search', [{ status: 503 }, { body: fixture('search-traceql') }]);
     expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({ status: 'ok' });
     server.route('GET', '/api/search', { status: 429, headers: { 'retry-after': '60' } });
-    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({ status: 'retryable', kind: 'rate_limited', retryAfterMs: 60_000 });
+    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({
+      status: 'retryable',
+      kind: 'rate_limited',
+      retryAfterMs: 60_000,
+    });
   });
 
   it('malformed bodies are failed malformed', async () => {
     server.route('GET', '/api/search', { body: '{"traces": [' });
-    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({ status: 'failed', kind: 'malformed' });
+    expect(await provider().searchSpans(traceSearchQuery(range))).toMatchObject({
+      status: 'failed',
+      kind: 'malformed',
+    });
   });
 
   it('links traces to Grafana Explore when configured, and checks /ready', async () => {
@@ -91,7 +122,9 @@ describe('Tempo provider against a fake Tempo', () => {
     const o = await provider({ grafanaUrl: 'https://g.example.com' }).fetchTrace(TRACE, range);
     const link = o.status === 'ok' ? new URL(o.data[0]?.link ?? '') : undefined;
     expect(link?.pathname).toBe('/explore');
-    expect(link?.searchParams.get('panes')).toContain('"queryType":"traceql","query":"0af7651916cd43dd8448eb211c80319c"');
+    expect(link?.searchParams.get('panes')).toContain(
+      '"queryType":"traceql","query":"0af7651916cd43dd8448eb211c80319c"',
+    );
     server.route('GET', '/ready', { body: 'ready' });
     expect(await provider().healthCheck()).toMatchObject({ status: 'healthy' });
   });

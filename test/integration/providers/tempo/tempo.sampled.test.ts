@@ -27,7 +27,23 @@ function spans(): Span[] {
   for (let n = 1; n <= 400; n++) {
     const start = RANGE.start + BigInt(n * 1500 - 1000) * MS;
     ['gateway', 'api', n === 390 ? 'ledger' : 'db'].forEach((service, i) => {
-      out.push({ sourceProvider: '', traceId: n.toString(16).padStart(32, '0'), spanId: (n * 16 + i + 1).toString(16).padStart(16, '0'), ...(i > 0 ? { parentSpanId: (n * 16 + i).toString(16).padStart(16, '0') } : {}), service, operation: `op-${service}`, kind: i === 0 ? 'server' : 'client', start: start + BigInt(i) * MS, durationNanos: 20_000_000 - i * 2_000_000, status: 'unset', exceptions: [], events: [], links: [], attributes: {}, resource: { 'service.name': service } });
+      out.push({
+        sourceProvider: '',
+        traceId: n.toString(16).padStart(32, '0'),
+        spanId: (n * 16 + i + 1).toString(16).padStart(16, '0'),
+        ...(i > 0 ? { parentSpanId: (n * 16 + i).toString(16).padStart(16, '0') } : {}),
+        service,
+        operation: `op-${service}`,
+        kind: i === 0 ? 'server' : 'client',
+        start: start + BigInt(i) * MS,
+        durationNanos: 20_000_000 - i * 2_000_000,
+        status: 'unset',
+        exceptions: [],
+        events: [],
+        links: [],
+        attributes: {},
+        resource: { 'service.name': service },
+      });
     });
   }
   return out;
@@ -50,7 +66,17 @@ beforeEach(() => {
 
 function provider(over: Partial<TempoSettings> = {}): TempoProvider {
   const s: TempoSettings = { ...TEMPO_DEFAULTS, url: tempo.url, ...over };
-  return new TempoProvider('tempo', s, new TempoClient('tempo', s, { clock, scrubber: new SecretScrubber(), hooks: { onCall: (e) => events.push(e) }, retry: { maxAttempts: 1 } }), clock);
+  return new TempoProvider(
+    'tempo',
+    s,
+    new TempoClient('tempo', s, {
+      clock,
+      scrubber: new SecretScrubber(),
+      hooks: { onCall: (e) => events.push(e) },
+      retry: { maxAttempts: 1 },
+    }),
+    clock,
+  );
 }
 
 const okData = (o: Awaited<ReturnType<TempoProvider['searchSpans']>>) => {
@@ -90,7 +116,9 @@ describe('tempo sampled span search', () => {
     const p = provider({ traceFetchLimit: 1000 });
     const ids = new Set<string>();
     for (let index = 0; index < 2; index++) {
-      const o = okData(await p.searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 5000, part: { index, of: 2 } })));
+      const o = okData(
+        await p.searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 5000, part: { index, of: 2 } })),
+      );
       for (const s of o.data) {
         expect(traceHash(s.traceId) % 2).toBe(index);
         ids.add(s.traceId);
@@ -101,17 +129,24 @@ describe('tempo sampled span search', () => {
   });
 
   it('span-set mode (no trace fetches): span-set spans grouped by trace, no fetch requests', async () => {
-    const o = okData(await provider({ traceFetchLimit: 0 }).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 60 })));
+    const o = okData(
+      await provider({ traceFetchLimit: 0 }).searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 60 })),
+    );
     expect(tempo.requestsTo(/^\/api\/traces\//)).toHaveLength(0);
     expect(o.data.length).toBeLessThanOrEqual(60);
     expect(new Set(o.data.map((s) => s.service))).toEqual(new Set(['gateway', 'api', 'db', 'ledger']));
   });
 
   it('no request past the deadline; a deadline after the searches answers from their span sets, with a warning', async () => {
-    expect(await provider().searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 90 }), { deadlineMs: NOW - 1 })).toMatchObject({ status: 'retryable', kind: 'timeout' });
+    expect(
+      await provider().searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 90 }), { deadlineMs: NOW - 1 }),
+    ).toMatchObject({ status: 'retryable', kind: 'timeout' });
     expect(tempo.requests).toHaveLength(0);
     // Every answer takes a second: the 8 searches (4 at a time) end past the deadline, no trace is fetched.
-    const o = await provider().searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 90 }), { deadlineMs: NOW + 5500, onCall: () => clock.advanceMs(1000) });
+    const o = await provider().searchSpans(traceSearchQuery(RANGE, { order: 'sampled', limit: 90 }), {
+      deadlineMs: NOW + 5500,
+      onCall: () => clock.advanceMs(1000),
+    });
     const got = okData(o);
     expect(tempo.requestsTo(/^\/api\/traces\//)).toHaveLength(0);
     expect(got.truncated).toBe(true);

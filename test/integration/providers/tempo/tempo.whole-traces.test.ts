@@ -34,7 +34,16 @@ afterAll(async () => {
 
 function provider(url: string, over: Partial<TempoSettings> = {}): TempoProvider {
   const s: TempoSettings = { ...TEMPO_DEFAULTS, url, ...over };
-  return new TempoProvider('tempo', s, new TempoClient('tempo', s, { clock: systemClock, scrubber: new SecretScrubber(), retry: { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 2, minAttemptMs: 1 } }), systemClock);
+  return new TempoProvider(
+    'tempo',
+    s,
+    new TempoClient('tempo', s, {
+      clock: systemClock,
+      scrubber: new SecretScrubber(),
+      retry: { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 2, minAttemptMs: 1 },
+    }),
+    systemClock,
+  );
 }
 
 const key = (s: Span) => `${s.traceId}/${s.spanId}`;
@@ -75,7 +84,13 @@ describe('Tempo whole-trace searches', () => {
     const want = new Map(D.spans.map((s) => [key(s), s]));
     for (const s of got) {
       const w = want.get(key(s)) as Span;
-      expect([s.parentSpanId, s.kind, s.status, s.service, s.resource['k8s.pod.name']]).toEqual([w.parentSpanId, w.kind, w.status, w.service, w.resource['k8s.pod.name']]);
+      expect([s.parentSpanId, s.kind, s.status, s.service, s.resource['k8s.pod.name']]).toEqual([
+        w.parentSpanId,
+        w.kind,
+        w.status,
+        w.service,
+        w.resource['k8s.pod.name'],
+      ]);
       expect(s.exceptions.map((e) => e.type)).toEqual(w.exceptions.map((e) => e.type));
     }
     const traces = tracesInOrder();
@@ -89,16 +104,29 @@ describe('Tempo whole-trace searches', () => {
     expect(pay.some((s) => s.parentSpanId !== undefined)).toBe(true);
     const errs = data(await p.searchSpans(traceSearchQuery(R, { order: 'time_asc', status: 'error', limit: 1000 })));
     expect(sorted(errs.map(key))).toEqual(sorted(inRange((s) => s.status === 'error').map(key)));
-    const db = data(await p.searchSpans(traceSearchQuery(R, { order: 'time_asc', filters: [{ key: 'db.system', op: 'eq', value: 'postgresql' }], limit: 1000 })));
+    const db = data(
+      await p.searchSpans(
+        traceSearchQuery(R, {
+          order: 'time_asc',
+          filters: [{ key: 'db.system', op: 'eq', value: 'postgresql' }],
+          limit: 1000,
+        }),
+      ),
+    );
     expect(sorted(db.map(key))).toEqual(sorted(inRange((s) => s.attributes['db.system'] === 'postgresql').map(key)));
   });
 
   it('caps the traces fetched: the earliest ones, spans cut at the start of the first trace not read, truncated', async () => {
     const { ctx, events } = recording();
-    const o = await provider(tempo.url, { traceFetchLimit: 2 }).searchSpans(traceSearchQuery(R, { order: 'time_asc', limit: 1000 }), ctx);
+    const o = await provider(tempo.url, { traceFetchLimit: 2 }).searchSpans(
+      traceSearchQuery(R, { order: 'time_asc', limit: 1000 }),
+      ctx,
+    );
     const [a, b, next] = tracesInOrder();
     const cut = D.spans.filter((s) => s.traceId === next).reduce((m, s) => (s.start < m ? s.start : m), R.end);
-    expect(sorted(data(o).map(key))).toEqual(sorted(inRange((s) => (s.traceId === a || s.traceId === b) && s.start < cut).map(key)));
+    expect(sorted(data(o).map(key))).toEqual(
+      sorted(inRange((s) => (s.traceId === a || s.traceId === b) && s.start < cut).map(key)),
+    );
     expect(o.status === 'ok' && o.truncated).toBe(true);
     expect(events).toHaveLength(3);
   });
@@ -106,7 +134,12 @@ describe('Tempo whole-trace searches', () => {
   it('row limit: the first spans of the time order, truncated', async () => {
     const o = await provider(tempo.url).searchSpans(traceSearchQuery(R, { order: 'time_asc', limit: 3 }));
     const got = data(o);
-    expect(got.map((s) => s.start)).toEqual(inRange().map((s) => s.start).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, 3));
+    expect(got.map((s) => s.start)).toEqual(
+      inRange()
+        .map((s) => s.start)
+        .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
+        .slice(0, 3),
+    );
     expect(o.status === 'ok' && o.truncated).toBe(true);
   });
 
@@ -116,22 +149,33 @@ describe('Tempo whole-trace searches', () => {
     const o = await provider(tempo.url).searchSpans(traceSearchQuery(R, { order: 'time_asc', limit: 1000 }), ctx);
     const [a, b, next] = tracesInOrder();
     const cut = D.spans.filter((s) => s.traceId === next).reduce((m, s) => (s.start < m ? s.start : m), R.end);
-    expect(sorted(data(o).map(key))).toEqual(sorted(inRange((s) => (s.traceId === a || s.traceId === b) && s.start < cut).map(key)));
+    expect(sorted(data(o).map(key))).toEqual(
+      sorted(inRange((s) => (s.traceId === a || s.traceId === b) && s.start < cut).map(key)),
+    );
     expect(o).toMatchObject({ status: 'ok', truncated: true });
-    expect(o.status === 'ok' ? o.warnings.join() : '').toMatch(/read stopped after 2 of \d+ traces: skipped for budget/);
+    expect(o.status === 'ok' ? o.warnings.join() : '').toMatch(
+      /read stopped after 2 of \d+ traces: skipped for budget/,
+    );
   });
 
   it('a first fetch that fails is the answer; an unknown trace (404) is skipped; entry and slowest-span searches stay one request', async () => {
     scripted.reset();
-    scripted.route('GET', '/api/search', { body: JSON.parse(readFileSync('test/fixtures/tempo/search-traceql.json', 'utf8')) as unknown });
+    scripted.route('GET', '/api/search', {
+      body: JSON.parse(readFileSync('test/fixtures/tempo/search-traceql.json', 'utf8')) as unknown,
+    });
     scripted.route('GET', /^\/api\/traces\//, { status: 503, body: 'unavailable' });
     const range = TimeRange.of(1763726399000000000n, 1763726460000000000n);
     const p = provider(scripted.url);
-    expect(await p.searchSpans(traceSearchQuery(range, { order: 'time_asc' }))).toMatchObject({ status: 'retryable', kind: 'unavailable' });
+    expect(await p.searchSpans(traceSearchQuery(range, { order: 'time_asc' }))).toMatchObject({
+      status: 'retryable',
+      kind: 'unavailable',
+    });
     scripted.route('GET', /^\/api\/traces\//, { status: 404, body: 'trace not found' });
     expect(await p.searchSpans(traceSearchQuery(range, { order: 'time_asc' }))).toMatchObject({ status: 'no_data' });
     scripted.reset();
-    scripted.route('GET', '/api/search', { body: JSON.parse(readFileSync('test/fixtures/tempo/search-traceql.json', 'utf8')) as unknown });
+    scripted.route('GET', '/api/search', {
+      body: JSON.parse(readFileSync('test/fixtures/tempo/search-traceql.json', 'utf8')) as unknown,
+    });
     await p.searchSpans(traceSearchQuery(range, { order: 'time_asc', entryOnly: true, service: 'search' }));
     await p.searchSpans(traceSearchQuery(range, { order: 'duration_desc', status: 'error' }));
     await provider(scripted.url, { traceFetchLimit: 0 }).searchSpans(traceSearchQuery(range, { order: 'time_asc' }));
@@ -142,8 +186,16 @@ describe('Tempo whole-trace searches', () => {
   it('the search for trace ids asks one span per set and no select()', async () => {
     scripted.reset();
     scripted.route('GET', '/api/search', { body: { traces: [] } });
-    const o = await provider(scripted.url).searchSpans(traceSearchQuery(TimeRange.of(1763726399000000000n, 1763726460000000000n), { order: 'time_asc', limit: 7 }));
+    const o = await provider(scripted.url).searchSpans(
+      traceSearchQuery(TimeRange.of(1763726399000000000n, 1763726460000000000n), { order: 'time_asc', limit: 7 }),
+    );
     expect(o.status).toBe('no_data');
-    expect(Object.fromEntries(scripted.requests[0]?.query ?? [])).toEqual({ q: '{ }', start: '1763726399', end: '1763726460', limit: '500', spss: '1' });
+    expect(Object.fromEntries(scripted.requests[0]?.query ?? [])).toEqual({
+      q: '{ }',
+      start: '1763726399',
+      end: '1763726460',
+      limit: '500',
+      spss: '1',
+    });
   });
 });

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface CassetteEntry {
-  readonly request: { readonly method: string; readonly url: string; readonly headers: Record<string, string>; readonly body: unknown };
+  readonly request: {
+    readonly method: string;
+    readonly url: string;
+    readonly headers: Record<string, string>;
+    readonly body: unknown;
+  };
   readonly response: { readonly status: number; readonly headers: Record<string, string>; readonly body: unknown };
 }
 
@@ -24,7 +29,8 @@ export const CASSETTES = {
   metricsV1: 'v1__Metrics_2046978582__Query-timeseries-points-returns-OK-response_1049433794.json',
   timeseries: 'v2__Metrics_2046978582__Timeseries-cross-product-query-returns-OK-response_1643865340.json',
   timeseries400: 'v2__Metrics_2046978582__Timeseries-cross-product-query-returns-Bad-Request-response_2888179510.json',
-  timeseriesSpansEmpty: 'v2__Metrics_2046978582__Timeseries-cross-product-query-with-spans-data-source-returns-OK-response_1132781428.json',
+  timeseriesSpansEmpty:
+    'v2__Metrics_2046978582__Timeseries-cross-product-query-with-spans-data-source-returns-OK-response_1132781428.json',
 } as const;
 
 export function loadCassette(name: keyof typeof CASSETTES): Cassette {

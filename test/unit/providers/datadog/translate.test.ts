@@ -1,9 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { logQuery, metricQuery, traceSearchQuery, type AttributeFilter } from '../../../../src/providers/queries.js';
 import { TimeRange } from '../../../../src/providers/time-range.js';
-import { canonicalSpanId, canonicalTraceId, decimalToHex64, hexToDecimal64, traceIdSearchForms } from '../../../../src/providers/datadog/ids.js';
-import { escapeValue, filterTerm, isoMs, logSearchQuery, logsListBody, quotePhrase, searchKey, spanSearchQuery, spansListBody, traceByIdQuery } from '../../../../src/providers/datadog/translate.js';
-import { metricQueryString, metricScope, planMetricQuery } from '../../../../src/providers/datadog/translate-metrics.js';
+import {
+  canonicalSpanId,
+  canonicalTraceId,
+  decimalToHex64,
+  hexToDecimal64,
+  traceIdSearchForms,
+} from '../../../../src/providers/datadog/ids.js';
+import {
+  escapeValue,
+  filterTerm,
+  isoMs,
+  logSearchQuery,
+  logsListBody,
+  quotePhrase,
+  searchKey,
+  spanSearchQuery,
+  spansListBody,
+  traceByIdQuery,
+} from '../../../../src/providers/datadog/translate.js';
+import {
+  metricQueryString,
+  metricScope,
+  planMetricQuery,
+} from '../../../../src/providers/datadog/translate-metrics.js';
 
 const RANGE = TimeRange.fromMs(Date.UTC(2026, 10, 21, 10, 0, 0), Date.UTC(2026, 10, 21, 10, 15, 0));
 
@@ -57,8 +78,17 @@ describe('search keys and filter terms', () => {
 
 describe('span queries', () => {
   it('combines service, env, operation, duration and status', () => {
-    const q = traceSearchQuery(RANGE, { service: 'checkout', env: 'prod', operation: 'GET /cart', minDurationNanos: 250_000_000, status: 'error', filters: [{ key: 'http.route', op: 'eq', value: '/cart' }] });
-    expect(spanSearchQuery(q)).toBe('service:checkout env:prod @http.route:/cart (resource_name:GET\\ /cart OR operation_name:GET\\ /cart) @duration:>=250000000 status:error');
+    const q = traceSearchQuery(RANGE, {
+      service: 'checkout',
+      env: 'prod',
+      operation: 'GET /cart',
+      minDurationNanos: 250_000_000,
+      status: 'error',
+      filters: [{ key: 'http.route', op: 'eq', value: '/cart' }],
+    });
+    expect(spanSearchQuery(q)).toBe(
+      'service:checkout env:prod @http.route:/cart (resource_name:GET\\ /cart OR operation_name:GET\\ /cart) @duration:>=250000000 status:error',
+    );
   });
 
   it('is * when nothing filters', () => {
@@ -85,7 +115,9 @@ describe('span queries', () => {
 
   it('searches a trace by the decimal low 64 bits', () => {
     expect(traceByIdQuery('0000000000000000131ac8d3a72576df')).toBe('trace_id:1376633447483012831');
-    expect(traceByIdQuery('4bf92f3577b34da6a3ce929d0e0e4736')).toBe(`trace_id:${BigInt('0xa3ce929d0e0e4736').toString()}`);
+    expect(traceByIdQuery('4bf92f3577b34da6a3ce929d0e0e4736')).toBe(
+      `trace_id:${BigInt('0xa3ce929d0e0e4736').toString()}`,
+    );
   });
 
   it('formats instants with milliseconds', () => {
@@ -105,7 +137,9 @@ describe('trace and span ids', () => {
   it('widens trace ids with _dd.p.tid, prefers otel.trace_id', () => {
     expect(canonicalTraceId('1376633447483012831')).toBe('0000000000000000131ac8d3a72576df');
     expect(canonicalTraceId('1376633447483012831', '6650f6d700000000')).toBe('6650f6d700000000131ac8d3a72576df');
-    expect(canonicalTraceId('1', undefined, '4BF92F3577B34DA6A3CE929D0E0E4736')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(canonicalTraceId('1', undefined, '4BF92F3577B34DA6A3CE929D0E0E4736')).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    );
     expect(canonicalTraceId(undefined)).toBeUndefined();
   });
 
@@ -115,25 +149,38 @@ describe('trace and span ids', () => {
   });
 
   it('gives both search forms of a 128-bit id', () => {
-    expect(traceIdSearchForms('6650f6d700000000131ac8d3a72576df')).toEqual({ decimal: '1376633447483012831', hex: '6650f6d700000000131ac8d3a72576df', upper: '6650f6d700000000' });
+    expect(traceIdSearchForms('6650f6d700000000131ac8d3a72576df')).toEqual({
+      decimal: '1376633447483012831',
+      hex: '6650f6d700000000131ac8d3a72576df',
+      upper: '6650f6d700000000',
+    });
   });
 });
 
 describe('log queries', () => {
   it('pivots on the three trace id spellings', () => {
     const q = logQuery(RANGE, { service: 'cart', traceIds: ['0000000000000000131ac8d3a72576df'] });
-    expect(logSearchQuery(q)).toBe('service:cart (trace_id:1376633447483012831 OR @dd.trace_id:1376633447483012831 OR @otel.trace_id:0000000000000000131ac8d3a72576df)');
+    expect(logSearchQuery(q)).toBe(
+      'service:cart (trace_id:1376633447483012831 OR @dd.trace_id:1376633447483012831 OR @otel.trace_id:0000000000000000131ac8d3a72576df)',
+    );
   });
 
   it('maps a minimum severity to Datadog statuses and text to a quoted phrase', () => {
     const q = logQuery(RANGE, { minSeverity: 'error', text: 'payment "declined"' });
     expect(logSearchQuery(q)).toBe('status:(emergency OR alert OR critical OR error) "payment \\"declined\\""');
-    expect(logSearchQuery(logQuery(RANGE, { minSeverity: 'warn' }))).toBe('status:(emergency OR alert OR critical OR error OR warn)');
+    expect(logSearchQuery(logQuery(RANGE, { minSeverity: 'warn' }))).toBe(
+      'status:(emergency OR alert OR critical OR error OR warn)',
+    );
   });
 
   it('builds the list body with sort by order', () => {
     const body = logsListBody(logQuery(RANGE, { order: 'time_desc' }), { limit: 50 });
-    expect(body).toEqual({ filter: { query: '*', from: '2026-11-21T10:00:00.000Z', to: '2026-11-21T10:15:00.000Z', indexes: ['*'] }, options: { timezone: 'GMT' }, page: { limit: 50 }, sort: '-timestamp' });
+    expect(body).toEqual({
+      filter: { query: '*', from: '2026-11-21T10:00:00.000Z', to: '2026-11-21T10:15:00.000Z', indexes: ['*'] },
+      options: { timezone: 'GMT' },
+      page: { limit: 50 },
+      sort: '-timestamp',
+    });
   });
 });
 
@@ -145,7 +192,13 @@ describe('metric queries', () => {
     ['rate', 'sum:http.server.duration{service:checkout,env:prod} by {http.route}.as_rate().rollup(avg, 60)'],
     ['p95', 'p95:http.server.duration{service:checkout,env:prod} by {http.route}.rollup(60)'],
   ] as const)('%s -> %s', (aggregation, expected) => {
-    const q = metricQuery(RANGE, { name: 'http.server.duration', service: 'checkout', env: 'prod', aggregation, groupBy: ['http.route'] });
+    const q = metricQuery(RANGE, {
+      name: 'http.server.duration',
+      service: 'checkout',
+      env: 'prod',
+      aggregation,
+      groupBy: ['http.route'],
+    });
     expect(metricQueryString(q, 'http.server.duration')).toBe(expected);
   });
 
@@ -164,11 +217,25 @@ describe('metric queries', () => {
 
   it('plans named metrics on v1 with second timestamps', () => {
     const plan = planMetricQuery(metricQuery(RANGE, { name: 'system.cpu.idle' }));
-    expect(plan).toEqual({ kind: 'v1', names: ['system.cpu.idle'], query: 'avg:system.cpu.idle{*}.rollup(avg, 60)', fromSec: RANGE.startMs / 1000, toSec: RANGE.endMs / 1000 });
+    expect(plan).toEqual({
+      kind: 'v1',
+      names: ['system.cpu.idle'],
+      query: 'avg:system.cpu.idle{*}.rollup(avg, 60)',
+      fromSec: RANGE.startMs / 1000,
+      toSec: RANGE.endMs / 1000,
+    });
   });
 
   it('plans latency from spans on v2 timeseries', () => {
-    const plan = planMetricQuery(metricQuery(RANGE, { family: 'latency', service: 'cart', aggregation: 'p99', groupBy: ['http.route'], stepSeconds: 30 }));
+    const plan = planMetricQuery(
+      metricQuery(RANGE, {
+        family: 'latency',
+        service: 'cart',
+        aggregation: 'p99',
+        groupBy: ['http.route'],
+        stepSeconds: 30,
+      }),
+    );
     expect(plan.kind).toBe('v2-spans');
     if (plan.kind !== 'v2-spans') return;
     expect(plan.name).toBe('span.duration');
@@ -176,7 +243,16 @@ describe('metric queries', () => {
       from: RANGE.startMs,
       to: RANGE.endMs,
       interval: 30_000,
-      queries: [{ dataSource: 'spans', name: 'a', compute: { aggregation: 'pc99', metric: '@duration', interval: 30_000 }, indexes: ['*'], search: { query: 'service:cart' }, groupBy: [{ facet: '@http.route', limit: 10 }] }],
+      queries: [
+        {
+          dataSource: 'spans',
+          name: 'a',
+          compute: { aggregation: 'pc99', metric: '@duration', interval: 30_000 },
+          indexes: ['*'],
+          search: { query: 'service:cart' },
+          groupBy: [{ facet: '@http.route', limit: 10 }],
+        },
+      ],
       formulas: [{ formula: 'a', limit: { count: 10, order: 'desc' } }],
     });
   });
@@ -197,6 +273,10 @@ describe('metric queries', () => {
 
   it('rounds the search window outwards to whole milliseconds', () => {
     const r = TimeRange.of(RANGE.start - 1n, RANGE.end + 1n);
-    expect(spansListBody('*', r, { limit: 1, sort: 'timestamp' }).data?.attributes?.filter).toEqual({ query: '*', from: '2026-11-21T09:59:59.999Z', to: '2026-11-21T10:15:00.001Z' });
+    expect(spansListBody('*', r, { limit: 1, sort: 'timestamp' }).data?.attributes?.filter).toEqual({
+      query: '*',
+      from: '2026-11-21T09:59:59.999Z',
+      to: '2026-11-21T10:15:00.001Z',
+    });
   });
 });

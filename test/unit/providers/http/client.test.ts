@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../../../src/kernel/clock.js';
 import { SecretScrubber } from '../../../../src/kernel/secrets.js';
-import { BUDGET_REFUSED, HttpClient, type CallEvent, type HttpClientOptions } from '../../../../src/providers/http/client.js';
+import {
+  BUDGET_REFUSED,
+  HttpClient,
+  type CallEvent,
+  type HttpClientOptions,
+} from '../../../../src/providers/http/client.js';
 import { outcome } from '../../../../src/providers/outcome.js';
 import { startFakeHttpServer, type FakeHttpServer } from '../../../support/fake-http-server.js';
 
@@ -49,17 +54,26 @@ const decodeItems = (body: unknown) => {
   if (!Array.isArray(items)) throw new Error('items is not a list');
   return outcome.fromList('fake', items as number[], 'no items');
 };
-const get = (c: HttpClient, path = '/q', extra: object = {}, ctx = {}) => c.request({ endpoint: 'q', path, query: { a: 'b' }, decode: decodeItems, ...extra }, ctx);
+const get = (c: HttpClient, path = '/q', extra: object = {}, ctx = {}) =>
+  c.request({ endpoint: 'q', path, query: { a: 'b' }, decode: decodeItems, ...extra }, ctx);
 
 describe('HttpClient', () => {
   it('joins the base URL, sends default headers and decodes a 2xx body', async () => {
     server.route('GET', '/prefix/q', { status: 200, body: { items: [1, 2] } });
-    expect(await get(client())).toEqual({ status: 'ok', provider: 'fake', data: [1, 2], truncated: false, warnings: [] });
+    expect(await get(client())).toEqual({
+      status: 'ok',
+      provider: 'fake',
+      data: [1, 2],
+      truncated: false,
+      warnings: [],
+    });
     const [req] = server.requests;
     expect(req?.query.get('a')).toBe('b');
     expect(req?.headers['authorization']).toBe('Bearer tok-abcdef123');
     expect(req?.headers['x-scope-orgid']).toBe('team-a');
-    expect(events).toEqual([{ provider: 'fake', endpoint: 'q', attempt: 1, status: 200, durationMs: expect.any(Number) as number }]);
+    expect(events).toEqual([
+      { provider: 'fake', endpoint: 'q', attempt: 1, status: 200, durationMs: expect.any(Number) as number },
+    ]);
   });
 
   it('an empty answer is no_data, not a failure', async () => {
@@ -68,11 +82,19 @@ describe('HttpClient', () => {
   });
 
   it('retries 503 with jittered backoff and reports every attempt', async () => {
-    server.route('GET', '/prefix/q', [{ status: 503, body: 'busy' }, { status: 502 }, { status: 200, body: { items: [7] } }]);
+    server.route('GET', '/prefix/q', [
+      { status: 503, body: 'busy' },
+      { status: 502 },
+      { status: 200, body: { items: [7] } },
+    ]);
     const o = await get(client());
     expect(o.status).toBe('ok');
     expect(sleeps).toEqual([100, 200]);
-    expect(events.map((e) => [e.attempt, e.status])).toEqual([[1, 503], [2, 502], [3, 200]]);
+    expect(events.map((e) => [e.attempt, e.status])).toEqual([
+      [1, 503],
+      [2, 502],
+      [3, 200],
+    ]);
   });
 
   it('stops at the attempt cap with the last retryable outcome', async () => {
@@ -82,18 +104,33 @@ describe('HttpClient', () => {
   });
 
   it('honours Retry-After in seconds and as an HTTP date', async () => {
-    server.route('GET', '/prefix/q', [{ status: 429, headers: { 'retry-after': '2' } }, { status: 429, headers: { 'retry-after': new Date(NOW + 2000 + 5000).toUTCString() } }, { body: { items: [1] } }]);
+    server.route('GET', '/prefix/q', [
+      { status: 429, headers: { 'retry-after': '2' } },
+      { status: 429, headers: { 'retry-after': new Date(NOW + 2000 + 5000).toUTCString() } },
+      { body: { items: [1] } },
+    ]);
     expect((await get(client())).status).toBe('ok');
     expect(sleeps).toEqual([2000, 5000]);
   });
 
   it('returns 429 as retryable rate_limited with retryAfterMs when retries are exhausted', async () => {
     server.route('GET', '/prefix/q', { status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } });
-    expect(await get(client({ retry: { maxAttempts: 1 } }))).toEqual({ status: 'retryable', provider: 'fake', kind: 'rate_limited', reason: 'q: HTTP 429: slow down', retryAfterMs: 1000 });
+    expect(await get(client({ retry: { maxAttempts: 1 } }))).toEqual({
+      status: 'retryable',
+      provider: 'fake',
+      kind: 'rate_limited',
+      reason: 'q: HTTP 429: slow down',
+      retryAfterMs: 1000,
+    });
   });
 
   it('does not retry 500, 400, 401, 404', async () => {
-    for (const [status, kind] of [[500, 'unavailable'], [400, 'bad_request'], [401, 'auth'], [404, 'not_found']] as const) {
+    for (const [status, kind] of [
+      [500, 'unavailable'],
+      [400, 'bad_request'],
+      [401, 'auth'],
+      [404, 'not_found'],
+    ] as const) {
       server.reset();
       server.route('GET', '/prefix/q', { status, body: { error: `e${status}` } });
       const o = await get(client());
@@ -119,7 +156,10 @@ describe('HttpClient', () => {
 
   it('does not call at all when the deadline has passed', async () => {
     server.route('GET', '/prefix/q', { body: { items: [1] } });
-    expect(await get(client(), '/q', {}, { deadlineMs: NOW - 1 })).toMatchObject({ status: 'retryable', kind: 'timeout' });
+    expect(await get(client(), '/q', {}, { deadlineMs: NOW - 1 })).toMatchObject({
+      status: 'retryable',
+      kind: 'timeout',
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -127,12 +167,18 @@ describe('HttpClient', () => {
     server.route('GET', '/prefix/q', [{ delayMs: 1500, body: { items: [1] } }, { body: { items: [2] } }]);
     const o = await get(client({ timeoutMs: 200 }));
     expect(o).toMatchObject({ status: 'ok', data: [2] });
-    expect(events.map((e) => [e.attempt, e.status, e.error])).toEqual([[1, 0, 'timeout'], [2, 200, undefined]]);
+    expect(events.map((e) => [e.attempt, e.status, e.error])).toEqual([
+      [1, 0, 'timeout'],
+      [2, 200, undefined],
+    ]);
   });
 
   it('maps a closed connection to retryable unavailable', async () => {
     server.route('GET', '/prefix/q', { close: true });
-    expect(await get(client({ retry: { maxAttempts: 2, initialBackoffMs: 1 } }))).toMatchObject({ status: 'retryable', kind: 'unavailable' });
+    expect(await get(client({ retry: { maxAttempts: 2, initialBackoffMs: 1 } }))).toMatchObject({
+      status: 'retryable',
+      kind: 'unavailable',
+    });
     expect(server.requests).toHaveLength(2);
   });
 
@@ -140,7 +186,11 @@ describe('HttpClient', () => {
     const gone = await startFakeHttpServer();
     const url = gone.url;
     await gone.stop();
-    const o = await client({ baseUrl: url, retry: { maxAttempts: 1 } }).request({ endpoint: 'q', path: '/q', decode: decodeItems });
+    const o = await client({ baseUrl: url, retry: { maxAttempts: 1 } }).request({
+      endpoint: 'q',
+      path: '/q',
+      decode: decodeItems,
+    });
     expect(o).toMatchObject({ status: 'retryable', kind: 'unavailable', reason: 'q: connection refused' });
   });
 
@@ -148,13 +198,22 @@ describe('HttpClient', () => {
     server.route('GET', '/prefix/q', { body: '<html>gateway</html>' });
     expect(await get(client())).toMatchObject({ status: 'failed', kind: 'malformed' });
     server.route('GET', '/prefix/q', { body: { items: 'nope' } });
-    expect(await get(client())).toMatchObject({ status: 'failed', kind: 'malformed', reason: 'q: unexpected response shape: items is not a list' });
+    expect(await get(client())).toMatchObject({
+      status: 'failed',
+      kind: 'malformed',
+      reason: 'q: unexpected response shape: items is not a list',
+    });
   });
 
   it('refuses a call the budget does not allow, without calling', async () => {
     server.route('GET', '/prefix/q', { body: { items: [1] } });
     const o = await get(client(), '/q', {}, { budget: () => false });
-    expect(o).toEqual({ status: 'failed', provider: 'fake', kind: 'rate_limited', reason: `${BUDGET_REFUSED}: q not called` });
+    expect(o).toEqual({
+      status: 'failed',
+      provider: 'fake',
+      kind: 'rate_limited',
+      reason: `${BUDGET_REFUSED}: q not called`,
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -168,7 +227,12 @@ describe('HttpClient', () => {
   });
 
   it('never lets a credential into an outcome', async () => {
-    server.route('GET', '/prefix/q', { status: 400, body: { error: 'bad key sup3r-secret-key; got header Authorization: Bearer tok-abcdef123 from /q?api_key=zzzzzz' } });
+    server.route('GET', '/prefix/q', {
+      status: 400,
+      body: {
+        error: 'bad key sup3r-secret-key; got header Authorization: Bearer tok-abcdef123 from /q?api_key=zzzzzz',
+      },
+    });
     const o = await get(client());
     const text = JSON.stringify(o);
     expect(text).not.toContain('sup3r-secret-key');
@@ -179,7 +243,9 @@ describe('HttpClient', () => {
 
   it('builds credential-free API URLs for deep links', () => {
     const c = client({ baseUrl: 'http://user:pa55word@h:9/' });
-    expect(c.apiUrl({ path: '/q', query: { query: 'up', api_key: 'k' } })).toBe('http://h:9/q?query=up&api_key=[REDACTED]');
+    expect(c.apiUrl({ path: '/q', query: { query: 'up', api_key: 'k' } })).toBe(
+      'http://h:9/q?query=up&api_key=[REDACTED]',
+    );
   });
 
   it('stops when the caller aborts', async () => {
@@ -192,7 +258,10 @@ describe('HttpClient', () => {
   it('probes readiness: healthy, degraded when not ready, unhealthy when unreachable or refused', async () => {
     server.route('GET', '/prefix/ready', { body: 'ready' });
     expect(await client().probe('/ready')).toMatchObject({ status: 'healthy' });
-    server.route('GET', '/prefix/ready', { status: 503, body: 'Ingester not ready: waiting for 15s after being ready' });
+    server.route('GET', '/prefix/ready', {
+      status: 503,
+      body: 'Ingester not ready: waiting for 15s after being ready',
+    });
     expect(await client().probe('/ready')).toMatchObject({ status: 'degraded' });
     server.route('GET', '/prefix/ready', { status: 401 });
     expect(await client().probe('/ready')).toMatchObject({ status: 'unhealthy' });

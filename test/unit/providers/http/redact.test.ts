@@ -12,7 +12,9 @@ describe('URL and text redaction', () => {
   });
 
   it('masks Authorization-like headers, bearer tokens and api keys inside free text', () => {
-    expect(redactText('request had Authorization: Bearer abcdef123456 and failed')).toBe('request had Authorization: [REDACTED] and failed');
+    expect(redactText('request had Authorization: Bearer abcdef123456 and failed')).toBe(
+      'request had Authorization: [REDACTED] and failed',
+    );
     expect(redactText('{"headers":{"DD-API-KEY":"k3y-value"}}')).toBe('{"headers":{"DD-API-KEY":"[REDACTED]"}}');
     expect(redactText('use Bearer eyJhbGciOi.xyz to log in')).toBe('use Bearer [REDACTED] to log in');
     expect(redactText('GET /q?x=1&api_key=secret99 HTTP/1.1')).toBe('GET /q?x=1&api_key=[REDACTED] HTTP/1.1');
@@ -21,7 +23,11 @@ describe('URL and text redaction', () => {
 
   it('scrubs config secrets, the client credential header values and base URL user-info', () => {
     const shared = new SecretScrubber().register('config-secret-1');
-    const scrub = buildScrub(shared, { Authorization: 'Basic dXNlcjpwYXNz', 'X-Scope-OrgID': 'tenant-a' }, 'http://alice:wonderland@h:1');
+    const scrub = buildScrub(
+      shared,
+      { Authorization: 'Basic dXNlcjpwYXNz', 'X-Scope-OrgID': 'tenant-a' },
+      'http://alice:wonderland@h:1',
+    );
     const out = scrub('echo: config-secret-1 dXNlcjpwYXNz wonderland tenant-a');
     expect(out).not.toContain('config-secret-1');
     expect(out).not.toContain('dXNlcjpwYXNz');
@@ -32,10 +38,16 @@ describe('URL and text redaction', () => {
 
 describe('URL joining', () => {
   it('keeps a base path prefix, joins with one slash and appends query keys in order', () => {
-    expect(joinUrl('http://h:3100/loki-proxy/', '/loki/api/v1/query_range', { query: '{a="b"}', limit: 5, skip: undefined }).toString()).toBe(
-      'http://h:3100/loki-proxy/loki/api/v1/query_range?query=%7Ba%3D%22b%22%7D&limit=5',
-    );
+    expect(
+      joinUrl('http://h:3100/loki-proxy/', '/loki/api/v1/query_range', {
+        query: '{a="b"}',
+        limit: 5,
+        skip: undefined,
+      }).toString(),
+    ).toBe('http://h:3100/loki-proxy/loki/api/v1/query_range?query=%7Ba%3D%22b%22%7D&limit=5');
     expect(joinUrl('http://h', 'ready').toString()).toBe('http://h/ready');
-    expect(joinUrl('http://h/api', '/v1/series', { 'match[]': ['up', 'x'] }).search).toBe('?match%5B%5D=up&match%5B%5D=x');
+    expect(joinUrl('http://h/api', '/v1/series', { 'match[]': ['up', 'x'] }).search).toBe(
+      '?match%5B%5D=up&match%5B%5D=x',
+    );
   });
 });

@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, decideRetry, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../../../src/providers/http/retry.js';
+import {
+  backoffMs,
+  decideRetry,
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryOptions,
+} from '../../../../src/providers/http/retry.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
-const opts: RetryOptions = { ...DEFAULT_RETRY, maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1000, multiplier: 2, jitter: 0.2, minAttemptMs: 200 };
+const opts: RetryOptions = {
+  ...DEFAULT_RETRY,
+  maxAttempts: 4,
+  initialBackoffMs: 100,
+  maxBackoffMs: 1000,
+  multiplier: 2,
+  jitter: 0.2,
+  minAttemptMs: 200,
+};
 
 describe('Retry-After parsing', () => {
   it.each([
@@ -58,14 +73,20 @@ describe('retry decisions', () => {
 
   it('honours Retry-After instead of the backoff, unless it is too long', () => {
     expect(decideRetry({ ...base, attempt: 1, retryAfterMs: 2500 })).toEqual({ retry: true, waitMs: 2500 });
-    expect(decideRetry({ ...base, attempt: 1, retryAfterMs: opts.maxRetryAfterMs + 1 })).toEqual({ retry: false, why: 'retry_after_too_long' });
+    expect(decideRetry({ ...base, attempt: 1, retryAfterMs: opts.maxRetryAfterMs + 1 })).toEqual({
+      retry: false,
+      why: 'retry_after_too_long',
+    });
   });
 
   it('never starts a retry that would end past the deadline', () => {
     // wait 100 + min attempt 200 = 300 ms needed
     expect(decideRetry({ ...base, attempt: 1, deadlineMs: NOW + 300 })).toEqual({ retry: true, waitMs: 100 });
     expect(decideRetry({ ...base, attempt: 1, deadlineMs: NOW + 299 })).toEqual({ retry: false, why: 'deadline' });
-    expect(decideRetry({ ...base, attempt: 1, retryAfterMs: 5000, deadlineMs: NOW + 5100 })).toEqual({ retry: false, why: 'deadline' });
+    expect(decideRetry({ ...base, attempt: 1, retryAfterMs: 5000, deadlineMs: NOW + 5100 })).toEqual({
+      retry: false,
+      why: 'deadline',
+    });
   });
 
   it('retries exactly 429, 502, 503, 504', () => {

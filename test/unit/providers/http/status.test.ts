@@ -23,17 +23,39 @@ describe('HTTP status mapping', () => {
   });
 
   it('lets the provider say that 404 means no data', () => {
-    expect(mapStatus('p', 'trace', 404, 'trace not found', undefined, 'no_data')).toEqual({ status: 'no_data', provider: 'p', reason: 'trace: HTTP 404: trace not found', warnings: [] });
+    expect(mapStatus('p', 'trace', 404, 'trace not found', undefined, 'no_data')).toEqual({
+      status: 'no_data',
+      provider: 'p',
+      reason: 'trace: HTTP 404: trace not found',
+      warnings: [],
+    });
   });
 
   it('carries Retry-After on 429 and the vendor message on 400', () => {
-    expect(mapStatus('p', 'q', 429, '', 3000, 'failed')).toMatchObject({ status: 'retryable', kind: 'rate_limited', retryAfterMs: 3000 });
-    const bad = mapStatus('prometheus', 'query_range', 400, '{"status":"error","errorType":"bad_data","error":"parse error at char 5: unexpected \\"}\\""}', undefined, 'failed');
-    expect(bad).toEqual({ status: 'failed', provider: 'prometheus', kind: 'bad_request', reason: 'query_range: HTTP 400: parse error at char 5: unexpected "}"' });
+    expect(mapStatus('p', 'q', 429, '', 3000, 'failed')).toMatchObject({
+      status: 'retryable',
+      kind: 'rate_limited',
+      retryAfterMs: 3000,
+    });
+    const bad = mapStatus(
+      'prometheus',
+      'query_range',
+      400,
+      '{"status":"error","errorType":"bad_data","error":"parse error at char 5: unexpected \\"}\\""}',
+      undefined,
+      'failed',
+    );
+    expect(bad).toEqual({
+      status: 'failed',
+      provider: 'prometheus',
+      kind: 'bad_request',
+      reason: 'query_range: HTTP 400: parse error at char 5: unexpected "}"',
+    });
   });
 
   it('maps transport failures', () => {
-    const n = (cause: 'timeout' | 'aborted' | 'refused' | 'reset' | 'too_large' | 'other') => mapNetwork('p', 'ep', { kind: 'network', cause, message: cause, url: 'http://x' });
+    const n = (cause: 'timeout' | 'aborted' | 'refused' | 'reset' | 'too_large' | 'other') =>
+      mapNetwork('p', 'ep', { kind: 'network', cause, message: cause, url: 'http://x' });
     expect(n('timeout')).toMatchObject({ status: 'retryable', kind: 'timeout' });
     expect(n('refused')).toMatchObject({ status: 'retryable', kind: 'unavailable' });
     expect(n('reset')).toMatchObject({ status: 'retryable', kind: 'unavailable' });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LOKI_DEFAULTS, type LokiSettings } from '../../../../src/providers/loki/config.js';
-import { buildLogQL, escapeRegex, logqlString, lokiLabelName, queryRangeParams } from '../../../../src/providers/loki/translate.js';
+import {
+  buildLogQL,
+  escapeRegex,
+  logqlString,
+  lokiLabelName,
+  queryRangeParams,
+} from '../../../../src/providers/loki/translate.js';
 import { logQuery } from '../../../../src/providers/queries.js';
 import { TimeRange } from '../../../../src/providers/time-range.js';
 
@@ -15,12 +21,29 @@ describe('LogQL translation', () => {
     [{ service: 'we"ird\\svc' }, '{service_name="we\\"ird\\\\svc"}'],
     [{ service: 'a', text: 'Timeout (5s)' }, '{service_name="a"} |~ "(?i)Timeout \\\\(5s\\\\)"'],
     [{ service: 'a', text: 'say "hi"' }, '{service_name="a"} |~ "(?i)say \\"hi\\""'],
-    [{ service: 'a', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'] }, '{service_name="a"} | trace_id="4bf92f3577b34da6a3ce929d0e0e4736"'],
-    [{ service: 'a', traceIds: ['bbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaa'] }, '{service_name="a"} | trace_id=~"(?i)(aaaaaaaaaaaaaaaa|bbbbbbbbbbbbbbbb)"'],
-    [{ service: 'a', minSeverity: 'warn' as const }, '{service_name="a"} | detected_level=~"(?i)(warn|warning|error|err|eror|fatal|critical|crit|panic|emerg|alert)"'],
+    [
+      { service: 'a', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'] },
+      '{service_name="a"} | trace_id="4bf92f3577b34da6a3ce929d0e0e4736"',
+    ],
+    [
+      { service: 'a', traceIds: ['bbbbbbbbbbbbbbbb', 'aaaaaaaaaaaaaaaa'] },
+      '{service_name="a"} | trace_id=~"(?i)(aaaaaaaaaaaaaaaa|bbbbbbbbbbbbbbbb)"',
+    ],
+    [
+      { service: 'a', minSeverity: 'warn' as const },
+      '{service_name="a"} | detected_level=~"(?i)(warn|warning|error|err|eror|fatal|critical|crit|panic|emerg|alert)"',
+    ],
     [{ service: 'a', minSeverity: 'trace' as const }, '{service_name="a"}'],
     [
-      { service: 'a', filters: [{ key: 'k8s.pod.name', op: 'eq' as const, value: 'p-1' }, { key: 'http.route', op: 'contains' as const, value: '/v1/a.b' }, { key: 'user-id', op: 'exists' as const }, { key: 'code', op: 'neq' as const, value: '200' }] },
+      {
+        service: 'a',
+        filters: [
+          { key: 'k8s.pod.name', op: 'eq' as const, value: 'p-1' },
+          { key: 'http.route', op: 'contains' as const, value: '/v1/a.b' },
+          { key: 'user-id', op: 'exists' as const },
+          { key: 'code', op: 'neq' as const, value: '200' },
+        ],
+      },
       '{service_name="a"} | code!="200" | http_route=~".*/v1/a\\\\.b.*" | k8s_pod_name="p-1" | user_id!=""',
     ],
   ])('%j -> %s', (o, expected) => {
@@ -28,16 +51,29 @@ describe('LogQL translation', () => {
   });
 
   it('adds the parser before label filters and can filter trace ids on the line', () => {
-    const q = logQuery(range, { service: 'a', text: 'x', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'], minSeverity: 'error' });
+    const q = logQuery(range, {
+      service: 'a',
+      text: 'x',
+      traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+      minSeverity: 'error',
+    });
     expect(buildLogQL(q, { ...s, parser: 'json', traceIdFilter: 'line', levelLabel: 'level' })).toBe(
       '{service_name="a"} |~ "(?i)x" |~ "(?i)(4bf92f3577b34da6a3ce929d0e0e4736)" | json | level=~"(?i)(error|err|eror|fatal|critical|crit|panic|emerg|alert)"',
     );
-    expect(buildLogQL(q, { ...s, parser: 'logfmt', serviceLabels: ['service'], envLabels: ['deployment_environment'] })).toContain('{service="a"} |~ "(?i)x" | logfmt | trace_id=');
+    expect(
+      buildLogQL(q, { ...s, parser: 'logfmt', serviceLabels: ['service'], envLabels: ['deployment_environment'] }),
+    ).toContain('{service="a"} |~ "(?i)x" | logfmt | trace_id=');
   });
 
   it('builds query_range parameters in nanoseconds with direction and a capped limit', () => {
     const p = queryRangeParams(logQuery(range, { service: 'a', order: 'time_desc', limit: 9000 }), s);
-    expect(p).toEqual({ query: '{service_name="a"}', start: range.start.toString(), end: (range.start + 900_000_000_000n).toString(), limit: 5000, direction: 'backward' });
+    expect(p).toEqual({
+      query: '{service_name="a"}',
+      start: range.start.toString(),
+      end: (range.start + 900_000_000_000n).toString(),
+      limit: 5000,
+      direction: 'backward',
+    });
     expect(queryRangeParams(logQuery(range, { limit: 10 }), s).direction).toBe('forward');
   });
 

@@ -35,7 +35,9 @@ function trace(n: number, sec: number, path: readonly string[]): Span[] {
 }
 
 // 600 traces, one a second, through api -> db; one trace through the rarely called "ledger" at second 590.
-const spans = [...Array.from({ length: 600 }, (_, n) => trace(n + 1, n, n === 589 ? ['api', 'ledger'] : ['api', 'db']))].flat();
+const spans = [
+  ...Array.from({ length: 600 }, (_, n) => trace(n + 1, n, n === 589 ? ['api', 'ledger'] : ['api', 'db'])),
+].flat();
 const provider = createMemoryProvider({ name: 'mem', spans, capabilities: ['traces', 'topology'] });
 const sample = async (limit: number, part?: { index: number; of: number }) => {
   const o = await provider.searchSpans(traceSearchQuery(R, { order: 'sampled', limit, ...(part ? { part } : {}) }));
@@ -91,7 +93,10 @@ describe('memory service map', () => {
       ['gateway', 'api', 'mem'],
     ]);
     const early = await provider.fetchServiceMap(TimeRange.of(0n, 100n * S));
-    expect(early.status === 'ok' ? early.data.map((e) => `${e.caller}>${e.callee}`) : early.status).toEqual(['api>db', 'gateway>api']);
+    expect(early.status === 'ok' ? early.data.map((e) => `${e.caller}>${e.callee}`) : early.status).toEqual([
+      'api>db',
+      'gateway>api',
+    ]);
     expect((await provider.fetchServiceMap(TimeRange.of(700n * S, 800n * S))).status).toBe('no_data');
   });
 

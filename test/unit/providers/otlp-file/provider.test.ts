@@ -21,8 +21,18 @@ describe('otlp-file on a real incident (Nezha TrainTicket, 2023-01-29 10:20)', (
   it('loads every span, log record and point (counts computed independently with zcat | python json)', async () => {
     const r = await p.load();
     // python3: sum of len(spans) over resourceSpans/scopeSpans; logRecords; dataPoints of every metric.
-    expect({ spans: r.spans, traces: r.traces, logs: r.logs, points: r.points, problems: r.problemCount }).toEqual({ spans: 3942, traces: 102, logs: 1833, points: 8047, problems: 0 });
-    expect(r.files.map((f) => [f.file, f.gzip, f.lines])).toEqual([['logs.jsonl.gz', true, 3], ['metrics.jsonl.gz', true, 47], ['traces.jsonl.gz', true, 3]]);
+    expect({ spans: r.spans, traces: r.traces, logs: r.logs, points: r.points, problems: r.problemCount }).toEqual({
+      spans: 3942,
+      traces: 102,
+      logs: 1833,
+      points: 8047,
+      problems: 0,
+    });
+    expect(r.files.map((f) => [f.file, f.gzip, f.lines])).toEqual([
+      ['logs.jsonl.gz', true, 3],
+      ['metrics.jsonl.gz', true, 47],
+      ['traces.jsonl.gz', true, 3],
+    ]);
   });
 
   it('finds the TrainTicket services', async () => {
@@ -30,7 +40,14 @@ describe('otlp-file on a real incident (Nezha TrainTicket, 2023-01-29 10:20)', (
     expect(o.status).toBe('ok');
     const services = new Set(o.status === 'ok' ? o.data.map((s) => s.service) : []);
     expect(services.size).toBe(24);
-    for (const s of ['ts-gateway-service', 'ts-travel-service', 'ts-order-service', 'ts-auth-service', 'ts-verification-code-service']) expect(services.has(s)).toBe(true);
+    for (const s of [
+      'ts-gateway-service',
+      'ts-travel-service',
+      'ts-order-service',
+      'ts-auth-service',
+      'ts-verification-code-service',
+    ])
+      expect(services.has(s)).toBe(true);
   });
 
   it('assembles a known trace: 15 spans, one root, every parent present, start order', async () => {
@@ -39,7 +56,9 @@ describe('otlp-file on a real incident (Nezha TrainTicket, 2023-01-29 10:20)', (
     if (o.status !== 'ok') return;
     expect(o.data).toHaveLength(15);
     const ids = new Set(o.data.map((s) => s.spanId));
-    expect(o.data.filter((s) => s.parentSpanId === undefined).map((s) => [s.spanId, s.service, s.operation])).toEqual([['351f9a46947d7e4f', 'ts-gateway-service', '/*']]);
+    expect(o.data.filter((s) => s.parentSpanId === undefined).map((s) => [s.spanId, s.service, s.operation])).toEqual([
+      ['351f9a46947d7e4f', 'ts-gateway-service', '/*'],
+    ]);
     for (const s of o.data) if (s.parentSpanId) expect(ids.has(s.parentSpanId)).toBe(true);
     expect(o.data[0]?.start).toBe(1674987552039000000n);
     expect(o.data.map((s) => s.service).filter((s) => s === 'ts-verification-code-service')).toHaveLength(2);
@@ -63,7 +82,11 @@ describe('otlp-file with broken input', () => {
     const p = createOtlpFileProvider({ dir: join(FIXTURES, 'malformed') });
     const r = await p.load();
     expect(r.spans).toBe(4);
-    expect(r.problems.map((x) => [x.file, x.line])).toEqual([['traces.jsonl', 2], ['traces.jsonl', 3], ['traces.jsonl', 4]]);
+    expect(r.problems.map((x) => [x.file, x.line])).toEqual([
+      ['traces.jsonl', 2],
+      ['traces.jsonl', 3],
+      ['traces.jsonl', 4],
+    ]);
     expect(r.problems[0]?.message).toMatch(/invalid JSON/);
     expect(r.problems[1]?.message).toMatch(/not an OTLP export request/);
     expect(r.problems[2]?.message).toMatch(/spanId/);

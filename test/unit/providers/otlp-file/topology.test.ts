@@ -39,7 +39,14 @@ describe('otlp-file service map', () => {
   });
 
   it('a valid topology.json is the map (sorted by caller, callee), not the spans', async () => {
-    const text = JSON.stringify({ source: 'AWS X-Ray service graph', edges: [{ caller: 'web', callee: 'pay' }, { caller: 'api', callee: 'db' }, { caller: 'web', callee: 'api' }] });
+    const text = JSON.stringify({
+      source: 'AWS X-Ray service graph',
+      edges: [
+        { caller: 'web', callee: 'pay' },
+        { caller: 'api', callee: 'db' },
+        { caller: 'web', callee: 'api' },
+      ],
+    });
     const { o, report, edges } = await pairs(folder('valid', text));
     expect(edges).toEqual(['api>db', 'web>api', 'web>pay']);
     expect(report.problems.filter((x) => x.file === 'topology.json')).toEqual([]);
@@ -48,13 +55,17 @@ describe('otlp-file service map', () => {
 
   it('invalid JSON is a load problem (and an outcome warning); the map comes from the spans', async () => {
     const { o, report, edges } = await pairs(folder('bad-json', '{"source": "x", "edges": ['));
-    expect(report.problems.filter((x) => x.file === 'topology.json').map((x) => x.message)).toEqual([expect.stringMatching(/^invalid JSON/)]);
+    expect(report.problems.filter((x) => x.file === 'topology.json').map((x) => x.message)).toEqual([
+      expect.stringMatching(/^invalid JSON/),
+    ]);
     expect(edges).toEqual(['svc-a>svc-b', 'svc-b>svc-c']);
     expect(o.status === 'ok' && o.warnings.some((w) => w.startsWith('topology.json: invalid JSON'))).toBe(true);
   });
 
   it('a file that is not a service map is a load problem naming what is wrong', async () => {
-    const { report, edges } = await pairs(folder('bad-shape', JSON.stringify({ source: 'x', edges: [{ caller: 'a' }] })));
+    const { report, edges } = await pairs(
+      folder('bad-shape', JSON.stringify({ source: 'x', edges: [{ caller: 'a' }] })),
+    );
     const problems = report.problems.filter((x) => x.file === 'topology.json');
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message).toMatch(/^not a service map/);

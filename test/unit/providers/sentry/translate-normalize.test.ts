@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseIsoNanos } from '../../../../src/kernel/time.js';
 import { issueLink } from '../../../../src/providers/sentry/links.js';
 import { normalizeIssue, readableStack, sentryInstant } from '../../../../src/providers/sentry/normalize.js';
-import { filterTerm, issueListParams, issueSearchQuery, nextCursor, searchValue, sentryTime } from '../../../../src/providers/sentry/translate.js';
+import {
+  filterTerm,
+  issueListParams,
+  issueSearchQuery,
+  nextCursor,
+  searchValue,
+  sentryTime,
+} from '../../../../src/providers/sentry/translate.js';
 import { errorQuery, type AttributeFilter } from '../../../../src/providers/queries.js';
 import { TimeRange } from '../../../../src/providers/time-range.js';
 import { sentryFixture } from './fixtures.js';
@@ -27,12 +34,23 @@ describe('Sentry issue search translation', () => {
   it.each(cases)('filter %j -> %s', (f, expected) => expect(filterTerm(f)).toBe(expected));
 
   it('combines unresolved, service, filters and trace ids', () => {
-    expect(issueSearchQuery(errorQuery(RANGE, { service: 'checkout', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'] }))).toBe('is:unresolved service:checkout trace:4bf92f3577b34da6a3ce929d0e0e4736');
-    expect(issueSearchQuery(errorQuery(RANGE, { unresolvedOnly: false, traceIds: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'] }))).toBe('trace:[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb]');
+    expect(
+      issueSearchQuery(errorQuery(RANGE, { service: 'checkout', traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'] })),
+    ).toBe('is:unresolved service:checkout trace:4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(
+      issueSearchQuery(
+        errorQuery(RANGE, {
+          unresolvedOnly: false,
+          traceIds: ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'],
+        }),
+      ),
+    ).toBe('trace:[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb]');
   });
 
   it('sends start/end with microseconds, environment, all projects, page size and cursor', () => {
-    expect(issueListParams(errorQuery(RANGE, { env: 'prod' }), { projects: [], limit: 500, cursor: '0:100:0' })).toEqual({
+    expect(
+      issueListParams(errorQuery(RANGE, { env: 'prod' }), { projects: [], limit: 500, cursor: '0:100:0' }),
+    ).toEqual({
       query: 'is:unresolved',
       start: '2026-11-21T10:00:00.000000Z',
       end: '2026-11-21T10:15:00.000000Z',
@@ -46,7 +64,8 @@ describe('Sentry issue search translation', () => {
   });
 
   it('reads the next cursor from the Link header only when results="true"', () => {
-    const more = '<https://sentry.io/api/0/organizations/acme/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/organizations/acme/issues/?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"';
+    const more =
+      '<https://sentry.io/api/0/organizations/acme/issues/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/api/0/organizations/acme/issues/?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"';
     expect(nextCursor(more)).toBe('0:100:0');
     expect(nextCursor(more.replace('results="true"', 'results="false"'))).toBeUndefined();
     expect(nextCursor(null)).toBeUndefined();
@@ -73,9 +92,21 @@ describe('Sentry normalizer', () => {
     });
     expect(i.firstSeen).toBe(parseIsoNanos('2026-11-21T09:58:12.114Z'));
     expect(i.lastSeen).toBe(parseIsoNanos('2026-11-21T10:14:51.900321Z'));
-    expect(i.tags).toEqual({ environment: 'prod', handled: 'no', level: 'error', server_name: 'checkout-5c4b-fghij', service: 'checkout', url: 'https://shop.example.com/checkout' });
+    expect(i.tags).toEqual({
+      environment: 'prod',
+      handled: 'no',
+      level: 'error',
+      server_name: 'checkout-5c4b-fghij',
+      service: 'checkout',
+      url: 'https://shop.example.com/checkout',
+    });
     expect(i.stackTrace).toBe(
-      ['ConnectionError: redis connection refused', '    at connect (redis/connection.py:707)', '    at get_cart (cart/store.py:41)', '    at checkout (app/views.py:88)'].join('\n'),
+      [
+        'ConnectionError: redis connection refused',
+        '    at connect (redis/connection.py:707)',
+        '    at get_cart (cart/store.py:41)',
+        '    at checkout (app/views.py:88)',
+      ].join('\n'),
     );
   });
 
@@ -94,9 +125,14 @@ describe('Sentry normalizer', () => {
 
   it('links an issue without a permalink to its page on the configured Sentry', () => {
     const { permalink: _drop, ...bare } = first as Record<string, unknown>;
-    const i = normalizeIssue(bare, undefined, { provider: 'sentry', issueUrl: (id) => issueLink('https://sentry.example.com', 'acme corp', id) });
+    const i = normalizeIssue(bare, undefined, {
+      provider: 'sentry',
+      issueUrl: (id) => issueLink('https://sentry.example.com', 'acme corp', id),
+    });
     expect(i.link).toBe('https://sentry.example.com/organizations/acme%20corp/issues/4821907315/');
-    expect(normalizeIssue(first, undefined, { provider: 'sentry', issueUrl: () => 'https://unused/' }).link).toBe('https://acme.sentry.io/issues/4821907315/');
+    expect(normalizeIssue(first, undefined, { provider: 'sentry', issueUrl: () => 'https://unused/' }).link).toBe(
+      'https://acme.sentry.io/issues/4821907315/',
+    );
   });
 
   it('rejects an issue without an id', () => {
