@@ -95,7 +95,9 @@ describe("Flipturn's own traces over OTLP/HTTP", () => {
     });
     worker.start();
     await finished;
-    await worker.stop(1000);
+    // The handle span ends after the handler returns (ack, metrics): stop waits for the entry in flight, with a grace
+    // long enough for a loaded machine (it returns as soon as the entry is done).
+    await worker.stop(60_000);
     await tracing?.flush();
 
     const spans = receiver.spans.filter((x) => x.scope === 'flipturn');
