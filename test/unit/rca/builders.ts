@@ -171,3 +171,29 @@ export function metricSeries(service: string, name: string, values: readonly num
     points: values.map((v, i) => ({ time: T0 + BigInt(i * everyMs) * MS, value: v })),
   };
 }
+
+/** T0 plus `ms` milliseconds, in nanoseconds. */
+export const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
+
+/** The trace id of the one-trace stories built with spanAt. */
+export const ONE_TRACE = 'a'.repeat(32);
+
+/** A span of the one-trace stories: its id is also its operation, times in ms from T0. */
+export const spanAt = (
+  id: string,
+  parent: string | undefined,
+  service: string,
+  startMs: number,
+  durMs: number,
+  extra: object = {},
+): Span =>
+  span({
+    traceId: ONE_TRACE,
+    spanId: id,
+    ...(parent ? { parentSpanId: parent } : {}),
+    service,
+    operation: id,
+    start: at(startMs),
+    durationNanos: durMs * 1e6,
+    ...extra,
+  });

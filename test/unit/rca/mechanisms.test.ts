@@ -17,28 +17,10 @@ import { shiftStats } from '../../../src/rca/stats.js';
 import { rejectedCallee, summarizeTrace } from '../../../src/rca/trace-summary.js';
 import type { LogEntry } from '../../../src/providers/models.js';
 import { analyzeIncident } from '../../../src/rca/analyze.js';
-import { evidence, jitter, lcg, span, story, T0 } from './builders.js';
+import { at, evidence, jitter, lcg, ONE_TRACE, span, spanAt, story, T0 } from './builders.js';
 
-const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
-const TID = 'a'.repeat(32);
-const s = (
-  id: string,
-  parent: string | undefined,
-  service: string,
-  startMs: number,
-  durMs: number,
-  extra: object = {},
-) =>
-  span({
-    traceId: TID,
-    spanId: id,
-    ...(parent ? { parentSpanId: parent } : {}),
-    service,
-    operation: id,
-    start: at(startMs),
-    durationNanos: durMs * 1e6,
-    ...extra,
-  });
+const TID = ONE_TRACE;
+const s = spanAt;
 const forest = (spans: ReturnType<typeof s>[]) => buildForest(spans, { skewMarginMs: 1 });
 const node = (f: ReturnType<typeof forest>, id: string) => f.bySpanKey.get(spanKey(TID, id))!;
 

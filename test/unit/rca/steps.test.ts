@@ -6,27 +6,9 @@ import { computeSpanFeatures } from '../../../src/rca/span-features.js';
 import { buildForest } from '../../../src/rca/spantree.js';
 import { mannWhitneyZ, shiftStats } from '../../../src/rca/stats.js';
 import { summarizeTrace } from '../../../src/rca/trace-summary.js';
-import { layout, metricSeries, MS, span, T0 } from './builders.js';
+import { at, layout, metricSeries, MS, span, spanAt, T0 } from './builders.js';
 
-const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
-const s = (
-  id: string,
-  parent: string | undefined,
-  service: string,
-  startMs: number,
-  durMs: number,
-  extra: object = {},
-) =>
-  span({
-    traceId: 'a'.repeat(32),
-    spanId: id,
-    ...(parent ? { parentSpanId: parent } : {}),
-    service,
-    operation: id,
-    start: at(startMs),
-    durationNanos: durMs * 1e6,
-    ...extra,
-  });
+const s = spanAt;
 
 describe('span trees', () => {
   it('keeps orphans as extra roots and marks the trace incomplete', () => {
